@@ -1,0 +1,370 @@
+"""The domain model shared by the app and the server (DESIGN §3).
+
+Plain frozen dataclasses. Each validates itself on construction and raises one
+``ValidationError`` that lists every broken rule, with the field name and a Chinese message,
+so forms and import reports can show all of them at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ._credit_code import credit_code_problem
+from ._exceptions import Problem, ValidationError
+
+MIN_TEAM_SIZE = 2
+
+
+class RiskGrade(enum.StrEnum):
+    """Credit-risk grade of an entity. Internal reference only: never shown to the public."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    @property
+    def label(self) -> str:
+        return _RISK_LABELS[self]
+
+
+_RISK_LABELS = {
+    RiskGrade.A: "低风险",
+    RiskGrade.B: "一般风险",
+    RiskGrade.C: "较高风险",
+    RiskGrade.D: "高风险",
+}
+
+
+class EntityStatus(enum.StrEnum):
+    """登记状态 of a market entity."""
+
+    OPERATING = "在业"
+    EXISTING = "存续"
+    SUSPENDED = "停业"
+    REVOKED = "吊销"
+    CANCELLED = "注销"
+    MOVED_OUT = "迁出"
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the entity still trades and so belongs in an ordinary draw's scope."""
+        return self in (EntityStatus.OPERATING, EntityStatus.EXISTING)
+
+
+class InspectionMethod(enum.StrEnum):
+    """检查方式."""
+
+    ON_SITE = "实地核查"
+    DOCUMENTS = "书面检查"
+    ONLINE = "网络监测"
+
+
+class ItemResult(enum.StrEnum):
+    """The answer to one inspection item."""
+
+    PASS = "合格"
+    FAIL = "不合格"
+    NOT_APPLICABLE = "不涉及"
+
+
+class Outcome(enum.StrEnum):
+    """检查结果: the standard result categories of a 双随机 inspection, in the order the UI offers them.
+
+    ``problem_found`` follows DESIGN §9: every outcome other than 未发现问题 counts towards the
+    problem discovery rate. ``needs_follow_up`` marks the outcome that opens a follow-up ledger entry.
+    """
+
+    NO_PROBLEM = "未发现问题"
+    PROBLEM_PENDING = "发现问题待后续处理"
+    PROBLEM_CORRECTED = "发现问题已责令改正"
+    NO_RELEVANT_BUSINESS = "未发现开展本次抽查涉及的经营活动"
+    UNREACHABLE_AT_ADDRESS = "通过登记的住所（经营场所）无法联系"
+    REFUSED_INSPECTION = "不配合检查情节严重"
+    INFO_NOT_PUBLISHED = "未按规定公示应当公示的信息"
+    INFO_FALSIFIED = "公示信息隐瞒真实情况、弄虚作假"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def problem_found(self) -> bool:
+        return self is not Outcome.NO_PROBLEM
+
+    @property
+    def needs_follow_up(self) -> bool:
+        return self is Outcome.PROBLEM_PENDING
+
+
+class _Checker:
+    """Collects problems while an object validates itself."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def require(self, ok: bool, name: str, message: str) -> None:
+        if not ok:
+            self.problems.append(Problem(name, message))
+
+    def text(self, value: object, name: str, label: str, max_len: int = 200) -> None:
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(Problem(name, f"{label}不能为空"))
+        elif len(value) > max_len:
+            self.problems.append(Problem(name, f"{label}不能超过{max_len}个字符"))
+
+    def enum(self, value: object, kind: type[enum.StrEnum], name: str, label: str) -> None:
+        if not isinstance(value, kind):
+            allowed = "、".join(m.value for m in kind)
+            self.problems.append(Problem(name, f"{label}「{value}」无效，应为：{allowed}"))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ValidationError(self.problems)
+
+
+def _coerce_enum(kind: type[enum.StrEnum], value: object) -> object:
+    """The enum member for ``value`` if it names one; otherwise ``value`` unchanged for the checker."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        stripped = value.strip()
+        for member in kind:
+            if stripped in (member.value, member.name):
+                return member
+    return value
+
+
+def _tuple_of_str(value: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value] if value else []
+    return tuple(v.strip() for v in value if v and v.strip())
+
+
+def _set_coerced(obj: object, name: str, convert: Callable[[object], object]) -> None:
+    object.__setattr__(obj, name, convert(getattr(obj, name)))
+
+
+@dataclass(frozen=True)
+class InspectionItem:
+    """抽查事项: one line of the inspection item list (抽查事项清单)."""
+
+    code: str
+    category: str
+    name: str
+    basis: str
+    method: InspectionMethod
+    department: str
+    checkpoints: tuple[str, ...] = ()
+    qualification: str = ""
+    """The qualification an inspector needs for this item ("" when any 执法证 suffices)."""
+
+    def __post_init__(self) -> None:
+        _set_coerced(self, "method", lambda v: _coerce_enum(InspectionMethod, v))
+        _set_coerced(self, "checkpoints", _tuple_of_str)  # type: ignore[arg-type]
+        check = _Checker()
+        check.text(self.code, "code", "事项编码", 40)
+        check.text(self.category, "category", "抽查类别", 60)
+        check.text(self.name, "name", "事项名称", 200)
+        check.text(self.basis, "basis", "检查依据", 2000)
+        check.enum(self.method, InspectionMethod, "method", "检查方式")
+        check.text(self.department, "department", "检查主体", 100)
+        check.require(bool(self.checkpoints), "checkpoints", "检查内容至少一条")
+        check.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Entity:
+    """检查对象: a market entity in the directory (检查对象名录库)."""
+
+    credit_code: str
+    name: str
+    address: str
+    region: str
+    industry: str
+    risk_grade: RiskGrade
+    status: EntityStatus = EntityStatus.OPERATING
+
+    def __post_init__(self) -> None:
+        if isinstance(self.credit_code, str):
+            object.__setattr__(self, "credit_code", self.credit_code.strip().upper())
+        _set_coerced(self, "risk_grade", lambda v: _coerce_enum(RiskGrade, v))
+        _set_coerced(self, "status", lambda v: _coerce_enum(EntityStatus, v))
+        check = _Checker()
+        problem = credit_code_problem(self.credit_code)
+        check.require(problem is None, "credit_code", problem or "")
+        check.text(self.name, "name", "名称", 200)
+        check.text(self.address, "address", "地址", 300)
+        check.text(self.region, "region", "所属区域", 60)
+        check.text(self.industry, "industry", "行业", 100)
+        check.enum(self.risk_grade, RiskGrade, "risk_grade", "风险等级")
+        check.enum(self.status, EntityStatus, "status", "登记状态")
+        check.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Inspector:
+    """执法检查人员: a member of the law-enforcement staff directory (执法检查人员名录库)."""
+
+    id: str
+    name: str
+    department: str
+    badge_no: str
+    qualifications: tuple[str, ...] = ()
+    active: bool = True
+    conflicts: tuple[str, ...] = ()
+    """Credit codes of entities this inspector must recuse from (回避)."""
+
+    def __post_init__(self) -> None:
+        _set_coerced(self, "qualifications", _tuple_of_str)  # type: ignore[arg-type]
+        _set_coerced(self, "conflicts", _tuple_of_str)  # type: ignore[arg-type]
+        object.__setattr__(self, "conflicts", tuple(c.upper() for c in self.conflicts))
+        check = _Checker()
+        check.text(self.id, "id", "人员编号", 40)
+        check.text(self.name, "name", "姓名", 40)
+        check.text(self.department, "department", "所属部门", 100)
+        check.text(self.badge_no, "badge_no", "执法证号", 40)
+        check.require(isinstance(self.active, bool), "active", "在岗状态应为是或否")
+        for code in self.conflicts:
+            problem = credit_code_problem(code)
+            check.require(problem is None, "conflicts", f"回避对象「{code}」：{problem}")
+        check.raise_if_any()
+
+
+def parse_ratio(value: object) -> Decimal:
+    """A draw ratio in percent, as an exact Decimal in [0, 100]; raises ValueError otherwise.
+
+    Accepts ``Decimal``, ``int``, or a string such as ``"3"``, ``"2.5"`` or ``"10%"``; never a
+    float, whose binary rounding would make ``ceil(N × ratio)`` depend on representation error.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("比例须以十进制字符串或整数给出")
+    if isinstance(value, str):
+        value = value.strip().removesuffix("%").removesuffix("％").strip()
+    try:
+        ratio = Decimal(value)  # type: ignore[arg-type]
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"比例「{value}」不是数字") from None
+    if not ratio.is_finite() or ratio < 0 or ratio > 100:
+        raise ValueError(f"比例「{value}」应在0%到100%之间")
+    return ratio
+
+
+@dataclass(frozen=True)
+class Plan:
+    """抽查计划: what is inspected, where, how much of each risk grade, by how many, and when.
+
+    ``departments[0]`` is the 发起部门; any further ones are 配合部门 of a joint plan.
+    ``ratios`` are percentages per risk grade; a grade without a ratio is not drawn.
+    """
+
+    id: str
+    name: str
+    departments: tuple[str, ...]
+    items: tuple[str, ...]
+    ratios: Mapping[RiskGrade, Decimal]
+    team_size: int
+    window_start: dt.date
+    window_end: dt.date
+    regions: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    statuses: tuple[EntityStatus, ...] = (EntityStatus.OPERATING, EntityStatus.EXISTING)
+    exclude_inspected_within_days: int | None = None
+    workload_cap: int | None = None
+    """Most tasks one inspector may receive from this plan (None: no cap)."""
+
+    @property
+    def lead_department(self) -> str:
+        return self.departments[0]
+
+    @property
+    def is_joint(self) -> bool:
+        return len(self.departments) > 1
+
+    @property
+    def uses_risk_grades(self) -> bool:
+        """Whether the ratios differ by grade (DESIGN §9 counts such plans)."""
+        return len(set(self.ratios.values())) > 1
+
+    def __post_init__(self) -> None:
+        for name in ("departments", "items", "regions", "industries"):
+            _set_coerced(self, name, _tuple_of_str)  # type: ignore[arg-type]
+        check = _Checker()
+        statuses = tuple(_coerce_enum(EntityStatus, s) for s in self.statuses)
+        object.__setattr__(self, "statuses", statuses)
+        for s in statuses:
+            check.enum(s, EntityStatus, "statuses", "登记状态")
+        ratios: dict[RiskGrade, Decimal] = {}
+        for grade, raw in dict(self.ratios).items():
+            g = _coerce_enum(RiskGrade, grade)
+            if not isinstance(g, RiskGrade):
+                check.require(False, "ratios", f"风险等级「{grade}」无效，应为A、B、C、D")
+                continue
+            try:
+                ratios[g] = parse_ratio(raw)
+            except ValueError as e:
+                check.require(False, "ratios", f"{g.value}类{e}")
+        object.__setattr__(self, "ratios", dict(sorted(ratios.items())))
+        check.text(self.id, "id", "计划编号", 60)
+        check.text(self.name, "name", "计划名称", 200)
+        check.require(bool(self.departments), "departments", "至少需要一个发起部门")
+        check.require(
+            len(set(self.departments)) == len(self.departments), "departments", "部门不能重复"
+        )
+        check.require(bool(self.items), "items", "至少需要一个抽查事项")
+        check.require(len(set(self.items)) == len(self.items), "items", "抽查事项不能重复")
+        check.require(bool(ratios) or bool(check.problems), "ratios", "至少为一个风险等级设定抽查比例")
+        check.require(
+            isinstance(self.team_size, int) and self.team_size >= MIN_TEAM_SIZE,
+            "team_size",
+            f"检查组人数不得少于{MIN_TEAM_SIZE}人",
+        )
+        dates_ok = isinstance(self.window_start, dt.date) and isinstance(self.window_end, dt.date)
+        check.require(dates_ok, "window", "起止日期无效")
+        if dates_ok:
+            check.require(self.window_end >= self.window_start, "window", "结束日期不能早于开始日期")
+        days = self.exclude_inspected_within_days
+        check.require(
+            days is None or (isinstance(days, int) and days > 0),
+            "exclude_inspected_within_days",
+            "排除近期已检查对象的天数应为正整数",
+        )
+        cap = self.workload_cap
+        check.require(
+            cap is None or (isinstance(cap, int) and cap > 0),
+            "workload_cap",
+            "每人任务上限应为正整数",
+        )
+        check.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Task:
+    """抽查任务: one drawn entity, the team sent to it and the items they check."""
+
+    id: str
+    plan_id: str
+    credit_code: str
+    team: tuple[str, ...]
+    items: tuple[str, ...]
+    due: dt.date
+
+    def __post_init__(self) -> None:
+        _set_coerced(self, "team", _tuple_of_str)  # type: ignore[arg-type]
+        _set_coerced(self, "items", _tuple_of_str)  # type: ignore[arg-type]
+        check = _Checker()
+        check.text(self.id, "id", "任务编号", 80)
+        check.text(self.plan_id, "plan_id", "计划编号", 60)
+        problem = credit_code_problem(self.credit_code)
+        check.require(problem is None, "credit_code", problem or "")
+        check.require(
+            len(self.team) >= MIN_TEAM_SIZE, "team", f"检查组人数不得少于{MIN_TEAM_SIZE}人"
+        )
+        check.require(len(set(self.team)) == len(self.team), "team", "检查组成员不能重复")
+        check.require(bool(self.items), "items", "至少需要一个抽查事项")
+        check.require(isinstance(self.due, dt.date), "due", "截止日期无效")
+        check.raise_if_any()
