@@ -24,13 +24,13 @@ from ._model import (
 )
 
 __all__ = [
-    "MIN_TEAM_SIZE",
     "Entity",
     "EntityStatus",
     "InspectionItem",
     "InspectionMethod",
     "Inspector",
     "ItemResult",
+    "MIN_TEAM_SIZE",
     "Outcome",
     "Plan",
     "Problem",

@@ -1,0 +1,1 @@
+"""掌上查: the inspector's and supervisor's Flet app."""

@@ -1,0 +1,3 @@
+from .main import serve_web
+
+serve_web()

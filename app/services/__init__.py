@@ -1,0 +1,1 @@
+"""The only layer that touches the network, the offline store or the platform's services."""

@@ -1,0 +1,61 @@
+"""The public parts of the item list and directories: never a risk grade here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from ... import queries
+from ..deps import ConnDep
+
+router = APIRouter(prefix="/api/v1", tags=["directory"])
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+class DirectorySummary(BaseModel):
+    items: int
+    entities: int
+    inspectors: int
+
+
+class ItemOut(BaseModel):
+    code: str
+    category: str
+    name: str
+    basis: str
+    method: str
+    department: str
+    checkpoints: list[str]
+
+
+class ItemList(BaseModel):
+    items: list[ItemOut]
+
+
+@router.get("/health")
+def health() -> Health:
+    """Liveness: the server answers. Needs no token."""
+    return Health(status="ok", service="掌上查平台")
+
+
+@router.get("/directory/summary")
+def directory_summary(conn: ConnDep) -> DirectorySummary:
+    """How many items, entities and inspectors are on file."""
+    return DirectorySummary(**queries.directory_counts(conn))
+
+
+@router.get("/items")
+def list_items(conn: ConnDep) -> ItemList:
+    """The 抽查事项清单, which is public."""
+    return ItemList(
+        items=[
+            ItemOut(code=i.code, category=i.category, name=i.name, basis=i.basis,
+                    method=i.method.value, department=i.department,
+                    checkpoints=list(i.checkpoints))
+            for i in queries.load_items(conn)
+        ]
+    )

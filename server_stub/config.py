@@ -1,0 +1,31 @@
+"""Server settings: a data directory and an optional database URL, from the CLI or environment.
+
+``ZSC_DATA_DIR`` (default ``./data``) holds the SQLite database, the photo store and the server's
+signing key. ``ZSC_DATABASE_URL`` replaces the SQLite file with another database, e.g.
+``postgresql+psycopg://user@127.0.0.1:5432/zsc``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8700
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+
+    @classmethod
+    def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None) -> Settings:
+        directory = Path(data_dir or os.environ.get("ZSC_DATA_DIR") or "data").resolve()
+        url = database_url or os.environ.get("ZSC_DATABASE_URL") or f"sqlite:///{directory / 'zsc.db'}"
+        return cls(directory, url)
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"

@@ -1,0 +1,100 @@
+"""Reads and writes of the server's tables, as keyword-only functions over a Connection.
+
+Callers own the transaction (``engine.begin()``), so an import either lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync import Entity, InspectionItem, Inspector
+
+from . import tables as t
+
+_BATCH = 5000
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := list(islice(it, _BATCH)):
+        yield batch
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert rows, replacing those whose primary key exists; returns how many rows were written."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    key = [c.name for c in table.primary_key.columns]
+    count = 0
+    for batch in _batches(rows):
+        stmt = dialect.insert(table)
+        updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
+        conn.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates), batch)
+        count += len(batch)
+    return count
+
+
+def item_row(item: InspectionItem) -> dict[str, Any]:
+    return {
+        "code": item.code, "category": item.category, "name": item.name, "basis": item.basis,
+        "method": item.method.value, "department": item.department,
+        "checkpoints": list(item.checkpoints), "qualification": item.qualification,
+    }
+
+
+def entity_row(entity: Entity) -> dict[str, Any]:
+    return {
+        "credit_code": entity.credit_code, "name": entity.name, "address": entity.address,
+        "region": entity.region, "industry": entity.industry,
+        "risk_grade": entity.risk_grade.value, "status": entity.status.value,
+    }
+
+
+def inspector_row(inspector: Inspector) -> dict[str, Any]:
+    return {
+        "id": inspector.id, "name": inspector.name, "department": inspector.department,
+        "badge_no": inspector.badge_no, "qualifications": list(inspector.qualifications),
+        "active": inspector.active, "conflicts": list(inspector.conflicts),
+    }
+
+
+def save_items(conn: sa.Connection, *, items: Iterable[InspectionItem]) -> int:
+    return _upsert(conn, t.items, (item_row(i) for i in items))
+
+
+def save_entities(conn: sa.Connection, *, entities: Iterable[Entity]) -> int:
+    return _upsert(conn, t.entities, (entity_row(e) for e in entities))
+
+
+def save_inspectors(conn: sa.Connection, *, inspectors: Iterable[Inspector]) -> int:
+    return _upsert(conn, t.inspectors, (inspector_row(i) for i in inspectors))
+
+
+def load_items(conn: sa.Connection, *, codes: Sequence[str] | None = None) -> list[InspectionItem]:
+    query = sa.select(t.items).order_by(t.items.c.code)
+    if codes is not None:
+        query = query.where(t.items.c.code.in_(list(codes)))
+    return [InspectionItem(**row) for row in conn.execute(query).mappings()]
+
+
+def load_entities(conn: sa.Connection) -> list[Entity]:
+    query = sa.select(t.entities).order_by(t.entities.c.credit_code)
+    return [Entity(**row) for row in conn.execute(query).mappings()]
+
+
+def load_inspectors(conn: sa.Connection) -> list[Inspector]:
+    query = sa.select(t.inspectors).order_by(t.inspectors.c.id)
+    return [Inspector(**row) for row in conn.execute(query).mappings()]
+
+
+def directory_counts(conn: sa.Connection) -> dict[str, int]:
+    """How many items, entities and inspectors are on file (public: no grades)."""
+    return {
+        name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        for name, table in (("items", t.items), ("entities", t.entities),
+                            ("inspectors", t.inspectors))
+    }

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server_stub.demo_data import generate
+from server_stub.directory_csv import (
+    ENTITIES,
+    INSPECTORS,
+    ITEMS,
+    CsvImportError,
+    RowError,
+    parse_csv,
+    read_csv,
+    render_csv,
+    write_csv,
+)
+
+DEMO = generate(entities=200, seed=7)
+
+
+@pytest.mark.parametrize(
+    ("kind", "objects"),
+    [(ITEMS, DEMO.items), (ENTITIES, DEMO.entities), (INSPECTORS, DEMO.inspectors)],
+    ids=["items", "entities", "inspectors"],
+)
+def test_round_trip(tmp_path: Path, kind, objects) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "dir.csv"
+    write_csv(kind, objects, path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    assert read_csv(kind, path) == objects
+    assert not (tmp_path / "dir.csv.part").exists()
+
+
+def test_round_trip_keeps_multi_valued_cells() -> None:
+    inspector = next(i for i in DEMO.inspectors if i.conflicts and len(i.qualifications) > 1)
+    text = render_csv(INSPECTORS, [inspector])
+    assert "\n" in text.split("\r\n", 1)[1], "lists are one value per line inside a cell"
+    assert parse_csv(INSPECTORS, text) == [inspector]
+
+
+def test_reads_excel_gb18030_and_english_headers(tmp_path: Path) -> None:
+    e = DEMO.entities[0]
+    path = tmp_path / "gbk.csv"
+    text = f"统一社会信用代码,名称,地址,所属区域,行业,风险等级\n{e.credit_code},{e.name},{e.address},{e.region},{e.industry},{e.risk_grade}\n"
+    path.write_bytes(text.encode("gb18030"))
+    assert read_csv(ENTITIES, path)[0].name == e.name
+    english = "credit_code,name,address,region,industry,risk_grade\n" + text.split("\n", 1)[1]
+    assert parse_csv(ENTITIES, english)[0].credit_code == e.credit_code
+
+
+def test_semicolon_separated_lists_are_accepted() -> None:
+    text = "人员编号,姓名,所属部门,执法证号,执法资质,是否在岗\nWH9,张三,市场监管局,371,食品安全；特种设备;计量,否\n"
+    inspector = parse_csv(INSPECTORS, text)[0]
+    assert inspector.qualifications == ("食品安全", "特种设备", "计量") and inspector.active is False
+
+
+def entity_rows(*rows: str) -> str:
+    return "统一社会信用代码,名称,地址,所属区域,行业,风险等级,登记状态\n" + "\n".join(rows) + "\n"
+
+
+def test_per_row_error_report_lists_every_problem() -> None:
+    good = DEMO.entities[0]
+    line = f"{good.credit_code},{good.name},{good.address},{good.region},{good.industry},A,在业"
+    text = entity_rows(
+        line,
+        "91440300708461136U,某公司,某地址,环翠区,制造业,B,在业",
+        ",,某地址,环翠区,制造业,Z,在业",
+        "",  # blank rows are skipped, but still counted like Excel counts them
+        line,
+        "91440300708461136T,某公司,地址,环翠区,制造业,A,在业,多余",
+    )
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(ENTITIES, text)
+    errors = info.value.errors
+    assert RowError(3, "统一社会信用代码", "第18位校验码应为「T」，实为「U」（也可能是前17位中有字符录入错误）") in errors
+    assert RowError(4, "统一社会信用代码", "统一社会信用代码不能为空") in errors
+    assert RowError(4, "名称", "名称不能为空") in errors
+    assert any(e.row == 4 and e.column == "风险等级" and "「Z」无效" in e.reason for e in errors)
+    assert RowError(6, "统一社会信用代码", f"「{good.credit_code}」与第2行重复") in errors
+    assert any(e.row == 7 and "不在任何列下" in e.reason for e in errors)
+    report = str(info.value)
+    assert "共6处错误" in report and "未导入任何数据" in report and "第3行「统一社会信用代码」列" in report
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", RowError(1, "", "文件为空，缺少表头")),
+        ("统一社会信用代码,名称\n", RowError(1, "地址", "缺少必填列")),
+        (entity_rows().replace("行业", "行业类别"), RowError(1, "行业类别", "未知的列名（请使用模板中的列名）")),
+        ("名称,名称,统一社会信用代码,地址,所属区域,行业,风险等级\n", RowError(1, "名称", "列名重复")),
+    ],
+)
+def test_header_problems(text: str, expected: RowError) -> None:
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(ENTITIES, text)
+    assert expected in info.value.errors
+
+
+def test_bad_boolean_names_the_cell() -> None:
+    text = "人员编号,姓名,所属部门,执法证号,是否在岗\nWH9,张三,市场监管局,371,也许\n"
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(INSPECTORS, text)
+    assert info.value.errors == [RowError(2, "是否在岗", "应填「是」或「否」")]
+
+
+def test_quoted_multiline_cells_count_as_one_row() -> None:
+    item = DEMO.items[0]
+    text = render_csv(ITEMS, [item, item])
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(ITEMS, text)
+    assert info.value.errors == [RowError(3, "事项编码", f"「{item.code}」与第2行重复")]
