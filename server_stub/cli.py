@@ -6,19 +6,29 @@ Every command takes ``--data DIR`` (default ``./data`` or ``$ZSC_DATA_DIR``) and
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 import sqlalchemy as sa
 
-from . import queries
+from sync import Plan, RiskGrade
+
+from . import planning, queries
+from .admin import admin_token
+from .clock import now
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .db import make_engine, migrate
-from .demo_data import generate
+from .demo_data import SAMR, generate
 from .directory_csv import KINDS, CsvImportError, read_csv, write_csv
+from .draw_audit import verify_export
+from .enrollment import issue_code
+from .errors import ApiError
 
 _SAVERS: dict[str, Callable[..., int]] = {
     "items": lambda conn, objs: queries.save_items(conn, items=objs),
@@ -71,23 +81,33 @@ def serve(data_dir: Path | None, database_url: str | None, host: str, port: int)
 @data_options
 @click.option("--entities", default=2000, show_default=True, help="检查对象户数")
 @click.option("--seed", default=2026, show_default=True, help="随机种子（同一种子生成相同数据）")
-@click.option("--if-empty", is_flag=True, help="名录库已有数据时什么也不做")
+@click.option("--if-empty", is_flag=True, help="名录库已有数据时不再生成")
 def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, seed: int,
               if_empty: bool) -> None:
-    """生成威海市演示数据（抽查事项清单、检查对象名录库、执法检查人员名录库）。"""
+    """生成威海市演示数据（事项清单、两库），并创建、抽取一个演示计划。
+
+    最后一行打印一名有任务的执法检查人员编号。
+    """
     _, engine = open_engine(data_dir, database_url)
     with engine.begin() as conn:
         if if_empty and queries.directory_counts(conn)["entities"] > 0:
             click.echo("名录库已有数据，未生成演示数据。")
-            return
-        demo = generate(entities=entities, seed=seed)
-        queries.save_items(conn, items=demo.items)
-        queries.save_entities(conn, entities=demo.entities)
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
-    click.echo(
-        f"已生成演示数据：抽查事项 {len(demo.items)} 项，检查对象 {len(demo.entities)} 户，"
-        f"执法检查人员 {len(demo.inspectors)} 人。"
-    )
+        else:
+            demo = generate(entities=entities, seed=seed)
+            queries.save_items(conn, items=demo.items)
+            queries.save_entities(conn, entities=demo.entities)
+            queries.save_inspectors(conn, inspectors=demo.inspectors)
+            click.echo(
+                f"已生成演示数据：抽查事项 {len(demo.items)} 项，检查对象 {len(demo.entities)} 户，"
+                f"执法检查人员 {len(demo.inspectors)} 人。"
+            )
+            planning.create_plan(conn, demo_plan(now().date()), now=now())
+            print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now()))
+        inspector = queries.busiest_inspector(conn)
+    if inspector is None:
+        fail("没有分派到任务的执法检查人员。")
+    click.echo("有任务的执法检查人员编号：")
+    click.echo(inspector)
 
 
 @cli.command("import")
@@ -121,3 +141,183 @@ def export(data_dir: Path | None, database_url: str | None, kind: str, path: Pat
         objects = _LOADERS[kind](conn)
     write_csv(KINDS[kind], objects, path)  # type: ignore[arg-type]
     click.echo(f"已导出{KINDS[kind].name} {len(objects)} 条到 {path}。")
+
+
+def fail(message: str) -> None:
+    """Print a Chinese error message and exit with status 1."""
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+DEMO_PLAN_ID = "WH-2026-SP-01"
+
+
+def demo_plan(today: dt.date) -> Plan:
+    """The demo's plan: 食品 and 企业公示 items, ratios by risk grade, this year's window."""
+    return Plan(
+        id=DEMO_PLAN_ID,
+        name=f"{today.year}年威海市食品经营者“双随机”抽查",
+        departments=(SAMR,),
+        items=("SC-QYGS-01", "SC-SP-01"),
+        ratios={RiskGrade.A: Decimal(1), RiskGrade.B: Decimal(3), RiskGrade.C: Decimal(10),
+                RiskGrade.D: Decimal(20)},
+        team_size=2,
+        window_start=today,
+        window_end=today + dt.timedelta(days=60),
+        workload_cap=8,
+    )
+
+
+@cli.command("admin-token")
+@data_options
+def admin_token_command(data_dir: Path | None, database_url: str | None) -> None:
+    """打印管理员令牌（调用创建计划、抽取等管理接口时使用）。"""
+    click.echo(admin_token(Settings.from_env(data_dir, database_url).data_dir))
+
+
+@cli.group()
+def plan() -> None:
+    """抽查计划。"""
+
+
+@plan.command("create")
+@data_options
+@click.option("--id", "plan_id", required=True, help="计划编号")
+@click.option("--name", required=True, help="计划名称")
+@click.option("--department", "departments", multiple=True, required=True,
+              help="部门，可重复；第一个为发起部门，其余为配合部门（联合抽查）")
+@click.option("--item", "items", multiple=True, required=True, help="抽查事项编码，可重复")
+@click.option("--ratio", "ratios", multiple=True, required=True, metavar="等级=百分比",
+              help="某风险等级的抽查比例，如 A=1 B=3 C=10 D=20（可重复）")
+@click.option("--team-size", default=2, show_default=True, type=int, help="检查组人数（≥2）")
+@click.option("--start", required=True, help="开始日期 YYYY-MM-DD")
+@click.option("--end", required=True, help="结束日期 YYYY-MM-DD")
+@click.option("--region", "regions", multiple=True, help="限定区域，可重复")
+@click.option("--industry", "industries", multiple=True, help="限定行业，可重复")
+@click.option("--status", "statuses", multiple=True, help="限定登记状态，可重复（默认在业、存续）")
+@click.option("--exclude-days", type=int, default=None, help="排除近N天内已被抽中的对象")
+@click.option("--workload-cap", type=int, default=None, help="每名检查人员本计划任务上限")
+def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
+                departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
+                team_size: int, start: str, end: str, regions: tuple[str, ...],
+                industries: tuple[str, ...], statuses: tuple[str, ...], exclude_days: int | None,
+                workload_cap: int | None) -> None:
+    """创建抽查计划，并公布随机种子的承诺值（SHA-256）。"""
+    parsed: dict[str, str] = {}
+    for pair in ratios:
+        grade, sep, value = pair.partition("=")
+        if not sep:
+            fail(f"比例「{pair}」格式应为 等级=百分比，如 B=3")
+        parsed[grade.strip().upper()] = value
+    spec = {"id": plan_id, "name": name, "departments": list(departments), "items": list(items),
+            "ratios": parsed, "team_size": team_size, "window_start": start, "window_end": end,
+            "regions": list(regions), "industries": list(industries), "statuses": list(statuses),
+            "exclude_inspected_within_days": exclude_days, "workload_cap": workload_cap}
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        new_plan = planning.validated_plan(spec)
+        with engine.begin() as conn:
+            digest = planning.create_plan(conn, new_plan, now=now())
+    except ApiError as e:
+        fail(f"计划未创建：{e.message}")
+    click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
+    click.echo(f"随机种子承诺值（SHA-256）：{digest}")
+
+
+@plan.command("list")
+@data_options
+def plan_list(data_dir: Path | None, database_url: str | None) -> None:
+    """列出抽查计划及其种子承诺值。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        for p in planning.list_public_plans(conn):
+            state = "已抽取" if p["drawn"] else "待抽取"
+            click.echo(f"{p['id']}\t{state}\t{p['name']}\t{p['commitment']}")
+
+
+def print_draw(summary: planning.DrawSummary) -> None:
+    click.echo(f"计划 {summary.plan_id} 抽取完成，公布随机种子：{summary.seed}")
+    for s in summary.strata:
+        click.echo(f"  {s['grade']}类：名录 {s['population']} 户，比例 {s['ratio']}%，抽取 {s['k']} 户")
+    click.echo(f"共抽中 {summary.drawn} 户，已组成检查组 {summary.assigned} 个。")
+    for u in summary.unassigned:
+        click.echo(f"  未能组队：{u['credit_code']}（{u['reason']}）")
+
+
+@cli.command()
+@data_options
+@click.argument("plan_id")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="同时把审计导出文件写到此路径")
+def draw(data_dir: Path | None, database_url: str | None, plan_id: str,
+         export_path: Path | None) -> None:
+    """执行计划的抽取（每个计划只能抽取一次），公布种子和结果。"""
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        with engine.begin() as conn:
+            summary = planning.run_draw(conn, plan_id, now=now())
+            audit = planning.load_draw(conn, plan_id, "audit") if export_path else None
+    except ApiError as e:
+        fail(f"未抽取：{e.message}")
+    print_draw(summary)
+    if export_path and audit is not None:
+        write_json(export_path, audit)
+        click.echo(f"审计导出文件：{export_path}")
+
+
+def write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+@cli.command("draw-export")
+@data_options
+@click.argument("plan_id")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def draw_export(data_dir: Path | None, database_url: str | None, plan_id: str, path: Path) -> None:
+    """导出抽取的审计文件（含复核所需的全部输入；内部使用，含风险分层名录）。"""
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        with engine.begin() as conn:
+            audit = planning.load_draw(conn, plan_id, "audit")
+    except ApiError as e:
+        fail(e.message)
+    write_json(path, audit)
+    click.echo(f"已导出到 {path}")
+
+
+@cli.command("verify-draw")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="只列出不一致之处")
+def verify_draw(path: Path, quiet: bool) -> None:
+    """根据审计导出文件重新抽取，逐一核对每个抽中对象和检查组。"""
+    try:
+        result = verify_export(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError) as e:
+        fail(f"无法复核：{e}")
+    for check in result.checks:
+        if not (quiet and check.ok):
+            click.echo(("✓ " if check.ok else "✗ ") + check.message)
+    bad = sum(not c.ok for c in result.checks)
+    if bad:
+        fail(f"复核不通过：{bad} 处不一致。")
+    click.echo(f"复核通过：{len(result.checks)} 项全部一致。")
+
+
+@cli.command("enroll-code")
+@data_options
+@click.option("--inspector", "inspector_id", required=True, help="执法检查人员编号")
+@click.option("--valid-hours", default=24, show_default=True, type=int, help="有效小时数")
+def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: str,
+                valid_hours: int) -> None:
+    """为执法检查人员生成一次性设备注册码（最后一行只有注册码本身）。"""
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        with engine.begin() as conn:
+            code = issue_code(conn, inspector_id, now=now(),
+                              valid_for=dt.timedelta(hours=valid_hours))
+    except ApiError as e:
+        fail(e.message)
+    click.echo(f"执法检查人员 {inspector_id} 的一次性注册码（{valid_hours} 小时内有效，只能使用一次）：")
+    click.echo(code)

@@ -98,3 +98,15 @@ def directory_counts(conn: sa.Connection) -> dict[str, int]:
         for name, table in (("items", t.items), ("entities", t.entities),
                             ("inspectors", t.inspectors))
     }
+
+
+def busiest_inspector(conn: sa.Connection) -> str | None:
+    """The id of the inspector with the most tasks (ties: smallest id), or None if none has any."""
+    m = t.task_members
+    query = (
+        sa.select(m.c.inspector_id)
+        .group_by(m.c.inspector_id)
+        .order_by(sa.func.count().desc(), m.c.inspector_id)
+        .limit(1)
+    )
+    return conn.execute(query).scalar()

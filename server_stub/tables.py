@@ -45,3 +45,59 @@ inspectors = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("conflicts", sa.JSON, nullable=False),
 )
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.String(60), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    # The plan as ``plan_codec.plan_to_json`` writes it.
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("commitment", sa.String(64), nullable=False),
+    # Secret until the draw reveals it; never served before.
+    sa.Column("seed", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+draws = sa.Table(
+    "draws",
+    metadata,
+    # One draw per plan: the primary key makes a second draw fail even under concurrency.
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("publication", sa.JSON, nullable=False),
+    sa.Column("audit", sa.JSON, nullable=False),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), nullable=False, index=True),
+    sa.Column("credit_code", sa.String(18), sa.ForeignKey("entities.credit_code"), nullable=False,
+              index=True),
+    sa.Column("team", sa.JSON, nullable=False),
+    sa.Column("items", sa.JSON, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("draw_order", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+task_members = sa.Table(
+    "task_members",
+    metadata,
+    sa.Column("task_id", sa.String(80), sa.ForeignKey("tasks.id"), primary_key=True),
+    sa.Column("inspector_id", sa.String(40), sa.ForeignKey("inspectors.id"), primary_key=True,
+              index=True),
+)
+
+enrollment_codes = sa.Table(
+    "enrollment_codes",
+    metadata,
+    # SHA-256 of the one-time code: the code itself is never stored.
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("inspector_id", sa.String(40), sa.ForeignKey("inspectors.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+)

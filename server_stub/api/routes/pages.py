@@ -7,7 +7,7 @@ from html import escape
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from ... import queries
+from ... import planning, queries
 from ..deps import ConnDep
 
 router = APIRouter(tags=["pages"])
@@ -22,6 +22,7 @@ margin:0;padding:16px;max-width:720px;margin:auto;color:#1f2933;line-height:1.6}
 h1{{font-size:1.4rem}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #e4e7eb;padding:6px 4px;text-align:left;vertical-align:top}}
 .muted{{color:#616e7c;font-size:.9rem}}
+.mono{{font-family:ui-monospace,monospace;word-break:break-all;font-size:.85rem}}
 </style></head><body>{body}</body></html>"""
 
 
@@ -46,3 +47,54 @@ def home(conn: ConnDep) -> HTMLResponse:
         f"<th>检查方式</th></tr>{rows}</table>"
     )
     return render_page("掌上查平台", body)
+
+
+def _draw_link(plan_id: str) -> str:
+    return f"<a href='/draws/{escape(plan_id)}'>已抽取，查看结果</a>"
+
+
+@router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
+def plans_page(conn: ConnDep) -> HTMLResponse:
+    rows = "".join(
+        f"<tr><td>{escape(p['name'])}<br><span class='muted'>{escape(p['id'])}</span></td>"
+        f"<td>{escape('、'.join(p['departments']))}</td>"
+        f"<td class='mono'>{escape(p['commitment'])}</td>"
+        f"<td>{_draw_link(p['id']) if p['drawn'] else '待抽取'}</td></tr>"
+        for p in planning.list_public_plans(conn)
+    )
+    body = (
+        "<h1>抽查计划</h1><p class='muted'>每个计划创建时即公布随机种子的 SHA-256 承诺值；"
+        "抽取后公布种子本身，任何人都可核对二者一致并复核抽取结果。</p>"
+        f"<table><tr><th>计划</th><th>部门</th><th>种子承诺值</th><th>状态</th></tr>{rows}</table>"
+    )
+    return render_page("抽查计划", body)
+
+
+@router.get("/draws/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
+def draw_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
+    d = planning.load_draw(conn, plan_id, "publication")
+    strata = "".join(
+        f"<tr><td>第{n}层</td><td>{s['population']}</td><td>{escape(s['ratio'])}%</td><td>{s['k']}</td>"
+        f"<td class='mono'>{escape(s['ids_hash'])}</td></tr>"
+        for n, s in enumerate(d["strata"], 1)
+    )
+    entities = "".join(
+        f"<tr><td>{escape(e['name'])}<br><span class='muted mono'>{escape(e['credit_code'])}</span></td>"
+        f"<td>{escape(e['region'])}</td><td>{escape(e['industry'])}</td></tr>"
+        for e in d["entities"]
+    )
+    plan = d["plan"]
+    body = (
+        f"<h1>{escape(plan['name'])}：抽取结果公示</h1>"
+        f"<p>部门：{escape('、'.join(plan['departments']))}；检查期限：{escape(plan['window_start'])} 至 "
+        f"{escape(plan['window_end'])}；抽取时间：{escape(d['drawn_at'])}</p>"
+        f"<h2>抽取参数</h2><p>算法：{escape(d['algorithm'])} {escape(d['algorithm_version'])}"
+        f"（一致性抽样，不放回）<br>随机种子：<span class='mono'>{escape(d['seed'])}</span><br>"
+        f"种子承诺值（SHA-256，计划创建时已公布）：<span class='mono'>{escape(d['commitment'])}</span></p>"
+        "<table><tr><th>分层</th><th>名录户数</th><th>比例</th><th>抽取户数</th><th>名录摘要</th></tr>"
+        f"{strata}</table>"
+        f"<h2>抽中的检查对象（{len(d['entities'])} 户，按统一社会信用代码排序）</h2>"
+        f"<table><tr><th>名称</th><th>区域</th><th>行业</th></tr>{entities}</table>"
+        f"<p><a href='/api/v1/draws/{escape(plan_id)}'>JSON 格式</a></p>"
+    )
+    return render_page(f"{plan['name']} 抽取结果", body)

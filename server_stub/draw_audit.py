@@ -1,0 +1,186 @@
+"""The auditor's export of a draw, and its re-run (``python -m server_stub verify-draw``).
+
+An export holds everything needed to re-run a draw with no access to the platform: the plan,
+the revealed seed and its commitment, each stratum's full population (the ids whose sorted list
+the published ``ids_hash`` covers), the inspectors and items the team draw saw, and the results.
+It is internal (it carries risk grades through the strata); the public page is built separately.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
+
+from .draws import (
+    ALGORITHM,
+    ALGORITHM_VERSION,
+    EntityDraw,
+    TeamDraw,
+    commitment,
+    consistent_sample,
+    draw_teams,
+    ids_hash,
+    stratum_size,
+)
+from .plan_codec import plan_from_json, plan_to_json
+
+FORMAT = "zsc-draw-audit/1"
+
+
+def build_export(
+    *,
+    plan: Plan,
+    draw: EntityDraw,
+    populations: Mapping[RiskGrade, Sequence[str]],
+    inspectors: Iterable[Inspector],
+    catalogue: Iterable[InspectionItem],
+    teams: TeamDraw,
+    task_ids: Mapping[str, str],
+    drawn_at: str,
+) -> dict[str, Any]:
+    """The auditor export for a draw that has just been made."""
+    return {
+        "format": FORMAT,
+        "plan": plan_to_json(plan),
+        "algorithm": draw.algorithm,
+        "algorithm_version": draw.algorithm_version,
+        "seed": draw.seed,
+        "commitment": draw.commitment,
+        "drawn_at": drawn_at,
+        "strata": [
+            {
+                "grade": s.grade.value,
+                "population": s.population,
+                "ratio": str(s.ratio),
+                "k": s.k,
+                "ids_hash": s.ids_hash,
+                "ids": sorted(populations[s.grade]),
+                "drawn": list(s.drawn),
+            }
+            for s in draw.strata
+        ],
+        "items": [
+            {"code": i.code, "department": i.department, "qualification": i.qualification}
+            for i in catalogue if i.code in plan.items
+        ],
+        "inspectors": [
+            {"id": i.id, "department": i.department, "qualifications": list(i.qualifications),
+             "active": i.active, "conflicts": list(i.conflicts)}
+            for i in inspectors if i.department in plan.departments
+        ],
+        "tasks": [
+            {"id": task_ids[a.credit_code], "credit_code": a.credit_code, "team": list(a.team),
+             "items": list(a.items)}
+            for a in teams.assignments
+        ],
+        "unassigned": [{"credit_code": u.credit_code, "reason": u.reason} for u in teams.unassigned],
+    }
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _check(checks: list[Check], ok: bool, good: str, bad: str) -> None:
+    checks.append(Check(ok, good if ok else bad))
+
+
+def _compare_sequences(checks: list[Check], label: str, expected: Sequence[str],
+                       published: Sequence[str]) -> None:
+    for n in range(max(len(expected), len(published))):
+        want = expected[n] if n < len(expected) else "（无）"
+        got = published[n] if n < len(published) else "（无）"
+        _check(checks, want == got, f"{label}第{n + 1}个：{got} 一致",
+               f"{label}第{n + 1}个：公布为 {got}，重新抽取应为 {want}")
+
+
+def _placeholder_item(data: Mapping[str, Any]) -> InspectionItem:
+    """An item as the team draw sees it: only department and qualification matter."""
+    return InspectionItem(code=data["code"], category="-", name="-", basis="-",
+                          method=InspectionMethod.ON_SITE, department=data["department"],
+                          checkpoints=("-",), qualification=data.get("qualification", ""))
+
+
+def verify_export(export: Mapping[str, Any]) -> Verification:
+    """Re-run the draw an export describes and say, entity by entity, whether it matches.
+
+    Raises ``ValueError`` (with a Chinese message) when the export is not a readable export.
+    """
+    if export.get("format") != FORMAT:
+        raise ValueError(f"不是可识别的抽取审计文件（format 应为 {FORMAT}）")
+    try:
+        return _verify(export)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"抽取审计文件内容不完整或格式错误：{e}") from e
+
+
+def _verify(export: Mapping[str, Any]) -> Verification:
+    checks: list[Check] = []
+    seed = str(export["seed"])
+    plan = plan_from_json(export["plan"])
+    _check(checks, export["algorithm"] == ALGORITHM and export["algorithm_version"] == ALGORITHM_VERSION,
+           f"算法 {ALGORITHM} {ALGORITHM_VERSION}",
+           f"算法为 {export['algorithm']} {export['algorithm_version']}，本工具复核的是 "
+           f"{ALGORITHM} {ALGORITHM_VERSION}")
+    _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
+           "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
+    drawn: list[str] = []
+    grades_seen = []
+    for stratum in export["strata"]:
+        grade = RiskGrade(stratum["grade"])
+        grades_seen.append(grade)
+        ids = list(stratum["ids"])
+        label = f"{grade.value}类"
+        ratio = Decimal(stratum["ratio"])
+        _check(checks, plan.ratios.get(grade) == ratio, f"{label}比例 {ratio}% 与计划一致",
+               f"{label}比例 {ratio}% 与计划（{plan.ratios.get(grade)}%）不一致")
+        _check(checks, ids_hash(ids) == stratum["ids_hash"] and len(ids) == stratum["population"],
+               f"{label}名录 {len(ids)} 户，与公布的名录摘要一致",
+               f"{label}名录与公布的摘要或户数（{stratum['population']}）不一致")
+        k = stratum_size(len(ids), ratio)
+        _check(checks, k == stratum["k"], f"{label}抽取数 {k} 正确",
+               f"{label}抽取数公布为 {stratum['k']}，按比例应为 {k}")
+        expected = consistent_sample(ids, seed, k)
+        _compare_sequences(checks, f"{label}抽中对象", expected, stratum["drawn"])
+        drawn += expected
+    _check(checks, grades_seen == list(plan.ratios), "分层与计划的风险等级一致",
+           "分层与计划的风险等级不一致")
+    inspectors = [Inspector(id=i["id"], name="-", department=i["department"], badge_no="-",
+                            qualifications=tuple(i["qualifications"]), active=i["active"],
+                            conflicts=tuple(i["conflicts"])) for i in export["inspectors"]]
+    items = [_placeholder_item(i) for i in export["items"]]
+    teams = draw_teams(plan, seed, drawn, inspectors, items)
+    published_tasks = {t["credit_code"]: t for t in export["tasks"]}
+    published_unassigned = {u["credit_code"] for u in export["unassigned"]}
+    for n, assignment in enumerate(teams.assignments, start=1):
+        task = published_tasks.pop(assignment.credit_code, None)
+        got = "、".join(task["team"]) if task else "（未派）"
+        want = "、".join(assignment.team)
+        _check(checks, task is not None and tuple(task["team"]) == assignment.team,
+               f"检查组{n}：{assignment.credit_code} → {got} 一致",
+               f"检查组{n}：{assignment.credit_code} 公布为 {got}，重新选派应为 {want}")
+    for u in teams.unassigned:
+        _check(checks, u.credit_code in published_unassigned, f"{u.credit_code} 未能组队，一致",
+               f"{u.credit_code} 应为未能组队（{u.reason}），公布结果不同")
+        published_unassigned.discard(u.credit_code)
+    drawn_set = set(drawn)
+    for code in list(published_tasks) + sorted(published_unassigned):
+        if code not in drawn_set:
+            checks.append(Check(False, f"{code} 出现在公布结果中，但重新抽取时没有抽中"))
+    return Verification(tuple(checks))

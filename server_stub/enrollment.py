@@ -1,0 +1,46 @@
+"""One-time enrolment codes: a supervisor issues one for an inspector; a device redeems it once.
+
+Codes are twelve characters from an alphabet without look-alikes (no 0/O, 1/I/L), grouped by
+four for reading aloud or typing. Only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from . import tables as t
+from .errors import ApiError
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+DEFAULT_VALIDITY = dt.timedelta(hours=24)
+
+
+def normalise_code(code: str) -> str:
+    """The code as issued, whatever a user typed: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime,
+               valid_for: dt.timedelta = DEFAULT_VALIDITY) -> str:
+    """A fresh one-time code for ``inspector_id``, valid for ``valid_for``."""
+    inspector = conn.execute(
+        sa.select(t.inspectors.c.active).where(t.inspectors.c.id == inspector_id)
+    ).first()
+    if inspector is None:
+        raise ApiError(404, "inspector_not_found", f"执法检查人员「{inspector_id}」不在名录库中")
+    if not inspector.active:
+        raise ApiError(422, "inspector_inactive", f"执法检查人员「{inspector_id}」不在岗，不能注册设备")
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    conn.execute(t.enrollment_codes.insert().values(
+        code_hash=code_hash(raw), inspector_id=inspector_id, created_at=now,
+        expires_at=now + valid_for, used_at=None,
+    ))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))

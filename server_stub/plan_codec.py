@@ -1,0 +1,62 @@
+"""Plans to and from JSON: stored in the database, sent by the API, carried by audit exports.
+
+Ratios travel as decimal strings (``"2.5"``), never as JSON numbers, so no float ever touches them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sync import Plan, Problem, ValidationError
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "departments": list(plan.departments),
+        "items": list(plan.items),
+        "ratios": {grade.value: str(ratio) for grade, ratio in plan.ratios.items()},
+        "team_size": plan.team_size,
+        "window_start": plan.window_start.isoformat(),
+        "window_end": plan.window_end.isoformat(),
+        "regions": list(plan.regions),
+        "industries": list(plan.industries),
+        "statuses": [s.value for s in plan.statuses],
+        "exclude_inspected_within_days": plan.exclude_inspected_within_days,
+        "workload_cap": plan.workload_cap,
+    }
+
+
+def _date(value: object, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError.single(field, f"日期「{value}」格式应为YYYY-MM-DD") from None
+
+
+def plan_from_json(data: Mapping[str, Any]) -> Plan:
+    """The Plan ``data`` describes; ``ValidationError`` (with every problem) when it is not valid."""
+    required = ("id", "name", "departments", "items", "ratios", "team_size", "window_start",
+                "window_end")
+    missing = [Problem(k, "缺少此项") for k in required if k not in data]
+    if missing:
+        raise ValidationError(missing)
+    statuses = data.get("statuses")
+    return Plan(
+        id=data["id"],
+        name=data["name"],
+        departments=tuple(data["departments"]),
+        items=tuple(data["items"]),
+        ratios=dict(data["ratios"]),
+        team_size=data["team_size"],
+        window_start=_date(data["window_start"], "window_start"),
+        window_end=_date(data["window_end"], "window_end"),
+        regions=tuple(data.get("regions") or ()),
+        industries=tuple(data.get("industries") or ()),
+        **({"statuses": tuple(statuses)} if statuses else {}),
+        exclude_inspected_within_days=data.get("exclude_inspected_within_days"),
+        workload_cap=data.get("workload_cap"),
+    )
