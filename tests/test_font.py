@@ -2,21 +2,16 @@
 
 Offline Flutter web and the Pillow photo watermarks have no other source of Chinese
 glyphs, so a character missing here is a box on screen or on the evidence photo.
-
-The cmap is read with fontTools when it is installed (the ``fonts`` extra) and with a
-small reader of cmap formats 4 and 12 otherwise, so the coverage tests also run where
-only the ``test`` extra is installed; ``test_cmap_reader_agrees_with_fonttools``
-keeps the two in step.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import struct
 from functools import cache
 from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,56 +47,9 @@ GB2312_HANZI = gb2312(range(0xB0, 0xF8))  # rows 16-87
 GB2312_ALL = gb2312(range(0xA1, 0xF8))  # plus rows 1-9: symbols, kana, Greek, ...
 
 
-def _read_cmap(data: bytes) -> set[int]:
-    """Code points of the Unicode cmap subtables (formats 4 and 12) of an sfnt font."""
-    num_tables = struct.unpack_from(">H", data, 4)[0]
-    tables = {
-        data[12 + 16 * i : 16 + 16 * i]: struct.unpack_from(">I", data, 20 + 16 * i)[0]
-        for i in range(num_tables)
-    }
-    cmap = tables[b"cmap"]
-    code_points: set[int] = set()
-    for i in range(struct.unpack_from(">H", data, cmap + 2)[0]):
-        platform, encoding, offset = struct.unpack_from(">HHI", data, cmap + 4 + 8 * i)
-        if (platform, encoding) not in {(0, 3), (0, 4), (3, 1), (3, 10)}:
-            continue
-        sub = cmap + offset
-        fmt = struct.unpack_from(">H", data, sub)[0]
-        if fmt == 4:
-            segs = struct.unpack_from(">H", data, sub + 6)[0] // 2
-            ends = struct.unpack_from(f">{segs}H", data, sub + 14)
-            starts = struct.unpack_from(f">{segs}H", data, sub + 16 + 2 * segs)
-            deltas = struct.unpack_from(f">{segs}h", data, sub + 16 + 4 * segs)
-            range_offsets_at = sub + 16 + 6 * segs
-            for s, (start, end, delta) in enumerate(zip(starts, ends, deltas, strict=True)):
-                ro_at = range_offsets_at + 2 * s
-                range_offset = struct.unpack_from(">H", data, ro_at)[0]
-                for cp in range(start, end + 1):
-                    if cp == 0xFFFF:
-                        continue
-                    if range_offset == 0:
-                        glyph = (cp + delta) & 0xFFFF
-                    else:
-                        at = ro_at + range_offset + 2 * (cp - start)
-                        glyph = struct.unpack_from(">H", data, at)[0]
-                        glyph = (glyph + delta) & 0xFFFF if glyph else 0
-                    if glyph:
-                        code_points.add(cp)
-        elif fmt == 12:
-            groups = struct.unpack_from(">I", data, sub + 12)[0]
-            for g in range(groups):
-                start, end, _ = struct.unpack_from(">III", data, sub + 16 + 12 * g)
-                code_points.update(range(start, end + 1))
-    return code_points
-
-
 @cache
 def cmap_of(path: Path) -> frozenset[int]:
-    if importlib.util.find_spec("fontTools") is not None:
-        from fontTools.ttLib import TTFont
-
-        return frozenset(TTFont(str(path), lazy=True).getBestCmap())
-    return frozenset(_read_cmap(path.read_bytes()))
+    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
 
 
 def render(path: Path, text: str, size: int = 48) -> Image.Image:
@@ -190,18 +138,10 @@ def test_sample_of_gb2312_hanzi_render_unlike_notdef(style: str) -> None:
     assert not same, "".join(same)
 
 
-def test_cmap_reader_agrees_with_fonttools() -> None:
-    ttlib = pytest.importorskip("fontTools.ttLib")
-    for path in FONTS.values():
-        expected = set(ttlib.TTFont(str(path), lazy=True).getBestCmap())
-        assert _read_cmap(path.read_bytes()) == expected
-
-
 SOURCE_TTC = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def _load_script():  # type: ignore[no-untyped-def]
-    pytest.importorskip("fontTools")
     spec = importlib.util.spec_from_file_location(
         "make_cjk_font", REPO / "scripts" / "make_cjk_font.py"
     )
@@ -221,8 +161,6 @@ def test_script_enumerates_the_same_gb2312() -> None:
 def test_script_finds_the_sc_face_by_name() -> None:
     script = _load_script()
     index = script.find_face(SOURCE_TTC, "Noto Sans CJK SC", "Regular")
-    from fontTools.ttLib import TTFont
-
     face = TTFont(str(SOURCE_TTC), fontNumber=index, lazy=True)
     assert face["name"].getDebugName(1) == "Noto Sans CJK SC"
     with pytest.raises(Exception, match="no face"):

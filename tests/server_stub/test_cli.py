@@ -20,7 +20,8 @@ def counts(data: Path) -> dict[str, int]:
 
 def test_help_lists_every_command() -> None:
     result = invoke("--help")
-    for command in ("serve", "seed-demo", "import", "export"):
+    for command in ("serve", "seed-demo", "import", "export", "plan", "draw", "verify-draw",
+                    "draw-export", "enroll-code", "admin-token"):
         assert command in result.output
 
 
@@ -52,3 +53,82 @@ def test_import_with_errors_imports_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "第3行「统一社会信用代码」列：第18位校验码" in result.output
     assert counts(data) == before, "the valid first row must not have been imported either"
+
+
+def test_seed_demo_draws_a_plan_and_names_an_inspector_with_tasks(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from server_stub import tables as t
+
+    data = tmp_path / "d"
+    result = invoke("seed-demo", "--data", str(data), "--entities", "400")
+    inspector = result.output.strip().splitlines()[-1]
+    with make_engine(f"sqlite:///{data / 'zsc.db'}").begin() as conn:
+        tasks = conn.execute(sa.select(sa.func.count()).select_from(t.task_members)
+                             .where(t.task_members.c.inspector_id == inspector)).scalar_one()
+    assert tasks > 0
+    again = invoke("seed-demo", "--data", str(data), "--if-empty")
+    assert again.output.strip().splitlines()[-1] == inspector
+
+
+def test_plan_create_draw_and_verify(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "400")
+    created = invoke("plan", "create", "--data", str(data), "--id", "CLI-1", "--name", "广告抽查",
+                     "--department", "威海市市场监督管理局", "--item", "SC-GG-01",
+                     "--ratio", "A=5", "--ratio", "B=10", "--ratio", "D=50",
+                     "--start", "2026-05-01", "--end", "2026-08-31")
+    assert created.exit_code == 0 and "承诺值" in created.output
+    assert "CLI-1\t待抽取" in invoke("plan", "list", "--data", str(data)).output
+    export = tmp_path / "audit.json"
+    drawn = invoke("draw", "CLI-1", "--data", str(data), "--export", str(export))
+    assert "公布随机种子" in drawn.output and export.exists()
+    verified = invoke("verify-draw", str(export))
+    assert verified.exit_code == 0 and "复核通过" in verified.output and "✓" in verified.output
+    twice = CliRunner().invoke(cli, ["draw", "CLI-1", "--data", str(data)])
+    assert twice.exit_code == 1 and "不能重复抽取" in twice.output
+
+
+def test_verify_draw_catches_a_tampered_export(tmp_path: Path) -> None:
+    import json
+
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "400")
+    export = tmp_path / "audit.json"
+    invoke("draw-export", "WH-2026-SP-01", str(export), "--data", str(data))
+    audit = json.loads(export.read_text(encoding="utf-8"))
+    stratum = next(s for s in audit["strata"] if len(s["drawn"]) > 1)
+    stratum["drawn"].reverse()
+    export.write_text(json.dumps(audit, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["verify-draw", str(export), "--quiet"])
+    assert result.exit_code == 1
+    assert "✗" in result.output and "复核不通过" in result.output and "✓" not in result.output
+    export.write_text("{broken", encoding="utf-8")
+    broken = CliRunner().invoke(cli, ["verify-draw", str(export)])
+    assert broken.exit_code == 1 and "无法复核" in broken.output
+
+
+def test_plan_create_refuses_bad_input(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "100")
+    result = CliRunner().invoke(cli, [
+        "plan", "create", "--data", str(data), "--id", "X", "--name", "n", "--department", "某局",
+        "--item", "SC-GG-01", "--ratio", "A5", "--start", "2026-05-01", "--end", "2026-08-31"])
+    assert result.exit_code == 1 and "等级=百分比" in result.output
+    result = CliRunner().invoke(cli, [
+        "plan", "create", "--data", str(data), "--id", "X", "--name", "n", "--department", "某局",
+        "--item", "SC-GG-01", "--ratio", "A=5", "--team-size", "1", "--start", "2026-05-01",
+        "--end", "2026-08-31"])
+    assert result.exit_code == 1 and "不得少于2人" in result.output
+
+
+def test_enroll_code_is_alone_on_the_last_line(tmp_path: Path) -> None:
+    import re
+
+    data = tmp_path / "d"
+    inspector = invoke("seed-demo", "--data", str(data), "--entities", "100").output.split()[-1]
+    result = invoke("enroll-code", "--inspector", inspector, "--data", str(data))
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}",
+                        result.output.strip().splitlines()[-1])
+    unknown = CliRunner().invoke(cli, ["enroll-code", "--inspector", "NOBODY", "--data", str(data)])
+    assert unknown.exit_code == 1 and "不在名录库中" in unknown.output

@@ -1,0 +1,93 @@
+"""Plans and draws through the real server process."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from server_stub.admin import admin_token
+from server_stub.cli import DEMO_PLAN_ID
+from server_stub.demo_data import SAMR
+from tests.conftest import ServerProcess
+
+PLAN = {
+    "id": "API-1", "name": "特种设备使用单位抽查", "departments": [SAMR], "items": ["SC-TSSB-01"],
+    "ratios": {"A": "2", "B": "5", "C": "15", "D": "30"}, "team_size": 2,
+    "window_start": "2026-04-01", "window_end": "2026-09-30",
+}
+
+
+@pytest.fixture
+def admin(server: ServerProcess) -> httpx.Client:
+    token = admin_token(server.data)
+    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/plans", f"/api/v1/plans/{DEMO_PLAN_ID}/draw",
+                                  f"/api/v1/draws/{DEMO_PLAN_ID}/audit"])
+@pytest.mark.parametrize("token", [None, "wrong"])
+def test_admin_calls_need_the_admin_token(server: ServerProcess, path: str, token: str | None) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    method = "GET" if path.endswith("audit") else "POST"
+    answer = httpx.request(method, server.url + path, json=PLAN, headers=headers)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "unauthorized"
+
+
+def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admin: httpx.Client) -> None:
+    created = admin.post("/api/v1/plans", json=PLAN)
+    assert created.status_code == 201, created.text
+    commitment = created.json()["commitment"]
+    listed = httpx.get(f"{server.url}/api/v1/plans").json()["plans"]
+    assert any(p["id"] == "API-1" and p["commitment"] == commitment and not p["drawn"] for p in listed)
+    assert "seed" not in httpx.get(f"{server.url}/api/v1/plans/API-1").json()
+    assert httpx.get(f"{server.url}/api/v1/draws/API-1").status_code == 404
+
+    drawn = admin.post("/api/v1/plans/API-1/draw")
+    assert drawn.status_code == 201, drawn.text
+    seed = drawn.json()["seed"]
+    assert hashlib.sha256(seed.encode()).hexdigest() == commitment
+
+    again = admin.post("/api/v1/plans/API-1/draw")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_drawn"
+
+    public = httpx.get(f"{server.url}/api/v1/draws/API-1").json()
+    assert public["seed"] == seed and public["entities"]
+    assert all("risk_grade" not in e and "grade" not in e for e in public["entities"])
+    audit = admin.get("/api/v1/draws/API-1/audit").json()
+    assert audit["seed"] == seed and audit["tasks"]
+
+    page = httpx.get(f"{server.url}/draws/API-1").text
+    assert seed in page and commitment in page and public["entities"][0]["name"] in page
+    for leak in ("风险", "高风险", "低风险"):
+        assert leak not in page
+    assert commitment in httpx.get(f"{server.url}/plans").text
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "text"),
+    [
+        ({"team_size": 1}, 400, "team_size"),
+        ({"ratios": {"A": "abc"}}, 422, "不是数字"),
+        ({"items": ["NOPE"]}, 422, "不在抽查事项清单中"),
+        ({"window_end": "2026-01-01"}, 422, "结束日期不能早于开始日期"),
+        ({"window_start": "明天"}, 422, "YYYY-MM-DD"),
+        ({"id": DEMO_PLAN_ID}, 409, "已存在"),
+    ],
+)
+def test_invalid_plans_get_the_reason(admin: httpx.Client, change: dict, status: int, text: str) -> None:  # type: ignore[type-arg]
+    answer = admin.post("/api/v1/plans", json={**PLAN, **change})
+    assert answer.status_code == status, answer.text
+    assert text in answer.json()["error"]["message"]
+
+
+def test_malformed_body_is_400(admin: httpx.Client) -> None:
+    answer = admin.post("/api/v1/plans", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request"
+
+
+def test_unknown_plan_is_404(admin: httpx.Client) -> None:
+    assert admin.post("/api/v1/plans/NOPE/draw").status_code == 404
+    assert admin.get("/api/v1/draws/NOPE").json()["error"]["code"] == "plan_not_found"

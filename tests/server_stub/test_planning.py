@@ -1,0 +1,273 @@
+"""Plans and draws on a real SQLite database, through ``planning`` (no HTTP)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from server_stub import planning, queries
+from server_stub import tables as t
+from server_stub.db import make_engine, migrate
+from server_stub.demo_data import SAMR, generate
+from server_stub.draw_audit import verify_export
+from server_stub.errors import ApiError
+from sync import Plan, RiskGrade
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'zsc.db'}")
+    migrate(engine)
+    demo = generate(entities=1500, seed=5)
+    with engine.begin() as conn:
+        queries.save_items(conn, items=demo.items)
+        queries.save_entities(conn, entities=demo.entities)
+        queries.save_inspectors(conn, inspectors=demo.inspectors)
+    yield engine
+    engine.dispose()
+
+
+def make_plan(plan_id: str = "P1", **overrides: object) -> Plan:
+    values: dict[str, object] = dict(
+        id=plan_id, name="食品销售抽查", departments=(SAMR,), items=("SC-SP-01",),
+        ratios={"A": "1", "B": "3", "C": "10", "D": "20"}, team_size=2,
+        window_start=dt.date(2026, 3, 1), window_end=dt.date(2026, 6, 30),
+    )
+    values.update(overrides)
+    return Plan(**values)  # type: ignore[arg-type]
+
+
+def test_commitment_is_sha256_of_the_secret_seed(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        digest = planning.create_plan(conn, make_plan(), now=NOW)
+        public = planning.get_public_plan(conn, "P1")
+        seed = conn.execute(sa.select(t.plans.c.seed)).scalar_one()
+    assert digest == hashlib.sha256(seed.encode()).hexdigest() == public["commitment"]
+    assert seed not in str(public), "the seed stays secret until the draw"
+    assert len(seed) == 32 and public["drawn"] is False
+
+
+def test_fresh_seeds_differ(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        a = planning.create_plan(conn, make_plan("P1"), now=NOW)
+        b = planning.create_plan(conn, make_plan("P2"), now=NOW)
+    assert a != b
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"items": ("NOPE",)}, "「NOPE」不在抽查事项清单中"),
+        ({"items": ("YJ-AQSC-01",)}, "检查主体「威海市应急管理局」不是本计划的发起或配合部门"),
+        ({"departments": ("威海市不存在局",), "items": ()}, None),
+        ({"departments": (SAMR, "威海市不存在局")}, "部门「威海市不存在局」在执法检查人员名录库中没有人员"),
+    ],
+)
+def test_plans_that_cannot_run_are_refused(engine: sa.Engine, overrides: dict[str, object],
+                                           reason: str | None) -> None:
+    if reason is None:  # an empty item list never gets as far as the database
+        with pytest.raises(ValueError):
+            make_plan(**overrides)
+        return
+    with engine.begin() as conn, pytest.raises(ApiError) as info:
+        planning.create_plan(conn, make_plan(**overrides), now=NOW)
+    assert info.value.status == 422 and reason in info.value.message
+
+
+def test_duplicate_plan_id_is_refused(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        with pytest.raises(ApiError) as info:
+            planning.create_plan(conn, make_plan(), now=NOW)
+    assert info.value.status == 409
+
+
+def test_draw_stores_tasks_and_publishes_without_grades(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        summary = planning.run_draw(conn, "P1", now=NOW)
+        publication = planning.load_draw(conn, "P1", "publication")
+        tasks = conn.execute(sa.select(t.tasks).order_by(t.tasks.c.draw_order)).mappings().all()
+        members = conn.execute(sa.select(sa.func.count()).select_from(t.task_members)).scalar_one()
+    assert summary.drawn == sum(s["k"] for s in summary.strata) > 0
+    assert len(tasks) == summary.assigned and members == 2 * summary.assigned
+    assert all(task["due"] == dt.date(2026, 6, 30) and task["items"] == ["SC-SP-01"] for task in tasks)
+    assert [task["id"] for task in tasks][:2] == ["P1-00001", "P1-00002"]
+    codes = [e["credit_code"] for e in publication["entities"]]
+    assert codes == sorted(codes), "listed by code, so draw order cannot reveal strata"
+    assert all(set(e) == {"credit_code", "name", "region", "industry"} for e in publication["entities"])
+    assert hashlib.sha256(publication["seed"].encode()).hexdigest() == publication["commitment"]
+
+
+def test_stratum_arithmetic_through_storage(engine: sa.Engine) -> None:
+    plan = make_plan(ratios={"A": "0", "B": "100", "C": "0.5", "D": "33.3"})
+    with engine.begin() as conn:
+        counts = dict(conn.execute(sa.select(t.entities.c.risk_grade, sa.func.count())
+                                   .where(t.entities.c.status.in_(["在业", "存续"]))
+                                   .group_by(t.entities.c.risk_grade)).all())
+        planning.create_plan(conn, plan, now=NOW)
+        summary = planning.run_draw(conn, "P1", now=NOW)
+    k = {s["grade"]: (s["population"], s["k"]) for s in summary.strata}
+    assert k["A"] == (counts["A"], 0)
+    assert k["B"] == (counts["B"], counts["B"])
+    assert k["C"][1] == -(-counts["C"] * 5 // 1000)
+    assert k["D"][1] == -(-counts["D"] * 333 // 1000)
+
+
+def test_drawing_twice_is_refused(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.run_draw(conn, "P1", now=NOW)
+    with engine.begin() as conn, pytest.raises(ApiError) as info:
+        planning.run_draw(conn, "P1", now=NOW)
+    assert info.value.status == 409 and "不能重复抽取" in info.value.message
+
+
+def test_concurrent_draws_of_one_plan_make_one_draw(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(ratios={"A": "5", "B": "5", "C": "5", "D": "5"}), now=NOW)
+    results: list[object] = []
+    barrier = threading.Barrier(4)
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            with engine.begin() as conn:
+                results.append(planning.run_draw(conn, "P1", now=NOW))
+        except ApiError as e:
+            results.append(e.status)
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r for r in results if isinstance(r, int)) == [409, 409, 409]
+    with engine.begin() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.draws)).scalar_one() == 1
+        tasks = conn.execute(sa.select(sa.func.count()).select_from(t.tasks)).scalar_one()
+    drawn = next(r for r in results if isinstance(r, planning.DrawSummary))
+    assert tasks == drawn.assigned
+
+
+def test_recently_drawn_entities_are_excluded(engine: sa.Engine) -> None:
+    everyone = {"A": "100", "B": "100", "C": "100", "D": "100"}
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan("OLD", ratios={"D": "100"}), now=NOW)
+        first = planning.run_draw(conn, "OLD", now=NOW)
+        old_codes = set(conn.execute(sa.select(t.tasks.c.credit_code)).scalars())
+        planning.create_plan(conn, make_plan("NEW", ratios=everyone, exclude_inspected_within_days=30),
+                             now=NOW)
+        planning.create_plan(conn, make_plan("LATER", ratios=everyone, exclude_inspected_within_days=30),
+                             now=NOW)
+        soon = planning.run_draw(conn, "NEW", now=NOW + dt.timedelta(days=10))
+        new_codes = set(conn.execute(sa.select(t.tasks.c.credit_code)
+                                     .where(t.tasks.c.plan_id == "NEW")).scalars())
+    assert first.assigned > 0 and old_codes and not (old_codes & new_codes)
+    d_population = next(s["population"] for s in soon.strata if s["grade"] == "D")
+    assert d_population == 0 or d_population < first.drawn
+    with engine.begin() as conn:
+        later = planning.run_draw(conn, "LATER", now=NOW + dt.timedelta(days=35))
+    # 35 days after OLD but only 25 after NEW: OLD's entities are back, NEW's are excluded.
+    assert sum(s["population"] for s in later.strata) == len(old_codes) + sum(
+        s["population"] for s in soon.strata) - len(new_codes)
+
+
+def test_publication_has_every_published_input(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.run_draw(conn, "P1", now=NOW)
+        publication = planning.load_draw(conn, "P1", "publication")
+    assert publication["algorithm"] == "consistent_sampler"
+    assert publication["algorithm_version"] == "1.0.10"
+    for stratum in publication["strata"]:
+        assert set(stratum) == {"grade", "population", "ratio", "k", "ids_hash"}
+    assert Decimal(publication["strata"][0]["ratio"]) == Decimal(1)
+
+
+@pytest.fixture
+def audit(engine: sa.Engine) -> dict:  # type: ignore[type-arg]
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(workload_cap=3), now=NOW)
+        planning.run_draw(conn, "P1", now=NOW)
+        return planning.load_draw(conn, "P1", "audit")
+
+
+def test_untouched_export_verifies(audit: dict) -> None:  # type: ignore[type-arg]
+    result = verify_export(audit)
+    assert result.ok, [c.message for c in result.checks if not c.ok]
+    assert len(result.checks) > len(audit["tasks"])
+
+
+def tamper_drawn(a: dict) -> str:  # type: ignore[type-arg]
+    stratum = next(s for s in a["strata"] if s["drawn"])
+    outsider = next(i for i in stratum["ids"] if i not in stratum["drawn"])
+    stratum["drawn"][0] = outsider
+    return "公布为 " + outsider
+
+
+def tamper_seed(a: dict) -> str:  # type: ignore[type-arg]
+    a["seed"] = a["seed"][:-1] + ("0" if a["seed"][-1] != "0" else "1")
+    return "承诺值不一致"
+
+
+def tamper_population(a: dict) -> str:  # type: ignore[type-arg]
+    stratum = next(s for s in a["strata"] if len(s["ids"]) > 5)
+    stratum["ids"].pop()
+    return "摘要或户数"
+
+
+def tamper_k(a: dict) -> str:  # type: ignore[type-arg]
+    a["strata"][-1]["k"] += 1
+    return "按比例应为"
+
+
+def tamper_team(a: dict) -> str:  # type: ignore[type-arg]
+    task = a["tasks"][0]
+    outsider = next(i["id"] for i in a["inspectors"] if i["id"] not in task["team"])
+    task["team"][1] = outsider
+    return "重新选派应为"
+
+
+def tamper_ratio(a: dict) -> str:  # type: ignore[type-arg]
+    a["strata"][0]["ratio"] = "50"
+    return "与计划"
+
+
+@pytest.mark.parametrize("tamper", [tamper_drawn, tamper_seed, tamper_population, tamper_k,
+                                    tamper_team, tamper_ratio])
+def test_tampered_export_is_caught(audit: dict, tamper) -> None:  # type: ignore[no-untyped-def,type-arg]
+    changed = copy.deepcopy(audit)
+    expected = tamper(changed)
+    result = verify_export(changed)
+    assert not result.ok
+    assert any(expected in c.message for c in result.checks if not c.ok)
+
+
+def test_unreadable_export_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="不是可识别的抽取审计文件"):
+        verify_export({"hello": 1})
+    with pytest.raises(ValueError, match="不完整或格式错误"):
+        verify_export({"format": "zsc-draw-audit/1", "seed": "x"})
+
+
+def test_unassigned_entities_are_reported(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        # Everyone of 应急管理局 may take one task only: most D-grade entities stay unassigned.
+        planning.create_plan(conn, make_plan(departments=("威海市应急管理局",), items=("YJ-AQSC-01",),
+                                             ratios={RiskGrade.D: "100"}, workload_cap=1), now=NOW)
+        summary = planning.run_draw(conn, "P1", now=NOW)
+        audit = planning.load_draw(conn, "P1", "audit")
+    assert summary.unassigned and summary.assigned + len(summary.unassigned) == summary.drawn
+    assert "不足检查组人数2人" in summary.unassigned[0]["reason"]
+    assert verify_export(audit).ok
