@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Install what the tests need, then run the whole test suite. Extra arguments go to pytest.
-# As root on Debian, it also installs the system packages the tests drive (Chromium for the
+# Install what the tests need, then run the whole test suite: everything on SQLite, then the
+# server's tests again on a throw-away PostgreSQL. Extra arguments go to both pytest runs.
+# As root on Debian, it first installs the system packages the tests drive (Chromium for the
 # browser tests, PostgreSQL for the database tests) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
 source scripts/bootstrap.sh test
-exec .venv/bin/python -m pytest "$@"
+echo "== test suite on SQLite"
+.venv/bin/python -m pytest "$@"
+if source scripts/postgres.sh; then
+  echo "== server test suite on PostgreSQL ($ZSC_TEST_PG_URL)"
+  .venv/bin/python -m pytest tests/server_stub -m "not browser" "$@"
+elif [ -n "${CI:-}" ] || [ -n "${ZSC_REQUIRE_POSTGRES:-}" ]; then
+  exit 1
+fi

@@ -1,20 +1,44 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from server_stub.cli import cli
+from server_stub.config import Settings
 from server_stub.db import make_engine
 from server_stub.queries import directory_counts
+
+
+@pytest.fixture(autouse=True)
+def fresh_databases(monkeypatch: pytest.MonkeyPatch, make_database_url: Callable[[], str]) -> None:
+    """Every ``--data DIR`` of these tests gets its own fresh database (SQLite or PostgreSQL)."""
+    urls: dict[str, str] = {}
+    original = Settings.from_env.__func__  # type: ignore[attr-defined]
+
+    def from_env(cls: type[Settings], data_dir: Path | None = None,
+                 database_url: str | None = None) -> Settings:
+        key = str(data_dir)
+        if database_url is None:
+            database_url = urls.setdefault(key, make_database_url())
+        return original(cls, data_dir, database_url)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Settings, "from_env", classmethod(from_env))
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+def engine_for(data: Path) -> sa.Engine:
+    return make_engine(Settings.from_env(data).database_url)
+
+
 def counts(data: Path) -> dict[str, int]:
-    with make_engine(f"sqlite:///{data / 'zsc.db'}").begin() as conn:
+    with engine_for(data).begin() as conn:
         return directory_counts(conn)
 
 
@@ -56,14 +80,12 @@ def test_import_with_errors_imports_nothing(tmp_path: Path) -> None:
 
 
 def test_seed_demo_draws_a_plan_and_names_an_inspector_with_tasks(tmp_path: Path) -> None:
-    import sqlalchemy as sa
-
     from server_stub import tables as t
 
     data = tmp_path / "d"
     result = invoke("seed-demo", "--data", str(data), "--entities", "400")
     inspector = result.output.strip().splitlines()[-1]
-    with make_engine(f"sqlite:///{data / 'zsc.db'}").begin() as conn:
+    with engine_for(data).begin() as conn:
         tasks = conn.execute(sa.select(sa.func.count()).select_from(t.task_members)
                              .where(t.task_members.c.inspector_id == inspector)).scalar_one()
     assert tasks > 0

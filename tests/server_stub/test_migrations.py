@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -11,8 +9,8 @@ from server_stub.db import make_engine, migrate
 from server_stub.tables import metadata
 
 
-def test_migrations_match_tables(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_match_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
     migrate(engine)
     migrate(engine)  # a second run is a no-op
     with engine.connect() as conn:

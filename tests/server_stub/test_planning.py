@@ -8,7 +8,6 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +24,8 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'zsc.db'}")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(database_url)
     migrate(engine)
     demo = generate(entities=1500, seed=5)
     with engine.begin() as conn:
