@@ -1,13 +1,31 @@
-"""掌上查's contract between the app and the platform: the domain model, and (later) records,
-signatures and the sync engine. Imports neither ``app`` nor ``server_stub``."""
+"""掌上查's contract between the app and the platform: the domain model, the signed record, its
+canonical form, the per-device chain and the inspection-code token (later: the sync engine).
+Imports neither ``app`` nor ``server_stub``."""
 
+from ._canonical import (
+    b64url_decode,
+    b64url_encode,
+    canonical_bytes,
+    is_sha256_hex,
+    parse_json,
+    parse_rfc3339,
+    record_hash,
+)
+from ._chain import (
+    ChainHead,
+    ChainStatus,
+    ChainVerdict,
+    check_chain,
+    describe_seqs,
+    find_gaps,
+)
 from ._credit_code import (
     check_character,
     credit_code_problem,
     make_credit_code,
     validate_credit_code,
 )
-from ._exceptions import Problem, SyncError, ValidationError, ZscError
+from ._exceptions import Problem, SignatureError, SyncError, ValidationError, ZscError
 from ._model import (
     MIN_TEAM_SIZE,
     Entity,
@@ -22,26 +40,85 @@ from ._model import (
     Task,
     parse_ratio,
 )
+from ._record import (
+    MAX_NOTE_LENGTH,
+    RECORD_VERSION,
+    Location,
+    LocationSource,
+    Record,
+    RecordItem,
+    check_items_answered,
+    new_record_id,
+    photo_hashes,
+    validate_record,
+)
+from ._signing import (
+    generate_key,
+    load_private_key,
+    load_public_key,
+    make_token,
+    private_key_bytes,
+    public_key_b64,
+    read_token,
+    sign_record,
+    token_is_current,
+    verify_envelope,
+)
 
-__all__ = [
+# Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
+__all__ = [  # noqa: RUF022
+    "ChainHead",
+    "ChainStatus",
+    "ChainVerdict",
     "Entity",
     "EntityStatus",
     "InspectionItem",
     "InspectionMethod",
     "Inspector",
     "ItemResult",
+    "Location",
+    "LocationSource",
+    "MAX_NOTE_LENGTH",
     "MIN_TEAM_SIZE",
     "Outcome",
     "Plan",
     "Problem",
+    "RECORD_VERSION",
+    "Record",
+    "RecordItem",
     "RiskGrade",
+    "SignatureError",
     "SyncError",
     "Task",
     "ValidationError",
     "ZscError",
+    "b64url_decode",
+    "b64url_encode",
+    "canonical_bytes",
+    "check_chain",
     "check_character",
+    "check_items_answered",
     "credit_code_problem",
+    "describe_seqs",
+    "find_gaps",
+    "generate_key",
+    "is_sha256_hex",
+    "load_private_key",
+    "load_public_key",
     "make_credit_code",
+    "make_token",
+    "new_record_id",
+    "parse_json",
     "parse_ratio",
+    "parse_rfc3339",
+    "photo_hashes",
+    "private_key_bytes",
+    "public_key_b64",
+    "read_token",
+    "record_hash",
+    "sign_record",
+    "token_is_current",
     "validate_credit_code",
+    "validate_record",
+    "verify_envelope",
 ]

@@ -1,10 +1,18 @@
 """The errors of the contract shared by the app and the server.
 
-The tree (later issues add the sync branch under ``SyncError``)::
+The tree::
 
-    ZscError                      every error raised by sync/
-    ├── ValidationError           a value breaks a rule of the domain model (field + Chinese message)
-    └── SyncError                 talking to the platform failed
+    ZscError                   every error raised by sync/
+    ├── ValidationError        a value breaks a rule of the contract (field + Chinese message):
+    │                          a domain object, a record, malformed JSON, base64url, an envelope
+    └── SyncError              an exchange between the app and the platform failed or is not trusted
+        └── SignatureError     a signature does not verify: a record envelope or an inspection code
+
+``TransportError`` and ``ConflictError`` join ``SyncError`` with the sync engine (``_engine.py``).
+
+Malformed input is a ``ValidationError`` (HTTP 400 or 422 with the problems listed); a well-formed
+envelope whose signature fails is a ``SignatureError`` (HTTP 422, DESIGN §5). A token is either
+genuine or not, so everything wrong with one, malformed included, is a ``SignatureError``.
 """
 
 from __future__ import annotations
@@ -46,4 +54,8 @@ class ValidationError(ZscError, ValueError):
 
 
 class SyncError(ZscError):
-    """Talking to the platform failed; subclasses say how."""
+    """An exchange between the app and the platform failed or is not trusted; subclasses say how."""
+
+
+class SignatureError(SyncError):
+    """A signature does not verify, or names another signer; the message is in Chinese."""

@@ -241,8 +241,9 @@ def parse_ratio(value: object) -> Decimal:
     Accepts ``Decimal``, ``int``, or a string such as ``"3"``, ``"2.5"`` or ``"10%"``; never a
     float, whose binary rounding would make ``ceil(N × ratio)`` depend on representation error.
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("比例须以十进制字符串或整数给出")
+    if isinstance(value, bool | float):
+        # A ValueError like every other bad ratio: callers report it as a problem of the field.
+        raise ValueError("比例须以十进制字符串或整数给出")  # noqa: TRY004
     if isinstance(value, str):
         value = value.strip().removesuffix("%").removesuffix("％").strip()
     try:

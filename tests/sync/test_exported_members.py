@@ -9,6 +9,15 @@ def test_exported_members() -> None:
         "ItemResult", "Outcome", "Plan", "Problem", "RiskGrade", "SyncError", "Task",
         "ValidationError", "ZscError", "check_character", "credit_code_problem", "make_credit_code",
         "parse_ratio", "validate_credit_code",
+        # the record contract (DESIGN §4)
+        "MAX_NOTE_LENGTH", "RECORD_VERSION", "Location", "LocationSource", "Record", "RecordItem",
+        "check_items_answered", "new_record_id", "photo_hashes", "validate_record",
+        "b64url_decode", "b64url_encode", "canonical_bytes", "is_sha256_hex", "parse_json",
+        "parse_rfc3339", "record_hash",
+        "SignatureError", "generate_key", "load_private_key", "load_public_key", "make_token",
+        "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",
+        "verify_envelope",
+        "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
     }
 
 
@@ -19,3 +28,20 @@ def test_sync_imports_neither_side() -> None:
     for path in pathlib.Path(sync.__file__).parent.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+(app|server_stub)\b", text, re.M), path
+
+
+def test_error_tree() -> None:
+    assert issubclass(sync.ValidationError, sync.ZscError)
+    assert issubclass(sync.SyncError, sync.ZscError)
+    assert issubclass(sync.SignatureError, sync.SyncError)
+    assert not issubclass(sync.SignatureError, sync.ValidationError)
+
+
+def test_sync_imports_no_io_library() -> None:
+    import pathlib
+    import re
+
+    for path in pathlib.Path(sync.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        pattern = r"^\s*(from|import)\s+(flet|httpx|sqlite3|sqlite_utils|sqlalchemy|psycopg)\b"
+        assert not re.search(pattern, text, re.M), path

@@ -1,0 +1,433 @@
+"""检查记录: the signed record of one inspection (DESIGN §4).
+
+A record travels as a JSON object with exactly these keys, every one present (nullable ones as
+``null``), so that one record has one canonical form::
+
+    {"v": 1, "id", "task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
+     "started_at", "finished_at", "device_id", "seq", "prev", "supersedes"}
+
+``validate_record`` is the one door from JSON to a ``Record``; it checks every field and raises one
+``ValidationError`` listing every problem by its path (``items[1].photos[0]``). ``Record`` validates
+itself the same way when the app builds one, and ``Record.to_json()`` gives the JSON object back.
+
+Decisions DESIGN §4 leaves open:
+
+* ``location`` carries a fourth key, ``source``: ``"device"`` when the position came from the
+  platform's geolocation (``accuracy_m`` is then the reported accuracy, in metres) or ``"typed"``
+  when the inspector entered it (``accuracy_m`` is then ``null``). This is a deliberate addition, so
+  that the record itself says how its place was obtained. ``location`` is ``null`` without a place.
+* ``id`` is a UUID version 4 in its lower-case hyphenated form only, so that one idempotency key
+  has one spelling.
+* Identifiers (``task_id``, ``device_id``, inspector ids, item codes) must not start or end with
+  white space: they are compared byte for byte and are never trimmed once signed.
+* ``inspectors`` names at least two inspectors (DESIGN §3: never fewer than two), each once.
+* An outcome of 未发现问题 with an item answered 不合格 contradicts itself and is refused.
+* Notes may be empty and hold at most ``MAX_NOTE_LENGTH`` characters.
+* Timestamps are RFC 3339 with an explicit offset (see ``parse_rfc3339``); ``finished_at`` may equal
+  ``started_at`` but not precede it.
+* Within an item a photo is listed once; the same photo may serve several items.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import cast
+
+from ._canonical import MAX_SAFE_INTEGER, ROOT, JsonValue, is_sha256_hex, parse_rfc3339
+from ._credit_code import credit_code_problem
+from ._exceptions import Problem, ValidationError
+from ._model import MIN_TEAM_SIZE, ItemResult, Outcome
+
+RECORD_VERSION = 1
+MAX_NOTE_LENGTH = 2000
+MAX_ID_LENGTH = 80
+
+RECORD_KEYS = (
+    "v", "id", "task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
+    "started_at", "finished_at", "device_id", "seq", "prev", "supersedes",
+)  # fmt: skip
+ITEM_KEYS = ("code", "result", "note", "photos")
+LOCATION_KEYS = ("lat", "lon", "accuracy_m", "source")
+
+_UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+class LocationSource(enum.StrEnum):
+    """How the place of an inspection was obtained."""
+
+    DEVICE = "device"
+    """The platform's geolocation; ``accuracy_m`` is its reported accuracy."""
+    TYPED = "typed"
+    """Entered by the inspector; there is no accuracy."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the inspection took place (WGS 84 degrees)."""
+
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    source: LocationSource
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {
+            "lat": self.lat,
+            "lon": self.lon,
+            "accuracy_m": self.accuracy_m,
+            "source": str(self.source),
+        }
+
+
+@dataclass(frozen=True)
+class RecordItem:
+    """The answer to one inspection item of the task, with its evidence."""
+
+    code: str
+    result: ItemResult
+    note: str = ""
+    photos: tuple[str, ...] = ()
+    """SHA-256 (lowercase hex) of each photo, in the order the inspector took them."""
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {
+            "code": self.code,
+            "result": str(self.result),
+            "note": self.note,
+            "photos": list(self.photos),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """检查记录: what a team found at one entity, signed on the device (DESIGN §4).
+
+    Immutable once signed: a correction is a new record whose ``supersedes`` is the hash of the
+    record it replaces. Build it with keywords; it validates itself and raises ``ValidationError``.
+    """
+
+    v: int = RECORD_VERSION
+    id: str
+    task_id: str
+    credit_code: str
+    inspectors: tuple[str, ...]
+    items: tuple[RecordItem, ...]
+    outcome: Outcome
+    note: str = ""
+    location: Location | None
+    started_at: str
+    finished_at: str
+    device_id: str
+    seq: int
+    prev: str | None
+    supersedes: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inspectors", tuple(self.inspectors))
+        object.__setattr__(self, "items", tuple(self.items))
+        problems = _record_problems(self.to_json())
+        if problems:
+            raise ValidationError(problems)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The record as the JSON object that is hashed, signed and sent."""
+        return {
+            "v": self.v,
+            "id": self.id,
+            "task_id": self.task_id,
+            "credit_code": self.credit_code,
+            "inspectors": list(self.inspectors),
+            "items": [item.to_json() for item in self.items],
+            "outcome": str(self.outcome),
+            "note": self.note,
+            "location": None if self.location is None else self.location.to_json(),
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "device_id": self.device_id,
+            "seq": self.seq,
+            "prev": self.prev,
+            "supersedes": self.supersedes,
+        }
+
+
+def new_record_id() -> str:
+    """A fresh record id (UUID 4), made on the device: the record's idempotency key."""
+    return str(uuid.uuid4())
+
+
+def validate_record(data: Mapping[str, object]) -> Record:
+    """The ``Record`` for a JSON object; raises ``ValidationError`` listing every problem."""
+    problems = _record_problems(data)
+    if problems:
+        raise ValidationError(problems)
+    # Every type below was checked by _record_problems; the casts only tell the type checker.
+    items = cast(list[Mapping[str, object]], data["items"])
+    location = cast(Mapping[str, object] | None, data["location"])
+    return Record(
+        v=RECORD_VERSION,
+        id=cast(str, data["id"]),
+        task_id=cast(str, data["task_id"]),
+        credit_code=cast(str, data["credit_code"]),
+        inspectors=tuple(cast(list[str], data["inspectors"])),
+        items=tuple(
+            RecordItem(
+                code=cast(str, item["code"]),
+                result=ItemResult(cast(str, item["result"])),
+                note=cast(str, item["note"]),
+                photos=tuple(cast(list[str], item["photos"])),
+            )
+            for item in items
+        ),
+        outcome=Outcome(cast(str, data["outcome"])),
+        note=cast(str, data["note"]),
+        location=None
+        if location is None
+        else Location(
+            lat=cast(float, location["lat"]),
+            lon=cast(float, location["lon"]),
+            accuracy_m=cast(float | None, location["accuracy_m"]),
+            source=LocationSource(cast(str, location["source"])),
+        ),
+        started_at=cast(str, data["started_at"]),
+        finished_at=cast(str, data["finished_at"]),
+        device_id=cast(str, data["device_id"]),
+        seq=cast(int, data["seq"]),
+        prev=cast(str | None, data["prev"]),
+        supersedes=cast(str | None, data["supersedes"]),
+    )
+
+
+def check_items_answered(record: Record, task_item_codes: Iterable[str]) -> list[Problem]:
+    """What keeps ``record`` from answering every item of its task exactly once (empty: nothing).
+
+    A valid record already answers each item at most once; this adds the task's view: no item of
+    the task left out, and no item that is not the task's.
+    """
+    expected = list(dict.fromkeys(task_item_codes))
+    answered = [item.code for item in record.items]
+    problems = [
+        Problem("items", f"抽查事项「{code}」未填写检查结论")
+        for code in expected
+        if code not in answered
+    ]
+    problems += [
+        Problem("items", f"抽查事项「{code}」不属于本任务")
+        for code in answered
+        if code not in expected
+    ]
+    return problems
+
+
+def photo_hashes(record: Record) -> set[str]:
+    """The SHA-256 names of every photo the record covers (what must reach the photo store)."""
+    return {photo for item in record.items for photo in item.photos}
+
+
+class _Check:
+    """Collects the problems of one record's JSON."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(field, message))
+
+    def keys(self, value: Mapping[str, object], expected: tuple[str, ...], path: str) -> None:
+        prefix = f"{path}." if path else ""
+        for key in expected:
+            if key not in value:
+                self.add(f"{prefix}{key}", "缺少此字段")
+        for key in value:
+            if key not in expected:
+                self.add(f"{prefix}{key}", "不是记录格式中的字段")
+
+    def identifier(
+        self, value: object, field: str, label: str, max_len: int = MAX_ID_LENGTH
+    ) -> None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(field, f"{label}不能为空")
+        elif value != value.strip():
+            self.add(field, f"{label}「{value}」首尾不能有空白字符")
+        elif len(value) > max_len:
+            self.add(field, f"{label}不能超过{max_len}个字符")
+
+    def note(self, value: object, field: str, label: str) -> None:
+        if not isinstance(value, str):
+            self.add(field, f"{label}应为文本（可为空）")
+        elif len(value) > MAX_NOTE_LENGTH:
+            self.add(field, f"{label}不能超过{MAX_NOTE_LENGTH}个字符，实为{len(value)}个")
+
+    def label(self, value: object, kind: type[enum.StrEnum], field: str, label: str) -> None:
+        if not isinstance(value, str) or value not in {m.value for m in kind}:
+            allowed = "、".join(m.value for m in kind)
+            self.add(field, f"{label}「{value}」无效，应为：{allowed}")
+
+    def hash_or_null(self, value: object, field: str, label: str) -> None:
+        if value is not None and not is_sha256_hex(value):
+            self.add(field, f"{label}应为64位小写十六进制的SHA-256值或null")
+
+    def number(self, value: object, field: str, label: str, low: float, high: float | None) -> None:
+        in_range = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and low <= value
+            and (high is None or value <= high)
+        )
+        if not in_range:
+            bounds = f"{low}到{high}之间" if high is not None else f"不小于{low}"
+            self.add(field, f"{label}应为{bounds}的数值，实为「{value}」")
+
+
+def _record_problems(data: Mapping[str, object]) -> list[Problem]:
+    """Every rule the JSON object ``data`` breaks as a record; empty when it is a valid record."""
+    if not isinstance(data, Mapping):
+        return [Problem(ROOT, "记录应为JSON对象")]
+    check = _Check()
+    check.keys(data, RECORD_KEYS, "")
+    v = data.get("v")
+    if "v" in data and (isinstance(v, bool) or v != RECORD_VERSION or not isinstance(v, int)):
+        check.add("v", f"不支持的记录格式版本「{v}」，应为{RECORD_VERSION}")
+    if "id" in data and not (isinstance(data["id"], str) and _UUID4.fullmatch(data["id"])):
+        check.add("id", "记录编号应为小写的第4版UUID，例如3f2b8c1e-9d4a-4b7e-8c2d-1a2b3c4d5e6f")
+    if "task_id" in data:
+        check.identifier(data["task_id"], "task_id", "任务编号")
+    if "credit_code" in data:
+        code = data["credit_code"]
+        problem = credit_code_problem(code) if isinstance(code, str) else "统一社会信用代码应为文本"
+        if problem is not None:
+            check.add("credit_code", problem)
+    if "inspectors" in data:
+        _check_inspectors(check, data["inspectors"])
+    if "items" in data:
+        _check_items(check, data["items"])
+    if "outcome" in data:
+        check.label(data["outcome"], Outcome, "outcome", "检查结果")
+        if data["outcome"] == Outcome.NO_PROBLEM and _any_failed(data.get("items")):
+            check.add("outcome", "有事项检查结论为「不合格」，检查结果不能是「未发现问题」")
+    if "note" in data:
+        check.note(data["note"], "note", "备注")
+    if "location" in data:
+        _check_location(check, data["location"])
+    _check_times(check, data)
+    if "device_id" in data:
+        check.identifier(data["device_id"], "device_id", "设备编号")
+    _check_chain_fields(check, data)
+    return check.problems
+
+
+def _check_inspectors(check: _Check, inspectors: object) -> None:
+    if not isinstance(inspectors, list | tuple):
+        check.add("inspectors", "检查人员应为人员编号的列表")
+        return
+    for i, inspector in enumerate(inspectors):
+        check.identifier(inspector, f"inspectors[{i}]", "检查人员编号")
+    if len(inspectors) < MIN_TEAM_SIZE:
+        check.add("inspectors", f"检查人员不得少于{MIN_TEAM_SIZE}人")
+    hashable = [i for i in inspectors if isinstance(i, str)]
+    if len(set(hashable)) != len(hashable):
+        check.add("inspectors", "检查人员不能重复")
+
+
+def _check_items(check: _Check, items: object) -> None:
+    if not isinstance(items, list | tuple):
+        check.add("items", "检查事项应为列表")
+        return
+    if not items:
+        check.add("items", "至少需要一个抽查事项的检查结论")
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        path = f"items[{i}]"
+        if not isinstance(item, Mapping):
+            check.add(path, "每个检查事项应为JSON对象")
+            continue
+        check.keys(item, ITEM_KEYS, path)
+        code = item.get("code")
+        if "code" in item:
+            check.identifier(code, f"{path}.code", "事项编码")
+        if isinstance(code, str):
+            if code in seen:
+                check.add(f"{path}.code", f"抽查事项「{code}」重复填写")
+            seen.add(code)
+        if "result" in item:
+            check.label(item["result"], ItemResult, f"{path}.result", "检查结论")
+        if "note" in item:
+            check.note(item["note"], f"{path}.note", "事项说明")
+        if "photos" in item:
+            _check_photos(check, item["photos"], f"{path}.photos")
+
+
+def _check_photos(check: _Check, photos: object, path: str) -> None:
+    if not isinstance(photos, list | tuple):
+        check.add(path, "照片应为SHA-256值的列表")
+        return
+    for j, photo in enumerate(photos):
+        if not is_sha256_hex(photo):
+            check.add(f"{path}[{j}]", "照片名应为64位小写十六进制的SHA-256值")
+    hashable = [p for p in photos if isinstance(p, str)]
+    if len(set(hashable)) != len(hashable):
+        check.add(path, "同一事项中的照片不能重复")
+
+
+def _any_failed(items: object) -> bool:
+    return isinstance(items, list | tuple) and any(
+        isinstance(item, Mapping) and item.get("result") == ItemResult.FAIL for item in items
+    )
+
+
+def _check_location(check: _Check, location: object) -> None:
+    if location is None:
+        return
+    if not isinstance(location, Mapping):
+        check.add("location", "位置应为JSON对象或null")
+        return
+    check.keys(location, LOCATION_KEYS, "location")
+    if "lat" in location:
+        check.number(location["lat"], "location.lat", "纬度", -90, 90)
+    if "lon" in location:
+        check.number(location["lon"], "location.lon", "经度", -180, 180)
+    if "source" in location:
+        check.label(location["source"], LocationSource, "location.source", "位置来源")
+    if "accuracy_m" not in location:
+        return
+    accuracy = location["accuracy_m"]
+    source = location.get("source")
+    if source == LocationSource.TYPED and accuracy is not None:
+        check.add("location.accuracy_m", "手工输入的位置没有定位精度，应为null")
+    elif source == LocationSource.DEVICE or accuracy is not None:
+        check.number(accuracy, "location.accuracy_m", "定位精度（米）", 0, None)
+
+
+def _check_times(check: _Check, data: Mapping[str, object]) -> None:
+    times = {}
+    for field, label in (("started_at", "开始时间"), ("finished_at", "结束时间")):
+        if field not in data:
+            continue
+        try:
+            times[field] = parse_rfc3339(data[field], field=field, label=label)
+        except ValidationError as e:
+            check.problems += e.problems
+    if len(times) == 2 and times["finished_at"] < times["started_at"]:
+        check.add("finished_at", "结束时间不能早于开始时间")
+
+
+def _check_chain_fields(check: _Check, data: Mapping[str, object]) -> None:
+    seq = data.get("seq")
+    seq_ok = isinstance(seq, int) and not isinstance(seq, bool) and 1 <= seq <= MAX_SAFE_INTEGER
+    if "seq" in data and not seq_ok:
+        check.add("seq", f"序号应为不小于1的整数，实为「{seq}」")
+    if "prev" in data:
+        prev = data["prev"]
+        check.hash_or_null(prev, "prev", "前一条记录的哈希")
+        if seq_ok and (seq == 1) != (prev is None):
+            message = (
+                "本设备第1条记录的前一条记录哈希应为null"
+                if seq == 1
+                else ("序号大于1的记录须给出本设备前一条记录的哈希")
+            )
+            check.add("prev", message)
+    if "supersedes" in data:
+        check.hash_or_null(data["supersedes"], "supersedes", "被更正记录的哈希")
