@@ -1,0 +1,424 @@
+"""The draw (DESIGN §6): which entities are inspected, and by whom. Pure Python, no I/O.
+
+Targets are drawn per risk grade by consistent sampling, the algorithm of Rivest's
+``consistent_sampler`` 1.0.10. Every id gets a *ticket*, a decimal fraction that depends only on
+the seed and the id; the sample is the ids in increasing ticket order. In that package::
+
+    seed_hash = sha256(str(seed).encode("utf-8")).hexdigest()          # 64 lowercase hex chars
+    n         = int(sha256((seed_hash + str(id)).encode("utf-8")).hexdigest(), 16)
+    ticket    = "0." + "{:064d}".format(n)[::-1]    # n's decimal digits, least significant first
+
+Tickets are compared as strings, ties (only possible through a SHA-256 collision) by id. Note
+that ``{:064d}`` pads but never truncates: most tickets carry 77 or 78 digits, and the string
+comparison then treats a shorter ticket that is a prefix of a longer one as smaller; comparing
+the reversed digit strings themselves reproduces this exactly.
+
+:func:`consistent_sample` computes the same order natively, about six times faster than the
+reference on a million ids (``python -m bench.draw``), by a two-pass selection: a cheap first pass reads only the first four digits of every
+ticket (from ``n mod 10**4``, no decimal conversion) to find which ids can possibly be among the
+first ``k``; the exact tickets are then built for those few only.
+
+Teams are drawn per drawn entity with the same tickets and the seed ``SEED + "/team/" +
+credit_code``. See :func:`draw_teams` for the eligibility rules and the rule for joint plans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sync import Entity, InspectionItem, Inspector, Plan, RiskGrade, parse_ratio
+
+ALGORITHM = "consistent_sampler"
+"""Name of the sampling algorithm, as published with every draw."""
+
+ALGORITHM_VERSION = "1.0.10"
+"""The ``consistent_sampler`` release whose output :func:`consistent_sample` reproduces."""
+
+TEAM_SEED_INFIX = "/team/"
+"""A team is ordered with the seed ``SEED + TEAM_SEED_INFIX + credit_code``."""
+
+# Chinese text of this module (reasons shown to the supervisor who runs the draw). To move into
+# server_stub's strings module once there is one (DESIGN §2: one place per side).
+MSG_DUPLICATE_ID = "抽样对象编号重复：「{id}」"
+MSG_NEGATIVE_K = "抽取数量不能为负数：{k}"
+MSG_BAD_POPULATION = "名录数量应为非负整数：{population}"
+MSG_EMPTY_SEED = "随机种子不能为空"
+MSG_UNKNOWN_ITEM = "抽查事项「{code}」不在事项清单中"
+MSG_FOREIGN_ITEM = "联合抽查事项「{code}」的检查主体「{department}」不是本计划的部门"
+MSG_TEAM_TOO_SMALL_FOR_JOINT = (
+    "联合抽查检查组人数（{team_size}人）少于参与部门数（{departments}个）"
+)
+MSG_TOO_FEW_ELIGIBLE = "可派检查人员{eligible}人，不足检查组人数{team_size}人"
+MSG_MISSING_DEPARTMENTS = "联合抽查部门{departments}无可派检查人员"
+MSG_EXCLUDED = "排除：{details}"
+MSG_EXCLUSION_COUNT = "{label}{count}人"
+REASON_INACTIVE = "不在岗"
+REASON_UNQUALIFIED = "缺少所需资格"
+REASON_CONFLICT = "需回避"
+REASON_AT_CAP = "已达任务上限"
+SEPARATOR = "；"
+LIST_SEPARATOR = "、"
+
+_PREFIX_DIGITS = 4
+_PREFIX_MODULUS = 10**_PREFIX_DIGITS
+# _TICKET_PREFIX[n % 10**4] is the integer spelled by the first four digits of n's ticket.
+_TICKET_PREFIX = [int(f"{m:0{_PREFIX_DIGITS}d}"[::-1]) for m in range(_PREFIX_MODULUS)]
+
+
+# --- consistent sampling ---------------------------------------------------------------------
+
+
+def consistent_sample(ids: Sequence[str], seed: str, k: int) -> list[str]:
+    """The first ``k`` of ``ids`` in ticket order for ``seed``.
+
+    Equals ``list(consistent_sampler.sampler(ids, seed=seed, take=k, output='id'))`` for every
+    list of distinct strings and every ``k >= 0``, order included; ``k`` beyond ``len(ids)``
+    gives all of them. Raises ``ValueError`` for a duplicate id or a negative ``k``.
+    """
+    _check_sample_args(ids, k)
+    k = min(k, len(ids))
+    if k == 0:
+        return []
+    hasher = _ticket_hasher(seed)
+    candidates = _prefilter(ids, hasher, k) if 2 * k < len(ids) else ids
+    ordered = sorted(candidates, key=lambda id_: (_ticket_digits(hasher, id_), id_))
+    return ordered[:k]
+
+
+def _check_sample_args(ids: Sequence[str], k: int) -> None:
+    if k < 0:
+        raise ValueError(MSG_NEGATIVE_K.format(k=k))
+    if len(set(ids)) != len(ids):
+        duplicate = next(id_ for id_, count in Counter(ids).items() if count > 1)
+        raise ValueError(MSG_DUPLICATE_ID.format(id=duplicate))
+
+
+def _ticket_hasher(seed: str) -> hashlib._Hash:
+    """SHA-256 already fed with the seed's hex hash: one 64-byte block, so each id's hash only
+    has to ``copy()`` this state and process its own bytes."""
+    seed_hash = hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    return hashlib.sha256(seed_hash.encode("ascii"))
+
+
+def _ticket_digits(hasher: hashlib._Hash, id_: str) -> str:
+    """The ticket of ``id_`` without its leading ``"0."`` (which every ticket shares)."""
+    h = hasher.copy()
+    h.update(id_.encode("utf-8"))
+    return f"{int.from_bytes(h.digest()):064d}"[::-1]
+
+
+def _ticket_prefixes(hasher: hashlib._Hash, ids: Sequence[str]) -> list[int]:
+    """The first four ticket digits of every id, as integers (same order as the full tickets).
+
+    The hottest loop of a draw: names are bound locally and nothing but the digest is built.
+    """
+    prefixes: list[int] = []
+    append, copy, from_bytes = prefixes.append, hasher.copy, int.from_bytes
+    table, modulus = _TICKET_PREFIX, _PREFIX_MODULUS
+    for id_ in ids:
+        h = copy()
+        h.update(id_.encode())
+        append(table[from_bytes(h.digest()) % modulus])
+    return prefixes
+
+
+def _prefilter(ids: Sequence[str], hasher: hashlib._Hash, k: int) -> list[str]:
+    """The ids whose ticket prefix is at most the k-th smallest prefix: a superset of the sample.
+
+    A smaller prefix means a smaller ticket, so no id outside this set can precede the k-th.
+    """
+    prefixes = _ticket_prefixes(hasher, ids)
+    taken = 0
+    for threshold, count in sorted(Counter(prefixes).items()):
+        taken += count
+        if taken >= k:
+            break
+    return list(itertools.compress(ids, map(threshold.__ge__, prefixes)))
+
+
+# --- entity draw -----------------------------------------------------------------------------
+
+
+def commitment(seed: str) -> str:
+    """The commitment a plan publishes before its draw: lowercase hex SHA-256 of the seed's UTF-8.
+
+    Beware: this equals ``consistent_sampler``'s own ``seed_hash``, and every ticket is
+    ``sha256(seed_hash + id)``. Whoever holds the commitment can therefore compute the tickets,
+    and so the draw, before the seed is revealed. DESIGN §6 prescribes this form; committing to
+    a value the tickets do not use (say the SHA-256 of this hex string) would close the leak.
+    """
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def ids_hash(ids: Iterable[str]) -> str:
+    """The published hash of a stratum's population.
+
+    Lowercase hex SHA-256 of the UTF-8 bytes of the ids sorted by code point (byte order for
+    credit codes) and joined by ``"\\n"``, with no trailing newline. An empty stratum hashes the
+    empty string (``e3b0c442…b855``). An auditor recomputes it with
+    ``sha256("\\n".join(sorted(codes)).encode()).hexdigest()``.
+    """
+    return hashlib.sha256("\n".join(sorted(ids)).encode("utf-8")).hexdigest()
+
+
+def stratum_size(population: int, ratio_percent: Decimal) -> int:
+    """How many entities of a stratum are drawn: ``ceil(population × ratio / 100)``, exactly.
+
+    The ratio is a percentage in [0, 100] (``Decimal``, ``int`` or a decimal string, never a
+    float). Arithmetic is done on fractions, so no decimal context precision can round it.
+    """
+    if isinstance(population, bool) or not isinstance(population, int) or population < 0:
+        raise ValueError(MSG_BAD_POPULATION.format(population=population))
+    ratio = Fraction(parse_ratio(ratio_percent))
+    return math.ceil(population * ratio / 100)
+
+
+def in_scope(plan: Plan, entity: Entity) -> bool:
+    """Whether ``entity`` passes the plan's region, industry and status filters.
+
+    An empty filter admits every value. Recent inspections are the caller's business: they need
+    the inspection history, which this pure module does not have.
+    """
+    return (
+        (not plan.regions or entity.region in plan.regions)
+        and (not plan.industries or entity.industry in plan.industries)
+        and (not plan.statuses or entity.status in plan.statuses)
+    )
+
+
+@dataclass(frozen=True)
+class StratumResult:
+    """One risk grade's part of a draw: everything an auditor needs to re-run it."""
+
+    grade: RiskGrade
+    population: int
+    ratio: Decimal
+    k: int
+    ids_hash: str
+    drawn: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntityDraw:
+    """A published entity draw. ``drawn`` is the combined draw order: grades A to D, each in
+    ticket order."""
+
+    plan_id: str
+    algorithm: str
+    algorithm_version: str
+    seed: str
+    commitment: str
+    strata: tuple[StratumResult, ...]
+
+    @property
+    def drawn(self) -> tuple[str, ...]:
+        return tuple(code for stratum in self.strata for code in stratum.drawn)
+
+
+def draw_entities(plan: Plan, entities: Iterable[Entity], seed: str) -> EntityDraw:
+    """Draw the plan's targets from ``entities``, which the caller has already limited to the
+    plan's scope (see :func:`in_scope`).
+
+    Each grade with a ratio in the plan is one stratum, even when empty; entities of other grades
+    are not drawn. Raises ``ValueError`` for an empty seed or a credit code listed twice.
+    """
+    if not seed:
+        raise ValueError(MSG_EMPTY_SEED)
+    by_grade: dict[RiskGrade, list[str]] = {grade: [] for grade in plan.ratios}
+    all_codes = []
+    for entity in entities:
+        all_codes.append(entity.credit_code)
+        if entity.risk_grade in by_grade:
+            by_grade[entity.risk_grade].append(entity.credit_code)
+    _check_sample_args(all_codes, 0)
+    strata = tuple(
+        _draw_stratum(grade, by_grade[grade], plan.ratios[grade], seed)
+        for grade in RiskGrade
+        if grade in by_grade
+    )
+    return EntityDraw(plan.id, ALGORITHM, ALGORITHM_VERSION, seed, commitment(seed), strata)
+
+
+def _draw_stratum(grade: RiskGrade, codes: list[str], ratio: Decimal, seed: str) -> StratumResult:
+    k = stratum_size(len(codes), ratio)
+    drawn = tuple(consistent_sample(codes, seed, k))
+    return StratumResult(grade, len(codes), ratio, k, ids_hash(codes), drawn)
+
+
+# --- team draw -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A formed team: inspector ids in ticket order, and every item of the plan."""
+
+    credit_code: str
+    team: tuple[str, ...]
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """A drawn entity no team could be formed for, with the reason in Chinese."""
+
+    credit_code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TeamDraw:
+    assignments: tuple[Assignment, ...]
+    unassigned: tuple[Unassigned, ...]
+
+
+def draw_teams(
+    plan: Plan,
+    seed: str,
+    credit_codes: Sequence[str],
+    inspectors: Iterable[Inspector],
+    catalogue: Iterable[InspectionItem],
+) -> TeamDraw:
+    """Form a team for every drawn entity, in draw order (``EntityDraw.drawn``).
+
+    An inspector is eligible for an entity when they are active, belong to one of the plan's
+    departments, hold every qualification the plan's items require (in a joint plan: those of
+    the items of their own department; ``""`` requires none), need not recuse from the entity
+    (回避: its credit code is in ``Inspector.conflicts``), and have fewer tasks from this draw
+    than the plan's ``workload_cap``. The eligible are ordered by
+    ``consistent_sample(ids, seed + "/team/" + credit_code, len(ids))``.
+
+    A single-department plan takes the first ``team_size``. A joint plan forms one team across
+    departments: first, for each of the plan's departments in the plan's order, the first
+    eligible inspector of that department in ticket order; then the remaining places from the
+    other eligible inspectors in ticket order. Either way the team lists its members in ticket
+    order and the task carries all the plan's items.
+
+    A team is formed only with exactly ``team_size`` members (never fewer, so never one) and, in
+    a joint plan, someone from every department. Otherwise the entity is reported unassigned with
+    how many were eligible, which departments were missing and why inspectors were excluded.
+    Only formed teams count towards the workload cap.
+
+    Raises ``ValueError`` when a plan item is missing from ``catalogue``, when a joint plan's item
+    belongs to none of its departments, or when a joint plan's team is smaller than its number of
+    departments.
+    """
+    required = _required_qualifications(plan, {item.code: item for item in catalogue})
+    pool = [i for i in inspectors if i.department in plan.departments]
+    _check_sample_args([i.id for i in pool], 0)
+    _check_sample_args(credit_codes, 0)
+    qualified, unqualified = _qualified(pool, required)
+    workload: Counter[str] = Counter()
+    assignments: list[Assignment] = []
+    unassigned: list[Unassigned] = []
+    for code in credit_codes:
+        team, reason = _form_team(plan, seed, code, qualified, unqualified, workload)
+        if team is None:
+            unassigned.append(Unassigned(code, reason))
+        else:
+            workload.update(team)
+            assignments.append(Assignment(code, team, plan.items))
+    return TeamDraw(tuple(assignments), tuple(unassigned))
+
+
+def _required_qualifications(
+    plan: Plan, catalogue: Mapping[str, InspectionItem]
+) -> dict[str, frozenset[str]]:
+    """The qualifications each of the plan's departments' inspectors must hold."""
+    if plan.is_joint and plan.team_size < len(plan.departments):
+        raise ValueError(
+            MSG_TEAM_TOO_SMALL_FOR_JOINT.format(
+                team_size=plan.team_size, departments=len(plan.departments)
+            )
+        )
+    required: dict[str, set[str]] = {department: set() for department in plan.departments}
+    for code in plan.items:
+        item = catalogue.get(code)
+        if item is None:
+            raise ValueError(MSG_UNKNOWN_ITEM.format(code=code))
+        if not plan.is_joint:
+            required[plan.lead_department].add(item.qualification)
+        elif item.department in required:
+            required[item.department].add(item.qualification)
+        else:
+            raise ValueError(MSG_FOREIGN_ITEM.format(code=code, department=item.department))
+    return {department: frozenset(q for q in quals if q) for department, quals in required.items()}
+
+
+def _qualified(
+    pool: Iterable[Inspector], required: Mapping[str, frozenset[str]]
+) -> tuple[list[Inspector], Counter[str]]:
+    """The inspectors able to go anywhere in this plan, and why the others cannot, counted."""
+    qualified: list[Inspector] = []
+    excluded: Counter[str] = Counter()
+    for inspector in pool:
+        if not inspector.active:
+            excluded[REASON_INACTIVE] += 1
+        elif not required[inspector.department] <= set(inspector.qualifications):
+            excluded[REASON_UNQUALIFIED] += 1
+        else:
+            qualified.append(inspector)
+    return qualified, excluded
+
+
+def _form_team(
+    plan: Plan,
+    seed: str,
+    code: str,
+    qualified: Sequence[Inspector],
+    unqualified: Counter[str],
+    workload: Mapping[str, int],
+) -> tuple[tuple[str, ...], str] | tuple[None, str]:
+    """The team for one entity, or None and the reason none could be formed."""
+    excluded = unqualified.copy()
+    cap = plan.workload_cap
+    department_of: dict[str, str] = {}
+    for inspector in qualified:
+        if code in inspector.conflicts:
+            excluded[REASON_CONFLICT] += 1
+        elif cap is not None and workload[inspector.id] >= cap:
+            excluded[REASON_AT_CAP] += 1
+        else:
+            department_of[inspector.id] = inspector.department
+    present = set(department_of.values())
+    missing = [d for d in plan.departments if d not in present]
+    if len(department_of) < plan.team_size or missing:
+        return None, _unassigned_reason(len(department_of), plan.team_size, missing, excluded)
+    # A single department's team is the first team_size: only those need their exact tickets.
+    k = len(department_of) if plan.is_joint else plan.team_size
+    ordered = consistent_sample(list(department_of), seed + TEAM_SEED_INFIX + code, k)
+    return _pick_team(ordered, department_of, plan), ""
+
+
+def _pick_team(ordered: list[str], department_of: Mapping[str, str], plan: Plan) -> tuple[str, ...]:
+    """The first ``team_size`` in ticket order, after the first of each department (joint plans)."""
+    chosen = {next(i for i in ordered if department_of[i] == d) for d in plan.departments}
+    chosen.update(
+        itertools.islice((i for i in ordered if i not in chosen), plan.team_size - len(chosen))
+    )
+    return tuple(i for i in ordered if i in chosen)
+
+
+def _unassigned_reason(
+    eligible: int, team_size: int, missing: Sequence[str], excluded: Mapping[str, int]
+) -> str:
+    parts = []
+    if eligible < team_size:
+        parts.append(MSG_TOO_FEW_ELIGIBLE.format(eligible=eligible, team_size=team_size))
+    if missing:
+        names = LIST_SEPARATOR.join(f"「{d}」" for d in missing)
+        parts.append(MSG_MISSING_DEPARTMENTS.format(departments=names))
+    details = [
+        MSG_EXCLUSION_COUNT.format(label=label, count=excluded[label])
+        for label in (REASON_INACTIVE, REASON_UNQUALIFIED, REASON_CONFLICT, REASON_AT_CAP)
+        if excluded[label]
+    ]
+    if details:
+        parts.append(MSG_EXCLUDED.format(details=LIST_SEPARATOR.join(details)))
+    return SEPARATOR.join(parts)
