@@ -2,7 +2,7 @@
 
 The signed bytes of a JSON value are its RFC 8785 (JCS) canonical form in UTF-8, made by the
 ``rfc8785`` package. JCS can only express what an IEEE 754 double can: it refuses NaN and the
-infinities, integers beyond ±(2^53 − 1), lone surrogates, and non-string keys. ``canonical_bytes``
+infinities, integers a double does not hold exactly, lone surrogates, and non-string keys. ``canonical_bytes``
 checks for all of these first and reports every one by its path (``items[2].note``) with a Chinese
 message, so an app form or a server answer can say what is wrong instead of showing a traceback.
 
@@ -53,9 +53,13 @@ def _plain(value: object, path: str, problems: list[Problem]) -> JsonValue:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            problems.append(Problem(path, f"整数{value}超出JSON可精确表示的范围（±2^53−1）"))
-        return value
+        if abs(value) <= MAX_SAFE_INTEGER:
+            return value
+        double = _int_as_double(value)
+        if double is None:
+            problems.append(Problem(path, f"整数{value}无法用JSON数值（双精度浮点数）精确表示"))
+            return value
+        return double
     if isinstance(value, float):
         if not math.isfinite(value):
             problems.append(Problem(path, f"数值{value}不是有限数，JSON无法表示"))
@@ -75,6 +79,24 @@ def _plain(value: object, path: str, problems: list[Problem]) -> JsonValue:
             out[key] = _plain(v, _child(path, key), problems)
         return out
     problems.append(Problem(path, f"{type(value).__name__}类型的值不能写入JSON"))
+    return None
+
+
+def _int_as_double(value: int) -> float | None:
+    """The double an integer beyond ±(2^53 − 1) stands for, or None if it stands for none.
+
+    rfc8785 refuses such integers, but JCS reads every number as a double, and the canonical text
+    of a large double is an integer literal: 2.0**60 is ``1152921504606846976`` and 3.478382445552671e16
+    is ``34783824455526710`` (not the double's exact value). Either kind is accepted as its double,
+    so that ``json.loads`` of canonical text canonicalises again to itself; any other big integer
+    would lose digits and is refused.
+    """
+    try:
+        double = float(value)
+    except OverflowError:
+        return None
+    if double == value or rfc8785.dumps(double) == str(value).encode():
+        return double
     return None
 
 
