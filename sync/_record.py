@@ -31,6 +31,7 @@ Decisions DESIGN §4 leaves open:
 from __future__ import annotations
 
 import enum
+import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -274,6 +275,7 @@ class _Check:
         in_range = (
             isinstance(value, int | float)
             and not isinstance(value, bool)
+            and math.isfinite(value)
             and low <= value
             and (high is None or value <= high)
         )
