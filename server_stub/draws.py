@@ -146,15 +146,19 @@ def _prefilter(ids: Sequence[str], hasher: hashlib._Hash, k: int) -> list[str]:
 # --- entity draw -----------------------------------------------------------------------------
 
 
-def commitment(seed: str) -> str:
-    """The commitment a plan publishes before its draw: lowercase hex SHA-256 of the seed's UTF-8.
+COMMITMENT_PREFIX = "zsc-seed-commitment:"
 
-    Beware: this equals ``consistent_sampler``'s own ``seed_hash``, and every ticket is
-    ``sha256(seed_hash + id)``. Whoever holds the commitment can therefore compute the tickets,
-    and so the draw, before the seed is revealed. DESIGN §6 prescribes this form; committing to
-    a value the tickets do not use (say the SHA-256 of this hex string) would close the leak.
+
+def commitment(seed: str) -> str:
+    """The commitment a plan publishes before its draw:
+    ``sha256(("zsc-seed-commitment:" + seed).encode("utf-8")).hexdigest()``.
+
+    Deliberately not the plain SHA-256 of the seed that DESIGN §6 names: that value is
+    ``consistent_sampler``'s own ``seed_hash``, and every ticket is ``sha256(seed_hash + id)``, so
+    publishing it would let anyone compute the draw before the seed is revealed. The prefix makes
+    the commitment a value the tickets never use; it still binds the platform to the seed.
     """
-    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    return hashlib.sha256((COMMITMENT_PREFIX + seed).encode("utf-8")).hexdigest()
 
 
 def ids_hash(ids: Iterable[str]) -> str:

@@ -76,10 +76,9 @@ def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
 
 def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
     e = t.entities
-    query = sa.select(e).where(
-        e.c.risk_grade.in_([g.value for g in plan.ratios]),
-        e.c.status.in_([s.value for s in plan.statuses]),
-    )
+    query = sa.select(e).where(e.c.risk_grade.in_([g.value for g in plan.ratios]))
+    if plan.statuses:
+        query = query.where(e.c.status.in_([s.value for s in plan.statuses]))
     if plan.regions:
         query = query.where(e.c.region.in_(plan.regions))
     if plan.industries:

@@ -255,10 +255,15 @@ def test_grades_without_a_ratio_are_not_drawn_and_empty_strata_are_published() -
 
 
 def test_commitment() -> None:
-    assert commitment("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert commitment("abc") == "5aef212e7a6127d15562761d6555280b9615762002a585d3f77e80b85e962a50"
     draw = draw_entities(plan(), directory(), SEED)
     assert draw.seed == SEED
-    assert draw.commitment == hashlib.sha256(SEED.encode("utf-8")).hexdigest()
+    assert draw.commitment == hashlib.sha256(f"zsc-seed-commitment:{SEED}".encode()).hexdigest()
+
+
+def test_commitment_does_not_reveal_the_tickets() -> None:
+    """The sampler hashes ids with sha256(seed); the published commitment must differ from it."""
+    assert commitment(SEED) != hashlib.sha256(SEED.encode("utf-8")).hexdigest()
 
 
 def test_ids_hash_is_recomputable() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,6 +16,7 @@ from server_stub import tables as t
 from server_stub.db import make_engine, migrate
 from server_stub.demo_data import SAMR, generate
 from server_stub.draw_audit import verify_export
+from server_stub.draws import commitment
 from server_stub.errors import ApiError
 from sync import Plan, RiskGrade
 
@@ -51,7 +51,7 @@ def test_commitment_is_sha256_of_the_secret_seed(engine: sa.Engine) -> None:
         digest = planning.create_plan(conn, make_plan(), now=NOW)
         public = planning.get_public_plan(conn, "P1")
         seed = conn.execute(sa.select(t.plans.c.seed)).scalar_one()
-    assert digest == hashlib.sha256(seed.encode()).hexdigest() == public["commitment"]
+    assert digest == commitment(seed) == public["commitment"]
     assert seed not in str(public), "the seed stays secret until the draw"
     assert len(seed) == 32 and public["drawn"] is False
 
@@ -105,7 +105,7 @@ def test_draw_stores_tasks_and_publishes_without_grades(engine: sa.Engine) -> No
     codes = [e["credit_code"] for e in publication["entities"]]
     assert codes == sorted(codes), "listed by code, so draw order cannot reveal strata"
     assert all(set(e) == {"credit_code", "name", "region", "industry"} for e in publication["entities"])
-    assert hashlib.sha256(publication["seed"].encode()).hexdigest() == publication["commitment"]
+    assert commitment(publication["seed"]) == publication["commitment"]
 
 
 def test_stratum_arithmetic_through_storage(engine: sa.Engine) -> None:

@@ -63,8 +63,9 @@ def plans_page(conn: ConnDep) -> HTMLResponse:
         for p in planning.list_public_plans(conn)
     )
     body = (
-        "<h1>抽查计划</h1><p class='muted'>每个计划创建时即公布随机种子的 SHA-256 承诺值；"
-        "抽取后公布种子本身，任何人都可核对二者一致并复核抽取结果。</p>"
+        "<h1>抽查计划</h1><p class='muted'>每个计划创建时即公布随机种子的承诺值"
+        "（SHA-256(“zsc-seed-commitment:”+种子)）；抽取后公布种子本身，任何人都可核对二者一致"
+        "并复核抽取结果。承诺值不泄露种子，也不能用来提前推算抽取结果。</p>"
         f"<table><tr><th>计划</th><th>部门</th><th>种子承诺值</th><th>状态</th></tr>{rows}</table>"
     )
     return render_page("抽查计划", body)
@@ -90,7 +91,8 @@ def draw_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
         f"{escape(plan['window_end'])}；抽取时间：{escape(d['drawn_at'])}</p>"
         f"<h2>抽取参数</h2><p>算法：{escape(d['algorithm'])} {escape(d['algorithm_version'])}"
         f"（一致性抽样，不放回）<br>随机种子：<span class='mono'>{escape(d['seed'])}</span><br>"
-        f"种子承诺值（SHA-256，计划创建时已公布）：<span class='mono'>{escape(d['commitment'])}</span></p>"
+        "种子承诺值（计划创建时已公布，= SHA-256(“zsc-seed-commitment:”+种子)）："
+        f"<span class='mono'>{escape(d['commitment'])}</span></p>"
         "<table><tr><th>分层</th><th>名录户数</th><th>比例</th><th>抽取户数</th><th>名录摘要</th></tr>"
         f"{strata}</table>"
         f"<h2>抽中的检查对象（{len(d['entities'])} 户，按统一社会信用代码排序）</h2>"

@@ -39,7 +39,9 @@ class PublicPlan(BaseModel):
     team_size: int
     window_start: str
     window_end: str
-    commitment: str = Field(description="SHA-256（十六进制）of the seed, published before the draw")
+    commitment: str = Field(
+        description='hex SHA-256 of "zsc-seed-commitment:" + seed, published before the draw'
+    )
     created_at: str
     drawn: bool
 
@@ -87,7 +89,7 @@ class PublishedDraw(BaseModel):
 
 @router.post("/plans", status_code=201, dependencies=[AdminDep])
 def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
-    """Create a plan. Its seed is drawn now and kept secret; its SHA-256 is published at once."""
+    """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
     plan = planning.validated_plan(body.model_dump())
     planning.create_plan(conn, plan, now=now())
     return PublicPlan(**planning.get_public_plan(conn, plan.id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import httpx
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from server_stub.admin import admin_token
 from server_stub.cli import DEMO_PLAN_ID
 from server_stub.demo_data import SAMR
+from server_stub.draws import commitment
 from tests.conftest import ServerProcess
 
 PLAN = {
@@ -39,16 +39,16 @@ def test_admin_calls_need_the_admin_token(server: ServerProcess, path: str, toke
 def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admin: httpx.Client) -> None:
     created = admin.post("/api/v1/plans", json=PLAN)
     assert created.status_code == 201, created.text
-    commitment = created.json()["commitment"]
+    committed = created.json()["commitment"]
     listed = httpx.get(f"{server.url}/api/v1/plans").json()["plans"]
-    assert any(p["id"] == "API-1" and p["commitment"] == commitment and not p["drawn"] for p in listed)
+    assert any(p["id"] == "API-1" and p["commitment"] == committed and not p["drawn"] for p in listed)
     assert "seed" not in httpx.get(f"{server.url}/api/v1/plans/API-1").json()
     assert httpx.get(f"{server.url}/api/v1/draws/API-1").status_code == 404
 
     drawn = admin.post("/api/v1/plans/API-1/draw")
     assert drawn.status_code == 201, drawn.text
     seed = drawn.json()["seed"]
-    assert hashlib.sha256(seed.encode()).hexdigest() == commitment
+    assert commitment(seed) == committed
 
     again = admin.post("/api/v1/plans/API-1/draw")
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_drawn"
@@ -60,10 +60,10 @@ def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admi
     assert audit["seed"] == seed and audit["tasks"]
 
     page = httpx.get(f"{server.url}/draws/API-1").text
-    assert seed in page and commitment in page and public["entities"][0]["name"] in page
+    assert seed in page and committed in page and public["entities"][0]["name"] in page
     for leak in ("风险", "高风险", "低风险"):
         assert leak not in page
-    assert commitment in httpx.get(f"{server.url}/plans").text
+    assert committed in httpx.get(f"{server.url}/plans").text
 
 
 @pytest.mark.parametrize(
