@@ -27,7 +27,7 @@ def test_sync_imports_neither_side() -> None:
 
     for path in pathlib.Path(sync.__file__).parent.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(from|import)\s+(app|server_stub)\b", text, re.M), path
+        assert not re.search(r"^\s*(from|import)\s+(app|server_stub)\b", text, re.MULTILINE), path
 
 
 def test_error_tree() -> None:
@@ -47,4 +47,4 @@ def test_pure_modules_import_no_io_library() -> None:
     for name in ("_canonical", "_chain", "_credit_code", "_exceptions", "_model", "_record",
                  "_signing"):
         text = (package / f"{name}.py").read_text(encoding="utf-8")
-        assert not re.search(pattern, text, re.M), name
+        assert not re.search(pattern, text, re.MULTILINE), name
