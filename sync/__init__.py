@@ -53,6 +53,7 @@ from ._record import (
     validate_record,
 )
 from ._signing import (
+    Envelope,
     generate_key,
     load_private_key,
     load_public_key,
@@ -72,6 +73,7 @@ __all__ = [  # noqa: RUF022
     "ChainVerdict",
     "Entity",
     "EntityStatus",
+    "Envelope",
     "InspectionItem",
     "InspectionMethod",
     "Inspector",

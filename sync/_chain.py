@@ -58,6 +58,10 @@ class ChainVerdict:
     status: ChainStatus
     missing: range = range(0)
 
+    def __post_init__(self) -> None:
+        if (self.status is ChainStatus.GAP) != bool(self.missing):
+            raise ValueError("a gap, and only a gap, names the missing seqs")
+
     @property
     def accepted(self) -> bool:
         """Whether the server stores the record (a gap is stored, and reported)."""

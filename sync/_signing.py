@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import cast
+from typing import TypedDict, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -41,6 +41,16 @@ from ._exceptions import Problem, SignatureError, ValidationError
 from ._record import validate_record
 
 ENVELOPE_KEYS = ("record", "sig", "key_id")
+
+
+class Envelope(TypedDict):
+    """A signed record as it travels (DESIGN §4)."""
+
+    record: dict[str, JsonValue]
+    sig: str
+    key_id: str
+
+
 KEY_SIZE = 32
 SIGNATURE_SIZE = 64
 
@@ -80,9 +90,7 @@ def _parse(data: bytes) -> dict[str, JsonValue]:
     return cast(dict[str, JsonValue], json.loads(data))
 
 
-def sign_record(
-    record: Mapping[str, object], key: Ed25519PrivateKey, key_id: str
-) -> dict[str, JsonValue]:
+def sign_record(record: Mapping[str, object], key: Ed25519PrivateKey, key_id: str) -> Envelope:
     """The envelope for ``record``, signed with the device's key.
 
     Refuses (``ValidationError``) to sign an invalid record, or under a ``key_id`` other than the

@@ -14,7 +14,7 @@ def test_exported_members() -> None:
         "check_items_answered", "new_record_id", "photo_hashes", "validate_record",
         "b64url_decode", "b64url_encode", "canonical_bytes", "is_sha256_hex", "parse_json",
         "parse_rfc3339", "record_hash",
-        "SignatureError", "generate_key", "load_private_key", "load_public_key", "make_token",
+        "Envelope", "SignatureError", "generate_key", "load_private_key", "load_public_key", "make_token",
         "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",
         "verify_envelope",
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",

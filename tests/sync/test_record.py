@@ -73,7 +73,7 @@ def test_canonical_form_of_a_known_record() -> None:
 
 
 def _item(index: int, **changes: Any) -> list[dict[str, Any]]:
-    items = make_record()["items"]
+    items: list[dict[str, Any]] = make_record()["items"]
     items[index] = {**items[index], **changes}
     return items
 

@@ -264,7 +264,7 @@ def test_token_is_current(now: dt.datetime, current: bool) -> None:
 
 def test_token_is_current_needs_an_aware_now() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        token_is_current(PAYLOAD, dt.datetime(2024, 5, 2))  # noqa: DTZ001
+        token_is_current(PAYLOAD, dt.datetime(2024, 5, 2))
 
 
 @pytest.mark.parametrize(
