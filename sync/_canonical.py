@@ -86,10 +86,10 @@ def _int_as_double(value: int) -> float | None:
     """The double an integer beyond ±(2^53 − 1) stands for, or None if it stands for none.
 
     rfc8785 refuses such integers, but JCS reads every number as a double, and the canonical text
-    of a large double is an integer literal: 2.0**60 is ``1152921504606846976`` and 3.478382445552671e16
-    is ``34783824455526710`` (not the double's exact value). Either kind is accepted as its double,
-    so that ``json.loads`` of canonical text canonicalises again to itself; any other big integer
-    would lose digits and is refused.
+    of a large double is an integer literal, often not its exact value: 2.0**60 is written
+    ``1152921504606847000``. An integer that equals a double, or is a double's canonical text, is
+    accepted as that double, so that ``json.loads`` of canonical text canonicalises again to
+    itself; any other big integer would lose digits and is refused.
     """
     try:
         double = float(value)

@@ -36,7 +36,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from ._canonical import MAX_SAFE_INTEGER, ROOT, JsonValue, is_sha256_hex, parse_rfc3339
 from ._credit_code import credit_code_problem
@@ -57,6 +57,14 @@ LOCATION_KEYS = ("lat", "lon", "accuracy_m", "source")
 _UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _member(kind: type[_E], value: _E) -> _E:
+    """The member for a label given as a plain string; anything else is left for validation."""
+    return kind(value) if value in {m.value for m in kind} else value
+
+
 class LocationSource(enum.StrEnum):
     """How the place of an inspection was obtained."""
 
@@ -68,12 +76,19 @@ class LocationSource(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Location:
-    """Where the inspection took place (WGS 84 degrees)."""
+    """Where the inspection took place, in WGS 84 degrees as the platform's geolocation gives them.
+
+    Never the GCJ-02 or BD-09 coordinates of Chinese map services: those are offset on purpose,
+    and a record must say where the team stood, whatever map later shows it.
+    """
 
     lat: float
     lon: float
     accuracy_m: float | None
     source: LocationSource
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", _member(LocationSource, self.source))
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -93,6 +108,10 @@ class RecordItem:
     note: str = ""
     photos: tuple[str, ...] = ()
     """SHA-256 (lowercase hex) of each photo, in the order the inspector took them."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "result", _member(ItemResult, self.result))
+        object.__setattr__(self, "photos", tuple(self.photos))
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -130,6 +149,7 @@ class Record:
     def __post_init__(self) -> None:
         object.__setattr__(self, "inspectors", tuple(self.inspectors))
         object.__setattr__(self, "items", tuple(self.items))
+        object.__setattr__(self, "outcome", _member(Outcome, self.outcome))
         problems = _record_problems(self.to_json())
         if problems:
             raise ValidationError(problems)

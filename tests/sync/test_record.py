@@ -267,3 +267,20 @@ def test_new_record_ids_are_fresh_uuid4() -> None:
     ids = {new_record_id() for _ in range(100)}
     assert len(ids) == 100
     assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
+
+
+def test_labels_given_as_plain_strings_become_members() -> None:
+    data = make_record()
+    built = Record(
+        **{
+            **validate_record(data).__dict__,
+            "outcome": "发现问题已责令改正",
+            "items": (RecordItem("SP-01", "不涉及"),),  # type: ignore[arg-type]
+            "location": Location(37.5, 122.1, None, "typed"),  # type: ignore[arg-type]
+        }
+    )
+    assert built.outcome is Outcome.PROBLEM_CORRECTED and built.outcome.problem_found
+    assert built.items[0].result is ItemResult.NOT_APPLICABLE
+    assert built.location is not None and built.location.source is LocationSource.TYPED
+    with pytest.raises(ValidationError, match="检查结果「正常」无效"):
+        Record(**{**built.__dict__, "outcome": "正常"})
