@@ -22,6 +22,8 @@ Decisions DESIGN §4 leaves open:
   white space: they are compared byte for byte and are never trimmed once signed.
 * ``inspectors`` names at least two inspectors (DESIGN §3: never fewer than two), each once.
 * An outcome of 未发现问题 with an item answered 不合格 contradicts itself and is refused.
+* ``accuracy_m`` lies between 0 and ``MAX_ACCURACY_M`` (20 000 km); latitude and longitude lie in
+  [-90, 90] and [-180, 180].
 * Notes may be empty and hold at most ``MAX_NOTE_LENGTH`` characters.
 * Timestamps are RFC 3339 with an explicit offset (see ``parse_rfc3339``); ``finished_at`` may equal
   ``started_at`` but not precede it.
@@ -46,6 +48,9 @@ from ._model import MIN_TEAM_SIZE, ItemResult, Outcome
 RECORD_VERSION = 1
 MAX_NOTE_LENGTH = 2000
 MAX_ID_LENGTH = 80
+MAX_ACCURACY_M = 20_000_000
+"""Half the Earth's circumference: no worse accuracy means anything. The bound also keeps every
+number of a location below 2^53, where its canonical text reads back as the same value."""
 
 RECORD_KEYS = (
     "v", "id", "task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
@@ -291,17 +296,15 @@ class _Check:
         if value is not None and not is_sha256_hex(value):
             self.add(field, f"{label}应为64位小写十六进制的SHA-256值或null")
 
-    def number(self, value: object, field: str, label: str, low: float, high: float | None) -> None:
+    def number(self, value: object, field: str, label: str, low: float, high: float) -> None:
         in_range = (
             isinstance(value, int | float)
             and not isinstance(value, bool)
             and math.isfinite(value)
-            and low <= value
-            and (high is None or value <= high)
+            and low <= value <= high
         )
         if not in_range:
-            bounds = f"{low}到{high}之间" if high is not None else f"不小于{low}"
-            self.add(field, f"{label}应为{bounds}的数值，实为「{value}」")
+            self.add(field, f"{label}应为{low}到{high}之间的数值，实为「{value}」")
 
 
 def _record_problems(data: Mapping[str, object]) -> list[Problem]:
@@ -420,7 +423,7 @@ def _check_location(check: _Check, location: object) -> None:
     if source == LocationSource.TYPED and accuracy is not None:
         check.add("location.accuracy_m", "手工输入的位置没有定位精度，应为null")
     elif source == LocationSource.DEVICE or accuracy is not None:
-        check.number(accuracy, "location.accuracy_m", "定位精度（米）", 0, None)
+        check.number(accuracy, "location.accuracy_m", "定位精度（米）", 0, MAX_ACCURACY_M)
 
 
 def _check_times(check: _Check, data: Mapping[str, object]) -> None:

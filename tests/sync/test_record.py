@@ -137,7 +137,8 @@ LOCATION = make_record()["location"]
         ({"location": {**LOCATION, "lat": True}}, "location.lat", "纬度"),
         ({"location": {**LOCATION, "lat": "37.5"}}, "location.lat", "纬度"),
         ({"location": {**LOCATION, "lon": 180.5}}, "location.lon", "经度应为-180到180之间"),
-        ({"location": {**LOCATION, "accuracy_m": -1}}, "location.accuracy_m", "不小于0"),
+        ({"location": {**LOCATION, "accuracy_m": -1}}, "location.accuracy_m", "0到20000000之间"),
+        ({"location": {**LOCATION, "accuracy_m": 20_000_001}}, "location.accuracy_m", "定位精度"),
         ({"location": {**LOCATION, "accuracy_m": math.inf}}, "location.accuracy_m", "定位精度"),
         ({"location": {**LOCATION, "accuracy_m": None}}, "location.accuracy_m", "定位精度"),
         (
@@ -186,7 +187,7 @@ def test_every_key_is_required(key: str) -> None:
         {"location": None},
         {"location": {"lat": 37.5, "lon": 122.1, "accuracy_m": None, "source": "typed"}},
         {"location": {"lat": 37, "lon": 122, "accuracy_m": 0, "source": "device"}},
-        {"location": {"lat": -90, "lon": -180, "accuracy_m": 3000.5, "source": "device"}},
+        {"location": {"lat": -90, "lon": -180, "accuracy_m": 20_000_000, "source": "device"}},
         {"location": {"lat": 90.0, "lon": 180.0, "accuracy_m": 1, "source": "device"}},
         {"finished_at": "2024-05-01T09:30:00+08:00"},
         {"started_at": "2024-05-01T01:30:00Z", "finished_at": "2024-05-01T09:30:00.5+08:00"},

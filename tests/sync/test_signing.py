@@ -23,8 +23,10 @@ from sync import (
     private_key_bytes,
     public_key_b64,
     read_token,
+    record_hash,
     sign_record,
     token_is_current,
+    validate_record,
     verify_envelope,
 )
 from tests.sync.factories import make_record
@@ -92,6 +94,24 @@ def test_envelope_format() -> None:
 
 def test_round_trip_over_the_wire() -> None:
     assert receive(WIRE) == make_record()
+
+
+@given(
+    st.floats(-90, 90),
+    st.floats(-180, 180),
+    st.none() | st.floats(0, 20_000_000),
+)
+def test_any_location_survives_the_wire_with_its_hash(
+    lat: float, lon: float, accuracy: float | None
+) -> None:
+    source = "typed" if accuracy is None else "device"
+    location = {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
+    record = make_record(location=location)
+    wire = json.dumps(sign_record(record, KEY, "D-0001")).encode()
+    received = receive(wire)
+    assert received["location"] == location
+    assert validate_record(received) == validate_record(record)
+    assert record_hash(received) == record_hash(record)
 
 
 def test_signing_is_deterministic_so_a_resent_record_is_the_same_bytes() -> None:
