@@ -2,7 +2,8 @@
 
 ``ZSC_DATA_DIR`` (default ``./data``) holds the SQLite database, the photo store and the server's
 signing key. ``ZSC_DATABASE_URL`` replaces the SQLite file with another database, e.g.
-``postgresql+psycopg://user@127.0.0.1:5432/zsc``.
+``postgresql+psycopg://user@127.0.0.1:5432/zsc``. ``ZSC_MAX_PHOTO_BYTES`` (default 8 MiB) is the
+largest photo the server accepts.
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
 
 
+DEFAULT_MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
+    max_photo_bytes: int = DEFAULT_MAX_PHOTO_BYTES
 
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None) -> Settings:
         directory = Path(data_dir or os.environ.get("ZSC_DATA_DIR") or "data").resolve()
         url = database_url or os.environ.get("ZSC_DATABASE_URL") or f"sqlite:///{directory / 'zsc.db'}"
-        return cls(directory, url)
+        max_photo = int(os.environ.get("ZSC_MAX_PHOTO_BYTES") or DEFAULT_MAX_PHOTO_BYTES)
+        return cls(directory, url, max_photo)
 
     @property
     def photos_dir(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -29,8 +30,8 @@ def code_hash(code: str) -> str:
 
 
 def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime,
-               valid_for: dt.timedelta = DEFAULT_VALIDITY) -> str:
-    """A fresh one-time code for ``inspector_id``, valid for ``valid_for``."""
+               valid_for: dt.timedelta = DEFAULT_VALIDITY, role: str = "inspector") -> str:
+    """A fresh one-time code enrolling a device of ``inspector_id`` in ``role``."""
     inspector = conn.execute(
         sa.select(t.inspectors.c.active).where(t.inspectors.c.id == inspector_id)
     ).first()
@@ -40,7 +41,12 @@ def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime,
         raise ApiError(422, "inspector_inactive", f"执法检查人员「{inspector_id}」不在岗，不能注册设备")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
     conn.execute(t.enrollment_codes.insert().values(
-        code_hash=code_hash(raw), inspector_id=inspector_id, created_at=now,
+        code_hash=code_hash(raw), inspector_id=inspector_id, role=role, created_at=now,
         expires_at=now + valid_for, used_at=None,
     ))
     return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def enroll_uri(server_url: str, code: str) -> str:
+    """What the enrolment QR code holds, for the app to scan: the server and the code."""
+    return f"zsc://enroll?{urlencode({'server': server_url, 'code': code})}"

@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from .admin import admin_token
-from .api.routes import directory, pages, plans
+from .api.routes import admin, directory, pages, plans, sync_api, verify
 from .config import Settings
 from .db import make_engine, migrate
 from .errors import install_error_handlers
+from .photo_store import DirectoryPhotoStore
+from .server_key import load_or_create_server_key
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
@@ -21,8 +23,14 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.admin_token = admin_token(settings.data_dir)
+    app.state.server_key = load_or_create_server_key(settings.data_dir)
+    app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)
+    app.state.max_photo_bytes = settings.max_photo_bytes
     install_error_handlers(app)
     app.include_router(directory.router)
     app.include_router(plans.router)
+    app.include_router(sync_api.router)
+    app.include_router(admin.router)
+    app.include_router(verify.router)
     app.include_router(pages.router)
     return app

@@ -97,7 +97,73 @@ enrollment_codes = sa.Table(
     # SHA-256 of the one-time code: the code itself is never stored.
     sa.Column("code_hash", sa.String(64), primary_key=True),
     sa.Column("inspector_id", sa.String(40), sa.ForeignKey("inspectors.id"), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False, server_default="inspector"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("inspector_id", sa.String(40), sa.ForeignKey("inspectors.id"), nullable=False,
+              index=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    # base64url of the 32 raw bytes of the device's Ed25519 public key.
+    sa.Column("public_key", sa.String(43), nullable=False),
+    # SHA-256 of the bearer token: the token itself is never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("device_id", sa.String(40), sa.ForeignKey("devices.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("prev", sa.String(64), nullable=True),
+    sa.Column("inspector_id", sa.String(40), sa.ForeignKey("inspectors.id"), nullable=False),
+    sa.Column("task_id", sa.String(80), sa.ForeignKey("tasks.id"), nullable=False, index=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("supersedes", sa.String(64), nullable=True),
+    # incomplete (photos missing) → submitted → returned | approved → published
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    # The envelope exactly as received, so its signature can be re-verified forever.
+    sa.Column("envelope", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # A device's records form one chain: one record per sequence number, ever.
+    sa.UniqueConstraint("device_id", "seq", name="uq_records_device_seq"),
+)
+
+photos = sa.Table(
+    "photos",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("device_id", sa.String(40), sa.ForeignKey("devices.id"), nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+record_photos = sa.Table(
+    "record_photos",
+    metadata,
+    sa.Column("record_id", sa.String(36), sa.ForeignKey("records.id"), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True, index=True),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("task_id", sa.String(80), sa.ForeignKey("tasks.id"), nullable=False, index=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("contact", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -29,29 +30,38 @@ PG_URL = os.environ.get("ZSC_TEST_PG_URL")
 """A PostgreSQL server URL (its maintenance database); set, the server tests run on it."""
 
 
+class Databases:
+    """Makes fresh, empty databases: SQLite files under ``directory``, or PostgreSQL databases
+    when ``ZSC_TEST_PG_URL`` is set (dropped again by ``drop_all``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.created: list[str] = []
+        self.admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT") if PG_URL else None
+
+    def make(self) -> str:
+        name = f"zsc_{uuid.uuid4().hex[:12]}"
+        if self.admin is None or PG_URL is None:
+            return f"sqlite:///{self.directory / (name + '.db')}"
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if self.admin is not None:
+            with self.admin.connect() as conn:
+                for name in self.created:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
 @pytest.fixture
 def make_database_url(tmp_path: Path) -> Iterator[Callable[[], str]]:
-    """Makes URLs of fresh, empty databases: SQLite files, or PostgreSQL databases with
-    ``ZSC_TEST_PG_URL`` set (created here, dropped after the test)."""
-    created: list[str] = []
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT") if PG_URL else None
-
-    def make() -> str:
-        name = f"zsc_{uuid.uuid4().hex[:12]}"
-        if admin is None:
-            return f"sqlite:///{tmp_path / (name + '.db')}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        created.append(name)
-        url = sa.engine.make_url(PG_URL).set(database=name)  # type: ignore[arg-type]
-        return url.render_as_string(hide_password=False)
-
-    yield make
-    if admin is not None:
-        with admin.connect() as conn:
-            for name in created:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """Makes URLs of fresh, empty databases for this test."""
+    databases = Databases(tmp_path)
+    yield databases.make
+    databases.drop_all()
 
 
 @pytest.fixture
@@ -76,29 +86,53 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
 
 
-@pytest.fixture
-def server(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
+@contextlib.contextmanager
+def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
     """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
-    data = tmp_path / "server-data"
-    run_cli("seed-demo", "--entities", "300", data=data, db=database_url)
+    run_cli("seed-demo", "--entities", "300", data=data, db=db)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "server_stub", "serve", "--data", str(data), "--db", database_url,
+        [sys.executable, "-m", "server_stub", "serve", "--data", str(data), "--db", db,
          "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    try:
+        wait_until_up(url, process)
+        yield ServerProcess(url, data, db, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
     while True:
         try:
             if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                break
+                return
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError("server did not start")
         time.sleep(0.1)
-    yield ServerProcess(url, data, database_url, process)
-    process.terminate()
-    process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
+    """A fresh server for one test (use it when the test changes what others would see)."""
+    with running_server(tmp_path / "server-data", database_url) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for a whole test module whose tests do not disturb each other."""
+    directory = tmp_path_factory.mktemp("shared-server")
+    databases = Databases(directory)
+    try:
+        with running_server(directory / "server-data", databases.make()) as process:
+            yield process
+    finally:
+        databases.drop_all()

@@ -9,6 +9,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
+from ..devices import Device, authenticate
 from ..errors import ApiError
 
 
@@ -35,3 +36,25 @@ def require_admin(request: Request) -> None:
 
 
 AdminDep = Depends(require_admin)
+
+
+def get_device(request: Request, conn: ConnDep) -> Device:
+    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise)."""
+    return authenticate(conn, request.headers.get("authorization"))
+
+
+DeviceDep = Annotated[Device, Depends(get_device)]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", f"内容过大（上限 {limit // 1024} KB）")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"内容过大（上限 {limit // 1024} KB）")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import ServerProcess
+
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """The tests here do not disturb each other: one server serves the whole module."""
+    return shared_server
 
 
 def test_health_and_directory_summary(server: ServerProcess) -> None:

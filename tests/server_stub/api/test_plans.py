@@ -12,6 +12,12 @@ from server_stub.demo_data import SAMR
 from server_stub.draws import commitment
 from tests.conftest import ServerProcess
 
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """The tests here do not disturb each other: one server serves the whole module."""
+    return shared_server
+
 PLAN = {
     "id": "API-1", "name": "特种设备使用单位抽查", "departments": [SAMR], "items": ["SC-TSSB-01"],
     "ratios": {"A": "2", "B": "5", "C": "15", "D": "30"}, "team_size": 2,

@@ -1,0 +1,57 @@
+"""Administration over the API: enrolment codes, device revocation, device-chain gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from ... import devices, enrollment, ingest
+from ...clock import now
+from ..deps import AdminDep, ConnDep
+
+router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminDep])
+
+
+class CodeIn(BaseModel):
+    inspector_id: str = Field(max_length=40)
+    role: Literal["inspector", "supervisor"] = "inspector"
+    valid_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+
+class CodeOut(BaseModel):
+    code: str
+    inspector_id: str
+    role: str
+    expires_at: str
+    enroll_uri: str = Field(description="what the enrolment QR code holds: server address and code")
+
+
+class GapsOut(BaseModel):
+    devices: list[dict[str, object]]
+
+
+@router.post("/enrollment-codes", status_code=201)
+def create_code(body: CodeIn, request: Request, conn: ConnDep) -> CodeOut:
+    """A one-time enrolment code for an inspector's (or supervisor's) device."""
+    issued = now()
+    code = enrollment.issue_code(conn, body.inspector_id, now=issued, role=body.role,
+                                 valid_for=dt.timedelta(hours=body.valid_hours))
+    server = str(request.base_url).rstrip("/")
+    return CodeOut(code=code, inspector_id=body.inspector_id, role=body.role,
+                   expires_at=(issued + dt.timedelta(hours=body.valid_hours)).isoformat(),
+                   enroll_uri=enrollment.enroll_uri(server, code))
+
+
+@router.post("/devices/{device_id}/revoke", status_code=204)
+def revoke_device(device_id: str, conn: ConnDep) -> None:
+    """Stop a device: its later calls and records are refused; its earlier records stay valid."""
+    devices.revoke(conn, device_id, now=now())
+
+
+@router.get("/chain-gaps")
+def chain_gaps(conn: ConnDep) -> GapsOut:
+    """Devices whose records skip sequence numbers (a record deleted on the phone shows here)."""
+    return GapsOut(devices=ingest.chain_gaps(conn))

@@ -1,0 +1,181 @@
+"""The sync contract of DESIGN §5: enrolment, tasks, photos, records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ... import devices, ingest, tasks
+from ...clock import now
+from ...errors import ApiError
+from ..deps import ConnDep, DeviceDep, read_body
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+MAX_RECORD_BYTES = 1024 * 1024
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+class EnrollIn(BaseModel):
+    code: str = Field(max_length=40, description="审核人提供的一次性注册码")
+    public_key: str = Field(max_length=64, description="base64url (no padding) of the 32 raw bytes")
+    device_name: str = Field(default="", max_length=100)
+
+
+class InspectorOut(BaseModel):
+    id: str
+    name: str
+    department: str
+    badge_no: str
+
+
+class EnrollOut(BaseModel):
+    device_id: str
+    token: str
+    role: str
+    inspector: InspectorOut
+
+
+class TeamMember(BaseModel):
+    id: str
+    name: str
+    badge_no: str
+
+
+class EntityOut(BaseModel):
+    name: str
+    address: str
+    region: str
+    industry: str
+
+
+class TaskItem(BaseModel):
+    code: str
+    name: str
+    category: str
+    basis: str
+    method: str
+    department: str
+    checkpoints: list[str]
+
+
+class RecordRef(BaseModel):
+    id: str
+    hash: str
+    state: str
+
+
+class TaskOut(BaseModel):
+    id: str
+    plan_id: str
+    plan_name: str
+    credit_code: str
+    entity: EntityOut
+    items: list[TaskItem]
+    team: list[TeamMember]
+    due: str
+    code_token: str
+    record: RecordRef | None
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskOut]
+
+
+class PhotoOut(BaseModel):
+    sha256: str
+    size: int
+
+
+class Chain(BaseModel):
+    status: str = Field(description="ok, or gap when this device's records skip sequence numbers")
+    gaps: list[list[int]]
+
+
+class RecordStatus(BaseModel):
+    id: str
+    hash: str
+    task_id: str
+    state: str = Field(description="incomplete | submitted | returned | approved | published")
+    missing_photos: list[str]
+    chain: Chain | None = None
+
+
+class Envelope(BaseModel):
+    record: dict[str, Any]
+    sig: str
+    key_id: str
+
+
+@router.post("/enroll", status_code=201, responses=errors(400, 403))
+def enroll(body: EnrollIn, request: Request, conn: ConnDep) -> EnrollOut:
+    """Enrol a device with a one-time code and its Ed25519 public key; answers its bearer token."""
+    device, token = devices.enroll(conn, code=body.code, public_key=body.public_key,
+                                   device_name=body.device_name, now=now())
+    inspector = devices.inspector_of(conn, device.inspector_id)
+    return EnrollOut(device_id=device.id, token=token, role=device.role,
+                     inspector=InspectorOut(**inspector))
+
+
+@router.get("/tasks", responses=errors(401))
+def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
+    """The tasks whose team includes this device's inspector, each with its signed inspection code."""
+    key = request.app.state.server_key
+    return TaskList(tasks=[TaskOut(**t) for t in tasks.tasks_for_inspector(conn, device.inspector_id, key)])
+
+
+@router.put(
+    "/photos/{sha256}",
+    responses={201: {"model": PhotoOut}, **errors(400, 401, 413, 415)},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def put_photo(
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request, device: DeviceDep,
+    conn: ConnDep,
+) -> JSONResponse:
+    """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
+    data = await read_body(request, request.app.state.max_photo_bytes)
+    answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+@router.post(
+    "/records",
+    status_code=201,
+    responses={200: {"model": RecordStatus, "description": "the same record again: nothing changed"},
+               201: {"model": RecordStatus}, **errors(400, 401, 403, 409, 413, 422)},
+    # The raw bytes are read (with a size limit) and kept verbatim, so the body is described
+    # here rather than parsed by FastAPI.
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": Envelope.model_json_schema()}}}},
+)
+async def post_record(request: Request, device: DeviceDep, conn: ConnDep) -> JSONResponse:
+    """Submit a signed record; safe to repeat. The answer lists photos still missing."""
+    body = await read_body(request, MAX_RECORD_BYTES)
+    answer = ingest.submit_record(conn, device, body, now=now())
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+@router.get("/records/{record_id}", responses=errors(401, 403, 404))
+def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus:
+    """A record's state: incomplete (photos missing), submitted, returned, approved, published."""
+    status = ingest.record_status(conn, record_id)
+    if not devices.may_read_record(conn, device, record_id):
+        raise ApiError(403, "forbidden", "无权查看该记录")
+    return RecordStatus(**status)

@@ -1,0 +1,109 @@
+"""The page an enterprise opens by scanning an inspector's code (亮码, DESIGN §7).
+
+It says plainly whether the inspection is genuine, who may come and for what, and takes the
+enterprise's feedback. A token that does not verify, or is outside its window, says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+from urllib.parse import parse_qs
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from sync import SignatureError, ValidationError, public_key_b64, read_token, token_is_current
+
+from ... import tables as t
+from ...clock import now
+from ..deps import ConnDep, read_body
+from .pages import render_page
+
+router = APIRouter(tags=["verify"])
+
+MAX_FEEDBACK_BYTES = 16 * 1024
+
+
+class PublicKey(BaseModel):
+    algorithm: str
+    public_key: str
+
+
+@router.get("/api/v1/keys")
+def keys(request: Request) -> PublicKey:
+    """The platform's public key: inspection codes verify with it alone."""
+    return PublicKey(algorithm="Ed25519", public_key=public_key_b64(request.app.state.server_key))
+
+
+def _read(request: Request, token: str) -> tuple[dict[str, Any] | None, str]:
+    """The token's payload and "" when genuine and current; otherwise None or the payload, and why."""
+    try:
+        payload = read_token(token, public_key_b64(request.app.state.server_key))
+    except SignatureError:
+        return None, "此检查码无效：内容被改动过，或不是由本平台签发的。请勿接受检查，并可拨打12315举报。"
+    try:
+        current = token_is_current(payload, now())
+    except ValidationError:
+        return None, "此检查码格式不正确，无法核验。"
+    if not current:
+        return payload, "此检查码不在有效期内（已过期或尚未生效）。请向检查人员核实。"
+    return payload, ""
+
+
+def _verdict_page(conn: sa.Connection, token: str, payload: dict[str, Any] | None, problem: str,
+                  notice: str = "") -> HTMLResponse:
+    if payload is None:
+        return render_page("检查码核验", f"<h1>✗ 核验未通过</h1><p class='bad'>{escape(problem)}</p>")
+    team = "".join(f"<li>{escape(m['name'])}（执法证号 {escape(m['badge_no'])}）</li>"
+                   for m in payload["team"])
+    task = conn.execute(sa.select(t.tasks.c.items).where(t.tasks.c.id == payload["task_id"])).first()
+    items = ""
+    if task is not None:
+        names = conn.execute(sa.select(t.items.c.code, t.items.c.name, t.items.c.basis)
+                             .where(t.items.c.code.in_(list(task.items)))).all()
+        items = "".join(f"<li>{escape(n.name)}<br><span class='muted'>依据：{escape(n.basis)}</span></li>"
+                        for n in names)
+    until = dt.datetime.fromisoformat(payload["valid_until"]) - dt.timedelta(seconds=1)
+    heading = (f"<h1 class='bad'>✗ {escape(problem)}</h1>" if problem
+               else "<h1 class='ok'>✓ 这是一次真实的“双随机”抽查</h1>")
+    body = (
+        f"{heading}{('<p class=ok>' + escape(notice) + '</p>') if notice else ''}"
+        f"<p>被检查对象：<b>{escape(payload['entity'])}</b><br>"
+        f"<span class='muted mono'>{escape(payload['credit_code'])}</span></p>"
+        f"<p>有效期：{escape(payload['valid_from'][:10])} 至 {until.date().isoformat()}</p>"
+        f"<h2>检查人员（请核对执法证）</h2><ul>{team}</ul>"
+        f"<h2>检查事项</h2><ul>{items}</ul>"
+        f"<h2>意见反馈</h2><form method='post' action='/v/{escape(token)}/feedback'>"
+        "<textarea name='message' rows='4' maxlength='1000' required style='width:100%'"
+        " placeholder='对本次检查的意见或问题'></textarea>"
+        "<input name='contact' maxlength='100' placeholder='联系方式（可不填）' style='width:100%;margin:8px 0'>"
+        "<button type='submit' style='width:100%;padding:12px;font-size:1rem'>提交反馈</button></form>"
+    )
+    return render_page("检查码核验", body)
+
+
+@router.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
+def verify_page(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
+    payload, problem = _read(request, token)
+    page = _verdict_page(conn, token, payload, problem)
+    page.status_code = 200 if not problem else 400
+    return page
+
+
+@router.post("/v/{token}/feedback", response_class=HTMLResponse, include_in_schema=False)
+async def feedback(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
+    payload, problem = _read(request, token)
+    if payload is None:
+        return _verdict_page(conn, token, None, problem)
+    form = parse_qs((await read_body(request, MAX_FEEDBACK_BYTES)).decode("utf-8", "replace"))
+    message = (form.get("message") or [""])[0].strip()[:1000]
+    contact = (form.get("contact") or [""])[0].strip()[:100]
+    if not message:
+        return _verdict_page(conn, token, payload, problem, "请填写反馈内容后再提交。")
+    conn.execute(t.feedback.insert().values(task_id=payload["task_id"], message=message,
+                                            contact=contact, created_at=now()))
+    return _verdict_page(conn, token, payload, problem, "反馈已收到，谢谢。")

@@ -1,0 +1,109 @@
+"""Enrolled devices: enrolment with a one-time code, bearer-token authentication, revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from sync import ValidationError, load_public_key
+
+from . import tables as t
+from .enrollment import code_hash
+from .errors import ApiError
+
+ROLES = ("inspector", "supervisor")
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    inspector_id: str
+    role: str
+    public_key: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def enroll(conn: sa.Connection, *, code: str, public_key: str, device_name: str,
+           now: dt.datetime) -> tuple[Device, str]:
+    """Redeem a one-time code for a new device; returns it and its bearer token (shown once)."""
+    try:
+        load_public_key(public_key)
+    except ValidationError as e:
+        raise ApiError(400, "bad_public_key", f"公钥格式错误：{e.problems[0].message}") from None
+    c = t.enrollment_codes
+    row = conn.execute(sa.select(c).where(c.c.code_hash == code_hash(code))).mappings().first()
+    if row is None:
+        raise ApiError(403, "enrollment_code_invalid", "注册码不正确，请核对后重新输入")
+    if row["used_at"] is not None:
+        raise ApiError(403, "enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
+    if _aware(row["expires_at"]) <= now:
+        raise ApiError(403, "enrollment_code_expired", "该注册码已过期，请向审核人重新申请")
+    # Only one redemption can change the row: a second device racing for the code loses here.
+    claimed = conn.execute(
+        c.update().where(c.c.code_hash == row["code_hash"], c.c.used_at.is_(None)).values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise ApiError(403, "enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
+    device = Device(f"D{secrets.token_hex(8)}", row["inspector_id"], row["role"], public_key)
+    token = secrets.token_urlsafe(32)
+    conn.execute(t.devices.insert().values(
+        id=device.id, inspector_id=device.inspector_id, role=device.role,
+        name=device_name[:100] or "未命名设备", public_key=public_key, token_hash=token_hash(token),
+        enrolled_at=now, revoked_at=None,
+    ))
+    return device, token
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def authenticate(conn: sa.Connection, authorization: str | None) -> Device:
+    """The device whose bearer token ``authorization`` carries; 401 for none, unknown or revoked."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "未登录：请先用注册码注册本设备")
+    d = t.devices
+    row = conn.execute(sa.select(d).where(d.c.token_hash == token_hash(token))).mappings().first()
+    if row is None:
+        raise ApiError(401, "unknown_device", "设备未注册或令牌无效，请重新注册")
+    if row["revoked_at"] is not None:
+        raise ApiError(401, "device_revoked", "本设备已被停用，请联系审核人")
+    return Device(row["id"], row["inspector_id"], row["role"], row["public_key"])
+
+
+def revoke(conn: sa.Connection, device_id: str, *, now: dt.datetime) -> None:
+    """Refuse the device's later calls; the records it signed before stay valid."""
+    d = t.devices
+    done = conn.execute(d.update().where(d.c.id == device_id, d.c.revoked_at.is_(None))
+                        .values(revoked_at=now)).rowcount
+    if not done and conn.execute(sa.select(d.c.id).where(d.c.id == device_id)).first() is None:
+        raise ApiError(404, "device_not_found", f"设备「{device_id}」不存在")
+
+
+def public_key_of(conn: sa.Connection, device_id: str) -> str | None:
+    return conn.execute(sa.select(t.devices.c.public_key).where(t.devices.c.id == device_id)).scalar()
+
+
+def inspector_of(conn: sa.Connection, inspector_id: str) -> dict[str, str]:
+    i = t.inspectors
+    row = conn.execute(sa.select(i.c.id, i.c.name, i.c.department, i.c.badge_no)
+                       .where(i.c.id == inspector_id)).mappings().one()
+    return dict(row)
+
+
+def may_read_record(conn: sa.Connection, device: Device, record_id: str) -> bool:
+    """Inspectors read their own records only; supervisors read every record."""
+    if device.role == "supervisor":
+        return True
+    owner = conn.execute(sa.select(t.records.c.inspector_id)
+                         .where(t.records.c.id == record_id)).scalar()
+    return owner == device.inspector_id

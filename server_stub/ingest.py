@@ -1,0 +1,270 @@
+"""Ingest of signed records and their photos, exactly once (DESIGN §5).
+
+Every call is safe to repeat. A record is identified by its device-made id; the same id with the
+same bytes is answered 200 and changes nothing, the same id with other bytes is a conflict. Unique
+keys (record id, record hash, device + seq, photo hash) make this hold between concurrent requests
+and between several server processes on one database, not only within one process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from PIL import Image, UnidentifiedImageError
+
+from sync import (
+    Record,
+    SignatureError,
+    ValidationError,
+    check_items_answered,
+    find_gaps,
+    parse_json,
+    parse_rfc3339,
+    photo_hashes,
+    record_hash,
+    validate_record,
+    verify_envelope,
+)
+
+from . import tables as t
+from .devices import Device, public_key_of
+from .errors import ApiError
+from .photo_store import PhotoStore, is_sha256
+
+ACCEPTED_IMAGE_FORMATS = {"JPEG"}
+
+
+@dataclass
+class IngestAnswer:
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
+def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: str, data: bytes,
+              *, now: dt.datetime) -> IngestAnswer:
+    """Store a photo under its hash: 201 new, 200 already there; 400 / 415 for bad bytes."""
+    if not is_sha256(sha256):
+        raise ApiError(400, "bad_photo_name", "照片名称应为64位小写十六进制的SHA-256")
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ApiError(400, "photo_hash_mismatch", "照片内容与其SHA-256名称不符：传输中可能已损坏，请重新上传")
+    if not _is_image(data):
+        raise ApiError(415, "not_an_image", "上传的文件不是JPEG照片")
+    store.put(sha256, data)
+    p = t.photos
+    exists = conn.execute(sa.select(p.c.sha256).where(p.c.sha256 == sha256)).first()
+    if not exists:
+        try:
+            with conn.begin_nested():
+                conn.execute(p.insert().values(sha256=sha256, size=len(data), device_id=device.id,
+                                               stored_at=now))
+        except sa.exc.IntegrityError:
+            exists = True  # another request stored it a moment ago
+    _promote_complete_records(conn, sha256)
+    return IngestAnswer(200 if exists else 201, {"sha256": sha256, "size": len(data)})
+
+
+def _is_image(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.format in ACCEPTED_IMAGE_FORMATS
+    except (UnidentifiedImageError, OSError, ValueError):
+        return False
+
+
+def missing_photos(conn: sa.Connection, record_id: str) -> list[str]:
+    rp, p = t.record_photos, t.photos
+    query = (
+        sa.select(rp.c.sha256)
+        .outerjoin(p, p.c.sha256 == rp.c.sha256)
+        .where(rp.c.record_id == record_id, p.c.sha256.is_(None))
+        .order_by(rp.c.sha256)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _promote_complete_records(conn: sa.Connection, sha256: str) -> None:
+    """Records waiting for this photo become submitted once nothing else is missing."""
+    r, rp = t.records, t.record_photos
+    waiting = conn.execute(
+        sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
+        .where(rp.c.sha256 == sha256, r.c.state == "incomplete")
+    ).scalars().all()
+    for record_id in waiting:
+        _refresh_state(conn, record_id)
+
+
+def _refresh_state(conn: sa.Connection, record_id: str) -> None:
+    if not missing_photos(conn, record_id):
+        r = t.records
+        conn.execute(r.update().where(r.c.id == record_id, r.c.state == "incomplete")
+                     .values(state="submitted"))
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
+                  now: dt.datetime) -> IngestAnswer:
+    """Check and store one signed envelope (DESIGN §5 status codes)."""
+    envelope: object = None
+    try:
+        envelope = parse_json(body)
+        record_json = verify_envelope(envelope, device.public_key)
+    except ValidationError as e:
+        raise ApiError(400, "malformed", _problems_text(e)) from None
+    except SignatureError as e:
+        _refuse_other_signer(conn, device, envelope)
+        raise ApiError(422, "bad_signature", str(e)) from None
+    digest = record_hash(record_json)
+    record_id = record_json.get("id")
+    existing = _existing(conn, record_id)
+    if existing is not None:
+        return _repeat_answer(conn, existing, digest)
+    try:
+        record = validate_record(record_json)
+    except ValidationError as e:
+        raise ApiError(422, "invalid_record", _problems_text(e)) from None
+    task = _check_task(conn, device, record)
+    chain = _check_chain(conn, record, digest)
+    _check_supersedes(conn, record)
+    photos = sorted(photo_hashes(record))
+    try:
+        with conn.begin_nested():
+            conn.execute(t.records.insert().values(
+                id=record.id, hash=digest, device_id=device.id, seq=record.seq, prev=record.prev,
+                inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
+                outcome=str(record.outcome), finished_at=parse_rfc3339(record.finished_at),
+                supersedes=record.supersedes, state="incomplete", envelope=body.decode("utf-8"),
+                received_at=now,
+            ))
+            if photos:
+                conn.execute(t.record_photos.insert(),
+                             [{"record_id": record.id, "sha256": s} for s in photos])
+    except sa.exc.IntegrityError:
+        # A concurrent request stored this id (or this device's seq) first: answer as a repeat.
+        existing = _existing(conn, record.id)
+        if existing is None:
+            raise ApiError(422, "chain_conflict",
+                           f"本设备第{record.seq}号记录已存在：记录被重放或设备记录链分叉") from None
+        return _repeat_answer(conn, existing, digest)
+    _refresh_state(conn, record.id)
+    answer = record_status(conn, record.id)
+    answer["chain"] = chain
+    return IngestAnswer(201, answer)
+
+
+def _refuse_other_signer(conn: sa.Connection, device: Device, envelope: object) -> None:
+    """A device submits only what it signed itself: say so when the envelope names another key."""
+    key_id = envelope.get("key_id") if isinstance(envelope, dict) else None
+    if isinstance(key_id, str) and key_id != device.id:
+        if public_key_of(conn, key_id) is None:
+            raise ApiError(401, "unknown_device", f"签名设备「{key_id}」未注册")
+        raise ApiError(403, "wrong_device", "记录由另一台设备签名，只能由签名设备自己提交")
+
+
+def _problems_text(error: ValidationError) -> str:
+    return "；".join(f"{p.field}：{p.message}" if p.field else p.message for p in error.problems)
+
+
+def _existing(conn: sa.Connection, record_id: object) -> sa.RowMapping | None:
+    if not isinstance(record_id, str):
+        return None
+    return conn.execute(sa.select(t.records.c.id, t.records.c.hash)
+                        .where(t.records.c.id == record_id)).mappings().first()
+
+
+def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) -> IngestAnswer:
+    if existing["hash"] != digest:
+        raise ApiError(409, "id_conflict",
+                       "该记录编号已用于内容不同的另一条记录：已签名的记录不能修改，请以修订记录提交")
+    _refresh_state(conn, existing["id"])
+    return IngestAnswer(200, record_status(conn, existing["id"]))
+
+
+def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMapping:
+    task = conn.execute(sa.select(t.tasks).where(t.tasks.c.id == record.task_id)).mappings().first()
+    if task is None:
+        raise ApiError(422, "unknown_task", f"任务「{record.task_id}」不存在")
+    team = list(task["team"])
+    if device.inspector_id not in team:
+        raise ApiError(403, "not_on_team", "本设备的执法检查人员不在该任务的检查组中")
+    problems = []
+    if record.credit_code != task["credit_code"]:
+        problems.append(f"统一社会信用代码与任务不符（任务为{task['credit_code']}）")
+    outsiders = [i for i in record.inspectors if i not in team]
+    if outsiders:
+        problems.append(f"检查人员{'、'.join(outsiders)}不在该任务的检查组中")
+    if device.inspector_id not in record.inspectors:
+        problems.append("记录的检查人员中没有本设备的执法检查人员")
+    problems += [p.message for p in check_items_answered(record, task["items"])]
+    if problems:
+        raise ApiError(422, "invalid_record", "；".join(problems))
+    return task
+
+
+def _check_chain(conn: sa.Connection, record: Record, digest: str) -> dict[str, Any]:
+    """Place the record in its device's chain: refuse replays and forks, report gaps."""
+    r = t.records
+    neighbours = {
+        row.seq: row for row in conn.execute(
+            sa.select(r.c.seq, r.c.hash, r.c.prev)
+            .where(r.c.device_id == record.device_id,
+                   r.c.seq.in_([record.seq - 1, record.seq, record.seq + 1]))
+        )
+    }
+    if record.seq in neighbours:
+        raise ApiError(422, "chain_conflict",
+                       f"本设备第{record.seq}号记录已存在：记录被重放或设备记录链分叉")
+    before, after = neighbours.get(record.seq - 1), neighbours.get(record.seq + 1)
+    if before is not None and record.prev != before.hash:
+        raise ApiError(422, "chain_conflict", f"记录链不连续：第{record.seq}号记录的前一条哈希不符")
+    if after is not None and after.prev != digest:
+        raise ApiError(422, "chain_conflict",
+                       f"记录链不连续：第{record.seq + 1}号记录并非接在这条记录之后")
+    seqs = list(conn.execute(sa.select(r.c.seq).where(r.c.device_id == record.device_id)).scalars())
+    gaps = find_gaps([*seqs, record.seq])
+    return {"status": "gap" if gaps else "ok",
+            "gaps": [[g.start, g.stop - 1] for g in gaps]}
+
+
+def _check_supersedes(conn: sa.Connection, record: Record) -> None:
+    if record.supersedes is None:
+        return
+    old = conn.execute(sa.select(t.records.c.task_id)
+                       .where(t.records.c.hash == record.supersedes)).first()
+    if old is None:
+        raise ApiError(422, "unknown_superseded", "被修订的原记录不存在（supersedes 指向未知记录）")
+    if old.task_id != record.task_id:
+        raise ApiError(422, "invalid_record", "修订记录与原记录不属于同一任务")
+
+
+def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:
+    row = conn.execute(sa.select(t.records.c.id, t.records.c.hash, t.records.c.state,
+                                 t.records.c.task_id)
+                       .where(t.records.c.id == record_id)).mappings().first()
+    if row is None:
+        raise ApiError(404, "record_not_found", "记录不存在")
+    return {"id": row["id"], "hash": row["hash"], "task_id": row["task_id"], "state": row["state"],
+            "missing_photos": missing_photos(conn, record_id)}
+
+
+def chain_gaps(conn: sa.Connection) -> list[dict[str, Any]]:
+    """Every device whose records skip sequence numbers: records deleted or not yet sent."""
+    r = t.records
+    by_device: dict[str, list[int]] = {}
+    for device_id, seq in conn.execute(sa.select(r.c.device_id, r.c.seq)):
+        by_device.setdefault(device_id, []).append(seq)
+    result = []
+    for device_id, seqs in sorted(by_device.items()):
+        gaps = find_gaps(seqs)
+        if gaps:
+            result.append({"device_id": device_id, "gaps": [[g.start, g.stop - 1] for g in gaps]})
+    return result

@@ -1,0 +1,76 @@
+"""Tasks as a device sees them (DESIGN §5 ``GET /api/v1/tasks``): never a risk grade."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import queries
+from . import tables as t
+from .inspection_code import code_payload, sign_code
+
+
+def tasks_for_inspector(conn: sa.Connection, inspector_id: str,
+                        key: Ed25519PrivateKey) -> list[dict[str, Any]]:
+    """Every task whose team includes ``inspector_id``, in due-date order, with its signed code."""
+    task_ids = sa.select(t.task_members.c.task_id).where(t.task_members.c.inspector_id == inspector_id)
+    query = (
+        sa.select(t.tasks, t.plans.c.spec, t.entities.c.name.label("entity_name"),
+                  t.entities.c.address, t.entities.c.region, t.entities.c.industry)
+        .join(t.plans, t.plans.c.id == t.tasks.c.plan_id)
+        .join(t.entities, t.entities.c.credit_code == t.tasks.c.credit_code)
+        .where(t.tasks.c.id.in_(task_ids))
+        .order_by(t.tasks.c.due, t.tasks.c.id)
+    )
+    rows = conn.execute(query).mappings().all()
+    item_codes = {code for row in rows for code in row["items"]}
+    people = {code for row in rows for code in row["team"]}
+    items = {i.code: i for i in queries.load_items(conn, codes=sorted(item_codes))}
+    team = {
+        r["id"]: {"id": r["id"], "name": r["name"], "badge_no": r["badge_no"]}
+        for r in conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name, t.inspectors.c.badge_no)
+                              .where(t.inspectors.c.id.in_(sorted(people)))).mappings()
+    }
+    latest = latest_records(conn, [row["id"] for row in rows])
+    result = []
+    for row in rows:
+        members = [team[i] for i in row["team"]]
+        payload = code_payload(
+            task_id=row["id"], credit_code=row["credit_code"], entity_name=row["entity_name"],
+            team=members, window_start=dt.date.fromisoformat(row["spec"]["window_start"]),
+            due=row["due"],
+        )
+        result.append({
+            "id": row["id"],
+            "plan_id": row["plan_id"],
+            "plan_name": row["spec"]["name"],
+            "credit_code": row["credit_code"],
+            "entity": {"name": row["entity_name"], "address": row["address"],
+                       "region": row["region"], "industry": row["industry"]},
+            "items": [
+                {"code": c, "name": items[c].name, "category": items[c].category,
+                 "basis": items[c].basis, "method": items[c].method.value,
+                 "department": items[c].department, "checkpoints": list(items[c].checkpoints)}
+                for c in row["items"] if c in items
+            ],
+            "team": members,
+            "due": row["due"].isoformat(),
+            "code_token": sign_code(payload, key),
+            "record": latest.get(row["id"]),
+        })
+    return result
+
+
+def latest_records(conn: sa.Connection, task_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The newest record of each task (id, hash, state), by time received."""
+    r = t.records
+    rows = conn.execute(
+        sa.select(r.c.task_id, r.c.id, r.c.hash, r.c.state)
+        .where(r.c.task_id.in_(task_ids))
+        .order_by(r.c.received_at, r.c.seq)
+    ).mappings()
+    return {row["task_id"]: {"id": row["id"], "hash": row["hash"], "state": row["state"]}
+            for row in rows}

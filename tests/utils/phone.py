@@ -1,0 +1,99 @@
+"""A phone as the server sees it: a key pair, an enrolment, signed records in one chain."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from PIL import Image
+
+from server_stub.admin import admin_token
+from sync import (
+    Location,
+    Record,
+    RecordItem,
+    generate_key,
+    new_record_id,
+    public_key_b64,
+    record_hash,
+    sign_record,
+)
+from tests.conftest import ServerProcess
+
+
+def admin_client(server: ServerProcess) -> httpx.Client:
+    return httpx.Client(base_url=server.url,
+                        headers={"Authorization": f"Bearer {admin_token(server.data)}"})
+
+
+def busiest_inspector(server: ServerProcess) -> str:
+    """An inspector who has tasks: the one seed-demo names."""
+    from server_stub.db import make_engine
+    from server_stub.queries import busiest_inspector as query
+
+    engine = make_engine(server.db)
+    with engine.begin() as conn:
+        found = query(conn)
+    engine.dispose()
+    assert found
+    return found
+
+
+def jpeg(seed: int = 0, size: tuple[int, int] = (64, 48)) -> bytes:
+    image = Image.new("RGB", size, ((seed * 40) % 256, (seed * 90) % 256, (seed * 150) % 256))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+@dataclass
+class Phone:
+    server: ServerProcess
+    inspector_id: str
+    key: Any = field(default_factory=generate_key)
+    device_id: str = ""
+    token: str = ""
+    seq: int = 0
+    prev: str | None = None
+
+    def enroll(self, role: str = "inspector") -> Phone:
+        with admin_client(self.server) as admin:
+            code = admin.post("/api/v1/enrollment-codes",
+                              json={"inspector_id": self.inspector_id, "role": role}).json()["code"]
+        answer = httpx.post(f"{self.server.url}/api/v1/enroll", json={
+            "code": code, "public_key": public_key_b64(self.key), "device_name": "测试手机"})
+        assert answer.status_code == 201, answer.text
+        self.device_id = answer.json()["device_id"]
+        self.token = answer.json()["token"]
+        return self
+
+    @property
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.server.url,
+                            headers={"Authorization": f"Bearer {self.token}"})
+
+    def tasks(self) -> list[dict[str, Any]]:
+        answer = self.client.get("/api/v1/tasks")
+        assert answer.status_code == 200, answer.text
+        tasks: list[dict[str, Any]] = answer.json()["tasks"]
+        return tasks
+
+    def record(self, task: dict[str, Any], photos: list[bytes] = (), **changes: Any) -> dict[str, Any]:  # type: ignore[assignment]
+        """The next record of this phone's chain for ``task``, signed: an envelope."""
+        names = [hashlib.sha256(p).hexdigest() for p in photos]
+        items = [RecordItem(code=item["code"], result="合格", note="", photos=tuple(names) if n == 0 else ())
+                 for n, item in enumerate(task["items"])]
+        values: dict[str, Any] = dict(
+            id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
+            inspectors=tuple(m["id"] for m in task["team"]), items=tuple(items), outcome="未发现问题",
+            note="", location=Location(lat=37.5, lon=122.1, accuracy_m=12.0, source="device"),
+            started_at="2026-03-02T09:00:00+08:00", finished_at="2026-03-02T09:40:00+08:00",
+            device_id=self.device_id, seq=self.seq + 1, prev=self.prev, supersedes=None,
+        )
+        values.update(changes)
+        record = Record(**values).to_json()
+        self.seq, self.prev = record["seq"], record_hash(record)  # type: ignore[assignment]
+        return sign_record(record, self.key, self.device_id)
