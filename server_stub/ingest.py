@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
 
 from sync import (
+    ChainHead,
     Record,
     SignatureError,
     ValidationError,
+    check_chain,
     check_items_answered,
     find_gaps,
     parse_json,
@@ -133,7 +135,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     except ValidationError as e:
         raise ApiError(422, "invalid_record", _problems_text(e)) from None
     task = _check_task(conn, device, record)
-    chain = _check_chain(conn, record, digest)
+    chain = _check_chain(conn, record)
     _check_supersedes(conn, record)
     photos = sorted(photo_hashes(record))
     try:
@@ -153,7 +155,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         existing = _existing(conn, record.id)
         if existing is None:
             raise ApiError(422, "chain_conflict",
-                           f"本设备第{record.seq}号记录已存在：记录被重放或设备记录链分叉") from None
+                           f"第{record.seq}号记录：序号已被本设备已接收的记录占用，疑似重放或篡改") from None
         return _repeat_answer(conn, existing, digest)
     _refresh_state(conn, record.id)
     answer = record_status(conn, record.id)
@@ -210,29 +212,18 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
     return task
 
 
-def _check_chain(conn: sa.Connection, record: Record, digest: str) -> dict[str, Any]:
-    """Place the record in its device's chain: refuse replays and forks, report gaps."""
+def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
+    """Place the record in its device's chain (``sync.check_chain``): refuse replays and forks,
+    accept gaps and report every gap the device's chain now has."""
     r = t.records
-    neighbours = {
-        row.seq: row for row in conn.execute(
-            sa.select(r.c.seq, r.c.hash, r.c.prev)
-            .where(r.c.device_id == record.device_id,
-                   r.c.seq.in_([record.seq - 1, record.seq, record.seq + 1]))
-        )
-    }
-    if record.seq in neighbours:
-        raise ApiError(422, "chain_conflict",
-                       f"本设备第{record.seq}号记录已存在：记录被重放或设备记录链分叉")
-    before, after = neighbours.get(record.seq - 1), neighbours.get(record.seq + 1)
-    if before is not None and record.prev != before.hash:
-        raise ApiError(422, "chain_conflict", f"记录链不连续：第{record.seq}号记录的前一条哈希不符")
-    if after is not None and after.prev != digest:
-        raise ApiError(422, "chain_conflict",
-                       f"记录链不连续：第{record.seq + 1}号记录并非接在这条记录之后")
+    head = conn.execute(sa.select(r.c.seq, r.c.hash).where(r.c.device_id == record.device_id)
+                        .order_by(r.c.seq.desc()).limit(1)).first()
+    verdict = check_chain(None if head is None else ChainHead(head.seq, head.hash), record)
+    if not verdict.accepted:
+        raise ApiError(422, "chain_conflict", f"第{record.seq}号记录：{verdict.message}")
     seqs = list(conn.execute(sa.select(r.c.seq).where(r.c.device_id == record.device_id)).scalars())
     gaps = find_gaps([*seqs, record.seq])
-    return {"status": "gap" if gaps else "ok",
-            "gaps": [[g.start, g.stop - 1] for g in gaps]}
+    return {"status": "gap" if gaps else "ok", "gaps": [[g.start, g.stop - 1] for g in gaps]}
 
 
 def _check_supersedes(conn: sa.Connection, record: Record) -> None:

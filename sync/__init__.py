@@ -25,7 +25,16 @@ from ._credit_code import (
     make_credit_code,
     validate_credit_code,
 )
-from ._exceptions import Problem, SignatureError, SyncError, ValidationError, ZscError
+from ._engine import Outbox, Progress, PushResult, RetryPolicy, SyncEngine
+from ._exceptions import (
+    AuthError,
+    Problem,
+    SignatureError,
+    SyncError,
+    TransportError,
+    ValidationError,
+    ZscError,
+)
 from ._model import (
     MIN_TEAM_SIZE,
     Entity,
@@ -68,6 +77,7 @@ from ._signing import (
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
 __all__ = [  # noqa: RUF022
+    "AuthError",
     "ChainHead",
     "ChainStatus",
     "ChainVerdict",
@@ -82,16 +92,22 @@ __all__ = [  # noqa: RUF022
     "LocationSource",
     "MAX_NOTE_LENGTH",
     "MIN_TEAM_SIZE",
+    "Outbox",
     "Outcome",
     "Plan",
     "Problem",
+    "Progress",
+    "PushResult",
     "RECORD_VERSION",
     "Record",
     "RecordItem",
+    "RetryPolicy",
     "RiskGrade",
     "SignatureError",
+    "SyncEngine",
     "SyncError",
     "Task",
+    "TransportError",
     "ValidationError",
     "ZscError",
     "b64url_decode",

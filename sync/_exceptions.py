@@ -6,9 +6,14 @@ The tree::
     ├── ValidationError        a value breaks a rule of the contract (field + Chinese message):
     │                          a domain object, a record, malformed JSON, base64url, an envelope
     └── SyncError              an exchange between the app and the platform failed or is not trusted
-        └── SignatureError     a signature does not verify: a record envelope or an inspection code
+        ├── SignatureError     a signature does not verify: a record envelope or an inspection code
+        ├── TransportError     the platform could not be reached (network, timeout, 5xx) after
+        │                      the engine's retries: nothing is lost, the next push resumes
+        └── AuthError          the platform does not know this device, or has revoked it (401)
 
-``TransportError`` and ``ConflictError`` join ``SyncError`` with the sync engine (``_engine.py``).
+httpx's own exceptions are mapped to these in ``_engine.py`` only. A record the platform refuses for
+good (400, 403, 409, 413, 422) is not an exception: the engine marks it rejected in the outbox, with
+the platform's message, and goes on.
 
 Malformed input is a ``ValidationError`` (HTTP 400 or 422 with the problems listed); a well-formed
 envelope whose signature fails is a ``SignatureError`` (HTTP 422, DESIGN §5). A token is either
@@ -59,3 +64,11 @@ class SyncError(ZscError):
 
 class SignatureError(SyncError):
     """A signature does not verify, or names another signer; the message is in Chinese."""
+
+
+class TransportError(SyncError):
+    """The platform could not be reached after the engine's retries; try again later."""
+
+
+class AuthError(SyncError):
+    """The platform refuses this device's token (unknown or revoked device): enrol again."""

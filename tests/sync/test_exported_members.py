@@ -18,6 +18,8 @@ def test_exported_members() -> None:
         "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",
         "verify_envelope",
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
+        # the sync engine (DESIGN §5, client side)
+        "AuthError", "Outbox", "Progress", "PushResult", "RetryPolicy", "SyncEngine", "TransportError",
     }
 
 
@@ -35,6 +37,8 @@ def test_error_tree() -> None:
     assert issubclass(sync.SyncError, sync.ZscError)
     assert issubclass(sync.SignatureError, sync.SyncError)
     assert not issubclass(sync.SignatureError, sync.ValidationError)
+    assert issubclass(sync.TransportError, sync.SyncError)
+    assert issubclass(sync.AuthError, sync.SyncError)
 
 
 def test_pure_modules_import_no_io_library() -> None:

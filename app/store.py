@@ -1,0 +1,250 @@
+"""The app's offline state: one SQLite file through ``sqlite-utils`` (DESIGN §2).
+
+Everything an inspector does is written here first and survives the app being killed at any
+moment: SQLite commits are atomic, every change below is one transaction, and nothing is ever
+deleted before the platform has acknowledged it. The schema has a version and migrations,
+registered in order with ``@migration``.
+
+Tables: ``meta`` (schema version), ``enrolment`` (this device: server, id, token, inspector),
+``tasks`` (as pulled, JSON), ``drafts`` (a record being filled in, per task), ``photos`` (processed
+JPEGs and thumbnails by SHA-256), ``records`` (signed envelopes: the outbox and the history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+Migration = Callable[[Database], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(func: Migration) -> Migration:
+    """Register the next schema migration (they run in the order they are defined)."""
+    MIGRATIONS.append(func)
+    return func
+
+
+@migration
+def _initial_schema(db: Database) -> None:
+    db["enrolment"].create({"id": int, "server_url": str, "device_id": str, "token": str,
+                            "role": str, "inspector": str, "enrolled_at": str}, pk="id")
+    db["tasks"].create({"id": str, "data": str, "pulled_at": str}, pk="id")
+    db["drafts"].create({"task_id": str, "data": str, "updated_at": str}, pk="task_id")
+    db["photos"].create({"sha256": str, "task_id": str, "jpeg": bytes, "thumbnail": bytes,
+                         "uploaded": int, "created_at": str}, pk="sha256")
+    db["records"].create(
+        {"id": str, "task_id": str, "seq": int, "hash": str, "envelope": str, "photos": str,
+         "outbox": str, "server_state": str, "error": str, "created_at": str, "acked_at": str},
+        pk="id", not_null={"task_id", "seq", "hash", "envelope", "photos", "outbox"},
+    )
+    db["records"].create_index(["seq"], unique=True)
+    db["records"].create_index(["task_id"])
+    db["photos"].create_index(["task_id"])
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    server_url: str
+    device_id: str
+    token: str
+    role: str
+    inspector: dict[str, str]
+    enrolled_at: str
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A signed record the platform has not acknowledged yet (the sync engine's view)."""
+
+    id: str
+    seq: int
+    envelope: bytes
+    photos: tuple[str, ...]
+
+
+class LocalStore:
+    """The device's offline store; the only code that touches its SQLite file."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.migrate()
+
+    @classmethod
+    def open(cls, path: Path) -> LocalStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss
+        return cls(Database(conn))
+
+    # --- schema ---------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        if "meta" not in self.db.table_names():
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> None:
+        """Apply the migrations this file has not had yet, each in its own transaction."""
+        if "meta" not in self.db.table_names():
+            self.db["meta"].create({"key": str, "value": str}, pk="key")
+        for version, step in enumerate(MIGRATIONS, start=1):
+            if version <= self.schema_version:
+                continue
+            with self.db.atomic():
+                step(self.db)
+                self.db["meta"].upsert({"key": "schema_version", "value": str(version)}, pk="key")
+
+    # --- enrolment ------------------------------------------------------------------------
+
+    def save_enrolment(self, enrolment: Enrolment) -> None:
+        row = {"id": 1, "server_url": enrolment.server_url, "device_id": enrolment.device_id,
+               "token": enrolment.token, "role": enrolment.role,
+               "inspector": json.dumps(enrolment.inspector, ensure_ascii=False),
+               "enrolled_at": enrolment.enrolled_at}
+        with self.db.atomic():
+            self.db["enrolment"].upsert(row, pk="id")
+
+    def enrolment(self) -> Enrolment | None:
+        rows = list(self.db["enrolment"].rows)
+        if not rows:
+            return None
+        row = rows[0]
+        return Enrolment(row["server_url"], row["device_id"], row["token"], row["role"],
+                         json.loads(row["inspector"]), row["enrolled_at"])
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    def save_tasks(self, tasks: list[dict[str, Any]], pulled_at: str) -> None:
+        """Keep the pulled tasks; a task no longer assigned is dropped unless work exists for it."""
+        keep = {t["id"] for t in tasks}
+        with self.db.atomic():
+            for task in tasks:
+                self.db["tasks"].upsert({"id": task["id"], "pulled_at": pulled_at,
+                                         "data": json.dumps(task, ensure_ascii=False)}, pk="id")
+            for (task_id,) in self.db.execute("SELECT id FROM tasks").fetchall():
+                if task_id not in keep and not self._has_work(task_id):
+                    self.db["tasks"].delete(task_id)
+
+    def _has_work(self, task_id: str) -> bool:
+        return bool(self.db.execute(
+            "SELECT 1 FROM records WHERE task_id = ? UNION SELECT 1 FROM drafts WHERE task_id = ?",
+            [task_id, task_id]).fetchone())
+
+    def tasks(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT data FROM tasks").fetchall()
+        return sorted((json.loads(r[0]) for r in rows), key=lambda t: (t["due"], t["id"]))
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT data FROM tasks WHERE id = ?", [task_id]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # --- drafts ---------------------------------------------------------------------------
+
+    def save_draft(self, task_id: str, draft: dict[str, Any], updated_at: str) -> None:
+        with self.db.atomic():
+            self.db["drafts"].upsert({"task_id": task_id, "updated_at": updated_at,
+                                      "data": json.dumps(draft, ensure_ascii=False)}, pk="task_id")
+
+    def draft(self, task_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT data FROM drafts WHERE task_id = ?", [task_id]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def drafts(self) -> dict[str, dict[str, Any]]:
+        return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT task_id, data FROM drafts")}
+
+    # --- photos ---------------------------------------------------------------------------
+
+    def add_photo(self, sha256: str, jpeg: bytes, thumbnail: bytes, task_id: str, created_at: str) -> None:
+        with self.db.atomic():
+            self.db["photos"].insert({"sha256": sha256, "task_id": task_id, "jpeg": jpeg,
+                                      "thumbnail": thumbnail, "uploaded": 0,
+                                      "created_at": created_at}, pk="sha256", ignore=True)
+
+    def photo(self, sha256: str) -> bytes:
+        row = self.db.execute("SELECT jpeg FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            raise KeyError(sha256)
+        return bytes(row[0])
+
+    def thumbnail(self, sha256: str) -> bytes:
+        row = self.db.execute("SELECT thumbnail FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            raise KeyError(sha256)
+        return bytes(row[0])
+
+    def photo_uploaded(self, sha256: str) -> None:
+        with self.db.atomic():
+            self.db.execute("UPDATE photos SET uploaded = 1 WHERE sha256 = ?", [sha256])
+
+    def is_photo_uploaded(self, sha256: str) -> bool:
+        row = self.db.execute("SELECT uploaded FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        return bool(row and row[0])
+
+    # --- signed records: the outbox -----------------------------------------------------
+
+    def chain_head(self) -> tuple[int, str | None]:
+        """This device's last signed record: (seq, hash), or (0, None) before the first."""
+        row = self.db.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, None)
+
+    def add_signed_record(self, envelope: dict[str, Any], record_hash: str, created_at: str) -> None:
+        """Put a freshly signed record in the outbox and drop its draft, atomically."""
+        record = envelope["record"]
+        photos = sorted({p for item in record["items"] for p in item["photos"]})
+        with self.db.atomic():
+            self.db["records"].insert({
+                "id": record["id"], "task_id": record["task_id"], "seq": record["seq"],
+                "hash": record_hash, "envelope": json.dumps(envelope, ensure_ascii=False),
+                "photos": json.dumps(photos), "outbox": "pending", "server_state": None,
+                "error": None, "created_at": created_at, "acked_at": None,
+            }, pk="id")
+            self.db.execute("DELETE FROM drafts WHERE task_id = ?", [record["task_id"]])
+
+    def pending_records(self) -> list[PendingRecord]:
+        rows = self.db.execute(
+            "SELECT id, seq, envelope, photos FROM records WHERE outbox = 'pending' ORDER BY seq"
+        ).fetchall()
+        return [PendingRecord(r[0], r[1], r[2].encode("utf-8"), tuple(json.loads(r[3]))) for r in rows]
+
+    def acknowledged(self, record_id: str, server_state: str) -> None:
+        """The platform holds the record: it leaves the outbox (and stays in the history)."""
+        at = dt.datetime.now(dt.UTC).isoformat()
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE records SET outbox = 'acked', server_state = ?, error = NULL, acked_at = ? "
+                "WHERE id = ?", [server_state, at, record_id])
+
+    def rejected(self, record_id: str, message: str) -> None:
+        """The platform refused the record for good: it stays here, with the reason, for the user."""
+        with self.db.atomic():
+            self.db.execute("UPDATE records SET outbox = 'rejected', error = ? WHERE id = ?",
+                            [message, record_id])
+
+    def update_server_state(self, record_id: str, server_state: str) -> None:
+        with self.db.atomic():
+            self.db.execute("UPDATE records SET server_state = ? WHERE id = ?",
+                            [server_state, record_id])
+
+    def records(self, task_id: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT id, task_id, seq, hash, envelope, outbox, server_state, error, created_at FROM records"
+        args: list[str] = []
+        if task_id is not None:
+            query += " WHERE task_id = ?"
+            args.append(task_id)
+        rows = self.db.execute(query + " ORDER BY seq", args).fetchall()
+        keys = ("id", "task_id", "seq", "hash", "envelope", "outbox", "server_state", "error", "created_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]

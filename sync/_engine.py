@@ -1,0 +1,200 @@
+"""The client side of the sync contract (DESIGN §5): push the outbox, pull tasks.
+
+The engine owns no state. Everything it must not lose lives in the app's store behind the
+``Outbox`` protocol, and every step is safe to repeat, so the app may be killed at any line:
+
+* photos first, then the record; each acknowledged step is written to the outbox at once;
+* a record leaves the outbox only when the platform has acknowledged it (201, or 200 for the
+  same record again), never before;
+* an answer lost on the way back costs one repeat: the platform answers 200 and nothing changes.
+
+Network failures, timeouts and 5xx answers are retried with bounded exponential back-off and full
+jitter; when the retries run out the push stops with ``TransportError`` and resumes where it
+stopped next time. A record the platform refuses for good (400, 403, 409, 413, 422) is marked
+rejected with the platform's Chinese message and the push goes on with the next one.
+httpx's exceptions are mapped to this package's only here.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from ._exceptions import AuthError, SyncError, TransportError
+
+PERMANENT_REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
+
+
+class PendingRecordLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def envelope(self) -> bytes: ...
+    @property
+    def photos(self) -> Sequence[str]: ...
+
+
+class Outbox(Protocol):
+    """What the engine needs from the app's store."""
+
+    def pending_records(self) -> Sequence[PendingRecordLike]: ...
+    def photo(self, sha256: str) -> bytes: ...
+    def is_photo_uploaded(self, sha256: str) -> bool: ...
+    def photo_uploaded(self, sha256: str) -> None: ...
+    def acknowledged(self, record_id: str, server_state: str) -> None: ...
+    def rejected(self, record_id: str, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential back-off with full jitter: wait U(0, min(cap, base·2^n)) seconds."""
+
+    attempts: int = 5
+    base_seconds: float = 0.5
+    cap_seconds: float = 20.0
+
+    def delay(self, attempt: int, rng: Callable[[], float]) -> float:
+        return rng() * min(self.cap_seconds, self.base_seconds * 2**attempt)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a push has got: records and bytes done out of the total."""
+
+    records_done: int
+    records_total: int
+    bytes_done: int
+    bytes_total: int
+
+
+@dataclass
+class PushResult:
+    accepted: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _expect_success(response: httpx.Response) -> None:
+    """Raise ``SyncError`` with the platform's message for any answer that is not 2xx."""
+    if not response.is_success:
+        raise SyncError(_message(response))
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return f"平台返回错误（HTTP {response.status_code}）"
+
+
+class SyncEngine:
+    """Pushes signed records and their photos, and pulls tasks, over one ``httpx.Client``.
+
+    The client carries the base URL and the device's bearer token; tests hand in one with a
+    ``MockTransport`` or point it at a real server.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        outbox: Outbox,
+        *,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.outbox = outbox
+        self.retry = retry
+        self.sleep = sleep
+        self.rng = rng
+        self.on_progress = on_progress
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One call, retried on network failures and 5xx; 401 raises ``AuthError``."""
+        for attempt in range(self.retry.attempts):
+            try:
+                response = self.client.request(method, url, **kwargs)
+            except httpx.TransportError as e:
+                failure: str = f"{type(e).__name__}"
+            else:
+                if response.status_code == 401:
+                    raise AuthError(_message(response))
+                if response.status_code < 500 and response.status_code != 429:
+                    return response
+                failure = f"HTTP {response.status_code}"
+            if attempt + 1 < self.retry.attempts:
+                self.sleep(self.retry.delay(attempt, self.rng))
+        raise TransportError(f"无法连接平台（{failure}），已保存在本机，稍后会自动重试")
+
+    def pull_tasks(self) -> list[dict[str, Any]]:
+        """The tasks assigned to this device's inspector."""
+        response = self.request("GET", "/api/v1/tasks")
+        _expect_success(response)
+        tasks: list[dict[str, Any]] = response.json()["tasks"]
+        return tasks
+
+    def push(self) -> PushResult:
+        """Send every pending record, oldest first, each after its photos."""
+        pending = list(self.outbox.pending_records())
+        sizes = {r.id: len(r.envelope) + sum(self._photo_size(s) for s in r.photos) for r in pending}
+        total = sum(sizes.values())
+        done_bytes = 0
+        result = PushResult()
+        self._report(0, len(pending), 0, total)
+        for n, record in enumerate(pending, start=1):
+            refusal = self._push_record(record)
+            if refusal is None:
+                result.accepted.append(record.id)
+            else:
+                self.outbox.rejected(record.id, refusal)
+                result.rejected.append((record.id, refusal))
+            done_bytes += sizes[record.id]
+            self._report(n, len(pending), done_bytes, total)
+        return result
+
+    def _photo_size(self, sha256: str) -> int:
+        return 0 if self.outbox.is_photo_uploaded(sha256) else len(self.outbox.photo(sha256))
+
+    def _report(self, done: int, total: int, bytes_done: int, bytes_total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(Progress(done, total, bytes_done, bytes_total))
+
+    def _push_record(self, record: PendingRecordLike) -> str | None:
+        """Photos, then the record; the platform's refusal message, or None once acknowledged."""
+        for sha256 in record.photos:
+            if not self.outbox.is_photo_uploaded(sha256):
+                refusal = self._upload_photo(sha256)
+                if refusal is not None:
+                    return refusal
+        response = self.request("POST", "/api/v1/records", content=record.envelope,
+                                headers={"Content-Type": "application/json"})
+        if response.status_code in PERMANENT_REFUSALS:
+            return _message(response)
+        _expect_success(response)
+        status = response.json()
+        if status["missing_photos"]:
+            # The platform lacks photos this device believed sent: send them again.
+            for sha256 in status["missing_photos"]:
+                refusal = self._upload_photo(sha256)
+                if refusal is not None:
+                    return refusal
+            response = self.request("GET", f"/api/v1/records/{record.id}")
+            _expect_success(response)
+            status = response.json()
+        self.outbox.acknowledged(record.id, status["state"])
+        return None
+
+    def _upload_photo(self, sha256: str) -> str | None:
+        response = self.request("PUT", f"/api/v1/photos/{sha256}", content=self.outbox.photo(sha256),
+                                headers={"Content-Type": "image/jpeg"})
+        if response.status_code in PERMANENT_REFUSALS:
+            return f"照片未被接受：{_message(response)}"
+        _expect_success(response)
+        self.outbox.photo_uploaded(sha256)
+        return None

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from app.store import SCHEMA_VERSION, Enrolment, LocalStore
+from sync import generate_key, record_hash, sign_record
+from tests.sync.factories import make_record
+
+
+@pytest.fixture
+def fresh_store() -> LocalStore:
+    return LocalStore(Database(memory=True))
+
+
+def test_new_file_gets_the_newest_schema(tmp_path: Path) -> None:
+    store = LocalStore.open(tmp_path / "a" / "zsc.db")
+    assert store.schema_version == SCHEMA_VERSION >= 1
+    again = LocalStore.open(tmp_path / "a" / "zsc.db")  # re-opening migrates nothing twice
+    assert again.schema_version == SCHEMA_VERSION
+
+
+def test_enrolment_round_trip(fresh_store: LocalStore) -> None:
+    assert fresh_store.enrolment() is None
+    enrolment = Enrolment("http://p", "D1", "tok", "inspector", {"id": "WH1", "name": "张三"}, "2026-03-01")
+    fresh_store.save_enrolment(enrolment)
+    assert fresh_store.enrolment() == enrolment
+
+
+def test_signing_moves_the_draft_into_the_outbox_atomically(fresh_store: LocalStore) -> None:
+    record = make_record(items=[{"code": "SP-01", "result": "合格", "note": "", "photos": []}],
+                         outcome="未发现问题")
+    fresh_store.save_draft(record["task_id"], {"note": "草稿"}, "t")
+    envelope = sign_record(record, generate_key(), record["device_id"])
+    fresh_store.add_signed_record(envelope, record_hash(record), "t")
+    assert fresh_store.draft(record["task_id"]) is None
+    assert [p.id for p in fresh_store.pending_records()] == [record["id"]]
+    assert fresh_store.chain_head() == (1, record_hash(record))
+    with pytest.raises(Exception):
+        fresh_store.add_signed_record(envelope, record_hash(record), "t")  # one record per seq
+    assert len(fresh_store.records()) == 1
+
+
+def test_acknowledged_records_stay_in_the_history(fresh_store: LocalStore) -> None:
+    record = make_record(items=[{"code": "SP-01", "result": "合格", "note": "", "photos": []}],
+                         outcome="未发现问题")
+    fresh_store.add_signed_record(sign_record(record, generate_key(), record["device_id"]),
+                                  record_hash(record), "t")
+    fresh_store.acknowledged(record["id"], "submitted")
+    assert fresh_store.pending_records() == []
+    assert fresh_store.records()[0]["server_state"] == "submitted"
+
+
+def test_tasks_with_local_work_are_kept_when_no_longer_assigned(fresh_store: LocalStore) -> None:
+    task = {"id": "T1", "due": "2026-05-01"}
+    other = {"id": "T2", "due": "2026-04-01"}
+    fresh_store.save_tasks([task, other], "t")
+    assert [t["id"] for t in fresh_store.tasks()] == ["T2", "T1"], "earliest due first"
+    fresh_store.save_draft("T1", {"note": "x"}, "t")
+    fresh_store.save_tasks([], "t2")
+    assert [t["id"] for t in fresh_store.tasks()] == ["T1"]
+
+
+def test_photos_are_kept_by_hash(fresh_store: LocalStore) -> None:
+    fresh_store.add_photo("a" * 64, b"jpeg", b"thumb", "T1", "t")
+    fresh_store.add_photo("a" * 64, b"jpeg", b"thumb", "T1", "t")
+    assert fresh_store.photo("a" * 64) == b"jpeg" and fresh_store.thumbnail("a" * 64) == b"thumb"
+    assert not fresh_store.is_photo_uploaded("a" * 64)
+    fresh_store.photo_uploaded("a" * 64)
+    assert fresh_store.is_photo_uploaded("a" * 64)
+    with pytest.raises(KeyError):
+        fresh_store.photo("b" * 64)

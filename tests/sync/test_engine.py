@@ -1,0 +1,186 @@
+"""The sync engine's own logic, over ``httpx.MockTransport`` (retries, refusals, progress), with
+the app's real offline store as its outbox. End-to-end runs against the real server live in
+tests/integration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+from sqlite_utils import Database
+
+from app.store import LocalStore
+from sync import (
+    AuthError,
+    Progress,
+    RetryPolicy,
+    SyncEngine,
+    SyncError,
+    TransportError,
+    generate_key,
+    record_hash,
+    sign_record,
+)
+from tests.sync.factories import make_record
+
+KEY = generate_key()
+PHOTO = b"\xff\xd8photo-bytes"
+PHOTO_NAME = hashlib.sha256(PHOTO).hexdigest()
+
+
+def store_with_record(photos: bool = True) -> LocalStore:
+    store = LocalStore(Database(memory=True))
+    items = [{"code": "SP-01", "result": "合格", "note": "", "photos": [PHOTO_NAME] if photos else []}]
+    record = make_record(items=items, outcome="未发现问题")
+    if photos:
+        store.add_photo(PHOTO_NAME, PHOTO, b"thumb", record["task_id"], "2024-05-01T10:00:00+08:00")
+    store.add_signed_record(sign_record(record, KEY, record["device_id"]), record_hash(record),
+                            "2024-05-01T10:45:30+08:00")
+    return store
+
+
+def status(state: str = "submitted", missing: list[str] | None = None) -> dict[str, object]:
+    return {"id": "x", "hash": "h", "task_id": "t", "state": state, "missing_photos": missing or []}
+
+
+def engine(store: LocalStore, handler: Callable[[httpx.Request], httpx.Response],
+           **kwargs: object) -> tuple[SyncEngine, list[float]]:
+    sleeps: list[float] = []
+    client = httpx.Client(base_url="http://platform.test", transport=httpx.MockTransport(handler))
+    return SyncEngine(client, store, sleep=sleeps.append, rng=lambda: 1.0, **kwargs), sleeps  # type: ignore[arg-type]
+
+
+def test_photos_go_first_then_the_record_is_acknowledged() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        if request.method == "PUT":
+            assert request.content == PHOTO
+            return httpx.Response(201, json={"sha256": PHOTO_NAME, "size": len(PHOTO)})
+        return httpx.Response(201, json=status())
+
+    store = store_with_record()
+    result, _ = engine(store, handler)[0].push(), None
+    assert calls == [f"PUT /api/v1/photos/{PHOTO_NAME}", "POST /api/v1/records"]
+    assert result.accepted and not result.rejected
+    assert store.pending_records() == [] and store.records()[0]["server_state"] == "submitted"
+    assert store.is_photo_uploaded(PHOTO_NAME)
+
+
+def test_retries_network_failures_with_bounded_backoff() -> None:
+    failures = iter([httpx.ConnectError("down"), httpx.ReadTimeout("slow"), None])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        failure = next(failures)
+        if failure is not None:
+            raise failure
+        return httpx.Response(201, json=status())
+
+    store = store_with_record(photos=False)
+    eng, sleeps = engine(store, handler, retry=RetryPolicy(attempts=5, base_seconds=1, cap_seconds=1.5))
+    assert eng.push().accepted
+    assert sleeps == [1.0, 1.5], "full jitter with rng=1 waits the whole, capped, back-off"
+
+
+def test_gives_up_after_the_last_attempt_and_keeps_the_record() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503)
+
+    store = store_with_record(photos=False)
+    eng, sleeps = engine(store, handler, retry=RetryPolicy(attempts=3))
+    with pytest.raises(TransportError, match="稍后会自动重试"):
+        eng.push()
+    assert len(sleeps) == 2 and len(store.pending_records()) == 1
+
+
+def test_a_lost_answer_costs_one_repeat() -> None:
+    """The server acted but the answer never arrived: the repeat is answered 200."""
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        if len(seen) == 1:
+            raise httpx.RemoteProtocolError("connection closed after the server acted")
+        return httpx.Response(200, json=status())
+
+    store = store_with_record(photos=False)
+    assert engine(store, handler)[0].push().accepted
+    assert len(seen) == 2 and store.pending_records() == []
+
+
+@pytest.mark.parametrize("code", [400, 403, 409, 422])
+def test_permanent_refusal_marks_the_record_and_keeps_it(code: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(code, json={"error": {"code": "x", "message": "检查人员不在检查组中"}})
+
+    store = store_with_record(photos=False)
+    result = engine(store, handler)[0].push()
+    assert result.rejected == [(store.records()[0]["id"], "检查人员不在检查组中")]
+    row = store.records()[0]
+    assert row["outbox"] == "rejected" and row["error"] == "检查人员不在检查组中"
+    assert row["envelope"], "a refused record is never deleted"
+
+
+def test_unknown_device_stops_the_push() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"error": {"code": "device_revoked", "message": "本设备已被停用"}})
+
+    store = store_with_record(photos=False)
+    with pytest.raises(AuthError, match="已被停用"):
+        engine(store, handler)[0].push()
+    assert len(store.pending_records()) == 1
+
+
+def test_missing_photos_are_sent_again() -> None:
+    puts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            puts.append(request.url.path)
+            return httpx.Response(200, json={"sha256": PHOTO_NAME, "size": 1})
+        if request.method == "POST":
+            return httpx.Response(201, json=status("incomplete", [PHOTO_NAME]))
+        return httpx.Response(200, json=status("submitted"))
+
+    store = store_with_record()
+    store.photo_uploaded(PHOTO_NAME)  # the device believes it sent it; the platform lost it
+    engine(store, handler)[0].push()
+    assert puts == [f"/api/v1/photos/{PHOTO_NAME}"]
+    assert store.records()[0]["server_state"] == "submitted"
+
+
+def test_progress_counts_records_and_bytes() -> None:
+    reports: list[Progress] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            return httpx.Response(201, json={"sha256": PHOTO_NAME, "size": 1})
+        return httpx.Response(201, json=status())
+
+    store = store_with_record()
+    engine(store, handler, on_progress=reports.append)[0].push()
+    envelope_size = len(store.records()[0]["envelope"].encode())
+    total = envelope_size + len(PHOTO)
+    assert reports == [Progress(0, 1, 0, total), Progress(1, 1, total, total)]
+
+
+def test_unexpected_answer_is_a_sync_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": "请求的资源不存在"}})
+
+    with pytest.raises(SyncError, match="请求的资源不存在"):
+        engine(store_with_record(photos=False), handler)[0].push()
+
+
+def test_pull_tasks() -> None:
+    tasks = [{"id": "T1"}]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v1/tasks"
+        return httpx.Response(200, content=json.dumps({"tasks": tasks}).encode())
+
+    assert engine(LocalStore(Database(memory=True)), handler)[0].pull_tasks() == tasks
