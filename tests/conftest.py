@@ -86,20 +86,25 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
 
 
-@contextlib.contextmanager
-def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
-    run_cli("seed-demo", "--entities", "300", data=data, db=db)
-    port = free_port()
+def spawn_server(data: Path, db: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``python -m server_stub serve`` on 127.0.0.1:PORT, returned once it answers."""
     process = subprocess.Popen(
         [sys.executable, "-m", "server_stub", "serve", "--data", str(data), "--db", db,
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
-    url = f"http://127.0.0.1:{port}"
+    wait_until_up(f"http://127.0.0.1:{port}", process)
+    return process
+
+
+@contextlib.contextmanager
+def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
+    run_cli("seed-demo", "--entities", "300", data=data, db=db)
+    port = free_port()
+    process = spawn_server(data, db, port, env)
     try:
-        wait_until_up(url, process)
-        yield ServerProcess(url, data, db, process)
+        yield ServerProcess(f"http://127.0.0.1:{port}", data, db, process)
     finally:
         process.terminate()
         process.wait(timeout=10)

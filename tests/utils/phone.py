@@ -43,9 +43,10 @@ def busiest_inspector(server: ServerProcess) -> str:
 
 
 def jpeg(seed: int = 0, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small JPEG whose bytes differ for every ``seed``."""
     image = Image.new("RGB", size, ((seed * 40) % 256, (seed * 90) % 256, (seed * 150) % 256))
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=80)
+    image.save(out, "JPEG", quality=80, comment=f"photo {seed}")
     return out.getvalue()
 
 
