@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
+from server_stub.launcher import PROJECT_ROOT as ROOT
+from server_stub.launcher import free_port, spawn_server
 
 PG_URL = os.environ.get("ZSC_TEST_PG_URL")
 """A PostgreSQL server URL (its maintenance database); set, the server tests run on it."""
@@ -86,17 +77,6 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
 
 
-def spawn_server(data: Path, db: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """``python -m server_stub serve`` on 127.0.0.1:PORT, returned once it answers."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server_stub", "serve", "--data", str(data), "--db", db,
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-    )
-    wait_until_up(f"http://127.0.0.1:{port}", process)
-    return process
-
-
 @contextlib.contextmanager
 def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
     """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
@@ -108,20 +88,6 @@ def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> It
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("server did not start")
-        time.sleep(0.1)
 
 
 @pytest.fixture
