@@ -138,18 +138,23 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     chain = _check_chain(conn, record)
     _check_supersedes(conn, record)
     photos = sorted(photo_hashes(record))
+    finished = parse_rfc3339(record.finished_at)  # the inspector's local time: its date is the day
     try:
         with conn.begin_nested():
             conn.execute(t.records.insert().values(
                 id=record.id, hash=digest, device_id=device.id, seq=record.seq, prev=record.prev,
                 inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
-                outcome=str(record.outcome), finished_at=parse_rfc3339(record.finished_at),
+                outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
+                plan_id=task["plan_id"], inspected_on=finished.date(),
                 supersedes=record.supersedes, state="incomplete", envelope=body.decode("utf-8"),
                 received_at=now,
             ))
             if photos:
                 conn.execute(t.record_photos.insert(),
                              [{"record_id": record.id, "sha256": s} for s in photos])
+            if record.supersedes is not None:
+                conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
+                             .values(superseded=True))
     except sa.exc.IntegrityError:
         # A concurrent request stored this id (or this device's seq) first: answer as a repeat.
         existing = _existing(conn, record.id)
@@ -227,14 +232,17 @@ def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
 
 
 def _check_supersedes(conn: sa.Connection, record: Record) -> None:
+    """A revision replaces a record its supervisor returned, of the same task, once."""
     if record.supersedes is None:
         return
-    old = conn.execute(sa.select(t.records.c.task_id)
+    old = conn.execute(sa.select(t.records.c.task_id, t.records.c.state, t.records.c.superseded)
                        .where(t.records.c.hash == record.supersedes)).first()
     if old is None:
         raise ApiError(422, "unknown_superseded", "被修订的原记录不存在（supersedes 指向未知记录）")
     if old.task_id != record.task_id:
         raise ApiError(422, "invalid_record", "修订记录与原记录不属于同一任务")
+    if old.state != "returned" or old.superseded:
+        raise ApiError(422, "not_returned", "原记录未被退回或已经修订过，不能再提交修订")
 
 
 def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:

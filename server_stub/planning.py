@@ -64,6 +64,8 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, seed: str 
         id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=seed,
         created_at=now,
     ))
+    conn.execute(t.plan_departments.insert(),
+                 [{"plan_id": plan.id, "department": d} for d in plan.departments])
     return digest
 
 

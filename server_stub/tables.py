@@ -138,6 +138,17 @@ records = sa.Table(
     # The envelope exactly as received, so its signature can be re-verified forever.
     sa.Column("envelope", sa.Text, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # True once a revision names this record in its ``supersedes``: it is no longer the result.
+    sa.Column("superseded", sa.Boolean, nullable=False, server_default=sa.false(), index=True),
+    sa.Column("reviewer_id", sa.String(40), nullable=True),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("review_comment", sa.Text, nullable=True),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    # Denormalised for the dashboard: the task's plan, and China-time dates of the inspection
+    # (the record's finished_at in its own offset) and of the publication.
+    sa.Column("plan_id", sa.String(60), nullable=True, index=True),
+    sa.Column("inspected_on", sa.Date, nullable=True),
+    sa.Column("published_on", sa.Date, nullable=True),
     # A device's records form one chain: one record per sequence number, ever.
     sa.UniqueConstraint("device_id", "seq", name="uq_records_device_seq"),
 )
@@ -166,4 +177,32 @@ feedback = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("contact", sa.String(100), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+plan_departments = sa.Table(
+    "plan_departments",
+    metadata,
+    # Which departments run or join a plan: what a supervisor's department may see.
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("department", sa.String(100), primary_key=True, index=True),
+)
+
+followups = sa.Table(
+    "followups",
+    metadata,
+    # The 后续处置台账 entry of a result 发现问题待后续处理, once closed (open ones have no row).
+    sa.Column("record_id", sa.String(36), sa.ForeignKey("records.id"), primary_key=True),
+    sa.Column("disposal", sa.String(20), nullable=False),
+    sa.Column("disposal_date", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("closed_by", sa.String(40), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+holidays = sa.Table(
+    "holidays",
+    metadata,
+    # The administrator's holiday notice for years chinese-calendar does not know yet.
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("workday", sa.Boolean, nullable=False),
 )

@@ -65,12 +65,13 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str,
 
 
 def latest_records(conn: sa.Connection, task_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The newest record of each task (id, hash, state), by time received."""
+    """The current record of each task (id, hash, state, and the reviewer's comment)."""
     r = t.records
     rows = conn.execute(
-        sa.select(r.c.task_id, r.c.id, r.c.hash, r.c.state)
-        .where(r.c.task_id.in_(task_ids))
+        sa.select(r.c.task_id, r.c.id, r.c.hash, r.c.state, r.c.review_comment)
+        .where(r.c.task_id.in_(task_ids), r.c.superseded.is_(False))
         .order_by(r.c.received_at, r.c.seq)
     ).mappings()
-    return {row["task_id"]: {"id": row["id"], "hash": row["hash"], "state": row["state"]}
+    return {row["task_id"]: {"id": row["id"], "hash": row["hash"], "state": row["state"],
+                             "comment": row["review_comment"]}
             for row in rows}

@@ -1,0 +1,135 @@
+"""The supervisor's dashboard (统计, DESIGN §9): counts from SQL, figures from ``aggregation``.
+
+A few grouped queries over the department's current records (not superseded, in a final state)
+and tasks give small tables of counts; everything else is arithmetic on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from sync import Outcome
+
+from . import tables as t
+from .aggregation import (
+    GroupRate,
+    Overdue,
+    PlanFigures,
+    RiskGradeUse,
+    Thresholds,
+    overdue_publications,
+    plan_figures,
+    problem_rates,
+    risk_grade_use,
+)
+from .plan_codec import plan_from_json
+from .review import department_plans
+from .workdays import WorkCalendar
+
+FINAL_STATES = ("submitted", "approved", "published")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    department: str
+    plans: list[PlanFigures]
+    by_industry: list[GroupRate]
+    by_region: list[GroupRate]
+    by_grade: list[GroupRate]
+    risk_grade_use: RiskGradeUse
+    overdue: list[Overdue]
+    deadlines_provisional: bool
+    inspected: int
+    problems: int
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "as_tuple"):  # Decimal: rates travel as numbers rounded for display
+        return round(float(value), 4)
+    return value
+
+
+def calendar(conn: sa.Connection) -> WorkCalendar:
+    """The working-day calendar with the administrator's holiday notice applied."""
+    return WorkCalendar(dict(conn.execute(sa.select(t.holidays.c.day, t.holidays.c.workday)).all()))
+
+
+def build(conn: sa.Connection, department: str, *, today: dt.date, period: Period = Period(),
+          plan_id: str | None = None, thresholds: Thresholds = Thresholds()) -> Dashboard:
+    plans = department_plans(department)
+    if plan_id is not None:
+        plans = plans.where(t.plan_departments.c.plan_id == plan_id)
+    plan_ids = list(conn.execute(plans).scalars())
+    r, e = t.records, t.entities
+    current = [r.c.plan_id.in_(plan_ids), r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
+    if period.start is not None:
+        current.append(r.c.inspected_on >= period.start)
+    if period.end is not None:
+        current.append(r.c.inspected_on <= period.end)
+    problem = sa.case((r.c.outcome != Outcome.NO_PROBLEM.value, 1), else_=0)
+    groups = conn.execute(
+        sa.select(e.c.industry, e.c.region, e.c.risk_grade, sa.func.count(), sa.func.sum(problem))
+        .join(e, e.c.credit_code == r.c.credit_code).where(*current)
+        .group_by(e.c.industry, e.c.region, e.c.risk_grade)
+    ).all()
+    totals: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("i", "r", "g")}
+    for industry, region, grade, n, p in groups:
+        for kind, key in (("i", industry), ("r", region), ("g", grade)):
+            totals[kind][key][0] += n
+            totals[kind][key][1] += int(p or 0)
+    by = {kind: problem_rates([(k, n, p) for k, (n, p) in rows.items()], thresholds)
+          for kind, rows in totals.items()}
+    publications = conn.execute(
+        sa.select(r.c.inspected_on, r.c.published_on, sa.func.count()).where(*current)
+        .group_by(r.c.inspected_on, r.c.published_on)
+    ).all()
+    overdue, provisional = overdue_publications(
+        {(day, published): n for day, published, n in publications}, today, calendar(conn))
+    return Dashboard(
+        department=department,
+        plans=_plan_figures(conn, plan_ids, period),
+        by_industry=by["i"], by_region=by["r"], by_grade=by["g"],
+        risk_grade_use=risk_grade_use(
+            plan_from_json(spec).uses_risk_grades
+            for spec in conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id.in_(plan_ids))).scalars()),
+        overdue=overdue, deadlines_provisional=provisional,
+        inspected=sum(n for *_, n, _p in groups), problems=sum(int(p or 0) for *_, p in groups),
+    )
+
+
+def _plan_figures(conn: sa.Connection, plan_ids: list[str], period: Period) -> list[PlanFigures]:
+    r = t.records
+    done = [r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
+    if period.start is not None:
+        done.append(r.c.inspected_on >= period.start)
+    if period.end is not None:
+        done.append(r.c.inspected_on <= period.end)
+    tasks = dict(conn.execute(sa.select(t.tasks.c.plan_id, sa.func.count())
+                              .where(t.tasks.c.plan_id.in_(plan_ids)).group_by(t.tasks.c.plan_id)).all())
+    completed = {pid: (n, published) for pid, n, published in conn.execute(
+        sa.select(r.c.plan_id, sa.func.count(sa.distinct(r.c.task_id)),
+                  sa.func.count(sa.distinct(sa.case((r.c.state == "published", r.c.task_id)))))
+        .where(r.c.plan_id.in_(plan_ids), *done).group_by(r.c.plan_id))}
+    names = dict(conn.execute(sa.select(t.plans.c.id, t.plans.c.name).where(t.plans.c.id.in_(plan_ids))).all())
+    return [plan_figures(pid, names[pid], tasks.get(pid, 0), *completed.get(pid, (0, 0)))
+            for pid in sorted(plan_ids)]

@@ -1,0 +1,66 @@
+"""The follow-up ledger (后续处置台账): every current result 发现问题待后续处理 stays open until a
+supervisor closes it with its disposal (立案, 责令改正, 移送其他部门, 其他) and date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from sync import Outcome
+
+from . import tables as t
+from .errors import ApiError
+from .review import DISPOSALS, department_record, department_plans
+
+DEFAULT_DUE_DAYS = 30
+
+
+def ledger(conn: sa.Connection, department: str, *, today: dt.date,
+           due_days: int = DEFAULT_DUE_DAYS) -> list[dict[str, Any]]:
+    """Open entries first (oldest first), then closed ones; open ones older than ``due_days``
+    calendar days since the inspection are flagged overdue."""
+    r, f, e = t.records, t.followups, t.entities
+    rows = conn.execute(
+        sa.select(r.c.id, r.c.task_id, r.c.credit_code, r.c.inspected_on, r.c.state,
+                  e.c.name.label("entity_name"), f.c.disposal, f.c.disposal_date, f.c.note)
+        .join(t.tasks, t.tasks.c.id == r.c.task_id)
+        .join(e, e.c.credit_code == r.c.credit_code)
+        .outerjoin(f, f.c.record_id == r.c.id)
+        .where(r.c.outcome == Outcome.PROBLEM_PENDING.value, r.c.superseded.is_(False),
+               r.c.state.in_(("submitted", "approved", "published")),
+               t.tasks.c.plan_id.in_(department_plans(department)))
+        .order_by(r.c.inspected_on, r.c.id)
+    ).mappings()
+    entries = []
+    for row in rows:
+        inspected = row["inspected_on"]
+        is_open = row["disposal"] is None
+        entries.append({
+            "record_id": row["id"], "task_id": row["task_id"], "credit_code": row["credit_code"],
+            "entity_name": row["entity_name"], "inspected_on": inspected.isoformat(),
+            "open": is_open, "overdue": is_open and (today - inspected).days > due_days,
+            "disposal": row["disposal"],
+            "disposal_date": row["disposal_date"].isoformat() if row["disposal_date"] else None,
+            "note": row["note"],
+        })
+    return sorted(entries, key=lambda x: (not x["open"], x["inspected_on"]))
+
+
+def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str,
+          disposal_date: dt.date, note: str, closed_by: str, now: dt.datetime) -> None:
+    if disposal not in DISPOSALS:
+        raise ApiError(422, "bad_disposal", f"处置方式应为：{'、'.join(DISPOSALS)}")
+    row = department_record(conn, department, record_id)
+    if row["outcome"] != Outcome.PROBLEM_PENDING.value or row["superseded"]:
+        raise ApiError(422, "not_pending", "该记录的检查结果不是“发现问题待后续处理”，无需登记后续处置")
+    if disposal_date < row["inspected_on"]:
+        raise ApiError(422, "bad_date", "处置日期不能早于检查日期")
+    try:
+        with conn.begin_nested():
+            conn.execute(t.followups.insert().values(
+                record_id=record_id, disposal=disposal, disposal_date=disposal_date, note=note,
+                closed_by=closed_by, closed_at=now))
+    except sa.exc.IntegrityError:
+        raise ApiError(409, "already_closed", "该事项已登记处置，台账中已关闭") from None

@@ -1,0 +1,189 @@
+"""Supervisors' review (审核) and publication (公示) of records, scoped to their department.
+
+A supervisor is an enrolled device with the supervisor role; their department is their own
+entry's in the staff directory, and they see the records of plans their department runs or
+joins (``plan_departments``), nothing else. The server enforces this, not only the app.
+
+States: ``submitted`` → ``approved`` → ``published``, or ``submitted`` → ``returned``; a returned
+record is revised by a new record whose ``supersedes`` names it, which marks it ``superseded``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from sync import SignatureError, ValidationError, find_gaps, verify_envelope
+
+from . import tables as t
+from .devices import Device
+from .errors import ApiError
+
+DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(CHINA).date()
+
+
+def require_supervisor(conn: sa.Connection, device: Device) -> str:
+    """The supervisor's department; 403 for an inspector's device."""
+    if device.role != "supervisor":
+        raise ApiError(403, "supervisors_only", "只有审核人可以进行此操作")
+    department: str = conn.execute(sa.select(t.inspectors.c.department)
+                                   .where(t.inspectors.c.id == device.inspector_id)).scalar_one()
+    return department
+
+
+def department_plans(department: str) -> sa.Select[tuple[str]]:
+    return sa.select(t.plan_departments.c.plan_id).where(t.plan_departments.c.department == department)
+
+
+def department_record(conn: sa.Connection, department: str, record_id: str) -> sa.RowMapping:
+    r = t.records
+    row = conn.execute(
+        sa.select(r, t.tasks.c.plan_id).join(t.tasks, t.tasks.c.id == r.c.task_id)
+        .where(r.c.id == record_id)
+    ).mappings().first()
+    if row is None:
+        raise ApiError(404, "record_not_found", "记录不存在")
+    in_scope = conn.execute(department_plans(department).where(
+        t.plan_departments.c.plan_id == row["plan_id"])).first()
+    if in_scope is None:
+        raise ApiError(403, "other_department", "该记录不属于本部门的抽查计划")
+    return row
+
+
+def queue(conn: sa.Connection, department: str, state: str = "submitted") -> list[dict[str, Any]]:
+    """The department's current (not superseded) records in ``state``, oldest first."""
+    r, e = t.records, t.entities
+    rows = conn.execute(
+        sa.select(r.c.id, r.c.task_id, r.c.credit_code, r.c.outcome, r.c.finished_at, r.c.state,
+                  r.c.inspector_id, r.c.supersedes, e.c.name.label("entity_name"),
+                  t.inspectors.c.name.label("inspector_name"))
+        .join(t.tasks, t.tasks.c.id == r.c.task_id)
+        .join(e, e.c.credit_code == r.c.credit_code)
+        .join(t.inspectors, t.inspectors.c.id == r.c.inspector_id)
+        .where(r.c.state == state, r.c.superseded.is_(False),
+               t.tasks.c.plan_id.in_(department_plans(department)))
+        .order_by(r.c.received_at, r.c.id)
+    ).mappings()
+    return [{**row, "finished_at": _iso(row["finished_at"]), "revision": row["supersedes"] is not None}
+            for row in rows]
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+
+
+def detail(conn: sa.Connection, department: str, record_id: str) -> dict[str, Any]:
+    """Everything a reviewer needs: the record as signed, names, the signature check re-run now,
+    the device's chain gaps, and the revision history."""
+    row = department_record(conn, department, record_id)
+    envelope = json.loads(row["envelope"])
+    record = envelope["record"]
+    key = conn.execute(sa.select(t.devices.c.public_key)
+                       .where(t.devices.c.id == row["device_id"])).scalar_one()
+    try:
+        verify_envelope(envelope, key)
+        signature = {"valid": True, "message": "签名有效：记录自签名后未被改动"}
+    except (SignatureError, ValidationError) as e:
+        signature = {"valid": False, "message": f"签名无效：{e}"}
+    seqs = conn.execute(sa.select(t.records.c.seq)
+                        .where(t.records.c.device_id == row["device_id"])).scalars()
+    gaps = [[g.start, g.stop - 1] for g in find_gaps(seqs)]
+    items = {i.code: i.name for i in _items(conn, [it["code"] for it in record["items"]])}
+    people = dict(conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name)
+                               .where(t.inspectors.c.id.in_(record["inspectors"]))).all())
+    entity = conn.execute(sa.select(t.entities.c.name, t.entities.c.address)
+                          .where(t.entities.c.credit_code == row["credit_code"])).one()
+    return {
+        "id": row["id"], "hash": row["hash"], "state": row["state"], "task_id": row["task_id"],
+        "plan_id": row["plan_id"], "superseded": row["superseded"],
+        "entity": {"name": entity.name, "address": entity.address, "credit_code": row["credit_code"]},
+        "record": record,
+        "item_names": items,
+        "inspector_names": people,
+        "signature": signature,
+        "chain_gaps": gaps,
+        "review": {"reviewer_id": row["reviewer_id"], "reviewed_at": _iso(row["reviewed_at"]),
+                   "comment": row["review_comment"], "published_at": _iso(row["published_at"])},
+        "history": revision_history(conn, row["task_id"]),
+    }
+
+
+def _items(conn: sa.Connection, codes: list[str]) -> list[Any]:
+    return list(conn.execute(sa.select(t.items.c.code, t.items.c.name).where(t.items.c.code.in_(codes))))
+
+
+def revision_history(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
+    """Every record of the task, first to last, with its state and review comment."""
+    r = t.records
+    rows = conn.execute(
+        sa.select(r.c.id, r.c.hash, r.c.state, r.c.supersedes, r.c.outcome, r.c.received_at,
+                  r.c.review_comment, r.c.superseded)
+        .where(r.c.task_id == task_id).order_by(r.c.received_at, r.c.id)
+    ).mappings()
+    return [{**row, "received_at": _iso(row["received_at"])} for row in rows]
+
+
+def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: Any) -> None:
+    r = t.records
+    changed = conn.execute(r.update().where(r.c.id == record_id, r.c.state == from_state,
+                                            r.c.superseded.is_(False)).values(**values)).rowcount
+    if changed != 1:
+        state = conn.execute(sa.select(r.c.state).where(r.c.id == record_id)).scalar()
+        raise ApiError(409, "wrong_state", f"记录当前状态为「{STATE_LABELS.get(state, state)}」，不能进行此操作")
+
+
+STATE_LABELS = {"incomplete": "照片未齐", "submitted": "待审核", "returned": "已退回",
+                "approved": "已通过", "published": "已公示"}
+
+
+def approve(conn: sa.Connection, device: Device, record_id: str, *, comment: str, publish: bool,
+            now: dt.datetime) -> None:
+    department = require_supervisor(conn, device)
+    department_record(conn, department, record_id)
+    _transition(conn, record_id, "submitted", state="published" if publish else "approved",
+                reviewer_id=device.inspector_id, reviewed_at=now, review_comment=comment or None,
+                published_at=now if publish else None,
+                published_on=china_date(now) if publish else None)
+
+
+def publish(conn: sa.Connection, device: Device, record_id: str, *, now: dt.datetime) -> None:
+    department = require_supervisor(conn, device)
+    department_record(conn, department, record_id)
+    _transition(conn, record_id, "approved", state="published", published_at=now,
+                published_on=china_date(now))
+
+
+def return_record(conn: sa.Connection, device: Device, record_id: str, *, comment: str,
+                  now: dt.datetime) -> None:
+    if not comment.strip():
+        raise ApiError(422, "comment_required", "退回时请写明退回原因")
+    department = require_supervisor(conn, device)
+    department_record(conn, department, record_id)
+    _transition(conn, record_id, "submitted", state="returned", reviewer_id=device.inspector_id,
+                reviewed_at=now, review_comment=comment.strip())
+
+
+def photo_visible_to(conn: sa.Connection, device: Device, sha256: str) -> bool:
+    """Supervisors see their department's photos; inspectors the photos of their own records."""
+    rp, r = t.record_photos, t.records
+    query = sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id).where(rp.c.sha256 == sha256)
+    if device.role == "supervisor":
+        department = require_supervisor(conn, device)
+        query = query.join(t.tasks, t.tasks.c.id == r.c.task_id).where(
+            t.tasks.c.plan_id.in_(department_plans(department)))
+    else:
+        query = query.where(r.c.inspector_id == device.inspector_id)
+        uploader = conn.execute(sa.select(t.photos.c.device_id).where(t.photos.c.sha256 == sha256)).scalar()
+        if uploader == device.id:
+            return True
+    return conn.execute(query.limit(1)).first() is not None
