@@ -50,6 +50,13 @@ def _initial_schema(db: Database) -> None:
     db["photos"].create_index(["task_id"])
 
 
+@migration
+def _enrolment_key(db: Database) -> None:
+    """Which key the device enrolled with, and where its private half is kept (never here)."""
+    db["enrolment"].add_column("public_key", str)
+    db["enrolment"].add_column("key_storage", str)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -61,6 +68,10 @@ class Enrolment:
     role: str
     inspector: dict[str, str]
     enrolled_at: str
+    public_key: str = ""
+    """base64url of the device's Ed25519 public key, to check the private key still matches it."""
+    key_storage: str = ""
+    """Where the private key lives (``secure-storage`` or ``file:<path>``): it is never in here."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,8 @@ class LocalStore:
         row = {"id": 1, "server_url": enrolment.server_url, "device_id": enrolment.device_id,
                "token": enrolment.token, "role": enrolment.role,
                "inspector": json.dumps(enrolment.inspector, ensure_ascii=False),
-               "enrolled_at": enrolment.enrolled_at}
+               "enrolled_at": enrolment.enrolled_at, "public_key": enrolment.public_key,
+               "key_storage": enrolment.key_storage}
         with self.db.atomic():
             self.db["enrolment"].upsert(row, pk="id")
 
@@ -124,7 +136,8 @@ class LocalStore:
             return None
         row = rows[0]
         return Enrolment(row["server_url"], row["device_id"], row["token"], row["role"],
-                         json.loads(row["inspector"]), row["enrolled_at"])
+                         json.loads(row["inspector"]), row["enrolled_at"],
+                         row["public_key"] or "", row["key_storage"] or "")
 
     # --- tasks ----------------------------------------------------------------------------
 
@@ -162,6 +175,13 @@ class LocalStore:
     def draft(self, task_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT data FROM drafts WHERE task_id = ?", [task_id]).fetchone()
         return json.loads(row[0]) if row else None
+
+    def draft_task_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT task_id FROM drafts")}
+
+    def delete_draft(self, task_id: str) -> None:
+        with self.db.atomic():
+            self.db.execute("DELETE FROM drafts WHERE task_id = ?", [task_id])
 
     def drafts(self) -> dict[str, dict[str, Any]]:
         return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT task_id, data FROM drafts")}
@@ -238,6 +258,23 @@ class LocalStore:
         with self.db.atomic():
             self.db.execute("UPDATE records SET server_state = ? WHERE id = ?",
                             [server_state, record_id])
+
+    def latest_records(self) -> dict[str, dict[str, Any]]:
+        """Each task's newest record on this device (no envelope): what its state is made of."""
+        rows = self.db.execute(
+            "SELECT task_id, id, hash, outbox, server_state, error FROM records r WHERE seq = "
+            "(SELECT MAX(seq) FROM records WHERE task_id = r.task_id)").fetchall()
+        keys = ("task_id", "id", "hash", "outbox", "server_state", "error")
+        return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+
+    def photo_sizes(self, sha256s: list[str]) -> int:
+        """The bytes of these photos' JPEGs (what a sync still has to send for them)."""
+        if not sha256s:
+            return 0
+        marks = ",".join("?" * len(sha256s))
+        row = self.db.execute(f"SELECT SUM(LENGTH(jpeg)) FROM photos WHERE sha256 IN ({marks})",
+                              sha256s).fetchone()
+        return int(row[0] or 0)
 
     def records(self, task_id: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT id, task_id, seq, hash, envelope, outbox, server_state, error, created_at FROM records"

@@ -1,0 +1,46 @@
+"""Photos into the store: the pipeline of app/photos.py (DESIGN §8) run off the UI's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sync import Location
+
+from ..domain.inspection import describe_location
+from ..photos import PhotoSettings, ProcessedPhoto, Watermark, process_photo
+from ..store import LocalStore
+
+
+def watermark_for(task: Mapping[str, Any], location: Location | None,
+                  time: dt.datetime | None = None) -> Watermark:
+    """Time, place, the team and the entity, as burned into every photo of the task."""
+    return Watermark(
+        time=(time or dt.datetime.now()).astimezone(),
+        place=describe_location(location),
+        inspectors=tuple((m["name"], m["badge_no"]) for m in task["team"]),
+        entity_name=str(task["entity"]["name"]),
+        task_id=str(task["id"]),
+    )
+
+
+class PhotoService:
+    def __init__(self, store: LocalStore, settings: PhotoSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    async def add(self, data: bytes, watermark: Watermark) -> ProcessedPhoto:
+        """Process and keep one photo; raises ``PhotoError`` (Chinese message) for a bad file."""
+        photo = await asyncio.to_thread(process_photo, data, watermark=watermark,
+                                        settings=self.settings)
+        self.store.add_photo(photo.sha256, photo.jpeg, photo.thumbnail, watermark.task_id,
+                             watermark.time.isoformat(timespec="seconds"))
+        return photo
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        try:
+            return self.store.thumbnail(sha256)
+        except KeyError:
+            return None

@@ -1,0 +1,38 @@
+"""Tasks as this phone holds them, each with its state (the store's side of 我的任务)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.tasks import LocalRecord, TaskRow, TaskState, revision_target, task_row, task_state
+from ..store import LocalStore
+
+
+def _local(row: dict[str, Any] | None) -> LocalRecord | None:
+    if row is None:
+        return None
+    return LocalRecord(row["id"], row["hash"], row["outbox"], row["server_state"], row["error"])
+
+
+class TaskService:
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    def rows(self) -> list[TaskRow]:
+        """Every task on this phone, earliest due first, with its state."""
+        latest = self.store.latest_records()
+        drafts = self.store.draft_task_ids()
+        return [task_row(task, task_state(task, _local(latest.get(task["id"])), task["id"] in drafts))
+                for task in self.store.tasks()]
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        return self.store.task(task_id)
+
+    def latest_record(self, task_id: str) -> LocalRecord | None:
+        return _local(self.store.latest_records().get(task_id))
+
+    def state(self, task: dict[str, Any]) -> TaskState:
+        return task_state(task, self.latest_record(task["id"]), self.store.draft(task["id"]) is not None)
+
+    def supersedes(self, task: dict[str, Any]) -> str | None:
+        return revision_target(task, self.latest_record(task["id"]))

@@ -1,0 +1,68 @@
+"""The composition root of one app session: settings, the store, the key vault, the services
+and the view-models built on them. Views receive what they need from here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .photos import PhotoSettings
+from .services.files import FileService
+from .services.inspections import InspectionService
+from .services.keys import KeyVault
+from .services.location import LocationService
+from .services.photo_service import PhotoService
+from .services.sync_service import SyncService
+from .services.tasks import TaskService
+from .store import Enrolment, LocalStore
+from .viewmodels.sync import SyncModel
+from .viewmodels.tasks import TaskListModel
+
+STORE_FILE = "zhangshangcha.db"
+
+
+def data_dir(config: Config) -> Path:
+    """``[app] data_dir``, else the phone's app-data directory, else ./app-data."""
+    if config.data_dir:
+        return Path(config.data_dir)
+    return Path(os.environ.get("FLET_APP_STORAGE_DATA") or "app-data")
+
+
+@dataclass
+class Session:
+    """What exists once the device is enrolled."""
+
+    enrolment: Enrolment
+    tasks: TaskService
+    inspections: InspectionService
+    photos: PhotoService
+    sync: SyncService
+    task_list: TaskListModel
+    sync_model: SyncModel
+
+
+@dataclass
+class AppState:
+    config: Config
+    store: LocalStore
+    vault: KeyVault
+    files: FileService | None = None
+    location: LocationService | None = None
+    session: Session | None = field(default=None)
+
+    def start_session(self, enrolment: Enrolment) -> Session:
+        tasks = TaskService(self.store)
+        sync = SyncService(self.store, enrolment, timeout=self.config.server_timeout_seconds)
+        self.session = Session(
+            enrolment=enrolment,
+            tasks=tasks,
+            inspections=InspectionService(self.store, self.vault, enrolment),
+            photos=PhotoService(self.store, PhotoSettings.from_config(self.config)),
+            sync=sync,
+            task_list=TaskListModel(tasks),
+            sync_model=SyncModel(sync, self.config.sync_interval_seconds),
+        )
+        self.session.sync_model.on_synced.append(self.session.task_list.load)
+        return self.session

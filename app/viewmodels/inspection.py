@@ -1,0 +1,122 @@
+"""现场检查: the form's state. Every change is saved as the task's draft at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sync import ItemResult, Location, Outcome, ValidationError
+
+from .. import strings as s
+from ..domain.inspection import Draft, describe_location, now_rfc3339
+from ..photos import PhotoError
+from ..services.files import PickedFile
+from ..services.inspections import InspectionService, SigningError
+from ..services.photo_service import PhotoService, watermark_for
+from .base import Observable
+
+
+class InspectionModel(Observable):
+    def __init__(self, task: dict[str, Any], inspections: InspectionService, photos: PhotoService,
+                 supersedes: str | None = None) -> None:
+        super().__init__()
+        self.task = task
+        self.inspections = inspections
+        self.photos = photos
+        self.busy_items: set[str] = set()
+        self.photo_errors: dict[str, str] = {}
+        draft = inspections.load_draft(task["id"])
+        if draft is None:
+            draft = Draft.start(task, now_rfc3339(), supersedes)
+            inspections.save_draft(draft)
+        self.draft = draft
+
+    # --- edits: each one is saved before the view hears of it ---------------------------
+
+    def _save(self) -> None:
+        self.inspections.save_draft(self.draft)
+        self.changed()
+
+    def set_result(self, code: str, result: ItemResult) -> None:
+        self.draft.answer(code).result = result
+        self._save()
+
+    def set_item_note(self, code: str, note: str) -> None:
+        self.draft.answer(code).note = note
+        self._save()
+
+    def all_remaining_pass(self) -> None:
+        for item in self.task["items"]:
+            answer = self.draft.answer(item["code"])
+            if answer.result is None:
+                answer.result = ItemResult.PASS
+        self._save()
+
+    def set_outcome(self, outcome: Outcome) -> None:
+        self.draft.outcome = outcome
+        self._save()
+
+    def set_note(self, note: str) -> None:
+        self.draft.note = note
+        self._save()
+
+    def set_location(self, location: Location | None) -> None:
+        self.draft.location = location
+        self._save()
+
+    def remove_photo(self, code: str, sha256: str) -> None:
+        photos = self.draft.answer(code).photos
+        if sha256 in photos:
+            photos.remove(sha256)
+        self._save()
+
+    async def add_photos(self, code: str, files: Sequence[PickedFile]) -> None:
+        """Process each file into a watermarked photo of item ``code``; a bad file leaves a
+        message for that item and the others still go in."""
+        if not files:
+            return
+        self.busy_items.add(code)
+        self.photo_errors.pop(code, None)
+        self.changed()
+        errors = []
+        try:
+            for file in files:
+                try:
+                    photo = await self.photos.add(file.data, watermark_for(self.task, self.draft.location))
+                except PhotoError as e:
+                    errors.append(f"{file.name}：{e}")
+                    continue
+                if photo.sha256 not in self.draft.answer(code).photos:
+                    self.draft.answer(code).photos.append(photo.sha256)
+                self.inspections.save_draft(self.draft)
+        finally:
+            self.busy_items.discard(code)
+        if errors:
+            self.photo_errors[code] = "\n".join(errors)
+        self.changed()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def missing(self) -> list[str]:
+        return self.draft.missing(self.task)
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        return self.photos.thumbnail(sha256)
+
+    def summary(self) -> str:
+        results = [self.draft.answer(item["code"]).result for item in self.task["items"]]
+        return s.SIGN_SUMMARY.format(
+            items=len(results), passed=results.count(ItemResult.PASS),
+            failed=results.count(ItemResult.FAIL), na=results.count(ItemResult.NOT_APPLICABLE),
+            photos=self.draft.photo_count(), outcome=self.draft.outcome or "—",
+            place=describe_location(self.draft.location),
+        )
+
+    async def sign(self) -> dict[str, Any]:
+        """Sign and queue the record; ``SigningError`` (Chinese) when it cannot be signed."""
+        try:
+            return await self.inspections.sign(self.draft, self.task)
+        except ValidationError as e:
+            raise SigningError(s.SIGN_FAILED.format(
+                message="；".join(p.message for p in e.problems))) from e

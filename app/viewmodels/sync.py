@@ -1,0 +1,115 @@
+"""同步: on demand and automatic, with progress in records and bytes, and each record's state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sync import Progress
+
+from .. import strings as s
+from ..services.sync_service import SyncReport, SyncService
+from .base import Observable
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One signed record on this phone, as the sync screen lists it."""
+
+    id: str
+    seq: int
+    entity_name: str
+    created_at: str
+    state: str  # a key of strings.RECORD_STATES
+    error: str | None
+
+
+def record_state(row: dict[str, Any]) -> str:
+    if row["outbox"] in ("pending", "rejected"):
+        return str(row["outbox"])
+    return str(row["server_state"] or "submitted")
+
+
+def human_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+class SyncModel(Observable):
+    def __init__(self, service: SyncService, interval_seconds: int) -> None:
+        super().__init__()
+        self.service = service
+        self.interval_seconds = interval_seconds
+        self.running = False
+        self.progress: Progress | None = None
+        self.report: SyncReport | None = None
+        self.online: bool | None = None
+        self.on_synced: list[Callable[[], None]] = []
+        self._lock = asyncio.Lock()
+
+    @property
+    def pending(self) -> int:
+        return self.service.pending_count()
+
+    def records(self) -> list[RecordLine]:
+        store = self.service.store
+        lines = []
+        for row in reversed(store.records()):
+            task = store.task(row["task_id"])
+            name = task["entity"]["name"] if task else row["task_id"]
+            lines.append(RecordLine(row["id"], row["seq"], name, row["created_at"],
+                                    record_state(row), row["error"]))
+        return lines
+
+    def progress_text(self) -> str:
+        p = self.progress
+        if p is None:
+            return ""
+        return s.SYNC_PROGRESS.format(done=p.records_done, total=p.records_total,
+                                      bytes_done=human_bytes(p.bytes_done),
+                                      bytes_total=human_bytes(p.bytes_total))
+
+    def progress_value(self) -> float | None:
+        p = self.progress
+        if p is None or p.bytes_total == 0:
+            return None if self.running else 1.0
+        return p.bytes_done / p.bytes_total
+
+    async def sync_now(self) -> SyncReport | None:
+        """One sync; ``None`` if one is already running (taps while it runs do nothing)."""
+        if self._lock.locked():
+            return None
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            self.running, self.progress = True, None
+            self.changed()
+
+            def on_progress(progress: Progress) -> None:  # called on the sync thread
+                self.progress = progress
+                loop.call_soon_threadsafe(self.changed)
+
+            try:
+                report = await asyncio.to_thread(self.service.run, on_progress)
+            finally:
+                self.running = False
+            self.report = report
+            self.online = not report.offline
+            self.changed()
+            for callback in self.on_synced:
+                callback()
+            return report
+
+    async def run_automatically(self) -> None:
+        """Sync now and then every ``interval_seconds`` while the platform answers."""
+        while True:
+            self.online = await asyncio.to_thread(self.service.reachable)
+            self.changed()
+            if self.online:
+                await self.sync_now()
+            await asyncio.sleep(self.interval_seconds)
+

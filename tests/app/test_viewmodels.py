@@ -1,0 +1,204 @@
+"""The view-models and services behind the screens, with an in-memory store and no UI."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlite_utils import Database
+
+from app import strings as s
+from app.config import load_config
+from app.domain.inspection import Draft
+from app.domain.tasks import TaskState
+from app.photos import PhotoSettings
+from app.services.files import PickedFile
+from app.services.inspections import InspectionService, SigningError
+from app.services.photo_service import PhotoService
+from app.services.tasks import TaskService
+from app.store import LocalStore
+from app.viewmodels.inspection import InspectionModel
+from app.viewmodels.tasks import TaskListModel
+from sync import ItemResult, Location, Outcome, record_hash, verify_envelope
+from tests.app.factories import enrolled, make_task
+
+
+@pytest.fixture
+def store() -> LocalStore:
+    return LocalStore(Database(memory=True))
+
+
+@pytest.fixture
+def model_parts(store: LocalStore, tmp_path: Path) -> tuple[InspectionService, PhotoService]:
+    enrolment, vault = asyncio.run(enrolled(store, tmp_path))
+    photos = PhotoService(store, PhotoSettings.from_config(load_config()))
+    return InspectionService(store, vault, enrolment), photos
+
+
+def jpeg(color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(out, "JPEG")
+    return out.getvalue()
+
+
+def answer_all(model: InspectionModel, result: ItemResult = ItemResult.PASS) -> None:
+    for item in model.task["items"]:
+        model.set_result(item["code"], result)
+
+
+def test_every_change_is_a_saved_draft_that_a_new_model_restores(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    model = InspectionModel(task, *model_parts)
+    model.set_result("SP-01", ItemResult.FAIL)
+    model.set_item_note("SP-01", "冷藏柜温度8℃")
+    model.set_outcome(Outcome.PROBLEM_PENDING)
+    model.set_location(Location(lat=36.06, lon=120.38, accuracy_m=None, source="typed"))
+    # The app is killed here: a new model (a new session) finds everything as it was.
+    again = InspectionModel(task, *model_parts)
+    assert again.draft == model.draft
+    assert again.draft.answer("SP-01").note == "冷藏柜温度8℃"
+    assert TaskService(store).state(task) == TaskState.IN_PROGRESS
+
+
+def test_signing_is_refused_with_what_is_missing(
+        model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task(items=3)
+    model = InspectionModel(task, *model_parts)
+    model.set_result("SP-02", ItemResult.PASS)
+    assert model.missing == [s.MISSING_ITEMS.format(count=2, names="事项1、事项3"), s.MISSING_OUTCOME]
+    with pytest.raises(SigningError, match="事项1、事项3"):
+        asyncio.run(model.sign())
+    model.set_result("SP-01", ItemResult.FAIL)
+    model.all_remaining_pass()
+    model.set_outcome(Outcome.NO_PROBLEM)
+    assert model.missing == [s.OUTCOME_CONTRADICTS_ITEMS]
+    model.set_outcome(Outcome.PROBLEM_CORRECTED)
+    assert model.missing == []
+
+
+def test_signing_chains_records_into_the_outbox(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    inspections, _ = model_parts
+    first, second = make_task("T-1"), make_task("T-2")
+    store.save_tasks([first, second], "t")
+    hashes = []
+    for n, task in enumerate((first, second), start=1):
+        model = InspectionModel(task, *model_parts)
+        answer_all(model)
+        model.set_outcome(Outcome.NO_PROBLEM)
+        record = asyncio.run(model.sign())
+        assert record["seq"] == n
+        assert record["prev"] == (hashes[-1] if hashes else None)
+        assert record["inspectors"] == ["WH001", "WH002"] and record["location"] is None
+        hashes.append(record_hash(record))
+        assert store.draft(task["id"]) is None, "the draft leaves as the record enters the outbox"
+        assert TaskService(store).state(task) == TaskState.TO_SYNC
+    assert store.chain_head() == (2, hashes[1])
+    pending = store.pending_records()
+    assert [p.seq for p in pending] == [1, 2]
+    enrolment = store.enrolment()
+    assert enrolment is not None
+    assert verify_envelope(json.loads(pending[0].envelope), enrolment.public_key)["seq"] == 1
+
+
+def test_a_returned_record_is_revised_as_a_new_one_that_supersedes_it(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    model = InspectionModel(task, *model_parts)
+    answer_all(model)
+    model.set_outcome(Outcome.NO_PROBLEM)
+    original = asyncio.run(model.sign())
+    store.acknowledged(original["id"], "submitted")
+    tasks = TaskService(store)
+    assert tasks.state(task) == TaskState.SUBMITTED
+    # The supervisor returns it; the next pull says so.
+    returned = make_task(record={"id": original["id"], "hash": record_hash(original), "state": "returned"})
+    store.save_tasks([returned], "t2")
+    store.update_server_state(original["id"], "returned")
+    assert tasks.state(returned) == TaskState.RETURNED
+    supersedes = tasks.supersedes(returned)
+    assert supersedes == record_hash(original)
+    revision = InspectionModel(returned, *model_parts, supersedes=supersedes)
+    answer_all(revision)
+    revision.set_outcome(Outcome.PROBLEM_CORRECTED)
+    record = asyncio.run(revision.sign())
+    assert record["supersedes"] == record_hash(original)
+    assert record["seq"] == 2 and record["prev"] == record_hash(original)
+    assert record["id"] != original["id"]
+    assert tasks.state(returned) == TaskState.TO_SYNC
+
+
+@pytest.mark.parametrize(("outbox", "server_state", "draft", "server_record", "expected"), [
+    (None, None, False, None, TaskState.TODO),
+    (None, None, True, None, TaskState.IN_PROGRESS),
+    ("pending", None, False, None, TaskState.TO_SYNC),
+    ("pending", None, True, None, TaskState.TO_SYNC),
+    ("acked", "submitted", False, None, TaskState.SUBMITTED),
+    ("acked", "incomplete", False, None, TaskState.SUBMITTED),
+    ("acked", "submitted", False, "returned", TaskState.RETURNED),
+    ("acked", "returned", True, None, TaskState.IN_PROGRESS),
+    ("acked", "submitted", False, "approved", TaskState.APPROVED),
+    ("acked", "submitted", False, "published", TaskState.APPROVED),
+    ("rejected", None, False, None, TaskState.RETURNED),
+    (None, None, False, "submitted", TaskState.SUBMITTED),  # a teammate's record
+])
+def test_task_states(store: LocalStore, outbox: str | None, server_state: str | None, draft: bool,
+                     server_record: str | None, expected: TaskState) -> None:
+    from app.domain.tasks import LocalRecord, task_state
+    local = None if outbox is None else LocalRecord("R1", "h" * 64, outbox, server_state)
+    record = None if server_record is None else {"id": "R1", "hash": "h" * 64, "state": server_record}
+    assert task_state(make_task(record=record), local, draft) == expected
+
+
+def test_task_list_searches_and_filters(store: LocalStore, tmp_path: Path) -> None:
+    store.save_tasks([make_task("T-1", name="青岛海鲜食品有限公司", due="2026-05-02"),
+                      make_task("T-2", name="崂山矿泉水厂", due="2026-05-01")], "t")
+    store.save_draft("T-2", Draft.start(make_task("T-2"), "2026-03-01T09:00:00+08:00").to_json(), "t")
+    model = TaskListModel(TaskService(store))
+    seen = []
+    model.subscribe(lambda: seen.append(len(model.rows)))
+    model.load()
+    assert [r.id for r in model.rows] == ["T-2", "T-1"], "earliest due first"
+    model.search("海鲜")
+    assert [r.id for r in model.rows] == ["T-1"]
+    model.search("")
+    model.filter(TaskState.IN_PROGRESS)
+    assert [r.id for r in model.rows] == ["T-2"]
+    assert model.counts[TaskState.TODO] == 1 and model.counts[TaskState.IN_PROGRESS] == 1
+    assert seen == [2, 1, 2, 1]
+
+
+def test_photos_are_processed_kept_and_a_bad_one_explains_itself(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    model = InspectionModel(task, *model_parts)
+    asyncio.run(model.add_photos("SP-01", [PickedFile("a.jpg", jpeg()),
+                                           PickedFile("坏.jpg", b"not a photo"),
+                                           PickedFile("b.jpg", jpeg((10, 200, 10)))]))
+    photos = list(model.draft.answer("SP-01").photos)
+    assert len(photos) == 2
+    assert all(model.thumbnail(p) for p in photos)
+    assert model.photo_errors["SP-01"] == f"坏.jpg：{s.PHOTO_NOT_AN_IMAGE}"
+    assert InspectionModel(task, *model_parts).draft.answer("SP-01").photos == photos
+    model.remove_photo("SP-01", photos[0])
+    assert model.draft.answer("SP-01").photos == photos[1:]
+
+
+def test_the_key_file_is_private_and_outside_the_data(tmp_path: Path) -> None:
+    from app.services.keys import FileKeyVault
+    vault = FileKeyVault(tmp_path / "data", tmp_path / "keys")
+    asyncio.run(vault.save(b"k" * 32))
+    assert asyncio.run(vault.load()) == b"k" * 32
+    assert stat.S_IMODE(os.stat(vault.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(vault.path.parent).st_mode) == 0o700
+    with pytest.raises(ValueError):
+        FileKeyVault(tmp_path / "data", tmp_path / "data" / "keys")
