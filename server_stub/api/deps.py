@@ -23,7 +23,9 @@ def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.C
         yield conn
 
 
-ConnDep = Annotated[sa.Connection, Depends(get_conn)]
+# "function": the transaction commits before the answer leaves, so a client that has seen an
+# answer finds its write in place (FastAPI's default would commit after sending).
+ConnDep = Annotated[sa.Connection, Depends(get_conn, scope="function")]
 
 
 def require_admin(request: Request) -> None:
