@@ -56,17 +56,22 @@ def _read(request: Request, token: str) -> tuple[dict[str, Any] | None, str]:
 
 def _verdict_page(conn: sa.Connection, token: str, payload: dict[str, Any] | None, problem: str,
                   notice: str = "") -> HTMLResponse:
+    """The page for a code: 200 when it is genuine and current, 400 with the reason otherwise."""
     if payload is None:
-        return render_page("检查码核验", f"<h1>✗ 核验未通过</h1><p class='bad'>{escape(problem)}</p>")
+        page = render_page("检查码核验", f"<h1>✗ 核验未通过</h1><p class='bad'>{escape(problem)}</p>")
+        page.status_code = 400
+        return page
     team = "".join(f"<li>{escape(m['name'])}（执法证号 {escape(m['badge_no'])}）</li>"
                    for m in payload["team"])
-    task = conn.execute(sa.select(t.tasks.c.items).where(t.tasks.c.id == payload["task_id"])).first()
-    items = ""
-    if task is not None:
-        names = conn.execute(sa.select(t.items.c.code, t.items.c.name, t.items.c.basis)
-                             .where(t.items.c.code.in_(list(task.items)))).all()
-        items = "".join(f"<li>{escape(n.name)}<br><span class='muted'>依据：{escape(n.basis)}</span></li>"
-                        for n in names)
+    # ``c["items"]``: ``c.items`` is the column collection's own method, not the column.
+    codes = conn.execute(sa.select(t.tasks.c["items"])
+                         .where(t.tasks.c.id == payload["task_id"])).scalar() or []
+    found = {row.code: row for row in conn.execute(
+        sa.select(t.items.c.code, t.items.c.name, t.items.c.basis).where(t.items.c.code.in_(codes)))}
+    items = "".join(
+        f"<li>{escape(found[code].name)}<br><span class='muted'>依据：{escape(found[code].basis)}</span></li>"
+        for code in codes if code in found
+    )
     until = dt.datetime.fromisoformat(payload["valid_until"]) - dt.timedelta(seconds=1)
     heading = (f"<h1 class='bad'>✗ {escape(problem)}</h1>" if problem
                else "<h1 class='ok'>✓ 这是一次真实的“双随机”抽查</h1>")
@@ -83,15 +88,15 @@ def _verdict_page(conn: sa.Connection, token: str, payload: dict[str, Any] | Non
         "<input name='contact' maxlength='100' placeholder='联系方式（可不填）' style='width:100%;margin:8px 0'>"
         "<button type='submit' style='width:100%;padding:12px;font-size:1rem'>提交反馈</button></form>"
     )
-    return render_page("检查码核验", body)
+    page = render_page("检查码核验", body)
+    page.status_code = 400 if problem else 200
+    return page
 
 
 @router.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
 def verify_page(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
     payload, problem = _read(request, token)
-    page = _verdict_page(conn, token, payload, problem)
-    page.status_code = 200 if not problem else 400
-    return page
+    return _verdict_page(conn, token, payload, problem)
 
 
 @router.post("/v/{token}/feedback", response_class=HTMLResponse, include_in_schema=False)
