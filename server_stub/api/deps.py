@@ -33,7 +33,9 @@ def require_admin(request: Request) -> None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     expected: str = request.app.state.admin_token
-    if scheme.lower() != "bearer" or not token or not secrets.compare_digest(token, expected):
+    # As bytes: compare_digest refuses str with characters beyond ASCII, which a header may carry.
+    if scheme.lower() != "bearer" or not token or not secrets.compare_digest(token.encode(),
+                                                                             expected.encode()):
         raise ApiError(401, "unauthorized", "需要管理员令牌（Authorization: Bearer …）")
 
 

@@ -33,9 +33,9 @@ def admin(server: ServerProcess) -> httpx.Client:
 
 @pytest.mark.parametrize("path", ["/api/v1/plans", f"/api/v1/plans/{DEMO_PLAN_ID}/draw",
                                   f"/api/v1/draws/{DEMO_PLAN_ID}/audit"])
-@pytest.mark.parametrize("token", [None, "wrong"])
+@pytest.mark.parametrize("token", [None, "wrong", "tokén"])
 def test_admin_calls_need_the_admin_token(server: ServerProcess, path: str, token: str | None) -> None:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}".encode("latin-1")} if token else {}
     method = "GET" if path.endswith("audit") else "POST"
     answer = httpx.request(method, server.url + path, json=PLAN, headers=headers)
     assert answer.status_code == 401
