@@ -2,36 +2,185 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 from pathlib import Path
 
 import flet as ft
+import flet_geolocator as ftg
+from flet_secure_storage import SecureStorage
 
 from . import strings as s
 from .config import Config, load_config
-from .views.home import HomeView
+from .services.files import FileService
+from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
+from .services.location import LocationService
+from .state import STORE_FILE, AppState, data_dir
+from .store import Enrolment, LocalStore
+from .viewmodels.inspection import InspectionModel
+from .views.code import CodeView
+from .views.enrol import EnrolView
+from .views.inspect import InspectView
+from .views.shell import ShellView
+from .views.task_detail import TaskDetailView
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-CJK_FONT = "fonts/ZSCSans-Regular.otf"
+FONTS = {"CJK": "fonts/ZSCSans-Regular.otf", "CJK Bold": "fonts/ZSCSans-Bold.otf"}
+FONT_GRACE_SECONDS = 1.5
 
 
-def build(page: ft.Page, config: Config) -> None:
+def upload_dir(config: Config) -> Path:
+    """Where the web client's picked photos land before they are processed (then deleted)."""
+    return data_dir(config) / "uploads"
+
+
+class Router:
+    """Builds ``page.views`` from the route: / → /task/ID → /task/ID/code | /task/ID/inspect."""
+
+    def __init__(self, page: ft.Page, app: AppState) -> None:
+        self.page = page
+        self.app = app
+        self.shell: ShellView | None = None
+        self.sync_task: asyncio.Task[None] | None = None
+        page.on_route_change = self.route_change
+        page.on_view_pop = self.view_pop
+        page.on_close = self.close
+
+    async def go(self, route: str) -> None:
+        await self.page.push_route(route)
+
+    def root(self) -> ft.View:
+        session = self.app.session
+        if session is None:
+            return EnrolView(self.app, self.enrolled)
+        if self.shell is None:
+            self.shell = ShellView(session, lambda task_id: self.page.run_task(self.go, f"/task/{task_id}"))
+        return self.shell
+
+    async def enrolled(self, enrolment: Enrolment) -> None:
+        self.start(enrolment)
+        await self.route_change()
+
+    def start(self, enrolment: Enrolment) -> None:
+        session = self.app.start_session(enrolment)
+        session.task_list.load()
+        self.sync_task = asyncio.ensure_future(session.sync_model.run_automatically())
+
+    async def route_change(self, _: object = None) -> None:
+        parts = [p for p in (self.page.route or "/").split("/") if p]
+        views = [self.root()]
+        session = self.app.session
+        if session is not None and len(parts) >= 2 and parts[0] == "task":
+            task = session.tasks.task(parts[1])
+            if task is None:
+                self.page.show_dialog(ft.SnackBar(ft.Text(s.TASK_NOT_FOUND)))
+            else:
+                task_id = task["id"]
+                views.append(TaskDetailView(
+                    task, session.tasks,
+                    show_code=lambda: self.page.run_task(self.go, f"/task/{task_id}/code"),
+                    inspect=lambda: self.page.run_task(self.go, f"/task/{task_id}/inspect"),
+                    discard=lambda: self.confirm_discard(task_id)))
+                if parts[2:] == ["code"]:
+                    views.append(CodeView(task, session.enrolment.server_url))
+                elif parts[2:] == ["inspect"]:
+                    model = InspectionModel(task, session.inspections, session.photos,
+                                            supersedes=session.tasks.supersedes(task))
+                    session.task_list.load()
+                    views.append(InspectView(model, files=self.app.files, location=self.app.location,
+                                             on_signed=lambda: self.signed(task_id)))
+        self.page.views.clear()
+        self.page.views.extend(views)
+        self.page.update()
+
+    async def signed(self, task_id: str) -> None:
+        session = self.app.session
+        assert session is not None
+        session.task_list.load()
+        session.sync_model.changed()
+        await self.go(f"/task/{task_id}")
+        if session.sync_model.online:
+            await session.sync_model.sync_now()
+
+    def confirm_discard(self, task_id: str) -> None:
+        session = self.app.session
+        assert session is not None
+
+        async def discard(_: object) -> None:
+            self.page.pop_dialog()
+            session.inspections.discard_draft(task_id)
+            session.task_list.load()
+            await self.route_change()
+
+        self.page.show_dialog(ft.AlertDialog(
+            title=ft.Text(s.DISCARD_DRAFT), content=ft.Text(s.DISCARD_DRAFT_CONFIRM),
+            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
+                     ft.FilledButton(s.DISCARD_DRAFT, on_click=discard)]))
+
+    async def view_pop(self, e: ft.ViewPopEvent) -> None:
+        if len(self.page.views) > 1:
+            self.page.views.pop()
+            await self.go(self.page.views[-1].route)
+
+    def close(self, _: object = None) -> None:
+        if self.sync_task is not None:
+            self.sync_task.cancel()
+
+
+async def show_splash(page: ft.Page) -> None:
+    """A screen without text while the browser fetches the CJK font.
+
+    Text that Flutter lays out before its font has arrived stays drawn as boxes, so the first
+    real screen is built only after a grace period (the font is 1.6 MB, served by this process).
+    """
+    page.views.clear()
+    page.views.append(ft.View(route="/", vertical_alignment=ft.MainAxisAlignment.CENTER,
+                              horizontal_alignment=ft.CrossAxisAlignment.CENTER, controls=[
+                                  ft.Icon(ft.Icons.SHIELD_OUTLINED, size=64, color=ft.Colors.PRIMARY),
+                                  ft.ProgressRing(width=28, height=28)]))
+    page.update()
+    await asyncio.sleep(FONT_GRACE_SECONDS)
+
+
+def make_vault(page: ft.Page, directory: Path) -> KeyVault:
+    """Secure storage on a phone or desktop build; a key file outside the data in the web client
+    (see app/services/keys.py for why)."""
+    if page.web:
+        return FileKeyVault(directory)
+    return SecureStorageVault(SecureStorage())
+
+
+async def main(page: ft.Page) -> None:
+    config = load_config()
     page.title = s.APP_NAME
-    page.fonts = {"CJK": CJK_FONT}
+    page.fonts = FONTS
     page.theme = ft.Theme(font_family="CJK", color_scheme_seed=ft.Colors.INDIGO)
-    page.padding = 16
-    page.appbar = ft.AppBar(title=ft.Text(s.APP_NAME))
-    page.add(HomeView(config))
-
-
-def main(page: ft.Page) -> None:
-    build(page, load_config())
+    page.theme_mode = ft.ThemeMode.LIGHT
+    if page.web:
+        await show_splash(page)
+    directory = data_dir(config)
+    store = LocalStore.open(directory / STORE_FILE)
+    picker = ft.FilePicker()
+    app = AppState(config, store, make_vault(page, directory),
+                   files=FileService(page, picker, upload_dir(config) if page.web else None),
+                   location=LocationService(ftg.Geolocator()))
+    router = Router(page, app)
+    enrolment = store.enrolment()
+    if enrolment is not None:
+        router.start(enrolment)
+    await router.route_change()
 
 
 def serve_web() -> None:
     """Serve the web client without opening a browser (the URL is printed instead)."""
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
+    # Signs the upload URLs of the file picker; a fresh one per process is enough (an upload
+    # URL lives for minutes).
+    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_urlsafe(32))
     config = load_config()
+    uploads = upload_dir(config)
+    uploads.mkdir(parents=True, exist_ok=True)
     print(f"{s.APP_NAME} 应用：http://{config.web_host}:{config.web_port}/", flush=True)
     ft.run(
         main,
@@ -39,5 +188,6 @@ def serve_web() -> None:
         host=config.web_host,
         port=config.web_port,
         assets_dir=str(ASSETS_DIR),
+        upload_dir=str(uploads),
         no_cdn=True,
     )

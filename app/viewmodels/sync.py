@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from sync import Progress
 from .. import strings as s
 from ..services.sync_service import SyncReport, SyncService
 from .base import Observable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,12 @@ class SyncModel(Observable):
     async def run_automatically(self) -> None:
         """Sync now and then every ``interval_seconds`` while the platform answers."""
         while True:
-            self.online = await asyncio.to_thread(self.service.reachable)
-            self.changed()
-            if self.online:
-                await self.sync_now()
+            try:
+                self.online = await asyncio.to_thread(self.service.reachable)
+                self.changed()
+                if self.online:
+                    await self.sync_now()
+            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
+                log.exception("automatic sync failed")
             await asyncio.sleep(self.interval_seconds)
 

@@ -1,0 +1,1 @@
+"""The screens. A view renders a view-model (or a service's data) and holds no business rule."""

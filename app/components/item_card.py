@@ -1,0 +1,91 @@
+"""One inspection item in the form: its result buttons, a note and its photos."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from sync import ItemResult
+
+from .. import strings as s
+from ..viewmodels.inspection import InspectionModel
+
+RESULT_COLORS = {ItemResult.PASS: ft.Colors.GREEN_700, ItemResult.FAIL: ft.Colors.RED_700,
+                 ItemResult.NOT_APPLICABLE: ft.Colors.BLUE_GREY_600}
+RESULT_ICONS = {ItemResult.PASS: ft.Icons.CHECK_CIRCLE, ItemResult.FAIL: ft.Icons.CANCEL,
+                ItemResult.NOT_APPLICABLE: ft.Icons.REMOVE_CIRCLE}
+
+
+class ItemCard(ft.Container):
+    def __init__(self, n: int, item: dict[str, Any], model: InspectionModel,
+                 pick_photos: Callable[[str], Awaitable[None]]) -> None:
+        self.code = item["code"]
+        self.model = model
+        self.pick_photos = pick_photos
+        answer = model.draft.answer(self.code)
+        self.results = ft.Row(spacing=8)
+        self.note = ft.TextField(label=s.ITEM_NOTE, value=answer.note, multiline=True, min_lines=1,
+                                 max_lines=4, border_radius=10, dense=True,
+                                 on_change=lambda e: model.set_item_note(self.code, e.control.value or ""))
+        self.photos = ft.Row(wrap=True, spacing=8, run_spacing=8)
+        self.busy = ft.Row([ft.ProgressRing(width=18, height=18), ft.Text(s.ITEM_PHOTO_WORKING, size=13)],
+                           visible=False)
+        self.error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
+        self._shown_photos: list[str] | None = None
+        checkpoints = "；".join(item.get("checkpoints", []))
+        super().__init__(
+            bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            content=ft.Column(spacing=10, controls=[
+                ft.Text(f"{n}. {item['name']}", size=16, weight=ft.FontWeight.W_600),
+                ft.Text(checkpoints, size=13, color=ft.Colors.ON_SURFACE_VARIANT, visible=bool(checkpoints)),
+                self.results, self.note, self.photos, self.busy, self.error,
+            ]),
+        )
+        self.refresh()
+
+    def _result_button(self, result: ItemResult, selected: bool) -> ft.Control:
+        color = RESULT_COLORS[result]
+        def choose(_: object) -> None:
+            self.model.set_result(self.code, result)
+        style = ft.ButtonStyle(shape=ft.RoundedRectangleBorder(radius=10),
+                               padding=ft.Padding.symmetric(horizontal=6))
+        if selected:
+            return ft.FilledButton(content=ft.Text(result.value, size=15), icon=RESULT_ICONS[result],
+                                   height=46, expand=True, on_click=choose,
+                                   style=ft.ButtonStyle(bgcolor=color, color=ft.Colors.WHITE,
+                                                        shape=style.shape, padding=style.padding))
+        return ft.OutlinedButton(content=ft.Text(result.value, size=15), height=46, expand=True,
+                                 on_click=choose, style=style)
+
+    def refresh(self) -> None:
+        """Re-render from the model (the note field keeps its own text and caret)."""
+        answer = self.model.draft.answer(self.code)
+        self.results.controls = [self._result_button(r, answer.result == r) for r in ItemResult]
+        if self._shown_photos != answer.photos:
+            self._shown_photos = list(answer.photos)
+            self.photos.controls = [self._thumbnail(sha) for sha in answer.photos] + [
+                ft.OutlinedButton(content=ft.Text(s.ITEM_ADD_PHOTO), icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
+                                  height=44, on_click=self._pick)]
+        self.busy.visible = self.code in self.model.busy_items
+        message = self.model.photo_errors.get(self.code)
+        self.error.value, self.error.visible = message or "", bool(message)
+
+    async def _pick(self, _: object) -> None:
+        await self.pick_photos(self.code)
+
+    def _thumbnail(self, sha256: str) -> ft.Control:
+        data = self.model.thumbnail(sha256)
+        image: ft.Control = (ft.Image(src=data, width=76, height=76, fit=ft.BoxFit.COVER,
+                                      border_radius=8) if data else
+                             ft.Icon(ft.Icons.BROKEN_IMAGE_OUTLINED, size=40))
+        return ft.Stack(width=76, height=76, controls=[
+            image,
+            ft.Container(
+                right=0, top=0, width=28, height=28, border_radius=14, bgcolor=ft.Colors.BLACK54,
+                content=ft.IconButton(ft.Icons.CLOSE, icon_size=16, icon_color=ft.Colors.WHITE,
+                                      tooltip=s.ITEM_REMOVE_PHOTO, padding=0,
+                                      on_click=lambda _: self.model.remove_photo(self.code, sha256))),
+        ])

@@ -1,0 +1,174 @@
+"""现场检查: the form. Everything is saved as it changes; signing asks for confirmation first."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from sync import Outcome
+
+from .. import strings as s
+from ..components import ItemCard, Section, primary_button, update_if_shown
+from ..domain.inspection import describe_location, parse_typed_location
+from ..services.files import FileService, UploadFailed
+from ..services.inspections import SigningError
+from ..services.location import LocationService, LocationUnavailable
+from ..viewmodels.inspection import InspectionModel
+
+
+class InspectView(ft.View):
+    def __init__(self, model: InspectionModel, *, files: FileService | None,
+                 location: LocationService | None,
+                 on_signed: Callable[[], Awaitable[None]]) -> None:
+        self.model = model
+        self.files = files
+        self.location_service = location
+        self.on_signed = on_signed
+        task = model.task
+        self.cards = [ItemCard(n, item, model, self._pick_photos)
+                      for n, item in enumerate(task["items"], start=1)]
+        # location
+        self.location_text = ft.Text("", size=14)
+        self.location_error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
+        self.lat = ft.TextField(label=s.LOCATION_LAT, dense=True, expand=True, border_radius=10,
+                                keyboard_type=ft.KeyboardType.NUMBER)
+        self.lon = ft.TextField(label=s.LOCATION_LON, dense=True, expand=True, border_radius=10,
+                                keyboard_type=ft.KeyboardType.NUMBER)
+        self.typed = ft.Column([ft.Row([self.lat, self.lon]),
+                                ft.FilledTonalButton(s.LOCATION_USE_TYPED, on_click=self._use_typed)],
+                               visible=False)
+        self.locating = ft.ProgressRing(width=18, height=18, visible=False)
+        # outcome, note, sign
+        self.outcome = ft.RadioGroup(
+            value=None if model.draft.outcome is None else str(model.draft.outcome),
+            on_change=lambda e: model.set_outcome(Outcome(e.control.value)),
+            content=ft.Column([ft.Radio(value=o.value, label=o.value) for o in Outcome], spacing=0))
+        self.missing = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2,
+                               overflow=ft.TextOverflow.ELLIPSIS)
+        self.sign_button = primary_button(s.SIGN, self._sign, icon=ft.Icons.DRAW_OUTLINED)
+        header: list[ft.Control] = [
+            ft.Text(task["entity"]["name"], size=19, weight=ft.FontWeight.BOLD),
+            ft.Text(s.INSPECT_STARTED.format(time=model.draft.started_at.replace("T", " ")[:16]), size=13,
+                    color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Row([ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=ft.Colors.GREEN_700),
+                    ft.Text(s.INSPECT_SAVED, size=13, color=ft.Colors.GREEN_800)], spacing=6),
+        ]
+        if model.draft.supersedes:
+            header.append(ft.Text(s.INSPECT_REVISION, size=13, color=ft.Colors.RED_800))
+        super().__init__(
+            route=f"/task/{task['id']}/inspect", padding=12, scroll=ft.ScrollMode.AUTO, spacing=12,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            appbar=ft.AppBar(title=ft.Text(s.INSPECT_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
+            bottom_appbar=ft.BottomAppBar(
+                height=104, bgcolor=ft.Colors.SURFACE, padding=ft.Padding.symmetric(horizontal=14, vertical=8),
+                content=ft.Column([self.missing, ft.Row([self.sign_button])], spacing=6)),
+            controls=[
+                Section(None, header, spacing=4),
+                ft.Row([ft.TextButton(s.ALL_REMAINING_PASS, icon=ft.Icons.DONE_ALL,
+                                      on_click=lambda _: model.all_remaining_pass())],
+                       alignment=ft.MainAxisAlignment.END),
+                *self.cards,
+                Section(s.LOCATION_TITLE, [
+                    ft.Row([self.locating, self.location_text], spacing=8),
+                    ft.Row(wrap=True, spacing=8, controls=[
+                        ft.FilledTonalButton(s.LOCATION_LOCATE, icon=ft.Icons.MY_LOCATION,
+                                             on_click=self._locate),
+                        ft.OutlinedButton(s.LOCATION_TYPE, icon=ft.Icons.EDIT_LOCATION_ALT_OUTLINED,
+                                          on_click=self._show_typed),
+                        ft.TextButton(s.LOCATION_NONE, on_click=lambda _: model.set_location(None)),
+                    ]),
+                    self.typed, self.location_error,
+                ]),
+                Section(s.OUTCOME_TITLE, [self.outcome]),
+                Section(s.NOTE_TITLE, [ft.TextField(value=model.draft.note, multiline=True, min_lines=2,
+                                                   border_radius=10, label=s.NOTE_TITLE,
+                                                   on_change=lambda e: model.set_note(e.control.value or ""))]),
+                ft.Container(height=12),
+            ],
+        )
+        model.subscribe(self.render)
+        self.render(update=False)
+
+    def render(self, update: bool = True) -> None:
+        for card in self.cards:
+            card.refresh()
+        location = self.model.draft.location
+        if location is None:
+            self.location_text.value = s.LOCATION_NOT_SET
+        elif location.source == "device":
+            self.location_text.value = s.LOCATION_FROM_DEVICE.format(place=describe_location(location))
+        else:
+            self.location_text.value = s.LOCATION_FROM_TYPED.format(place=describe_location(location))
+        missing = self.model.missing
+        self.missing.value = "；".join(missing) if missing else s.SIGN_CONFIRM_TEXT
+        self.missing.color = ft.Colors.ERROR if missing else ft.Colors.ON_SURFACE_VARIANT
+        if update:
+            update_if_shown(self)
+
+    async def _pick_photos(self, code: str) -> None:
+        if self.files is None:
+            return
+        try:
+            picked = await self.files.pick_images()
+        except UploadFailed as e:
+            self.model.photo_errors[code] = str(e)
+            self.render()
+            return
+        await self.model.add_photos(code, picked)
+
+    async def _locate(self, _: object) -> None:
+        if self.location_service is None:
+            return
+        self.locating.visible, self.location_error.visible = True, False
+        self.update()
+        try:
+            self.model.set_location(await self.location_service.current())
+        except LocationUnavailable as e:
+            self.location_error.value, self.location_error.visible = str(e), True
+            self.typed.visible = True
+        finally:
+            self.locating.visible = False
+            self.update()
+
+    def _show_typed(self, _: object) -> None:
+        self.typed.visible = not self.typed.visible
+        self.update()
+
+    def _use_typed(self, _: object) -> None:
+        try:
+            location = parse_typed_location(self.lat.value or "", self.lon.value or "")
+        except ValueError as e:
+            self.location_error.value, self.location_error.visible = str(e), True
+            self.update()
+            return
+        self.location_error.visible, self.typed.visible = False, False
+        self.model.set_location(location)
+
+    async def _sign(self, _: object) -> None:
+        missing = self.model.missing
+        if missing:
+            self.page.show_dialog(ft.AlertDialog(
+                title=ft.Text(s.SIGN_MISSING_TITLE),
+                content=ft.Column([ft.Text(f"• {m}", size=15) for m in missing], tight=True),
+                actions=[ft.TextButton(s.OK, on_click=lambda _: self.page.pop_dialog())]))
+            return
+        self.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(s.SIGN_CONFIRM_TITLE),
+            content=ft.Column([ft.Text(self.model.summary(), size=15),
+                               ft.Text(s.SIGN_CONFIRM_TEXT, size=14, color=ft.Colors.ERROR)], tight=True),
+            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
+                     ft.FilledButton(s.SIGN_CONFIRM, on_click=self._confirmed)]))
+
+    async def _confirmed(self, _: object) -> None:
+        self.page.pop_dialog()
+        try:
+            await self.model.sign()
+        except SigningError as e:
+            self.page.show_dialog(ft.AlertDialog(
+                title=ft.Text(s.SIGN_MISSING_TITLE), content=ft.Text(str(e)),
+                actions=[ft.TextButton(s.OK, on_click=lambda _: self.page.pop_dialog())]))
+            return
+        self.model.unsubscribe(self.render)
+        self.page.show_dialog(ft.SnackBar(ft.Text(s.SIGNED), duration=4000))
+        await self.on_signed()

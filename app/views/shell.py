@@ -1,0 +1,85 @@
+"""The enrolled app's root: 任务 / 同步 / 本机 behind a bottom navigation bar (thumb reach)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+from .. import strings as s
+from ..components import InfoRow, Section, update_if_shown
+from ..services.keys import SECURE_STORAGE
+from ..state import Session
+from .enrol import owner_section
+from .sync_tab import SyncTab
+from .task_list import TaskListTab
+
+TITLES = (s.TASKS_TITLE, s.SYNC_TITLE, s.DEVICE_TITLE)
+
+
+def device_tab(session: Session) -> ft.Control:
+    enrolment = session.enrolment
+    if enrolment.key_storage == SECURE_STORAGE:
+        key = s.DEVICE_KEY_SECURE
+    else:
+        key = s.DEVICE_KEY_FILE.format(path=enrolment.key_storage.removeprefix("file:"))
+    return ft.Column(scroll=ft.ScrollMode.AUTO, spacing=12, controls=[
+        owner_section(enrolment),
+        Section(None, [
+            InfoRow(s.DEVICE_ID, enrolment.device_id, selectable=True),
+            InfoRow(s.DEVICE_PLATFORM, enrolment.server_url, selectable=True),
+            InfoRow(s.DEVICE_ENROLLED_AT, enrolment.enrolled_at.replace("T", " ")),
+            InfoRow(s.DEVICE_KEY, key),
+        ]),
+    ])
+
+
+class ShellView(ft.View):
+    def __init__(self, session: Session, open_task: Callable[[str], None]) -> None:
+        self.tabs: list[ft.Control] = [
+            TaskListTab(session.task_list, open_task),
+            SyncTab(session.sync_model),
+            device_tab(session),
+        ]
+        self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
+        self.sync_badge = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+        # All tabs stay mounted (hidden ones invisible): each keeps its scroll position and
+        # re-renders when its model changes, shown or not.
+        for n, tab in enumerate(self.tabs):
+            tab.visible = n == 0
+            tab.expand = True
+        self.body = ft.Column(self.tabs, expand=True)
+        self.sync_model = session.sync_model
+        super().__init__(
+            route="/", padding=ft.Padding.symmetric(horizontal=14, vertical=8),
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            appbar=ft.AppBar(title=self.title, center_title=False,
+                             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+                             actions=[ft.Container(self.sync_badge, padding=ft.Padding.only(right=16))]),
+            navigation_bar=ft.NavigationBar(
+                selected_index=0, on_change=self._on_tab,
+                destinations=[
+                    ft.NavigationBarDestination(icon=ft.Icons.ASSIGNMENT_OUTLINED,
+                                                selected_icon=ft.Icons.ASSIGNMENT, label=s.NAV_TASKS),
+                    ft.NavigationBarDestination(icon=ft.Icons.SYNC, label=s.NAV_SYNC),
+                    ft.NavigationBarDestination(icon=ft.Icons.PHONE_ANDROID, label=s.NAV_DEVICE),
+                ]),
+            controls=[self.body],
+        )
+        self.sync_model.subscribe(self._sync_badge)
+        self._sync_badge(update=False)
+
+    def _sync_badge(self, update: bool = True) -> None:
+        pending = self.sync_model.pending
+        online = {True: s.ONLINE, False: s.OFFLINE, None: ""}[self.sync_model.online]
+        self.sync_badge.value = " · ".join(x for x in (online, s.SYNC_PENDING.format(count=pending)
+                                                        if pending else "") if x)
+        if update:
+            update_if_shown(self.sync_badge)
+
+    def _on_tab(self, e: ft.Event[ft.NavigationBar]) -> None:
+        index = e.control.selected_index
+        self.title.value = TITLES[index]
+        for n, tab in enumerate(self.tabs):
+            tab.visible = n == index
+        self.update()

@@ -1,0 +1,71 @@
+"""我的任务: search, state filter, and one card per task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import flet as ft
+
+from .. import strings as s
+from ..components import StateChip, empty_state, update_if_shown
+from ..domain.tasks import TaskRow, TaskState
+from ..viewmodels.tasks import TaskListModel
+
+
+class TaskListTab(ft.Column):
+    def __init__(self, model: TaskListModel, open_task: Callable[[str], None]) -> None:
+        self.model = model
+        self.open_task = open_task
+        self.search = ft.TextField(
+            hint_text=s.TASKS_SEARCH, prefix_icon=ft.Icons.SEARCH, border_radius=24, dense=True,
+            filled=True, border_color=ft.Colors.TRANSPARENT, on_change=self._on_search)
+        self.filters = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
+        super().__init__(expand=True, spacing=10, controls=[self.search, self.filters, self.list])
+        model.subscribe(self.render)
+        self.render(update=False)
+
+    def _on_search(self, e: ft.Event[ft.TextField]) -> None:
+        self.model.search(e.control.value or "")
+
+    def _filter(self, state: TaskState | None) -> Callable[[ft.Event[ft.Chip]], None]:
+        return lambda _: self.model.filter(None if self.model.state == state else state)
+
+    def render(self, update: bool = True) -> None:
+        counts = self.model.counts
+        total = len(self.model.all_rows)
+        chips = [ft.Chip(label=ft.Text(f"{s.TASKS_ALL} {total}"), selected=self.model.state is None,
+                         on_select=self._filter(None))]
+        for state in TaskState:
+            chips.append(ft.Chip(label=ft.Text(f"{state} {counts[state]}"),
+                                 selected=self.model.state == state, on_select=self._filter(state)))
+        self.filters.controls = chips
+        rows = self.model.rows
+        if rows:
+            self.list.controls = [self._card(row) for row in rows]
+        else:
+            text = s.TASKS_NO_MATCH if self.model.all_rows else s.TASKS_EMPTY
+            self.list.controls = [empty_state(ft.Icons.ASSIGNMENT_OUTLINED, text)]
+        if update:
+            update_if_shown(self)
+
+    def _card(self, row: TaskRow) -> ft.Control:
+        overdue = row.due < dt.date.today().isoformat() and row.state in (
+            TaskState.TODO, TaskState.IN_PROGRESS, TaskState.RETURNED)
+        due = ft.Text(s.TASK_DUE.format(due=row.due) + (f" · {s.TASK_OVERDUE}" if overdue else ""),
+                      size=13, color=ft.Colors.ERROR if overdue else ft.Colors.ON_SURFACE_VARIANT)
+        return ft.Container(
+            bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            ink=True, on_click=lambda _, task_id=row.id: self.open_task(task_id),
+            content=ft.Column(spacing=6, controls=[
+                ft.Row([ft.Text(row.entity_name, size=17, weight=ft.FontWeight.W_600, expand=True),
+                        StateChip(row.state, row.state)],
+                       vertical_alignment=ft.CrossAxisAlignment.START),
+                ft.Text(row.address, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Row([due, ft.Text("·", color=ft.Colors.OUTLINE),
+                        ft.Text(s.TASK_ITEMS.format(count=row.item_count), size=13,
+                                color=ft.Colors.ON_SURFACE_VARIANT)], spacing=6),
+            ]),
+        )

@@ -1,0 +1,91 @@
+"""A real platform server and the real Flet web app, each its own process, for browser tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server_stub.launcher import PROJECT_ROOT, free_port, spawn_server
+from tests.conftest import run_cli
+
+
+@dataclass
+class Platform:
+    """The server process, restartable on the same port and data (to go offline and back)."""
+
+    data: Path
+    db: str
+    port: int
+    inspector: str
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = spawn_server(self.data, self.db, self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def enrolment_code(self) -> str:
+        out = run_cli("enroll-code", "--inspector", self.inspector, data=self.data, db=self.db)
+        return out.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    data, db = tmp_path / "server-data", f"sqlite:///{tmp_path / 'server.db'}"
+    seeded = run_cli("seed-demo", "--entities", "300", data=data, db=db)
+    server = Platform(data, db, free_port(), seeded.stdout.strip().splitlines()[-1])
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class AppProcess:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture
+def app_process(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
+    """``python -m app`` serving the web client, syncing with ``platform`` every 3 s."""
+    port = free_port()
+    data_dir = tmp_path / "app-data"
+    env = {**os.environ, "ZSC_SERVER_URL": platform.url, "ZSC_WEB_PORT": str(port),
+           "ZSC_APP_DATA_DIR": str(data_dir), "ZSC_KEY_DIR": str(tmp_path / "keys"),
+           "ZSC_SYNC_INTERVAL_SECONDS": "3", "PYTHONUNBUFFERED": "1"}
+    log = open(tmp_path / "app.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the app did not start: {(tmp_path / 'app.log').read_text()}")
+        time.sleep(0.2)
+    yield AppProcess(url, data_dir, process)
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()

@@ -1,0 +1,69 @@
+"""Driving the Flet web client in Debian's headless Chromium through Playwright (no download).
+
+Flutter paints on a canvas; its accessibility tree (turned on by clicking the hidden
+``flt-semantics-placeholder``) gives Playwright roles and labels to find controls by.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"width": 390, "height": 844}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _local_only(route: Route) -> None:
+    """Nothing leaves the machine: every request to another host is refused."""
+    if re.match(r"^(https?|wss?)://127\.0\.0\.1[:/]", route.request.url):
+        route.continue_()
+    else:
+        route.abort()
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def phone_context(instance: Browser, geolocation: tuple[float, float] | None = None) -> BrowserContext:
+    """A 390×844 phone-sized page, with a granted position when ``geolocation`` is given."""
+    options: dict[str, object] = {"viewport": PHONE, "device_scale_factor": 2, "locale": "zh-CN",
+                                  "timezone_id": "Asia/Shanghai", "has_touch": False}
+    if geolocation is not None:
+        options["geolocation"] = {"latitude": geolocation[0], "longitude": geolocation[1],
+                                  "accuracy": 15}
+        options["permissions"] = ["geolocation"]
+    context = instance.new_context(**options)  # type: ignore[arg-type]
+    context.route("**/*", _local_only)
+    return context
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#loading", state="detached", timeout=60_000)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.dispatch_event("flt-semantics-placeholder", "click")
+    page.wait_for_selector("flt-semantics", state="attached", timeout=30_000)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the screen as test-artifacts/NAME.png (after the canvas has painted)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    time.sleep(1.2)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

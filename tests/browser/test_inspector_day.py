@@ -1,0 +1,167 @@
+"""An inspector's day in the real web client against a real server: enrol, inspect online,
+lose the network, inspect again, come back, sync; the platform ends with both records."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import Page
+
+from tests.browser.conftest import AppProcess, Platform
+from tests.browser.driver import browser, open_app, phone_context, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+QINGDAO = (36.06710, 120.38260)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.25)
+
+
+def query(app: AppProcess, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Read the app's own SQLite file (WAL: a reader never disturbs the app)."""
+    path = app.data_dir / "zhangshangcha.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def photo_file(tmp_path: Path) -> Path:
+    """A 12-megapixel camera-sized JPEG, like a phone's."""
+    image = Image.radial_gradient("L").resize((4000, 3000)).convert("RGB")
+    path = tmp_path / "现场照片.jpg"
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None,
+                 typed_location: tuple[str, str] | None, shot: str) -> None:
+    """From the task list: open the task, answer every item, locate, choose the outcome, sign."""
+    page.get_by_text(entity).first.click()
+    page.get_by_role("button", name="开始检查").click()
+    page.get_by_role("button", name="签名提交").wait_for()
+    items = page.get_by_role("button", name="合格", exact=True).count()
+    assert items >= 1
+    for n in range(items):
+        page.get_by_role("button", name="合格", exact=True).nth(n).click()
+    if photo is not None:
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="添加照片").first.click()
+        chooser.value.set_files(str(photo))
+        wait_for(lambda: query(app, "SELECT COUNT(*) FROM photos")[0][0] >= 1, 60, "the photo")
+        page.get_by_role("button", name="移除照片").first.wait_for()
+    if typed_location is None:
+        page.get_by_role("button", name="获取定位").click()
+        page.get_by_text("来自本机定位", exact=False).wait_for()
+    else:
+        page.get_by_role("button", name="手工输入").click()
+        page.get_by_label("纬度").click()
+        page.get_by_label("纬度").fill(typed_location[0])
+        page.get_by_label("经度").click()
+        page.get_by_label("经度").fill(typed_location[1])
+        page.get_by_role("button", name="使用此位置").click()
+        page.get_by_text("手工输入：", exact=False).wait_for()
+    page.get_by_role("radio", name="未发现问题").click()
+    screenshot(page, f"{shot}-inspection")
+    page.get_by_role("button", name="签名提交").click()
+    page.get_by_role("button", name="确认签名").wait_for()
+    screenshot(page, f"{shot}-confirm")
+    page.get_by_role("button", name="确认签名").click()
+    page.get_by_role("button", name="亮码").wait_for()
+
+
+def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path: Path) -> None:
+    code = platform.enrolment_code()
+    link = "zsc://enroll?" + urlencode({"server": platform.url, "code": code})
+    with browser() as instance:
+        page = phone_context(instance, geolocation=QINGDAO).new_page()
+        open_app(page, app_process.url)
+
+        # 登记本机: the supervisor's enrolment link pasted into the code field.
+        page.get_by_label("注册码或注册链接").wait_for()
+        screenshot(page, "01-enrol")
+        page.get_by_label("注册码或注册链接").click()
+        page.get_by_label("注册码或注册链接").fill(link)
+        page.get_by_role("button", name="登记本机").click()
+
+        # 我的任务: pulled at once.
+        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        entities = sorted(json.loads(row[0])["entity"]["name"] for row in tasks)
+        assert len(entities) >= 2
+        page.get_by_text(entities[0]).first.wait_for()
+        screenshot(page, "02-tasks")
+
+        # 任务详情 and 亮码.
+        page.get_by_text(entities[0]).first.click()
+        page.get_by_role("button", name="亮码").wait_for()
+        screenshot(page, "03-task-detail")
+        page.get_by_role("button", name="亮码").click()
+        page.get_by_text("请企业用手机扫码", exact=False).wait_for()
+        screenshot(page, "04-inspection-code")
+        page.go_back()
+        page.get_by_role("button", name="开始检查").wait_for()
+        page.go_back()
+
+        # First inspection, online, with a photo and the device's position.
+        inspect_task(page, app_process, entities[0], photo=photo_file(tmp_path),
+                     typed_location=None, shot="05")
+        screenshot(page, "06-signed")
+        first = wait_for(lambda: query(app_process, "SELECT id FROM records"), 10, "record 1")[0][0]
+
+        # The network goes: the platform stops answering.
+        platform.stop()
+        page.go_back()
+        inspect_task(page, app_process, entities[1], photo=None,
+                     typed_location=("36.06712", "120.38255"), shot="07")
+        records = query(app_process, "SELECT id, seq, outbox FROM records ORDER BY seq")
+        assert [r[1] for r in records] == [1, 2]
+        second = records[1][0]
+        assert records[1][2] == "pending"
+        page.go_back()
+        page.get_by_role("tab", name="同步").click()
+        page.get_by_role("button", name="立即同步").click()
+        page.get_by_text("无法连接平台", exact=False).wait_for(timeout=30_000)
+        screenshot(page, "08-sync-offline")
+
+        # Back online: the platform restarts on the same port and data; sync on demand.
+        platform.start()
+        page.get_by_role("button", name="立即同步").click()
+        wait_for(lambda: not query(app_process, "SELECT 1 FROM records WHERE outbox != 'acked'"),
+                 60, "the outbox to empty")
+        page.get_by_text("同步完成", exact=False).wait_for()
+        screenshot(page, "09-sync-done")
+        page.get_by_role("tab", name="任务").click()
+        screenshot(page, "10-tasks-after-sync")
+        page.get_by_role("tab", name="本机").click()
+        screenshot(page, "11-device")
+
+    token = query(app_process, "SELECT token FROM enrolment")[0][0]
+    with httpx.Client(base_url=platform.url, headers={"Authorization": f"Bearer {token}"}) as client:
+        for record_id in (first, second):
+            answer = client.get(f"/api/v1/records/{record_id}")
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["state"] == "submitted", answer.json()
+    sources = [json.loads(row[0])["record"]["location"]["source"]
+               for row in query(app_process, "SELECT envelope FROM records ORDER BY seq")]
+    assert sources == ["device", "typed"]
