@@ -9,7 +9,7 @@ from .admin import admin_token
 from .api.routes import admin, directory, pages, plans, sync_api, verify
 from .config import Settings
 from .db import make_engine, migrate
-from .errors import install_error_handlers
+from .errors import document_validation_errors, install_error_handlers
 from .photo_store import DirectoryPhotoStore
 from .server_key import load_or_create_server_key
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)
     app.state.max_photo_bytes = settings.max_photo_bytes
     install_error_handlers(app)
+    document_validation_errors(app)
     app.include_router(directory.router)
     app.include_router(plans.router)
     app.include_router(sync_api.router)

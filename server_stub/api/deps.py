@@ -8,6 +8,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..devices import Device, authenticate
 from ..errors import ApiError
@@ -28,23 +29,31 @@ def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.C
 ConnDep = Annotated[sa.Connection, Depends(get_conn, scope="function")]
 
 
-def require_admin(request: Request) -> None:
+# The two kinds of bearer token, named in the published schema; the checks below give the
+# contract's 401 answers themselves.
+admin_bearer = HTTPBearer(scheme_name="admin", auto_error=False,
+                          description="管理员令牌（python -m server_stub admin-token）")
+device_bearer = HTTPBearer(scheme_name="device", auto_error=False,
+                           description="设备令牌（注册设备时获得）")
+Credentials = HTTPAuthorizationCredentials | None
+
+
+def require_admin(request: Request,
+                  credentials: Annotated[Credentials, Depends(admin_bearer)]) -> None:
     """Refuse the call unless it carries the administrator's bearer token."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
     expected: str = request.app.state.admin_token
     # As bytes: compare_digest refuses str with characters beyond ASCII, which a header may carry.
-    if scheme.lower() != "bearer" or not token or not secrets.compare_digest(token.encode(),
-                                                                             expected.encode()):
+    if credentials is None or not secrets.compare_digest(credentials.credentials.encode(),
+                                                         expected.encode()):
         raise ApiError(401, "unauthorized", "需要管理员令牌（Authorization: Bearer …）")
 
 
 AdminDep = Depends(require_admin)
 
 
-def get_device(request: Request, conn: ConnDep) -> Device:
+def get_device(conn: ConnDep, credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
     """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise)."""
-    return authenticate(conn, request.headers.get("authorization"))
+    return authenticate(conn, credentials.credentials if credentials else None)
 
 
 DeviceDep = Annotated[Device, Depends(get_device)]

@@ -10,9 +10,11 @@ from pydantic import BaseModel, Field
 
 from ... import devices, enrollment, ingest
 from ...clock import now
+from ...errors import error_responses
 from ..deps import AdminDep, ConnDep
 
-router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminDep])
+router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminDep],
+                   responses=error_responses(401))
 
 
 class CodeIn(BaseModel):
@@ -29,11 +31,16 @@ class CodeOut(BaseModel):
     enroll_uri: str = Field(description="what the enrolment QR code holds: server address and code")
 
 
+class DeviceGaps(BaseModel):
+    device_id: str
+    gaps: list[list[int]] = Field(description="the sequence numbers skipped: [first, last] ranges")
+
+
 class GapsOut(BaseModel):
-    devices: list[dict[str, object]]
+    devices: list[DeviceGaps]
 
 
-@router.post("/enrollment-codes", status_code=201)
+@router.post("/enrollment-codes", status_code=201, responses=error_responses(404, 422))
 def create_code(body: CodeIn, request: Request, conn: ConnDep) -> CodeOut:
     """A one-time enrolment code for an inspector's (or supervisor's) device."""
     issued = now()
@@ -45,7 +52,7 @@ def create_code(body: CodeIn, request: Request, conn: ConnDep) -> CodeOut:
                    enroll_uri=enrollment.enroll_uri(server, code))
 
 
-@router.post("/devices/{device_id}/revoke", status_code=204)
+@router.post("/devices/{device_id}/revoke", status_code=204, responses=error_responses(404))
 def revoke_device(device_id: str, conn: ConnDep) -> None:
     """Stop a device: its later calls and records are refused; its earlier records stay valid."""
     devices.revoke(conn, device_id, now=now())
@@ -54,4 +61,4 @@ def revoke_device(device_id: str, conn: ConnDep) -> None:
 @router.get("/chain-gaps")
 def chain_gaps(conn: ConnDep) -> GapsOut:
     """Devices whose records skip sequence numbers (a record deleted on the phone shows here)."""
-    return GapsOut(devices=ingest.chain_gaps(conn))
+    return GapsOut(devices=[DeviceGaps(**d) for d in ingest.chain_gaps(conn)])

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ... import planning
 from ...clock import now
+from ...errors import error_responses
 from ..deps import AdminDep, ConnDep
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
@@ -87,7 +88,8 @@ class PublishedDraw(BaseModel):
     unassigned: int
 
 
-@router.post("/plans", status_code=201, dependencies=[AdminDep])
+@router.post("/plans", status_code=201, dependencies=[AdminDep],
+             responses=error_responses(401, 409, 422))
 def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
     """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
     plan = planning.validated_plan(body.model_dump())
@@ -101,13 +103,14 @@ def list_plans(conn: ConnDep) -> PlanList:
     return PlanList(plans=[PublicPlan(**p) for p in planning.list_public_plans(conn)])
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", responses=error_responses(404))
 def get_plan(plan_id: str, conn: ConnDep) -> PublicPlan:
     """One plan's terms and seed commitment (public)."""
     return PublicPlan(**planning.get_public_plan(conn, plan_id))
 
 
-@router.post("/plans/{plan_id}/draw", status_code=201, dependencies=[AdminDep])
+@router.post("/plans/{plan_id}/draw", status_code=201, dependencies=[AdminDep],
+             responses=error_responses(401, 404, 409, 422))
 def run_draw(plan_id: str, conn: ConnDep) -> DrawResult:
     """Run the plan's draw (once only) and reveal its seed."""
     summary = planning.run_draw(conn, plan_id, now=now())
@@ -116,13 +119,14 @@ def run_draw(plan_id: str, conn: ConnDep) -> DrawResult:
                       strata=[Stratum(**s) for s in summary.strata])
 
 
-@router.get("/draws/{plan_id}")
+@router.get("/draws/{plan_id}", responses=error_responses(404))
 def get_draw(plan_id: str, conn: ConnDep) -> PublishedDraw:
     """The published draw: inputs to re-check it and the drawn entities (no risk grades)."""
     return PublishedDraw(**planning.load_draw(conn, plan_id, "publication"))
 
 
-@router.get("/draws/{plan_id}/audit", dependencies=[AdminDep])
+@router.get("/draws/{plan_id}/audit", dependencies=[AdminDep],
+            responses=error_responses(401, 404))
 def get_draw_audit(plan_id: str, conn: ConnDep) -> dict[str, Any]:
     """The auditor's export: everything needed to re-run the draw (internal: has the strata's ids)."""
     return planning.load_draw(conn, plan_id, "audit")

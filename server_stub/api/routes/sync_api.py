@@ -10,25 +10,12 @@ from pydantic import BaseModel, Field
 
 from ... import devices, ingest, tasks
 from ...clock import now
-from ...errors import ApiError
+from ...errors import ApiError, error_responses
 from ..deps import ConnDep, DeviceDep, read_body
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
 MAX_RECORD_BYTES = 1024 * 1024
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in codes}
 
 
 class EnrollIn(BaseModel):
@@ -122,7 +109,7 @@ class Envelope(BaseModel):
     key_id: str
 
 
-@router.post("/enroll", status_code=201, responses=errors(400, 403))
+@router.post("/enroll", status_code=201, responses=error_responses(400, 403))
 def enroll(body: EnrollIn, request: Request, conn: ConnDep) -> EnrollOut:
     """Enrol a device with a one-time code and its Ed25519 public key; answers its bearer token."""
     device, token = devices.enroll(conn, code=body.code, public_key=body.public_key,
@@ -132,7 +119,7 @@ def enroll(body: EnrollIn, request: Request, conn: ConnDep) -> EnrollOut:
                      inspector=InspectorOut(**inspector))
 
 
-@router.get("/tasks", responses=errors(401))
+@router.get("/tasks", responses=error_responses(401))
 def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
     """The tasks whose team includes this device's inspector, each with its signed inspection code."""
     key = request.app.state.server_key
@@ -141,7 +128,10 @@ def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
 
 @router.put(
     "/photos/{sha256}",
-    responses={201: {"model": PhotoOut}, **errors(400, 401, 413, 415)},
+    status_code=201,
+    responses={200: {"model": PhotoOut, "description": "the photo was already there"},
+               201: {"model": PhotoOut, "description": "stored"},
+               **error_responses(400, 401, 413, 415)},
     openapi_extra={"requestBody": {"required": True, "content": {
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
@@ -159,7 +149,8 @@ async def put_photo(
     "/records",
     status_code=201,
     responses={200: {"model": RecordStatus, "description": "the same record again: nothing changed"},
-               201: {"model": RecordStatus}, **errors(400, 401, 403, 409, 413, 422)},
+               201: {"model": RecordStatus, "description": "accepted"},
+               **error_responses(400, 401, 403, 409, 413, 422)},
     # The raw bytes are read (with a size limit) and kept verbatim, so the body is described
     # here rather than parsed by FastAPI.
     openapi_extra={"requestBody": {"required": True, "content": {
@@ -172,7 +163,7 @@ async def post_record(request: Request, device: DeviceDep, conn: ConnDep) -> JSO
     return JSONResponse(answer.body, status_code=answer.status)
 
 
-@router.get("/records/{record_id}", responses=errors(401, 403, 404))
+@router.get("/records/{record_id}", responses=error_responses(401, 403, 404))
 def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus:
     """A record's state: incomplete (photos missing), submitted, returned, approved, published."""
     status = ingest.record_status(conn, record_id)
