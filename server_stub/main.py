@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from .admin import admin_token
-from .api.routes import admin, directory, pages, plans, sync_api, verify
+from .api.routes import admin, directory, pages, plans, results, review, sync_api, verify
 from .config import Settings
 from .db import make_engine, migrate
 from .errors import document_validation_errors, install_error_handlers
@@ -26,12 +26,15 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.server_key = load_or_create_server_key(settings.data_dir)
     app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)
     app.state.max_photo_bytes = settings.max_photo_bytes
+    app.state.thresholds = settings.thresholds
     install_error_handlers(app)
     document_validation_errors(app)
     app.include_router(directory.router)
     app.include_router(plans.router)
     app.include_router(sync_api.router)
+    app.include_router(review.router)
     app.include_router(admin.router)
+    app.include_router(results.router)
     app.include_router(verify.router)
     app.include_router(pages.router)
     return app

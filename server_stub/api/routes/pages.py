@@ -22,6 +22,7 @@ margin:0;padding:16px;max-width:720px;margin:auto;color:#1f2933;line-height:1.6}
 h1{{font-size:1.4rem}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #e4e7eb;padding:6px 4px;text-align:left;vertical-align:top}}
 .muted{{color:#616e7c;font-size:.9rem}}
+.card{{border:1px solid #e4e7eb;border-radius:8px;padding:12px;margin:12px 0}}
 .ok{{color:#18794e}} .bad{{color:#c62828}}
 .mono{{font-family:ui-monospace,monospace;word-break:break-all;font-size:.85rem}}
 </style></head><body>{body}</body></html>"""

@@ -65,6 +65,7 @@ class RecordRef(BaseModel):
     id: str
     hash: str
     state: str
+    comment: str | None = Field(default=None, description="the reviewer's comment (why it was returned)")
 
 
 class TaskOut(BaseModel):
