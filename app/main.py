@@ -161,9 +161,8 @@ async def main(page: ft.Page) -> None:
         await show_splash(page)
     directory = data_dir(config)
     store = LocalStore.open(directory / STORE_FILE)
-    picker = ft.FilePicker()
     app = AppState(config, store, make_vault(page, directory),
-                   files=FileService(page, picker, upload_dir(config) if page.web else None),
+                   files=FileService(page, upload_dir(config) if page.web else None),
                    location=LocationService(ftg.Geolocator()))
     router = Router(page, app)
     enrolment = store.enrolment()

@@ -38,7 +38,7 @@ class ItemCard(ft.Container):
         super().__init__(
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
             border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-            content=ft.Column(spacing=10, controls=[
+            content=ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
                 ft.Text(f"{n}. {item['name']}", size=16, weight=ft.FontWeight.W_600),
                 ft.Text(checkpoints, size=13, color=ft.Colors.ON_SURFACE_VARIANT, visible=bool(checkpoints)),
                 self.results, self.note, self.photos, self.busy, self.error,
@@ -84,7 +84,7 @@ class ItemCard(ft.Container):
         return ft.Stack(width=76, height=76, controls=[
             image,
             ft.Container(
-                right=0, top=0, width=28, height=28, border_radius=14, bgcolor=ft.Colors.BLACK54,
+                right=0, top=0, width=28, height=28, border_radius=14, bgcolor=ft.Colors.with_opacity(0.55, ft.Colors.BLACK),
                 content=ft.IconButton(ft.Icons.CLOSE, icon_size=16, icon_color=ft.Colors.WHITE,
                                       tooltip=s.ITEM_REMOVE_PHOTO, padding=0,
                                       on_click=lambda _: self.model.remove_photo(self.code, sha256))),

@@ -17,7 +17,8 @@ class Section(ft.Container):
             header = [ft.Text(title, size=13, weight=ft.FontWeight.W_600,
                               color=ft.Colors.ON_SURFACE_VARIANT)]
         super().__init__(
-            content=ft.Column(header + controls, spacing=spacing),
+            content=ft.Column(header + controls, spacing=spacing,
+                              horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=16,
             border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
         )

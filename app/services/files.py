@@ -9,6 +9,7 @@ hands over a path (or the bytes) directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import flet as ft
 
 UPLOAD_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,14 +31,16 @@ class UploadFailed(Exception):
 
 
 class FileService:
-    def __init__(self, page: ft.Page, picker: ft.FilePicker, upload_dir: Path | None) -> None:
+    def __init__(self, page: ft.Page, upload_dir: Path | None) -> None:
         self.page = page
-        self.picker = picker
         self.upload_dir = upload_dir
         self._uploads: dict[str, asyncio.Future[None]] = {}
-        picker.on_upload = self._on_upload
+        # The handler is given at construction: a service registers with the page then, and the
+        # client only reports upload progress to a picker that had a handler from the start.
+        self.picker = ft.FilePicker(on_upload=self._on_upload)
 
     def _on_upload(self, e: ft.FilePickerUploadEvent) -> None:
+        log.debug("upload %s progress=%s error=%s", e.file_name, e.progress, e.error)
         future = self._uploads.get(e.file_name)
         if future is None or future.done():
             return

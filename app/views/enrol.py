@@ -20,7 +20,6 @@ class EnrolView(ft.View):
         self.server = ft.TextField(label=s.ENROL_SERVER, value=app.config.server_url,
                                    keyboard_type=ft.KeyboardType.URL, border_radius=12)
         self.code = ft.TextField(label=s.ENROL_CODE, hint_text=s.ENROL_CODE_HINT, border_radius=12,
-                                 capitalization=ft.TextCapitalization.CHARACTERS,
                                  on_submit=self.submit)
         self.error = ft.Text("", color=ft.Colors.ERROR, size=14, visible=False)
         self.working = ft.Row([ft.ProgressRing(width=22, height=22), ft.Text(s.ENROL_WORKING)],

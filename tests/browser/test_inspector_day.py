@@ -55,6 +55,11 @@ def photo_file(tmp_path: Path) -> Path:
     return path
 
 
+def back(page: Page) -> None:
+    """The app bar's back arrow."""
+    page.get_by_role("button", name="Back").click()
+
+
 def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None,
                  typed_location: tuple[str, str] | None, shot: str) -> None:
     """From the task list: open the task, answer every item, locate, choose the outcome, sign."""
@@ -119,9 +124,10 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
         page.get_by_role("button", name="亮码").click()
         page.get_by_text("请企业用手机扫码", exact=False).wait_for()
         screenshot(page, "04-inspection-code")
-        page.go_back()
+        back(page)
         page.get_by_role("button", name="开始检查").wait_for()
-        page.go_back()
+        back(page)
+        page.get_by_role("tab", name="同步").wait_for()
 
         # First inspection, online, with a photo and the device's position.
         inspect_task(page, app_process, entities[0], photo=photo_file(tmp_path),
@@ -131,14 +137,14 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
 
         # The network goes: the platform stops answering.
         platform.stop()
-        page.go_back()
+        back(page)
         inspect_task(page, app_process, entities[1], photo=None,
                      typed_location=("36.06712", "120.38255"), shot="07")
         records = query(app_process, "SELECT id, seq, outbox FROM records ORDER BY seq")
         assert [r[1] for r in records] == [1, 2]
         second = records[1][0]
         assert records[1][2] == "pending"
-        page.go_back()
+        back(page)
         page.get_by_role("tab", name="同步").click()
         page.get_by_role("button", name="立即同步").click()
         page.get_by_text("无法连接平台", exact=False).wait_for(timeout=30_000)
