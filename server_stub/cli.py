@@ -7,6 +7,7 @@ Every command takes ``--data DIR`` (default ``./data`` or ``$ZSC_DATA_DIR``) and
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import qrcode  # type: ignore[import-untyped]
 import sqlalchemy as sa
+from qrcode.constants import ERROR_CORRECT_M  # type: ignore[import-untyped]
 
-from sync import Plan, RiskGrade
+from sync import Plan, RiskGrade, describe_seqs
 
-from . import planning, queries
+from . import devices, ingest, planning, queries
 from .admin import admin_token
 from .clock import now
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
@@ -27,7 +30,7 @@ from .db import make_engine, migrate
 from .demo_data import SAMR, generate
 from .directory_csv import KINDS, CsvImportError, read_csv, write_csv
 from .draw_audit import verify_export
-from .enrollment import issue_code
+from .enrollment import enroll_uri, issue_code
 from .errors import ApiError
 
 _SAVERS: dict[str, Callable[..., int]] = {
@@ -305,19 +308,74 @@ def verify_draw(path: Path, quiet: bool) -> None:
     click.echo(f"复核通过：{len(result.checks)} 项全部一致。")
 
 
+ROLE_NAMES = {"inspector": "执法检查人员", "supervisor": "审核人"}
+
+
 @cli.command("enroll-code")
 @data_options
-@click.option("--inspector", "inspector_id", required=True, help="执法检查人员编号")
-@click.option("--valid-hours", default=24, show_default=True, type=int, help="有效小时数")
-def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: str,
-                valid_hours: int) -> None:
-    """为执法检查人员生成一次性设备注册码（最后一行只有注册码本身）。"""
+@click.option("--inspector", "inspector_id", required=True, help="执法检查人员名录库中的人员编号")
+@click.option("--role", type=click.Choice(sorted(ROLE_NAMES)), default="inspector",
+              show_default=True, help="设备的角色：执法检查人员或审核人")
+@click.option("--valid-hours", default=24, show_default=True, type=click.IntRange(1, 24 * 14),
+              help="有效小时数")
+@click.option("--server-url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", show_default=True,
+              help="手机访问平台服务器的地址（写入注册二维码）")
+def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: str, role: str,
+                valid_hours: int, server_url: str) -> None:
+    """生成一次性设备注册码及其二维码（最后一行只有注册码本身）。"""
     _, engine = open_engine(data_dir, database_url)
     try:
         with engine.begin() as conn:
-            code = issue_code(conn, inspector_id, now=now(),
+            code = issue_code(conn, inspector_id, now=now(), role=role,
                               valid_for=dt.timedelta(hours=valid_hours))
     except ApiError as e:
         fail(e.message)
-    click.echo(f"执法检查人员 {inspector_id} 的一次性注册码（{valid_hours} 小时内有效，只能使用一次）：")
+    click.echo(f"{inspector_id} 的{ROLE_NAMES[role]}设备一次性注册码"
+               f"（{valid_hours} 小时内有效，只能使用一次）：")
+    print_qr(enroll_uri(server_url, code))
+    click.echo(f"用掌上查扫描上方二维码注册（服务器 {server_url}），或手动输入注册码：")
     click.echo(code)
+
+
+def print_qr(text: str) -> None:
+    """``text`` as a QR code of half-block characters with the standard quiet zone. The light
+    modules are the ones drawn, so it reads on a dark screen; on a terminal it sets its own
+    white on black, whatever the screen's colours."""
+    qr = qrcode.QRCode(border=4, error_correction=ERROR_CORRECT_M)
+    qr.add_data(text)
+    if sys.stdout.isatty():
+        qr.print_ascii(out=sys.stdout, tty=True)
+        return
+    drawn = io.StringIO()
+    qr.print_ascii(out=drawn, invert=True)
+    click.echo(drawn.getvalue(), nl=False)
+
+
+@cli.command("revoke-device")
+@data_options
+@click.argument("device_id")
+def revoke_device(data_dir: Path | None, database_url: str | None, device_id: str) -> None:
+    """停用设备（如手机丢失）：此后它的调用一律拒绝，停用前提交的记录仍然有效。"""
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        with engine.begin() as conn:
+            devices.revoke(conn, device_id, now=now())
+    except ApiError as e:
+        fail(e.message)
+    click.echo(f"已停用设备 {device_id}：此后它的调用一律拒绝；停用前提交的记录仍然有效。")
+
+
+@cli.command("chain-gaps")
+@data_options
+def chain_gaps(data_dir: Path | None, database_url: str | None) -> None:
+    """列出记录链有缺号的设备（缺号的记录可能在手机上被删除，或尚未上传）。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        gaps = ingest.chain_gaps(conn)
+    if not gaps:
+        click.echo("所有设备的记录链都连续，没有缺号。")
+        return
+    click.echo("设备编号\t执法检查人员\t缺号")
+    for device in gaps:
+        missing = "、".join(describe_seqs(range(first, last + 1)) for first, last in device["gaps"])
+        click.echo(f"{device['device_id']}\t{device['inspector_id']}\t{missing}")

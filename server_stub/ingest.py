@@ -258,12 +258,14 @@ def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:
 def chain_gaps(conn: sa.Connection) -> list[dict[str, Any]]:
     """Every device whose records skip sequence numbers: records deleted or not yet sent."""
     r = t.records
-    by_device: dict[str, list[int]] = {}
-    for device_id, seq in conn.execute(sa.select(r.c.device_id, r.c.seq)):
-        by_device.setdefault(device_id, []).append(seq)
+    by_device: dict[tuple[str, str], list[int]] = {}
+    for device_id, inspector_id, seq in conn.execute(sa.select(r.c.device_id, r.c.inspector_id,
+                                                               r.c.seq)):
+        by_device.setdefault((device_id, inspector_id), []).append(seq)
     result = []
-    for device_id, seqs in sorted(by_device.items()):
+    for (device_id, inspector_id), seqs in sorted(by_device.items()):
         gaps = find_gaps(seqs)
         if gaps:
-            result.append({"device_id": device_id, "gaps": [[g.start, g.stop - 1] for g in gaps]})
+            result.append({"device_id": device_id, "inspector_id": inspector_id,
+                           "gaps": [[g.start, g.stop - 1] for g in gaps]})
     return result

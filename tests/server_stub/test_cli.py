@@ -1,16 +1,44 @@
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import zxingcpp
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from PIL import Image
 
+from server_stub import devices, ingest
+from server_stub import tables as t
 from server_stub.cli import cli
+from server_stub.clock import now
 from server_stub.config import Settings
 from server_stub.db import make_engine
+from server_stub.enrollment import code_hash, enroll_uri
+from server_stub.errors import ApiError
 from server_stub.queries import directory_counts
+from server_stub.tasks import tasks_for_inspector
+from sync import (
+    ItemResult,
+    Location,
+    LocationSource,
+    Outcome,
+    Record,
+    RecordItem,
+    generate_key,
+    new_record_id,
+    public_key_b64,
+    record_hash,
+    sign_record,
+    verify_envelope,
+)
+
+CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +73,7 @@ def counts(data: Path) -> dict[str, int]:
 def test_help_lists_every_command() -> None:
     result = invoke("--help")
     for command in ("serve", "seed-demo", "import", "export", "plan", "draw", "verify-draw",
-                    "draw-export", "enroll-code", "admin-token"):
+                    "draw-export", "enroll-code", "admin-token", "revoke-device", "chain-gaps"):
         assert command in result.output
 
 
@@ -144,13 +172,116 @@ def test_plan_create_refuses_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "不得少于2人" in result.output
 
 
-def test_enroll_code_is_alone_on_the_last_line(tmp_path: Path) -> None:
-    import re
-
+def seeded(tmp_path: Path) -> tuple[Path, str]:
+    """A data directory with the demo data, and the inspector with the most tasks."""
     data = tmp_path / "d"
     inspector = invoke("seed-demo", "--data", str(data), "--entities", "100").output.split()[-1]
-    result = invoke("enroll-code", "--inspector", inspector, "--data", str(data))
-    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}",
-                        result.output.strip().splitlines()[-1])
+    return data, inspector
+
+
+def scanned(output: str) -> list[str]:
+    """What a phone reads from the QR codes drawn in ``output``, shown as a dark terminal shows
+    it: every drawn half-block light, every blank dark."""
+    halves = {"█": (1, 1), "▀": (1, 0), "▄": (0, 1), " ": (0, 0), "\xa0": (0, 0)}
+    lines = [line for line in output.splitlines() if line and set(line) <= set(halves)]
+    rows = [row for line in lines for row in zip(*(halves[ch] for ch in line), strict=True)]
+    scale = 6
+    image = Image.new("L", (len(rows[0]) * scale, len(rows) * scale))
+    for y, row in enumerate(rows):
+        for x, light in enumerate(row):
+            if light:
+                image.paste(255, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
+    return [code.text for code in zxingcpp.read_barcodes(image, try_invert=False)]
+
+
+def test_enroll_code_draws_the_enrolment_qr_code_and_ends_with_the_code(tmp_path: Path) -> None:
+    data, inspector = seeded(tmp_path)
+    result = invoke("enroll-code", "--inspector", inspector, "--data", str(data),
+                    "--server-url", "http://192.168.1.20:8700")
+    *before, last = result.output.strip().splitlines()
+    assert CODE.fullmatch(last)
+    assert scanned("\n".join(before)) == [enroll_uri("http://192.168.1.20:8700", last)]
+    assert "执法检查人员设备" in result.output
     unknown = CliRunner().invoke(cli, ["enroll-code", "--inspector", "NOBODY", "--data", str(data)])
     assert unknown.exit_code == 1 and "不在名录库中" in unknown.output
+
+
+def test_enroll_code_for_a_supervisor(tmp_path: Path) -> None:
+    data, inspector = seeded(tmp_path)
+    result = invoke("enroll-code", "--inspector", inspector, "--role", "supervisor",
+                    "--data", str(data))
+    code = result.output.strip().splitlines()[-1]
+    assert "审核人设备" in result.output
+    assert scanned(result.output) == [enroll_uri("http://127.0.0.1:8700", code)]
+    with engine_for(data).begin() as conn:
+        role = conn.execute(sa.select(t.enrollment_codes.c.role)
+                            .where(t.enrollment_codes.c.code_hash == code_hash(code))).scalar_one()
+    assert role == "supervisor"
+    wrong = CliRunner().invoke(cli, ["enroll-code", "--inspector", inspector, "--role", "boss",
+                                     "--data", str(data)])
+    assert wrong.exit_code == 2
+
+
+def enrolled(data: Path, inspector: str) -> tuple[devices.Device, str, Ed25519PrivateKey]:
+    """A device enrolled with a code from the CLI: the device, its bearer token and its key."""
+    code = invoke("enroll-code", "--inspector", inspector, "--data", str(data)).output.split()[-1]
+    key = generate_key()
+    with engine_for(data).begin() as conn:
+        device, token = devices.enroll(conn, code=code, public_key=public_key_b64(key),
+                                       device_name="测试手机", now=now())
+    return device, token, key
+
+
+def submitted(data: Path, device: devices.Device, key: Ed25519PrivateKey, seq: int,
+              prev: str | None) -> dict[str, Any]:
+    """This device's record number ``seq``, signed and ingested: its record JSON."""
+    with engine_for(data).begin() as conn:
+        task = tasks_for_inspector(conn, device.inspector_id, generate_key())[0]
+        record = Record(
+            id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
+            inspectors=tuple(m["id"] for m in task["team"]),
+            items=tuple(RecordItem(code=i["code"], result=ItemResult.PASS, note="", photos=())
+                        for i in task["items"]),
+            outcome=Outcome.NO_PROBLEM,
+            location=Location(lat=37.5, lon=122.1, accuracy_m=12.0, source=LocationSource.DEVICE),
+            started_at="2026-03-02T09:00:00+08:00", finished_at="2026-03-02T09:40:00+08:00",
+            device_id=device.id, seq=seq, prev=prev,
+        ).to_json()
+        envelope = sign_record(record, key, device.id)
+        answer = ingest.submit_record(conn, device, json.dumps(envelope).encode(), now=now())
+    assert answer.status == 201
+    return record
+
+
+def test_revoke_device_refuses_its_later_calls_and_keeps_its_records(tmp_path: Path) -> None:
+    data, inspector = seeded(tmp_path)
+    device, token, key = enrolled(data, inspector)
+    record = submitted(data, device, key, 1, None)
+    result = invoke("revoke-device", device.id, "--data", str(data))
+    assert result.exit_code == 0 and f"已停用设备 {device.id}" in result.output
+    with engine_for(data).begin() as conn:
+        with pytest.raises(ApiError) as refused:
+            devices.authenticate(conn, token)
+        stored = conn.execute(sa.select(t.records.c.envelope, t.records.c.state)
+                              .where(t.records.c.id == record["id"])).one()
+    assert refused.value.status == 401 and refused.value.code == "device_revoked"
+    assert stored.state == "submitted"
+    assert verify_envelope(json.loads(stored.envelope), device.public_key) == record
+    again = invoke("revoke-device", device.id, "--data", str(data))
+    assert again.exit_code == 0
+    unknown = CliRunner().invoke(cli, ["revoke-device", "DNOSUCHDEVICE", "--data", str(data)])
+    assert unknown.exit_code == 1 and "不存在" in unknown.output
+
+
+def test_chain_gaps_lists_the_devices_whose_records_skip_numbers(tmp_path: Path) -> None:
+    data, inspector = seeded(tmp_path)
+    assert "没有缺号" in invoke("chain-gaps", "--data", str(data)).output
+    steady, _, steady_key = enrolled(data, inspector)
+    gappy, _, gappy_key = enrolled(data, inspector)
+    first = submitted(data, steady, steady_key, 1, None)
+    submitted(data, steady, steady_key, 2, record_hash(first))
+    submitted(data, gappy, gappy_key, 1, None)
+    submitted(data, gappy, gappy_key, 3, "0" * 64)  # 2 deleted on the phone
+    submitted(data, gappy, gappy_key, 7, "1" * 64)  # 4–6 not sent yet
+    lines = invoke("chain-gaps", "--data", str(data)).output.strip().splitlines()
+    assert lines[1:] == [f"{gappy.id}\t{inspector}\t第2号、第4–6号"]

@@ -33,6 +33,7 @@ class CodeOut(BaseModel):
 
 class DeviceGaps(BaseModel):
     device_id: str
+    inspector_id: str
     gaps: list[list[int]] = Field(description="the sequence numbers skipped: [first, last] ranges")
 
 

@@ -240,7 +240,8 @@ def test_gap_in_the_chain_is_accepted_and_reported(server: ServerProcess, phone:
     assert third.status_code == 201 and third.json()["chain"] == {"status": "gap", "gaps": [[2, 2]]}
     with admin_client(server) as admin:
         gaps = admin.get("/api/v1/chain-gaps").json()["devices"]
-    assert {"device_id": phone.device_id, "gaps": [[2, 2]]} in gaps
+    assert {"device_id": phone.device_id, "inspector_id": phone.inspector_id,
+            "gaps": [[2, 2]]} in gaps
 
 
 def test_record_state_is_private_to_its_inspector(server: ServerProcess, phone: Phone) -> None:
