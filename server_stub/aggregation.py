@@ -127,7 +127,7 @@ def overdue_publications(
     Published after the deadline is late; unpublished with the deadline passed is overdue.
     Deadlines are computed once per inspection date (a few hundred), not per result.
     """
-    deadlines = {day: calendar.publication_deadline(day) for day, _ in counts}
+    deadlines = {day: calendar.publication_deadline(day) for day in {day for day, _ in counts}}
     late: dict[dt.date, list[int]] = {}
     for (day, published), n in counts.items():
         deadline = deadlines[day].day

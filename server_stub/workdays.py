@@ -39,9 +39,16 @@ class WorkCalendar:
     def __init__(self, overrides: Mapping[dt.date, bool] | None = None) -> None:
         self.overrides = dict(overrides or {})
         self.loaded_years = {day.year for day in self.overrides}
+        self._known: dict[dt.date, tuple[bool, bool]] = {}
 
     def is_workday(self, day: dt.date) -> tuple[bool, bool]:
-        """(is a working day, provisional)."""
+        """(is a working day, provisional). Remembered per day: ``chinese_calendar`` scans its
+        whole table on every call, and a dashboard asks about the same days thousands of times."""
+        if day not in self._known:
+            self._known[day] = self._look_up(day)
+        return self._known[day]
+
+    def _look_up(self, day: dt.date) -> tuple[bool, bool]:
         if day in self.overrides:
             return self.overrides[day], False
         if day.year in self.loaded_years:
