@@ -28,10 +28,11 @@ from .clock import now
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .db import make_engine, migrate
 from .demo_data import SAMR, generate
-from .directory_csv import KINDS, CsvImportError, read_csv, write_csv
+from .directory_csv import KINDS, CsvImportError, decode_csv_bytes, read_csv, write_csv
 from .draw_audit import verify_export
 from .enrollment import enroll_uri, issue_code
 from .errors import ApiError
+from .workdays import parse_holiday_csv
 
 _SAVERS: dict[str, Callable[..., int]] = {
     "items": lambda conn, objs: queries.save_items(conn, items=objs),
@@ -379,3 +380,20 @@ def chain_gaps(data_dir: Path | None, database_url: str | None) -> None:
     for device in gaps:
         missing = "、".join(describe_seqs(range(first, last + 1)) for first, last in device["gaps"])
         click.echo(f"{device['device_id']}\t{device['inspector_id']}\t{missing}")
+
+
+@cli.command("load-holidays")
+@data_options
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_holidays(data_dir: Path | None, database_url: str | None, path: Path) -> None:
+    """导入国务院办公厅节假日安排（CSV：日期,类型[,名称]；类型为“放假”或“上班”），
+    用于 chinese-calendar 尚未收录年份的公示期限计算。"""
+    try:
+        days = parse_holiday_csv(decode_csv_bytes(path.read_bytes()))
+    except ValueError as e:
+        fail(f"节假日文件有误，未导入：{e}")
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        queries.save_holidays(conn, days=days)
+    years = "、".join(str(y) for y in sorted({d.year for d in days}))
+    click.echo(f"已导入 {len(days)} 天的节假日安排（{years}年）。")

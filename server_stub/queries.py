@@ -5,6 +5,7 @@ Callers own the transaction (``engine.begin()``), so an import either lands whol
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -110,3 +111,8 @@ def busiest_inspector(conn: sa.Connection) -> str | None:
         .limit(1)
     )
     return conn.execute(query).scalar()
+
+
+def save_holidays(conn: sa.Connection, *, days: dict[dt.date, bool]) -> int:
+    """The administrator's holiday notice: each day a holiday (False) or adjusted working day."""
+    return _upsert(conn, t.holidays, ({"day": day, "workday": workday} for day, workday in days.items()))

@@ -285,3 +285,22 @@ def test_chain_gaps_lists_the_devices_whose_records_skip_numbers(tmp_path: Path)
     submitted(data, gappy, gappy_key, 7, "1" * 64)  # 4–6 not sent yet
     lines = invoke("chain-gaps", "--data", str(data)).output.strip().splitlines()
     assert lines[1:] == [f"{gappy.id}\t{inspector}\t第2号、第4–6号"]
+
+
+def test_load_holidays(tmp_path: Path) -> None:
+    from server_stub.dashboard import calendar
+
+    data = tmp_path / "d"
+    notice = tmp_path / "2027.csv"
+    notice.write_text("日期,类型,名称\n2027-02-08,放假,春节\n2027-02-06,上班,春节调休\n", encoding="utf-8-sig")
+    result = invoke("load-holidays", str(notice), "--data", str(data))
+    assert "已导入 2 天" in result.output and "2027年" in result.output
+    import datetime as dt
+
+    with engine_for(data).begin() as conn:
+        loaded = calendar(conn)
+    assert loaded.is_workday(dt.date(2027, 2, 6)) == (True, False)
+    assert loaded.is_workday(dt.date(2027, 2, 8)) == (False, False)
+    notice.write_text("日期,类型\n2027-02-30,放假\n", encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["load-holidays", str(notice), "--data", str(data)])
+    assert bad.exit_code == 1 and "第2行" in bad.output
