@@ -159,9 +159,10 @@ def test_unknown_and_revoked_devices_are_401(server: ServerProcess, phone: Phone
                           headers={"Authorization": "Bearer unknown"})
     assert stranger.status_code == 401 and stranger.json()["error"]["code"] == "unknown_device"
     # The record signed before revocation stays on file, with its signature checkable forever.
-    from server_stub.db import make_engine
-    from server_stub import tables as t
     import sqlalchemy as sa
+
+    from server_stub import tables as t
+    from server_stub.db import make_engine
 
     engine = make_engine(server.db)
     with engine.begin() as conn:
