@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from pathlib import Path
 
 import flet as ft
@@ -12,7 +11,7 @@ import flet_geolocator as ftg
 from flet_secure_storage import SecureStorage
 
 from . import strings as s
-from .config import Config, load_config
+from .config import load_config
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
@@ -28,11 +27,6 @@ from .views.task_detail import TaskDetailView
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 FONTS = {"CJK": "fonts/ZSCSans-Regular.otf", "CJK Bold": "fonts/ZSCSans-Bold.otf"}
 FONT_GRACE_SECONDS = 1.5
-
-
-def upload_dir(config: Config) -> Path:
-    """Where the web client's picked photos land before they are processed (then deleted)."""
-    return data_dir(config) / "uploads"
 
 
 class Router:
@@ -162,7 +156,7 @@ async def main(page: ft.Page) -> None:
     directory = data_dir(config)
     store = LocalStore.open(directory / STORE_FILE)
     app = AppState(config, store, make_vault(page, directory),
-                   files=FileService(page, upload_dir(config) if page.web else None),
+                   files=FileService(),
                    location=LocationService(ftg.Geolocator()))
     router = Router(page, app)
     enrolment = store.enrolment()
@@ -174,12 +168,7 @@ async def main(page: ft.Page) -> None:
 def serve_web() -> None:
     """Serve the web client without opening a browser (the URL is printed instead)."""
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
-    # Signs the upload URLs of the file picker; a fresh one per process is enough (an upload
-    # URL lives for minutes).
-    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_urlsafe(32))
     config = load_config()
-    uploads = upload_dir(config)
-    uploads.mkdir(parents=True, exist_ok=True)
     print(f"{s.APP_NAME} 应用：http://{config.web_host}:{config.web_port}/", flush=True)
     ft.run(
         main,
@@ -187,6 +176,5 @@ def serve_web() -> None:
         host=config.web_host,
         port=config.web_port,
         assets_dir=str(ASSETS_DIR),
-        upload_dir=str(uploads),
         no_cdn=True,
     )

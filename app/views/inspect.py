@@ -11,7 +11,7 @@ from sync import Outcome
 from .. import strings as s
 from ..components import ItemCard, Section, primary_button, update_if_shown
 from ..domain.inspection import describe_location, parse_typed_location
-from ..services.files import FileService, UploadFailed
+from ..services.files import FileService
 from ..services.inspections import SigningError
 from ..services.location import LocationService, LocationUnavailable
 from ..viewmodels.inspection import InspectionModel
@@ -109,13 +109,7 @@ class InspectView(ft.View):
     async def _pick_photos(self, code: str) -> None:
         if self.files is None:
             return
-        try:
-            picked = await self.files.pick_images()
-        except UploadFailed as e:
-            self.model.photo_errors[code] = str(e)
-            self.render()
-            return
-        await self.model.add_photos(code, picked)
+        await self.model.add_photos(code, await self.files.pick_images())
 
     async def _locate(self, _: object) -> None:
         if self.location_service is None:
@@ -131,9 +125,10 @@ class InspectView(ft.View):
             self.locating.visible = False
             self.update()
 
-    def _show_typed(self, _: object) -> None:
-        self.typed.visible = not self.typed.visible
+    async def _show_typed(self, _: object) -> None:
+        self.typed.visible = True
         self.update()
+        await self.lat.focus()
 
     def _use_typed(self, _: object) -> None:
         try:

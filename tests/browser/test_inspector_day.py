@@ -74,17 +74,19 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
         with page.expect_file_chooser() as chooser:
             page.get_by_role("button", name="添加照片").first.click()
         chooser.value.set_files(str(photo))
-        wait_for(lambda: query(app, "SELECT COUNT(*) FROM photos")[0][0] >= 1, 60, "the photo")
-        page.get_by_role("button", name="移除照片").first.wait_for()
+        wait_for(lambda: any(answer["photos"] for row in query(app, "SELECT data FROM drafts")
+                             for answer in json.loads(row[0])["answers"].values()), 60, "the photo")
     if typed_location is None:
         page.get_by_role("button", name="获取定位").click()
         page.get_by_text("来自本机定位", exact=False).wait_for()
     else:
+        # The latitude field takes the focus when it opens (a click would land on the canvas
+        # where Flutter has not scrolled to); Tab moves on to the longitude.
         page.get_by_role("button", name="手工输入").click()
-        page.get_by_label("纬度").click()
-        page.get_by_label("纬度").fill(typed_location[0])
-        page.get_by_label("经度").click()
-        page.get_by_label("经度").fill(typed_location[1])
+        time.sleep(0.5)
+        page.keyboard.type(typed_location[0])
+        page.keyboard.press("Tab")
+        page.keyboard.type(typed_location[1])
         page.get_by_role("button", name="使用此位置").click()
         page.get_by_text("手工输入：", exact=False).wait_for()
     page.get_by_role("radio", name="未发现问题").click()
