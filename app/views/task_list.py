@@ -13,9 +13,14 @@ from ..domain.tasks import TaskRow, TaskState
 from ..viewmodels.tasks import TaskListModel
 
 
+PAGE_SIZE = 50
+"""Cards drawn at first and per 显示更多: a thousand cards at once cost the web client seconds."""
+
+
 class TaskListTab(ft.Column):
     def __init__(self, model: TaskListModel, open_task: Callable[[str], None]) -> None:
         self.model = model
+        self.limit = PAGE_SIZE
         self.open_task = open_task
         self.search = ft.TextField(
             hint_text=s.TASKS_SEARCH, prefix_icon=ft.Icons.SEARCH, border_radius=24, dense=True,
@@ -27,10 +32,18 @@ class TaskListTab(ft.Column):
         self.render(update=False)
 
     def _on_search(self, e: ft.Event[ft.TextField]) -> None:
+        self.limit = PAGE_SIZE
         self.model.search(e.control.value or "")
 
+    def _more(self, _: object) -> None:
+        self.limit += PAGE_SIZE
+        self.render()
+
     def _filter(self, state: TaskState | None) -> Callable[[ft.Event[ft.Chip]], None]:
-        return lambda _: self.model.filter(None if self.model.state == state else state)
+        def choose(_: ft.Event[ft.Chip]) -> None:
+            self.limit = PAGE_SIZE
+            self.model.filter(None if self.model.state == state else state)
+        return choose
 
     def render(self, update: bool = True) -> None:
         counts = self.model.counts
@@ -43,7 +56,10 @@ class TaskListTab(ft.Column):
         self.filters.controls = chips
         rows = self.model.rows
         if rows:
-            self.list.controls = [self._card(row) for row in rows]
+            self.list.controls = [self._card(row) for row in rows[:self.limit]]
+            if len(rows) > self.limit:
+                self.list.controls.append(ft.TextButton(
+                    s.TASKS_MORE.format(count=len(rows) - self.limit), on_click=self._more))
         else:
             text = s.TASKS_NO_MATCH if self.model.all_rows else s.TASKS_EMPTY
             self.list.controls = [empty_state(ft.Icons.ASSIGNMENT_OUTLINED, text)]
