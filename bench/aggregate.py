@@ -46,7 +46,7 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random) -> 
         conn.execute(t.devices.insert().values(
             id="Dbench", inspector_id=demo.inspectors[0].id, role="inspector", name="bench",
             public_key="A" * 43, token_hash="0" * 64, enrolled_at=now))
-    codes = [e.credit_code for e in demo.entities]
+    directory = demo.entities
     start = dt.date(2026, 1, 1)
     batch = 50_000
     for first in range(0, records, batch):
@@ -56,13 +56,15 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random) -> 
             day = start + dt.timedelta(days=rng.randrange(360))
             state = rng.choice(("submitted", "approved", "published", "published", "published"))
             published = day + dt.timedelta(days=rng.randrange(40)) if state == "published" else None
-            tasks.append({"id": f"T{n:07d}", "plan_id": plan_id, "credit_code": codes[n % len(codes)],
+            entity = directory[n % len(directory)]
+            tasks.append({"id": f"T{n:07d}", "plan_id": plan_id, "credit_code": entity.credit_code,
                           "team": [], "items": [], "due": dt.date(2026, 12, 31), "draw_order": n,
                           "created_at": now})
             rows.append({
                 "id": f"{n:08d}-0000-4000-8000-000000000000", "hash": f"{n:064x}", "device_id": "Dbench",
                 "seq": n + 1, "prev": None, "inspector_id": demo.inspectors[0].id, "task_id": f"T{n:07d}",
-                "credit_code": codes[n % len(codes)],
+                "credit_code": entity.credit_code, "industry": entity.industry, "region": entity.region,
+                "risk_grade": entity.risk_grade.value,
                 "outcome": OUTCOMES[0] if rng.random() > 0.1 else rng.choice(OUTCOMES[1:]),
                 "finished_at": now, "supersedes": None, "state": state, "envelope": "{}",
                 "received_at": now, "superseded": False, "plan_id": plan_id, "inspected_on": day,

@@ -1,7 +1,9 @@
 """The supervisor's dashboard (统计, DESIGN §9): counts from SQL, figures from ``aggregation``.
 
 A few grouped queries over the department's current records (not superseded, in a final state)
-and tasks give small tables of counts; everything else is arithmetic on them.
+and tasks give small tables of counts; everything else is arithmetic on them. Records carry their
+entity's industry, region and risk grade as at the inspection, and each query reads one covering
+index only (``tables.records``), which keeps a million records within the two-second budget.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
     if plan_id is not None:
         plans = plans.where(t.plan_departments.c.plan_id == plan_id)
     plan_ids = list(conn.execute(plans).scalars())
-    r, e = t.records, t.entities
+    r = t.records
     current = [r.c.plan_id.in_(plan_ids), r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
     if period.start is not None:
         current.append(r.c.inspected_on >= period.start)
@@ -88,9 +90,8 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
         current.append(r.c.inspected_on <= period.end)
     problem = sa.case((r.c.outcome != Outcome.NO_PROBLEM.value, 1), else_=0)
     groups = conn.execute(
-        sa.select(e.c.industry, e.c.region, e.c.risk_grade, sa.func.count(), sa.func.sum(problem))
-        .join(e, e.c.credit_code == r.c.credit_code).where(*current)
-        .group_by(e.c.industry, e.c.region, e.c.risk_grade)
+        sa.select(r.c.industry, r.c.region, r.c.risk_grade, sa.func.count(), sa.func.sum(problem))
+        .where(*current).group_by(r.c.industry, r.c.region, r.c.risk_grade)
     ).all()
     totals: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("i", "r", "g")}
     for industry, region, grade, n, p in groups:

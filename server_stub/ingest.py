@@ -139,13 +139,16 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     _check_supersedes(conn, record)
     photos = sorted(photo_hashes(record))
     finished = parse_rfc3339(record.finished_at)  # the inspector's local time: its date is the day
+    entity_dims = dict(conn.execute(
+        sa.select(t.entities.c.industry, t.entities.c.region, t.entities.c.risk_grade)
+        .where(t.entities.c.credit_code == record.credit_code)).mappings().one())
     try:
         with conn.begin_nested():
             conn.execute(t.records.insert().values(
                 id=record.id, hash=digest, device_id=device.id, seq=record.seq, prev=record.prev,
                 inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
                 outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
-                plan_id=task["plan_id"], inspected_on=finished.date(),
+                plan_id=task["plan_id"], inspected_on=finished.date(), **entity_dims,
                 supersedes=record.supersedes, state="incomplete", envelope=body.decode("utf-8"),
                 received_at=now,
             ))

@@ -22,11 +22,19 @@ def upgrade() -> None:
         batch.add_column(sa.Column("review_comment", sa.Text, nullable=True))
         batch.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("plan_id", sa.String(60), nullable=True))
+        batch.add_column(sa.Column("industry", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("region", sa.String(60), nullable=True))
+        batch.add_column(sa.Column("risk_grade", sa.String(1), nullable=True))
         batch.add_column(sa.Column("inspected_on", sa.Date, nullable=True))
         batch.add_column(sa.Column("published_on", sa.Date, nullable=True))
-    op.create_index("ix_records_superseded", "records", ["superseded"])
-    op.create_index("ix_records_plan_id", "records", ["plan_id"])
     _fill_record_plans_and_dates()
+    op.create_index("ix_records_dash_groups", "records",
+                    ["superseded", "industry", "region", "risk_grade", "plan_id", "state", "outcome",
+                     "inspected_on"])
+    op.create_index("ix_records_dash_days", "records",
+                    ["superseded", "inspected_on", "published_on", "plan_id", "state"])
+    op.create_index("ix_records_dash_tasks", "records",
+                    ["superseded", "plan_id", "task_id", "state", "inspected_on"])
     op.create_table(
         "plan_departments",
         sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
@@ -51,18 +59,25 @@ def upgrade() -> None:
 
 
 def _fill_record_plans_and_dates() -> None:
-    """Records received before this revision: their plan and inspection date."""
+    """Records received before this revision: their plan, entity attributes, inspection date."""
     conn = op.get_bind()
     records = sa.table("records", sa.column("id", sa.String), sa.column("task_id", sa.String),
-                       sa.column("envelope", sa.Text), sa.column("plan_id", sa.String),
+                       sa.column("credit_code", sa.String), sa.column("envelope", sa.Text),
+                       sa.column("plan_id", sa.String), sa.column("industry", sa.String),
+                       sa.column("region", sa.String), sa.column("risk_grade", sa.String),
                        sa.column("inspected_on", sa.Date))
     tasks = sa.table("tasks", sa.column("id", sa.String), sa.column("plan_id", sa.String))
-    rows = conn.execute(sa.select(records.c.id, records.c.envelope, tasks.c.plan_id)
-                        .join(tasks, tasks.c.id == records.c.task_id)).all()
-    for record_id, envelope, plan_id in rows:
+    entities = sa.table("entities", sa.column("credit_code", sa.String), sa.column("industry", sa.String),
+                        sa.column("region", sa.String), sa.column("risk_grade", sa.String))
+    rows = conn.execute(sa.select(records.c.id, records.c.envelope, tasks.c.plan_id, entities.c.industry,
+                                  entities.c.region, entities.c.risk_grade)
+                        .join(tasks, tasks.c.id == records.c.task_id)
+                        .join(entities, entities.c.credit_code == records.c.credit_code)).all()
+    for record_id, envelope, plan_id, industry, region, grade in rows:
         finished = json.loads(envelope)["record"]["finished_at"]
         conn.execute(records.update().where(records.c.id == record_id).values(
-            plan_id=plan_id, inspected_on=dt.date.fromisoformat(finished[:10])))
+            plan_id=plan_id, industry=industry, region=region, risk_grade=grade,
+            inspected_on=dt.date.fromisoformat(finished[:10])))
 
 
 def _fill_plan_departments() -> None:
@@ -82,9 +97,10 @@ def downgrade() -> None:
     op.drop_table("holidays")
     op.drop_table("followups")
     op.drop_table("plan_departments")
-    op.drop_index("ix_records_plan_id", "records")
-    op.drop_index("ix_records_superseded", "records")
+    for index in ("ix_records_dash_tasks", "ix_records_dash_days", "ix_records_dash_groups"):
+        op.drop_index(index, "records")
     with op.batch_alter_table("records") as batch:
-        for column in ("published_on", "inspected_on", "plan_id", "published_at", "review_comment",
+        for column in ("published_on", "inspected_on", "risk_grade", "region", "industry", "plan_id",
+                       "published_at", "review_comment",
                        "reviewed_at", "reviewer_id", "superseded"):
             batch.drop_column(column)
