@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_signing_moves_the_draft_into_the_outbox_atomically(fresh_store: LocalSt
     assert fresh_store.draft(record["task_id"]) is None
     assert [p.id for p in fresh_store.pending_records()] == [record["id"]]
     assert fresh_store.chain_head() == (1, record_hash(record))
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         fresh_store.add_signed_record(envelope, record_hash(record), "t")  # one record per seq
     assert len(fresh_store.records()) == 1
 

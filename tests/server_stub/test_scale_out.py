@@ -57,12 +57,13 @@ def test_same_records_through_two_processes_at_once(server: ServerProcess, twin:
     for n in range(30):
         photo = jpeg(n + 500)
         name = hashlib.sha256(photo).hexdigest()
-        photo_answers = at_once(lambda: phone.client.put(f"/api/v1/photos/{name}", content=photo),
-                                lambda: other.put(f"/api/v1/photos/{name}", content=photo))
+        photo_answers = at_once(
+            lambda name=name, photo=photo: phone.client.put(f"/api/v1/photos/{name}", content=photo),
+            lambda name=name, photo=photo: other.put(f"/api/v1/photos/{name}", content=photo))
         assert sorted(a.status_code for a in photo_answers) in ([200, 201], [201, 201])
         envelope = phone.record(tasks[n % len(tasks)], photos=[photo])
-        answers = at_once(lambda: phone.client.post("/api/v1/records", json=envelope),
-                          lambda: other.post("/api/v1/records", json=envelope))
+        answers = at_once(lambda e=envelope: phone.client.post("/api/v1/records", json=e),
+                          lambda e=envelope: other.post("/api/v1/records", json=e))
         statuses.append(sorted(a.status_code for a in answers))
         assert all(a.json()["state"] == "submitted" for a in answers)
     assert all(s == [200, 201] for s in statuses), statuses
