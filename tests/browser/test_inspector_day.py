@@ -135,7 +135,7 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
         inspect_task(page, app_process, entities[0], photo=photo_file(tmp_path),
                      typed_location=None, shot="05")
         screenshot(page, "06-signed")
-        first = wait_for(lambda: query(app_process, "SELECT id FROM records"), 10, "record 1")[0][0]
+        first = wait_for(lambda: query(app_process, "SELECT id FROM records"), 30, "record 1")[0][0]
 
         # The network goes: the platform stops answering.
         platform.stop()
