@@ -96,7 +96,7 @@ class TaskRow:
 
     def matches(self, query: str) -> bool:
         """Whether every word of ``query`` appears in the entity, address, plan or task id."""
-        haystack = " ".join((self.entity_name, self.address, self.plan_name, self.id)).lower()
+        haystack = f"{self.entity_name} {self.address} {self.plan_name} {self.id}".lower()
         return all(word in haystack for word in query.lower().split())
 
 

@@ -75,7 +75,7 @@ async def enrol(given: EnrolInput, *, store: LocalStore, vault: KeyVault, timeou
     body = answer.json()
     try:
         await vault.save(private_key_bytes(key))
-    except Exception as e:  # noqa: BLE001 - any storage failure is reported the same way
+    except Exception as e:
         raise EnrolError(s.ENROL_KEY_FAILED.format(reason=type(e).__name__)) from e
     enrolment = Enrolment(
         server_url=given.server_url, device_id=body["device_id"], token=body["token"],

@@ -36,7 +36,7 @@ class LocationService:
                                               TIMEOUT_SECONDS)
         except LocationUnavailable:
             raise
-        except Exception as e:  # noqa: BLE001 - timeouts, no service, unsupported platform
+        except Exception as e:
             reason = str(e).strip() or type(e).__name__
             raise LocationUnavailable(s.LOCATION_UNAVAILABLE.format(reason=reason[:60])) from e
         if position.latitude is None or position.longitude is None or position.accuracy is None:

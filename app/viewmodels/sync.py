@@ -115,7 +115,7 @@ class SyncModel(Observable):
                 self.changed()
                 if self.online:
                     await self.sync_now()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
+            except Exception:
                 log.exception("automatic sync failed")
             await asyncio.sleep(self.interval_seconds)
 

@@ -12,7 +12,6 @@ from ..components import StateChip, empty_state, update_if_shown
 from ..domain.tasks import TaskRow, TaskState
 from ..viewmodels.tasks import TaskListModel
 
-
 PAGE_SIZE = 50
 """Cards drawn at first and per 显示更多: a thousand cards at once cost the web client seconds."""
 

@@ -86,7 +86,6 @@ def test_signing_is_refused_with_what_is_missing(
 
 def test_signing_chains_records_into_the_outbox(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
-    inspections, _ = model_parts
     first, second = make_task("T-1"), make_task("T-2")
     store.save_tasks([first, second], "t")
     hashes = []
