@@ -15,13 +15,17 @@ from .config import load_config
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
-from .state import STORE_FILE, AppState, data_dir
+from .services.supervisor import ExportFile, PlatformError
+from .state import STORE_FILE, SUPERVISOR, AppState, data_dir
 from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
+from .viewmodels.review import ReviewRecordModel
 from .views.code import CodeView
 from .views.enrol import EnrolView
 from .views.inspect import InspectView
+from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
+from .views.supervisor_shell import SupervisorShellView
 from .views.task_detail import TaskDetailView
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -30,12 +34,15 @@ FONT_GRACE_SECONDS = 1.5
 
 
 class Router:
-    """Builds ``page.views`` from the route: / → /task/ID → /task/ID/code | /task/ID/inspect."""
+    """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
+    /task/ID/inspect. A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
         self.app = app
         self.shell: ShellView | None = None
+        self.supervisor_shell: SupervisorShellView | None = None
+        self.record_model: ReviewRecordModel | None = None
         self.sync_task: asyncio.Task[None] | None = None
         page.on_route_change = self.route_change
         page.on_view_pop = self.view_pop
@@ -45,6 +52,12 @@ class Router:
         await self.page.push_route(route)
 
     def root(self) -> ft.View:
+        if self.app.supervisor is not None:
+            if self.supervisor_shell is None:
+                self.supervisor_shell = SupervisorShellView(
+                    self.app.supervisor, lambda record_id: self.page.run_task(self.go, f"/review/{record_id}"),
+                    self.save_export)
+            return self.supervisor_shell
         session = self.app.session
         if session is None:
             return EnrolView(self.app, self.enrolled)
@@ -57,6 +70,10 @@ class Router:
         await self.route_change()
 
     def start(self, enrolment: Enrolment) -> None:
+        if enrolment.role == SUPERVISOR:
+            supervisor = self.app.start_supervisor(enrolment)
+            self.sync_task = asyncio.ensure_future(supervisor.queue.load())
+            return
         session = self.app.start_session(enrolment)
         session.task_list.load()
         self.sync_task = asyncio.ensure_future(session.sync_model.run_automatically())
@@ -79,14 +96,50 @@ class Router:
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
                 elif parts[2:] == ["inspect"]:
-                    model = InspectionModel(task, session.inspections, session.photos,
-                                            supersedes=session.tasks.supersedes(task))
+                    supersedes = session.tasks.supersedes(task)
+                    model = InspectionModel(
+                        task, session.inspections, session.photos, supersedes=supersedes,
+                        revising=session.tasks.signed_record(task_id, supersedes) if supersedes else None,
+                        review_comment=session.tasks.review_comment(task))
                     session.task_list.load()
                     views.append(InspectView(model, files=self.app.files, location=self.app.location,
                                              on_signed=lambda: self.signed(task_id)))
+        if self.app.supervisor is not None and len(parts) >= 2 and parts[0] == "review":
+            views += await self.review_views(parts[1], parts[2:])
         self.page.views.clear()
         self.page.views.extend(views)
         self.page.update()
+
+    async def review_views(self, record_id: str, rest: list[str]) -> list[ft.View]:
+        """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256."""
+        supervisor = self.app.supervisor
+        assert supervisor is not None
+        model = self.record_model
+        if model is None or model.record_id != record_id:
+            model = self.record_model = ReviewRecordModel(supervisor.service, record_id,
+                                                          on_decided=supervisor.queue.load)
+            await model.load()
+        views: list[ft.View] = [ReviewRecordView(
+            model, open_photo=lambda sha: self.page.run_task(self.go, f"/review/{record_id}/photo/{sha}"),
+            decided=self.decided)]
+        if len(rest) == 2 and rest[0] == "photo":
+            try:
+                views.append(PhotoView(record_id, rest[1], await model.photo(rest[1]), None))
+            except PlatformError as e:
+                views.append(PhotoView(record_id, rest[1], None, str(e)))
+        return views
+
+    async def decided(self, message: str) -> None:
+        """A decision went through: back to the queue, which says so."""
+        self.record_model = None
+        await self.go("/")
+        self.page.show_dialog(ft.SnackBar(ft.Text(message), duration=4000))
+
+    async def save_export(self, exported: ExportFile) -> str:
+        """Hand the exported file to the browser (a download) or the system's save dialog."""
+        assert self.app.files is not None
+        path = await self.app.files.save(exported.name, exported.data)
+        return s.STATS_EXPORT_SAVED.format(path=path) if path else s.STATS_EXPORTED.format(name=exported.name)
 
     async def signed(self, task_id: str) -> None:
         session = self.app.session

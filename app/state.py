@@ -14,9 +14,13 @@ from .services.inspections import InspectionService
 from .services.keys import KeyVault
 from .services.location import LocationService
 from .services.photo_service import PhotoService
+from .services.supervisor import SupervisorService
 from .services.sync_service import SyncService
 from .services.tasks import TaskService
 from .store import Enrolment, LocalStore
+from .viewmodels.dashboard import DashboardModel
+from .viewmodels.ledger import LedgerModel
+from .viewmodels.review import ReviewQueueModel
 from .viewmodels.sync import SyncModel
 from .viewmodels.tasks import TaskListModel
 
@@ -44,6 +48,21 @@ class Session:
 
 
 @dataclass
+class SupervisorSession:
+    """What exists once the device is enrolled as a supervisor's (审核人): no tasks, no outbox;
+    every screen reads the platform."""
+
+    enrolment: Enrolment
+    service: SupervisorService
+    queue: ReviewQueueModel
+    dashboard: DashboardModel
+    ledger: LedgerModel
+
+
+SUPERVISOR = "supervisor"
+
+
+@dataclass
 class AppState:
     config: Config
     store: LocalStore
@@ -51,6 +70,7 @@ class AppState:
     files: FileService | None = None
     location: LocationService | None = None
     session: Session | None = field(default=None)
+    supervisor: SupervisorSession | None = field(default=None)
 
     def start_session(self, enrolment: Enrolment) -> Session:
         tasks = TaskService(self.store)
@@ -66,3 +86,9 @@ class AppState:
         )
         self.session.sync_model.on_synced.append(self.session.task_list.load)
         return self.session
+
+    def start_supervisor(self, enrolment: Enrolment) -> SupervisorSession:
+        service = SupervisorService(enrolment, timeout=self.config.server_timeout_seconds)
+        self.supervisor = SupervisorSession(enrolment, service, ReviewQueueModel(service),
+                                            DashboardModel(service), LedgerModel(service))
+        return self.supervisor

@@ -60,6 +60,26 @@ class Draft:
                    answers={item["code"]: ItemAnswer() for item in task["items"]},
                    supersedes=supersedes)
 
+    @classmethod
+    def revise(cls, task: Mapping[str, Any], returned: Mapping[str, Any], started_at: str,
+               supersedes: str) -> Draft:
+        """A revision of the ``returned`` record (its JSON as signed): every answer, the outcome,
+        the note and the place carried over, for the inspector to correct what the reviewer
+        asked. Items the task no longer has are dropped; new ones start unanswered."""
+        draft = cls.start(task, started_at, supersedes)
+        codes = set(draft.answers)
+        for item in returned.get("items", []):
+            if item["code"] in codes:
+                draft.answers[item["code"]] = ItemAnswer.from_json(item)
+        draft.outcome = Outcome(returned["outcome"]) if returned.get("outcome") else None
+        draft.note = str(returned.get("note", ""))
+        location = returned.get("location")
+        if location:
+            draft.location = Location(lat=location["lat"], lon=location["lon"],
+                                      accuracy_m=location.get("accuracy_m"),
+                                      source=LocationSource(location.get("source", "typed")))
+        return draft
+
     def answer(self, code: str) -> ItemAnswer:
         return self.answers.setdefault(code, ItemAnswer())
 

@@ -82,6 +82,20 @@ def revision_target(task: Mapping[str, Any], local: LocalRecord | None) -> str |
     return None
 
 
+def review_comment(task: Mapping[str, Any], local: LocalRecord | None) -> str | None:
+    """The reviewer's reason when the platform returned the task's record, else None.
+
+    Only while the returned record is the task's newest: once a revision is on its way the
+    comment belongs to history.
+    """
+    server = task.get("record")
+    if not server or server.get("state") != "returned" or not server.get("comment"):
+        return None
+    if local is not None and local.id != server.get("id"):
+        return None
+    return str(server["comment"])
+
+
 @dataclass(frozen=True)
 class TaskRow:
     """One line of 我的任务."""

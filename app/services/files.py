@@ -32,3 +32,8 @@ class FileService:
                                              allow_multiple=True, with_data=True)
         return [PickedFile(f.name, f.bytes if f.bytes is not None else Path(f.path or "").read_bytes())
                 for f in files or []]
+
+    async def save(self, name: str, data: bytes) -> str | None:
+        """Offer ``data`` as a file named ``name``: the browser downloads it (web client), the
+        system's save dialog writes it (desktop, phone). The path when the platform gives one."""
+        return await self.picker.save_file(file_name=name, src_bytes=data)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ..domain.tasks import LocalRecord, TaskRow, TaskState, revision_target, task_row, task_state
+from ..domain.tasks import (
+    LocalRecord,
+    TaskRow,
+    TaskState,
+    review_comment,
+    revision_target,
+    task_row,
+    task_state,
+)
 from ..store import LocalStore
 
 
@@ -36,3 +45,15 @@ class TaskService:
 
     def supersedes(self, task: dict[str, Any]) -> str | None:
         return revision_target(task, self.latest_record(task["id"]))
+
+    def review_comment(self, task: dict[str, Any]) -> str | None:
+        """Why the reviewer returned the task's record (shown on the task and in the revision)."""
+        return review_comment(task, self.latest_record(task["id"]))
+
+    def signed_record(self, task_id: str, record_hash: str) -> dict[str, Any] | None:
+        """This phone's signed record of the task with that hash (what a revision starts from)."""
+        for row in self.store.records(task_id):
+            if row["hash"] == record_hash:
+                record: dict[str, Any] = json.loads(row["envelope"])["record"]
+                return record
+        return None

@@ -18,7 +18,8 @@ from .base import Observable
 
 class InspectionModel(Observable):
     def __init__(self, task: dict[str, Any], inspections: InspectionService, photos: PhotoService,
-                 supersedes: str | None = None) -> None:
+                 supersedes: str | None = None, *, revising: dict[str, Any] | None = None,
+                 review_comment: str | None = None) -> None:
         super().__init__()
         self.task = task
         self.inspections = inspections
@@ -26,8 +27,13 @@ class InspectionModel(Observable):
         self.busy_items: set[str] = set()
         self.photo_errors: dict[str, str] = {}
         draft = inspections.load_draft(task["id"])
+        self.review_comment = review_comment
+        """Why the reviewer returned the record this draft revises (shown above the form)."""
         if draft is None:
-            draft = Draft.start(task, now_rfc3339(), supersedes)
+            if supersedes and revising is not None:
+                draft = Draft.revise(task, revising, now_rfc3339(), supersedes)
+            else:
+                draft = Draft.start(task, now_rfc3339(), supersedes)
             inspections.save_draft(draft)
         self.draft = draft
 

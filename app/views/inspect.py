@@ -56,6 +56,11 @@ class InspectView(ft.View):
         ]
         if model.draft.supersedes:
             header.append(ft.Text(s.INSPECT_REVISION, size=13, color=ft.Colors.RED_800))
+            if model.review_comment:
+                header.append(ft.Container(
+                    bgcolor=ft.Colors.RED_50, border_radius=10, padding=10,
+                    content=ft.Text(s.INSPECT_REVISION_COMMENT.format(comment=model.review_comment),
+                                    size=15, weight=ft.FontWeight.W_600, color=ft.Colors.RED_900)))
         super().__init__(
             route=f"/task/{task['id']}/inspect", padding=12, scroll=ft.ScrollMode.AUTO, spacing=12,
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,

@@ -10,6 +10,7 @@ from .. import strings as s
 from ..components import InfoRow, Section, update_if_shown
 from ..services.keys import SECURE_STORAGE
 from ..state import Session
+from ..store import Enrolment
 from .enrol import owner_section
 from .sync_tab import SyncTab
 from .task_list import TaskListTab
@@ -17,8 +18,8 @@ from .task_list import TaskListTab
 TITLES = (s.TASKS_TITLE, s.SYNC_TITLE, s.DEVICE_TITLE)
 
 
-def device_tab(session: Session) -> ft.Control:
-    enrolment = session.enrolment
+def device_tab(enrolment: Enrolment) -> ft.Control:
+    """本机: who the device belongs to, in which role, and where its key is."""
     if enrolment.key_storage == SECURE_STORAGE:
         key = s.DEVICE_KEY_SECURE
     else:
@@ -26,6 +27,7 @@ def device_tab(session: Session) -> ft.Control:
     return ft.Column(scroll=ft.ScrollMode.AUTO, spacing=12, controls=[
         owner_section(enrolment),
         Section(None, [
+            InfoRow(s.DEVICE_ROLE, s.ROLE_NAMES.get(enrolment.role, enrolment.role)),
             InfoRow(s.DEVICE_ID, enrolment.device_id, selectable=True),
             InfoRow(s.DEVICE_PLATFORM, enrolment.server_url, selectable=True),
             InfoRow(s.DEVICE_ENROLLED_AT, enrolment.enrolled_at.replace("T", " ")),
@@ -39,7 +41,7 @@ class ShellView(ft.View):
         self.tabs: list[ft.Control] = [
             TaskListTab(session.task_list, open_task),
             SyncTab(session.sync_model),
-            device_tab(session),
+            device_tab(session.enrolment),
         ]
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
         self.sync_badge = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)

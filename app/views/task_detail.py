@@ -37,6 +37,12 @@ class TaskDetailView(ft.View):
         latest = tasks.latest_record(task["id"])
         entity = task["entity"]
         hint: list[ft.Control] = [ft.Text(s.TASK_STATE_HINT[state], size=14)]
+        comment = tasks.review_comment(task)
+        if comment:
+            hint.append(ft.Container(
+                bgcolor=ft.Colors.RED_50, border_radius=10, padding=10,
+                content=ft.Text(s.TASK_REVIEWER_COMMENT.format(comment=comment), size=15,
+                                weight=ft.FontWeight.W_600, color=ft.Colors.RED_900)))
         if latest is not None and latest.error:
             hint.append(ft.Text(s.TASK_RETURN_REASON.format(reason=latest.error), size=14,
                                 color=ft.Colors.ERROR))

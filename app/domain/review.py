@@ -1,0 +1,142 @@
+"""What a supervisor reads (审核, 统计, 台账), worked out from the platform's answers. Pure.
+
+The platform decides; this module only turns its JSON into what the screens show: times,
+places, gaps, percentages, periods, the ledger's order, and the checks on what a supervisor
+types before anything is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import strings as s
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+PERIODS = ("all", "30d", "quarter", "year")
+
+
+def local_time(value: str | None) -> str:
+    """An RFC 3339 time as Beijing wall-clock time to the minute (records come from many clocks)."""
+    if not value:
+        return "—"
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def time_range(started_at: str, finished_at: str) -> str:
+    """"2026-03-02 09:00 至 09:40（40 分钟）" (the date again only when the day changed)."""
+    start, end = local_time(started_at), local_time(finished_at)
+    if start[:10] == end[:10]:
+        end = end[11:]
+    elapsed = dt.datetime.fromisoformat(finished_at) - dt.datetime.fromisoformat(started_at)
+    return s.RECORD_TIME_RANGE.format(start=start, end=end,
+                                      minutes=max(0, round(elapsed.total_seconds() / 60)))
+
+
+def location_text(location: Mapping[str, Any] | None) -> tuple[str, bool]:
+    """The place as the reviewer reads it, and whether it needs a second look (typed or none)."""
+    if not location:
+        return s.RECORD_LOCATION_NONE, True
+    if location.get("source") == "typed" or location.get("accuracy_m") is None:
+        return s.RECORD_LOCATION_TYPED.format(lat=location["lat"], lon=location["lon"]), True
+    return s.RECORD_LOCATION_DEVICE.format(lat=location["lat"], lon=location["lon"],
+                                           accuracy=location["accuracy_m"]), False
+
+
+def gaps_text(gaps: Sequence[Sequence[int]]) -> str | None:
+    """The device-chain gaps in a sentence, or None when the chain is whole."""
+    if not gaps:
+        return None
+    parts = [str(a) if a == b else s.RECORD_GAP.format(start=a, end=b) for a, b in gaps]
+    return s.RECORD_CHAIN_GAPS.format(gaps="、".join(parts))
+
+
+def percent(rate: float | None) -> str:
+    """0.2727 → "27.3%"; a rate of nothing (no tasks, nothing inspected) is "—", not 0 %."""
+    if rate is None:
+        return "—"
+    value = round(rate * 100, 1)
+    return f"{value:.0f}%" if value == int(value) else f"{value:.1f}%"
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One inspection item of a record, as the reviewer reads it."""
+
+    code: str
+    name: str
+    result: str
+    note: str
+    photos: tuple[str, ...]
+
+
+def record_items(detail: Mapping[str, Any]) -> list[ItemView]:
+    names = detail.get("item_names", {})
+    return [ItemView(i["code"], names.get(i["code"], i["code"]), i["result"], i.get("note", ""),
+                     tuple(i.get("photos", ()))) for i in detail["record"]["items"]]
+
+
+def team_names(detail: Mapping[str, Any]) -> str:
+    names = detail.get("inspector_names", {})
+    return "、".join(names.get(i, i) for i in detail["record"]["inspectors"])
+
+
+def allowed_decisions(detail: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a supervisor may do with the record now: the platform would refuse anything else."""
+    if detail.get("superseded"):
+        return ()
+    return {"submitted": ("approve", "return"), "approved": ("publish",)}.get(detail["state"], ())
+
+
+def period_range(period: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The inspection dates a preset covers: all, the last 30 days, this quarter, this year."""
+    if period == "30d":
+        return today - dt.timedelta(days=29), today
+    if period == "quarter":
+        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if period == "year":
+        return dt.date(today.year, 1, 1), today
+    if period == "all":
+        return None, None
+    raise ValueError(period)
+
+
+def dashboard_filters(plan_id: str | None, period: str, today: dt.date) -> dict[str, str]:
+    """The query of ``GET /api/v1/stats/dashboard`` (and its export) for these filters."""
+    start, end = period_range(period, today)
+    filters = {"plan_id": plan_id, "start": start and start.isoformat(), "end": end and end.isoformat()}
+    return {k: v for k, v in filters.items() if v}
+
+
+def ledger_order(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Open entries first, overdue ones first among them, oldest inspection first; then the
+    closed ones, most recently closed first."""
+    rows = [dict(e) for e in entries]
+    opened = sorted((e for e in rows if e["open"]),
+                    key=lambda e: (not e["overdue"], e["inspected_on"], e["record_id"]))
+    closed = sorted((e for e in rows if not e["open"]),
+                    key=lambda e: (e.get("disposal_date") or "", e["record_id"]), reverse=True)
+    return opened + closed
+
+
+def check_disposal(disposal: str | None, date_text: str, today: dt.date) -> tuple[str, dt.date]:
+    """A disposal and its date as typed; ``ValueError`` with a Chinese message otherwise.
+    (The platform also refuses a date before the inspection; it says so in its answer.)"""
+    if disposal not in s.LEDGER_DISPOSALS:
+        raise ValueError(s.LEDGER_NEED_DISPOSAL)
+    try:
+        day = dt.date.fromisoformat(date_text.strip())
+    except ValueError:
+        raise ValueError(s.LEDGER_BAD_DATE) from None
+    if day > today:
+        raise ValueError(s.LEDGER_FUTURE_DATE)
+    return disposal, day
+
+
+def today_in_china(clock: dt.datetime | None = None) -> dt.date:
+    return (clock or dt.datetime.now(dt.UTC)).astimezone(CHINA).date()

@@ -1,0 +1,113 @@
+"""The supervisor's calls to the platform (审核, 统计, 台账): the only code that sends them.
+
+Every call carries the device's bearer token; the platform answers 403 to an inspector's device,
+so the role is enforced there, not here. A failure becomes ``PlatformError`` with a Chinese
+message a supervisor can act on (the platform's own message when it gave one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .. import strings as s
+from ..store import Enrolment
+
+
+class PlatformError(Exception):
+    """A call failed; ``str(error)`` says why in Chinese. ``offline`` when nothing answered."""
+
+    def __init__(self, message: str, *, offline: bool = False, status: int | None = None) -> None:
+        super().__init__(message)
+        self.offline = offline
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    data: bytes
+    media_type: str
+
+
+def _error(answer: httpx.Response) -> PlatformError:
+    try:
+        error = answer.json()["error"]
+        code, message = str(error.get("code", "")), str(error["message"])
+    except (ValueError, KeyError, TypeError):
+        return PlatformError(s.PLATFORM_HTTP.format(status=answer.status_code), status=answer.status_code)
+    if code == "supervisors_only":
+        return PlatformError(s.PLATFORM_NOT_SUPERVISOR, status=answer.status_code)
+    return PlatformError(s.PLATFORM_REFUSED.format(message=message), status=answer.status_code)
+
+
+class SupervisorService:
+    def __init__(self, enrolment: Enrolment, *, timeout: float,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.enrolment = enrolment
+        self.timeout = timeout
+        self.transport = transport
+
+    async def _call(self, method: str, path: str, *, json: Any = None,
+                    params: dict[str, str] | None = None) -> httpx.Response:
+        try:
+            async with httpx.AsyncClient(
+                    base_url=self.enrolment.server_url, timeout=self.timeout, transport=self.transport,
+                    headers={"Authorization": f"Bearer {self.enrolment.token}"}) as client:
+                answer = await client.request(method, path, json=json, params=params)
+        except httpx.HTTPError:
+            raise PlatformError(s.PLATFORM_UNREACHABLE, offline=True) from None
+        if answer.status_code >= 400:
+            raise _error(answer)
+        return answer
+
+    # --- 审核 --------------------------------------------------------------------------------
+
+    async def queue(self, state: str = "submitted") -> list[dict[str, Any]]:
+        answer = await self._call("GET", "/api/v1/review/queue", params={"state": state})
+        records: list[dict[str, Any]] = answer.json()["records"]
+        return records
+
+    async def record(self, record_id: str) -> dict[str, Any]:
+        detail: dict[str, Any] = (await self._call("GET", f"/api/v1/review/records/{record_id}")).json()
+        return detail
+
+    async def approve(self, record_id: str, comment: str, *, publish: bool) -> None:
+        await self._call("POST", f"/api/v1/review/records/{record_id}/approve",
+                         json={"comment": comment, "publish": publish})
+
+    async def return_record(self, record_id: str, comment: str) -> None:
+        await self._call("POST", f"/api/v1/review/records/{record_id}/return", json={"comment": comment})
+
+    async def publish(self, record_id: str) -> None:
+        await self._call("POST", f"/api/v1/review/records/{record_id}/publish")
+
+    async def photo(self, sha256: str) -> bytes:
+        """The photo at full size, as the platform keeps it."""
+        return (await self._call("GET", f"/api/v1/photos/{sha256}")).content
+
+    # --- 台账 --------------------------------------------------------------------------------
+
+    async def followups(self) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = (await self._call("GET", "/api/v1/followups")).json()["entries"]
+        return entries
+
+    async def close_followup(self, record_id: str, disposal: str, disposal_date: str, note: str) -> None:
+        await self._call("POST", f"/api/v1/followups/{record_id}/close",
+                         json={"disposal": disposal, "disposal_date": disposal_date, "note": note})
+
+    # --- 统计 --------------------------------------------------------------------------------
+
+    async def dashboard(self, filters: dict[str, str]) -> dict[str, Any]:
+        figures: dict[str, Any] = (await self._call("GET", "/api/v1/stats/dashboard", params=filters)).json()
+        return figures
+
+    async def export(self, filters: dict[str, str], fmt: str) -> ExportFile:
+        """The dashboard as ``csv`` or ``xlsx``, with the file name the platform suggests."""
+        answer = await self._call("GET", "/api/v1/stats/export", params={**filters, "format": fmt})
+        found = re.search(r'filename="?([^";]+)"?', answer.headers.get("content-disposition", ""))
+        name = found.group(1) if found else f"dashboard.{fmt}"
+        return ExportFile(name, answer.content, answer.headers.get("content-type", ""))

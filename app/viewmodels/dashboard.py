@@ -1,0 +1,101 @@
+"""统计: the department's dashboard for a plan and a period, and its CSV / Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from .. import strings as s
+from ..domain.review import PERIODS, dashboard_filters, percent, today_in_china
+from ..services.supervisor import ExportFile, PlatformError, SupervisorService
+from .base import Observable
+
+
+class DashboardModel(Observable):
+    def __init__(self, service: SupervisorService,
+                 today: Callable[[], dt.date] = today_in_china) -> None:
+        super().__init__()
+        self.service = service
+        self.today = today
+        self.plan_id: str | None = None
+        self.period = "all"
+        self.figures: dict[str, Any] | None = None
+        self.plans: list[tuple[str, str]] = []
+        """(id, name) of every plan of the department, for the plan filter."""
+        self.loading = False
+        self.error: str | None = None
+
+    @property
+    def filters(self) -> dict[str, str]:
+        return dashboard_filters(self.plan_id, self.period, self.today())
+
+    async def load(self) -> None:
+        self.loading, self.error = True, None
+        self.changed()
+        try:
+            self.figures = await self.service.dashboard(self.filters)
+            if self.plan_id is None:  # every plan is listed only when none is chosen
+                self.plans = [(p["plan_id"], p["name"]) for p in self.figures["plans"]]
+        except PlatformError as e:
+            self.error = str(e)
+        finally:
+            self.loading = False
+        self.changed()
+
+    async def choose_plan(self, plan_id: str | None) -> None:
+        self.plan_id = plan_id or None
+        await self.load()
+
+    async def choose_period(self, period: str) -> None:
+        if period not in PERIODS:
+            raise ValueError(period)
+        self.period = period
+        await self.load()
+
+    async def export(self, fmt: str) -> ExportFile:
+        """The figures as the platform exports them, named after today (``PlatformError``)."""
+        exported = await self.service.export(self.filters, fmt)
+        name = s.STATS_EXPORT_FILE.format(date=self.today().isoformat(), ext=fmt)
+        return ExportFile(name, exported.data, exported.media_type)
+
+    # --- what the screen shows ------------------------------------------------------------
+
+    @property
+    def empty(self) -> bool:
+        return self.figures is None or self.figures["inspected"] == 0
+
+    def summary(self) -> str:
+        f = self.figures or {"inspected": 0, "problems": 0}
+        return s.STATS_SUMMARY.format(inspected=f["inspected"], problems=f["problems"])
+
+    def problem_rate(self) -> str:
+        f = self.figures or {"inspected": 0, "problems": 0}
+        rate = f["problems"] / f["inspected"] if f["inspected"] else None
+        return s.STATS_PROBLEM_RATE.format(rate=percent(rate))
+
+    def risk_use(self) -> str:
+        assert self.figures is not None
+        use = self.figures["risk_grade_use"]
+        return s.STATS_RISK_USE_LINE.format(using=use["using"], plans=use["plans"],
+                                            rate=percent(use["rate"]))
+
+    def overdue_lines(self) -> list[tuple[str, list[str]]]:
+        """Per inspection date with late or overdue publications: the heading and its counts;
+        a provisional deadline (Monday–Friday, no holiday notice yet) is marked 暂定."""
+        assert self.figures is not None
+        lines = []
+        for row in self.figures["overdue"]:
+            deadline = row["deadline"] + (s.STATS_PROVISIONAL_MARK if row["provisional"] else "")
+            counts = []
+            if row["unpublished_overdue"]:
+                counts.append(s.STATS_OVERDUE_OPEN.format(count=row["unpublished_overdue"]))
+            if row["published_late"]:
+                counts.append(s.STATS_OVERDUE_LATE.format(count=row["published_late"]))
+            lines.append((s.STATS_OVERDUE_LINE.format(inspected=row["inspected"], deadline=deadline),
+                          counts))
+        return lines
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.figures and self.figures["deadlines_provisional"])

@@ -1,0 +1,58 @@
+"""后续处置台账: every 发现问题待后续处理, open ones first, and closing one with its disposal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from .. import strings as s
+from ..domain.review import check_disposal, ledger_order, today_in_china
+from ..services.supervisor import PlatformError, SupervisorService
+from .base import Observable
+
+
+class LedgerModel(Observable):
+    def __init__(self, service: SupervisorService,
+                 today: Callable[[], dt.date] = today_in_china) -> None:
+        super().__init__()
+        self.service = service
+        self.today = today
+        self.entries: list[dict[str, Any]] = []
+        self.loading = False
+        self.loaded = False
+        self.error: str | None = None
+
+    async def load(self) -> None:
+        self.loading, self.error = True, None
+        self.changed()
+        try:
+            self.entries = ledger_order(await self.service.followups())
+            self.loaded = True
+        except PlatformError as e:
+            self.error = str(e)
+        finally:
+            self.loading = False
+        self.changed()
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for e in self.entries if e["open"])
+
+    @property
+    def counts(self) -> str:
+        return "　".join((s.LEDGER_OPEN.format(count=self.open_count),
+                          s.LEDGER_CLOSED.format(count=len(self.entries) - self.open_count)))
+
+    async def close(self, record_id: str, disposal: str | None, date_text: str, note: str) -> str | None:
+        """Close the entry; ``None`` when done, else the Chinese reason (nothing was changed)."""
+        try:
+            kind, day = check_disposal(disposal, date_text, self.today())
+        except ValueError as e:
+            return str(e)
+        try:
+            await self.service.close_followup(record_id, kind, day.isoformat(), note.strip())
+        except PlatformError as e:
+            return str(e)
+        await self.load()
+        return None

@@ -1,0 +1,159 @@
+"""审核: the queue of a department's records and one record under review, without any Flet.
+
+Every action goes to the platform (``SupervisorService``); a failure leaves its Chinese message
+in ``error`` and nothing changes here until the platform has said yes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .. import strings as s
+from ..domain.review import ItemView, allowed_decisions, gaps_text, location_text, record_items
+from ..photos import PhotoError, thumbnail_of
+from ..services.supervisor import PlatformError, SupervisorService
+from .base import Observable
+
+QUEUE_STATES = ("submitted", "returned", "approved", "published")
+THUMBNAIL_PX = 240
+
+
+class ReviewQueueModel(Observable):
+    def __init__(self, service: SupervisorService) -> None:
+        super().__init__()
+        self.service = service
+        self.state = "submitted"
+        self.records: list[dict[str, Any]] = []
+        self.loading = False
+        self.loaded = False
+        self.error: str | None = None
+
+    async def load(self) -> None:
+        self.loading, self.error = True, None
+        self.changed()
+        try:
+            self.records = await self.service.queue(self.state)
+            self.loaded = True
+        except PlatformError as e:
+            self.error = str(e)
+        finally:
+            self.loading = False
+        self.changed()
+
+    async def show(self, state: str) -> None:
+        if state not in QUEUE_STATES:
+            raise ValueError(state)
+        self.state, self.records = state, []
+        await self.load()
+
+
+class ReviewRecordModel(Observable):
+    """One record: everything recorded, and approve / return / publish."""
+
+    def __init__(self, service: SupervisorService, record_id: str,
+                 on_decided: Callable[[], Any] | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.record_id = record_id
+        self.on_decided = on_decided
+        self.detail: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.busy = False
+        self.done: str | None = None
+        """What the last decision did, for the screen to confirm (``strings.DONE_*``)."""
+        self.photos: dict[str, bytes] = {}
+        """Photos at full size as the platform keeps them, fetched with the record."""
+        self.thumbnails: dict[str, bytes] = {}
+        self.photo_errors: dict[str, str] = {}
+
+    async def load(self) -> None:
+        """The record, then every photo of it (a photo that cannot be had leaves its message)."""
+        self.error = None
+        try:
+            self.detail = await self.service.record(self.record_id)
+        except PlatformError as e:
+            self.error = str(e)
+        else:
+            wanted = [sha for item in self.items for sha in item.photos if sha not in self.photos]
+            await asyncio.gather(*(self._fetch_photo(sha) for sha in dict.fromkeys(wanted)))
+        self.changed()
+
+    async def _fetch_photo(self, sha256: str) -> None:
+        try:
+            data = await self.service.photo(sha256)
+            self.thumbnails[sha256] = await asyncio.to_thread(thumbnail_of, data, THUMBNAIL_PX)
+        except (PlatformError, PhotoError) as e:
+            self.photo_errors[sha256] = str(e)
+            return
+        self.photos[sha256] = data
+
+    # --- reading --------------------------------------------------------------------------
+
+    @property
+    def items(self) -> list[ItemView]:
+        return record_items(self.detail) if self.detail else []
+
+    @property
+    def decisions(self) -> tuple[str, ...]:
+        return allowed_decisions(self.detail) if self.detail and not self.busy else ()
+
+    @property
+    def location(self) -> tuple[str, bool]:
+        assert self.detail is not None
+        return location_text(self.detail["record"].get("location"))
+
+    @property
+    def gaps(self) -> str | None:
+        return gaps_text(self.detail["chain_gaps"]) if self.detail else None
+
+    @property
+    def signature_valid(self) -> bool:
+        return bool(self.detail and self.detail["signature"]["valid"])
+
+    async def photo(self, sha256: str) -> bytes:
+        """The photo at full size (``PlatformError`` when the platform cannot give it)."""
+        if sha256 not in self.photos:
+            self.photos[sha256] = await self.service.photo(sha256)
+        return self.photos[sha256]
+
+    # --- deciding -------------------------------------------------------------------------
+
+    async def _decide(self, action: Callable[[], Any], done: str) -> bool:
+        self.busy, self.error, self.done = True, None, None
+        self.changed()
+        try:
+            await action()
+        except PlatformError as e:
+            self.busy, self.error = False, str(e)
+            self.changed()
+            return False
+        self.busy, self.done = False, done
+        try:
+            self.detail = await self.service.record(self.record_id)
+        except PlatformError as e:
+            self.error = str(e)
+        self.changed()
+        if self.on_decided is not None:
+            result = self.on_decided()
+            if hasattr(result, "__await__"):
+                await result
+        return True
+
+    async def approve(self, comment: str, *, publish: bool) -> bool:
+        done = s.DONE_APPROVED_PUBLISHED if publish else s.DONE_APPROVED
+        return await self._decide(
+            lambda: self.service.approve(self.record_id, comment.strip(), publish=publish), done)
+
+    async def return_record(self, comment: str) -> bool:
+        """Return with ``comment``; an empty comment is refused here (``error``), sending nothing."""
+        if not comment.strip():
+            self.error = s.RETURN_NEED_COMMENT
+            self.changed()
+            return False
+        return await self._decide(
+            lambda: self.service.return_record(self.record_id, comment.strip()), s.DONE_RETURNED)
+
+    async def publish(self) -> bool:
+        return await self._decide(lambda: self.service.publish(self.record_id), s.DONE_PUBLISHED)

@@ -1,0 +1,139 @@
+"""统计: the department's figures for a plan and a period, as charts a phone shows at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from .. import strings as s
+from ..components import Section, update_if_shown
+from ..components.charts import colour_legend, plan_chart, rate_chart, risk_use_chart
+from ..domain.review import PERIODS
+from ..services.supervisor import ExportFile, PlatformError
+from ..viewmodels.dashboard import DashboardModel
+from .review_queue import error_banner, refresh_button
+
+ALL = "__all__"
+
+
+class DashboardTab(ft.Column):
+    def __init__(self, model: DashboardModel, save: Callable[[ExportFile], Awaitable[str]]) -> None:
+        self.model = model
+        self.save = save
+        self.plan = ft.Dropdown(label=s.STATS_PLAN, value=ALL, dense=True, expand=True, border_radius=10,
+                                options=[ft.DropdownOption(key=ALL, text=s.STATS_ALL_PLANS)],
+                                on_select=self._choose_plan)
+        self.periods = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=6)
+        self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.body = ft.Column(spacing=12)
+        self.export_message = ft.Text("", size=13, visible=False)
+        super().__init__(expand=True, scroll=ft.ScrollMode.AUTO, spacing=10, controls=[
+            ft.Row([self.plan, refresh_button(self._refresh)]),
+            self.periods,
+            self.body,
+        ])
+        model.subscribe(self.render)
+        self.render(update=False)
+
+    async def _refresh(self, _: object = None) -> None:
+        await self.model.load()
+
+    async def _choose_plan(self, e: ft.Event[ft.Dropdown]) -> None:
+        value = e.control.value
+        await self.model.choose_plan(None if value in (None, ALL) else value)
+
+    def _period(self, period: str) -> Callable[[ft.Event[ft.Chip]], Awaitable[None]]:
+        async def choose(_: ft.Event[ft.Chip]) -> None:
+            await self.model.choose_period(period)
+        return choose
+
+    def _exporter(self, fmt: str) -> Callable[[ft.Event[ft.OutlinedButton]], Awaitable[None]]:
+        async def export(_: ft.Event[ft.OutlinedButton]) -> None:
+            await self._export(fmt)
+        return export
+
+    async def _export(self, fmt: str) -> None:
+        try:
+            exported = await self.model.export(fmt)
+            where = await self.save(exported)
+        except PlatformError as e:
+            self.export_message.value, self.export_message.color = str(e), ft.Colors.ERROR
+        else:
+            self.export_message.value, self.export_message.color = where, ft.Colors.GREEN_800
+        self.export_message.visible = True
+        update_if_shown(self.export_message)
+
+    def render(self, update: bool = True) -> None:
+        m = self.model
+        self.plan.options = [ft.DropdownOption(key=ALL, text=s.STATS_ALL_PLANS)] + [
+            ft.DropdownOption(key=pid, text=name) for pid, name in m.plans]
+        self.plan.value = m.plan_id or ALL
+        self.periods.controls = [
+            ft.Text(s.STATS_PERIOD, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            *[ft.Chip(label=ft.Text(s.STATS_PERIODS[p]), selected=m.period == p, on_select=self._period(p))
+              for p in PERIODS]]
+        controls: list[ft.Control] = []
+        if m.error:
+            controls.append(error_banner(m.error))
+        if m.loading and m.figures is None:
+            controls.append(ft.Row([ft.ProgressRing(width=20, height=20), ft.Text(s.LOADING)]))
+        if m.figures is not None:
+            controls += self._figures(m.figures)
+        self.body.controls = controls
+        if update:
+            update_if_shown(self)
+
+    def _figures(self, f: dict[str, Any]) -> list[ft.Control]:
+        m = self.model
+        headline = Section(None, [
+            ft.Text(m.summary(), size=17, weight=ft.FontWeight.W_600),
+            ft.Text(m.problem_rate(), size=15, color=ft.Colors.ON_SURFACE_VARIANT),
+        ], spacing=4)
+        sections: list[ft.Control] = [headline]
+        if f["plans"]:
+            sections.append(Section(s.STATS_PLANS, [plan_chart(f["plans"])]))
+        if m.empty:
+            sections.append(Section(None, [ft.Text(s.STATS_NO_DATA, size=15)]))
+        else:
+            sections += [
+                Section(s.STATS_BY_INDUSTRY, [colour_legend(), rate_chart(f["by_industry"])]),
+                Section(s.STATS_BY_REGION, [rate_chart(f["by_region"])]),
+                Section(s.STATS_BY_GRADE, [rate_chart(f["by_grade"], short_labels=True)]),
+            ]
+        sections.append(Section(s.STATS_RISK_USE, [risk_use_chart(f["risk_grade_use"])]))
+        sections.append(Section(s.STATS_OVERDUE, self._overdue()))
+        sections.append(Section(None, [
+            ft.Row([ft.OutlinedButton(content=ft.Text(s.STATS_EXPORT_XLSX), icon=ft.Icons.TABLE_VIEW,
+                                      height=48, expand=True, on_click=self._exporter("xlsx")),
+                    ft.OutlinedButton(content=ft.Text(s.STATS_EXPORT_CSV), icon=ft.Icons.DOWNLOAD,
+                                      height=48, expand=True, on_click=self._exporter("csv"))],
+                   spacing=10),
+            self.export_message,
+        ]))
+        sections.append(ft.Container(height=8))
+        return sections
+
+    def _overdue(self) -> list[ft.Control]:
+        m = self.model
+        controls: list[ft.Control] = []
+        if m.provisional:
+            controls.append(ft.Container(
+                bgcolor=ft.Colors.AMBER_50, border_radius=10, padding=10,
+                content=ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE, size=18, color=ft.Colors.BROWN_800),
+                                ft.Text(s.STATS_PROVISIONAL, size=13, color=ft.Colors.BROWN_900, expand=True)],
+                               spacing=6)))
+        lines = m.overdue_lines()
+        if not lines:
+            controls.append(ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, size=18, color=ft.Colors.GREEN_700),
+                                    ft.Text(s.STATS_OVERDUE_NONE, size=14)], spacing=6))
+        for heading, counts in lines:
+            controls.append(ft.Container(
+                padding=ft.Padding.symmetric(vertical=6),
+                border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+                content=ft.Column([
+                    ft.Text(heading, size=14, weight=ft.FontWeight.W_600),
+                    ft.Text("　".join(counts), size=14, color=ft.Colors.RED_800),
+                ], spacing=2)))
+        return controls

@@ -1,0 +1,88 @@
+"""审核: the department's records by state (待审核 first), one card each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from .. import strings as s
+from ..components import StateChip, empty_state, update_if_shown
+from ..domain.review import local_time
+from ..viewmodels.review import QUEUE_STATES, ReviewQueueModel
+
+# The queue's states as the chips colour them (strings.RECORD_STATES' keys).
+CHIP_STATE = {"submitted": "submitted", "returned": "returned", "approved": "approved",
+              "published": "published"}
+
+
+def error_banner(message: str) -> ft.Control:
+    return ft.Container(
+        bgcolor=ft.Colors.ERROR_CONTAINER, border_radius=12, padding=12,
+        content=ft.Row([ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ON_ERROR_CONTAINER),
+                        ft.Text(message, size=14, color=ft.Colors.ON_ERROR_CONTAINER, expand=True)],
+                       spacing=8))
+
+
+def refresh_button(on_click: Callable[..., Any]) -> ft.Control:
+    return ft.IconButton(ft.Icons.REFRESH, tooltip=s.REFRESH, on_click=on_click)
+
+
+class ReviewTab(ft.Column):
+    def __init__(self, model: ReviewQueueModel, open_record: Callable[[str], object]) -> None:
+        self.model = model
+        self.open_record = open_record
+        self.chips = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.status = ft.Row([ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, expand=True),
+                              refresh_button(self._refresh)])
+        self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
+        super().__init__(expand=True, spacing=6, controls=[self.chips, self.status, self.list])
+        model.subscribe(self.render)
+        self.render(update=False)
+
+    async def _refresh(self, _: object = None) -> None:
+        await self.model.load()
+
+    def _chooser(self, state: str) -> Callable[[ft.Event[ft.Chip]], Any]:
+        async def choose(_: ft.Event[ft.Chip]) -> None:
+            await self.model.show(state)
+        return choose
+
+    def render(self, update: bool = True) -> None:
+        m = self.model
+        self.chips.controls = [ft.Chip(label=ft.Text(s.REVIEW_STATES[state]), selected=m.state == state,
+                                       on_select=self._chooser(state)) for state in QUEUE_STATES]
+        count = self.status.controls[0]
+        assert isinstance(count, ft.Text)
+        count.value = s.LOADING if m.loading else s.REVIEW_COUNT.format(count=len(m.records))
+        controls: list[ft.Control] = []
+        if m.error:
+            controls.append(error_banner(m.error))
+        if m.records:
+            controls += [self._card(r) for r in m.records]
+        elif m.loaded and not m.loading:
+            controls.append(empty_state(ft.Icons.FACT_CHECK_OUTLINED, s.REVIEW_EMPTY[m.state]))
+        self.list.controls = controls
+        if update:
+            update_if_shown(self)
+
+    def _card(self, record: dict[str, Any]) -> ft.Control:
+        chips: list[ft.Control] = []
+        if record["revision"]:
+            chips.append(StateChip(s.REVIEW_REVISION, "returned"))
+        problem = record["outcome"] != "未发现问题"
+        return ft.Container(
+            bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            ink=True, on_click=lambda _, record_id=record["id"]: self.open_record(record_id),
+            content=ft.Column(spacing=6, controls=[
+                ft.Row([ft.Text(record["entity_name"], size=17, weight=ft.FontWeight.W_600, expand=True),
+                        *chips], vertical_alignment=ft.CrossAxisAlignment.START),
+                ft.Text(record["outcome"], size=14, weight=ft.FontWeight.W_500,
+                        color=ft.Colors.RED_800 if problem else ft.Colors.GREEN_800),
+                ft.Text(" · ".join((s.REVIEW_BY.format(name=record["inspector_name"]),
+                                    s.REVIEW_FINISHED.format(time=local_time(record["finished_at"])))),
+                        size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            ]),
+        )

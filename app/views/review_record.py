@@ -1,0 +1,259 @@
+"""审核记录: everything the inspector recorded, the checks, the history, and the decision."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from .. import strings as s
+from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
+from ..domain.review import ItemView, local_time, time_range
+from ..viewmodels.review import ReviewRecordModel
+from .review_queue import error_banner
+
+RESULT_COLOURS = {"合格": ("green", ft.Colors.GREEN_50, ft.Colors.GREEN_900),
+                  "不合格": ("red", ft.Colors.RED_50, ft.Colors.RED_900),
+                  "不涉及": ("grey", ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800)}
+REVIEW_STATE_LABELS = {**s.RECORD_STATES, **s.REVIEW_STATES}
+
+
+def banner(icon: ft.IconData, text: str, background: str, foreground: str) -> ft.Control:
+    """A full-width coloured notice: what a reviewer must not miss."""
+    return ft.Container(
+        bgcolor=background, border_radius=12, padding=12,
+        content=ft.Row([ft.Icon(icon, color=foreground, size=24),
+                        ft.Text(text, size=15, weight=ft.FontWeight.W_600, color=foreground, expand=True)],
+                       spacing=10))
+
+
+class ReviewRecordView(ft.View):
+    def __init__(self, model: ReviewRecordModel, *, open_photo: Callable[[str], object],
+                 decided: Callable[[str], Awaitable[None]]) -> None:
+        self.model = model
+        self.open_photo = open_photo
+        self.decided = decided
+        self.actions = ft.Column(spacing=6)
+        self.body = ft.Column(spacing=12)
+        super().__init__(
+            route=f"/review/{model.record_id}", padding=12, scroll=ft.ScrollMode.AUTO,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            appbar=ft.AppBar(title=ft.Text(s.RECORD_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
+            controls=[self.body],
+        )
+        model.subscribe(self.render)
+        self.render(update=False)
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def render(self, update: bool = True) -> None:
+        m = self.model
+        controls: list[ft.Control] = []
+        if m.error:
+            controls.append(error_banner(m.error))
+        if m.detail is not None:
+            controls += self._sections(m.detail)
+        self.body.controls = controls
+        self._render_actions()
+        if update:
+            update_if_shown(self)
+
+    def _render_actions(self) -> None:
+        decisions = self.model.decisions
+        buttons: list[ft.Control] = []
+        if "approve" in decisions:
+            buttons = [
+                ft.Row([ft.OutlinedButton(
+                    content=ft.Text(s.RETURN, size=17), icon=ft.Icons.UNDO, height=52, expand=True,
+                    style=ft.ButtonStyle(color=ft.Colors.RED_800), on_click=self._return),
+                    primary_button(s.APPROVE_PUBLISH, self._approve_publish, icon=ft.Icons.PUBLISH)],
+                    spacing=10),
+                ft.Row([ft.TextButton(s.APPROVE_ONLY, icon=ft.Icons.CHECK, on_click=self._approve_only)],
+                       alignment=ft.MainAxisAlignment.END),
+            ]
+        elif "publish" in decisions:
+            buttons = [ft.Row([primary_button(s.PUBLISH, self._publish, icon=ft.Icons.PUBLISH)])]
+        self.actions.controls = buttons
+        if buttons and self.bottom_appbar is None:
+            self.bottom_appbar = ft.BottomAppBar(
+                height=118 if "approve" in decisions else 76, bgcolor=ft.Colors.SURFACE,
+                padding=ft.Padding.symmetric(horizontal=14, vertical=8), content=self.actions)
+        elif not buttons:
+            self.bottom_appbar = None
+
+    def _sections(self, detail: dict[str, Any]) -> list[ft.Control]:
+        m = self.model
+        record, entity = detail["record"], detail["entity"]
+        state = detail["state"]
+        checks: list[ft.Control] = []
+        if m.signature_valid:
+            checks.append(banner(ft.Icons.VERIFIED, detail["signature"]["message"],
+                                 ft.Colors.GREEN_50, ft.Colors.GREEN_900))
+        else:
+            checks.append(banner(ft.Icons.GPP_BAD, detail["signature"]["message"],
+                                 ft.Colors.RED_100, ft.Colors.RED_900))
+        if m.gaps:
+            checks.append(banner(ft.Icons.LINK_OFF, m.gaps, ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900))
+        else:
+            checks.append(ft.Row([ft.Icon(ft.Icons.LINK, size=18, color=ft.Colors.GREEN_800),
+                                  ft.Text(s.RECORD_CHAIN_OK, size=13, color=ft.Colors.GREEN_900)], spacing=6))
+        if detail["superseded"]:
+            checks.append(banner(ft.Icons.HISTORY, s.RECORD_SUPERSEDED, ft.Colors.BLUE_GREY_50,
+                                 ft.Colors.BLUE_GREY_900))
+        place, doubtful = m.location
+        problem = record["outcome"] != "未发现问题"
+        sections: list[ft.Control] = [
+            Section(None, [
+                ft.Row([ft.Text(entity["name"], size=20, weight=ft.FontWeight.BOLD, expand=True),
+                        StateChip(REVIEW_STATE_LABELS.get(state, state), state)],
+                       vertical_alignment=ft.CrossAxisAlignment.START),
+                ft.Text(f"{s.TASK_CREDIT_CODE} {entity['credit_code']}", size=13, selectable=True,
+                        color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(entity["address"], size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            ], spacing=4),
+            Section(s.RECORD_SIGNATURE, checks),
+            Section(s.RECORD_OUTCOME, [
+                ft.Text(record["outcome"], size=17, weight=ft.FontWeight.W_600,
+                        color=ft.Colors.RED_800 if problem else ft.Colors.GREEN_800),
+                *([ft.Text(s.RECORD_NOTE.format(note=record["note"]), size=14)] if record.get("note") else []),
+            ]),
+            Section(None, [
+                InfoRow(s.RECORD_TIMES, time_range(record["started_at"], record["finished_at"])),
+                ft.Column([
+                    ft.Text(s.RECORD_LOCATION, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Row([ft.Icon(ft.Icons.WARNING_AMBER if doubtful else ft.Icons.MY_LOCATION, size=18,
+                                    color=ft.Colors.ORANGE_800 if doubtful else ft.Colors.GREEN_800),
+                            ft.Text(place, size=15, expand=True,
+                                    color=ft.Colors.DEEP_ORANGE_900 if doubtful else None)], spacing=6),
+                ], spacing=2),
+                InfoRow(s.RECORD_TEAM, "、".join(detail["inspector_names"].get(i, i)
+                                                for i in record["inspectors"])),
+            ]),
+            Section(s.RECORD_ITEMS.format(count=len(m.items)), [self._item(n, item)
+                                                               for n, item in enumerate(m.items, start=1)],
+                    spacing=0),
+        ]
+        review = detail["review"]
+        if review.get("reviewed_at"):
+            lines: list[ft.Control] = [ft.Text(s.RECORD_REVIEWED.format(
+                time=local_time(review["reviewed_at"]), state=REVIEW_STATE_LABELS.get(state, state)), size=14)]
+            if review.get("comment"):
+                lines.append(ft.Text(s.RECORD_COMMENT.format(comment=review["comment"]), size=14))
+            if review.get("published_at"):
+                lines.append(ft.Text(s.RECORD_PUBLISHED_AT.format(time=local_time(review["published_at"])),
+                                     size=14))
+            sections.append(Section(s.RECORD_REVIEW, lines))
+        if len(detail["history"]) > 1:
+            sections.append(Section(s.RECORD_HISTORY, [self._revision(h, detail["id"])
+                                                       for h in detail["history"]]))
+        sections.append(ft.Container(height=8))
+        return sections
+
+    def _item(self, n: int, item: ItemView) -> ft.Control:
+        _, background, foreground = RESULT_COLOURS.get(item.result, RESULT_COLOURS["不涉及"])
+        photos: list[ft.Control] = [self._thumbnail(sha) for sha in item.photos]
+        return ft.Container(
+            padding=ft.Padding.symmetric(vertical=10),
+            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+            content=ft.Column(spacing=6, controls=[
+                ft.Row([ft.Text(f"{n}. {item.name}", size=15, weight=ft.FontWeight.W_600, expand=True),
+                        ft.Container(ft.Text(item.result, size=14, weight=ft.FontWeight.BOLD, color=foreground),
+                                     bgcolor=background, border_radius=10,
+                                     padding=ft.Padding.symmetric(horizontal=10, vertical=3))],
+                       vertical_alignment=ft.CrossAxisAlignment.START),
+                *([ft.Text(s.RECORD_ITEM_NOTE.format(note=item.note), size=14)] if item.note else []),
+                ft.Row(photos, wrap=True, spacing=8, run_spacing=8) if photos else
+                ft.Text(s.RECORD_NO_PHOTOS, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+            ]),
+        )
+
+    def _thumbnail(self, sha256: str) -> ft.Control:
+        data = self.model.thumbnails.get(sha256)
+        content: ft.Control = (ft.Image(src=data, width=88, height=88, fit=ft.BoxFit.COVER, border_radius=8)
+                               if data else ft.Icon(ft.Icons.BROKEN_IMAGE_OUTLINED, size=40))
+        return ft.Container(content, width=88, height=88, border_radius=8, ink=True,
+                            tooltip=self.model.photo_errors.get(sha256) or s.PHOTO_OPEN,
+                            on_click=lambda _: self.open_photo(sha256))
+
+    def _revision(self, revision: dict[str, Any], current_id: str) -> ft.Control:
+        state = "superseded" if revision["superseded"] else revision["state"]
+        label = s.RECORD_HISTORY_LINE.format(
+            time=local_time(revision["received_at"]),
+            state=REVIEW_STATE_LABELS.get(revision["state"], revision["state"]))
+        if revision["id"] == current_id:
+            label += s.RECORD_HISTORY_CURRENT
+        lines: list[ft.Control] = [
+            ft.Text(label, size=14, weight=ft.FontWeight.W_600 if revision["id"] == current_id else None),
+            ft.Text(revision["outcome"], size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+        ]
+        if revision.get("review_comment"):
+            lines.append(ft.Text(s.RECORD_HISTORY_COMMENT.format(comment=revision["review_comment"]),
+                                 size=14, color=ft.Colors.RED_900 if revision["state"] == "returned" else None))
+        return ft.Container(content=ft.Column(lines, spacing=2), padding=ft.Padding.only(left=10),
+                            border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT
+                                                                     if state == "superseded"
+                                                                     else ft.Colors.PRIMARY)))
+
+    # --- deciding (each asks first) --------------------------------------------------------
+
+    def _dialog(self, title: str, text: str, confirm: str, *, comment_label: str | None,
+                act: Callable[[str], Awaitable[bool]], danger: bool = False) -> None:
+        comment = ft.TextField(label=comment_label, multiline=True, min_lines=2, max_lines=5,
+                               border_radius=10, autofocus=True) if comment_label else None
+        problem = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
+
+        async def go(_: object) -> None:
+            text_value = (comment.value or "") if comment is not None else ""
+            if await act(text_value):
+                self.page.pop_dialog()
+                await self.decided(self.model.done or "")
+                return
+            problem.value, problem.visible = self.model.error or "", True
+            problem.update()
+
+        content: list[ft.Control] = [ft.Text(text, size=14)]
+        if comment is not None:
+            content.append(comment)
+        content.append(problem)
+        self.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(title), content=ft.Column(content, tight=True, spacing=10, width=340),
+            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
+                     ft.FilledButton(confirm, on_click=go,
+                                     style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700) if danger else None)]))
+
+    def _approve_publish(self, _: object) -> None:
+        self._dialog(s.APPROVE_TITLE, s.APPROVE_PUBLISH_TEXT, s.APPROVE_PUBLISH, comment_label=s.APPROVE_COMMENT,
+                     act=lambda c: self.model.approve(c, publish=True))
+
+    def _approve_only(self, _: object) -> None:
+        self._dialog(s.APPROVE_TITLE, s.APPROVE_ONLY_TEXT, s.APPROVE_ONLY, comment_label=s.APPROVE_COMMENT,
+                     act=lambda c: self.model.approve(c, publish=False))
+
+    def _return(self, _: object) -> None:
+        self._dialog(s.RETURN_TITLE, s.RETURN_TEXT, s.RETURN, comment_label=s.RETURN_COMMENT,
+                     act=self.model.return_record, danger=True)
+
+    def _publish(self, _: object) -> None:
+        self._dialog(s.PUBLISH_TITLE, s.PUBLISH_TEXT, s.PUBLISH, comment_label=None,
+                     act=lambda _c: self.model.publish())
+
+
+class PhotoView(ft.View):
+    """One photo at full size on black, pinch-zoomable, as the platform holds it."""
+
+    def __init__(self, record_id: str, sha256: str, data: bytes | None, error: str | None) -> None:
+        content: ft.Control
+        if data is not None:
+            content = ft.InteractiveViewer(
+                content=ft.Image(src=data, fit=ft.BoxFit.CONTAIN, semantics_label=s.PHOTO_TITLE),
+                min_scale=1, max_scale=6, expand=True)
+        else:
+            content = ft.Text(error or s.PLATFORM_UNREACHABLE, color=ft.Colors.WHITE, size=15)
+        super().__init__(
+            route=f"/review/{record_id}/photo/{sha256}", bgcolor=ft.Colors.BLACK, padding=0,
+            horizontal_alignment=ft.CrossAxisAlignment.CENTER, vertical_alignment=ft.MainAxisAlignment.CENTER,
+            appbar=ft.AppBar(title=ft.Text(s.PHOTO_TITLE, color=ft.Colors.WHITE), bgcolor=ft.Colors.BLACK,
+                             color=ft.Colors.WHITE),
+            controls=[content],
+        )
