@@ -138,18 +138,18 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     chain = _check_chain(conn, record)
     _check_supersedes(conn, record)
     photos = sorted(photo_hashes(record))
+    stored = set(conn.execute(sa.select(t.photos.c.sha256).where(t.photos.c.sha256.in_(photos))).scalars())
+    missing = [p for p in photos if p not in stored]
     finished = parse_rfc3339(record.finished_at)  # the inspector's local time: its date is the day
-    entity_dims = dict(conn.execute(
-        sa.select(t.entities.c.industry, t.entities.c.region, t.entities.c.risk_grade)
-        .where(t.entities.c.credit_code == record.credit_code)).mappings().one())
     try:
         with conn.begin_nested():
             conn.execute(t.records.insert().values(
                 id=record.id, hash=digest, device_id=device.id, seq=record.seq, prev=record.prev,
                 inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
                 outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
-                plan_id=task["plan_id"], inspected_on=finished.date(), **entity_dims,
-                supersedes=record.supersedes, state="incomplete", envelope=body.decode("utf-8"),
+                plan_id=task["plan_id"], inspected_on=finished.date(), industry=task["industry"],
+                region=task["region"], risk_grade=task["risk_grade"], supersedes=record.supersedes,
+                state="incomplete" if missing else "submitted", envelope=body.decode("utf-8"),
                 received_at=now,
             ))
             if photos:
@@ -165,10 +165,9 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
             raise ApiError(422, "chain_conflict",
                            f"第{record.seq}号记录：序号已被本设备已接收的记录占用，疑似重放或篡改") from None
         return _repeat_answer(conn, existing, digest)
-    _refresh_state(conn, record.id)
-    answer = record_status(conn, record.id)
-    answer["chain"] = chain
-    return IngestAnswer(201, answer)
+    return IngestAnswer(201, {"id": record.id, "hash": digest, "task_id": record.task_id,
+                              "state": "incomplete" if missing else "submitted",
+                              "missing_photos": missing, "chain": chain})
 
 
 def _refuse_other_signer(conn: sa.Connection, device: Device, envelope: object) -> None:
@@ -200,7 +199,11 @@ def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) ->
 
 
 def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMapping:
-    task = conn.execute(sa.select(t.tasks).where(t.tasks.c.id == record.task_id)).mappings().first()
+    """The record's task, with its entity's industry, region and grade (as at this inspection)."""
+    e = t.entities
+    task = conn.execute(sa.select(t.tasks, e.c.industry, e.c.region, e.c.risk_grade)
+                        .join(e, e.c.credit_code == t.tasks.c.credit_code)
+                        .where(t.tasks.c.id == record.task_id)).mappings().first()
     if task is None:
         raise ApiError(422, "unknown_task", f"任务「{record.task_id}」不存在")
     team = list(task["team"])
@@ -221,17 +224,17 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
 
 
 def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
-    """Place the record in its device's chain (``sync.check_chain``): refuse replays and forks,
-    accept gaps and report every gap the device's chain now has."""
+    """Place the record in its device's chain (``sync.check_chain``): refuse replays and forks;
+    accept a gap and say which seqs it skips (supervisors see every gap at ``chain-gaps``)."""
     r = t.records
     head = conn.execute(sa.select(r.c.seq, r.c.hash).where(r.c.device_id == record.device_id)
                         .order_by(r.c.seq.desc()).limit(1)).first()
     verdict = check_chain(None if head is None else ChainHead(head.seq, head.hash), record)
     if not verdict.accepted:
         raise ApiError(422, "chain_conflict", f"第{record.seq}号记录：{verdict.message}")
-    seqs = list(conn.execute(sa.select(r.c.seq).where(r.c.device_id == record.device_id)).scalars())
-    gaps = find_gaps([*seqs, record.seq])
-    return {"status": "gap" if gaps else "ok", "gaps": [[g.start, g.stop - 1] for g in gaps]}
+    missing = verdict.missing
+    return {"status": "gap" if missing else "ok",
+            "gaps": [[missing.start, missing.stop - 1]] if missing else []}
 
 
 def _check_supersedes(conn: sa.Connection, record: Record) -> None:
