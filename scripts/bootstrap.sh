@@ -9,7 +9,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+  echo "Installing the project and its pinned dependencies into .venv (log: .venv/install.log)…"
+  if ! { .venv/bin/python -m pip install --upgrade pip && \
+         .venv/bin/python -m pip install -e ".${extras:+[$extras]}"; } > .venv/install.log 2>&1; then
+    tail -n 40 .venv/install.log >&2
+    echo "Installation failed; the whole log is in .venv/install.log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi

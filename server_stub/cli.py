@@ -90,7 +90,7 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
               if_empty: bool) -> None:
     """生成威海市演示数据（事项清单、两库），并创建、抽取一个演示计划。
 
-    最后一行打印一名有任务的执法检查人员编号。
+    打印一名可做审核人的同部门人员编号，最后一行打印一名有任务的执法检查人员编号。
     """
     _, engine = open_engine(data_dir, database_url)
     with engine.begin() as conn:
@@ -108,8 +108,11 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
             planning.create_plan(conn, demo_plan(now().date()), now=now())
             print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now()))
         inspector = queries.busiest_inspector(conn)
+        supervisor = queries.colleague_without_tasks(conn, inspector) if inspector else None
     if inspector is None:
         fail("没有分派到任务的执法检查人员。")
+    if supervisor is not None:
+        click.echo(f"可注册为审核人的同部门人员编号：{supervisor}")
     click.echo("有任务的执法检查人员编号：")
     click.echo(inspector)
 

@@ -116,3 +116,16 @@ def busiest_inspector(conn: sa.Connection) -> str | None:
 def save_holidays(conn: sa.Connection, *, days: dict[dt.date, bool]) -> int:
     """The administrator's holiday notice: each day a holiday (False) or adjusted working day."""
     return _upsert(conn, t.holidays, ({"day": day, "workday": workday} for day, workday in days.items()))
+
+
+def colleague_without_tasks(conn: sa.Connection, inspector_id: str) -> str | None:
+    """An active inspector of ``inspector_id``'s department with no task (a demo's supervisor)."""
+    i, m = t.inspectors, t.task_members
+    department = sa.select(i.c.department).where(i.c.id == inspector_id).scalar_subquery()
+    query = (
+        sa.select(i.c.id)
+        .where(i.c.department == department, i.c.active.is_(True), i.c.id.not_in(sa.select(m.c.inspector_id)))
+        .order_by(i.c.id)
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
