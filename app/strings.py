@@ -207,10 +207,10 @@ PLATFORM_NOT_SUPERVISOR = "本机不是审核人设备，不能查看审核内�
 PLATFORM_HTTP = "平台返回错误（HTTP {status}），请稍后重试"
 
 # 审核: the queue
-REVIEW_STATES = {"submitted": "待审核", "returned": "已退回", "approved": "已通过待公示",
+REVIEW_STATES = {"submitted": "待审核", "returned": "已退回", "approved": "待公示",
                  "published": "已公示"}
 REVIEW_EMPTY = {"submitted": "没有待审核的记录", "returned": "没有已退回的记录",
-                "approved": "没有通过待公示的记录", "published": "没有已公示的记录"}
+                "approved": "没有已通过待公示的记录", "published": "没有已公示的记录"}
 REVIEW_COUNT = "共 {count} 条"
 REVIEW_REVISION = "修订"
 REVIEW_BY = "检查人员：{name}"

@@ -55,7 +55,8 @@ def _bar_chart(groups: list[fch.BarChartGroup], labels: Sequence[str]) -> fch.Ba
 
 
 def _rod(rate: float | None, colour: str, width: float) -> fch.BarChartRod:
-    value = 0.0 if rate is None else rate * 100
+    # A 0 % bar keeps a sliver of its colour: a green "nothing found" still shows as green.
+    value = 0.0 if rate is None else max(rate * 100, 1.5)
     return fch.BarChartRod(from_y=0, to_y=value, width=width, color=colour, selected=True,
                            border_radius=ft.BorderRadius.only(top_left=4, top_right=4),
                            tooltip=_value_on_top(percent(rate)))
@@ -67,9 +68,9 @@ def _swatch(colour: str) -> ft.Control:
 
 def plan_chart(plans: Sequence[Mapping[str, Any]]) -> ft.Control:
     """Completion and publication rate of each plan, side by side."""
-    groups = [fch.BarChartGroup(x=n, spacing=4, rods=[
-        _rod(p["completion_rate"], COMPLETION_COLOUR, 22),
-        _rod(p["publication_rate"], PUBLICATION_COLOUR, 22)]) for n, p in enumerate(plans)]
+    groups = [fch.BarChartGroup(x=n, spacing=14, rods=[
+        _rod(p["completion_rate"], COMPLETION_COLOUR, 30),
+        _rod(p["publication_rate"], PUBLICATION_COLOUR, 30)]) for n, p in enumerate(plans)]
     legend = ft.Row([_swatch(COMPLETION_COLOUR), ft.Text(s.STATS_COMPLETION, size=13),
                      ft.Container(width=8),
                      _swatch(PUBLICATION_COLOUR), ft.Text(s.STATS_PUBLICATION, size=13)], spacing=6)

@@ -30,7 +30,7 @@ class DashboardTab(ft.Column):
         self.body = ft.Column(spacing=12)
         self.export_message = ft.Text("", size=13, visible=False)
         super().__init__(expand=True, scroll=ft.ScrollMode.AUTO, spacing=10, controls=[
-            ft.Row([self.plan, refresh_button(self._refresh)]),
+            ft.Container(ft.Row([self.plan, refresh_button(self._refresh)]), padding=ft.Padding.only(top=8)),
             self.periods,
             self.body,
         ])
@@ -71,9 +71,8 @@ class DashboardTab(ft.Column):
             ft.DropdownOption(key=pid, text=name) for pid, name in m.plans]
         self.plan.value = m.plan_id or ALL
         self.periods.controls = [
-            ft.Text(s.STATS_PERIOD, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-            *[ft.Chip(label=ft.Text(s.STATS_PERIODS[p]), selected=m.period == p, on_select=self._period(p))
-              for p in PERIODS]]
+            ft.Chip(label=ft.Text(s.STATS_PERIODS[p]), selected=m.period == p, on_select=self._period(p),
+                    show_checkmark=False, tooltip=s.STATS_PERIOD) for p in PERIODS]
         controls: list[ft.Control] = []
         if m.error:
             controls.append(error_banner(m.error))
@@ -100,7 +99,8 @@ class DashboardTab(ft.Column):
             sections += [
                 Section(s.STATS_BY_INDUSTRY, [colour_legend(), rate_chart(f["by_industry"])]),
                 Section(s.STATS_BY_REGION, [rate_chart(f["by_region"])]),
-                Section(s.STATS_BY_GRADE, [rate_chart(f["by_grade"], short_labels=True)]),
+                Section(s.STATS_BY_GRADE, [rate_chart(sorted(f["by_grade"], key=lambda r: r["key"]),
+                                                          short_labels=True)]),
             ]
         sections.append(Section(s.STATS_RISK_USE, [risk_use_chart(f["risk_grade_use"])]))
         sections.append(Section(s.STATS_OVERDUE, self._overdue()))
