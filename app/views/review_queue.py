@@ -26,7 +26,8 @@ def error_banner(message: str) -> ft.Control:
 
 
 def refresh_button(on_click: Callable[..., Any]) -> ft.Control:
-    return ft.IconButton(ft.Icons.REFRESH, tooltip=s.REFRESH, on_click=on_click)
+    """刷新, with its word beside the icon (an icon alone has no name for a screen reader)."""
+    return ft.TextButton(s.REFRESH, icon=ft.Icons.REFRESH, on_click=on_click)
 
 
 class ReviewTab(ft.Column):

@@ -223,19 +223,19 @@ class ReviewRecordView(ft.View):
                                      style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700) if danger else None)]))
 
     def _approve_publish(self, _: object) -> None:
-        self._dialog(s.APPROVE_TITLE, s.APPROVE_PUBLISH_TEXT, s.APPROVE_PUBLISH, comment_label=s.APPROVE_COMMENT,
+        self._dialog(s.APPROVE_TITLE, s.APPROVE_PUBLISH_TEXT, s.CONFIRM_APPROVE_PUBLISH, comment_label=s.APPROVE_COMMENT,
                      act=lambda c: self.model.approve(c, publish=True))
 
     def _approve_only(self, _: object) -> None:
-        self._dialog(s.APPROVE_TITLE, s.APPROVE_ONLY_TEXT, s.APPROVE_ONLY, comment_label=s.APPROVE_COMMENT,
+        self._dialog(s.APPROVE_TITLE, s.APPROVE_ONLY_TEXT, s.CONFIRM_APPROVE, comment_label=s.APPROVE_COMMENT,
                      act=lambda c: self.model.approve(c, publish=False))
 
     def _return(self, _: object) -> None:
-        self._dialog(s.RETURN_TITLE, s.RETURN_TEXT, s.RETURN, comment_label=s.RETURN_COMMENT,
+        self._dialog(s.RETURN_TITLE, s.RETURN_TEXT, s.CONFIRM_RETURN, comment_label=s.RETURN_COMMENT,
                      act=self.model.return_record, danger=True)
 
     def _publish(self, _: object) -> None:
-        self._dialog(s.PUBLISH_TITLE, s.PUBLISH_TEXT, s.PUBLISH, comment_label=None,
+        self._dialog(s.PUBLISH_TITLE, s.PUBLISH_TEXT, s.CONFIRM_PUBLISH, comment_label=None,
                      act=lambda _c: self.model.publish())
 
 

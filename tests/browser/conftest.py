@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -40,8 +41,9 @@ class Platform:
             self.process.wait(timeout=10)
             self.process = None
 
-    def enrolment_code(self) -> str:
-        out = run_cli("enroll-code", "--inspector", self.inspector, data=self.data, db=self.db)
+    def enrolment_code(self, inspector: str | None = None, role: str = "inspector") -> str:
+        out = run_cli("enroll-code", "--inspector", inspector or self.inspector, "--role", role,
+                      data=self.data, db=self.db)
         return out.stdout.strip().splitlines()[-1]
 
 
@@ -60,17 +62,19 @@ class AppProcess:
     url: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    log: IO[bytes]
 
 
-@pytest.fixture
-def app_process(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
-    """``python -m app`` serving the web client, syncing with ``platform`` every 3 s."""
+def start_app(platform: Platform, directory: Path) -> AppProcess:
+    """``python -m app`` serving the web client from its own data and key directories, syncing
+    with ``platform`` every 3 s; returned once it answers."""
     port = free_port()
-    data_dir = tmp_path / "app-data"
+    data_dir = directory / "app-data"
     env = {**os.environ, "ZSC_SERVER_URL": platform.url, "ZSC_WEB_PORT": str(port),
-           "ZSC_APP_DATA_DIR": str(data_dir), "ZSC_KEY_DIR": str(tmp_path / "keys"),
+           "ZSC_APP_DATA_DIR": str(data_dir), "ZSC_KEY_DIR": str(directory / "keys"),
            "ZSC_SYNC_INTERVAL_SECONDS": "3", "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / "app.log", "wb")  # noqa: SIM115 - closed below
+    directory.mkdir(parents=True, exist_ok=True)
+    log = open(directory / "app.log", "wb")  # noqa: SIM115 - closed by stop_app
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -83,9 +87,29 @@ def app_process(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"the app did not start: {(tmp_path / 'app.log').read_text()}")
+            log.close()
+            raise RuntimeError(f"the app did not start: {(directory / 'app.log').read_text()}")
         time.sleep(0.2)
-    yield AppProcess(url, data_dir, process)
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    return AppProcess(url, data_dir, process, log)
+
+
+def stop_app(app: AppProcess) -> None:
+    app.process.terminate()
+    app.process.wait(timeout=10)
+    app.log.close()
+
+
+@pytest.fixture
+def app_process(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
+    """The app as an inspector's phone would run it (see ``start_app``)."""
+    app = start_app(platform, tmp_path)
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture
+def supervisor_app(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
+    """A second app process, with data and key directories of its own: the supervisor's phone."""
+    app = start_app(platform, tmp_path / "supervisor")
+    yield app
+    stop_app(app)

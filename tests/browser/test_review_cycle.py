@@ -1,0 +1,187 @@
+"""A record's way to the public page, in two real web clients against a real server: an inspector
+records and syncs; a supervisor returns it with a comment; the inspector reads the comment,
+revises and re-syncs; the supervisor approves and publishes; the result is on /results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page
+
+from server_stub import tables as t
+from server_stub.db import make_engine
+from server_stub.demo_data import SAMR
+from sync import RecordItem
+from tests.browser.conftest import AppProcess, Platform
+from tests.browser.driver import ARTIFACTS, browser, open_app, phone_context, screenshot
+from tests.browser.test_inspector_day import (
+    QINGDAO,
+    back,
+    inspect_task,
+    photo_file,
+    query,
+    wait_for,
+)
+from tests.conftest import ServerProcess
+from tests.utils.phone import Phone, jpeg
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+COMMENT = "请补充冷藏柜温度记录的照片"
+
+
+def a_supervisor(platform: Platform) -> str:
+    """Someone of the inspector's department who is not on the inspector's tasks."""
+    engine = make_engine(platform.db)
+    with engine.begin() as conn:
+        found: str = conn.execute(sa.select(t.inspectors.c.id).where(
+            t.inspectors.c.department == SAMR, t.inspectors.c.active.is_(True),
+            t.inspectors.c.id != platform.inspector).order_by(t.inspectors.c.id).limit(1)).scalar_one()
+    engine.dispose()
+    return found
+
+
+def enrol(page: Page, platform: Platform, code: str) -> None:
+    page.get_by_label("注册码或注册链接").wait_for()
+    page.get_by_label("注册码或注册链接").click()
+    page.get_by_label("注册码或注册链接").fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
+    page.get_by_role("button", name="登记本机").click()
+
+
+def tall_screenshot(page: Page, name: str, height: int = 2400) -> Path:
+    """The whole of a long screen in one picture: the viewport grows for the shot, then shrinks."""
+    page.set_viewport_size({"width": 390, "height": height})
+    time.sleep(1.5)
+    path = screenshot(page, name)
+    page.set_viewport_size({"width": 390, "height": 844})
+    time.sleep(0.8)
+    return path
+
+
+def more_results(platform: Platform, tasks: list[dict[str, Any]]) -> None:
+    """The inspector's other tasks, from a second device of theirs: the dashboard gets more than
+    one industry and region, and the ledger an open 发现问题待后续处理."""
+    assert platform.process is not None
+    phone = Phone(ServerProcess(platform.url, platform.data, platform.db, platform.process),
+                  platform.inspector).enroll()
+    outcomes = ("发现问题待后续处理", "未发现问题", "发现问题已责令改正")
+    for n, task in enumerate(tasks):
+        outcome = outcomes[n % len(outcomes)]
+        failed = outcome != "未发现问题"
+        items = tuple(RecordItem(code=i["code"], result="不合格" if failed and k == 0 else "合格",
+                                 note="现场发现问题" if failed and k == 0 else "")
+                      for k, i in enumerate(task["items"]))
+        photo = jpeg(n + 10, (640, 480))
+        envelope = phone.record(task, photos=[photo], outcome=outcome, items=items)
+        phone.client.put(f"/api/v1/photos/{hashlib.sha256(photo).hexdigest()}", content=photo)
+        assert phone.client.post("/api/v1/records", json=envelope).status_code == 201
+
+
+def test_return_revise_approve_publish(platform: Platform, app_process: AppProcess,
+                                       supervisor_app: AppProcess, tmp_path: Path) -> None:
+    with browser() as instance:
+        inspector = phone_context(instance, geolocation=QINGDAO).new_page()
+        supervisor = phone_context(instance).new_page()
+
+        # The inspector records one task with a photo; the app syncs it at once.
+        open_app(inspector, app_process.url)
+        enrol(inspector, platform, platform.enrolment_code())
+        rows = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        tasks = sorted((json.loads(r[0]) for r in rows), key=lambda x: x["entity"]["name"])
+        entity = tasks[0]["entity"]["name"]
+        inspector.get_by_text(entity).first.wait_for()
+        assert inspector.get_by_role("tab", name="审核").count() == 0, "no review screens for an inspector"
+        inspect_task(inspector, app_process, entity, photo=photo_file(tmp_path), typed_location=None,
+                     shot="review-01")
+        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
+        more_results(platform, tasks[1:])
+
+        # The supervisor enrols a second app and finds the record in 待审核.
+        open_app(supervisor, supervisor_app.url)
+        enrol(supervisor, platform, platform.enrolment_code(a_supervisor(platform), "supervisor"))
+        supervisor.get_by_text(entity).first.wait_for(timeout=30_000)
+        assert supervisor.get_by_role("tab", name="任务").count() == 0
+        screenshot(supervisor, "review-02-queue")
+        supervisor.get_by_text(entity).first.click()
+        supervisor.get_by_role("button", name="通过并公示").wait_for(timeout=30_000)
+        supervisor.get_by_text("签名有效", exact=False).wait_for()
+        tall_screenshot(supervisor, "review-03-record")
+
+        # Its photo at full size, from the platform.
+        supervisor.get_by_role("button", name="查看原图").first.click()
+        supervisor.get_by_role("img", name="照片").wait_for(timeout=30_000)
+        screenshot(supervisor, "review-04-photo")
+        back(supervisor)
+
+        # 退回 needs a reason: an empty one is refused in the dialog, then it goes.
+        supervisor.get_by_role("button", name="退回").click()
+        supervisor.get_by_role("button", name="确认退回").click()
+        supervisor.get_by_text("请写明退回原因", exact=False).wait_for()
+        screenshot(supervisor, "review-05-return-dialog")
+        supervisor.get_by_label("退回原因（必填）").fill(COMMENT)
+        supervisor.get_by_role("button", name="确认退回").click()
+        supervisor.get_by_text("已退回，检查人员将看到退回原因").first.wait_for(timeout=30_000)
+        screenshot(supervisor, "review-06-returned")
+
+        # The inspector's next sync brings the comment: on the task and in the revision form.
+        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
+                 "the return to reach the phone")
+        back(inspector)
+        inspector.get_by_text(entity).first.click()
+        inspector.get_by_text(f"审核人退回意见：{COMMENT}").wait_for(timeout=30_000)
+        screenshot(inspector, "review-07-task-returned")
+        inspector.get_by_role("button", name="修订").click()
+        inspector.get_by_text(f"退回原因：{COMMENT}").wait_for()
+        inspector.get_by_role("button", name="签名提交").wait_for()
+        screenshot(inspector, "review-08-revision")
+        inspector.get_by_role("button", name="签名提交").click()
+        inspector.get_by_role("button", name="确认签名").click()
+        inspector.get_by_role("button", name="亮码").wait_for()
+        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
+                 "the revision to sync")
+        revision = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 2")[0][0])["record"]
+        first = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 1")[0][0])["record"]
+        assert revision["supersedes"] is not None and revision["items"] == first["items"], \
+            "the revision started from the returned answers, photo included"
+
+        # The supervisor sees the revision with its history, and approves and publishes it.
+        supervisor.get_by_role("button", name="刷新").click()
+        supervisor.get_by_text(entity).first.click()
+        supervisor.get_by_text(f"审核意见：{COMMENT}").wait_for(timeout=30_000)
+        tall_screenshot(supervisor, "review-09-revision")
+        supervisor.get_by_role("button", name="通过并公示").click()
+        supervisor.get_by_role("button", name="确认通过并公示").click()
+        supervisor.get_by_text("已通过并公示").first.wait_for(timeout=30_000)
+
+        public = httpx.get(f"{platform.url}/results")
+        assert public.status_code == 200 and entity in public.text
+
+        # 统计, its export, 台账 and 本机.
+        supervisor.get_by_role("tab", name="统计").click()
+        supervisor.get_by_text("计划完成率与公示率").wait_for(timeout=30_000)
+        tall_screenshot(supervisor, "review-10-dashboard", 3000)
+        with supervisor.expect_download(timeout=30_000) as download:
+            supervisor.get_by_role("button", name="导出 Excel").click()
+        saved = ARTIFACTS / "review-dashboard.xlsx"
+        download.value.save_as(saved)
+        assert saved.read_bytes()[:2] == b"PK"
+        supervisor.get_by_role("tab", name="台账").click()
+        supervisor.get_by_role("button", name="登记处置").first.wait_for(timeout=30_000)
+        screenshot(supervisor, "review-11-ledger")
+        supervisor.get_by_role("button", name="登记处置").first.click()
+        supervisor.get_by_role("radio", name="立案").click()
+        screenshot(supervisor, "review-12-ledger-close")
+        supervisor.get_by_role("button", name="确定").click()
+        supervisor.get_by_text("已处置 1", exact=False).wait_for(timeout=30_000)
+        screenshot(supervisor, "review-13-ledger-closed")
+        supervisor.get_by_role("tab", name="本机").click()
+        supervisor.get_by_text("审核人").first.wait_for()
+        screenshot(supervisor, "review-14-device")
