@@ -98,6 +98,6 @@ class LedgerTab(ft.Column):
                 ft.Text(entry["entity_name"], size=15, weight=ft.FontWeight.W_600),
                 ft.Text(s.LEDGER_DISPOSAL_KIND, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
                 disposal, date, note, problem,
-            ], tight=True, spacing=8, width=340, scroll=ft.ScrollMode.AUTO),
+            ], tight=True, spacing=8, width=340),
             actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
                      ft.FilledButton(s.CONFIRM, on_click=close)]))

@@ -314,3 +314,18 @@ def test_no_platform_means_a_message_not_a_crash() -> None:
     record = ReviewRecordModel(service, "R1")
     assert not asyncio.run(record.approve("", publish=True))
     assert record.error == s.PLATFORM_UNREACHABLE and not record.busy
+
+
+def test_provisional_deadlines_are_marked_and_explained() -> None:
+    model = DashboardModel(SupervisorService(
+        Enrolment("http://127.0.0.1:9", "D", "t", "supervisor", {}, ""), timeout=1))
+    model.figures = {"overdue": [
+        {"inspected": "2027-01-04", "deadline": "2027-02-01", "provisional": True,
+         "published_late": 2, "unpublished_overdue": 1},
+        {"inspected": "2026-03-02", "deadline": "2026-03-30", "provisional": False,
+         "published_late": 0, "unpublished_overdue": 4}],
+        "deadlines_provisional": True, "inspected": 7, "problems": 0}
+    assert model.provisional and s.STATS_PROVISIONAL == "部分期限按周一至周五推算，待导入节假日安排后确定"
+    assert model.overdue_lines() == [
+        ("2027-01-04 检查，期限 2027-02-01（暂定）", ["逾期未公示 1 条", "逾期后公示 2 条"]),
+        ("2026-03-02 检查，期限 2026-03-30", ["逾期未公示 4 条"])]
