@@ -120,6 +120,12 @@ class ReviewRecordModel(Observable):
 
     # --- deciding -------------------------------------------------------------------------
 
+    def clear_error(self) -> None:
+        """The supervisor dismissed what went wrong (a cancelled dialog)."""
+        if self.error is not None:
+            self.error = None
+            self.changed()
+
     async def _decide(self, action: Callable[[], Any], done: str) -> bool:
         self.busy, self.error, self.done = True, None, None
         self.changed()

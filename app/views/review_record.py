@@ -36,6 +36,8 @@ class ReviewRecordView(ft.View):
         self.decided = decided
         self.actions = ft.Column(spacing=6)
         self.body = ft.Column(spacing=12)
+        self.in_dialog = False
+        """While a decision's dialog is open its errors show there, not twice."""
         super().__init__(
             route=f"/review/{model.record_id}", padding=12, scroll=ft.ScrollMode.AUTO,
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
@@ -50,7 +52,7 @@ class ReviewRecordView(ft.View):
     def render(self, update: bool = True) -> None:
         m = self.model
         controls: list[ft.Control] = []
-        if m.error:
+        if m.error and not self.in_dialog:
             controls.append(error_banner(m.error))
         if m.detail is not None:
             controls += self._sections(m.detail)
@@ -206,19 +208,26 @@ class ReviewRecordView(ft.View):
         async def go(_: object) -> None:
             text_value = (comment.value or "") if comment is not None else ""
             if await act(text_value):
+                self.in_dialog = False
                 self.page.pop_dialog()
                 await self.decided(self.model.done or "")
                 return
             problem.value, problem.visible = self.model.error or "", True
             problem.update()
 
+        def cancel(_: object) -> None:
+            self.in_dialog = False
+            self.page.pop_dialog()
+            self.model.clear_error()
+
+        self.in_dialog = True
         content: list[ft.Control] = [ft.Text(text, size=14)]
         if comment is not None:
             content.append(comment)
         content.append(problem)
         self.page.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(title), content=ft.Column(content, tight=True, spacing=10, width=340),
-            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
+            actions=[ft.TextButton(s.CANCEL, on_click=cancel),
                      ft.FilledButton(confirm, on_click=go,
                                      style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700) if danger else None)]))
 
