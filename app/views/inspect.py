@@ -31,8 +31,10 @@ class InspectView(ft.View):
         # location
         self.location_text = ft.Text("", size=14)
         self.location_error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
+        # autofocus: the field takes the focus when it is built, i.e. when 手工输入 shows it. A
+        # focus() sent with the same update can arrive before the field exists and be lost.
         self.lat = ft.TextField(label=s.LOCATION_LAT, dense=True, expand=True, border_radius=10,
-                                keyboard_type=ft.KeyboardType.NUMBER)
+                                keyboard_type=ft.KeyboardType.NUMBER, autofocus=True)
         self.lon = ft.TextField(label=s.LOCATION_LON, dense=True, expand=True, border_radius=10,
                                 keyboard_type=ft.KeyboardType.NUMBER)
         self.typed = ft.Column([ft.Row([self.lat, self.lon]),

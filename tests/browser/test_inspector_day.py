@@ -55,6 +55,15 @@ def photo_file(tmp_path: Path) -> Path:
     return path
 
 
+def wait_for_empty_focused_field(page: Page) -> None:
+    """Until an empty text field has the keyboard focus (Flutter web edits text in a DOM input
+    of its own, created when a field takes the focus)."""
+    page.wait_for_function(
+        "() => { const e = document.activeElement;"
+        " return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') && e.value === ''; }",
+        timeout=15_000)
+
+
 def back(page: Page) -> None:
     """The app bar's back arrow."""
     page.get_by_role("button", name="Back").click()
@@ -82,10 +91,12 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
     else:
         # The latitude field takes the focus when it opens (a click would land on the canvas
         # where Flutter has not scrolled to); Tab moves on to the longitude.
+        # Typing before the field has the focus loses the keys (a fixed pause did, under load).
         page.get_by_role("button", name="手工输入").click()
-        time.sleep(0.5)
+        wait_for_empty_focused_field(page)
         page.keyboard.type(typed_location[0])
         page.keyboard.press("Tab")
+        wait_for_empty_focused_field(page)
         page.keyboard.type(typed_location[1])
         page.get_by_role("button", name="使用此位置").click()
         page.get_by_text("手工输入：", exact=False).wait_for()
