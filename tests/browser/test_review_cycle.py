@@ -29,6 +29,7 @@ from tests.browser.test_inspector_day import (
     photo_file,
     query,
     wait_for,
+    wait_for_empty_focused_field,
 )
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, jpeg
@@ -54,6 +55,16 @@ def enrol(page: Page, platform: Platform, code: str) -> None:
     page.get_by_label("注册码或注册链接").click()
     page.get_by_label("注册码或注册链接").fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
     page.get_by_role("button", name="登记本机").click()
+
+
+def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str | None:
+    """The record's state as the platform gives it to the supervisor's device."""
+    rows = query(app, "SELECT token FROM enrolment")
+    if not rows:
+        return None
+    answer = httpx.get(f"{platform.url}/api/v1/review/records/{record_id}",
+                       headers={"Authorization": f"Bearer {rows[0][0]}"})
+    return str(answer.json()["state"]) if answer.status_code == 200 else None
 
 
 def tall_screenshot(page: Page, name: str, height: int = 2400) -> Path:
@@ -102,6 +113,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         inspect_task(inspector, app_process, entity, photo=photo_file(tmp_path), typed_location=None,
                      shot="review-01")
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
+        first_id = query(app_process, "SELECT id FROM records WHERE seq = 1")[0][0]
         more_results(platform, tasks[1:])
 
         # The supervisor enrols a second app and finds the record in 待审核.
@@ -126,10 +138,16 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         supervisor.get_by_role("button", name="确认退回").click()
         supervisor.get_by_text("请写明退回原因", exact=False).wait_for()
         screenshot(supervisor, "review-05-return-dialog")
-        supervisor.get_by_label("退回原因（必填）").fill(COMMENT)
+        supervisor.get_by_label("退回原因（必填）").click()
+        wait_for_empty_focused_field(supervisor)
+        supervisor.keyboard.type(COMMENT)
         supervisor.get_by_role("button", name="确认退回").click()
-        supervisor.get_by_text("已退回，检查人员将看到退回原因").first.wait_for(timeout=30_000)
-        screenshot(supervisor, "review-06-returned")
+        try:
+            wait_for(lambda: platform_state(platform, supervisor_app, first_id) == "returned", 30,
+                     "the platform to hold the return")
+            supervisor.get_by_text("共 ", exact=False).first.wait_for(timeout=30_000)
+        finally:
+            screenshot(supervisor, "review-06-returned")
 
         # The inspector's next sync brings the comment: on the task and in the revision form.
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
@@ -159,7 +177,9 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         tall_screenshot(supervisor, "review-09-revision")
         supervisor.get_by_role("button", name="通过并公示").click()
         supervisor.get_by_role("button", name="确认通过并公示").click()
-        supervisor.get_by_text("已通过并公示").first.wait_for(timeout=30_000)
+        revision_id = revision["id"]
+        wait_for(lambda: platform_state(platform, supervisor_app, revision_id) == "published", 30,
+                 "the platform to publish")
 
         public = httpx.get(f"{platform.url}/results")
         assert public.status_code == 200 and entity in public.text
