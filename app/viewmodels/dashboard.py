@@ -8,11 +8,11 @@ from typing import Any
 
 from .. import strings as s
 from ..domain.review import PERIODS, dashboard_filters, percent, today_in_china
-from ..services.supervisor import ExportFile, PlatformError, SupervisorService
-from .base import Observable
+from ..services.supervisor import ExportFile, SupervisorService
+from .base import RemoteModel
 
 
-class DashboardModel(Observable):
+class DashboardModel(RemoteModel):
     def __init__(self, service: SupervisorService,
                  today: Callable[[], dt.date] = today_in_china) -> None:
         super().__init__()
@@ -23,25 +23,18 @@ class DashboardModel(Observable):
         self.figures: dict[str, Any] | None = None
         self.plans: list[tuple[str, str]] = []
         """(id, name) of every plan of the department, for the plan filter."""
-        self.loading = False
-        self.error: str | None = None
 
     @property
     def filters(self) -> dict[str, str]:
         return dashboard_filters(self.plan_id, self.period, self.today())
 
     async def load(self) -> None:
-        self.loading, self.error = True, None
-        self.changed()
-        try:
+        async def read() -> None:
             self.figures = await self.service.dashboard(self.filters)
             if self.plan_id is None:  # every plan is listed only when none is chosen
                 self.plans = [(p["plan_id"], p["name"]) for p in self.figures["plans"]]
-        except PlatformError as e:
-            self.error = str(e)
-        finally:
-            self.loading = False
-        self.changed()
+
+        await self.fetching(read)
 
     async def choose_plan(self, plan_id: str | None) -> None:
         self.plan_id = plan_id or None

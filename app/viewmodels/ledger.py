@@ -9,31 +9,24 @@ from typing import Any
 from .. import strings as s
 from ..domain.review import check_disposal, ledger_order, today_in_china
 from ..services.supervisor import PlatformError, SupervisorService
-from .base import Observable
+from .base import RemoteModel
 
 
-class LedgerModel(Observable):
+class LedgerModel(RemoteModel):
     def __init__(self, service: SupervisorService,
                  today: Callable[[], dt.date] = today_in_china) -> None:
         super().__init__()
         self.service = service
+        self.loaded = False
         self.today = today
         self.entries: list[dict[str, Any]] = []
-        self.loading = False
-        self.loaded = False
-        self.error: str | None = None
 
     async def load(self) -> None:
-        self.loading, self.error = True, None
-        self.changed()
-        try:
+        async def read() -> None:
             self.entries = ledger_order(await self.service.followups())
             self.loaded = True
-        except PlatformError as e:
-            self.error = str(e)
-        finally:
-            self.loading = False
-        self.changed()
+
+        await self.fetching(read)
 
     @property
     def open_count(self) -> int:

@@ -14,33 +14,26 @@ from .. import strings as s
 from ..domain.review import ItemView, allowed_decisions, gaps_text, location_text, record_items
 from ..photos import PhotoError, thumbnail_of
 from ..services.supervisor import PlatformError, SupervisorService
-from .base import Observable
+from .base import Observable, RemoteModel
 
 QUEUE_STATES = ("submitted", "returned", "approved", "published")
 THUMBNAIL_PX = 240
 
 
-class ReviewQueueModel(Observable):
+class ReviewQueueModel(RemoteModel):
     def __init__(self, service: SupervisorService) -> None:
         super().__init__()
         self.service = service
+        self.loaded = False
         self.state = "submitted"
         self.records: list[dict[str, Any]] = []
-        self.loading = False
-        self.loaded = False
-        self.error: str | None = None
 
     async def load(self) -> None:
-        self.loading, self.error = True, None
-        self.changed()
-        try:
+        async def read() -> None:
             self.records = await self.service.queue(self.state)
             self.loaded = True
-        except PlatformError as e:
-            self.error = str(e)
-        finally:
-            self.loading = False
-        self.changed()
+
+        await self.fetching(read)
 
     async def show(self, state: str) -> None:
         if state not in QUEUE_STATES:
