@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,6 +22,7 @@ _DEFAULT_MESSAGES = {
     413: ("too_large", "内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("invalid", "内容无效"),
+    507: ("storage_full", "平台存储空间不足：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
 }
 
 
@@ -52,10 +55,31 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             for status in statuses}
 
 
+def _storage_full() -> JSONResponse:
+    """A full disk is a passing server condition, not the client's fault: 507, and the client's
+    engine retries later like any 5xx; the transaction was rolled back, so nothing is half-stored."""
+    code, message = _DEFAULT_MESSAGES[507]
+    return JSONResponse(error_body(code, message), status_code=507)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+        if exc.errno != errno.ENOSPC:
+            raise exc
+        return _storage_full()
+
+    @app.exception_handler(sa.exc.OperationalError)
+    async def _database_error(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
+        # SQLite says "database or disk is full"; PostgreSQL "No space left on device" (53100).
+        text = str(exc.orig).lower()
+        if "disk is full" not in text and "no space left" not in text:
+            raise exc
+        return _storage_full()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

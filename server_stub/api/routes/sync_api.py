@@ -132,7 +132,7 @@ def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
     status_code=201,
     responses={200: {"model": PhotoOut, "description": "the photo was already there"},
                201: {"model": PhotoOut, "description": "stored"},
-               **error_responses(400, 401, 413, 415)},
+               **error_responses(400, 401, 413, 415, 507)},
     openapi_extra={"requestBody": {"required": True, "content": {
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
@@ -151,7 +151,7 @@ async def put_photo(
     status_code=201,
     responses={200: {"model": RecordStatus, "description": "the same record again: nothing changed"},
                201: {"model": RecordStatus, "description": "accepted"},
-               **error_responses(400, 401, 403, 409, 413, 422)},
+               **error_responses(400, 401, 403, 409, 413, 422, 507)},
     # The raw bytes are read (with a size limit) and kept verbatim, so the body is described
     # here rather than parsed by FastAPI.
     openapi_extra={"requestBody": {"required": True, "content": {

@@ -1,0 +1,78 @@
+"""A full disk on the platform: a clear 507, nothing half-stored, and the phone keeps everything
+and retries. The ENOSPC is the kernel's own: the photo store writes to /dev/full."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlite_utils import Database
+
+from app.store import LocalStore
+from server_stub import queries
+from server_stub import tables as t
+from server_stub.config import Settings
+from server_stub.demo_data import generate
+from server_stub.devices import enroll
+from server_stub.enrollment import issue_code
+from server_stub.main import create_app
+from server_stub.photo_store import DirectoryPhotoStore
+from sync import (
+    RetryPolicy,
+    SyncEngine,
+    TransportError,
+    generate_key,
+    public_key_b64,
+    record_hash,
+    sign_record,
+)
+from tests.sync.factories import make_record
+from tests.utils.phone import jpeg
+
+pytestmark = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+
+
+class DevFullStore(DirectoryPhotoStore):
+    """A photo store on a disk with no space left: every write fails with ENOSPC."""
+
+    def put(self, sha256: str, data: bytes) -> bool:
+        with open("/dev/full", "wb") as disk:
+            disk.write(data)
+            disk.flush()
+        return True
+
+
+def test_full_disk_is_a_507_and_the_phone_keeps_its_record(tmp_path: Path, database_url: str) -> None:
+    app = create_app(Settings.from_env(tmp_path / "data", database_url))
+    app.state.photo_store = DevFullStore(tmp_path / "photos")
+    demo = generate(entities=50, seed=1)
+    now = dt.datetime.now(dt.UTC)
+    key = generate_key()
+    with app.state.engine.begin() as conn:
+        queries.save_inspectors(conn, inspectors=demo.inspectors)
+        code = issue_code(conn, demo.inspectors[0].id, now=now)
+        device, token = enroll(conn, code=code, public_key=public_key_b64(key), device_name="x", now=now)
+    photo = jpeg(1)
+    name = hashlib.sha256(photo).hexdigest()
+    client = TestClient(app, base_url="http://platform", headers={"Authorization": f"Bearer {token}"})
+    answer = client.put(f"/api/v1/photos/{name}", content=photo)
+    assert answer.status_code == 507
+    assert answer.json()["error"]["code"] == "storage_full" and "稍后重试" in answer.json()["error"]["message"]
+    with app.state.engine.begin() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.photos)).scalar_one() == 0
+
+    # The phone's side: the engine treats 507 like any passing server failure.
+    store = LocalStore(Database(memory=True))
+    record = make_record(device_id=device.id, outcome="未发现问题",
+                         items=[{"code": "SP-01", "result": "合格", "note": "", "photos": [name]}])
+    store.add_photo(name, photo, b"thumb", record["task_id"], "t")
+    store.add_signed_record(sign_record(record, key, device.id), record_hash(record), "t")
+    engine = SyncEngine(client, store, retry=RetryPolicy(attempts=2), sleep=lambda _: None)
+    with pytest.raises(TransportError):
+        engine.push()
+    assert [p.id for p in store.pending_records()] == [record["id"]], "nothing lost on the phone"
+    assert not store.is_photo_uploaded(name)
