@@ -15,12 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+
+from . import strings as s
 
 Migration = Callable[[Database], None]
 MIGRATIONS: list[Migration] = []
@@ -58,6 +61,22 @@ def _enrolment_key(db: Database) -> None:
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StorageFullError(Exception):
+    """The phone's storage is full: the write did not happen, everything saved before is intact."""
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """Turn SQLite's "database or disk is full" into ``StorageFullError`` with a Chinese message;
+    the failed transaction has been rolled back, so nothing is half-written."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if "full" in str(e):
+            raise StorageFullError(s.STORAGE_FULL) from e
+        raise
 
 
 @dataclass(frozen=True)
@@ -168,7 +187,7 @@ class LocalStore:
     # --- drafts ---------------------------------------------------------------------------
 
     def save_draft(self, task_id: str, draft: dict[str, Any], updated_at: str) -> None:
-        with self.db.atomic():
+        with _writing(), self.db.atomic():
             self.db["drafts"].upsert({"task_id": task_id, "updated_at": updated_at,
                                       "data": json.dumps(draft, ensure_ascii=False)}, pk="task_id")
 
@@ -189,7 +208,7 @@ class LocalStore:
     # --- photos ---------------------------------------------------------------------------
 
     def add_photo(self, sha256: str, jpeg: bytes, thumbnail: bytes, task_id: str, created_at: str) -> None:
-        with self.db.atomic():
+        with _writing(), self.db.atomic():
             self.db["photos"].insert({"sha256": sha256, "task_id": task_id, "jpeg": jpeg,
                                       "thumbnail": thumbnail, "uploaded": 0,
                                       "created_at": created_at}, pk="sha256", ignore=True)
@@ -225,7 +244,7 @@ class LocalStore:
         """Put a freshly signed record in the outbox and drop its draft, atomically."""
         record = envelope["record"]
         photos = sorted({p for item in record["items"] for p in item["photos"]})
-        with self.db.atomic():
+        with _writing(), self.db.atomic():
             self.db["records"].insert({
                 "id": record["id"], "task_id": record["task_id"], "seq": record["seq"],
                 "hash": record_hash, "envelope": json.dumps(envelope, ensure_ascii=False),

@@ -331,3 +331,6 @@ LEDGER_CLOSED_DONE = "已登记处置"
 # the inspector's side of a returned record
 TASK_REVIEWER_COMMENT = "审核人退回意见：{comment}"
 INSPECT_REVISION_COMMENT = "退回原因：{comment}"
+
+# a full phone
+STORAGE_FULL = "手机存储空间已满：这次的修改没有保存（之前保存的内容都还在）。请清理空间后再试。"

@@ -8,7 +8,7 @@ from sync import load_private_key, new_record_id, public_key_b64, record_hash, s
 
 from .. import strings as s
 from ..domain.inspection import Draft, now_rfc3339
-from ..store import Enrolment, LocalStore
+from ..store import Enrolment, LocalStore, StorageFullError
 from .keys import KeyVault
 
 
@@ -51,5 +51,8 @@ class InspectionService:
         record = draft.to_record(task, record_id=new_record_id(), device_id=self.enrolment.device_id,
                                  seq=seq + 1, prev=prev, finished_at=now_rfc3339()).to_json()
         envelope = sign_record(record, key, self.enrolment.device_id)
-        self.store.add_signed_record(dict(envelope), record_hash(record), now_rfc3339())
+        try:
+            self.store.add_signed_record(dict(envelope), record_hash(record), now_rfc3339())
+        except StorageFullError as e:
+            raise SigningError(str(e)) from e
         return record

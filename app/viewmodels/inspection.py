@@ -13,6 +13,7 @@ from ..photos import PhotoError
 from ..services.files import PickedFile
 from ..services.inspections import InspectionService, SigningError
 from ..services.photo_service import PhotoService, watermark_for
+from ..store import StorageFullError
 from .base import Observable
 
 
@@ -27,6 +28,8 @@ class InspectionModel(Observable):
         self.busy_items: set[str] = set()
         self.photo_errors: dict[str, str] = {}
         draft = inspections.load_draft(task["id"])
+        self.save_error: str | None = None
+        """Why the last change could not be saved (a full phone), shown until a save succeeds."""
         self.review_comment = review_comment
         """Why the reviewer returned the record this draft revises (shown above the form)."""
         if draft is None:
@@ -40,7 +43,11 @@ class InspectionModel(Observable):
     # --- edits: each one is saved before the view hears of it ---------------------------
 
     def _save(self) -> None:
-        self.inspections.save_draft(self.draft)
+        try:
+            self.inspections.save_draft(self.draft)
+            self.save_error = None
+        except StorageFullError as e:
+            self.save_error = str(e)
         self.changed()
 
     def set_result(self, code: str, result: ItemResult) -> None:
@@ -89,12 +96,12 @@ class InspectionModel(Observable):
             for file in files:
                 try:
                     photo = await self.photos.add(file.data, watermark_for(self.task, self.draft.location))
-                except PhotoError as e:
+                except (PhotoError, StorageFullError) as e:
                     errors.append(f"{file.name}：{e}")
                     continue
                 if photo.sha256 not in self.draft.answer(code).photos:
                     self.draft.answer(code).photos.append(photo.sha256)
-                self.inspections.save_draft(self.draft)
+                self._save()
         finally:
             self.busy_items.discard(code)
         if errors:

@@ -108,8 +108,9 @@ class InspectView(ft.View):
         else:
             self.location_text.value = s.LOCATION_FROM_TYPED.format(place=describe_location(location))
         missing = self.model.missing
-        self.missing.value = "；".join(missing) if missing else s.SIGN_CONFIRM_TEXT
-        self.missing.color = ft.Colors.ERROR if missing else ft.Colors.ON_SURFACE_VARIANT
+        self.missing.value = self.model.save_error or ("；".join(missing) if missing else s.SIGN_CONFIRM_TEXT)
+        self.missing.color = (ft.Colors.ERROR if missing or self.model.save_error
+                              else ft.Colors.ON_SURFACE_VARIANT)
         if update:
             update_if_shown(self)
 

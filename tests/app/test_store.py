@@ -73,3 +73,18 @@ def test_photos_are_kept_by_hash(fresh_store: LocalStore) -> None:
     assert fresh_store.is_photo_uploaded("a" * 64)
     with pytest.raises(KeyError):
         fresh_store.photo("b" * 64)
+
+
+def test_a_full_phone_is_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+    """SQLite's own "database or disk is full", made real by capping the file's page count."""
+    from app.store import StorageFullError
+
+    store = LocalStore.open(tmp_path / "zsc.db")
+    store.save_draft("T1", {"note": "已保存的草稿"}, "t")
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageFullError, match="手机存储空间已满"):
+        store.save_draft("T1", {"note": "x" * 200_000}, "t2")
+    with pytest.raises(StorageFullError):
+        store.add_photo("c" * 64, b"j" * 200_000, b"t", "T1", "t")
+    assert store.draft("T1") == {"note": "已保存的草稿"}, "the last saved draft is intact"

@@ -201,3 +201,20 @@ def test_the_key_file_is_private_and_outside_the_data(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(vault.path.parent).st_mode) == 0o700
     with pytest.raises(ValueError):
         FileKeyVault(tmp_path / "data", tmp_path / "data" / "keys")
+
+
+def test_a_full_phone_keeps_the_last_saved_draft_and_says_so(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    model = InspectionModel(task, *model_parts)
+    model.set_result("SP-01", ItemResult.PASS)
+    saved = store.draft(task["id"])
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    model.set_note("很长的备注" * 40_000)
+    assert model.save_error is not None and "手机存储空间已满" in model.save_error
+    assert store.draft(task["id"]) == saved, "the last saved draft is intact"
+    store.db.execute("PRAGMA max_page_count = 1073741823")
+    model.set_note("清理空间后")
+    assert model.save_error is None and store.draft(task["id"])["note"] == "清理空间后"
