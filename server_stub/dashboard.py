@@ -30,10 +30,8 @@ from .aggregation import (
     risk_grade_use,
 )
 from .plan_codec import plan_from_json
-from .review import department_plans
+from .review import FINAL_STATES, department_plans
 from .workdays import WorkCalendar
-
-FINAL_STATES = ("submitted", "approved", "published")
 
 
 @dataclass(frozen=True)
@@ -83,11 +81,7 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
         plans = plans.where(t.plan_departments.c.plan_id == plan_id)
     plan_ids = list(conn.execute(plans).scalars())
     r = t.records
-    current = [r.c.plan_id.in_(plan_ids), r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
-    if period.start is not None:
-        current.append(r.c.inspected_on >= period.start)
-    if period.end is not None:
-        current.append(r.c.inspected_on <= period.end)
+    current = [r.c.plan_id.in_(plan_ids), *_current_results(period)]
     problem = sa.case((r.c.outcome != Outcome.NO_PROBLEM.value, 1), else_=0)
     groups = conn.execute(
         sa.select(r.c.industry, r.c.region, r.c.risk_grade, sa.func.count(), sa.func.sum(problem))
@@ -118,13 +112,20 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
     )
 
 
+def _current_results(period: Period) -> list[sa.ColumnElement[bool]]:
+    """Records that are a task's current result, inspected within ``period``."""
+    r = t.records
+    conditions = [r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
+    if period.start is not None:
+        conditions.append(r.c.inspected_on >= period.start)
+    if period.end is not None:
+        conditions.append(r.c.inspected_on <= period.end)
+    return conditions
+
+
 def _plan_figures(conn: sa.Connection, plan_ids: list[str], period: Period) -> list[PlanFigures]:
     r = t.records
-    done = [r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
-    if period.start is not None:
-        done.append(r.c.inspected_on >= period.start)
-    if period.end is not None:
-        done.append(r.c.inspected_on <= period.end)
+    done = _current_results(period)
     tasks = dict(conn.execute(sa.select(t.tasks.c.plan_id, sa.func.count())
                               .where(t.tasks.c.plan_id.in_(plan_ids)).group_by(t.tasks.c.plan_id)).all())
     completed = {pid: (n, published) for pid, n, published in conn.execute(

@@ -9,9 +9,9 @@ Deterministic: the same ``seed`` and sizes give the same data, byte for byte. Fa
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from collections.abc import Iterator
 
 from sync import (
     Entity,

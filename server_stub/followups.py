@@ -12,7 +12,7 @@ from sync import Outcome
 
 from . import tables as t
 from .errors import ApiError
-from .review import DISPOSALS, department_record, department_plans
+from .review import DISPOSALS, FINAL_STATES, department_plans, department_record
 
 DEFAULT_DUE_DAYS = 30
 
@@ -29,7 +29,7 @@ def ledger(conn: sa.Connection, department: str, *, today: dt.date,
         .join(e, e.c.credit_code == r.c.credit_code)
         .outerjoin(f, f.c.record_id == r.c.id)
         .where(r.c.outcome == Outcome.PROBLEM_PENDING.value, r.c.superseded.is_(False),
-               r.c.state.in_(("submitted", "approved", "published")),
+               r.c.state.in_(FINAL_STATES),
                t.tasks.c.plan_id.in_(department_plans(department)))
         .order_by(r.c.inspected_on, r.c.id)
     ).mappings()

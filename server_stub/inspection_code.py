@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync import make_token
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+from .clock import CHINA
+
 TOKEN_VERSION = 1
 
 

@@ -19,15 +19,13 @@ import sqlalchemy as sa
 from sync import SignatureError, ValidationError, find_gaps, verify_envelope
 
 from . import tables as t
+from .clock import china_date
 from .devices import Device
 from .errors import ApiError
 
 DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
-CHINA = dt.timezone(dt.timedelta(hours=8))
-
-
-def china_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CHINA).date()
+FINAL_STATES = ("submitted", "approved", "published")
+"""States of a current result: what counts as inspected, on the dashboard and in the ledger."""
 
 
 def require_supervisor(conn: sa.Connection, device: Device) -> str:

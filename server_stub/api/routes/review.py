@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ... import dashboard, followups, review
-from ...clock import now
+from ...clock import china_date, now
 from ...errors import ApiError, error_responses
 from ...exports import dashboard_csv, dashboard_xlsx
 from ..deps import ConnDep, DeviceDep
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
 
 def today() -> dt.date:
-    return review.china_date(now())
+    return china_date(now())
 
 
 class QueueEntry(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import httpx
@@ -47,7 +48,7 @@ def people(server: ServerProcess) -> tuple[Phone, Phone]:
 def submit(phone: Phone, task: dict, **changes: object) -> dict:  # type: ignore[type-arg]
     photo = jpeg(phone.seq + 77)
     envelope = phone.record(task, photos=[photo], **changes)
-    name = __import__("hashlib").sha256(photo).hexdigest()
+    name = hashlib.sha256(photo).hexdigest()
     assert phone.client.put(f"/api/v1/photos/{name}", content=photo).status_code in (200, 201)
     answer = phone.client.post("/api/v1/records", json=envelope)
     assert answer.status_code == 201, answer.text
