@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from tests.browser.conftest import AppProcess, Platform
 from tests.browser.driver import browser, open_app, phone_context, screenshot
@@ -69,22 +69,50 @@ def back(page: Page) -> None:
     page.get_by_role("button", name="Back").click()
 
 
+def latest_draft(app: AppProcess) -> dict[str, Any]:
+    """The draft the app saved last (the one on screen), or {} before there is one."""
+    rows = query(app, "SELECT data FROM drafts ORDER BY updated_at DESC LIMIT 1")
+    return json.loads(rows[0][0]) if rows else {}
+
+
+def answered(app: AppProcess) -> int:
+    return sum(1 for a in latest_draft(app).get("answers", {}).values() if a.get("result"))
+
+
+def tap_until_saved(target: Locator, saved: Callable[[], Any], what: str, tries: int = 3) -> None:
+    """Tap, then wait for the app to have saved the change; tap again if it never came."""
+    for _ in range(tries):
+        target.click()
+        try:
+            wait_for(saved, 5, what)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"{what}: not saved after {tries} taps")
+
+
 def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None,
                  typed_location: tuple[str, str] | None, shot: str) -> None:
-    """From the task list: open the task, answer every item, locate, choose the outcome, sign."""
+    """From the task list: open the task, answer every item, locate, choose the outcome, sign.
+
+    Each step waits until the app has saved what it did (the draft in its SQLite file) before
+    the next: a tap that lands while Flutter is still laying out is otherwise lost without a
+    trace, and the failure shows up three steps later as a missing confirmation dialog.
+    """
     page.get_by_text(entity).first.click()
     page.get_by_role("button", name="开始检查").click()
     page.get_by_role("button", name="签名提交").wait_for()
     items = page.get_by_role("button", name="合格", exact=True).count()
     assert items >= 1
     for n in range(items):
-        page.get_by_role("button", name="合格", exact=True).nth(n).click()
+        tap_until_saved(page.get_by_role("button", name="合格", exact=True).nth(n),
+                        lambda n=n: answered(app) > n, f"item {n + 1} answered")
     if photo is not None:
         with page.expect_file_chooser() as chooser:
             page.get_by_role("button", name="添加照片").first.click()
         chooser.value.set_files(str(photo))
-        wait_for(lambda: any(answer["photos"] for row in query(app, "SELECT data FROM drafts")
-                             for answer in json.loads(row[0])["answers"].values()), 60, "the photo")
+        wait_for(lambda: any(answer["photos"] for answer in latest_draft(app)["answers"].values()),
+                 60, "the photo")
     if typed_location is None:
         page.get_by_role("button", name="获取定位").click()
         page.get_by_text("来自本机定位", exact=False).wait_for()
@@ -100,12 +128,17 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
         page.keyboard.type(typed_location[1])
         page.get_by_role("button", name="使用此位置").click()
         page.get_by_text("手工输入：", exact=False).wait_for()
-    page.get_by_role("radio", name="未发现问题").click()
+    wait_for(lambda: latest_draft(app).get("location"), 15, "the location saved")
+    tap_until_saved(page.get_by_role("radio", name="未发现问题"),
+                    lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome")
     screenshot(page, f"{shot}-inspection")
     page.get_by_role("button", name="签名提交").click()
-    page.get_by_role("button", name="确认签名").wait_for()
+    confirm = page.get_by_role("button", name="确认签名")
+    missing = page.get_by_text("还不能签名")
+    confirm.or_(missing).first.wait_for()
+    assert not missing.count(), f"the app would not sign: {page.get_by_role('dialog').inner_text()}"
     screenshot(page, f"{shot}-confirm")
-    page.get_by_role("button", name="确认签名").click()
+    confirm.click()
     page.get_by_role("button", name="亮码").wait_for()
 
 
