@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -67,3 +68,20 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def tap_until(target: Locator, shown: Locator, *, tries: int = 3, timeout: float = 10_000) -> None:
+    """Tap ``target`` until ``shown`` appears (a dialog, the next screen).
+
+    Under load a tap can land while Flutter is still laying the screen out and be dropped
+    without a trace; tapping again is what a person would do. Only for taps that are harmless
+    to repeat: ones that open something.
+    """
+    for _ in range(tries):
+        target.click()
+        try:
+            shown.wait_for(timeout=timeout)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"{shown} did not appear after {tries} taps on {target}")

@@ -21,7 +21,7 @@ from server_stub.db import make_engine
 from server_stub.demo_data import SAMR
 from sync import RecordItem
 from tests.browser.conftest import AppProcess, Platform
-from tests.browser.driver import ARTIFACTS, browser, open_app, phone_context, screenshot
+from tests.browser.driver import ARTIFACTS, browser, open_app, phone_context, screenshot, tap_until
 from tests.browser.test_inspector_day import (
     QINGDAO,
     back,
@@ -134,7 +134,8 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         back(supervisor)
 
         # 退回 needs a reason: an empty one is refused in the dialog, then it goes.
-        supervisor.get_by_role("button", name="退回").click()
+        tap_until(supervisor.get_by_role("button", name="退回"),
+                  supervisor.get_by_role("button", name="确认退回"))
         supervisor.get_by_role("button", name="确认退回").click()
         supervisor.get_by_text("请写明退回原因", exact=False).wait_for()
         screenshot(supervisor, "review-05-return-dialog")
@@ -160,7 +161,8 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         inspector.get_by_text(f"退回原因：{COMMENT}").wait_for()
         inspector.get_by_role("button", name="签名提交").wait_for()
         screenshot(inspector, "review-08-revision")
-        inspector.get_by_role("button", name="签名提交").click()
+        tap_until(inspector.get_by_role("button", name="签名提交"),
+                  inspector.get_by_role("button", name="确认签名"))
         inspector.get_by_role("button", name="确认签名").click()
         inspector.get_by_role("button", name="亮码").wait_for()
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
@@ -175,7 +177,8 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         supervisor.get_by_text(entity).first.click()
         supervisor.get_by_text(f"审核意见：{COMMENT}").wait_for(timeout=30_000)
         tall_screenshot(supervisor, "review-09-revision")
-        supervisor.get_by_role("button", name="通过并公示").click()
+        tap_until(supervisor.get_by_role("button", name="通过并公示"),
+                  supervisor.get_by_role("button", name="确认通过并公示"))
         supervisor.get_by_role("button", name="确认通过并公示").click()
         revision_id = revision["id"]
         wait_for(lambda: platform_state(platform, supervisor_app, revision_id) == "published", 30,
@@ -196,7 +199,8 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         supervisor.get_by_role("tab", name="台账").click()
         supervisor.get_by_role("button", name="登记处置").first.wait_for(timeout=30_000)
         screenshot(supervisor, "review-11-ledger")
-        supervisor.get_by_role("button", name="登记处置").first.click()
+        tap_until(supervisor.get_by_role("button", name="登记处置").first,
+                  supervisor.get_by_role("radio", name="立案"))
         supervisor.get_by_role("radio", name="立案").click()
         screenshot(supervisor, "review-12-ledger-close")
         supervisor.get_by_role("button", name="确定").click()
