@@ -251,12 +251,19 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
         raise ApiError(422, "not_returned", "原记录未被退回或已经修订过，不能再提交修订")
 
 
+class RecordNotFound(ApiError):
+    """No such record (or, to an inspector, not one of theirs: the answer is the same)."""
+
+    def __init__(self) -> None:
+        super().__init__(404, "record_not_found", "记录不存在")
+
+
 def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:
     row = conn.execute(sa.select(t.records.c.id, t.records.c.hash, t.records.c.state,
                                  t.records.c.task_id)
                        .where(t.records.c.id == record_id)).mappings().first()
     if row is None:
-        raise ApiError(404, "record_not_found", "记录不存在")
+        raise RecordNotFound()
     return {"id": row["id"], "hash": row["hash"], "task_id": row["task_id"], "state": row["state"],
             "missing_photos": missing_photos(conn, record_id)}
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ... import devices, ingest, tasks
 from ...clock import now
-from ...errors import ApiError, error_responses
+from ...errors import error_responses
 from ..deps import ConnDep, DeviceDep, read_body
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
@@ -164,10 +164,13 @@ async def post_record(request: Request, device: DeviceDep, conn: ConnDep) -> JSO
     return JSONResponse(answer.body, status_code=answer.status)
 
 
-@router.get("/records/{record_id}", responses=error_responses(401, 403, 404))
+@router.get("/records/{record_id}", responses=error_responses(401, 404))
 def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus:
-    """A record's state: incomplete (photos missing), submitted, returned, approved, published."""
-    status = ingest.record_status(conn, record_id)
+    """A record's state: incomplete (photos missing), submitted, returned, approved, published.
+
+    Another inspector's record is answered exactly like one that does not exist, so that a
+    device cannot probe which record ids are on the platform.
+    """
     if not devices.may_read_record(conn, device, record_id):
-        raise ApiError(403, "forbidden", "无权查看该记录")
-    return RecordStatus(**status)
+        raise ingest.RecordNotFound()
+    return RecordStatus(**ingest.record_status(conn, record_id))

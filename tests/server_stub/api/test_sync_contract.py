@@ -250,5 +250,7 @@ def test_record_state_is_private_to_its_inspector(server: ServerProcess, phone: 
     phone.client.post("/api/v1/records", json=envelope)
     other = Phone(server, _inspector_without(server, set())).enroll()
     answer = other.client.get(f"/api/v1/records/{envelope['record']['id']}")
-    assert answer.status_code == 403
-    assert phone.client.get("/api/v1/records/nope").status_code == 404
+    unknown = other.client.get("/api/v1/records/nope")
+    assert answer.status_code == unknown.status_code == 404
+    assert answer.json() == unknown.json(), "nobody learns that another inspector's record exists"
+    assert phone.client.get(f"/api/v1/records/{envelope['record']['id']}").status_code == 200
