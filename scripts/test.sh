@@ -15,6 +15,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 source scripts/bootstrap.sh test
+echo "== lint (ruff)"
+.venv/bin/ruff check .
 echo "== test suite on SQLite"
 .venv/bin/python -m pytest "$@"
 if source scripts/postgres.sh; then

@@ -53,6 +53,9 @@ class Thresholds:
         return WarningColour.GREEN
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 def ratio(part: int, whole: int) -> Decimal | None:
     """``part / whole`` as an exact Decimal, or None when ``whole`` is 0 (no rate, not 0 %)."""
     return None if whole == 0 else Decimal(part) / Decimal(whole)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .aggregation import Thresholds
+from .aggregation import DEFAULT_THRESHOLDS, Thresholds
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
@@ -26,7 +26,7 @@ DEFAULT_MAX_PHOTO_BYTES = 8 * 1024 * 1024
 def thresholds_from(raw: str | None) -> Thresholds:
     """``"30,20,10"``: the red, orange and yellow problem-rate percentages of the four colours."""
     if not raw:
-        return Thresholds()
+        return DEFAULT_THRESHOLDS
     try:
         red, orange, yellow = (Decimal(v.strip()) for v in raw.split(","))
     except (ValueError, ArithmeticError):
@@ -39,7 +39,7 @@ class Settings:
     data_dir: Path
     database_url: str
     max_photo_bytes: int = DEFAULT_MAX_PHOTO_BYTES
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
 
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None) -> Settings:

@@ -19,6 +19,7 @@ from sync import Outcome
 
 from . import tables as t
 from .aggregation import (
+    DEFAULT_THRESHOLDS,
     GroupRate,
     Overdue,
     PlanFigures,
@@ -75,7 +76,7 @@ def calendar(conn: sa.Connection) -> WorkCalendar:
 
 
 def build(conn: sa.Connection, department: str, *, today: dt.date, period: Period = Period(),
-          plan_id: str | None = None, thresholds: Thresholds = Thresholds()) -> Dashboard:
+          plan_id: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Dashboard:
     plans = department_plans(department)
     if plan_id is not None:
         plans = plans.where(t.plan_departments.c.plan_id == plan_id)

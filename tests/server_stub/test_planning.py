@@ -37,11 +37,11 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 
 
 def make_plan(plan_id: str = "P1", **overrides: object) -> Plan:
-    values: dict[str, object] = dict(
-        id=plan_id, name="食品销售抽查", departments=(SAMR,), items=("SC-SP-01",),
-        ratios={"A": "1", "B": "3", "C": "10", "D": "20"}, team_size=2,
-        window_start=dt.date(2026, 3, 1), window_end=dt.date(2026, 6, 30),
-    )
+    values: dict[str, object] = {
+        "id": plan_id, "name": "食品销售抽查", "departments": (SAMR,), "items": ("SC-SP-01",),
+        "ratios": {"A": "1", "B": "3", "C": "10", "D": "20"}, "team_size": 2,
+        "window_start": dt.date(2026, 3, 1), "window_end": dt.date(2026, 6, 30),
+    }
     values.update(overrides)
     return Plan(**values)  # type: ignore[arg-type]
 

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync import ValidationError, check_character, credit_code_problem, make_credit_code, validate_credit_code
+from sync import (
+    ValidationError,
+    check_character,
+    credit_code_problem,
+    make_credit_code,
+    validate_credit_code,
+)
 from sync._credit_code import ALPHABET
 
 # Published codes of well-known enterprises (printed on their business licences).

@@ -65,7 +65,7 @@ def test_risk_grade_labels() -> None:
 
 
 def test_inspector_validates_conflicts() -> None:
-    ok = Inspector("WH1", "张三", "威海市市场监督管理局", "37100012345", "食品安全；特种设备".split("；"),
+    ok = Inspector("WH1", "张三", "威海市市场监督管理局", "37100012345", ["食品安全", "特种设备"],
                    conflicts=[CODE])
     assert ok.qualifications == ("食品安全", "特种设备") and ok.conflicts == (CODE,)
     with pytest.raises(ValidationError, match="回避对象"):
@@ -79,11 +79,11 @@ def test_item_needs_checkpoints_and_a_known_method() -> None:
 
 
 def plan(**overrides: object) -> Plan:
-    values: dict[str, object] = dict(
-        id="P1", name="2026年食品销售抽查", departments=["威海市市场监督管理局"], items=["SC-SP-01"],
-        ratios={"A": "1", "B": "3", "C": "10", "D": "20"}, team_size=2,
-        window_start=dt.date(2026, 3, 1), window_end=dt.date(2026, 11, 30),
-    )
+    values: dict[str, object] = {
+        "id": "P1", "name": "2026年食品销售抽查", "departments": ["威海市市场监督管理局"], "items": ["SC-SP-01"],
+        "ratios": {"A": "1", "B": "3", "C": "10", "D": "20"}, "team_size": 2,
+        "window_start": dt.date(2026, 3, 1), "window_end": dt.date(2026, 11, 30),
+    }
     values.update(overrides)
     return Plan(**values)  # type: ignore[arg-type]
 

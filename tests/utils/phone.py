@@ -87,13 +87,13 @@ class Phone:
         names = [hashlib.sha256(p).hexdigest() for p in photos]
         items = [RecordItem(code=item["code"], result="合格", note="", photos=tuple(names) if n == 0 else ())
                  for n, item in enumerate(task["items"])]
-        values: dict[str, Any] = dict(
-            id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
-            inspectors=tuple(m["id"] for m in task["team"]), items=tuple(items), outcome="未发现问题",
-            note="", location=Location(lat=37.5, lon=122.1, accuracy_m=12.0, source="device"),
-            started_at="2026-03-02T09:00:00+08:00", finished_at="2026-03-02T09:40:00+08:00",
-            device_id=self.device_id, seq=self.seq + 1, prev=self.prev, supersedes=None,
-        )
+        values: dict[str, Any] = {
+            "id": new_record_id(), "task_id": task["id"], "credit_code": task["credit_code"],
+            "inspectors": tuple(m["id"] for m in task["team"]), "items": tuple(items), "outcome": "未发现问题",
+            "note": "", "location": Location(lat=37.5, lon=122.1, accuracy_m=12.0, source="device"),
+            "started_at": "2026-03-02T09:00:00+08:00", "finished_at": "2026-03-02T09:40:00+08:00",
+            "device_id": self.device_id, "seq": self.seq + 1, "prev": self.prev, "supersedes": None,
+        }
         values.update(changes)
         record = Record(**values).to_json()
         self.seq, self.prev = record["seq"], record_hash(record)  # type: ignore[assignment]
