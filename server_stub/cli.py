@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-import qrcode  # type: ignore[import-untyped]
+import qrcode
 import sqlalchemy as sa
-from qrcode.constants import ERROR_CORRECT_M  # type: ignore[import-untyped]
+from qrcode.constants import ERROR_CORRECT_M
 
 from sync import Plan, RiskGrade, describe_seqs
 

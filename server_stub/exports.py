@@ -50,7 +50,7 @@ def dashboard_csv(figures: Dashboard) -> bytes:
 
 def dashboard_xlsx(figures: Dashboard) -> bytes:
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     for title, header, rows in sections(figures):
         sheet = book.create_sheet(title[:31])
         sheet.append(header)
