@@ -124,7 +124,7 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
 def import_(data_dir: Path | None, database_url: str | None, kind: str, path: Path) -> None:
     """从 CSV 导入（新增或更新）抽查事项清单或名录库；有任何错误则全部不导入。"""
     try:
-        objects = read_csv(KINDS[kind], path)  # type: ignore[arg-type]
+        objects = read_csv(KINDS[kind], path)
     except CsvImportError as e:
         click.echo(str(e), err=True)
         sys.exit(1)
@@ -146,7 +146,7 @@ def export(data_dir: Path | None, database_url: str | None, kind: str, path: Pat
     _, engine = open_engine(data_dir, database_url)
     with engine.begin() as conn:
         objects = _LOADERS[kind](conn)
-    write_csv(KINDS[kind], objects, path)  # type: ignore[arg-type]
+    write_csv(KINDS[kind], objects, path)
     click.echo(f"已导出{KINDS[kind].name} {len(objects)} 条到 {path}。")
 
 

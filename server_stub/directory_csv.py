@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sync import Entity, InspectionItem, Inspector, ValidationError
 
@@ -150,8 +150,8 @@ INSPECTORS: DirectoryKind[Inspector] = DirectoryKind(
     ),
 )
 
-KINDS: dict[str, DirectoryKind[Entity] | DirectoryKind[Inspector] | DirectoryKind[InspectionItem]]
-KINDS = {"items": ITEMS, "entities": ENTITIES, "inspectors": INSPECTORS}
+# Keyed by the name the command line uses, so the kind (and the objects' type) is known at run time.
+KINDS: dict[str, DirectoryKind[Any]] = {"items": ITEMS, "entities": ENTITIES, "inspectors": INSPECTORS}
 
 
 def decode_csv_bytes(data: bytes) -> str:
@@ -203,12 +203,15 @@ def _build_row(
     if errors:
         return None, errors
     known = {f.name for f in fields(kind.model)}
+    # The cells as parsed, not yet of the fields' types: the model coerces and checks them.
+    raw: dict[str, Any] = {k: v for k, v in values.items() if k in known}
     try:
-        return kind.model(**{k: v for k, v in values.items() if k in known}), []
+        return kind.model(**raw), []
     except ValidationError as e:
         for problem in e.problems:
-            column = kind.column_for(problem.field)
-            errors.append(RowError(row_no, column.header if column else problem.field, problem.message))
+            located = kind.column_for(problem.field)
+            header = located.header if located else problem.field
+            errors.append(RowError(row_no, header, problem.message))
         return None, errors
 
 
