@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from sync import ItemResult
+from sync import MAX_NOTE_LENGTH, ItemResult
 
 from .. import strings as s
 from ..viewmodels.inspection import InspectionModel
@@ -27,7 +27,7 @@ class ItemCard(ft.Container):
         answer = model.draft.answer(self.code)
         self.results = ft.Row(spacing=8)
         self.note = ft.TextField(label=s.ITEM_NOTE, value=answer.note, multiline=True, min_lines=1,
-                                 max_lines=4, border_radius=10, dense=True,
+                                 max_lines=4, border_radius=10, dense=True, max_length=MAX_NOTE_LENGTH,
                                  on_change=lambda e: model.set_item_note(self.code, e.control.value or ""))
         self.photos = ft.Row(wrap=True, spacing=8, run_spacing=8)
         self.busy = ft.Row([ft.ProgressRing(width=18, height=18), ft.Text(s.ITEM_PHOTO_WORKING, size=13)],

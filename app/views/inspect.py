@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import flet as ft
 
-from sync import Outcome
+from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
 from ..components import ItemCard, Section, primary_button, update_if_shown
@@ -90,6 +90,7 @@ class InspectView(ft.View):
                 Section(s.OUTCOME_TITLE, [self.outcome]),
                 Section(s.NOTE_TITLE, [ft.TextField(value=model.draft.note, multiline=True, min_lines=2,
                                                    border_radius=10, label=s.NOTE_TITLE,
+                                                   max_length=MAX_NOTE_LENGTH,
                                                    on_change=lambda e: model.set_note(e.control.value or ""))]),
                 ft.Container(height=12),
             ],

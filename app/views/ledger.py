@@ -7,6 +7,8 @@ from typing import Any
 
 import flet as ft
 
+from sync import MAX_NOTE_LENGTH
+
 from .. import strings as s
 from ..components import empty_state, update_if_shown
 from ..viewmodels.ledger import LedgerModel
@@ -79,7 +81,7 @@ class LedgerTab(ft.Column):
         date = ft.TextField(label=s.LEDGER_DISPOSAL_DATE, value=self.model.today().isoformat(),
                             border_radius=10, dense=True, keyboard_type=ft.KeyboardType.DATETIME)
         note = ft.TextField(label=s.LEDGER_DISPOSAL_NOTE, multiline=True, min_lines=1, max_lines=4,
-                            border_radius=10, dense=True)
+                            border_radius=10, dense=True, max_length=MAX_NOTE_LENGTH)
         problem = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
 
         async def close(_: object) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 
 import flet as ft
 
+from sync import MAX_NOTE_LENGTH
+
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
 from ..domain.review import ItemView, local_time, time_range
@@ -202,7 +204,8 @@ class ReviewRecordView(ft.View):
     def _dialog(self, title: str, text: str, confirm: str, *, comment_label: str | None,
                 act: Callable[[str], Awaitable[bool]], danger: bool = False) -> None:
         comment = ft.TextField(label=comment_label, multiline=True, min_lines=2, max_lines=5,
-                               border_radius=10, autofocus=True) if comment_label else None
+                               border_radius=10, autofocus=True,
+                               max_length=MAX_NOTE_LENGTH) if comment_label else None
         problem = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
 
         async def go(_: object) -> None:

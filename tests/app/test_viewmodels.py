@@ -25,7 +25,7 @@ from app.services.tasks import TaskService
 from app.store import LocalStore
 from app.viewmodels.inspection import InspectionModel
 from app.viewmodels.tasks import TaskListModel
-from sync import ItemResult, Location, Outcome, record_hash, verify_envelope
+from sync import MAX_NOTE_LENGTH, ItemResult, Location, Outcome, record_hash, verify_envelope
 from tests.app.factories import enrolled, make_task
 
 
@@ -218,3 +218,24 @@ def test_a_full_phone_keeps_the_last_saved_draft_and_says_so(
     store.db.execute("PRAGMA max_page_count = 1073741823")
     model.set_note("清理空间后")
     assert model.save_error is None and store.draft(task["id"])["note"] == "清理空间后"
+
+
+def test_signing_on_a_full_phone_is_refused_and_the_chain_stays_whole(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    model = InspectionModel(task, *model_parts)
+    model.all_remaining_pass()
+    model.set_outcome(Outcome.NO_PROBLEM)
+    model.set_note("现场情况" * (MAX_NOTE_LENGTH // 4))  # the signed record needs new pages for it
+    saved = store.draft(task["id"])
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(SigningError, match="手机存储空间已满"):
+        asyncio.run(model.sign())
+    assert store.chain_head() == (0, None) and not store.pending_records(), "nothing half-signed"
+    assert store.draft(task["id"]) == saved, "the draft waits to be signed again"
+    store.db.execute("PRAGMA max_page_count = 1073741823")
+    record = asyncio.run(InspectionModel(task, *model_parts).sign())
+    assert record["seq"] == 1 and record["prev"] is None, "no sequence number was used up"
+    assert store.draft(task["id"]) is None

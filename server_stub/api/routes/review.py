@@ -10,6 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from sync import MAX_NOTE_LENGTH
+
 from ... import dashboard, followups, review
 from ...clock import china_date, now
 from ...errors import ApiError, error_responses
@@ -41,18 +43,18 @@ class Queue(BaseModel):
 
 
 class Decision(BaseModel):
-    comment: str = Field(default="", max_length=2000)
+    comment: str = Field(default="", max_length=MAX_NOTE_LENGTH)
     publish: bool = Field(default=True, description="通过并立即公示（默认）；false 只通过，稍后公示")
 
 
 class ReturnIn(BaseModel):
-    comment: str = Field(min_length=1, max_length=2000, description="退回原因（必填）")
+    comment: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="退回原因（必填）")
 
 
 class CloseIn(BaseModel):
     disposal: Literal["立案", "责令改正", "移送其他部门", "其他"]
     disposal_date: dt.date
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=MAX_NOTE_LENGTH)
 
 
 class LedgerEntry(BaseModel):
