@@ -37,27 +37,27 @@ def migration(func: Migration) -> Migration:
 
 @migration
 def _initial_schema(db: Database) -> None:
-    db["enrolment"].create({"id": int, "server_url": str, "device_id": str, "token": str,
-                            "role": str, "inspector": str, "enrolled_at": str}, pk="id")
-    db["tasks"].create({"id": str, "data": str, "pulled_at": str}, pk="id")
-    db["drafts"].create({"task_id": str, "data": str, "updated_at": str}, pk="task_id")
-    db["photos"].create({"sha256": str, "task_id": str, "jpeg": bytes, "thumbnail": bytes,
-                         "uploaded": int, "created_at": str}, pk="sha256")
-    db["records"].create(
+    db.table("enrolment").create({"id": int, "server_url": str, "device_id": str, "token": str,
+                                  "role": str, "inspector": str, "enrolled_at": str}, pk="id")
+    db.table("tasks").create({"id": str, "data": str, "pulled_at": str}, pk="id")
+    db.table("drafts").create({"task_id": str, "data": str, "updated_at": str}, pk="task_id")
+    db.table("photos").create({"sha256": str, "task_id": str, "jpeg": bytes, "thumbnail": bytes,
+                               "uploaded": int, "created_at": str}, pk="sha256")
+    db.table("records").create(
         {"id": str, "task_id": str, "seq": int, "hash": str, "envelope": str, "photos": str,
          "outbox": str, "server_state": str, "error": str, "created_at": str, "acked_at": str},
         pk="id", not_null={"task_id", "seq", "hash", "envelope", "photos", "outbox"},
     )
-    db["records"].create_index(["seq"], unique=True)
-    db["records"].create_index(["task_id"])
-    db["photos"].create_index(["task_id"])
+    db.table("records").create_index(["seq"], unique=True)
+    db.table("records").create_index(["task_id"])
+    db.table("photos").create_index(["task_id"])
 
 
 @migration
 def _enrolment_key(db: Database) -> None:
     """Which key the device enrolled with, and where its private half is kept (never here)."""
-    db["enrolment"].add_column("public_key", str)
-    db["enrolment"].add_column("key_storage", str)
+    db.table("enrolment").add_column("public_key", str)
+    db.table("enrolment").add_column("key_storage", str)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -130,13 +130,14 @@ class LocalStore:
     def migrate(self) -> None:
         """Apply the migrations this file has not had yet, each in its own transaction."""
         if "meta" not in self.db.table_names():
-            self.db["meta"].create({"key": str, "value": str}, pk="key")
+            self.db.table("meta").create({"key": str, "value": str}, pk="key")
         for version, step in enumerate(MIGRATIONS, start=1):
             if version <= self.schema_version:
                 continue
             with self.db.atomic():
                 step(self.db)
-                self.db["meta"].upsert({"key": "schema_version", "value": str(version)}, pk="key")
+                self.db.table("meta").upsert({"key": "schema_version", "value": str(version)},
+                                             pk="key")
 
     # --- enrolment ------------------------------------------------------------------------
 
@@ -147,10 +148,10 @@ class LocalStore:
                "enrolled_at": enrolment.enrolled_at, "public_key": enrolment.public_key,
                "key_storage": enrolment.key_storage}
         with self.db.atomic():
-            self.db["enrolment"].upsert(row, pk="id")
+            self.db.table("enrolment").upsert(row, pk="id")
 
     def enrolment(self) -> Enrolment | None:
-        rows = list(self.db["enrolment"].rows)
+        rows = list(self.db.table("enrolment").rows)
         if not rows:
             return None
         row = rows[0]
@@ -165,11 +166,12 @@ class LocalStore:
         keep = {t["id"] for t in tasks}
         with self.db.atomic():
             for task in tasks:
-                self.db["tasks"].upsert({"id": task["id"], "pulled_at": pulled_at,
-                                         "data": json.dumps(task, ensure_ascii=False)}, pk="id")
+                self.db.table("tasks").upsert({"id": task["id"], "pulled_at": pulled_at,
+                                               "data": json.dumps(task, ensure_ascii=False)},
+                                              pk="id")
             for (task_id,) in self.db.execute("SELECT id FROM tasks").fetchall():
                 if task_id not in keep and not self._has_work(task_id):
-                    self.db["tasks"].delete(task_id)
+                    self.db.table("tasks").delete(task_id)
 
     def _has_work(self, task_id: str) -> bool:
         return bool(self.db.execute(
@@ -188,8 +190,9 @@ class LocalStore:
 
     def save_draft(self, task_id: str, draft: dict[str, Any], updated_at: str) -> None:
         with _writing(), self.db.atomic():
-            self.db["drafts"].upsert({"task_id": task_id, "updated_at": updated_at,
-                                      "data": json.dumps(draft, ensure_ascii=False)}, pk="task_id")
+            self.db.table("drafts").upsert({"task_id": task_id, "updated_at": updated_at,
+                                            "data": json.dumps(draft, ensure_ascii=False)},
+                                           pk="task_id")
 
     def draft(self, task_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT data FROM drafts WHERE task_id = ?", [task_id]).fetchone()
@@ -209,9 +212,9 @@ class LocalStore:
 
     def add_photo(self, sha256: str, jpeg: bytes, thumbnail: bytes, task_id: str, created_at: str) -> None:
         with _writing(), self.db.atomic():
-            self.db["photos"].insert({"sha256": sha256, "task_id": task_id, "jpeg": jpeg,
-                                      "thumbnail": thumbnail, "uploaded": 0,
-                                      "created_at": created_at}, pk="sha256", ignore=True)
+            self.db.table("photos").insert({"sha256": sha256, "task_id": task_id, "jpeg": jpeg,
+                                            "thumbnail": thumbnail, "uploaded": 0,
+                                            "created_at": created_at}, pk="sha256", ignore=True)
 
     def photo(self, sha256: str) -> bytes:
         row = self.db.execute("SELECT jpeg FROM photos WHERE sha256 = ?", [sha256]).fetchone()
@@ -245,7 +248,7 @@ class LocalStore:
         record = envelope["record"]
         photos = sorted({p for item in record["items"] for p in item["photos"]})
         with _writing(), self.db.atomic():
-            self.db["records"].insert({
+            self.db.table("records").insert({
                 "id": record["id"], "task_id": record["task_id"], "seq": record["seq"],
                 "hash": record_hash, "envelope": json.dumps(envelope, ensure_ascii=False),
                 "photos": json.dumps(photos), "outbox": "pending", "server_state": None,
