@@ -61,7 +61,7 @@ def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: st
         raise ApiError(415, "not_an_image", "上传的文件不是JPEG照片")
     store.put(sha256, data)
     p = t.photos
-    exists = conn.execute(sa.select(p.c.sha256).where(p.c.sha256 == sha256)).first()
+    exists = conn.execute(sa.select(p.c.sha256).where(p.c.sha256 == sha256)).first() is not None
     if not exists:
         try:
             with conn.begin_nested():

@@ -136,7 +136,8 @@ def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: 
     changed = conn.execute(r.update().where(r.c.id == record_id, r.c.state == from_state,
                                             r.c.superseded.is_(False)).values(**values)).rowcount
     if changed != 1:
-        state = conn.execute(sa.select(r.c.state).where(r.c.id == record_id)).scalar()
+        # every caller has found the record first (department_record), and records stay
+        state = conn.execute(sa.select(r.c.state).where(r.c.id == record_id)).scalar_one()
         raise ApiError(409, "wrong_state", f"记录当前状态为「{STATE_LABELS.get(state, state)}」，不能进行此操作")
 
 

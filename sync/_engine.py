@@ -59,7 +59,7 @@ class RetryPolicy:
     cap_seconds: float = 20.0
 
     def delay(self, attempt: int, rng: Callable[[], float]) -> float:
-        return rng() * min(self.cap_seconds, self.base_seconds * 2**attempt)
+        return rng() * min(self.cap_seconds, self.base_seconds * 2.0**attempt)
 
 
 @dataclass(frozen=True)
