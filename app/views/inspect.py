@@ -137,7 +137,7 @@ class InspectView(ft.View):
     async def _show_typed(self, _: object) -> None:
         self.typed.visible = True
         self.update()
-        await self.lat.focus()
+        await self.lat.focus()  # type: ignore[no-untyped-call]  # flet leaves focus() unannotated
 
     def _use_typed(self, _: object) -> None:
         try:

@@ -47,8 +47,9 @@ class TaskListTab(ft.Column):
     def render(self, update: bool = True) -> None:
         counts = self.model.counts
         total = len(self.model.all_rows)
-        chips = [ft.Chip(label=ft.Text(f"{s.TASKS_ALL} {total}"), selected=self.model.state is None,
-                         on_select=self._filter(None))]
+        chips: list[ft.Control] = [
+            ft.Chip(label=ft.Text(f"{s.TASKS_ALL} {total}"), selected=self.model.state is None,
+                    on_select=self._filter(None))]
         for state in TaskState:
             chips.append(ft.Chip(label=ft.Text(f"{state} {counts[state]}"),
                                  selected=self.model.state == state, on_select=self._filter(state)))
