@@ -51,18 +51,22 @@ class Router:
     async def go(self, route: str) -> None:
         await self.page.push_route(route)
 
+    def navigate(self, route: str) -> None:
+        """Go to ``route`` from a tap handler, without waiting for the new views."""
+        self.page.run_task(self.go, route)
+
     def root(self) -> ft.View:
         if self.app.supervisor is not None:
             if self.supervisor_shell is None:
                 self.supervisor_shell = SupervisorShellView(
-                    self.app.supervisor, lambda record_id: self.page.run_task(self.go, f"/review/{record_id}"),
+                    self.app.supervisor, lambda record_id: self.navigate(f"/review/{record_id}"),
                     self.save_export)
             return self.supervisor_shell
         session = self.app.session
         if session is None:
             return EnrolView(self.app, self.enrolled)
         if self.shell is None:
-            self.shell = ShellView(session, lambda task_id: self.page.run_task(self.go, f"/task/{task_id}"))
+            self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"))
         return self.shell
 
     async def enrolled(self, enrolment: Enrolment) -> None:
@@ -90,8 +94,8 @@ class Router:
                 task_id = task["id"]
                 views.append(TaskDetailView(
                     task, session.tasks,
-                    show_code=lambda: self.page.run_task(self.go, f"/task/{task_id}/code"),
-                    inspect=lambda: self.page.run_task(self.go, f"/task/{task_id}/inspect"),
+                    show_code=lambda: self.navigate(f"/task/{task_id}/code"),
+                    inspect=lambda: self.navigate(f"/task/{task_id}/inspect"),
                     discard=lambda: self.confirm_discard(task_id)))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
@@ -120,7 +124,7 @@ class Router:
                                                           on_decided=supervisor.queue.load)
             await model.load()
         views: list[ft.View] = [ReviewRecordView(
-            model, open_photo=lambda sha: self.page.run_task(self.go, f"/review/{record_id}/photo/{sha}"),
+            model, open_photo=lambda sha: self.navigate(f"/review/{record_id}/photo/{sha}"),
             decided=self.decided)]
         if len(rest) == 2 and rest[0] == "photo":
             try:
