@@ -9,9 +9,10 @@ Deterministic: the same ``seed`` and sizes give the same data, byte for byte. Fa
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import TypeVar
 
 from sync import (
     Entity,
@@ -25,6 +26,8 @@ from sync import (
 
 CITY = "威海市"
 SAMR = "威海市市场监督管理局"
+
+V = TypeVar("V")
 
 # 区划: name, short name, GB/T 2260 code (positions 3–8 of a credit code), real street names.
 DISTRICTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -118,7 +121,7 @@ def demo_items() -> list[InspectionItem]:
     return [InspectionItem(*row) for row in rows]
 
 
-def _weighted(rng: random.Random, pairs: tuple[tuple[object, int], ...]) -> Iterator[object]:
+def _weighted(rng: random.Random, pairs: Sequence[tuple[V, int]]) -> Iterator[V]:
     values = [v for v, _ in pairs]
     weights = [w for _, w in pairs]
     while True:
@@ -142,17 +145,17 @@ def _org_bodies(rng: random.Random) -> Iterator[str]:
 
 
 def demo_entities(count: int, rng: random.Random) -> list[Entity]:
-    districts = _weighted(rng, tuple(zip(DISTRICTS, _DISTRICT_WEIGHTS)))  # type: ignore[arg-type]
-    industries = _weighted(rng, tuple(zip(INDUSTRIES, _INDUSTRY_WEIGHTS)))  # type: ignore[arg-type]
-    grades = _weighted(rng, RISK_MIX)  # type: ignore[arg-type]
-    statuses = _weighted(rng, _STATUS_MIX)  # type: ignore[arg-type]
+    districts = _weighted(rng, tuple(zip(DISTRICTS, _DISTRICT_WEIGHTS)))
+    industries = _weighted(rng, tuple(zip(INDUSTRIES, _INDUSTRY_WEIGHTS)))
+    grades = _weighted(rng, RISK_MIX)
+    statuses = _weighted(rng, _STATUS_MIX)
     bodies = _org_bodies(rng)
     entities: list[Entity] = []
     for district, industry, grade, status, body in islice(
         zip(districts, industries, grades, statuses, bodies), count
     ):
-        d_name, d_short, d_code, streets = district  # type: ignore[misc]
-        i_name, stems = industry  # type: ignore[misc]
+        d_name, d_short, d_code, streets = district
+        i_name, stems = industry
         stem = rng.choice(stems)
         individual = stem in ("小吃店", "便利店", "洗浴", "汽车维修") and rng.random() < 0.7
         if individual:
@@ -166,15 +169,15 @@ def demo_entities(count: int, rng: random.Random) -> list[Entity]:
             kind = "1"
         address = f"山东省{CITY}{d_name}{rng.choice(streets)}{rng.randint(1, 399)}号"
         code = make_credit_code("9", kind, d_code, body)
-        entities.append(Entity(code, name, address, d_name, i_name, grade, status))  # type: ignore[arg-type]
+        entities.append(Entity(code, name, address, d_name, i_name, grade, status))
     return entities
 
 
 def demo_inspectors(count: int, rng: random.Random) -> list[Inspector]:
-    depts = _weighted(rng, tuple((d, share) for d in DEPARTMENTS for share in [d[2]]))  # type: ignore[arg-type]
+    depts = _weighted(rng, tuple((d, share) for d in DEPARTMENTS for share in [d[2]]))
     inspectors = []
     for n, dept in enumerate(islice(depts, count), start=1):
-        d_name, quals, _ = dept  # type: ignore[misc]
+        d_name, quals, _ = dept
         held = tuple(q for q in quals if rng.random() < 0.6) or (quals[0],)
         name = rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, rng.choice((1, 2))))
         inspectors.append(
