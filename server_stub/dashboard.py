@@ -55,7 +55,7 @@ class Dashboard:
     problems: int
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return {k: _jsonable(v) for k, v in asdict(self).items()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -116,7 +116,8 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
 def _current_results(period: Period) -> list[sa.ColumnElement[bool]]:
     """Records that are a task's current result, inspected within ``period``."""
     r = t.records
-    conditions = [r.c.superseded.is_(False), r.c.state.in_(FINAL_STATES)]
+    conditions: list[sa.ColumnElement[bool]] = [r.c.superseded.is_(False),
+                                                r.c.state.in_(FINAL_STATES)]
     if period.start is not None:
         conditions.append(r.c.inspected_on >= period.start)
     if period.end is not None:
@@ -127,8 +128,9 @@ def _current_results(period: Period) -> list[sa.ColumnElement[bool]]:
 def _plan_figures(conn: sa.Connection, plan_ids: list[str], period: Period) -> list[PlanFigures]:
     r = t.records
     done = _current_results(period)
-    tasks = dict(conn.execute(sa.select(t.tasks.c.plan_id, sa.func.count())
-                              .where(t.tasks.c.plan_id.in_(plan_ids)).group_by(t.tasks.c.plan_id)).all())
+    tasks: dict[str, int] = dict(conn.execute(
+        sa.select(t.tasks.c.plan_id, sa.func.count())
+        .where(t.tasks.c.plan_id.in_(plan_ids)).group_by(t.tasks.c.plan_id)).all())
     completed = {pid: (n, published) for pid, n, published in conn.execute(
         sa.select(r.c.plan_id, sa.func.count(sa.distinct(r.c.task_id)),
                   sa.func.count(sa.distinct(sa.case((r.c.state == "published", r.c.task_id)))))

@@ -37,7 +37,7 @@ def require_supervisor(conn: sa.Connection, device: Device) -> str:
     return department
 
 
-def department_plans(department: str) -> sa.Select[tuple[str]]:
+def department_plans(department: str) -> sa.Select[str]:
     return sa.select(t.plan_departments.c.plan_id).where(t.plan_departments.c.department == department)
 
 
