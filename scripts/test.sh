@@ -17,6 +17,8 @@ fi
 source scripts/bootstrap.sh test
 echo "== lint (ruff)"
 .venv/bin/ruff check .
+echo "== types (mypy --strict)"
+.venv/bin/mypy sync server_stub app
 echo "== test suite on SQLite"
 .venv/bin/python -m pytest "$@"
 if source scripts/postgres.sh; then
