@@ -21,9 +21,14 @@
 9. encode a baseline JPEG with optimised Huffman tables and no metadata (no EXIF, GPS, ICC,
    XMP or comment), a thumbnail the same way, and name the photo by the SHA-256 of its bytes.
 
+HEIC/HEIF (an iPhone's default) is read through ``pillow-heif``, registered with Pillow when this
+module is imported: libheif applies the file's rotation and mirroring (``irot``/``imir``) while
+decoding and the plugin resets the EXIF orientation to 1, so step 7 finds nothing left to do;
+the declared size is checked in step 2 like any other format's. The phone builds have no
+``pillow-heif`` (pyproject.toml), and there a HEIC gets its own message saying what to do.
+
 Every way the input can be wrong ends in :class:`PhotoError` with a Chinese message from
-``app.strings``. HEIC is not read: that needs the ``pillow-heif`` plugin, which is not a
-dependency (phones hand the file picker a JPEG when asked for a compatible format).
+``app.strings``.
 """
 
 from __future__ import annotations
@@ -45,8 +50,23 @@ __all__ = ["PhotoError", "PhotoSettings", "ProcessedPhoto", "Watermark", "proces
 FONT_FILE = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "ZSCSans-Regular.otf"
 
 # What a camera, a gallery, a screenshot or a browser hands over. (A phone JPEG with a depth map
-# or a second view appended opens as MPO, through the JPEG entry.)
-FORMATS = ("JPEG", "PNG", "WEBP", "AVIF", "GIF", "BMP", "TIFF")
+# or a second view appended opens as MPO, through the JPEG entry.) "HEIF" is added below when
+# pillow-heif is there to read it: it is in FORMATS exactly when HEIC photos can be read.
+FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "AVIF", "GIF", "BMP", "TIFF")
+try:
+    # ImportError on the phone builds; also raised by register_heif_opener itself when the
+    # package is there but its compiled part (libheif) cannot be loaded.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:
+    pass
+else:
+    FORMATS += ("HEIF",)
+# The major brands (bytes 8-12, in the ftyp box that opens the file) of HEIF images coded with
+# HEVC, as pillow-heif recognises them; an AVIF says "avif" there.
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1",
+               b"msf1")
 
 # Measured in bench/photos.py: from the draft-decoded image, BICUBIC lands as close to a
 # full-resolution LANCZOS reference as LANCZOS does (the DCT scaling dominates the error), in
@@ -227,11 +247,20 @@ def _decode(data: bytes, settings: PhotoSettings) -> tuple[Image.Image, int, byt
         # Only if the limit is above Pillow's MAX_IMAGE_PIXELS (or warnings are errors).
         raise too_many_pixels from None
     except UnidentifiedImageError:
+        if _is_heif(data):
+            # Not readable here (no pillow-heif), or so broken that not even its header parses.
+            raise PhotoError(s.PHOTO_HEIC_UNSUPPORTED if "HEIF" not in FORMATS
+                             else s.PHOTO_DAMAGED) from None
         raise PhotoError(s.PHOTO_NOT_AN_IMAGE) from None
     except Exception as e:
         raise PhotoError(s.PHOTO_DAMAGED) from e
     image.info = {}
     return image, orientation, icc_profile
+
+
+def _is_heif(data: bytes) -> bool:
+    """Whether ``data`` starts like a HEIC/HEIF file (whatever follows)."""
+    return data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
 
 
 def _orientation(image: Image.Image) -> int:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import importlib.util
 import io
 import struct
+import subprocess
+import sys
+import textwrap
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pillow_heif
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +38,7 @@ from app.config import load_config
 from app.photos import PhotoError, PhotoSettings, ProcessedPhoto, Watermark, process_photo
 from bench import photos as bench
 
+REPO = Path(__file__).resolve().parents[2]
 CST = dt.timezone(dt.timedelta(hours=8))
 WATERMARK = Watermark(
     time=dt.datetime(2026, 3, 2, 9, 15, 42, tzinfo=CST),
@@ -54,6 +61,16 @@ def encode(image: Image.Image, fmt: str = "JPEG", **params: Any) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **params)
     return out.getvalue()
+
+
+# x265's fastest preset: a 12 MP HEIC in under a second instead of a few.
+FAST_HEVC = {"preset": "ultrafast"}
+
+
+def heic(image: Image.Image, **params: Any) -> bytes:
+    """``image`` as an iPhone stores a photo: HEVC in a HEIF container, written by pillow-heif
+    (registered with Pillow by app.photos)."""
+    return encode(image, "HEIF", **{"quality": 90, "enc_params": FAST_HEVC, **params})
 
 
 def process(data: bytes, settings: PhotoSettings = SETTINGS) -> ProcessedPhoto:
@@ -173,12 +190,18 @@ CORNERS = {"top left": (0.2, 0.2), "top right": (0.8, 0.2),
 
 
 @pytest.mark.parametrize(("orientation", "corner"), ORIENTATIONS.items())
-def test_exif_orientation_is_applied(orientation: int, corner: str) -> None:
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF"])
+def test_exif_orientation_is_applied(orientation: int, corner: str, fmt: str) -> None:
+    """pillow-heif writes the orientation as the HEIF boxes irot and imir, which libheif applies
+    while decoding (the EXIF tag then reads 1): rotated once, not twice."""
     source = Image.new("RGB", (400, 300), GREY)
     ImageDraw.Draw(source).rectangle((0, 0, 179, 134), fill=RED)
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = orientation
-    photo = process(encode(source, exif=exif.tobytes(), quality=95))
+    data = encode(source, fmt, exif=exif.tobytes(), quality=95)
+    if fmt == "HEIF":
+        assert (b"irot" in data or b"imir" in data) == (orientation != 1)
+    photo = process(data)
     image = opened(photo.jpeg)
     assert image.size == ((300, 400) if orientation >= 5 else (400, 300))
     for name, (fx, fy) in CORNERS.items():
@@ -248,7 +271,7 @@ def test_big_jpegs_are_decoded_in_draft_mode(
         ((640, 480), (640, 480)),  # never upscaled
     ],
 )
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "HEIF"])
 def test_long_edge_limit(size: tuple[int, int], output: tuple[int, int], fmt: str) -> None:
     photo = process(encode(_quadrants(size), fmt))
     assert opened(photo.jpeg).size == output == (photo.width, photo.height)
@@ -377,7 +400,7 @@ def _wide_gamut_profile() -> bytes:
         pytest.param(b"not a profile", (200, 60, 60), id="broken: ignored"),
     ],
 )
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "HEIF"])
 def test_embedded_colour_profile(profile: bytes, expected: Colour, fmt: str) -> None:
     source = encode(Image.new("RGB", (400, 300), (200, 60, 60)), fmt, icc_profile=profile)
     image = opened(process(source).jpeg)
@@ -388,7 +411,8 @@ def test_embedded_colour_profile(profile: bytes, expected: Colour, fmt: str) -> 
 # --- metadata, watermark, hash -------------------------------------------------------------------
 
 
-def test_metadata_is_stripped() -> None:
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF"])
+def test_metadata_is_stripped(fmt: str) -> None:
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "Phone Maker"
     exif[ExifTags.Base.Model] = "Phone 15"
@@ -399,9 +423,15 @@ def test_metadata_is_stripped() -> None:
         ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (122.0, 6.0, 52.4),
     }
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
-    source = encode(_quadrants((800, 600)), exif=exif, comment=b"secret comment", xmp=xmp,
-                    icc_profile=_srgb_profile(), dpi=(300, 300))
-    assert opened(source).getexif()[ExifTags.Base.Make] == "Phone Maker"
+    # A HEIF file has no comment or resolution to carry.
+    extra = ({"comment": b"secret comment", "dpi": (300, 300)} if fmt == "JPEG"
+             else {"enc_params": FAST_HEVC})
+    source = encode(_quadrants((800, 600)), fmt, exif=exif, xmp=xmp, icc_profile=_srgb_profile(),
+                    **extra)
+    original = opened(source)
+    assert original.getexif()[ExifTags.Base.Make] == "Phone Maker"
+    assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert {"xmp", "icc_profile"} <= set(original.info)
     photo = process(source)
     for data in (photo.jpeg, photo.thumbnail):
         image = opened(data)
@@ -413,9 +443,10 @@ def test_metadata_is_stripped() -> None:
             assert needle not in data
 
 
-def test_watermark_band() -> None:
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF"])
+def test_watermark_band(fmt: str) -> None:
     source = Image.new("RGB", (1000, 750), GREY)
-    image = opened(process(encode(source, quality=95)).jpeg)
+    image = opened(process(encode(source, fmt, quality=95)).jpeg)
     assert image.size == (1000, 750)
     grey = image.convert("L")
     font_px = round(1000 / 50)
@@ -477,6 +508,111 @@ def test_repr_leaves_out_the_bytes() -> None:
     assert "jpeg" not in repr(photo) and photo.sha256 in repr(photo)
 
 
+# --- HEIC/HEIF -----------------------------------------------------------------------------------
+
+
+def _iphone_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # held upright
+    exif[ExifTags.Base.Make] = "Apple"
+    exif[ExifTags.Base.Model] = "iPhone 15"
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
+                                  ExifTags.GPS.GPSLatitude: (37.0, 30.0, 4.4)}
+    return exif
+
+
+def test_heic_is_read_where_pillow_heif_is_installed() -> None:
+    assert importlib.util.find_spec("pillow_heif") is not None  # pyproject.toml, off the phones
+    assert "HEIF" in photos.FORMATS
+    assert Image.registered_extensions()[".heic"] == "HEIF"
+
+
+def test_an_iphone_heic_becomes_the_same_jpeg_as_a_jpeg() -> None:
+    """4032×3024 as an iPhone stores it (512-pixel tiles, a 320-pixel thumbnail, orientation 6,
+    Display P3, EXIF with GPS), once as HEIC and once as JPEG: the same upright 1200×1600 sRGB
+    photo with its watermark comes out."""
+    source = _quadrants((4032, 3024))
+    exif, profile = _iphone_exif().tobytes(), _wide_gamut_profile()
+    data = heic(source, exif=exif, icc_profile=profile, tile_size=512, thumbnails=[320])
+    assert b"grid" in data and b"thmb" in data and b"irot" in data
+    from_heic = process(data)
+    from_jpeg = process(encode(source, exif=exif, icc_profile=profile, quality=95))
+    image, reference = opened(from_heic.jpeg), opened(from_jpeg.jpeg)
+    assert image.format == "JPEG" and image.mode == "RGB"
+    assert image.size == reference.size == (1200, 1600) == (from_heic.width, from_heic.height)
+    assert opened(from_heic.thumbnail).size == opened(from_jpeg.thumbnail).size == (240, 320)
+    # Turned a quarter clockwise: the red top left is now the top right, and so on.
+    for (fx, fy), colour in [((0.75, 0.25), RED), ((0.75, 0.6), BLUE), ((0.25, 0.25), GREEN),
+                             ((0.25, 0.6), GREY)]:
+        assert near(colour_at(image, fx, fy), colour, 20)
+        assert near(colour_at(image, fx, fy), colour_at(reference, fx, fy), 3)
+    # The watermark band is the same band, to a few levels of HEVC against JPEG.
+    assert max(ImageStat.Stat(ImageChops.difference(image, reference)).mean) < 2
+    assert not image.getexif() and "icc_profile" not in image.info
+    assert b"Apple" not in from_heic.jpeg and b"iPhone" not in from_heic.jpeg
+
+
+def test_heic_exif_orientation_alone_is_not_applied() -> None:
+    """In HEIF the irot and imir boxes orient the picture and the EXIF tag is ignored, as libheif,
+    iOS and the browsers do. (pillow-heif writes an ``Image.Exif`` without those boxes.)"""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    data = heic(_quadrants((400, 300)), exif=exif)
+    assert b"irot" not in data and opened(data).info["original_orientation"] == 6
+    image = opened(process(data).jpeg)
+    assert image.size == (400, 300) and near(colour_at(image, 0.25, 0.25), RED)
+
+
+def test_heic_without_pillow_heif_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a phone build "HEIF" is not in photos.FORMATS (pillow-heif did not import)."""
+    data = heic(_quadrants((400, 300)))
+    assert process(data)
+    monkeypatch.setattr(photos, "FORMATS", tuple(f for f in photos.FORMATS if f != "HEIF"))
+    with pytest.raises(PhotoError) as raised:
+        process(data)
+    assert str(raised.value) == s.PHOTO_HEIC_UNSUPPORTED
+    assert all(word in str(raised.value) for word in ("HEIC", "JPEG", "兼容性最佳"))
+    # Told apart from the rest: an AVIF (the same container) is read, text is no photo.
+    assert process(encode(Image.new("RGB", (400, 300), GREEN), "AVIF", quality=90))
+    with pytest.raises(PhotoError, match="^不是照片"):
+        process(b"this is not an image at all")
+
+
+def test_without_pillow_heif_the_pipeline_imports_and_explains(tmp_path: Path) -> None:
+    """As on a phone: ``import pillow_heif`` raises ImportError (as a None in sys.modules makes
+    it)."""
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(heic(_quadrants((400, 300))))
+    script = textwrap.dedent("""
+        import datetime as dt, sys
+        from pathlib import Path
+        sys.modules["pillow_heif"] = None
+        from PIL import Image
+        from app import photos
+        assert "HEIF" not in photos.FORMATS and "HEIF" not in Image.OPEN, photos.FORMATS
+        mark = photos.Watermark(dt.datetime.now(dt.timezone.utc), "-", ())
+        settings = photos.PhotoSettings(10**7, 10**7, 1600, 80, 320)
+        try:
+            photos.process_photo(Path(sys.argv[1]).read_bytes(), watermark=mark, settings=settings)
+        except photos.PhotoError as e:
+            sys.stdout.buffer.write(str(e).encode())
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO,
+                            capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == s.PHOTO_HEIC_UNSUPPORTED
+
+
+def test_heic_size_is_checked_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_decoding(self: Image.Image) -> Any:
+        raise AssertionError("decoded a HEIC over the pixel limit")
+
+    monkeypatch.setattr(pillow_heif.HeifImageFile, "load", no_decoding)
+    with pytest.raises(PhotoError) as raised:
+        process(_heic_claiming(10000, 6001))
+    assert str(raised.value) == TOO_MANY_PIXELS
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 TOO_MANY_PIXELS = s.PHOTO_TOO_MANY_PIXELS.format(limit=6000)
@@ -505,8 +641,24 @@ def _jpeg_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-def _truncated(fmt: str) -> bytes:
-    data = encode(noisy((800, 600)), fmt)
+def _heic_claiming(width: int, height: int) -> bytes:
+    """A small HEIC whose image size box (ispe, all that is read before decoding) claims another
+    size."""
+    data = bytearray(heic(Image.new("RGB", (400, 300), RED)))
+    assert data.count(b"ispe") == 1 and b"clap" not in data  # no other box gives a size
+    ispe = data.index(b"ispe")
+    data[ispe + 8 : ispe + 16] = struct.pack(">II", width, height)
+    return bytes(data)
+
+
+def _heic_without_picture() -> bytes:
+    data = heic(noisy((400, 300)))
+    start = data.index(b"mdat") + 4
+    return data[:start] + bytes(len(data) - start)
+
+
+def _truncated(fmt: str, **params: Any) -> bytes:
+    data = encode(noisy((800, 600)), fmt, **params)
     return data[: len(data) // 2]
 
 
@@ -526,6 +678,13 @@ BAD_INPUTS = [
     pytest.param(_bomb(20000), TOO_MANY_PIXELS, id="400 MP PNG bomb: Pillow's limit too"),
     pytest.param(_jpeg_claiming(65000, 65000), TOO_MANY_PIXELS, id="JPEG claiming 4 GP"),
     pytest.param(_jpeg_claiming(10000, 6001), TOO_MANY_PIXELS, id="JPEG claiming 60.01 MP"),
+    pytest.param(_truncated("HEIF", enc_params=FAST_HEVC), s.PHOTO_DAMAGED, id="HEIC cut in half"),
+    pytest.param(heic(noisy((400, 300)))[:120], s.PHOTO_DAMAGED, id="HEIC header cut short"),
+    pytest.param(_heic_without_picture(), s.PHOTO_DAMAGED, id="HEIC with its picture zeroed"),
+    pytest.param(_heic_claiming(10000, 6001), TOO_MANY_PIXELS, id="HEIC claiming 60.01 MP"),
+    pytest.param(_heic_claiming(20000, 20000), TOO_MANY_PIXELS,
+                 id="HEIC claiming 400 MP: Pillow's limit too"),
+    pytest.param(_heic_claiming(65000, 65000), TOO_MANY_PIXELS, id="HEIC claiming 4 GP"),
 ]
 
 
@@ -576,7 +735,7 @@ _EXIF[ExifTags.Base.Orientation] = 6
 _EXIF[ExifTags.Base.Make] = "Phone Maker"
 SEEDS = [encode(noisy((64, 48)), exif=_EXIF), encode(noisy((64, 48)), "PNG", exif=_EXIF),
          _animated_gif((40, 30)), encode(noisy((40, 30)), "WEBP", exif=_EXIF),
-         encode(noisy((40, 30)), "TIFF")]
+         encode(noisy((40, 30)), "TIFF"), heic(noisy((64, 48)), exif=_EXIF)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
