@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import flet as ft
 import pillow_heif
 import pytest
 from click.testing import CliRunner
@@ -36,6 +37,7 @@ from app import photos
 from app import strings as s
 from app.config import load_config
 from app.photos import PhotoError, PhotoSettings, ProcessedPhoto, Watermark, process_photo
+from app.services import files
 from bench import photos as bench
 
 REPO = Path(__file__).resolve().parents[2]
@@ -611,6 +613,29 @@ def test_heic_size_is_checked_before_decoding(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(PhotoError) as raised:
         process(_heic_claiming(10000, 6001))
     assert str(raised.value) == TOO_MANY_PIXELS
+
+
+def test_the_desktop_picker_offers_every_format_the_pipeline_reads() -> None:
+    """The desktop apps list the extensions themselves (file_picker's IMAGE has no HEIC)."""
+    extensions = Image.registered_extensions()
+    assert {extensions[f".{ext}"] for ext in files.PHOTO_EXTENSIONS} == set(photos.FORMATS)
+    assert {"heic", "heif", "jpg", "jpeg"} <= set(files.PHOTO_EXTENSIONS)
+
+
+@pytest.mark.parametrize(
+    ("web", "platform", "custom"),
+    [(False, ft.PagePlatform.WINDOWS, True), (False, ft.PagePlatform.MACOS, True),
+     (False, ft.PagePlatform.LINUX, True), (False, ft.PagePlatform.ANDROID, False),
+     (False, ft.PagePlatform.IOS, False), (True, ft.PagePlatform.WINDOWS, False),
+     (True, ft.PagePlatform.IOS, False), (False, None, False)],
+)
+def test_picker_filter(web: bool, platform: ft.PagePlatform | None, custom: bool) -> None:
+    """Phones keep their gallery and browsers their camera and gallery (``image/*``)."""
+    if custom:
+        assert files.image_filter(web, platform) == (ft.FilePickerFileType.CUSTOM,
+                                                      list(files.PHOTO_EXTENSIONS))
+    else:
+        assert files.image_filter(web, platform) == (ft.FilePickerFileType.IMAGE, None)
 
 
 # --- bad input -----------------------------------------------------------------------------------
