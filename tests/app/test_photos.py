@@ -788,3 +788,5 @@ def test_bench_runs_and_reports() -> None:
     assert result.exit_code == 0, result.output
     for label in ("ours:", "floor:", "ratio:", "KB photo"):
         assert label in result.output
+    for label in ("heic source:", "heic ours:", "heic floor:", "heic ratio:"):
+        assert label in result.output  # the same photo as a HEIC
