@@ -14,7 +14,7 @@ RETRY = "重新连接"
 # photos
 PHOTO_EMPTY = "照片文件是空的，请重新拍摄或选择"
 PHOTO_FILE_TOO_LARGE = "照片文件过大（上限 {limit_mb} MB），请重新拍摄或选择其他照片"
-PHOTO_NOT_AN_IMAGE = "不是照片，或照片格式不受支持（可用 JPEG、PNG、WebP、GIF 等格式）"
+PHOTO_NOT_AN_IMAGE = "不是照片，或照片格式不受支持（可用 JPEG、HEIC、PNG、WebP 等格式）"
 PHOTO_DAMAGED = "照片文件不完整或已损坏，请重新拍摄或选择"
 PHOTO_HEIC_UNSUPPORTED = "本设备无法读取 HEIC/HEIF 格式的照片，请选择 JPEG 格式的照片，或在相机设置中改用 JPEG 格式后重新拍摄（iPhone：设置 > 相机 > 格式 > 兼容性最佳）"
 PHOTO_TOO_MANY_PIXELS = "照片尺寸过大（上限 {limit} 万像素），无法处理，请重新拍摄或选择其他照片"
