@@ -82,12 +82,13 @@ def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> It
     """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
     run_cli("seed-demo", "--entities", "300", data=data, db=db)
     port = free_port()
-    process = spawn_server(data, db, port, env)
+    server = ServerProcess(f"http://127.0.0.1:{port}", data, db, spawn_server(data, db, port, env))
     try:
-        yield ServerProcess(f"http://127.0.0.1:{port}", data, db, process)
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        # server.process, not the first one: a test may have killed it and started another.
+        server.process.terminate()
+        server.process.wait(timeout=10)
 
 
 @pytest.fixture
