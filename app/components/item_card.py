@@ -27,7 +27,8 @@ class ItemCard(ft.Container):
         answer = model.draft.answer(self.code)
         self.results = ft.Row(spacing=8)
         self.note = ft.TextField(label=s.ITEM_NOTE, value=answer.note, multiline=True, min_lines=1,
-                                 max_lines=4, border_radius=10, dense=True, max_length=MAX_NOTE_LENGTH,
+                                 max_lines=4, border_radius=10, dense=True,
+                                 max_length=MAX_NOTE_LENGTH, counter="",  # no "0/2000" under every item
                                  on_change=lambda e: model.set_item_note(self.code, e.control.value or ""))
         self.photos = ft.Row(wrap=True, spacing=8, run_spacing=8)
         self.busy = ft.Row([ft.ProgressRing(width=18, height=18), ft.Text(s.ITEM_PHOTO_WORKING, size=13)],
