@@ -22,6 +22,7 @@ _DEFAULT_MESSAGES = {
     413: ("too_large", "内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("invalid", "内容无效"),
+    500: ("internal_error", "平台内部错误，请稍后重试或联系管理员"),
     507: ("storage_full", "平台存储空间不足：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
 }
 

@@ -16,6 +16,7 @@ from ... import dashboard, followups, review
 from ...clock import china_date, now
 from ...errors import ApiError, error_responses
 from ...exports import dashboard_csv, dashboard_xlsx
+from ...thumbnails import thumbnail
 from ..deps import ConnDep, DeviceDep
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
@@ -158,15 +159,38 @@ def export(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuer
                     headers={"Content-Disposition": "attachment; filename=dashboard.xlsx"})
 
 
-@router.get("/photos/{sha256}", responses={200: {"content": {"image/jpeg": {}}},
-                                            **error_responses(404)})
-def get_photo(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request,
-              device: DeviceDep, conn: ConnDep) -> Response:
-    """A photo at full size: supervisors see their department's, inspectors their own."""
+PhotoName = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]
+# A photo's bytes never change (its name is their SHA-256): a client may keep it for a day.
+PHOTO_CACHING = {"Cache-Control": "private, max-age=86400"}
+
+
+def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnDep) -> bytes:
+    """A stored photo this device may see: supervisors their department's, inspectors their own."""
     if not review.photo_visible_to(conn, device, sha256):
         raise ApiError(404, "photo_not_found", "照片不存在或无权查看")
     try:
-        data = request.app.state.photo_store.get(sha256)
+        data: bytes = request.app.state.photo_store.get(sha256)
     except KeyError:
         raise ApiError(404, "photo_not_found", "照片不存在或无权查看") from None
-    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+    return data
+
+
+@router.get("/photos/{sha256}", responses={200: {"content": {"image/jpeg": {}}},
+                                            **error_responses(404)})
+def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
+    """A photo at full size: supervisors see their department's, inspectors their own."""
+    return Response(_visible_photo(sha256, request, device, conn), media_type="image/jpeg",
+                    headers=PHOTO_CACHING)
+
+
+@router.get("/photos/{sha256}/thumbnail", responses={200: {"content": {"image/jpeg": {}}},
+                                                      **error_responses(400, 404, 500)})
+def get_photo_thumbnail(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep,
+                        long_edge: Annotated[int, Query(ge=64, le=800)] = 240) -> Response:
+    """A small JPEG of a photo (at most ``long_edge`` pixels on its long side), for lists."""
+    data = _visible_photo(sha256, request, device, conn)
+    try:
+        small = thumbnail(data, long_edge)
+    except OSError:  # it was checked at upload: the stored file has been damaged since
+        raise ApiError(500, "photo_damaged", "平台上的这张照片已损坏，请联系管理员") from None
+    return Response(small, media_type="image/jpeg", headers=PHOTO_CACHING)

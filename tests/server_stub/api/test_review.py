@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from server_stub import tables as t
 from server_stub.db import make_engine
@@ -198,3 +200,38 @@ def test_no_public_route_shows_a_risk_grade(server: ServerProcess, people: tuple
         assert not any(w in answer.text for w in GRADE_WORDS), path
     draw = httpx.get(f"{server.url}/api/v1/draws/{task['plan_id']}").json()
     assert all(set(e) == {"credit_code", "name", "region", "industry"} for e in draw["entities"])
+
+
+def test_photo_thumbnails_for_lists(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+    inspector, supervisor = people
+    photo = jpeg(5, (1600, 1200))
+    name = hashlib.sha256(photo).hexdigest()
+    assert inspector.client.put(f"/api/v1/photos/{name}", content=photo).status_code == 201
+    envelope = inspector.record(inspector.tasks()[0], photos=[photo])
+    assert inspector.client.post("/api/v1/records", json=envelope).status_code == 201
+
+    small = supervisor.client.get(f"/api/v1/photos/{name}/thumbnail")
+    assert small.status_code == 200 and small.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(small.content)).size == (240, 180)
+    assert len(small.content) < len(photo) / 5
+    larger = supervisor.client.get(f"/api/v1/photos/{name}/thumbnail", params={"long_edge": 640})
+    assert Image.open(io.BytesIO(larger.content)).size == (640, 480)
+    own = inspector.client.get(f"/api/v1/photos/{name}/thumbnail")
+    assert own.status_code == 200, "an inspector sees their own photos"
+    for long_edge in (0, 63, 801, "x"):
+        answer = supervisor.client.get(f"/api/v1/photos/{name}/thumbnail", params={"long_edge": long_edge})
+        assert answer.status_code == 400 and answer.json()["error"]["message"]
+    stranger = Phone(server, other_inspector(server, "威海市生态环境局", set())).enroll("supervisor")
+    hidden = stranger.client.get(f"/api/v1/photos/{name}/thumbnail")
+    unknown = supervisor.client.get(f"/api/v1/photos/{'0' * 64}/thumbnail")
+    assert hidden.status_code == unknown.status_code == 404 and hidden.json() == unknown.json()
+
+
+def test_a_damaged_stored_photo_is_a_clear_error(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+    inspector, supervisor = people
+    envelope = submit(inspector, inspector.tasks()[0])
+    name = envelope["record"]["items"][0]["photos"][0]
+    stored = next(server.data.rglob(f"{name}.jpg"))
+    stored.write_bytes(b"\xff\xd8 damaged on the platform's disk")
+    answer = supervisor.client.get(f"/api/v1/photos/{name}/thumbnail")
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "photo_damaged"
