@@ -379,17 +379,3 @@ def _encode(image: Image.Image, quality: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
-
-
-def thumbnail_of(jpeg: bytes, long_edge: int, quality: int = 80) -> bytes:
-    """A small JPEG of a stored photo (a reviewer's list shows these; a tap opens the original).
-
-    ``PhotoError`` when the bytes are not a photo Pillow can read.
-    """
-    try:
-        with Image.open(io.BytesIO(jpeg)) as image:
-            image.draft("RGB", _draft_size(image.size, long_edge))
-            small = _downscale(_flatten(image.convert("RGB")), long_edge, THUMBNAIL_REDUCING_GAP)
-            return _encode(small, quality)
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
-        raise PhotoError(s.PHOTO_DAMAGED) from e

@@ -89,6 +89,11 @@ class SupervisorService:
         """The photo at full size, as the platform keeps it."""
         return (await self._call("GET", f"/api/v1/photos/{sha256}")).content
 
+    async def thumbnail(self, sha256: str, long_edge: int) -> bytes:
+        """A small JPEG of the photo, made by the platform (a few KB instead of ~400)."""
+        return (await self._call("GET", f"/api/v1/photos/{sha256}/thumbnail",
+                                 params={"long_edge": str(long_edge)})).content
+
     # --- 台账 --------------------------------------------------------------------------------
 
     async def followups(self) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from typing import Any
 
 from .. import strings as s
 from ..domain.review import ItemView, allowed_decisions, gaps_text, location_text, record_items
-from ..photos import PhotoError, thumbnail_of
 from ..services.supervisor import PlatformError, SupervisorService
 from .base import Observable, RemoteModel
 
@@ -57,30 +56,28 @@ class ReviewRecordModel(Observable):
         self.done: str | None = None
         """What the last decision did, for the screen to confirm (``strings.DONE_*``)."""
         self.photos: dict[str, bytes] = {}
-        """Photos at full size as the platform keeps them, fetched with the record."""
+        """Photos at full size as the platform keeps them, fetched when one is opened."""
         self.thumbnails: dict[str, bytes] = {}
+        """Small JPEGs of every photo, fetched with the record."""
         self.photo_errors: dict[str, str] = {}
 
     async def load(self) -> None:
-        """The record, then every photo of it (a photo that cannot be had leaves its message)."""
+        """The record, then a thumbnail of every photo (one that cannot be had leaves its message)."""
         self.error = None
         try:
             self.detail = await self.service.record(self.record_id)
         except PlatformError as e:
             self.error = str(e)
         else:
-            wanted = [sha for item in self.items for sha in item.photos if sha not in self.photos]
-            await asyncio.gather(*(self._fetch_photo(sha) for sha in dict.fromkeys(wanted)))
+            wanted = [sha for item in self.items for sha in item.photos if sha not in self.thumbnails]
+            await asyncio.gather(*(self._fetch_thumbnail(sha) for sha in dict.fromkeys(wanted)))
         self.changed()
 
-    async def _fetch_photo(self, sha256: str) -> None:
+    async def _fetch_thumbnail(self, sha256: str) -> None:
         try:
-            data = await self.service.photo(sha256)
-            self.thumbnails[sha256] = await asyncio.to_thread(thumbnail_of, data, THUMBNAIL_PX)
-        except (PlatformError, PhotoError) as e:
+            self.thumbnails[sha256] = await self.service.thumbnail(sha256, THUMBNAIL_PX)
+        except PlatformError as e:
             self.photo_errors[sha256] = str(e)
-            return
-        self.photos[sha256] = data
 
     # --- reading --------------------------------------------------------------------------
 

@@ -200,8 +200,9 @@ def test_review_return_then_approve_and_publish(server: ServerProcess,
     asyncio.run(model.load())
     assert model.signature_valid and model.gaps is None and model.decisions == ("approve", "return")
     sha = hashlib.sha256(photo).hexdigest()
-    assert model.photos[sha] == photo, "the photo at full size, as the platform keeps it"
-    assert max(Image.open(io.BytesIO(model.thumbnails[sha])).size) == 240
+    assert max(Image.open(io.BytesIO(model.thumbnails[sha])).size) == 240, "a thumbnail from the platform"
+    assert model.photos == {}, "no full-size photo is fetched until one is opened"
+    assert asyncio.run(model.photo(sha)) == photo, "the photo at full size, as the platform keeps it"
     names = {i["code"]: i["name"] for i in task["items"]}
     assert [i.name for i in model.items] == [names[i.code] for i in model.items]
 
