@@ -535,3 +535,14 @@ def test_bench_compares_with_the_reference() -> None:
     assert result.exit_code == 0, result.output
     assert "identical: yes" in result.output
     assert "speed-up:" in result.output
+
+
+def test_team_bench_compares_with_the_reference() -> None:
+    from click.testing import CliRunner
+
+    from bench.teams import main
+
+    result = CliRunner().invoke(main, ["--entities", "40", "--inspectors", "30", "--team-size", "3"])
+    assert result.exit_code == 0, result.output
+    assert "identical: yes" in result.output
+    assert "speed-up:" in result.output
