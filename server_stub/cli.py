@@ -260,6 +260,8 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str,
          export_path: Path | None) -> None:
     """执行计划的抽取（每个计划只能抽取一次），公布种子和结果。"""
     _, engine = open_engine(data_dir, database_url)
+    # A province-sized plan takes minutes (one ticket per eligible inspector per drawn entity).
+    click.echo(f"正在抽取计划 {plan_id}：检查对象和执法检查人员较多时需要几分钟……", err=True)
     try:
         with engine.begin() as conn:
             summary = planning.run_draw(conn, plan_id, now=now())
