@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -70,18 +70,31 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def tap_until(target: Locator, shown: Locator, *, tries: int = 3, timeout: float = 10_000) -> None:
-    """Tap ``target`` until ``shown`` appears (a dialog, the next screen).
+def wait_for(condition: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Poll ``condition`` until it is truthy (its value) or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.25)
+
+
+def tap_until(target: Locator, done: Callable[[], Any], what: str, *, tries: int = 3,
+              timeout: float = 10) -> None:
+    """Tap ``target`` until ``done()`` holds: a dialog shows, or the app has saved the change.
 
     Under load a tap can land while Flutter is still laying the screen out and be dropped
     without a trace; tapping again is what a person would do. Only for taps that are harmless
-    to repeat: ones that open something.
+    to repeat: ones that open something or set a value.
     """
     for _ in range(tries):
         target.click()
         try:
-            shown.wait_for(timeout=timeout)
+            wait_for(done, timeout, what)
             return
-        except PlaywrightTimeoutError:
+        except AssertionError:
             continue
-    raise AssertionError(f"{shown} did not appear after {tries} taps on {target}")
+    raise AssertionError(f"{what}: not after {tries} taps on {target}")

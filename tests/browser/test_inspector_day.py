@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,25 +13,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Page
 
 from tests.browser.conftest import AppProcess, Platform
-from tests.browser.driver import browser, open_app, phone_context, screenshot
+from tests.browser.driver import browser, open_app, phone_context, screenshot, tap_until, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QINGDAO = (36.06710, 120.38260)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.25)
 
 
 def query(app: AppProcess, sql: str, *args: object) -> list[tuple[Any, ...]]:
@@ -79,18 +66,6 @@ def answered(app: AppProcess) -> int:
     return sum(1 for a in latest_draft(app).get("answers", {}).values() if a.get("result"))
 
 
-def tap_until_saved(target: Locator, saved: Callable[[], Any], what: str, tries: int = 3) -> None:
-    """Tap, then wait for the app to have saved the change; tap again if it never came."""
-    for _ in range(tries):
-        target.click()
-        try:
-            wait_for(saved, 5, what)
-            return
-        except AssertionError:
-            continue
-    raise AssertionError(f"{what}: not saved after {tries} taps")
-
-
 def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None,
                  typed_location: tuple[str, str] | None, shot: str) -> None:
     """From the task list: open the task, answer every item, locate, choose the outcome, sign.
@@ -105,8 +80,8 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
     items = page.get_by_role("button", name="合格", exact=True).count()
     assert items >= 1
     for n in range(items):
-        tap_until_saved(page.get_by_role("button", name="合格", exact=True).nth(n),
-                        lambda n=n: answered(app) > n, f"item {n + 1} answered")
+        tap_until(page.get_by_role("button", name="合格", exact=True).nth(n),
+                  lambda n=n: answered(app) > n, f"item {n + 1} answered", timeout=5)
     if photo is not None:
         with page.expect_file_chooser() as chooser:
             page.get_by_role("button", name="添加照片").first.click()
@@ -129,8 +104,8 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
         page.get_by_role("button", name="使用此位置").click()
         page.get_by_text("手工输入：", exact=False).wait_for()
     wait_for(lambda: latest_draft(app).get("location"), 15, "the location saved")
-    tap_until_saved(page.get_by_role("radio", name="未发现问题"),
-                    lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome")
+    tap_until(page.get_by_role("radio", name="未发现问题"),
+              lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
     page.get_by_role("button", name="签名提交").click()
     confirm = page.get_by_role("button", name="确认签名")

@@ -21,14 +21,21 @@ from server_stub.db import make_engine
 from server_stub.demo_data import SAMR
 from sync import RecordItem
 from tests.browser.conftest import AppProcess, Platform
-from tests.browser.driver import ARTIFACTS, browser, open_app, phone_context, screenshot, tap_until
+from tests.browser.driver import (
+    ARTIFACTS,
+    browser,
+    open_app,
+    phone_context,
+    screenshot,
+    tap_until,
+    wait_for,
+)
 from tests.browser.test_inspector_day import (
     QINGDAO,
     back,
     inspect_task,
     photo_file,
     query,
-    wait_for,
     wait_for_empty_focused_field,
 )
 from tests.conftest import ServerProcess
@@ -135,7 +142,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
 
         # 退回 needs a reason: an empty one is refused in the dialog, then it goes.
         tap_until(supervisor.get_by_role("button", name="退回"),
-                  supervisor.get_by_role("button", name="确认退回"))
+                  supervisor.get_by_role("button", name="确认退回").is_visible, "确认退回 shown")
         supervisor.get_by_role("button", name="确认退回").click()
         supervisor.get_by_text("请写明退回原因", exact=False).wait_for()
         screenshot(supervisor, "review-05-return-dialog")
@@ -162,7 +169,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         inspector.get_by_role("button", name="签名提交").wait_for()
         screenshot(inspector, "review-08-revision")
         tap_until(inspector.get_by_role("button", name="签名提交"),
-                  inspector.get_by_role("button", name="确认签名"))
+                  inspector.get_by_role("button", name="确认签名").is_visible, "确认签名 shown")
         inspector.get_by_role("button", name="确认签名").click()
         inspector.get_by_role("button", name="亮码").wait_for()
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
@@ -178,7 +185,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         supervisor.get_by_text(f"审核意见：{COMMENT}").wait_for(timeout=30_000)
         tall_screenshot(supervisor, "review-09-revision")
         tap_until(supervisor.get_by_role("button", name="通过并公示"),
-                  supervisor.get_by_role("button", name="确认通过并公示"))
+                  supervisor.get_by_role("button", name="确认通过并公示").is_visible, "确认通过并公示 shown")
         supervisor.get_by_role("button", name="确认通过并公示").click()
         revision_id = revision["id"]
         wait_for(lambda: platform_state(platform, supervisor_app, revision_id) == "published", 30,
@@ -200,7 +207,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         supervisor.get_by_role("button", name="登记处置").first.wait_for(timeout=30_000)
         screenshot(supervisor, "review-11-ledger")
         tap_until(supervisor.get_by_role("button", name="登记处置").first,
-                  supervisor.get_by_role("radio", name="立案"))
+                  supervisor.get_by_role("radio", name="立案").is_visible, "立案 shown")
         supervisor.get_by_role("radio", name="立案").click()
         screenshot(supervisor, "review-12-ledger-close")
         supervisor.get_by_role("button", name="确定").click()
