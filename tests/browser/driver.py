@@ -87,14 +87,21 @@ def tap_until(target: Locator, done: Callable[[], Any], what: str, *, tries: int
     """Tap ``target`` until ``done()`` holds: a dialog shows, or the app has saved the change.
 
     Under load a tap can land while Flutter is still laying the screen out and be dropped
-    without a trace; tapping again is what a person would do. Only for taps that are harmless
-    to repeat: ones that open something or set a value.
+    without a trace; tapping again is what a person would do. A tap is repeated only while
+    ``target`` is still on screen (a slow first tap may have moved the app on), so this also
+    suits taps that close a dialog or leave a screen.
     """
-    for _ in range(tries):
-        target.click()
+    for attempt in range(tries):
+        if attempt == 0 or target.is_visible():
+            target.click()
         try:
             wait_for(done, timeout, what)
             return
         except AssertionError:
-            continue
+            print(f"tap_until: no {what} after tap {attempt + 1} on {target}")  # shown on failure
     raise AssertionError(f"{what}: not after {tries} taps on {target}")
+
+
+def tap_to_show(target: Locator, shown: Locator, *, tries: int = 3, timeout: float = 10) -> None:
+    """Tap ``target`` until ``shown`` is on screen (the next screen, a dialog, a message)."""
+    tap_until(target, shown.first.is_visible, f"{shown} shown", tries=tries, timeout=timeout)

@@ -13,10 +13,19 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import AppProcess, Platform
-from tests.browser.driver import browser, open_app, phone_context, screenshot, tap_until, wait_for
+from tests.browser.driver import (
+    browser,
+    open_app,
+    phone_context,
+    screenshot,
+    tap_to_show,
+    tap_until,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,18 +51,51 @@ def photo_file(tmp_path: Path) -> Path:
     return path
 
 
+EMPTY_FIELD_FOCUSED = ("() => { const e = document.activeElement;"
+                       " return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA')"
+                       " && e.value === ''; }")
+
+
 def wait_for_empty_focused_field(page: Page) -> None:
     """Until an empty text field has the keyboard focus (Flutter web edits text in a DOM input
     of its own, created when a field takes the focus)."""
-    page.wait_for_function(
-        "() => { const e = document.activeElement;"
-        " return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') && e.value === ''; }",
-        timeout=15_000)
+    page.wait_for_function(EMPTY_FIELD_FOCUSED, timeout=15_000)
 
 
-def back(page: Page) -> None:
-    """The app bar's back arrow."""
-    page.get_by_role("button", name="Back").click()
+def type_into_focused_field(page: Page, text: str) -> None:
+    """Type ``text`` into the field that has the focus, and wait until the field holds it.
+
+    Keys typed while Flutter is busy can be dropped one by one; the field is then cleared and
+    typed again, as a person would.
+    """
+    for _ in range(3):
+        page.keyboard.press("ControlOrMeta+A")
+        page.keyboard.type(text)
+        try:
+            page.wait_for_function("t => document.activeElement && document.activeElement.value === t",
+                                   arg=text, timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the focused field would not take {text!r}")
+
+
+def choose_file(page: Page, button: Locator, path: Path, tries: int = 3) -> None:
+    """Tap ``button`` until the file chooser opens, and choose ``path`` in it."""
+    for _ in range(tries):
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                button.click()
+        except PlaywrightTimeout:
+            continue
+        chooser.value.set_files(str(path))
+        return
+    raise AssertionError(f"no file chooser after {tries} taps on {button}")
+
+
+def back(page: Page, to: Locator) -> None:
+    """The app bar's back arrow, until ``to`` (on the screen before) shows."""
+    tap_to_show(page.get_by_role("button", name="Back").first, to)
 
 
 def latest_draft(app: AppProcess) -> dict[str, Any]:
@@ -74,47 +116,48 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
     the next: a tap that lands while Flutter is still laying out is otherwise lost without a
     trace, and the failure shows up three steps later as a missing confirmation dialog.
     """
-    page.get_by_text(entity).first.click()
-    page.get_by_role("button", name="开始检查").click()
-    page.get_by_role("button", name="签名提交").wait_for()
+    tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
+    tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
     items = page.get_by_role("button", name="合格", exact=True).count()
     assert items >= 1
     for n in range(items):
         tap_until(page.get_by_role("button", name="合格", exact=True).nth(n),
                   lambda n=n: answered(app) > n, f"item {n + 1} answered", timeout=5)
     if photo is not None:
-        with page.expect_file_chooser() as chooser:
-            page.get_by_role("button", name="添加照片").first.click()
-        chooser.value.set_files(str(photo))
+        choose_file(page, page.get_by_role("button", name="添加照片").first, photo)
         wait_for(lambda: any(answer["photos"] for answer in latest_draft(app)["answers"].values()),
                  60, "the photo")
     if typed_location is None:
-        page.get_by_role("button", name="获取定位").click()
+        tap_until(page.get_by_role("button", name="获取定位"),
+                  lambda: (latest_draft(app).get("location") or {}).get("source") == "device",
+                  "the device's location saved")
         page.get_by_text("来自本机定位", exact=False).wait_for()
     else:
         # The latitude field takes the focus when it opens (a click would land on the canvas
         # where Flutter has not scrolled to); Tab moves on to the longitude.
         # Typing before the field has the focus loses the keys (a fixed pause did, under load).
-        page.get_by_role("button", name="手工输入").click()
-        wait_for_empty_focused_field(page)
-        page.keyboard.type(typed_location[0])
+        # The typed values are checked in the field before 使用此位置, whose tap is repeated
+        # until the draft holds the typed location.
+        tap_until(page.get_by_role("button", name="手工输入"),
+                  lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the latitude field focused")
+        type_into_focused_field(page, typed_location[0])
         page.keyboard.press("Tab")
         wait_for_empty_focused_field(page)
-        page.keyboard.type(typed_location[1])
-        page.get_by_role("button", name="使用此位置").click()
+        type_into_focused_field(page, typed_location[1])
+        tap_until(page.get_by_role("button", name="使用此位置"),
+                  lambda: (latest_draft(app).get("location") or {}).get("source") == "typed",
+                  "the typed location saved")
         page.get_by_text("手工输入：", exact=False).wait_for()
     wait_for(lambda: latest_draft(app).get("location"), 15, "the location saved")
     tap_until(page.get_by_role("radio", name="未发现问题"),
               lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
-    page.get_by_role("button", name="签名提交").click()
     confirm = page.get_by_role("button", name="确认签名")
     missing = page.get_by_text("还不能签名")
-    confirm.or_(missing).first.wait_for()
+    tap_to_show(page.get_by_role("button", name="签名提交"), confirm.or_(missing))
     assert not missing.count(), f"the app would not sign: {page.get_by_role('dialog').inner_text()}"
     screenshot(page, f"{shot}-confirm")
-    confirm.click()
-    page.get_by_role("button", name="亮码").wait_for()
+    tap_to_show(confirm, page.get_by_role("button", name="亮码"))
 
 
 def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path: Path) -> None:
@@ -129,7 +172,8 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
         screenshot(page, "01-enrol")
         page.get_by_label("注册码或注册链接").click()
         page.get_by_label("注册码或注册链接").fill(link)
-        page.get_by_role("button", name="登记本机").click()
+        tap_until(page.get_by_role("button", name="登记本机"),
+                  lambda: query(app_process, "SELECT token FROM enrolment"), "the enrolment")
 
         # 我的任务: pulled at once.
         tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
@@ -139,16 +183,12 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
         screenshot(page, "02-tasks")
 
         # 任务详情 and 亮码.
-        page.get_by_text(entities[0]).first.click()
-        page.get_by_role("button", name="亮码").wait_for()
+        tap_to_show(page.get_by_text(entities[0]).first, page.get_by_role("button", name="亮码"))
         screenshot(page, "03-task-detail")
-        page.get_by_role("button", name="亮码").click()
-        page.get_by_text("请企业用手机扫码", exact=False).wait_for()
+        tap_to_show(page.get_by_role("button", name="亮码"), page.get_by_text("请企业用手机扫码", exact=False))
         screenshot(page, "04-inspection-code")
-        back(page)
-        page.get_by_role("button", name="开始检查").wait_for()
-        back(page)
-        page.get_by_role("tab", name="同步").wait_for()
+        back(page, page.get_by_role("button", name="开始检查"))
+        back(page, page.get_by_role("tab", name="同步"))
 
         # First inspection, online, with a photo and the device's position.
         inspect_task(page, app_process, entities[0], photo=photo_file(tmp_path),
@@ -158,29 +198,29 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
 
         # The network goes: the platform stops answering.
         platform.stop()
-        back(page)
+        back(page, page.get_by_role("tab", name="同步"))
         inspect_task(page, app_process, entities[1], photo=None,
                      typed_location=("36.06712", "120.38255"), shot="07")
         records = query(app_process, "SELECT id, seq, outbox FROM records ORDER BY seq")
         assert [r[1] for r in records] == [1, 2]
         second = records[1][0]
         assert records[1][2] == "pending"
-        back(page)
-        page.get_by_role("tab", name="同步").click()
-        page.get_by_role("button", name="立即同步").click()
-        page.get_by_text("无法连接平台", exact=False).wait_for(timeout=30_000)
+        back(page, page.get_by_role("tab", name="同步"))
+        tap_to_show(page.get_by_role("tab", name="同步"), page.get_by_role("button", name="立即同步"))
+        tap_to_show(page.get_by_role("button", name="立即同步"), page.get_by_text("无法连接平台", exact=False),
+                    timeout=30)
         screenshot(page, "08-sync-offline")
 
         # Back online: the platform restarts on the same port and data; sync on demand.
         platform.start()
-        page.get_by_role("button", name="立即同步").click()
-        wait_for(lambda: not query(app_process, "SELECT 1 FROM records WHERE outbox != 'acked'"),
-                 60, "the outbox to empty")
+        tap_until(page.get_by_role("button", name="立即同步"),
+                  lambda: not query(app_process, "SELECT 1 FROM records WHERE outbox != 'acked'"),
+                  "the outbox to empty", timeout=30)
         page.get_by_text("同步完成", exact=False).wait_for()
         screenshot(page, "09-sync-done")
-        page.get_by_role("tab", name="任务").click()
+        tap_to_show(page.get_by_role("tab", name="任务"), page.get_by_text(entities[0]))
         screenshot(page, "10-tasks-after-sync")
-        page.get_by_role("tab", name="本机").click()
+        tap_to_show(page.get_by_role("tab", name="本机"), page.get_by_text("执法检查人员"))
         screenshot(page, "11-device")
 
     token = query(app_process, "SELECT token FROM enrolment")[0][0]

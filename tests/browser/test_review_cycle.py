@@ -27,16 +27,18 @@ from tests.browser.driver import (
     open_app,
     phone_context,
     screenshot,
+    tap_to_show,
     tap_until,
     wait_for,
 )
 from tests.browser.test_inspector_day import (
+    EMPTY_FIELD_FOCUSED,
     QINGDAO,
     back,
     inspect_task,
     photo_file,
     query,
-    wait_for_empty_focused_field,
+    type_into_focused_field,
 )
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, jpeg
@@ -57,11 +59,12 @@ def a_supervisor(platform: Platform) -> str:
     return found
 
 
-def enrol(page: Page, platform: Platform, code: str) -> None:
+def enrol(page: Page, app: AppProcess, platform: Platform, code: str) -> None:
     page.get_by_label("注册码或注册链接").wait_for()
     page.get_by_label("注册码或注册链接").click()
     page.get_by_label("注册码或注册链接").fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
-    page.get_by_role("button", name="登记本机").click()
+    tap_until(page.get_by_role("button", name="登记本机"),
+              lambda: query(app, "SELECT token FROM enrolment"), "the enrolment")
 
 
 def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str | None:
@@ -111,7 +114,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
 
         # The inspector records one task with a photo; the app syncs it at once.
         open_app(inspector, app_process.url)
-        enrol(inspector, platform, platform.enrolment_code())
+        enrol(inspector, app_process, platform, platform.enrolment_code())
         rows = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
         tasks = sorted((json.loads(r[0]) for r in rows), key=lambda x: x["entity"]["name"])
         entity = tasks[0]["entity"]["name"]
@@ -125,34 +128,33 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
 
         # The supervisor enrols a second app and finds the record in 待审核.
         open_app(supervisor, supervisor_app.url)
-        enrol(supervisor, platform, platform.enrolment_code(a_supervisor(platform), "supervisor"))
+        enrol(supervisor, supervisor_app, platform, platform.enrolment_code(a_supervisor(platform), "supervisor"))
         supervisor.get_by_text(entity).first.wait_for(timeout=30_000)
         assert supervisor.get_by_role("tab", name="任务").count() == 0
         screenshot(supervisor, "review-02-queue")
-        supervisor.get_by_text(entity).first.click()
-        supervisor.get_by_role("button", name="通过并公示").wait_for(timeout=30_000)
+        tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_role("button", name="通过并公示"),
+                    timeout=30)
         supervisor.get_by_text("签名有效", exact=False).wait_for()
         tall_screenshot(supervisor, "review-03-record")
 
         # Its photo at full size, from the platform.
-        supervisor.get_by_role("button", name="查看原图").first.click()
-        supervisor.get_by_role("img", name="照片").wait_for(timeout=30_000)
+        tap_to_show(supervisor.get_by_role("button", name="查看原图").first,
+                    supervisor.get_by_role("img", name="照片"), timeout=30)
         screenshot(supervisor, "review-04-photo")
-        back(supervisor)
+        back(supervisor, supervisor.get_by_role("button", name="退回"))
 
         # 退回 needs a reason: an empty one is refused in the dialog, then it goes.
-        tap_until(supervisor.get_by_role("button", name="退回"),
-                  supervisor.get_by_role("button", name="确认退回").is_visible, "确认退回 shown")
-        supervisor.get_by_role("button", name="确认退回").click()
-        supervisor.get_by_text("请写明退回原因", exact=False).wait_for()
+        tap_to_show(supervisor.get_by_role("button", name="退回"), supervisor.get_by_role("button", name="确认退回"))
+        tap_to_show(supervisor.get_by_role("button", name="确认退回"),
+                    supervisor.get_by_text("请写明退回原因", exact=False))
         screenshot(supervisor, "review-05-return-dialog")
-        supervisor.get_by_label("退回原因（必填）").click()
-        wait_for_empty_focused_field(supervisor)
-        supervisor.keyboard.type(COMMENT)
-        supervisor.get_by_role("button", name="确认退回").click()
+        tap_until(supervisor.get_by_label("退回原因（必填）"),
+                  lambda: supervisor.evaluate(EMPTY_FIELD_FOCUSED), "the reason field focused")
+        type_into_focused_field(supervisor, COMMENT)
         try:
-            wait_for(lambda: platform_state(platform, supervisor_app, first_id) == "returned", 30,
-                     "the platform to hold the return")
+            tap_until(supervisor.get_by_role("button", name="确认退回"),
+                      lambda: platform_state(platform, supervisor_app, first_id) == "returned",
+                      "the platform to hold the return", timeout=30)
             supervisor.get_by_text("共 ", exact=False).first.wait_for(timeout=30_000)
         finally:
             screenshot(supervisor, "review-06-returned")
@@ -160,18 +162,15 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         # The inspector's next sync brings the comment: on the task and in the revision form.
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
                  "the return to reach the phone")
-        back(inspector)
-        inspector.get_by_text(entity).first.click()
-        inspector.get_by_text(f"审核人退回意见：{COMMENT}").wait_for(timeout=30_000)
+        back(inspector, inspector.get_by_role("tab", name="同步"))
+        tap_to_show(inspector.get_by_text(entity).first, inspector.get_by_text(f"审核人退回意见：{COMMENT}"),
+                    timeout=30)
         screenshot(inspector, "review-07-task-returned")
-        inspector.get_by_role("button", name="修订").click()
-        inspector.get_by_text(f"退回原因：{COMMENT}").wait_for()
+        tap_to_show(inspector.get_by_role("button", name="修订"), inspector.get_by_text(f"退回原因：{COMMENT}"))
         inspector.get_by_role("button", name="签名提交").wait_for()
         screenshot(inspector, "review-08-revision")
-        tap_until(inspector.get_by_role("button", name="签名提交"),
-                  inspector.get_by_role("button", name="确认签名").is_visible, "确认签名 shown")
-        inspector.get_by_role("button", name="确认签名").click()
-        inspector.get_by_role("button", name="亮码").wait_for()
+        tap_to_show(inspector.get_by_role("button", name="签名提交"), inspector.get_by_role("button", name="确认签名"))
+        tap_to_show(inspector.get_by_role("button", name="确认签名"), inspector.get_by_role("button", name="亮码"))
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
                  "the revision to sync")
         revision = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 2")[0][0])["record"]
@@ -180,39 +179,38 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
             "the revision started from the returned answers, photo included"
 
         # The supervisor sees the revision with its history, and approves and publishes it.
-        supervisor.get_by_role("button", name="刷新").click()
-        supervisor.get_by_text(entity).first.click()
-        supervisor.get_by_text(f"审核意见：{COMMENT}").wait_for(timeout=30_000)
+        tap_to_show(supervisor.get_by_role("button", name="刷新"), supervisor.get_by_text(entity), timeout=30)
+        tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_text(f"审核意见：{COMMENT}"),
+                    timeout=30)
         tall_screenshot(supervisor, "review-09-revision")
-        tap_until(supervisor.get_by_role("button", name="通过并公示"),
-                  supervisor.get_by_role("button", name="确认通过并公示").is_visible, "确认通过并公示 shown")
-        supervisor.get_by_role("button", name="确认通过并公示").click()
+        tap_to_show(supervisor.get_by_role("button", name="通过并公示"), supervisor.get_by_role("button", name="确认通过并公示"))
         revision_id = revision["id"]
-        wait_for(lambda: platform_state(platform, supervisor_app, revision_id) == "published", 30,
-                 "the platform to publish")
+        tap_until(supervisor.get_by_role("button", name="确认通过并公示"),
+                  lambda: platform_state(platform, supervisor_app, revision_id) == "published",
+                  "the platform to publish", timeout=30)
 
         public = httpx.get(f"{platform.url}/results")
         assert public.status_code == 200 and entity in public.text
 
         # 统计, its export, 台账 and 本机.
-        supervisor.get_by_role("tab", name="统计").click()
-        supervisor.get_by_text("计划完成率与公示率").wait_for(timeout=30_000)
+        tap_to_show(supervisor.get_by_role("tab", name="统计"), supervisor.get_by_text("计划完成率与公示率"),
+                    timeout=30)
         tall_screenshot(supervisor, "review-10-dashboard", 3000)
         with supervisor.expect_download(timeout=30_000) as download:
             supervisor.get_by_role("button", name="导出 Excel").click()
         saved = ARTIFACTS / "review-dashboard.xlsx"
         download.value.save_as(saved)
         assert saved.read_bytes()[:2] == b"PK"
-        supervisor.get_by_role("tab", name="台账").click()
-        supervisor.get_by_role("button", name="登记处置").first.wait_for(timeout=30_000)
+        tap_to_show(supervisor.get_by_role("tab", name="台账"), supervisor.get_by_role("button", name="登记处置"),
+                    timeout=30)
         screenshot(supervisor, "review-11-ledger")
-        tap_until(supervisor.get_by_role("button", name="登记处置").first,
-                  supervisor.get_by_role("radio", name="立案").is_visible, "立案 shown")
-        supervisor.get_by_role("radio", name="立案").click()
+        tap_to_show(supervisor.get_by_role("button", name="登记处置").first,
+                    supervisor.get_by_role("radio", name="立案"))
+        tap_to_show(supervisor.get_by_role("radio", name="立案"),
+                    supervisor.get_by_role("radio", name="立案", checked=True))
         screenshot(supervisor, "review-12-ledger-close")
-        supervisor.get_by_role("button", name="确定").click()
-        supervisor.get_by_text("已处置 1", exact=False).wait_for(timeout=30_000)
+        tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
+                    timeout=30)
         screenshot(supervisor, "review-13-ledger-closed")
-        supervisor.get_by_role("tab", name="本机").click()
-        supervisor.get_by_text("审核人").first.wait_for()
+        tap_to_show(supervisor.get_by_role("tab", name="本机"), supervisor.get_by_text("审核人"))
         screenshot(supervisor, "review-14-device")
