@@ -54,8 +54,16 @@ def data_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="数据目录（默认 ./data）")(func)
 
 
+def load_settings(data_dir: Path | None, database_url: str | None) -> Settings:
+    """The settings, or a one-line error (not a traceback) naming the malformed variable."""
+    try:
+        return Settings.from_env(data_dir, database_url)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+
+
 def open_engine(data_dir: Path | None, database_url: str | None) -> tuple[Settings, sa.Engine]:
-    settings = Settings.from_env(data_dir, database_url)
+    settings = load_settings(data_dir, database_url)
     engine = make_engine(settings.database_url)
     migrate(engine)
     return settings, engine
@@ -76,7 +84,7 @@ def serve(data_dir: Path | None, database_url: str | None, host: str, port: int)
 
     from .main import create_app
 
-    settings = Settings.from_env(data_dir, database_url)
+    settings = load_settings(data_dir, database_url)
     click.echo(f"掌上查平台：http://{host}:{port}/  （数据目录 {settings.data_dir}）")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
@@ -179,7 +187,7 @@ def demo_plan(today: dt.date) -> Plan:
 @data_options
 def admin_token_command(data_dir: Path | None, database_url: str | None) -> None:
     """打印管理员令牌（调用创建计划、抽取等管理接口时使用）。"""
-    click.echo(admin_token(Settings.from_env(data_dir, database_url).data_dir))
+    click.echo(admin_token(load_settings(data_dir, database_url).data_dir))
 
 
 @cli.group()

@@ -4,7 +4,9 @@
 signing key. ``ZSC_DATABASE_URL`` replaces the SQLite file with another database, e.g.
 ``postgresql+psycopg://user@127.0.0.1:5432/zsc``. ``ZSC_MAX_PHOTO_BYTES`` (default 8 MiB) is the
 largest photo the server accepts. ``ZSC_WARNING_THRESHOLDS`` (default ``30,20,10``) sets the
-problem-rate percentages of the red, orange and yellow warnings.
+problem-rate percentages of the red, orange and yellow warnings. ``ZSC_FOLLOWUP_DUE_DAYS`` (default
+30) is how many calendar days after the inspection a 发现问题待后续处理 may stay without its disposal
+before the ledger flags it overdue.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .aggregation import DEFAULT_THRESHOLDS, Thresholds
+from .followups import DEFAULT_DUE_DAYS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
@@ -34,20 +37,50 @@ def thresholds_from(raw: str | None) -> Thresholds:
     return Thresholds(red, orange, yellow)
 
 
+def max_photo_bytes_from(raw: str | None) -> int:
+    """``"8388608"``: the largest photo upload in bytes, at least 64 KiB."""
+    if not raw:
+        return DEFAULT_MAX_PHOTO_BYTES
+    try:
+        size = int(raw.strip())
+    except ValueError:
+        size = 0
+    if size < 64 * 1024:
+        raise ValueError(f"ZSC_MAX_PHOTO_BYTES「{raw}」应为不小于 65536 的整数字节数，如 8388608")
+    return size
+
+
+def due_days_from(raw: str | None) -> int:
+    """``"30"``: the follow-up ledger's days from inspection to overdue, a whole number ≥ 1."""
+    if not raw:
+        return DEFAULT_DUE_DAYS
+    try:
+        days = int(raw.strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 3650:
+        raise ValueError(f"ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数，如 30")
+    return days
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
     max_photo_bytes: int = DEFAULT_MAX_PHOTO_BYTES
     thresholds: Thresholds = DEFAULT_THRESHOLDS
+    followup_due_days: int = DEFAULT_DUE_DAYS
 
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None) -> Settings:
+        """The settings for ``data_dir``; ``ValueError`` (in Chinese, naming the variable) for a
+        malformed environment variable."""
         directory = Path(data_dir or os.environ.get("ZSC_DATA_DIR") or "data").resolve()
         url = database_url or os.environ.get("ZSC_DATABASE_URL") or f"sqlite:///{directory / 'zsc.db'}"
-        max_photo = int(os.environ.get("ZSC_MAX_PHOTO_BYTES") or DEFAULT_MAX_PHOTO_BYTES)
+        max_photo = max_photo_bytes_from(os.environ.get("ZSC_MAX_PHOTO_BYTES"))
         thresholds = thresholds_from(os.environ.get("ZSC_WARNING_THRESHOLDS"))
-        return cls(directory, url, max_photo, thresholds)
+        due_days = due_days_from(os.environ.get("ZSC_FOLLOWUP_DUE_DAYS"))
+        return cls(directory, url, max_photo, thresholds, due_days)
 
     @property
     def photos_dir(self) -> Path:

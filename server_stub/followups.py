@@ -17,10 +17,17 @@ from .review import DISPOSALS, FINAL_STATES, department_plans, department_record
 DEFAULT_DUE_DAYS = 30
 
 
+def disposal_due(inspected: dt.date, today: dt.date, due_days: int) -> tuple[dt.date, bool]:
+    """The last day to record the disposal (``due_days`` calendar days after the inspection), and
+    whether an entry still open ``today`` is past it."""
+    due = inspected + dt.timedelta(days=due_days)
+    return due, today > due
+
+
 def ledger(conn: sa.Connection, department: str, *, today: dt.date,
            due_days: int = DEFAULT_DUE_DAYS) -> list[dict[str, Any]]:
-    """Open entries first (oldest first), then closed ones; open ones older than ``due_days``
-    calendar days since the inspection are flagged overdue."""
+    """Open entries first (oldest first), then closed ones; each with its disposal deadline, and
+    open ones past it flagged overdue."""
     r, f, e = t.records, t.followups, t.entities
     rows = conn.execute(
         sa.select(r.c.id, r.c.task_id, r.c.credit_code, r.c.inspected_on, r.c.state,
@@ -37,10 +44,11 @@ def ledger(conn: sa.Connection, department: str, *, today: dt.date,
     for row in rows:
         inspected = row["inspected_on"]
         is_open = row["disposal"] is None
+        due, late = disposal_due(inspected, today, due_days)
         entries.append({
             "record_id": row["id"], "task_id": row["task_id"], "credit_code": row["credit_code"],
             "entity_name": row["entity_name"], "inspected_on": inspected.isoformat(),
-            "open": is_open, "overdue": is_open and (today - inspected).days > due_days,
+            "due_on": due.isoformat(), "open": is_open, "overdue": is_open and late,
             "disposal": row["disposal"],
             "disposal_date": row["disposal_date"].isoformat() if row["disposal_date"] else None,
             "note": row["note"],

@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)
     app.state.max_photo_bytes = settings.max_photo_bytes
     app.state.thresholds = settings.thresholds
+    app.state.followup_due_days = settings.followup_due_days
     install_error_handlers(app)
     document_validation_errors(app)
     app.include_router(directory.router)

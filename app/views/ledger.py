@@ -55,6 +55,10 @@ class LedgerTab(ft.Column):
             ft.Text(s.LEDGER_INSPECTED.format(date=entry["inspected_on"]) + f" · {entry['credit_code']}",
                     size=13, color=ft.Colors.RED_800 if overdue else ft.Colors.ON_SURFACE_VARIANT),
         ]
+        if entry["open"] and entry.get("due_on"):
+            lines.append(ft.Text(s.LEDGER_DUE.format(date=entry["due_on"]), size=13,
+                                 weight=ft.FontWeight.W_600 if overdue else None,
+                                 color=ft.Colors.RED_800 if overdue else ft.Colors.ON_SURFACE_VARIANT))
         if entry["open"]:
             lines.append(ft.Row([ft.FilledTonalButton(s.LEDGER_CLOSE, icon=ft.Icons.TASK_ALT, height=44,
                                                       on_click=self._closer(entry))],

@@ -64,6 +64,7 @@ class LedgerEntry(BaseModel):
     credit_code: str
     entity_name: str
     inspected_on: str
+    due_on: str = Field(description="处置期限：检查日期后 ZSC_FOLLOWUP_DUE_DAYS 个自然日")
     open: bool
     overdue: bool
     disposal: str | None
@@ -112,10 +113,11 @@ def publish(record_id: str, device: DeviceDep, conn: ConnDep) -> None:
 
 
 @router.get("/followups")
-def ledger(device: DeviceDep, conn: ConnDep) -> Ledger:
-    """后续处置台账: open entries first; overdue ones flagged."""
+def ledger(request: Request, device: DeviceDep, conn: ConnDep) -> Ledger:
+    """后续处置台账: open entries first; each with its disposal deadline, overdue ones flagged."""
     department = review.require_supervisor(conn, device)
-    return Ledger(entries=[LedgerEntry(**e) for e in followups.ledger(conn, department, today=today())])
+    entries = followups.ledger(conn, department, today=today(), due_days=request.app.state.followup_due_days)
+    return Ledger(entries=[LedgerEntry(**e) for e in entries])
 
 
 @router.post("/followups/{record_id}/close", status_code=204, responses=error_responses(404, 409, 422))

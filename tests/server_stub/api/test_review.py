@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +17,7 @@ from PIL import Image
 from server_stub import tables as t
 from server_stub.db import make_engine
 from server_stub.demo_data import SAMR
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, running_server
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 SUPERVISOR_CALLS = [
@@ -129,8 +132,17 @@ def test_returning_needs_a_comment(server: ServerProcess, people: tuple[Phone, P
     assert answer.status_code == 422 and "退回原因" in answer.json()["error"]["message"]
 
 
-def test_follow_up_ledger(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
-    inspector, supervisor = people
+@pytest.fixture
+def server_with_due_days(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
+    """A server whose ledger gives 45 days, not the default 30, from inspection to overdue."""
+    with running_server(tmp_path / "server-data", database_url, env={"ZSC_FOLLOWUP_DUE_DAYS": "45"}) as process:
+        yield process
+
+
+def test_follow_up_ledger(server_with_due_days: ServerProcess) -> None:
+    server = server_with_due_days
+    inspector = Phone(server, busiest_inspector(server)).enroll()
+    supervisor = Phone(server, other_inspector(server, SAMR, {inspector.inspector_id})).enroll("supervisor")
     task = inspector.tasks()[0]
     items = [{"code": i["code"], "result": "不合格" if n == 0 else "合格"} for n, i in enumerate(task["items"])]
     from sync import RecordItem
@@ -140,6 +152,8 @@ def test_follow_up_ledger(server: ServerProcess, people: tuple[Phone, Phone]) ->
     record_id = envelope["record"]["id"]
     entries = supervisor.client.get("/api/v1/followups").json()["entries"]
     assert [(e["record_id"], e["open"]) for e in entries] == [(record_id, True)]
+    inspected = dt.date.fromisoformat(entries[0]["inspected_on"])
+    assert entries[0]["due_on"] == (inspected + dt.timedelta(days=45)).isoformat()
     bad = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
                                  json={"disposal": "罚款", "disposal_date": "2026-03-10"})
     assert bad.status_code == 400

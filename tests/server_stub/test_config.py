@@ -1,0 +1,88 @@
+"""Server settings from the environment: defaults, valid values, and refusals that say why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from server_stub.aggregation import DEFAULT_THRESHOLDS, Thresholds
+from server_stub.cli import cli
+from server_stub.config import (
+    DEFAULT_MAX_PHOTO_BYTES,
+    Settings,
+    due_days_from,
+    max_photo_bytes_from,
+    thresholds_from,
+)
+from server_stub.followups import DEFAULT_DUE_DAYS, disposal_due
+
+
+def test_warning_thresholds() -> None:
+    assert thresholds_from(None) == thresholds_from("") == DEFAULT_THRESHOLDS
+    assert thresholds_from(" 40, 25.5 ,5") == Thresholds(Decimal(40), Decimal("25.5"), Decimal(5))
+
+
+@pytest.mark.parametrize("raw", ["30,20", "30,20,10,5", "三十,20,10", "30;20;10"])
+def test_bad_warning_thresholds_are_refused_with_the_form_expected(raw: str) -> None:
+    with pytest.raises(ValueError, match="应为三个百分数，如 30,20,10"):
+        thresholds_from(raw)
+
+
+def test_warning_thresholds_must_fall_from_red_to_yellow() -> None:
+    with pytest.raises(ValueError, match="100 ≥ 红 > 橙 > 黄 > 0"):
+        thresholds_from("10,20,30")
+
+
+def test_max_photo_bytes() -> None:
+    assert max_photo_bytes_from(None) == DEFAULT_MAX_PHOTO_BYTES == 8 * 1024 * 1024
+    assert max_photo_bytes_from("65536") == 65536
+    for raw in ("65535", "8MB", "-1"):
+        with pytest.raises(ValueError, match=f"ZSC_MAX_PHOTO_BYTES「{raw}」应为不小于 65536 的整数字节数"):
+            max_photo_bytes_from(raw)
+
+
+def test_follow_up_due_days() -> None:
+    assert due_days_from(None) == due_days_from("") == DEFAULT_DUE_DAYS == 30
+    assert due_days_from(" 45 ") == 45
+    assert due_days_from("1") == 1 and due_days_from("3650") == 3650
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "3651", "1.5", "三十", "30天"])
+def test_bad_due_days_are_refused_with_the_range(raw: str) -> None:
+    with pytest.raises(ValueError, match=f"ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数"):
+        due_days_from(raw)
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ZSC_FOLLOWUP_DUE_DAYS", "60")
+    monkeypatch.setenv("ZSC_WARNING_THRESHOLDS", "50,30,10")
+    monkeypatch.setenv("ZSC_MAX_PHOTO_BYTES", "2000000")
+    monkeypatch.delenv("ZSC_DATABASE_URL", raising=False)
+    settings = Settings.from_env(tmp_path)
+    assert settings.followup_due_days == 60
+    assert settings.thresholds.red == Decimal(50)
+    assert settings.max_photo_bytes == 2_000_000
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'zsc.db'}"
+
+
+def test_a_disposal_is_overdue_the_day_after_its_deadline() -> None:
+    inspected = dt.date(2026, 1, 31)
+    due, late = disposal_due(inspected, dt.date(2026, 3, 2), 30)
+    assert due == dt.date(2026, 3, 2) and not late, "the 30th day after the inspection is still in time"
+    assert disposal_due(inspected, dt.date(2026, 3, 3), 30) == (dt.date(2026, 3, 2), True)
+    assert disposal_due(inspected, inspected, 1) == (dt.date(2026, 2, 1), False)
+    assert disposal_due(dt.date(2027, 12, 15), dt.date(2028, 1, 15), 30) == (dt.date(2028, 1, 14), True)
+
+
+def test_the_cli_names_a_malformed_setting_instead_of_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ZSC_FOLLOWUP_DUE_DAYS", "一个月")
+    result = CliRunner().invoke(cli, ["serve", "--data", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "ZSC_FOLLOWUP_DUE_DAYS「一个月」应为 1 到 3650 之间的整数天数" in result.output
+    assert "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
