@@ -106,9 +106,20 @@ def period_range(period: str, today: dt.date) -> tuple[dt.date | None, dt.date |
     raise ValueError(period)
 
 
-def dashboard_filters(plan_id: str | None, period: str, today: dt.date) -> dict[str, str]:
+def custom_period(start_text: str, end_text: str) -> tuple[dt.date, dt.date]:
+    """A period typed as its first and last day (both included); ``ValueError`` with a Chinese
+    message otherwise."""
+    try:
+        start, end = dt.date.fromisoformat(start_text.strip()), dt.date.fromisoformat(end_text.strip())
+    except ValueError:
+        raise ValueError(s.STATS_CUSTOM_BAD_DATE) from None
+    if start > end:
+        raise ValueError(s.STATS_CUSTOM_REVERSED)
+    return start, end
+
+
+def dashboard_filters(plan_id: str | None, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
     """The query of ``GET /api/v1/stats/dashboard`` (and its export) for these filters."""
-    start, end = period_range(period, today)
     filters = {"plan_id": plan_id, "start": start and start.isoformat(), "end": end and end.isoformat()}
     return {k: v for k, v in filters.items() if v}
 

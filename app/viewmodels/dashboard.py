@@ -7,9 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import strings as s
-from ..domain.review import PERIODS, dashboard_filters, percent, today_in_china
+from ..domain.review import (
+    PERIODS,
+    custom_period,
+    dashboard_filters,
+    percent,
+    period_range,
+    today_in_china,
+)
 from ..services.supervisor import ExportFile, SupervisorService
 from .base import RemoteModel
+
+CUSTOM = "custom"
 
 
 class DashboardModel(RemoteModel):
@@ -20,13 +29,29 @@ class DashboardModel(RemoteModel):
         self.today = today
         self.plan_id: str | None = None
         self.period = "all"
+        """One of ``PERIODS``, or ``CUSTOM`` for the dates in ``custom``."""
+        self.custom: tuple[dt.date, dt.date] | None = None
         self.figures: dict[str, Any] | None = None
         self.plans: list[tuple[str, str]] = []
         """(id, name) of every plan of the department, for the plan filter."""
 
     @property
+    def dates(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last inspection day shown (``None``: open-ended)."""
+        if self.period == CUSTOM and self.custom is not None:
+            return self.custom
+        return period_range(self.period, self.today())
+
+    @property
     def filters(self) -> dict[str, str]:
-        return dashboard_filters(self.plan_id, self.period, self.today())
+        return dashboard_filters(self.plan_id, *self.dates)
+
+    @property
+    def custom_label(self) -> str:
+        """The custom chip: its dates once chosen."""
+        if self.period == CUSTOM and self.custom is not None:
+            return s.STATS_CUSTOM_RANGE.format(start=self.custom[0].isoformat(), end=self.custom[1].isoformat())
+        return s.STATS_CUSTOM
 
     async def load(self) -> None:
         async def read() -> None:
@@ -45,6 +70,16 @@ class DashboardModel(RemoteModel):
             raise ValueError(period)
         self.period = period
         await self.load()
+
+    async def choose_dates(self, start_text: str, end_text: str) -> str | None:
+        """Show the period typed; ``None`` when done, else the Chinese reason (nothing changed)."""
+        try:
+            self.custom = custom_period(start_text, end_text)
+        except ValueError as e:
+            return str(e)
+        self.period = CUSTOM
+        await self.load()
+        return None
 
     async def export(self, fmt: str) -> ExportFile:
         """The figures as the platform exports them, named after today (``PlatformError``)."""

@@ -12,7 +12,7 @@ from ..components import Section, update_if_shown
 from ..components.charts import colour_legend, plan_chart, rate_chart, risk_use_chart
 from ..domain.review import PERIODS
 from ..services.supervisor import ExportFile, PlatformError
-from ..viewmodels.dashboard import DashboardModel
+from ..viewmodels.dashboard import CUSTOM, DashboardModel
 from .review_queue import error_banner, refresh_button
 
 ALL = "__all__"
@@ -25,7 +25,7 @@ class DashboardTab(ft.Column):
         self.plan = ft.Dropdown(label=s.STATS_PLAN, value=ALL, dense=True, expand=True, border_radius=10,
                                 options=[ft.DropdownOption(key=ALL, text=s.STATS_ALL_PLANS)],
                                 on_select=self._choose_plan)
-        self.periods = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=6)
+        self.periods = ft.Row(wrap=True, spacing=6, run_spacing=6)  # every period in reach, no sideways scroll
         self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self.body = ft.Column(spacing=12)
         self.export_message = ft.Text("", size=13, visible=False)
@@ -49,6 +49,34 @@ class DashboardTab(ft.Column):
             await self.model.choose_period(period)
         return choose
 
+    def _custom_dialog(self, _: object) -> None:
+        """Two dates typed (the current ones, or this year so far, filled in), checked on 确定."""
+        start_day, end_day = self.model.dates
+        today = self.model.today()
+        start = ft.TextField(label=s.STATS_CUSTOM_START, border_radius=10, dense=True,
+                             value=(start_day or today.replace(month=1, day=1)).isoformat(),
+                             keyboard_type=ft.KeyboardType.DATETIME)
+        end = ft.TextField(label=s.STATS_CUSTOM_END, border_radius=10, dense=True,
+                           value=(end_day or today).isoformat(), keyboard_type=ft.KeyboardType.DATETIME)
+        problem = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
+
+        async def apply(_: object) -> None:
+            reason = await self.model.choose_dates(start.value or "", end.value or "")
+            if reason is None:
+                self.page.pop_dialog()
+                return
+            problem.value, problem.visible = reason, True
+            problem.update()
+
+        def cancel(_: object) -> None:
+            self.page.pop_dialog()
+            self.render()  # the chip a tap selected goes back to the period still shown
+
+        self.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(s.STATS_CUSTOM_TITLE),
+            content=ft.Column([start, end, problem], tight=True, spacing=10, width=320),
+            actions=[ft.TextButton(s.CANCEL, on_click=cancel), ft.FilledButton(s.CONFIRM, on_click=apply)]))
+
     def _exporter(self, fmt: str) -> Callable[[ft.Event[ft.OutlinedButton]], Awaitable[None]]:
         async def export(_: ft.Event[ft.OutlinedButton]) -> None:
             await self._export(fmt)
@@ -71,8 +99,10 @@ class DashboardTab(ft.Column):
             ft.DropdownOption(key=pid, text=name) for pid, name in m.plans]
         self.plan.value = m.plan_id or ALL
         self.periods.controls = [
-            ft.Chip(label=ft.Text(s.STATS_PERIODS[p]), selected=m.period == p, on_select=self._period(p),
-                    show_checkmark=False, tooltip=s.STATS_PERIOD) for p in PERIODS]
+            *(ft.Chip(label=ft.Text(s.STATS_PERIODS[p]), selected=m.period == p, on_select=self._period(p),
+                      show_checkmark=False, tooltip=s.STATS_PERIOD) for p in PERIODS),
+            ft.Chip(label=ft.Text(m.custom_label), selected=m.period == CUSTOM, show_checkmark=False,
+                    tooltip=s.STATS_CUSTOM_TITLE, on_select=self._custom_dialog)]
         controls: list[ft.Control] = []
         if m.error:
             controls.append(error_banner(m.error))

@@ -19,6 +19,7 @@ from app.domain.review import (
     CHINA,
     allowed_decisions,
     check_disposal,
+    custom_period,
     dashboard_filters,
     gaps_text,
     ledger_order,
@@ -57,11 +58,21 @@ def test_periods(period: str, expected: tuple[dt.date | None, dt.date | None]) -
 
 def test_the_quarter_starts_on_its_first_month_and_filters_drop_what_is_unset() -> None:
     assert period_range("quarter", dt.date(2026, 12, 31))[0] == dt.date(2026, 10, 1)
-    assert dashboard_filters(None, "all", TODAY) == {}
-    assert dashboard_filters("P-1", "year", TODAY) == {"plan_id": "P-1", "start": "2026-01-01",
-                                                       "end": "2026-03-20"}
+    assert dashboard_filters(None, *period_range("all", TODAY)) == {}
+    assert dashboard_filters("P-1", *period_range("year", TODAY)) == {"plan_id": "P-1", "start": "2026-01-01",
+                                                                      "end": "2026-03-20"}
     with pytest.raises(ValueError):
         period_range("decade", TODAY)
+
+
+def test_a_custom_period_is_two_dates_in_order() -> None:
+    assert custom_period(" 2025-10-01", "2025-12-31 ") == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert custom_period("2026-03-20", "2026-03-20") == (TODAY, TODAY), "one day"
+    for start, end in (("2025/10/01", "2025-12-31"), ("2025-10-01", ""), ("2025-02-30", "2025-03-01")):
+        with pytest.raises(ValueError, match=s.STATS_CUSTOM_BAD_DATE):
+            custom_period(start, end)
+    with pytest.raises(ValueError, match=s.STATS_CUSTOM_REVERSED):
+        custom_period("2026-01-02", "2026-01-01")
 
 
 @pytest.mark.parametrize(("rate", "text"), [(None, "—"), (0.0, "0%"), (0.2727, "27.3%"), (0.5, "50%"),
@@ -251,7 +262,16 @@ def test_dashboard_figures_filters_and_export(server: ServerProcess,
     asyncio.run(model.choose_period("30d"))
     assert model.filters == {"start": (today - dt.timedelta(days=29)).isoformat(), "end": today.isoformat()}
     assert model.figures["inspected"] == 2, "inspected today, within the last 30 days"
+    assert model.custom_label == s.STATS_CUSTOM
+    assert asyncio.run(model.choose_dates("2020-01-01", "2019-12-31")) == s.STATS_CUSTOM_REVERSED
+    assert model.period == "30d" and model.figures["inspected"] == 2, "a refused period changes nothing"
+    assert asyncio.run(model.choose_dates("2020-01-01", "2020-12-31")) is None
+    assert model.filters == {"start": "2020-01-01", "end": "2020-12-31"}
+    assert model.empty and model.custom_label == "2020-01-01 至 2020-12-31"
+    assert asyncio.run(model.choose_dates(today.isoformat(), today.isoformat())) is None
+    assert model.figures["inspected"] == 2, "a one-day period includes that day"
     asyncio.run(model.choose_period("all"))
+    assert model.custom_label == s.STATS_CUSTOM
     asyncio.run(model.choose_plan("NO-SUCH-PLAN"))
     assert model.empty and model.figures["plans"] == []
     assert model.plans, "the plan filter still offers every plan"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,13 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         saved = ARTIFACTS / "review-dashboard.xlsx"
         download.value.save_as(saved)
         assert saved.read_bytes()[:2] == b"PK"
+        # A period of one's own: the dialog comes filled with this year so far.
+        tap_to_show(supervisor.get_by_role("checkbox", name="自定义…"), supervisor.get_by_label("开始日期（年-月-日）"))
+        screenshot(supervisor, "review-10b-custom-period")
+        tap_to_show(supervisor.get_by_role("button", name="确定"),
+                    supervisor.get_by_role("checkbox", name=re.compile(r"^\d{4}-01-01 至 \d{4}-\d\d-\d\d$"),
+                                           checked=True), timeout=30)
+        supervisor.get_by_text("计划完成率与公示率").wait_for(timeout=30_000)
         tap_to_show(supervisor.get_by_role("tab", name="台账"), supervisor.get_by_role("button", name="登记处置"),
                     timeout=30)
         screenshot(supervisor, "review-11-ledger")
