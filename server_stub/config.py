@@ -37,30 +37,28 @@ def thresholds_from(raw: str | None) -> Thresholds:
     return Thresholds(red, orange, yellow)
 
 
-def max_photo_bytes_from(raw: str | None) -> int:
-    """``"8388608"``: the largest photo upload in bytes, at least 64 KiB."""
+def whole_number_from(name: str, raw: str | None, default: int, low: int, high: int, what: str) -> int:
+    """The integer setting ``name`` in ``low..high`` (``default`` when unset); ``ValueError``
+    saying what it should be otherwise."""
     if not raw:
-        return DEFAULT_MAX_PHOTO_BYTES
+        return default
     try:
-        size = int(raw.strip())
+        value = int(raw.strip())
     except ValueError:
-        size = 0
-    if size < 64 * 1024:
-        raise ValueError(f"ZSC_MAX_PHOTO_BYTES「{raw}」应为不小于 65536 的整数字节数，如 8388608")
-    return size
+        value = low - 1
+    if not low <= value <= high:
+        raise ValueError(f"{name}「{raw}」应为 {low} 到 {high} 之间的整数{what}，默认 {default}")
+    return value
+
+
+def max_photo_bytes_from(raw: str | None) -> int:
+    """The largest photo upload in bytes: 64 KiB to 1 GiB."""
+    return whole_number_from("ZSC_MAX_PHOTO_BYTES", raw, DEFAULT_MAX_PHOTO_BYTES, 64 * 1024, 2**30, "字节数")
 
 
 def due_days_from(raw: str | None) -> int:
-    """``"30"``: the follow-up ledger's days from inspection to overdue, a whole number ≥ 1."""
-    if not raw:
-        return DEFAULT_DUE_DAYS
-    try:
-        days = int(raw.strip())
-    except ValueError:
-        days = 0
-    if not 1 <= days <= 3650:
-        raise ValueError(f"ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数，如 30")
-    return days
+    """The follow-up ledger's calendar days from inspection to overdue: 1 to 3650."""
+    return whole_number_from("ZSC_FOLLOWUP_DUE_DAYS", raw, DEFAULT_DUE_DAYS, 1, 3650, "天数")
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,9 @@ def test_warning_thresholds_must_fall_from_red_to_yellow() -> None:
 def test_max_photo_bytes() -> None:
     assert max_photo_bytes_from(None) == DEFAULT_MAX_PHOTO_BYTES == 8 * 1024 * 1024
     assert max_photo_bytes_from("65536") == 65536
-    for raw in ("65535", "8MB", "-1"):
-        with pytest.raises(ValueError, match=f"ZSC_MAX_PHOTO_BYTES「{raw}」应为不小于 65536 的整数字节数"):
+    assert max_photo_bytes_from(str(2**30)) == 2**30
+    for raw in ("65535", "8MB", "-1", str(2**30 + 1)):
+        with pytest.raises(ValueError, match=f"ZSC_MAX_PHOTO_BYTES「{raw}」应为 65536 到 1073741824 之间的整数字节数"):
             max_photo_bytes_from(raw)
 
 
@@ -53,7 +54,7 @@ def test_follow_up_due_days() -> None:
 
 @pytest.mark.parametrize("raw", ["0", "-5", "3651", "1.5", "三十", "30天"])
 def test_bad_due_days_are_refused_with_the_range(raw: str) -> None:
-    with pytest.raises(ValueError, match=f"ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数"):
+    with pytest.raises(ValueError, match=f"ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数，默认 30"):
         due_days_from(raw)
 
 
