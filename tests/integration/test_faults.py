@@ -146,7 +146,9 @@ def test_server_restarted_mid_sync(server: ServerProcess, tmp_path: Path) -> Non
 
     pusher = threading.Thread(target=push)
     pusher.start()
+    deadline = time.monotonic() + 60
     while sum(1 for r in store.records() if r["server_state"]) < 5:
+        assert pusher.is_alive() and time.monotonic() < deadline, f"the push stopped early: {errors}"
         time.sleep(0.02)
     server.process.send_signal(signal.SIGKILL)
     server.process.wait()
