@@ -34,7 +34,10 @@ def thresholds_from(raw: str | None) -> Thresholds:
         red, orange, yellow = (Decimal(v.strip()) for v in raw.split(","))
     except (ValueError, ArithmeticError):
         raise ValueError(f"ZSC_WARNING_THRESHOLDS「{raw}」应为三个百分数，如 30,20,10") from None
-    return Thresholds(red, orange, yellow)
+    try:
+        return Thresholds(red, orange, yellow)
+    except ValueError as e:
+        raise ValueError(f"ZSC_WARNING_THRESHOLDS「{raw}」：{e}") from None
 
 
 def whole_number_from(name: str, raw: str | None, default: int, low: int, high: int, what: str) -> int:
@@ -43,10 +46,10 @@ def whole_number_from(name: str, raw: str | None, default: int, low: int, high: 
     if not raw:
         return default
     try:
-        value = int(raw.strip())
+        value: int | None = int(raw.strip())
     except ValueError:
-        value = low - 1
-    if not low <= value <= high:
+        value = None
+    if value is None or not low <= value <= high:
         raise ValueError(f"{name}「{raw}」应为 {low} 到 {high} 之间的整数{what}，默认 {default}")
     return value
 

@@ -33,7 +33,7 @@ def test_bad_warning_thresholds_are_refused_with_the_form_expected(raw: str) -> 
 
 
 def test_warning_thresholds_must_fall_from_red_to_yellow() -> None:
-    with pytest.raises(ValueError, match="100 ≥ 红 > 橙 > 黄 > 0"):
+    with pytest.raises(ValueError, match="ZSC_WARNING_THRESHOLDS「10,20,30」：预警阈值应满足 100 ≥ 红 > 橙 > 黄 > 0"):
         thresholds_from("10,20,30")
 
 
