@@ -98,10 +98,25 @@ def back(page: Page, to: Locator) -> None:
     tap_to_show(page.get_by_role("button", name="Back").first, to)
 
 
+def enrol(page: Page, app: AppProcess, platform: Platform, code: str) -> None:
+    """登记本机 with the supervisor's enrolment link pasted into the code field, until the app
+    holds its token."""
+    page.get_by_label("注册码或注册链接").wait_for()
+    page.get_by_label("注册码或注册链接").click()
+    page.get_by_label("注册码或注册链接").fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
+    tap_until(page.get_by_role("button", name="登记本机"),
+              lambda: query(app, "SELECT token FROM enrolment"), "the enrolment")
+
+
 def latest_draft(app: AppProcess) -> dict[str, Any]:
     """The draft the app saved last (the one on screen), or {} before there is one."""
     rows = query(app, "SELECT data FROM drafts ORDER BY updated_at DESC LIMIT 1")
     return json.loads(rows[0][0]) if rows else {}
+
+
+def location_source(app: AppProcess) -> str | None:
+    """Where the location in the draft came from ("device", "typed"), or None without one."""
+    return (latest_draft(app).get("location") or {}).get("source")
 
 
 def answered(app: AppProcess) -> int:
@@ -129,7 +144,7 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
                  60, "the photo")
     if typed_location is None:
         tap_until(page.get_by_role("button", name="获取定位"),
-                  lambda: (latest_draft(app).get("location") or {}).get("source") == "device",
+                  lambda: location_source(app) == "device",
                   "the device's location saved")
         page.get_by_text("来自本机定位", exact=False).wait_for()
     else:
@@ -145,10 +160,9 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
         wait_for_empty_focused_field(page)
         type_into_focused_field(page, typed_location[1])
         tap_until(page.get_by_role("button", name="使用此位置"),
-                  lambda: (latest_draft(app).get("location") or {}).get("source") == "typed",
+                  lambda: location_source(app) == "typed",
                   "the typed location saved")
         page.get_by_text("手工输入：", exact=False).wait_for()
-    wait_for(lambda: latest_draft(app).get("location"), 15, "the location saved")
     tap_until(page.get_by_role("radio", name="未发现问题"),
               lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
@@ -161,8 +175,6 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
 
 
 def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path: Path) -> None:
-    code = platform.enrolment_code()
-    link = "zsc://enroll?" + urlencode({"server": platform.url, "code": code})
     with browser() as instance:
         page = phone_context(instance, geolocation=QINGDAO).new_page()
         open_app(page, app_process.url)
@@ -170,10 +182,7 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
         # 登记本机: the supervisor's enrolment link pasted into the code field.
         page.get_by_label("注册码或注册链接").wait_for()
         screenshot(page, "01-enrol")
-        page.get_by_label("注册码或注册链接").click()
-        page.get_by_label("注册码或注册链接").fill(link)
-        tap_until(page.get_by_role("button", name="登记本机"),
-                  lambda: query(app_process, "SELECT token FROM enrolment"), "the enrolment")
+        enrol(page, app_process, platform, platform.enrolment_code())
 
         # 我的任务: pulled at once.
         tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")

@@ -10,7 +10,6 @@ import re
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -36,6 +35,7 @@ from tests.browser.test_inspector_day import (
     EMPTY_FIELD_FOCUSED,
     QINGDAO,
     back,
+    enrol,
     inspect_task,
     photo_file,
     query,
@@ -58,14 +58,6 @@ def a_supervisor(platform: Platform) -> str:
             t.inspectors.c.id != platform.inspector).order_by(t.inspectors.c.id).limit(1)).scalar_one()
     engine.dispose()
     return found
-
-
-def enrol(page: Page, app: AppProcess, platform: Platform, code: str) -> None:
-    page.get_by_label("注册码或注册链接").wait_for()
-    page.get_by_label("注册码或注册链接").click()
-    page.get_by_label("注册码或注册链接").fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
-    tap_until(page.get_by_role("button", name="登记本机"),
-              lambda: query(app, "SELECT token FROM enrolment"), "the enrolment")
 
 
 def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str | None:

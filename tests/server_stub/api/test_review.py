@@ -45,6 +45,11 @@ def other_inspector(server: ServerProcess, department: str, exclude: set[str]) -
 
 @pytest.fixture
 def people(server: ServerProcess) -> tuple[Phone, Phone]:
+    return enrol_people(server)
+
+
+def enrol_people(server: ServerProcess) -> tuple[Phone, Phone]:
+    """An inspector with tasks and a supervisor of the same department, each with a phone."""
     inspector = Phone(server, busiest_inspector(server)).enroll()
     supervisor = Phone(server, other_inspector(server, SAMR, {inspector.inspector_id})).enroll("supervisor")
     return inspector, supervisor
@@ -140,9 +145,7 @@ def server_with_due_days(tmp_path: Path, database_url: str) -> Iterator[ServerPr
 
 
 def test_follow_up_ledger(server_with_due_days: ServerProcess) -> None:
-    server = server_with_due_days
-    inspector = Phone(server, busiest_inspector(server)).enroll()
-    supervisor = Phone(server, other_inspector(server, SAMR, {inspector.inspector_id})).enroll("supervisor")
+    inspector, supervisor = enrol_people(server_with_due_days)
     task = inspector.tasks()[0]
     items = [{"code": i["code"], "result": "不合格" if n == 0 else "合格"} for n, i in enumerate(task["items"])]
     from sync import RecordItem
