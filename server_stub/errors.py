@@ -22,6 +22,7 @@ _DEFAULT_MESSAGES = {
     413: ("too_large", "内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("invalid", "内容无效"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     500: ("internal_error", "平台内部错误，请稍后重试或联系管理员"),
     507: ("storage_full", "平台存储空间不足：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
 }
@@ -30,11 +31,21 @@ _DEFAULT_MESSAGES = {
 class ApiError(Exception):
     """An expected failure: an HTTP status, a machine-readable code and a Chinese message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
+
+
+class RecordNotFound(ApiError):
+    """No such record, or one the caller may not see: the answer is the same, so that nobody
+    can probe which record ids are on the platform."""
+
+    def __init__(self) -> None:
+        super().__init__(404, "record_not_found", "记录不存在")
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -66,7 +77,8 @@ def _storage_full() -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(OSError)
     async def _os_error(request: Request, exc: OSError) -> JSONResponse:
@@ -81,6 +93,12 @@ def install_error_handlers(app: FastAPI) -> None:
         if "disk is full" not in text and "no space left" not in text:
             raise exc
         return _storage_full()
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # A bug: Starlette logs the traceback after this answer; the client gets the error shape.
+        code, message = _DEFAULT_MESSAGES[500]
+        return JSONResponse(error_body(code, message), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
