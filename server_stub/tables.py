@@ -214,3 +214,28 @@ holidays = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("workday", sa.Boolean, nullable=False),
 )
+
+photo_uploads = sa.Table(
+    "photo_uploads",
+    metadata,
+    # Which devices have sent a photo's bytes themselves. A record's photo counts as present, and
+    # becomes readable through the record, only once the record's own device has sent it: naming
+    # another device's photo hash in a record gives no access to it.
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("photos.sha256"), primary_key=True),
+    sa.Column("device_id", sa.String(40), sa.ForeignKey("devices.id"), primary_key=True,
+              index=True),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+throttle_events = sa.Table(
+    "throttle_events",
+    metadata,
+    # Attempts that count against a limit (failed enrolment codes, feedback posts), by bucket and
+    # key (a client address's hash, a task id); kept in the database so that every server process
+    # sees the same counts.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("bucket", sa.String(20), nullable=False),
+    sa.Column("key", sa.String(80), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_throttle_events_lookup", "bucket", "key", "at"),
+)

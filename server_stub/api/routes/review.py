@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from sync import MAX_NOTE_LENGTH
 
-from ... import dashboard, followups, review
+from ... import dashboard, feedback, followups, review
 from ...clock import china_date, now
 from ...errors import ApiError, error_responses
 from ...exports import dashboard_csv, dashboard_xlsx
@@ -37,6 +37,7 @@ class QueueEntry(BaseModel):
     finished_at: str | None
     state: str
     revision: bool
+    own: bool = Field(description="本人参加了该任务的检查组：须由其他审核人审核（回避）")
 
 
 class Queue(BaseModel):
@@ -83,7 +84,8 @@ def review_queue(
 ) -> Queue:
     """The department's records in ``state`` (default: waiting for review), oldest first."""
     department = review.require_supervisor(conn, device)
-    return Queue(records=[QueueEntry(**r) for r in review.queue(conn, department, state)])
+    return Queue(records=[QueueEntry(**r) for r in review.queue(conn, department, state,
+                                                                reviewer=device.inspector_id)])
 
 
 @router.get("/review/records/{record_id}", responses=error_responses(404))
@@ -110,6 +112,30 @@ def return_record(record_id: str, body: ReturnIn, device: DeviceDep, conn: ConnD
 def publish(record_id: str, device: DeviceDep, conn: ConnDep) -> None:
     """Publish an approved record on the public results page."""
     review.publish(conn, device, record_id, now=now())
+
+
+class FeedbackEntry(BaseModel):
+    task_id: str
+    plan_id: str
+    credit_code: str
+    entity_name: str
+    record_id: str | None = Field(description="the task's current record, if one was submitted")
+    message: str
+    contact: str
+    created_at: str
+
+
+class FeedbackList(BaseModel):
+    feedback: list[FeedbackEntry]
+
+
+@router.get("/feedback")
+def feedback_list(device: DeviceDep, conn: ConnDep) -> FeedbackList:
+    """Enterprises' feedback on the department's inspections (left on the inspection code's
+    page), newest first."""
+    department = review.require_supervisor(conn, device)
+    entries = feedback.for_plans(conn, review.department_plans(department))
+    return FeedbackList(feedback=[FeedbackEntry(**f) for f in entries])
 
 
 @router.get("/followups")
