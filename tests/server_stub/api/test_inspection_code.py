@@ -194,5 +194,6 @@ def test_a_code_outside_its_window_says_so(tmp_path: Path, database_url: str, fa
         # The code is genuine, only out of date: what the enterprise has to say still counts.
         posted = httpx.post(f"{server.url}/v/{task['code_token']}/feedback",
                             data={"message": "检查人员出示的检查码已过期"})
+        assert posted.status_code == 200, "received, even though the code has lapsed"
         assert "不在有效期内" in posted.text and "反馈已收到" in posted.text
         assert feedback_rows(server, task["id"]) == [("检查人员出示的检查码已过期", "")]

@@ -29,6 +29,7 @@ from server_stub.cli import DEMO_PLAN_ID
 from server_stub.demo_data import SAMR
 from sync import generate_key, public_key_b64
 from tests.conftest import ServerProcess
+from tests.server_stub.api.test_review import other_inspector
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 pytestmark = pytest.mark.slow
@@ -49,9 +50,16 @@ def api_schema(shared_server: ServerProcess) -> schemathesis.BaseSchema:
 
 @pytest.fixture(scope="module")
 def tokens(shared_server: ServerProcess) -> dict[str, str]:
-    """A bearer token for each security scheme the schema names."""
+    """A bearer token for each security scheme the schema names (the device: an inspector's)."""
     phone = Phone(shared_server, busiest_inspector(shared_server)).enroll()
     return {"admin": admin_token(shared_server.data), "device": phone.token}
+
+
+@pytest.fixture(scope="module")
+def supervisor_tokens(shared_server: ServerProcess, tokens: dict[str, str]) -> dict[str, str]:
+    """The same, with a supervisor's device token."""
+    supervisor = Phone(shared_server, other_inspector(shared_server, SAMR, set())).enroll("supervisor")
+    return {**tokens, "device": supervisor.token}
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +114,13 @@ BOUNDED = hypothesis.settings(max_examples=30, deadline=None, derandomize=True, 
 def test_generated_requests_get_documented_answers(case: schemathesis.Case[Operation],
                                                    tokens: dict[str, str]) -> None:
     case.call_and_validate(headers=auth(tokens, case.operation), checks=CHECKS)
+
+
+@schema.parametrize()
+@BOUNDED
+def test_generated_requests_with_a_supervisors_token_get_documented_answers(
+        case: schemathesis.Case[Operation], supervisor_tokens: dict[str, str]) -> None:
+    case.call_and_validate(headers=auth(supervisor_tokens, case.operation), checks=CHECKS)
 
 
 @schema.parametrize()
