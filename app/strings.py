@@ -209,9 +209,16 @@ PLATFORM_HTTP = "平台返回错误（HTTP {status}），请稍后重试"
 
 # 审核: the queue
 REVIEW_STATES = {"submitted": "待审核", "returned": "已退回", "approved": "待公示",
-                 "published": "已公示"}
+                 "published": "已公示", "feedback": "企业反馈"}
 REVIEW_EMPTY = {"submitted": "没有待审核的记录", "returned": "没有已退回的记录",
-                "approved": "没有已通过待公示的记录", "published": "没有已公示的记录"}
+                "approved": "没有已通过待公示的记录", "published": "没有已公示的记录",
+                "feedback": "没有企业反馈"}
+REVIEW_OWN = "需他人审核"
+RECORD_OWN = "您是本次检查的检查组成员，应当回避：本记录须由其他审核人审核"
+FEEDBACK_TITLE = "企业反馈（{count}）"
+FEEDBACK_LINE = "{time} · 联系方式：{contact}"
+FEEDBACK_NO_CONTACT = "未留联系方式"
+FEEDBACK_NO_RECORD = "尚未提交检查记录"
 REVIEW_COUNT = "共 {count} 条"
 REVIEW_REVISION = "修订"
 REVIEW_BY = "检查人员：{name}"

@@ -97,9 +97,10 @@ def _iso(value: dt.datetime | None) -> str | None:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
-def detail(conn: sa.Connection, department: str, record_id: str) -> dict[str, Any]:
+def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:
     """Everything a reviewer needs: the record as signed, names, the signature check re-run now,
-    the device's chain gaps, and the revision history."""
+    the device's chain gaps, the revision history, the enterprise's feedback, and whether
+    ``reviewer`` was on the team (then another supervisor must decide)."""
     row = department_record(conn, department, record_id)
     envelope = json.loads(row["envelope"])
     record = envelope["record"]
@@ -131,6 +132,7 @@ def detail(conn: sa.Connection, department: str, record_id: str) -> dict[str, An
                    "comment": row["review_comment"], "published_at": _iso(row["published_at"])},
         "history": revision_history(conn, row["task_id"]),
         "feedback": feedback.for_task(conn, row["task_id"]),
+        "own": bool(conn.execute(sa.select(on_team(reviewer, row["task_id"]))).scalar()),
     }
 
 

@@ -91,7 +91,8 @@ def review_queue(
 @router.get("/review/records/{record_id}", responses=error_responses(404))
 def review_record(record_id: str, device: DeviceDep, conn: ConnDep) -> dict[str, Any]:
     """Everything recorded, the signature re-checked now, device-chain gaps, revision history."""
-    return review.detail(conn, review.require_supervisor(conn, device), record_id)
+    return review.detail(conn, review.require_supervisor(conn, device), record_id,
+                         reviewer=device.inspector_id)
 
 
 @router.post("/review/records/{record_id}/approve", status_code=204,

@@ -82,6 +82,8 @@ def test_nobody_decides_on_their_own_inspection(server: ServerProcess) -> None:
     assert queue[returned] is True and queue[approved] is True, "shown as 需他人审核"
     assert {r["id"]: r["own"] for r in colleague.client.get("/api/v1/review/queue").json()[
         "records"]}[returned] is False
+    assert own.client.get(f"/api/v1/review/records/{returned}").json()["own"] is True
+    assert colleague.client.get(f"/api/v1/review/records/{returned}").json()["own"] is False
     for path, body in ((f"/api/v1/review/records/{returned}/return", {"comment": "自己退回"}),
                        (f"/api/v1/review/records/{returned}/approve", {})):
         answer = own.client.post(path, json=body)
