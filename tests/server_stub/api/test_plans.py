@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from server_stub.admin import admin_token
-from server_stub.cli import DEMO_PLAN_ID
+from server_stub.cli import DEMO_PLAN_ID, cli
 from server_stub.demo_data import SAMR
-from server_stub.draws import commitment
+from server_stub.draws import commitment, population_commitment
 from tests.conftest import ServerProcess
 
 
@@ -69,6 +76,45 @@ def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admi
     for leak in ("风险", "高风险", "低风险"):
         assert leak not in page
     assert committed in httpx.get(f"{server.url}/plans").text
+
+
+def unsalted_hashes(audit: dict[str, Any]) -> set[str]:
+    return {hashlib.sha256("\n".join(sorted(s["ids"])).encode()).hexdigest() for s in audit["strata"]}
+
+
+def test_public_draw_names_no_grade_and_cannot_be_tested(server: ServerProcess,
+                                                         admin: httpx.Client) -> None:
+    """Issue 11 point 6: no grade label, no unsalted hash of a stratum, in the JSON or the page;
+    only numbered strata with salted commitments, which the auditor's export opens."""
+    public = httpx.get(f"{server.url}/api/v1/draws/{DEMO_PLAN_ID}").json()
+    page = httpx.get(f"{server.url}/draws/{DEMO_PLAN_ID}").text
+    audit = admin.get(f"/api/v1/draws/{DEMO_PLAN_ID}/audit").json()
+    text = json.dumps(public, ensure_ascii=False)
+    assert '"grade"' not in text and "ids_hash" not in text
+    for stratum in public["strata"]:
+        assert set(stratum) == {"stratum", "population", "ratio", "k", "population_commitment"}
+        assert stratum["population_commitment"] in page
+    assert re.findall(r"第(\d)层", page) == ["1", "2", "3", "4"]
+    assert not re.search(r"[ABCD]类|[ABCD]级|等级", page)
+    for hidden in unsalted_hashes(audit) | {s["salt"] for s in audit["strata"]}:
+        assert hidden not in text and hidden not in page
+    assert {s["population_commitment"] for s in public["strata"]} == {
+        population_commitment(s["ids"], s["salt"]) for s in audit["strata"]}
+
+
+def test_verify_draw_checks_an_export_against_the_public_draw(
+        server: ServerProcess, admin: httpx.Client, tmp_path: Path) -> None:
+    export, published = tmp_path / "audit.json", tmp_path / "public.json"
+    export.write_text(admin.get(f"/api/v1/draws/{DEMO_PLAN_ID}/audit").text, encoding="utf-8")
+    public = httpx.get(f"{server.url}/api/v1/draws/{DEMO_PLAN_ID}").json()
+    published.write_text(json.dumps(public), encoding="utf-8")
+    ok = CliRunner().invoke(cli, ["verify-draw", str(export), "--published", str(published)])
+    assert ok.exit_code == 0, ok.output
+    assert "第4层（户数、比例、抽取数、名录承诺值）与公示一致" in ok.output
+    public["strata"][0]["ratio"] = "99"
+    published.write_text(json.dumps(public), encoding="utf-8")
+    changed = CliRunner().invoke(cli, ["verify-draw", str(export), "--published", str(published)])
+    assert changed.exit_code == 1 and "第1层与公示不一致" in changed.output
 
 
 @pytest.mark.parametrize(
