@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -67,6 +68,22 @@ def open_engine(data_dir: Path | None, database_url: str | None) -> tuple[Settin
     engine = make_engine(settings.database_url)
     migrate(engine)
     return settings, engine
+
+
+PRIVATE_UMASK = 0o077
+"""What the platform's process creates is its owner's only: files 0600, directories 0700."""
+
+
+def main(prog_name: str | None = None) -> None:
+    """The process entry point (``python -m server_stub``, ``zhangshangcha-server``).
+
+    The umask is set here, once for everything the server and the commands write: the data
+    directory, the SQLite file and its -wal and -shm, photos and their directories, exports
+    (they hold the directories or risk grades). Keys and tokens are also created 0600 explicitly.
+    Not in ``cli`` itself: tests invoke that in their own process, whose umask is not ours to set.
+    """
+    os.umask(PRIVATE_UMASK)
+    cli(prog_name=prog_name)
 
 
 @click.group()
