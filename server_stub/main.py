@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from .admin import admin_token
+from .api.headers import install_security_headers
 from .api.routes import admin, directory, pages, plans, results, review, sync_api, verify
 from .config import Settings
 from .db import make_engine, migrate
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.thresholds = settings.thresholds
     app.state.followup_due_days = settings.followup_due_days
     install_error_handlers(app)
+    install_security_headers(app)
     document_validation_errors(app)
     app.include_router(directory.router)
     app.include_router(plans.router)
