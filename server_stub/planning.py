@@ -7,6 +7,7 @@ this module does the reading and writing around them, inside the caller's transa
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -52,11 +53,20 @@ def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
     return problems
 
 
+PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
+"""A plan id: one URL path segment as it is (``/draws/{id}``) and a file name part, never ``..``."""
+
+
 def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, seed: str | None = None) -> str:
     """Store a plan with a fresh secret seed; returns the seed's SHA-256 commitment to publish.
 
-    Raises ``ApiError`` 409 when the id exists, 422 when the plan cannot run.
+    Raises ``ApiError`` 409 when the id exists, 422 when the id is not of :data:`PLAN_ID` (one
+    with ``/`` was stored, then could be neither drawn nor read) or the plan cannot run.
     """
+    if not PLAN_ID.fullmatch(plan.id):
+        raise ApiError(422, "invalid_plan",
+                       f"计划编号「{plan.id}」只能由英文字母、数字和 . _ - 组成，以字母或数字开头，"
+                       "不超过60个字符")
     problems = plan_problems(conn, plan)
     if problems:
         raise ApiError(422, "invalid_plan", "；".join(problems))

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["plans"])
 
 
 class PlanIn(BaseModel):
-    id: str = Field(max_length=60)
+    id: str = Field(max_length=60, description="英文字母、数字和 . _ - ，以字母或数字开头（其余答 422）")
     name: str = Field(max_length=200)
     departments: list[str] = Field(description="发起部门在前，其后为配合部门", max_length=20)
     items: list[str] = Field(max_length=200)

@@ -126,12 +126,27 @@ def test_verify_draw_checks_an_export_against_the_public_draw(
         ({"window_end": "2026-01-01"}, 422, "结束日期不能早于开始日期"),
         ({"window_start": "明天"}, 422, "YYYY-MM-DD"),
         ({"id": DEMO_PLAN_ID}, 409, "已存在"),
+        ({"id": "a/b"}, 422, "计划编号「a/b」只能由英文字母、数字和 . _ - 组成"),
+        ({"id": "../x"}, 422, "以字母或数字开头"),
+        ({"id": "计划1"}, 422, "只能由英文字母"),
+        ({"id": "-x"}, 422, "以字母或数字开头"),
+        ({"id": "a b"}, 422, "只能由英文字母"),
+        ({"id": ""}, 422, "计划编号不能为空"),
     ],
 )
 def test_invalid_plans_get_the_reason(admin: httpx.Client, change: dict, status: int, text: str) -> None:  # type: ignore[type-arg]
     answer = admin.post("/api/v1/plans", json={**PLAN, **change})
     assert answer.status_code == status, answer.text
     assert text in answer.json()["error"]["message"]
+
+
+def test_a_refused_plan_id_leaves_nothing_behind(server: ServerProcess, admin: httpx.Client) -> None:
+    assert admin.post("/api/v1/plans", json={**PLAN, "id": "x/y"}).status_code == 422
+    ids = [p["id"] for p in httpx.get(f"{server.url}/api/v1/plans").json()["plans"]]
+    assert "x/y" not in ids
+    fine = admin.post("/api/v1/plans", json={**PLAN, "id": "Ok_1.2-3"})
+    assert fine.status_code == 201, fine.text
+    assert httpx.get(f"{server.url}/api/v1/plans/Ok_1.2-3").status_code == 200
 
 
 def test_malformed_body_is_400(admin: httpx.Client) -> None:
