@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from server_stub.api.headers import CONTENT_SECURITY_POLICY
 from server_stub.cli import DEMO_PLAN_ID
+from server_stub.config import Settings
+from server_stub.main import create_app
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, busiest_inspector
 
@@ -62,3 +68,18 @@ def test_405_says_what_is_allowed(shared_server: ServerProcess, method: str, pat
     assert answer.json()["error"]["code"] == "method_not_allowed"
     assert allowed <= {m.strip() for m in answer.headers["Allow"].split(",")}
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_even_an_unhandled_error_carries_the_headers(tmp_path: Path, database_url: str) -> None:
+    """No route of the real server fails on purpose, so the 500 path is tried on the app object:
+    the headers wrap Starlette's outermost error layer, not only the routes."""
+    app = create_app(Settings.from_env(tmp_path / "data", database_url))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert answer.status_code == 500
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
