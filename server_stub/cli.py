@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -29,7 +30,7 @@ from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .db import make_engine, migrate
 from .demo_data import SAMR, generate
 from .directory_csv import KINDS, CsvImportError, decode_csv_bytes, read_csv, write_csv
-from .draw_audit import verify_export
+from .draw_audit import compare_with_publication, verify_export
 from .enrollment import enroll_uri, issue_code
 from .errors import ApiError
 from .workdays import parse_holiday_csv
@@ -67,6 +68,22 @@ def open_engine(data_dir: Path | None, database_url: str | None) -> tuple[Settin
     engine = make_engine(settings.database_url)
     migrate(engine)
     return settings, engine
+
+
+PRIVATE_UMASK = 0o077
+"""What the platform's process creates is its owner's only: files 0600, directories 0700."""
+
+
+def main(prog_name: str | None = None) -> None:
+    """The process entry point (``python -m server_stub``, ``zhangshangcha-server``).
+
+    The umask is set here, once for everything the server and the commands write: the data
+    directory, the SQLite file and its -wal and -shm, photos and their directories, exports
+    (they hold the directories or risk grades). Keys and tokens are also created 0600 explicitly.
+    Not in ``cli`` itself: tests invoke that in their own process, whose umask is not ours to set.
+    """
+    os.umask(PRIVATE_UMASK)
+    cli(prog_name=prog_name)
 
 
 @click.group()
@@ -253,7 +270,7 @@ def plan_list(data_dir: Path | None, database_url: str | None) -> None:
 def print_draw(summary: planning.DrawSummary) -> None:
     click.echo(f"计划 {summary.plan_id} 抽取完成，公布随机种子：{summary.seed}")
     for s in summary.strata:
-        click.echo(f"  {s['grade']}类：名录 {s['population']} 户，比例 {s['ratio']}%，抽取 {s['k']} 户")
+        click.echo(f"  第{s['stratum']}层：名录 {s['population']} 户，比例 {s['ratio']}%，抽取 {s['k']} 户")
     click.echo(f"共抽中 {summary.drawn} 户，已组成检查组 {summary.assigned} 个。")
     for u in summary.unassigned:
         click.echo(f"  未能组队：{u['credit_code']}（{u['reason']}）")
@@ -306,20 +323,26 @@ def draw_export(data_dir: Path | None, database_url: str | None, plan_id: str, p
 
 @cli.command("verify-draw")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--published", "published_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="公示的抽取结果（/api/v1/draws/计划编号 的 JSON），与审计文件逐项核对")
 @click.option("--quiet", is_flag=True, help="只列出不一致之处")
-def verify_draw(path: Path, quiet: bool) -> None:
-    """根据审计导出文件重新抽取，逐一核对每个抽中对象和检查组。"""
+def verify_draw(path: Path, published_path: Path | None, quiet: bool) -> None:
+    """根据审计导出文件重新抽取，逐一核对每个抽中对象和检查组；用各层盐值核对名录承诺值。"""
     try:
-        result = verify_export(json.loads(path.read_text(encoding="utf-8")))
+        export = json.loads(path.read_text(encoding="utf-8"))
+        checks = list(verify_export(export).checks)
+        if published_path is not None:
+            published = json.loads(published_path.read_text(encoding="utf-8"))
+            checks += compare_with_publication(export, published).checks
     except (ValueError, UnicodeDecodeError) as e:
         fail(f"无法复核：{e}")
-    for check in result.checks:
+    for check in checks:
         if not (quiet and check.ok):
             click.echo(("✓ " if check.ok else "✗ ") + check.message)
-    bad = sum(not c.ok for c in result.checks)
+    bad = sum(not c.ok for c in checks)
     if bad:
         fail(f"复核不通过：{bad} 处不一致。")
-    click.echo(f"复核通过：{len(result.checks)} 项全部一致。")
+    click.echo(f"复核通过：{len(checks)} 项全部一致。")
 
 
 ROLE_NAMES = {"inspector": "执法检查人员", "supervisor": "审核人"}

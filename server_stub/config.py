@@ -6,7 +6,7 @@ signing key. ``ZSC_DATABASE_URL`` replaces the SQLite file with another database
 largest photo the server accepts. ``ZSC_WARNING_THRESHOLDS`` (default ``30,20,10``) sets the
 problem-rate percentages of the red, orange and yellow warnings. ``ZSC_FOLLOWUP_DUE_DAYS`` (default
 30) is how many calendar days after the inspection a 发现问题待后续处理 may stay without its disposal
-before the ledger flags it overdue.
+before the ledger flags it overdue. ``ZSC_ADMIN_TOKEN`` is checked here too (see ``admin``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from .admin import token_from_env
 from .aggregation import DEFAULT_THRESHOLDS, Thresholds
 from .followups import DEFAULT_DUE_DAYS
 
@@ -81,6 +82,7 @@ class Settings:
         max_photo = max_photo_bytes_from(os.environ.get("ZSC_MAX_PHOTO_BYTES"))
         thresholds = thresholds_from(os.environ.get("ZSC_WARNING_THRESHOLDS"))
         due_days = due_days_from(os.environ.get("ZSC_FOLLOWUP_DUE_DAYS"))
+        token_from_env()  # a short administrator token stops the start like any malformed setting
         return cls(directory, url, max_photo, thresholds, due_days)
 
     @property

@@ -1,14 +1,20 @@
 """The auditor's export of a draw, and its re-run (``python -m server_stub verify-draw``).
 
 An export holds everything needed to re-run a draw with no access to the platform: the plan,
-the revealed seed and its commitment, each stratum's full population (the ids whose sorted list
-the published ``ids_hash`` covers), the inspectors and items the team draw saw, and the results.
-It is internal (it carries risk grades through the strata); the public page is built separately.
-Pure: no I/O.
+the revealed seed and its commitment, each stratum's grade, full population and the salt of its
+published ``population_commitment``, the inspectors and items the team draw saw, and the results.
+It is internal (it carries risk grades through the strata); :func:`public_strata` is all of the
+strata the public sees, and :func:`compare_with_publication` lets anyone holding an export check
+it against the public page.
+
+Format 1 (draws made before issue 11) published an unsalted ``ids_hash`` per stratum instead of a
+salted commitment; such exports are still verified, against that hash. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,17 +25,22 @@ from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
 from .draws import (
     ALGORITHM,
     ALGORITHM_VERSION,
+    SALT_HEX_DIGITS,
     EntityDraw,
     TeamDraw,
     commitment,
     consistent_sample,
     draw_teams,
-    ids_hash,
+    population_commitment,
     stratum_size,
 )
 from .plan_codec import plan_from_json, plan_to_json
 
-FORMAT = "zsc-draw-audit/1"
+FORMAT = "zsc-draw-audit/2"
+LEGACY_FORMAT = "zsc-draw-audit/1"
+"""Exports of draws made with an unsalted ``ids_hash`` per stratum (before issue 11)."""
+
+_SALT = re.compile(f"[0-9a-f]{{{SALT_HEX_DIGITS}}}")
 
 
 def build_export(
@@ -42,8 +53,10 @@ def build_export(
     teams: TeamDraw,
     task_ids: Mapping[str, str],
     drawn_at: str,
+    salts: Mapping[RiskGrade, str],
 ) -> dict[str, Any]:
-    """The auditor export for a draw that has just been made."""
+    """The auditor export for a draw that has just been made; ``salts`` are the strata's fresh
+    random salts (:data:`~server_stub.draws.SALT_HEX_DIGITS` hex digits each)."""
     return {
         "format": FORMAT,
         "plan": plan_to_json(plan),
@@ -58,7 +71,8 @@ def build_export(
                 "population": s.population,
                 "ratio": str(s.ratio),
                 "k": s.k,
-                "ids_hash": s.ids_hash,
+                "salt": salts[s.grade],
+                "population_commitment": population_commitment(populations[s.grade], salts[s.grade]),
                 "ids": sorted(populations[s.grade]),
                 "drawn": list(s.drawn),
             }
@@ -80,6 +94,21 @@ def build_export(
         ],
         "unassigned": [{"credit_code": u.credit_code, "reason": u.reason} for u in teams.unassigned],
     }
+
+
+def public_strata(export: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The strata as the public sees them: size, ratio, k and the salted commitment, numbered
+    第1层, 第2层 … in the order of their commitments.
+
+    Salted commitments are random, so that order names no grade (grade order would, wherever
+    two grades share a ratio). A format-1 export's strata, which have no salted commitment, are
+    ordered by their unsalted hashes, never published, and show ``population_commitment`` null.
+    """
+    ordered = sorted(export["strata"],
+                     key=lambda s: s.get("population_commitment") or s["ids_hash"])
+    return [{"stratum": n, "population": s["population"], "ratio": s["ratio"], "k": s["k"],
+             "population_commitment": s.get("population_commitment")}
+            for n, s in enumerate(ordered, 1)]
 
 
 @dataclass(frozen=True)
@@ -117,21 +146,36 @@ def _placeholder_item(data: Mapping[str, Any]) -> InspectionItem:
                           checkpoints=("-",), qualification=data.get("qualification", ""))
 
 
+def _check_format(export: object) -> None:
+    if not isinstance(export, Mapping) or export.get("format") not in (FORMAT, LEGACY_FORMAT):
+        raise ValueError(f"不是可识别的抽取审计文件（format 应为 {FORMAT}）")
+
+
 def verify_export(export: Mapping[str, Any]) -> Verification:
     """Re-run the draw an export describes and say, entity by entity, whether it matches.
 
     Raises ``ValueError`` (with a Chinese message) when the export is not a readable export.
     """
-    if export.get("format") != FORMAT:
-        raise ValueError(f"不是可识别的抽取审计文件（format 应为 {FORMAT}）")
+    _check_format(export)
     try:
         return _verify(export)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"抽取审计文件内容不完整或格式错误：{e}") from e
 
 
+def _matches_published(stratum: Mapping[str, Any], ids: Sequence[str], legacy: bool) -> bool:
+    """Whether ``ids`` are the population the stratum's published value commits to."""
+    if legacy:  # format 1: the unsalted hash it published
+        unsalted = hashlib.sha256("\n".join(sorted(ids)).encode("utf-8")).hexdigest()
+        return bool(unsalted == stratum["ids_hash"])
+    salt = stratum["salt"]
+    return (isinstance(salt, str) and _SALT.fullmatch(salt) is not None
+            and population_commitment(ids, salt) == stratum["population_commitment"])
+
+
 def _verify(export: Mapping[str, Any]) -> Verification:
     checks: list[Check] = []
+    legacy = export["format"] == LEGACY_FORMAT
     seed = str(export["seed"])
     plan = plan_from_json(export["plan"])
     _check(checks, export["algorithm"] == ALGORITHM and export["algorithm_version"] == ALGORITHM_VERSION,
@@ -150,9 +194,9 @@ def _verify(export: Mapping[str, Any]) -> Verification:
         ratio = Decimal(stratum["ratio"])
         _check(checks, plan.ratios.get(grade) == ratio, f"{label}比例 {ratio}% 与计划一致",
                f"{label}比例 {ratio}% 与计划（{plan.ratios.get(grade)}%）不一致")
-        _check(checks, ids_hash(ids) == stratum["ids_hash"] and len(ids) == stratum["population"],
-               f"{label}名录 {len(ids)} 户，与公布的名录摘要一致",
-               f"{label}名录与公布的摘要或户数（{stratum['population']}）不一致")
+        _check(checks, _matches_published(stratum, ids, legacy) and len(ids) == stratum["population"],
+               f"{label}名录 {len(ids)} 户，与公布的名录承诺值一致",
+               f"{label}名录、盐值与公布的名录承诺值或户数（{stratum['population']}）不一致")
         k = stratum_size(len(ids), ratio)
         _check(checks, k == stratum["k"], f"{label}抽取数 {k} 正确",
                f"{label}抽取数公布为 {stratum['k']}，按比例应为 {k}")
@@ -183,4 +227,38 @@ def _verify(export: Mapping[str, Any]) -> Verification:
     for code in list(published_tasks) + sorted(published_unassigned):
         if code not in drawn_set:
             checks.append(Check(False, f"{code} 出现在公布结果中，但重新抽取时没有抽中"))
+    return Verification(tuple(checks))
+
+
+def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
+    """Whether an auditor's export is the draw the public page shows: same plan, seed and seed
+    commitment, the same strata (size, ratio, k and salted commitment, in the public order) and
+    the same drawn entities. Together with :func:`verify_export` this ties the public page to a
+    re-run of the draw, without the page ever naming a grade.
+
+    Raises ``ValueError`` (with a Chinese message) when either file is not readable as such.
+    """
+    _check_format(export)
+    try:
+        return _compare(export, publication)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"抽取审计文件或公示文件内容不完整或格式错误：{e}") from e
+
+
+def _compare(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
+    checks: list[Check] = []
+    for key, label in (("seed", "随机种子"), ("commitment", "种子承诺值")):
+        _check(checks, export[key] == publication[key], f"{label}与公示一致",
+               f"{label}与公示不一致：审计文件为 {export[key]}，公示为 {publication[key]}")
+    _check(checks, export["plan"]["id"] == publication["plan"]["id"], "计划编号与公示一致",
+           f"计划编号与公示不一致：审计文件为 {export['plan']['id']}，公示为 {publication['plan']['id']}")
+    ours, theirs = public_strata(export), list(publication["strata"])
+    for n in range(max(len(ours), len(theirs))):
+        mine = ours[n] if n < len(ours) else None
+        shown = theirs[n] if n < len(theirs) else None
+        _check(checks, mine == shown, f"第{n + 1}层（户数、比例、抽取数、名录承诺值）与公示一致",
+               f"第{n + 1}层与公示不一致：审计文件为 {mine}，公示为 {shown}")
+    drawn = sorted(code for s in export["strata"] for code in s["drawn"])
+    shown_codes = [e["credit_code"] for e in publication["entities"]]
+    _compare_sequences(checks, "公示的抽中对象", drawn, shown_codes)
     return Verification(tuple(checks))

@@ -161,15 +161,25 @@ def commitment(seed: str) -> str:
     return hashlib.sha256((COMMITMENT_PREFIX + seed).encode("utf-8")).hexdigest()
 
 
-def ids_hash(ids: Iterable[str]) -> str:
-    """The published hash of a stratum's population.
+POPULATION_PREFIX = "zsc-population:"
 
-    Lowercase hex SHA-256 of the UTF-8 bytes of the ids sorted by code point (byte order for
-    credit codes) and joined by ``"\\n"``, with no trailing newline. An empty stratum hashes the
-    empty string (``e3b0c442…b855``). An auditor recomputes it with
-    ``sha256("\\n".join(sorted(codes)).encode()).hexdigest()``.
+SALT_HEX_DIGITS = 32
+"""A stratum's salt: 128 random bits, written as 32 lowercase hex digits."""
+
+
+def population_commitment(ids: Iterable[str], salt: str) -> str:
+    """The published commitment to a stratum's population, which names no grade.
+
+    Lowercase hex SHA-256 of the UTF-8 bytes of ``"zsc-population:" + salt + "\\n"`` followed by
+    the ids sorted by code point (byte order for credit codes) and joined by ``"\\n"``, with no
+    trailing newline. The salt (:data:`SALT_HEX_DIGITS` hex digits, drawn afresh for every
+    stratum at the draw) travels only in the auditor's export: without it nobody can test a guess
+    such as "these drawn codes are the whole stratum", which an unsalted hash of a small stratum
+    allowed, and so learn the grade of every entity in it. The prefix keeps the value apart from
+    any other hash the project publishes.
     """
-    return hashlib.sha256("\n".join(sorted(ids)).encode("utf-8")).hexdigest()
+    text = POPULATION_PREFIX + salt + "\n" + "\n".join(sorted(ids))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def stratum_size(population: int, ratio_percent: Decimal) -> int:
@@ -199,13 +209,12 @@ def in_scope(plan: Plan, entity: Entity) -> bool:
 
 @dataclass(frozen=True)
 class StratumResult:
-    """One risk grade's part of a draw: everything an auditor needs to re-run it."""
+    """One risk grade's part of a draw (internal: it names the grade)."""
 
     grade: RiskGrade
     population: int
     ratio: Decimal
     k: int
-    ids_hash: str
     drawn: tuple[str, ...]
 
 
@@ -253,7 +262,7 @@ def draw_entities(plan: Plan, entities: Iterable[Entity], seed: str) -> EntityDr
 def _draw_stratum(grade: RiskGrade, codes: list[str], ratio: Decimal, seed: str) -> StratumResult:
     k = stratum_size(len(codes), ratio)
     drawn = tuple(consistent_sample(codes, seed, k))
-    return StratumResult(grade, len(codes), ratio, k, ids_hash(codes), drawn)
+    return StratumResult(grade, len(codes), ratio, k, drawn)
 
 
 # --- team draw -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 _DEFAULT_MESSAGES = {
     400: ("bad_request", "请求格式错误"),
@@ -74,6 +75,22 @@ def _storage_full() -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=507)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers at the request's path, for a 405's ``Allow``.
+
+    Asked of the routes method by method: FastAPI keeps included routers as routes of their own,
+    so the methods are not all listed on the app's routes.
+    """
+    routes = [route for route in request.app.router.routes if isinstance(route, BaseRoute)]
+    return ", ".join(
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -101,9 +118,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, message), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _DEFAULT_MESSAGES.get(exc.status_code, ("error", "请求失败"))
-        return JSONResponse(error_body(code, message), status_code=exc.status_code)
+        # The exception's headers are part of the answer (a 401's WWW-Authenticate); a 405's Allow
+        # is rebuilt, since Starlette's names the methods of only the first route of the path.
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from .admin import admin_token
+from .api.headers import install_security_headers
 from .api.limits import BodyLimits, body_limit
 from .api.routes import admin, directory, pages, plans, results, review, sync_api, verify
 from .config import Settings
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.add_middleware(BodyLimits, limit_for=lambda method, path: body_limit(
         method, path, settings.max_photo_bytes))
     install_error_handlers(app)
+    install_security_headers(app)
     document_validation_errors(app)
     app.include_router(directory.router)
     app.include_router(plans.router)

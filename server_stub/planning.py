@@ -7,6 +7,7 @@ this module does the reading and writing around them, inside the caller's transa
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,8 @@ from sync import Entity, Plan, RiskGrade, ValidationError
 
 from . import queries
 from . import tables as t
-from .draw_audit import build_export
-from .draws import TeamDraw, commitment, draw_entities, draw_teams
+from .draw_audit import build_export, public_strata
+from .draws import SALT_HEX_DIGITS, TeamDraw, commitment, draw_entities, draw_teams
 from .errors import ApiError
 from .plan_codec import plan_from_json, plan_to_json
 
@@ -26,6 +27,11 @@ from .plan_codec import plan_from_json, plan_to_json
 def new_seed() -> str:
     """A fresh 128-bit seed, as 32 hex digits."""
     return secrets.token_hex(16)
+
+
+def new_salt() -> str:
+    """A fresh salt for one stratum's population commitment: 128 random bits, in hex."""
+    return secrets.token_hex(SALT_HEX_DIGITS // 2)
 
 
 def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
@@ -47,11 +53,20 @@ def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
     return problems
 
 
+PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
+"""A plan id: one URL path segment as it is (``/draws/{id}``) and a file name part, never ``..``."""
+
+
 def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, seed: str | None = None) -> str:
     """Store a plan with a fresh secret seed; returns the seed's SHA-256 commitment to publish.
 
-    Raises ``ApiError`` 409 when the id exists, 422 when the plan cannot run.
+    Raises ``ApiError`` 409 when the id exists, 422 when the id is not of :data:`PLAN_ID` (one
+    with ``/`` was stored, then could be neither drawn nor read) or the plan cannot run.
     """
+    if not PLAN_ID.fullmatch(plan.id):
+        raise ApiError(422, "invalid_plan",
+                       f"计划编号「{plan.id}」只能由英文字母、数字和 . _ - 组成，以字母或数字开头，"
+                       "不超过60个字符")
     problems = plan_problems(conn, plan)
     if problems:
         raise ApiError(422, "invalid_plan", "；".join(problems))
@@ -130,8 +145,10 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> DrawSumm
         populations[entity.risk_grade].append(entity.credit_code)
     by_code = {e.credit_code: e for e in entities}
     drawn_at = now.isoformat()
+    salts = {grade: new_salt() for grade in plan.ratios}
     audit = build_export(plan=plan, draw=draw, populations=populations, inspectors=inspectors,
-                         catalogue=catalogue, teams=teams, task_ids=task_ids, drawn_at=drawn_at)
+                         catalogue=catalogue, teams=teams, task_ids=task_ids, drawn_at=drawn_at,
+                         salts=salts)
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
     try:
         conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,
@@ -161,8 +178,10 @@ def _store_tasks(conn: sa.Connection, plan: Plan, teams: TeamDraw, task_ids: dic
 def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) -> dict[str, Any]:
     """The public form of a draw: inputs to check it, and the drawn entities without grades.
 
-    The entities are listed by credit code, not in draw order, because draw order runs stratum
-    by stratum and would reveal each entity's risk grade.
+    The strata are numbered, not named by grade, and commit to their populations with a salt
+    the public does not have (``draw_audit.public_strata``). The entities are listed by credit
+    code, not in draw order, because draw order runs stratum by stratum and would reveal each
+    entity's risk grade.
     """
     return {
         "plan": {k: audit["plan"][k] for k in ("id", "name", "departments", "items",
@@ -172,8 +191,7 @@ def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) ->
         "seed": audit["seed"],
         "commitment": audit["commitment"],
         "drawn_at": audit["drawn_at"],
-        "strata": [{k: s[k] for k in ("grade", "population", "ratio", "k", "ids_hash")}
-                   for s in audit["strata"]],
+        "strata": public_strata(audit),
         "entities": [
             {"credit_code": e.credit_code, "name": e.name, "region": e.region, "industry": e.industry}
             for e in sorted(drawn, key=lambda e: e.credit_code)
@@ -209,12 +227,21 @@ def list_public_plans(conn: sa.Connection) -> list[dict[str, Any]]:
 
 
 def load_draw(conn: sa.Connection, plan_id: str, column: str) -> dict[str, Any]:
-    """A draw's ``publication`` or ``audit`` JSON; 404 when the plan has not been drawn."""
+    """A draw's ``publication`` or ``audit`` JSON; 404 when the plan has not been drawn.
+
+    A draw stored before issue 11 published each stratum's grade and an unsalted hash of its ids,
+    from which the grades of a small stratum's entities could be found by trying combinations.
+    Its row is left as it was stored, but its publication is served with the strata of today's
+    form, which has neither (``draw_audit.public_strata``; its commitments are null).
+    """
     value = conn.execute(sa.select(t.draws.c[column]).where(t.draws.c.plan_id == plan_id)).scalar()
     if value is None:
         load_plan(conn, plan_id)
         raise ApiError(404, "not_drawn", f"抽查计划「{plan_id}」尚未抽取")
     result: dict[str, Any] = value
+    if column == "publication" and any("grade" in s for s in result["strata"]):
+        audit = load_draw(conn, plan_id, "audit")
+        result = {**result, "strata": public_strata(audit)}
     return result
 
 

@@ -158,6 +158,18 @@ def test_verify_draw_catches_a_tampered_export(tmp_path: Path) -> None:
     assert broken.exit_code == 1 and "无法复核" in broken.output
 
 
+def test_plan_create_refuses_an_id_that_is_no_path_segment(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "100")
+    result = CliRunner().invoke(cli, [
+        "plan", "create", "--data", str(data), "--id", "2026/食品", "--name", "n",
+        "--department", "威海市市场监督管理局", "--item", "SC-GG-01", "--ratio", "A=5",
+        "--start", "2026-05-01", "--end", "2026-08-31"])
+    assert result.exit_code == 1
+    assert "计划未创建：计划编号「2026/食品」只能由英文字母、数字和 . _ - 组成" in result.output
+    assert "2026/食品" not in invoke("plan", "list", "--data", str(data)).output
+
+
 def test_plan_create_refuses_bad_input(tmp_path: Path) -> None:
     data = tmp_path / "d"
     invoke("seed-demo", "--data", str(data), "--entities", "100")

@@ -22,8 +22,8 @@ from server_stub.draws import (
     consistent_sample,
     draw_entities,
     draw_teams,
-    ids_hash,
     in_scope,
+    population_commitment,
     stratum_size,
 )
 from sync import (
@@ -38,7 +38,6 @@ from sync import (
 )
 
 SEED = "20260315-随机种子-88317"
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 def reference(ids: list[str], seed: str, k: int) -> list[str]:
@@ -251,7 +250,7 @@ def test_grades_without_a_ratio_are_not_drawn_and_empty_strata_are_published() -
     assert [s.grade for s in draw.strata] == [RiskGrade.B, RiskGrade.D]
     b, d = draw.strata
     assert (b.population, b.k, len(b.drawn)) == (10, 1, 1)
-    assert (d.population, d.k, d.drawn, d.ids_hash) == (0, 0, (), EMPTY_SHA256)
+    assert (d.population, d.k, d.drawn) == (0, 0, ())
 
 
 def test_commitment() -> None:
@@ -266,15 +265,24 @@ def test_commitment_does_not_reveal_the_tickets() -> None:
     assert commitment(SEED) != hashlib.sha256(SEED.encode("utf-8")).hexdigest()
 
 
-def test_ids_hash_is_recomputable() -> None:
-    entities = directory()
-    draw = draw_entities(plan(), reversed(entities), SEED)
-    for stratum in draw.strata:
-        codes = sorted(e.credit_code for e in entities if e.risk_grade == stratum.grade)
-        published = "\n".join(codes).encode("utf-8")
-        assert stratum.ids_hash == hashlib.sha256(published).hexdigest()
-    assert ids_hash([]) == EMPTY_SHA256
-    assert ids_hash(["B", "A"]) == hashlib.sha256(b"A\nB").hexdigest()
+SALT = "00112233445566778899aabbccddeeff"
+
+
+def test_population_commitment_test_vector() -> None:
+    """The vector docs/decisions.md gives: ids sorted, salt first, domain-separated."""
+    ids = ["91371000MA3C4X5Y6Z", "913710007060000002"]
+    expected = "ca7f7df4b3cf365faacb239b79fc305e74a608bf7d934d13559be573ce8b3a53"
+    assert population_commitment(ids, SALT) == expected
+    text = f"zsc-population:{SALT}\n913710007060000002\n91371000MA3C4X5Y6Z"
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == expected
+    assert population_commitment([], SALT) == hashlib.sha256(f"zsc-population:{SALT}\n".encode()).hexdigest()
+
+
+def test_population_commitment_depends_on_the_salt_and_is_not_the_plain_hash() -> None:
+    ids = ["A", "B"]
+    other_salt = "f" * 32
+    assert population_commitment(ids, SALT) != population_commitment(ids, other_salt)
+    assert population_commitment(ids, SALT) != hashlib.sha256(b"A\nB").hexdigest()
 
 
 def test_draw_entities_refuses_a_duplicate_entity_even_across_grades() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import json
+import re
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,8 +18,8 @@ from server_stub import planning, queries
 from server_stub import tables as t
 from server_stub.db import make_engine, migrate
 from server_stub.demo_data import SAMR, generate
-from server_stub.draw_audit import verify_export
-from server_stub.draws import commitment
+from server_stub.draw_audit import compare_with_publication, verify_export
+from server_stub.draws import commitment, population_commitment
 from server_stub.errors import ApiError
 from sync import Plan, RiskGrade
 
@@ -115,8 +118,9 @@ def test_stratum_arithmetic_through_storage(engine: sa.Engine) -> None:
                                    .where(t.entities.c.status.in_(["在业", "存续"]))
                                    .group_by(t.entities.c.risk_grade)).all())
         planning.create_plan(conn, plan, now=NOW)
-        summary = planning.run_draw(conn, "P1", now=NOW)
-    k = {s["grade"]: (s["population"], s["k"]) for s in summary.strata}
+        planning.run_draw(conn, "P1", now=NOW)
+        audit = planning.load_draw(conn, "P1", "audit")
+    k = {s["grade"]: (s["population"], s["k"]) for s in audit["strata"]}
     assert k["A"] == (counts["A"], 0)
     assert k["B"] == (counts["B"], counts["B"])
     assert k["C"][1] == -(-counts["C"] * 5 // 1000)
@@ -170,10 +174,11 @@ def test_recently_drawn_entities_are_excluded(engine: sa.Engine) -> None:
         planning.create_plan(conn, make_plan("LATER", ratios=everyone, exclude_inspected_within_days=30),
                              now=NOW)
         soon = planning.run_draw(conn, "NEW", now=NOW + dt.timedelta(days=10))
+        soon_audit = planning.load_draw(conn, "NEW", "audit")
         new_codes = set(conn.execute(sa.select(t.tasks.c.credit_code)
                                      .where(t.tasks.c.plan_id == "NEW")).scalars())
     assert first.assigned > 0 and old_codes and not (old_codes & new_codes)
-    d_population = next(s["population"] for s in soon.strata if s["grade"] == "D")
+    d_population = next(s["population"] for s in soon_audit["strata"] if s["grade"] == "D")
     assert d_population == 0 or d_population < first.drawn
     with engine.begin() as conn:
         later = planning.run_draw(conn, "LATER", now=NOW + dt.timedelta(days=35))
@@ -190,8 +195,9 @@ def test_publication_has_every_published_input(engine: sa.Engine) -> None:
     assert publication["algorithm"] == "consistent_sampler"
     assert publication["algorithm_version"] == "1.0.10"
     for stratum in publication["strata"]:
-        assert set(stratum) == {"grade", "population", "ratio", "k", "ids_hash"}
-    assert Decimal(publication["strata"][0]["ratio"]) == Decimal(1)
+        assert set(stratum) == {"stratum", "population", "ratio", "k", "population_commitment"}
+    assert [s["stratum"] for s in publication["strata"]] == [1, 2, 3, 4]
+    assert {Decimal(s["ratio"]) for s in publication["strata"]} == {1, 3, 10, 20}
 
 
 @pytest.fixture
@@ -223,7 +229,28 @@ def tamper_seed(a: dict) -> str:  # type: ignore[type-arg]
 def tamper_population(a: dict) -> str:  # type: ignore[type-arg]
     stratum = next(s for s in a["strata"] if len(s["ids"]) > 5)
     stratum["ids"].pop()
-    return "摘要或户数"
+    return "名录承诺值或户数"
+
+
+def tamper_id(a: dict) -> str:  # type: ignore[type-arg]
+    stratum = next(s for s in a["strata"] if len(s["ids"]) > len(s["drawn"]))
+    outsider = next(i for i in stratum["ids"] if i not in stratum["drawn"])
+    stratum["ids"][stratum["ids"].index(outsider)] = "91371000MA3C4X5Y6Z"
+    return "名录承诺值或户数"
+
+
+def tamper_salt(a: dict) -> str:  # type: ignore[type-arg]
+    salt = a["strata"][1]["salt"]
+    a["strata"][1]["salt"] = salt[:-1] + ("0" if salt[-1] != "0" else "1")
+    return "名录承诺值或户数"
+
+
+def tamper_weak_salt(a: dict) -> str:  # type: ignore[type-arg]
+    """A short salt would make the published commitment guessable again: never accepted."""
+    stratum = a["strata"][1]
+    stratum["salt"] = "00"
+    stratum["population_commitment"] = population_commitment(stratum["ids"], "00")
+    return "名录承诺值或户数"
 
 
 def tamper_k(a: dict) -> str:  # type: ignore[type-arg]
@@ -243,8 +270,9 @@ def tamper_ratio(a: dict) -> str:  # type: ignore[type-arg]
     return "与计划"
 
 
-@pytest.mark.parametrize("tamper", [tamper_drawn, tamper_seed, tamper_population, tamper_k,
-                                    tamper_team, tamper_ratio])
+@pytest.mark.parametrize("tamper", [tamper_drawn, tamper_seed, tamper_population, tamper_id,
+                                    tamper_salt, tamper_weak_salt, tamper_k, tamper_team,
+                                    tamper_ratio])
 def test_tampered_export_is_caught(audit: dict, tamper) -> None:  # type: ignore[no-untyped-def,type-arg]
     changed = copy.deepcopy(audit)
     expected = tamper(changed)
@@ -257,7 +285,9 @@ def test_unreadable_export_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="不是可识别的抽取审计文件"):
         verify_export({"hello": 1})
     with pytest.raises(ValueError, match="不完整或格式错误"):
-        verify_export({"format": "zsc-draw-audit/1", "seed": "x"})
+        verify_export({"format": "zsc-draw-audit/2", "seed": "x"})
+    with pytest.raises(ValueError, match="不是可识别的抽取审计文件"):
+        verify_export([1, 2])  # type: ignore[arg-type]
 
 
 def test_unassigned_entities_are_reported(engine: sa.Engine) -> None:
@@ -270,3 +300,75 @@ def test_unassigned_entities_are_reported(engine: sa.Engine) -> None:
     assert summary.unassigned and summary.assigned + len(summary.unassigned) == summary.drawn
     assert "不足检查组人数2人" in summary.unassigned[0]["reason"]
     assert verify_export(audit).ok
+
+
+def unsalted_hashes(audit: dict) -> set[str]:  # type: ignore[type-arg]
+    """What the public draw used to publish per stratum: testable against guessed members."""
+    return {hashlib.sha256("\n".join(sorted(s["ids"])).encode()).hexdigest() for s in audit["strata"]}
+
+
+def test_publication_names_no_grade_and_commits_with_salts(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.run_draw(conn, "P1", now=NOW)
+        publication = planning.load_draw(conn, "P1", "publication")
+        audit = planning.load_draw(conn, "P1", "audit")
+    text = json.dumps(publication, ensure_ascii=False)
+    assert "grade" not in text and "ids_hash" not in text
+    assert not any(h in text for h in unsalted_hashes(audit))
+    salts = [s["salt"] for s in audit["strata"]]
+    assert len(set(salts)) == 4 and all(re.fullmatch("[0-9a-f]{32}", salt) for salt in salts)
+    assert not any(salt in text for salt in salts)
+    published = {s["population_commitment"] for s in publication["strata"]}
+    assert published == {population_commitment(s["ids"], s["salt"]) for s in audit["strata"]}
+    assert [s["population_commitment"] for s in publication["strata"]] == sorted(published)
+
+
+def test_export_agrees_with_the_public_page(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.run_draw(conn, "P1", now=NOW)
+        publication = planning.load_draw(conn, "P1", "publication")
+        audit = planning.load_draw(conn, "P1", "audit")
+    assert compare_with_publication(audit, publication).ok
+    changed = copy.deepcopy(publication)
+    changed["strata"][0]["k"] += 1
+    changed["entities"].pop()
+    failures = [c.message for c in compare_with_publication(audit, changed).checks if not c.ok]
+    assert any("第1层与公示不一致" in m for m in failures)
+    assert any("公示的抽中对象" in m for m in failures)
+    other_salt = copy.deepcopy(audit)
+    stratum = other_salt["strata"][0]
+    stratum["salt"] = "f" * 32
+    stratum["population_commitment"] = population_commitment(stratum["ids"], stratum["salt"])
+    assert verify_export(other_salt).ok, "a consistent export on its own…"
+    assert not compare_with_publication(other_salt, publication).ok, "…is not the published one"
+
+
+def test_draws_from_before_salted_commitments_stay_readable_without_grades(engine: sa.Engine) -> None:
+    """A draw stored in the old form (grade and unsalted ids_hash per stratum, export format 1)
+    is served without either, and its export still verifies."""
+    with engine.begin() as conn:
+        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.run_draw(conn, "P1", now=NOW)
+        audit = planning.load_draw(conn, "P1", "audit")
+        publication = planning.load_draw(conn, "P1", "publication")
+        old_audit = copy.deepcopy(audit)
+        old_audit["format"] = "zsc-draw-audit/1"
+        for s in old_audit["strata"]:
+            del s["salt"], s["population_commitment"]
+            s["ids_hash"] = hashlib.sha256("\n".join(s["ids"]).encode()).hexdigest()
+        old_publication = {**publication, "strata": [
+            {k: s[k] for k in ("grade", "population", "ratio", "k", "ids_hash")}
+            for s in old_audit["strata"]]}
+        conn.execute(t.draws.update().values(publication=old_publication, audit=old_audit))
+        served = planning.load_draw(conn, "P1", "publication")
+    text = json.dumps(served, ensure_ascii=False)
+    assert "grade" not in text and not any(h in text for h in unsalted_hashes(audit))
+    assert [s["population_commitment"] for s in served["strata"]] == [None] * 4
+    assert sorted(s["population"] for s in served["strata"]) == sorted(
+        s["population"] for s in audit["strata"])
+    assert verify_export(old_audit).ok
+    assert compare_with_publication(old_audit, served).ok
+    old_audit["strata"][2]["ids"].pop()
+    assert not verify_export(old_audit).ok

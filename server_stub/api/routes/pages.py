@@ -77,9 +77,9 @@ def plans_page(conn: ConnDep) -> HTMLResponse:
 def draw_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
     d = planning.load_draw(conn, plan_id, "publication")
     strata = "".join(
-        f"<tr><td>第{n}层</td><td>{s['population']}</td><td>{escape(s['ratio'])}%</td><td>{s['k']}</td>"
-        f"<td class='mono'>{escape(s['ids_hash'])}</td></tr>"
-        for n, s in enumerate(d["strata"], 1)
+        f"<tr><td>第{s['stratum']}层</td><td>{s['population']}</td><td>{escape(s['ratio'])}%</td><td>{s['k']}</td>"
+        f"<td class='mono'>{escape(s['population_commitment'] or '（早期抽取，无）')}</td></tr>"
+        for s in d["strata"]
     )
     entities = "".join(
         f"<tr><td>{escape(e['name'])}<br><span class='muted mono'>{escape(e['credit_code'])}</span></td>"
@@ -95,7 +95,10 @@ def draw_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
         f"（一致性抽样，不放回）<br>随机种子：<span class='mono'>{escape(d['seed'])}</span><br>"
         "种子承诺值（计划创建时已公布，= SHA-256(“zsc-seed-commitment:”+种子)）："
         f"<span class='mono'>{escape(d['commitment'])}</span></p>"
-        "<table><tr><th>分层</th><th>名录户数</th><th>比例</th><th>抽取户数</th><th>名录摘要</th></tr>"
+        "<p class='muted'>各层按名录承诺值排序。名录承诺值 = SHA-256(“zsc-population:”+盐值+换行+"
+        "该层全部统一社会信用代码按字符顺序排列、以换行分隔)；每层的盐值为抽取时产生的128位随机数，"
+        "只写入审计导出文件，持审计导出文件者可核对名录与本页一致，其他人无法据此推测名录。</p>"
+        "<table><tr><th>分层</th><th>名录户数</th><th>比例</th><th>抽取户数</th><th>名录承诺值</th></tr>"
         f"{strata}</table>"
         f"<h2>抽中的检查对象（{len(d['entities'])} 户，按统一社会信用代码排序）</h2>"
         f"<table><tr><th>名称</th><th>区域</th><th>行业</th></tr>{entities}</table>"

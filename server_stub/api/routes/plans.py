@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["plans"])
 
 
 class PlanIn(BaseModel):
-    id: str = Field(max_length=60)
+    id: str = Field(max_length=60, description="英文字母、数字和 . _ - ，以字母或数字开头（其余答 422）")
     name: str = Field(max_length=200)
     departments: list[str] = Field(description="发起部门在前，其后为配合部门", max_length=20)
     items: list[str] = Field(max_length=200)
@@ -52,11 +52,16 @@ class PlanList(BaseModel):
 
 
 class Stratum(BaseModel):
-    grade: str
+    """One stratum of a draw as the public sees it: numbered, never named by its risk grade."""
+
+    stratum: int = Field(description="第几层（按名录承诺值排序，与风险等级无关）")
     population: int
     ratio: str
     k: int
-    ids_hash: str
+    population_commitment: str | None = Field(
+        description='hex SHA-256 of "zsc-population:" + salt + "\\n" + the sorted ids joined by '
+                    '"\\n"; the salt is only in the auditor\'s export. null for draws made before '
+                    "salted commitments")
 
 
 class DrawResult(BaseModel):

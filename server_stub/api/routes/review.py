@@ -18,6 +18,7 @@ from ...errors import ApiError, error_responses
 from ...exports import dashboard_csv, dashboard_xlsx
 from ...thumbnails import thumbnail
 from ..deps import ConnDep, DeviceDep
+from ..query import QueryDate
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -167,7 +168,7 @@ PlanQuery = Annotated[str | None, Query(max_length=60)]
 
 @router.get("/stats/dashboard")
 def stats(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuery = None,
-          start: dt.date | None = None, end: dt.date | None = None) -> dict[str, Any]:
+          start: QueryDate = None, end: QueryDate = None) -> dict[str, Any]:
     """Completion, publication and overdue figures, problem rates by industry, region and risk
     grade with four-colour warnings, and the share of plans using risk grades."""
     return _dashboard(request, device, conn, plan_id, start, end).to_json()
@@ -176,7 +177,7 @@ def stats(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuery
 @router.get("/stats/export", responses={200: {"content": {
     "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def export(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuery = None,
-           start: dt.date | None = None, end: dt.date | None = None,
+           start: QueryDate = None, end: QueryDate = None,
            format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The dashboard as CSV (UTF-8 with BOM) or Excel."""
     figures = _dashboard(request, device, conn, plan_id, start, end)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from server_stub.admin import admin_token
-from server_stub.cli import DEMO_PLAN_ID
+from server_stub.cli import DEMO_PLAN_ID, cli
 from server_stub.demo_data import SAMR
-from server_stub.draws import commitment
+from server_stub.draws import commitment, population_commitment
 from tests.conftest import ServerProcess
 
 
@@ -71,6 +78,45 @@ def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admi
     assert committed in httpx.get(f"{server.url}/plans").text
 
 
+def unsalted_hashes(audit: dict[str, Any]) -> set[str]:
+    return {hashlib.sha256("\n".join(sorted(s["ids"])).encode()).hexdigest() for s in audit["strata"]}
+
+
+def test_public_draw_names_no_grade_and_cannot_be_tested(server: ServerProcess,
+                                                         admin: httpx.Client) -> None:
+    """Issue 11 point 6: no grade label, no unsalted hash of a stratum, in the JSON or the page;
+    only numbered strata with salted commitments, which the auditor's export opens."""
+    public = httpx.get(f"{server.url}/api/v1/draws/{DEMO_PLAN_ID}").json()
+    page = httpx.get(f"{server.url}/draws/{DEMO_PLAN_ID}").text
+    audit = admin.get(f"/api/v1/draws/{DEMO_PLAN_ID}/audit").json()
+    text = json.dumps(public, ensure_ascii=False)
+    assert '"grade"' not in text and "ids_hash" not in text
+    for stratum in public["strata"]:
+        assert set(stratum) == {"stratum", "population", "ratio", "k", "population_commitment"}
+        assert stratum["population_commitment"] in page
+    assert re.findall(r"第(\d)层", page) == ["1", "2", "3", "4"]
+    assert not re.search(r"[ABCD]类|[ABCD]级|等级", page)
+    for hidden in unsalted_hashes(audit) | {s["salt"] for s in audit["strata"]}:
+        assert hidden not in text and hidden not in page
+    assert {s["population_commitment"] for s in public["strata"]} == {
+        population_commitment(s["ids"], s["salt"]) for s in audit["strata"]}
+
+
+def test_verify_draw_checks_an_export_against_the_public_draw(
+        server: ServerProcess, admin: httpx.Client, tmp_path: Path) -> None:
+    export, published = tmp_path / "audit.json", tmp_path / "public.json"
+    export.write_text(admin.get(f"/api/v1/draws/{DEMO_PLAN_ID}/audit").text, encoding="utf-8")
+    public = httpx.get(f"{server.url}/api/v1/draws/{DEMO_PLAN_ID}").json()
+    published.write_text(json.dumps(public), encoding="utf-8")
+    ok = CliRunner().invoke(cli, ["verify-draw", str(export), "--published", str(published)])
+    assert ok.exit_code == 0, ok.output
+    assert "第4层（户数、比例、抽取数、名录承诺值）与公示一致" in ok.output
+    public["strata"][0]["ratio"] = "99"
+    published.write_text(json.dumps(public), encoding="utf-8")
+    changed = CliRunner().invoke(cli, ["verify-draw", str(export), "--published", str(published)])
+    assert changed.exit_code == 1 and "第1层与公示不一致" in changed.output
+
+
 @pytest.mark.parametrize(
     ("change", "status", "text"),
     [
@@ -80,12 +126,27 @@ def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admi
         ({"window_end": "2026-01-01"}, 422, "结束日期不能早于开始日期"),
         ({"window_start": "明天"}, 422, "YYYY-MM-DD"),
         ({"id": DEMO_PLAN_ID}, 409, "已存在"),
+        ({"id": "a/b"}, 422, "计划编号「a/b」只能由英文字母、数字和 . _ - 组成"),
+        ({"id": "../x"}, 422, "以字母或数字开头"),
+        ({"id": "计划1"}, 422, "只能由英文字母"),
+        ({"id": "-x"}, 422, "以字母或数字开头"),
+        ({"id": "a b"}, 422, "只能由英文字母"),
+        ({"id": ""}, 422, "计划编号不能为空"),
     ],
 )
 def test_invalid_plans_get_the_reason(admin: httpx.Client, change: dict, status: int, text: str) -> None:  # type: ignore[type-arg]
     answer = admin.post("/api/v1/plans", json={**PLAN, **change})
     assert answer.status_code == status, answer.text
     assert text in answer.json()["error"]["message"]
+
+
+def test_a_refused_plan_id_leaves_nothing_behind(server: ServerProcess, admin: httpx.Client) -> None:
+    assert admin.post("/api/v1/plans", json={**PLAN, "id": "x/y"}).status_code == 422
+    ids = [p["id"] for p in httpx.get(f"{server.url}/api/v1/plans").json()["plans"]]
+    assert "x/y" not in ids
+    fine = admin.post("/api/v1/plans", json={**PLAN, "id": "Ok_1.2-3"})
+    assert fine.status_code == 201, fine.text
+    assert httpx.get(f"{server.url}/api/v1/plans/Ok_1.2-3").status_code == 200
 
 
 def test_malformed_body_is_400(admin: httpx.Client) -> None:
