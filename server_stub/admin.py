@@ -13,6 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .secret_files import create_once
+
 FILE_NAME = "admin_token"
 MIN_LENGTH = 32
 
@@ -34,12 +36,5 @@ def admin_token(data_dir: Path) -> str:
     from_env = token_from_env()
     if from_env:
         return from_env
-    path = data_dir / FILE_NAME
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-        os.replace(tmp, path)
-    return path.read_text().strip()
+    made = create_once(data_dir / FILE_NAME, lambda: secrets.token_urlsafe(32).encode())
+    return made.decode().strip()
