@@ -119,3 +119,18 @@ def test_a_short_admin_token_stops_a_real_server_process(tmp_path: Path) -> None
         text=True, timeout=60, check=False)
     assert started.returncode == 1 and "ZSC_ADMIN_TOKEN 太短" in started.stderr
     assert not (tmp_path / "zsc.db").exists(), "refused before anything was created"
+
+
+def test_no_setting_moves_the_platforms_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock is pinned only in-process by tests (tests/utils/clocked.py), never from outside."""
+    import datetime as dt
+
+    from server_stub import clock
+
+    monkeypatch.setenv("ZSC_FAKE_NOW", "2000-01-01T00:00:00+08:00")
+    assert abs(clock.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    clock.pin(dt.datetime(2030, 1, 1, tzinfo=clock.CHINA))
+    try:
+        assert clock.now() == dt.datetime(2029, 12, 31, 16, tzinfo=dt.UTC)
+    finally:
+        clock.pin(None)

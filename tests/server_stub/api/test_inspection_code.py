@@ -185,8 +185,7 @@ def test_feedback_under_a_forged_code_is_refused(server: ServerProcess, task: di
 @pytest.mark.parametrize("fake_now", ["2030-01-01T00:00:00+08:00", "2000-01-01T00:00:00+08:00"],
                          ids=["expired", "not-yet-valid"])
 def test_a_code_outside_its_window_says_so(tmp_path: Path, database_url: str, fake_now: str) -> None:
-    with running_server(tmp_path / "server-data", database_url,
-                        env={"ZSC_FAKE_NOW": fake_now}) as server:
+    with running_server(tmp_path / "server-data", database_url, fake_now=fake_now) as server:
         task = Phone(server, busiest_inspector(server)).enroll().tasks()[0]
         answer = httpx.get(f"{server.url}/v/{task['code_token']}")
         assert answer.status_code == 400
