@@ -1,18 +1,22 @@
 """The auditor's export of a draw, and its re-run (``python -m server_stub verify-draw``).
 
 An export holds everything needed to re-run a draw with no access to the platform: the plan,
-the revealed seed and its commitment, each stratum's grade, full population and the salt of its
-published ``population_commitment``, the inspectors and items the team draw saw, and the results.
+the ceremony (the revealed secret and its commitment, the frozen population's commitment, the
+entropy entered and by whom, the times of each step) and the seed derived from it, each
+stratum's grade, full population and the salt of its published ``population_commitment``, the
+inspectors and items the team draw saw, and the results.
 It is internal (it carries risk grades through the strata); :func:`public_strata` is all of the
 strata the public sees, and :func:`compare_with_publication` lets anyone holding an export check
 it against the public page.
 
 Format 1 (draws made before issue 11) published an unsalted ``ids_hash`` per stratum instead of a
-salted commitment; such exports are still verified, against that hash. Pure: no I/O.
+salted commitment; format 2 (before issue 13) used the platform's secret itself as the seed. Both
+are still verified as they were made. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +26,16 @@ from typing import Any
 
 from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
 
+from .ceremony import (
+    DERIVATION,
+    CeremonyError,
+    Entropy,
+    EntropySpec,
+    check_entropy,
+    derive_seed,
+    population_set_commitment,
+)
+from .clock import china_date
 from .draws import (
     ALGORITHM,
     ALGORITHM_VERSION,
@@ -36,9 +50,12 @@ from .draws import (
 )
 from .plan_codec import plan_from_json, plan_to_json
 
-FORMAT = "zsc-draw-audit/2"
+FORMAT = "zsc-draw-audit/3"
+SECRET_AS_SEED_FORMAT = "zsc-draw-audit/2"
+"""Exports of draws whose seed was the platform's secret itself (issue 11 to issue 13)."""
 LEGACY_FORMAT = "zsc-draw-audit/1"
 """Exports of draws made with an unsalted ``ids_hash`` per stratum (before issue 11)."""
+FORMATS = (FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
 
 _SALT = re.compile(f"[0-9a-f]{{{SALT_HEX_DIGITS}}}")
 
@@ -47,36 +64,40 @@ def build_export(
     *,
     plan: Plan,
     draw: EntityDraw,
-    populations: Mapping[RiskGrade, Sequence[str]],
+    frozen: Sequence[Mapping[str, Any]],
+    commitment: str,
+    ceremony: Mapping[str, Any],
     inspectors: Iterable[Inspector],
     catalogue: Iterable[InspectionItem],
     teams: TeamDraw,
     task_ids: Mapping[str, str],
     drawn_at: str,
-    salts: Mapping[RiskGrade, str],
 ) -> dict[str, Any]:
-    """The auditor export for a draw that has just been made; ``salts`` are the strata's fresh
-    random salts (:data:`~server_stub.draws.SALT_HEX_DIGITS` hex digits each)."""
+    """The auditor export for a draw that has just been made from the ``frozen`` strata (each
+    with its grade, sorted ids, salt and commitment); ``ceremony`` holds the secret, the times
+    and the entropy that derived ``draw.seed``."""
+    drawn = {s.grade.value: s for s in draw.strata}
     return {
         "format": FORMAT,
         "plan": plan_to_json(plan),
         "algorithm": draw.algorithm,
         "algorithm_version": draw.algorithm_version,
         "seed": draw.seed,
-        "commitment": draw.commitment,
+        "commitment": commitment,
+        "ceremony": dict(ceremony),
         "drawn_at": drawn_at,
         "strata": [
             {
-                "grade": s.grade.value,
-                "population": s.population,
-                "ratio": str(s.ratio),
-                "k": s.k,
-                "salt": salts[s.grade],
-                "population_commitment": population_commitment(populations[s.grade], salts[s.grade]),
-                "ids": sorted(populations[s.grade]),
-                "drawn": list(s.drawn),
+                "grade": f["grade"],
+                "population": drawn[f["grade"]].population,
+                "ratio": str(drawn[f["grade"]].ratio),
+                "k": drawn[f["grade"]].k,
+                "salt": f["salt"],
+                "population_commitment": f["population_commitment"],
+                "ids": list(f["ids"]),
+                "drawn": list(drawn[f["grade"]].drawn),
             }
-            for s in draw.strata
+            for f in frozen
         ],
         "items": [
             {"code": i.code, "department": i.department, "qualification": i.qualification}
@@ -147,7 +168,7 @@ def _placeholder_item(data: Mapping[str, Any]) -> InspectionItem:
 
 
 def _check_format(export: object) -> None:
-    if not isinstance(export, Mapping) or export.get("format") not in (FORMAT, LEGACY_FORMAT):
+    if not isinstance(export, Mapping) or export.get("format") not in FORMATS:
         raise ValueError(f"不是可识别的抽取审计文件（format 应为 {FORMAT}）")
 
 
@@ -182,8 +203,11 @@ def _verify(export: Mapping[str, Any]) -> Verification:
            f"算法 {ALGORITHM} {ALGORITHM_VERSION}",
            f"算法为 {export['algorithm']} {export['algorithm_version']}，本工具复核的是 "
            f"{ALGORITHM} {ALGORITHM_VERSION}")
-    _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
-           "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
+    if export["format"] == FORMAT:
+        _check_ceremony(checks, export, plan)
+    else:
+        _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
+               "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
     drawn: list[str] = []
     grades_seen = []
     for stratum in export["strata"]:
@@ -230,6 +254,39 @@ def _verify(export: Mapping[str, Any]) -> Verification:
     return Verification(tuple(checks))
 
 
+def _check_ceremony(checks: list[Check], export: Mapping[str, Any], plan: Plan) -> None:
+    """The seed of a format-3 export, re-derived: the secret against its commitment published
+    with the plan, the population commitment against the strata, the entropy against the plan's
+    spec, the steps in order, and the seed from the three."""
+    c = export["ceremony"]
+    secret = str(c["secret"])
+    _check(checks, c["derivation"] == DERIVATION, f"种子推导方法 {DERIVATION}",
+           f"种子推导方法为 {c['derivation']}，本工具复核的是 {DERIVATION}")
+    _check(checks, commitment(secret) == export["commitment"], "平台密钥与计划创建时公布的承诺值一致",
+           "平台密钥与计划创建时公布的承诺值不一致：密钥可能在抽取时被更换")
+    strata = public_strata(export)
+    _check(checks, population_set_commitment(strata) == c["population_commitment"],
+           "各层名录与冻结时公布的名录总承诺值一致",
+           "各层名录与冻结时公布的名录总承诺值不一致：名录可能在冻结后被改动")
+    entropy = Entropy(c["entropy"]["dice"], c["entropy"]["public_value"],
+                      tuple(c["entropy"]["witnesses"]))
+    try:
+        entered = dt.datetime.fromisoformat(c["entered_at"])
+        check_entropy(EntropySpec.from_json(c["entropy_spec"]), dice=entropy.dice,
+                      public_value=entropy.public_value, witnesses=entropy.witnesses,
+                      today=china_date(entered))
+        fits = ""
+    except CeremonyError as e:
+        fits = str(e)
+    _check(checks, not fits, "公开随机数符合计划创建时的规定", f"公开随机数不符合计划的规定：{fits}")
+    times = [dt.datetime.fromisoformat(c[key]) for key in ("created_at", "frozen_at", "entered_at")]
+    _check(checks, times == sorted(times), "计划创建、名录冻结、录入随机数依次进行",
+           "计划创建、名录冻结、录入随机数的时间顺序不对：随机数可能在名录冻结前已知")
+    _check(checks, derive_seed(secret, c["population_commitment"], entropy) == export["seed"],
+           "随机种子由平台密钥、名录总承诺值和公开随机数推导得出，一致",
+           "随机种子与平台密钥、名录总承诺值和公开随机数推导的结果不一致")
+
+
 def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
     """Whether an auditor's export is the draw the public page shows: same plan, seed and seed
     commitment, the same strata (size, ratio, k and salted commitment, in the public order) and
@@ -247,6 +304,10 @@ def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str
 
 def _compare(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
     checks: list[Check] = []
+    if export["format"] == FORMAT:
+        _check(checks, export["ceremony"] == publication["ceremony"],
+               "抽取过程（平台密钥、名录冻结、公开随机数及见证人、时间）与公示一致",
+               "抽取过程（平台密钥、名录冻结、公开随机数及见证人、时间）与公示不一致")
     for key, label in (("seed", "随机种子"), ("commitment", "种子承诺值")):
         _check(checks, export[key] == publication[key], f"{label}与公示一致",
                f"{label}与公示不一致：审计文件为 {export[key]}，公示为 {publication[key]}")

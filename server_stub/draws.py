@@ -227,7 +227,6 @@ class EntityDraw:
     algorithm: str
     algorithm_version: str
     seed: str
-    commitment: str
     strata: tuple[StratumResult, ...]
 
     @property
@@ -242,21 +241,26 @@ def draw_entities(plan: Plan, entities: Iterable[Entity], seed: str) -> EntityDr
     Each grade with a ratio in the plan is one stratum, even when empty; entities of other grades
     are not drawn. Raises ``ValueError`` for an empty seed or a credit code listed twice.
     """
-    if not seed:
-        raise ValueError(MSG_EMPTY_SEED)
     by_grade: dict[RiskGrade, list[str]] = {grade: [] for grade in plan.ratios}
-    all_codes = []
     for entity in entities:
-        all_codes.append(entity.credit_code)
         if entity.risk_grade in by_grade:
             by_grade[entity.risk_grade].append(entity.credit_code)
-    _check_sample_args(all_codes, 0)
+    return draw_populations(plan, by_grade, seed)
+
+
+def draw_populations(plan: Plan, populations: Mapping[RiskGrade, Sequence[str]],
+                     seed: str) -> EntityDraw:
+    """Draw each stratum of ``populations`` (the credit codes of each grade the plan has a ratio
+    for, as frozen at the start of the draw) with ``seed``."""
+    if not seed:
+        raise ValueError(MSG_EMPTY_SEED)
+    _check_sample_args([code for codes in populations.values() for code in codes], 0)
     strata = tuple(
-        _draw_stratum(grade, by_grade[grade], plan.ratios[grade], seed)
+        _draw_stratum(grade, list(populations.get(grade, ())), plan.ratios[grade], seed)
         for grade in RiskGrade
-        if grade in by_grade
+        if grade in plan.ratios
     )
-    return EntityDraw(plan.id, ALGORITHM, ALGORITHM_VERSION, seed, commitment(seed), strata)
+    return EntityDraw(plan.id, ALGORITHM, ALGORITHM_VERSION, seed, strata)
 
 
 def _draw_stratum(grade: RiskGrade, codes: list[str], ratio: Decimal, seed: str) -> StratumResult:

@@ -1,7 +1,9 @@
-"""Plans and their draws, on the database: commit a seed, draw once, store tasks, publish.
+"""Plans and their draws, on the database: commit a secret, freeze the population, take the
+public entropy, derive the seed, draw once, store tasks, publish (DESIGN §6, ``ceremony``).
 
-The pure parts (sampling, team forming, the audit export) live in ``draws`` and ``draw_audit``;
-this module does the reading and writing around them, inside the caller's transaction.
+The pure parts (sampling, team forming, the seed derivation, the audit export) live in
+``draws``, ``ceremony`` and ``draw_audit``; this module does the reading and writing around them,
+inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -18,14 +20,31 @@ from sync import Entity, Plan, RiskGrade, ValidationError
 
 from . import queries
 from . import tables as t
+from .ceremony import (
+    DERIVATION,
+    CeremonyError,
+    EntropySpec,
+    check_entropy,
+    derive_seed,
+    population_set_commitment,
+)
+from .clock import china_date
 from .draw_audit import build_export, public_strata
-from .draws import SALT_HEX_DIGITS, TeamDraw, commitment, draw_entities, draw_teams
+from .draws import (
+    SALT_HEX_DIGITS,
+    TeamDraw,
+    commitment,
+    draw_populations,
+    draw_teams,
+    population_commitment,
+    stratum_size,
+)
 from .errors import ApiError
 from .plan_codec import plan_from_json, plan_to_json
 
 
-def new_seed() -> str:
-    """A fresh 128-bit seed, as 32 hex digits."""
+def new_secret() -> str:
+    """The platform's fresh 128-bit secret for a plan, as 32 hex digits."""
     return secrets.token_hex(16)
 
 
@@ -57,8 +76,10 @@ PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
 """A plan id: one URL path segment as it is (``/draws/{id}``) and a file name part, never ``..``."""
 
 
-def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, seed: str | None = None) -> str:
-    """Store a plan with a fresh secret seed; returns the seed's SHA-256 commitment to publish.
+def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
+                entropy: EntropySpec | None = None) -> str:
+    """Store a plan with a fresh secret and the public randomness its draw will take (``entropy``,
+    default 20 dice); returns the secret's commitment to publish. Nobody chooses the secret.
 
     Raises ``ApiError`` 409 when the id exists, 422 when the id is not of :data:`PLAN_ID` (one
     with ``/`` was stored, then could be neither drawn nor read) or the plan cannot run.
@@ -73,15 +94,20 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, seed: str 
     exists = conn.execute(sa.select(t.plans.c.id).where(t.plans.c.id == plan.id)).first()
     if exists:
         raise ApiError(409, "plan_exists", f"计划编号「{plan.id}」已存在")
-    seed = seed or new_seed()
-    digest = commitment(seed)
+    secret = new_secret()
+    digest = commitment(secret)
     conn.execute(t.plans.insert().values(
-        id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=seed,
-        created_at=now,
+        id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=secret,
+        created_at=now, entropy=(entropy or EntropySpec()).to_json(),
     ))
     conn.execute(t.plan_departments.insert(),
                  [{"plan_id": plan.id, "department": d} for d in plan.departments])
     return digest
+
+
+def entropy_spec(row: sa.RowMapping) -> EntropySpec:
+    """The plan's entropy spec (plans made before issue 13 take 20 dice)."""
+    return EntropySpec() if row["entropy"] is None else EntropySpec.from_json(row["entropy"])
 
 
 def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
@@ -112,6 +138,16 @@ def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[E
 
 
 @dataclass(frozen=True)
+class Freeze:
+    """A population frozen for a draw: what is published before the entropy is entered."""
+
+    plan_id: str
+    frozen_at: dt.datetime
+    strata: list[dict[str, Any]]
+    population_commitment: str
+
+
+@dataclass(frozen=True)
 class DrawSummary:
     plan_id: str
     seed: str
@@ -121,18 +157,92 @@ class DrawSummary:
     strata: list[dict[str, Any]]
 
 
-def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> DrawSummary:
-    """Draw the plan's entities and teams once, store the tasks, publish the draw.
+def _refuse_if_drawn(conn: sa.Connection, plan_id: str) -> None:
+    if conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first():
+        raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取")
 
-    A second draw of the same plan is refused (409), also when two run at once: the draws
+
+def _open_ceremony(conn: sa.Connection, plan_id: str) -> sa.RowMapping | None:
+    c = t.draw_ceremonies
+    return conn.execute(sa.select(c).where(c.c.open_plan_id == plan_id)).mappings().first()
+
+
+def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> Freeze:
+    """Step 1 of a draw: fix the plan's population and publish it (per stratum its size, ratio,
+    k and a salted commitment that names no grade; and one commitment over them all) before
+    any entropy exists. 409 when the plan is drawn or a frozen population waits for its entropy.
+    """
+    plan, _ = load_plan(conn, plan_id)
+    _refuse_if_drawn(conn, plan_id)
+    if _open_ceremony(conn, plan_id) is not None:
+        raise ApiError(409, "already_frozen",
+                       f"抽查计划「{plan_id}」的名录已冻结，等待录入公开随机数（或先放弃本次抽取）")
+    populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
+    for entity in _scope_entities(conn, plan, now):
+        populations[entity.risk_grade].append(entity.credit_code)
+    frozen = []
+    for grade in plan.ratios:
+        ids, salt = sorted(populations[grade]), new_salt()
+        frozen.append({"grade": grade.value, "ids": ids, "salt": salt,
+                       "population_commitment": population_commitment(ids, salt)})
+    draft = build_strata(plan, frozen)
+    strata = public_strata({"strata": draft})
+    digest = population_set_commitment(strata)
+    try:
+        with conn.begin_nested():
+            conn.execute(t.draw_ceremonies.insert().values(
+                plan_id=plan_id, open_plan_id=plan_id, state="frozen", frozen_at=now,
+                population=frozen, strata=strata, population_commitment=digest))
+    except sa.exc.IntegrityError:
+        raise ApiError(409, "already_frozen", f"抽查计划「{plan_id}」的名录已冻结") from None
+    return Freeze(plan_id, now, strata, digest)
+
+
+def build_strata(plan: Plan, frozen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frozen strata with their size, ratio and k, as ``public_strata`` reads them."""
+    return [{**f, "population": len(f["ids"]), "ratio": str(plan.ratios[RiskGrade(f["grade"])]),
+             "k": stratum_size(len(f["ids"]), plan.ratios[RiskGrade(f["grade"])])} for f in frozen]
+
+
+def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.datetime) -> None:
+    """Give up a frozen population before any entropy was entered (the witnesses did not come,
+    the directory was found wrong…). The attempt stays public with its reason; a new freeze may
+    follow, and shows as a second attempt."""
+    load_plan(conn, plan_id)
+    if not reason.strip():
+        raise ApiError(422, "reason_required", "放弃抽取须写明原因（将公开）")
+    c = t.draw_ceremonies
+    done = conn.execute(c.update().where(c.c.open_plan_id == plan_id).values(
+        open_plan_id=None, state="abandoned", closed_at=now, reason=reason.strip()[:500])).rowcount
+    if done != 1:
+        raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」没有等待录入随机数的冻结名录")
+
+
+def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, dice: str | None = None,
+             public_value: str | None = None, witnesses: tuple[str, ...] = ()) -> DrawSummary:
+    """Step 2 of a draw: take the public entropy, derive the seed from the plan's secret, the
+    frozen population's commitment and the entropy (``ceremony.derive_seed``), draw the frozen
+    population's entities and then the teams, store the tasks and publish everything.
+
+    409 when no population is frozen or the plan is drawn; 422 for entropy that does not fit the
+    plan's spec. A second draw of the same plan is refused also when two run at once: the draws
     table's primary key lets only one insert commit.
     """
     plan, row = load_plan(conn, plan_id)
-    if conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first():
-        raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取")
-    seed = row["seed"]
-    entities = _scope_entities(conn, plan, now)
-    draw = draw_entities(plan, entities, seed)
+    _refuse_if_drawn(conn, plan_id)
+    ceremony = _open_ceremony(conn, plan_id)
+    if ceremony is None:
+        raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」尚未冻结名录：请先冻结并公布名录，再录入公开随机数")
+    try:
+        entropy = check_entropy(entropy_spec(row), dice=dice, public_value=public_value,
+                                witnesses=witnesses, today=china_date(now))
+    except CeremonyError as e:
+        raise ApiError(422, "bad_entropy", str(e)) from None
+    secret = row["seed"]
+    seed = derive_seed(secret, ceremony["population_commitment"], entropy)
+    frozen = list(ceremony["population"])
+    populations = {RiskGrade(f["grade"]): f["ids"] for f in frozen}
+    draw = draw_populations(plan, populations, seed)
     inspectors = [i for i in queries.load_inspectors(conn) if i.department in plan.departments]
     catalogue = queries.load_items(conn, codes=plan.items)
     try:
@@ -140,21 +250,26 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> DrawSumm
     except ValueError as e:
         raise ApiError(422, "invalid_plan", str(e)) from None
     task_ids = {a.credit_code: f"{plan.id}-{n:05d}" for n, a in enumerate(teams.assignments, 1)}
-    populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
-    for entity in entities:
-        populations[entity.risk_grade].append(entity.credit_code)
-    by_code = {e.credit_code: e for e in entities}
-    drawn_at = now.isoformat()
-    salts = {grade: new_salt() for grade in plan.ratios}
-    audit = build_export(plan=plan, draw=draw, populations=populations, inspectors=inspectors,
-                         catalogue=catalogue, teams=teams, task_ids=task_ids, drawn_at=drawn_at,
-                         salts=salts)
+    ceremony_json = {
+        "derivation": DERIVATION, "secret": secret, "created_at": _iso(row["created_at"]),
+        "entropy_spec": entropy_spec(row).to_json(), "frozen_at": _iso(ceremony["frozen_at"]),
+        "population_commitment": ceremony["population_commitment"],
+        "entropy": entropy.to_json(), "entered_at": now.isoformat(),
+    }
+    audit = build_export(plan=plan, draw=draw, frozen=frozen, commitment=row["commitment"],
+                         ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
+                         teams=teams, task_ids=task_ids, drawn_at=now.isoformat())
+    by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
     try:
-        conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,
-                                             publication=publication, audit=audit))
+        with conn.begin_nested():
+            conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,
+                                                 publication=publication, audit=audit))
     except sa.exc.IntegrityError:
         raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取") from None
+    c = t.draw_ceremonies
+    conn.execute(c.update().where(c.c.id == ceremony["id"]).values(
+        open_plan_id=None, state="drawn", closed_at=now, entropy=ceremony_json["entropy"]))
     _store_tasks(conn, plan, teams, task_ids, now)
     return DrawSummary(plan_id, seed, len(draw.drawn), len(teams.assignments),
                        audit["unassigned"], publication["strata"])
@@ -190,6 +305,7 @@ def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) ->
         "algorithm_version": audit["algorithm_version"],
         "seed": audit["seed"],
         "commitment": audit["commitment"],
+        "ceremony": audit.get("ceremony"),
         "drawn_at": audit["drawn_at"],
         "strata": public_strata(audit),
         "entities": [
@@ -201,23 +317,44 @@ def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) ->
     }
 
 
+def _iso(value: Any) -> str | None:
+    """A stored time as RFC 3339 (SQLite hands back naive datetimes; every stored time is UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return str(value)
+
+
+def ceremonies_of(conn: sa.Connection, plan_id: str) -> list[dict[str, Any]]:
+    """Every attempt at the plan's draw, as the public sees it: the frozen population (numbered
+    strata, commitments, time), then the entropy and witnesses of the draw, or why it was
+    abandoned."""
+    c = t.draw_ceremonies
+    rows = conn.execute(sa.select(c).where(c.c.plan_id == plan_id).order_by(c.c.id)).mappings()
+    return [{"attempt": n, "state": row["state"], "frozen_at": _iso(row["frozen_at"]),
+             "strata": row["strata"], "population_commitment": row["population_commitment"],
+             "entropy": row["entropy"], "closed_at": _iso(row["closed_at"]), "reason": row["reason"]}
+            for n, row in enumerate(rows, 1)]
+
+
 def public_plan(row: sa.RowMapping, drawn: bool) -> dict[str, Any]:
-    """What anyone may see of a plan: its terms and seed commitment, never the seed before the draw."""
+    """What anyone may see of a plan: its terms, secret's commitment and entropy spec, never the
+    secret before the draw."""
     spec = row["spec"]
     return {
         "id": row["id"], "name": row["name"], "departments": spec["departments"],
         "items": spec["items"], "ratios": spec["ratios"], "team_size": spec["team_size"],
         "window_start": spec["window_start"], "window_end": spec["window_end"],
-        "commitment": row["commitment"], "created_at": row["created_at"].isoformat()
-        if isinstance(row["created_at"], dt.datetime) else str(row["created_at"]),
-        "drawn": drawn,
+        "commitment": row["commitment"], "created_at": _iso(row["created_at"]),
+        "entropy": entropy_spec(row).to_json(), "drawn": drawn,
     }
 
 
 def get_public_plan(conn: sa.Connection, plan_id: str) -> dict[str, Any]:
     _, row = load_plan(conn, plan_id)
     drawn = conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first()
-    return public_plan(row, drawn is not None)
+    return {**public_plan(row, drawn is not None), "ceremonies": ceremonies_of(conn, plan_id)}
 
 
 def list_public_plans(conn: sa.Connection) -> list[dict[str, Any]]:

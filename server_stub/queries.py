@@ -82,9 +82,18 @@ def load_items(conn: sa.Connection, *, codes: Sequence[str] | None = None) -> li
     return [InspectionItem(**row) for row in conn.execute(query).mappings()]
 
 
-def load_entities(conn: sa.Connection) -> list[Entity]:
+def load_entities(conn: sa.Connection, *, codes: Sequence[str] | None = None) -> list[Entity]:
+    """Every entity, or those of ``codes`` (read in chunks: a province's draw names tens of
+    thousands, more than one statement may bind)."""
     query = sa.select(t.entities).order_by(t.entities.c.credit_code)
-    return [Entity(**row) for row in conn.execute(query).mappings()]
+    if codes is None:
+        return [Entity(**row) for row in conn.execute(query).mappings()]
+    found: list[Entity] = []
+    for start in range(0, len(codes), 5000):
+        chunk = list(codes[start:start + 5000])
+        found += [Entity(**row) for row in
+                  conn.execute(query.where(t.entities.c.credit_code.in_(chunk))).mappings()]
+    return found
 
 
 def load_inspectors(conn: sa.Connection) -> list[Inspector]:

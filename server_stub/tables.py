@@ -54,9 +54,14 @@ plans = sa.Table(
     # The plan as ``plan_codec.plan_to_json`` writes it.
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("commitment", sa.String(64), nullable=False),
-    # Secret until the draw reveals it; never served before.
+    # The platform's secret, one of the seed's three inputs (``ceremony.derive_seed``); secret
+    # until the draw reveals it, never served before. (Plans drawn before issue 13 were drawn
+    # with this value itself as the seed.)
     sa.Column("seed", sa.String(128), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Which public randomness the draw takes (``ceremony.EntropySpec``), published with the plan;
+    # null for plans created before issue 13 (20 dice).
+    sa.Column("entropy", sa.JSON, nullable=True),
 )
 
 draws = sa.Table(
@@ -238,4 +243,27 @@ throttle_events = sa.Table(
     sa.Column("key", sa.String(80), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_throttle_events_lookup", "bucket", "key", "at"),
+)
+
+draw_ceremonies = sa.Table(
+    "draw_ceremonies",
+    metadata,
+    # One attempt at a plan's draw (DESIGN §6): the population frozen and published first, then
+    # the public entropy entered, which derives the seed and makes the draw; or, before any
+    # entropy, abandoned with a reason. Every attempt stays, and is public.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), nullable=False, index=True),
+    # The plan's id while the attempt is open (frozen, waiting for entropy), else null: at most one
+    # open attempt per plan, even under concurrency.
+    sa.Column("open_plan_id", sa.String(60), nullable=True, unique=True),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("frozen_at", sa.DateTime(timezone=True), nullable=False),
+    # Internal: each stratum's grade, sorted ids, salt and commitment (the auditor's export).
+    sa.Column("population", sa.JSON, nullable=False),
+    # Public: the numbered strata (size, ratio, k, salted commitment) and their one commitment.
+    sa.Column("strata", sa.JSON, nullable=False),
+    sa.Column("population_commitment", sa.String(64), nullable=False),
+    sa.Column("entropy", sa.JSON, nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
 )

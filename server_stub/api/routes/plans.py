@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ... import planning
+from ...ceremony import (
+    MAX_DICE_DIGITS,
+    MIN_DICE_DIGITS,
+    CeremonyError,
+    EntropySpec,
+    PublicValueSpec,
+)
 from ...clock import now
-from ...errors import error_responses
+from ...errors import ApiError, error_responses
 from ..deps import AdminDep, ConnDep
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
+
+
+class PublicValueIn(BaseModel):
+    source: str = Field(min_length=1, max_length=200, description="where the value will appear, e.g. a lottery")
+    date: dt.date = Field(description="the day it is published (China time); the draw waits for it")
+
+
+class EntropyIn(BaseModel):
+    dice_digits: int | None = Field(default=MIN_DICE_DIGITS, ge=MIN_DICE_DIGITS, le=MAX_DICE_DIGITS,
+                                    description="ten-sided dice rolled before named witnesses at the draw; null for none")
+    public_value: PublicValueIn | None = None
 
 
 class PlanIn(BaseModel):
@@ -29,6 +48,8 @@ class PlanIn(BaseModel):
     statuses: list[str] = []
     exclude_inspected_within_days: int | None = Field(default=None, ge=1)
     workload_cap: int | None = Field(default=None, ge=1)
+    entropy: EntropyIn = Field(default_factory=lambda: EntropyIn(),
+                               description="the public randomness the draw will take")
 
 
 class PublicPlan(BaseModel):
@@ -44,7 +65,12 @@ class PublicPlan(BaseModel):
         description='hex SHA-256 of "zsc-seed-commitment:" + seed, published before the draw'
     )
     created_at: str
+    entropy: dict[str, Any] = Field(description="dice_digits, public_value {source, date}: the "
+                                                "public randomness named at creation")
     drawn: bool
+    ceremonies: list[dict[str, Any]] = Field(
+        default=[], description="every attempt at the draw, in order: frozen population (strata, "
+                                "commitment, time), then drawn (entropy, witnesses) or abandoned (reason)")
 
 
 class PlanList(BaseModel):
@@ -86,6 +112,9 @@ class PublishedDraw(BaseModel):
     algorithm_version: str
     seed: str
     commitment: str
+    ceremony: dict[str, Any] | None = Field(
+        default=None, description="derivation, secret, times, frozen population commitment, entropy and witnesses; "
+                    "null for draws made before issue 13 (their seed was the secret itself)")
     drawn_at: str
     strata: list[Stratum]
     entities: list[DrawnEntity]
@@ -97,8 +126,15 @@ class PublishedDraw(BaseModel):
              responses=error_responses(401, 409, 422))
 def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
     """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
-    plan = planning.validated_plan(body.model_dump())
-    planning.create_plan(conn, plan, now=now())
+    data = body.model_dump()
+    entropy = data.pop("entropy")
+    plan = planning.validated_plan(data)
+    try:
+        spec = EntropySpec(entropy["dice_digits"], None if entropy["public_value"] is None else
+                           PublicValueSpec(entropy["public_value"]["source"], entropy["public_value"]["date"]))
+    except CeremonyError as e:
+        raise ApiError(422, "invalid_plan", str(e)) from None
+    planning.create_plan(conn, plan, now=now(), entropy=spec)
     return PublicPlan(**planning.get_public_plan(conn, plan.id))
 
 
@@ -114,14 +150,52 @@ def get_plan(plan_id: str, conn: ConnDep) -> PublicPlan:
     return PublicPlan(**planning.get_public_plan(conn, plan_id))
 
 
+class FreezeOut(BaseModel):
+    plan_id: str
+    frozen_at: str
+    strata: list[Stratum]
+    population_commitment: str = Field(description="SHA-256 of the RFC 8785 JSON of the strata list")
+
+
+class EntropyEntry(BaseModel):
+    dice: str | None = Field(default=None, max_length=400, description="the dice digits as rolled")
+    witnesses: list[str] = Field(default=[], max_length=20,
+                                 description="每位见证人：姓名及单位或证件号")
+    public_value: str | None = Field(default=None, max_length=500)
+
+
+class AbandonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/plans/{plan_id}/freeze", status_code=201, dependencies=[AdminDep],
+             responses=error_responses(401, 404, 409))
+def freeze(plan_id: str, conn: ConnDep) -> FreezeOut:
+    """Step 1 of the draw: freeze the population and publish its commitments, before any
+    public randomness exists."""
+    frozen = planning.freeze_population(conn, plan_id, now=now())
+    return FreezeOut(plan_id=plan_id, frozen_at=frozen.frozen_at.isoformat(),
+                     strata=[Stratum(**s) for s in frozen.strata],
+                     population_commitment=frozen.population_commitment)
+
+
 @router.post("/plans/{plan_id}/draw", status_code=201, dependencies=[AdminDep],
              responses=error_responses(401, 404, 409, 422))
-def run_draw(plan_id: str, conn: ConnDep) -> DrawResult:
-    """Run the plan's draw (once only) and reveal its seed."""
-    summary = planning.run_draw(conn, plan_id, now=now())
+def run_draw(plan_id: str, body: EntropyEntry, conn: ConnDep) -> DrawResult:
+    """Step 2: enter the public randomness (dice before witnesses, and/or the public value the
+    plan named), which derives the seed; the draw is made and published at once (once only)."""
+    summary = planning.run_draw(conn, plan_id, now=now(), dice=body.dice,
+                                public_value=body.public_value, witnesses=tuple(body.witnesses))
     return DrawResult(plan_id=summary.plan_id, seed=summary.seed, drawn=summary.drawn,
                       assigned=summary.assigned, unassigned=summary.unassigned,
                       strata=[Stratum(**s) for s in summary.strata])
+
+
+@router.post("/plans/{plan_id}/abandon", status_code=204, dependencies=[AdminDep],
+             responses=error_responses(401, 404, 409, 422))
+def abandon(plan_id: str, body: AbandonIn, conn: ConnDep) -> None:
+    """Give up a frozen population before its entropy was entered; the attempt stays public."""
+    planning.abandon_draw(conn, plan_id, reason=body.reason, now=now())
 
 
 @router.get("/draws/{plan_id}", responses=error_responses(404))

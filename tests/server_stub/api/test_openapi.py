@@ -30,6 +30,7 @@ from server_stub.demo_data import SAMR
 from sync import generate_key, public_key_b64
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import other_inspector
+from tests.utils.ceremony import ENTROPY
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 pytestmark = pytest.mark.slow
@@ -151,7 +152,10 @@ def test_genuine_calls_get_documented_answers(shared_server: ServerProcess,
                 "items": ["SC-TSSB-01"], "ratios": {"A": "2", "B": "5", "C": "15", "D": "30"},
                 "team_size": 2, "window_start": "2026-04-01", "window_end": "2026-09-30"}
     call("POST", "/api/v1/plans", 201, body=new_plan)
-    call("POST", "/api/v1/plans/{plan_id}/draw", 201, path_parameters={"plan_id": "OPENAPI-1"})
+    call("POST", "/api/v1/plans/{plan_id}/freeze", 201, path_parameters={"plan_id": "OPENAPI-1"})
+    call("GET", "/api/v1/plans/{plan_id}", 200, path_parameters={"plan_id": "OPENAPI-1"})
+    call("POST", "/api/v1/plans/{plan_id}/draw", 201, path_parameters={"plan_id": "OPENAPI-1"},
+         body=ENTROPY)
 
     inspector = busiest_inspector(shared_server)
     issued = call("POST", "/api/v1/enrollment-codes", 201,

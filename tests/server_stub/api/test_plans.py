@@ -17,6 +17,7 @@ from server_stub.cli import DEMO_PLAN_ID, cli
 from server_stub.demo_data import SAMR
 from server_stub.draws import commitment, population_commitment
 from tests.conftest import ServerProcess
+from tests.utils.ceremony import ENTROPY
 
 
 @pytest.fixture
@@ -48,31 +49,50 @@ def test_admin_calls_need_the_admin_token(server: ServerProcess, path: str, toke
     assert answer.json()["error"]["code"] == "unauthorized"
 
 
-def test_create_then_draw_reveals_the_committed_seed(server: ServerProcess, admin: httpx.Client) -> None:
+def test_create_freeze_then_draw_with_witnessed_dice(server: ServerProcess, admin: httpx.Client) -> None:
     created = admin.post("/api/v1/plans", json=PLAN)
     assert created.status_code == 201, created.text
     committed = created.json()["commitment"]
+    assert created.json()["entropy"] == {"dice_digits": 20, "public_value": None}
     listed = httpx.get(f"{server.url}/api/v1/plans").json()["plans"]
     assert any(p["id"] == "API-1" and p["commitment"] == committed and not p["drawn"] for p in listed)
     assert "seed" not in httpx.get(f"{server.url}/api/v1/plans/API-1").json()
     assert httpx.get(f"{server.url}/api/v1/draws/API-1").status_code == 404
 
-    drawn = admin.post("/api/v1/plans/API-1/draw")
+    early = admin.post("/api/v1/plans/API-1/draw", json=ENTROPY)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "not_frozen"
+    frozen = admin.post("/api/v1/plans/API-1/freeze")
+    assert frozen.status_code == 201, frozen.text
+    assert admin.post("/api/v1/plans/API-1/freeze").status_code == 409
+    ceremonies = httpx.get(f"{server.url}/api/v1/plans/API-1").json()["ceremonies"]
+    assert [(c["state"], c["population_commitment"]) for c in ceremonies] == [
+        ("frozen", frozen.json()["population_commitment"])]
+    assert "名录已冻结" in httpx.get(f"{server.url}/draws/API-1").text
+
+    for bad, words in (({**ENTROPY, "dice": "1234"}, "实际录入 4 位"),
+                       ({**ENTROPY, "dice": "31415926535897932x84"}, "只能是数字"),
+                       ({"dice": ENTROPY["dice"], "witnesses": []}, "见证人")):
+        refused = admin.post("/api/v1/plans/API-1/draw", json=bad)
+        assert refused.status_code == 422 and words in refused.json()["error"]["message"]
+    drawn = admin.post("/api/v1/plans/API-1/draw", json=ENTROPY)
     assert drawn.status_code == 201, drawn.text
     seed = drawn.json()["seed"]
-    assert commitment(seed) == committed
-
-    again = admin.post("/api/v1/plans/API-1/draw")
+    again = admin.post("/api/v1/plans/API-1/draw", json=ENTROPY)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_drawn"
 
     public = httpx.get(f"{server.url}/api/v1/draws/API-1").json()
-    assert public["seed"] == seed and public["entities"]
+    ceremony = public["ceremony"]
+    assert public["seed"] == seed and public["entities"] and commitment(ceremony["secret"]) == committed
+    assert ceremony["entropy"]["dice"] == ENTROPY["dice"]
+    assert ceremony["population_commitment"] == frozen.json()["population_commitment"]
     assert all("risk_grade" not in e and "grade" not in e for e in public["entities"])
     audit = admin.get("/api/v1/draws/API-1/audit").json()
     assert audit["seed"] == seed and audit["tasks"]
 
     page = httpx.get(f"{server.url}/draws/API-1").text
-    assert seed in page and committed in page and public["entities"][0]["name"] in page
+    for shown in (seed, committed, ceremony["secret"], ENTROPY["dice"], ENTROPY["witnesses"][0],
+                  ceremony["population_commitment"], public["entities"][0]["name"]):
+        assert shown in page
     for leak in ("风险", "高风险", "低风险"):
         assert leak not in page
     assert committed in httpx.get(f"{server.url}/plans").text
@@ -155,5 +175,6 @@ def test_malformed_body_is_400(admin: httpx.Client) -> None:
 
 
 def test_unknown_plan_is_404(admin: httpx.Client) -> None:
-    assert admin.post("/api/v1/plans/NOPE/draw").status_code == 404
+    assert admin.post("/api/v1/plans/NOPE/draw", json=ENTROPY).status_code == 404
+    assert admin.post("/api/v1/plans/NOPE/freeze").status_code == 404
     assert admin.get("/api/v1/draws/NOPE").json()["error"]["code"] == "plan_not_found"
