@@ -191,14 +191,15 @@ DEMO_PLAN_ID = "WH-2026-SP-01"
 
 
 def demo_plan(today: dt.date) -> Plan:
-    """The demo's plan: 食品 and 企业公示 items, ratios by risk grade, this year's window."""
+    """The demo's plan: food sellers and caterers (its items apply to them alone), ratios by risk
+    grade above one district's minimums (1/3/10/20 %), this year's window."""
     return Plan(
         id=DEMO_PLAN_ID,
         name=f"{today.year}年威海市食品经营者“双随机”抽查",
         departments=(SAMR,),
-        items=("SC-QYGS-01", "SC-SP-01"),
-        ratios={RiskGrade.A: Decimal(1), RiskGrade.B: Decimal(3), RiskGrade.C: Decimal(10),
-                RiskGrade.D: Decimal(20)},
+        items=("SC-SP-01", "SC-SP-02"),
+        ratios={RiskGrade.A: Decimal(3), RiskGrade.B: Decimal(5), RiskGrade.C: Decimal(15),
+                RiskGrade.D: Decimal(30)},
         team_size=2,
         window_start=today,
         window_end=today + dt.timedelta(days=60),
@@ -271,9 +272,12 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
         new_plan = planning.validated_plan(spec)
         with engine.begin() as conn:
             digest = planning.create_plan(conn, new_plan, now=now(), entropy=entropy)
+            preview = planning.population_preview(conn, plan_id, now=now())
     except ApiError as e:
         fail(f"计划未创建：{e.message}")
     click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
+    click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
+               + "；".join(f"{s['grade']}类 {s['population']} 户抽 {s['k']} 户" for s in preview))
     click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
     click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")
 

@@ -122,6 +122,8 @@ ITEMS: DirectoryKind[InspectionItem] = DirectoryKind(
         Column("department", "检查主体"),
         _list_column("checkpoints", "检查内容", required=True),
         Column("qualification", "所需资质", required=False),
+        _list_column("industries", "适用行业代码"),
+        _list_column("tags", "适用对象标签"),
     ),
 )
 
@@ -137,6 +139,8 @@ ENTITIES: DirectoryKind[Entity] = DirectoryKind(
         Column("industry", "行业"),
         Column("risk_grade", "风险等级"),
         Column("status", "登记状态", required=False),
+        Column("industry_code", "行业代码", required=False),
+        _list_column("tags", "标签"),
     ),
 )
 

@@ -41,6 +41,7 @@ from .draws import (
 )
 from .errors import ApiError
 from .plan_codec import plan_from_json, plan_to_json
+from .population import fitting
 
 
 def new_secret() -> str:
@@ -94,6 +95,10 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
     exists = conn.execute(sa.select(t.plans.c.id).where(t.plans.c.id == plan.id)).first()
     if exists:
         raise ApiError(409, "plan_exists", f"计划编号「{plan.id}」已存在")
+    if not plan_population(conn, plan, now):
+        raise ApiError(422, "invalid_plan",
+                       "本计划的抽查事项不适用于范围内的任何检查对象（请核对事项的适用行业、对象标签和计划范围）"
+                       + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
     secret = new_secret()
     digest = commitment(secret)
     conn.execute(t.plans.insert().values(
@@ -103,6 +108,17 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
     conn.execute(t.plan_departments.insert(),
                  [{"plan_id": plan.id, "department": d} for d in plan.departments])
     return digest
+
+
+def population_preview(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Internal (it names grades): how many entities each stratum would hold and draw if the
+    population were frozen now, for the administrator before the draw."""
+    plan, _ = load_plan(conn, plan_id)
+    counts = {grade: 0 for grade in plan.ratios}
+    for entity in plan_population(conn, plan, now):
+        counts[entity.risk_grade] += 1
+    return [{"grade": grade.value, "population": n, "ratio": str(plan.ratios[grade]),
+             "k": stratum_size(n, plan.ratios[grade])} for grade, n in counts.items()]
 
 
 def entropy_spec(row: sa.RowMapping) -> EntropySpec:
@@ -115,6 +131,14 @@ def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
     if row is None:
         raise ApiError(404, "plan_not_found", f"抽查计划「{plan_id}」不存在")
     return plan_from_json(row["spec"]), row
+
+
+def plan_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
+    """The entities the plan may draw now: its scope (grades with a ratio, statuses, regions,
+    industries, recent draws left out), then the entities its items apply to
+    (``population.fitting``)."""
+    items = queries.load_items(conn, codes=plan.items)
+    return fitting(plan, items, _scope_entities(conn, plan, now))
 
 
 def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
@@ -178,7 +202,7 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) ->
         raise ApiError(409, "already_frozen",
                        f"抽查计划「{plan_id}」的名录已冻结，等待录入公开随机数（或先放弃本次抽取）")
     populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
-    for entity in _scope_entities(conn, plan, now):
+    for entity in plan_population(conn, plan, now):
         populations[entity.risk_grade].append(entity.credit_code)
     frozen = []
     for grade in plan.ratios:

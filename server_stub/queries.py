@@ -44,6 +44,7 @@ def item_row(item: InspectionItem) -> dict[str, Any]:
         "code": item.code, "category": item.category, "name": item.name, "basis": item.basis,
         "method": item.method.value, "department": item.department,
         "checkpoints": list(item.checkpoints), "qualification": item.qualification,
+        "industries": list(item.industries), "tags": list(item.tags),
     }
 
 
@@ -52,6 +53,7 @@ def entity_row(entity: Entity) -> dict[str, Any]:
         "credit_code": entity.credit_code, "name": entity.name, "address": entity.address,
         "region": entity.region, "industry": entity.industry,
         "risk_grade": entity.risk_grade.value, "status": entity.status.value,
+        "industry_code": entity.industry_code, "tags": list(entity.tags),
     }
 
 

@@ -20,6 +20,10 @@ items = sa.Table(
     sa.Column("department", sa.String(100), nullable=False),
     sa.Column("checkpoints", sa.JSON, nullable=False),
     sa.Column("qualification", sa.String(60), nullable=False, server_default=""),
+    # Which entities the item applies to: GB/T 4754 code prefixes and directory tags (both
+    # empty: every entity).
+    sa.Column("industries", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("tags", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
 )
 
 entities = sa.Table(
@@ -32,6 +36,8 @@ entities = sa.Table(
     sa.Column("industry", sa.String(100), nullable=False, index=True),
     sa.Column("risk_grade", sa.String(1), nullable=False, index=True),
     sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("industry_code", sa.String(5), nullable=False, server_default=""),
+    sa.Column("tags", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
 )
 
 inspectors = sa.Table(

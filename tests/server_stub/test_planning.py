@@ -118,7 +118,8 @@ def test_draw_stores_tasks_and_publishes_without_grades(engine: sa.Engine) -> No
 
 
 def test_stratum_arithmetic_through_storage(engine: sa.Engine) -> None:
-    plan = make_plan(ratios={"A": "0", "B": "100", "C": "0.5", "D": "33.3"})
+    # 企业公示 applies to every entity: the whole directory in scope is the population.
+    plan = make_plan(items=("SC-QYGS-01",), ratios={"A": "0", "B": "100", "C": "0.5", "D": "33.3"})
     with engine.begin() as conn:
         counts = dict(conn.execute(sa.select(t.entities.c.risk_grade, sa.func.count())
                                    .where(t.entities.c.status.in_(["在业", "存续"]))

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from server_stub.config import Settings
 from server_stub.main import create_app
-from tests.conftest import ServerProcess
+from tests.conftest import DEMO_ENTITIES, ServerProcess
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def server(shared_server: ServerProcess) -> ServerProcess:
 def test_health_and_directory_summary(server: ServerProcess) -> None:
     assert httpx.get(f"{server.url}/api/v1/health").json()["status"] == "ok"
     summary = httpx.get(f"{server.url}/api/v1/directory/summary").json()
-    assert summary["entities"] == 300 and summary["items"] >= 10 and summary["inspectors"] >= 40
+    assert summary["entities"] == DEMO_ENTITIES and summary["items"] >= 10 and summary["inspectors"] >= 40
 
 
 def test_item_list_is_public(server: ServerProcess) -> None:

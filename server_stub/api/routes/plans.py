@@ -168,6 +168,26 @@ class AbandonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class StratumPreview(BaseModel):
+    grade: str
+    population: int
+    ratio: str
+    k: int
+
+
+class PopulationPreview(BaseModel):
+    strata: list[StratumPreview]
+
+
+@router.get("/plans/{plan_id}/population", dependencies=[AdminDep],
+            responses=error_responses(401, 404))
+def population(plan_id: str, conn: ConnDep) -> PopulationPreview:
+    """Internal (it names grades): each stratum's population and draw size if frozen now: the
+    entities in scope that the plan's items apply to."""
+    return PopulationPreview(strata=[StratumPreview(**s) for s in
+                                     planning.population_preview(conn, plan_id, now=now())])
+
+
 @router.post("/plans/{plan_id}/freeze", status_code=201, dependencies=[AdminDep],
              responses=error_responses(401, 404, 409))
 def freeze(plan_id: str, conn: ConnDep) -> FreezeOut:
