@@ -35,6 +35,7 @@ from .directory_csv import KINDS, CsvImportError, decode_csv_bytes, read_csv, wr
 from .draw_audit import compare_with_publication, verify_export
 from .enrollment import enroll_uri, issue_code
 from .errors import ApiError
+from .population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
 from .workdays import parse_holiday_csv
 
 _SAVERS: dict[str, Callable[..., int]] = {
@@ -242,12 +243,14 @@ def plan() -> None:
 @click.option("--public-value-source", default=None,
               help="抽取时采用的公开未来数值的来源，如“中国福利彩票双色球开奖号码”")
 @click.option("--public-value-date", default=None, help="该数值公布的日期 YYYY-MM-DD（抽取不早于此日）")
+@click.option("--kind", type=click.Choice(INSPECTION_KINDS), default=RANDOM_KIND, show_default=True,
+              help="检查类型（部门可规定某些类型不计入每年抽查次数上限）")
 def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
                 departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
                 team_size: int, start: str, end: str, regions: tuple[str, ...],
                 industries: tuple[str, ...], statuses: tuple[str, ...], exclude_days: int | None,
                 workload_cap: int | None, dice_digits: int, no_dice: bool,
-                public_value_source: str | None, public_value_date: str | None) -> None:
+                public_value_source: str | None, public_value_date: str | None, kind: str) -> None:
     """创建抽查计划，公布平台密钥的承诺值和抽取时采用的公开随机数。"""
     parsed: dict[str, str] = {}
     for pair in ratios:
@@ -271,13 +274,15 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
     try:
         new_plan = planning.validated_plan(spec)
         with engine.begin() as conn:
-            digest = planning.create_plan(conn, new_plan, now=now(), entropy=entropy)
+            digest = planning.create_plan(conn, new_plan, now=now(), entropy=entropy, kind=kind)
             preview = planning.population_preview(conn, plan_id, now=now())
     except ApiError as e:
         fail(f"计划未创建：{e.message}")
     click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
     click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
-               + "；".join(f"{s['grade']}类 {s['population']} 户抽 {s['k']} 户" for s in preview))
+               + "；".join(f"{s['grade']}类 {s['population']} 户抽 {s['k']} 户"
+                          + (f"（{s['excluded_at_cap']} 户已达本年抽查次数上限，不参与）"
+                             if s["excluded_at_cap"] else "") for s in preview))
     click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
     click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")
 
@@ -317,6 +322,29 @@ def print_freeze(frozen: planning.Freeze) -> None:
         click.echo(f"  第{s['stratum']}层：名录 {s['population']} 户，比例 {s['ratio']}%，将抽取 {s['k']} 户，"
                    f"名录承诺值 {s['population_commitment']}")
     click.echo(f"  名录总承诺值：{frozen.population_commitment}")
+
+
+@cli.command("department-cap")
+@data_options
+@click.argument("department")
+@click.option("--cap", "yearly_cap", type=int, required=True, help="本部门对同一企业每年最多抽查次数")
+@click.option("--exempt", "exempt", multiple=True, type=click.Choice(EXEMPTABLE_KINDS),
+              help="不计入上限的检查类型，可重复（不给出则三类都不计入）")
+@click.option("--count-all", is_flag=True, help="所有检查类型都计入上限")
+def department_cap(data_dir: Path | None, database_url: str | None, department: str,
+                   yearly_cap: int, exempt: tuple[str, ...], count_all: bool) -> None:
+    """设置部门对同一企业每年“双随机”抽查次数的上限（默认每年1次）。"""
+    try:
+        cap = YearlyCap(yearly_cap, () if count_all else (exempt or EXEMPTABLE_KINDS))
+    except ValueError as e:
+        fail(str(e))
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        if department not in planning.known_departments(conn):
+            fail(f"部门「{department}」在执法检查人员名录库中没有人员")
+        planning.set_yearly_cap(conn, department, cap)
+    click.echo(f"{department}：同一企业每年最多抽查 {cap.cap} 次；不计入的检查类型："
+               f"{'、'.join(cap.exempt) or '无'}")
 
 
 @cli.command()

@@ -96,6 +96,8 @@ def build_export(
                 "population_commitment": f["population_commitment"],
                 "ids": list(f["ids"]),
                 "drawn": list(drawn[f["grade"]].drawn),
+                # left out of the population: their departments' yearly cap was reached
+                "excluded_at_cap": list(f.get("excluded_at_cap", [])),
             }
             for f in frozen
         ],

@@ -39,6 +39,9 @@ def sections(figures: Dashboard) -> Iterator[tuple[str, list[str], list[list[Cel
     yield f"逾期公示{note}", ["检查日期", "公示期限", "逾期公示数", "逾期未公示数"], [
         [o.inspected.isoformat(), o.deadline.isoformat() + ("（暂定）" if o.provisional else ""),
          o.published_late, o.unpublished_overdue] for o in figures.overdue]
+    yield f"频繁检查预警（本年被检查超过{figures.frequent_after}次）", [
+        "统一社会信用代码", "名称", "本年检查次数", "检查部门"], [
+        [f.credit_code, f.name, f.inspections, "、".join(f.departments)] for f in figures.frequent]
 
 
 def dashboard_csv(figures: Dashboard) -> bytes:

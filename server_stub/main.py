@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.max_photo_bytes = settings.max_photo_bytes
     app.state.thresholds = settings.thresholds
     app.state.followup_due_days = settings.followup_due_days
+    app.state.frequent_after = settings.frequent_after
     app.add_middleware(BodyLimits, limit_for=lambda method, path: body_limit(
         method, path, settings.max_photo_bytes))
     install_error_handlers(app)

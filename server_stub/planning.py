@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +30,7 @@ from .ceremony import (
     derive_seed,
     population_set_commitment,
 )
-from .clock import china_date
+from .clock import CHINA, china_date
 from .draw_audit import build_export, public_strata
 from .draws import (
     SALT_HEX_DIGITS,
@@ -41,7 +43,7 @@ from .draws import (
 )
 from .errors import ApiError
 from .plan_codec import plan_from_json, plan_to_json
-from .population import fitting
+from .population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
 
 
 def new_secret() -> str:
@@ -52,6 +54,11 @@ def new_secret() -> str:
 def new_salt() -> str:
     """A fresh salt for one stratum's population commitment: 128 random bits, in hex."""
     return secrets.token_hex(SALT_HEX_DIGITS // 2)
+
+
+def known_departments(conn: sa.Connection) -> set[str]:
+    """The departments the staff directory has people of."""
+    return set(conn.execute(sa.select(t.inspectors.c.department).distinct()).scalars())
 
 
 def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
@@ -66,7 +73,7 @@ def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
             problems.append(f"抽查事项「{code}」的检查主体「{item.department}」不是本计划的发起或配合部门")
     if plan.is_joint and plan.team_size < len(plan.departments):
         problems.append(f"联合抽查的检查组人数（{plan.team_size}人）少于参与部门数（{len(plan.departments)}个）")
-    known = set(conn.execute(sa.select(t.inspectors.c.department).distinct()).scalars())
+    known = known_departments(conn)
     for department in plan.departments:
         if department not in known:
             problems.append(f"部门「{department}」在执法检查人员名录库中没有人员")
@@ -78,13 +85,15 @@ PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
 
 
 def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
-                entropy: EntropySpec | None = None) -> str:
+                entropy: EntropySpec | None = None, kind: str = RANDOM_KIND) -> str:
     """Store a plan with a fresh secret and the public randomness its draw will take (``entropy``,
     default 20 dice); returns the secret's commitment to publish. Nobody chooses the secret.
 
     Raises ``ApiError`` 409 when the id exists, 422 when the id is not of :data:`PLAN_ID` (one
     with ``/`` was stored, then could be neither drawn nor read) or the plan cannot run.
     """
+    if kind not in INSPECTION_KINDS:
+        raise ApiError(422, "invalid_plan", "检查类型应为：" + "、".join(INSPECTION_KINDS))
     if not PLAN_ID.fullmatch(plan.id):
         raise ApiError(422, "invalid_plan",
                        f"计划编号「{plan.id}」只能由英文字母、数字和 . _ - 组成，以字母或数字开头，"
@@ -103,22 +112,51 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
     digest = commitment(secret)
     conn.execute(t.plans.insert().values(
         id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=secret,
-        created_at=now, entropy=(entropy or EntropySpec()).to_json(),
+        created_at=now, entropy=(entropy or EntropySpec()).to_json(), kind=kind,
     ))
     conn.execute(t.plan_departments.insert(),
                  [{"plan_id": plan.id, "department": d} for d in plan.departments])
     return digest
 
 
+def yearly_caps(conn: sa.Connection, departments: Sequence[str]) -> dict[str, YearlyCap]:
+    """Each department's yearly cap (the default, 1 a year, where none was set)."""
+    s = t.department_settings
+    rows = conn.execute(sa.select(s).where(s.c.department.in_(list(departments)))).mappings()
+    found = {r["department"]: YearlyCap(r["yearly_cap"], tuple(r["exempt_kinds"])) for r in rows}
+    return {d: found.get(d, YearlyCap()) for d in departments}
+
+
+def set_yearly_cap(conn: sa.Connection, department: str, cap: YearlyCap) -> None:
+    s = t.department_settings
+    values = {"yearly_cap": cap.cap, "exempt_kinds": list(cap.exempt)}
+    if conn.execute(s.update().where(s.c.department == department).values(**values)).rowcount == 0:
+        conn.execute(s.insert().values(department=department, **values))
+
+
+def inspections_in_year(conn: sa.Connection, department: str, cap: YearlyCap,
+                        year: int) -> Counter[str]:
+    """How often the department inspected each enterprise in ``year`` (China time), counting
+    the drawn tasks of its plans (led or joined) whose kind counts against its cap."""
+    tk, pd, pl, dr = t.tasks, t.plan_departments, t.plans, t.draws
+    start = dt.datetime(year, 1, 1, tzinfo=CHINA)
+    query = (sa.select(tk.c.credit_code, sa.func.count())
+             .join(pd, pd.c.plan_id == tk.c.plan_id).join(pl, pl.c.id == tk.c.plan_id)
+             .join(dr, dr.c.plan_id == tk.c.plan_id)
+             .where(pd.c.department == department, pl.c.kind.not_in(list(cap.exempt)),
+                    dr.c.drawn_at >= start, dr.c.drawn_at < start.replace(year=year + 1))
+             .group_by(tk.c.credit_code))
+    return Counter({code: n for code, n in conn.execute(query).all()})
+
+
 def population_preview(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> list[dict[str, Any]]:
     """Internal (it names grades): how many entities each stratum would hold and draw if the
-    population were frozen now, for the administrator before the draw."""
-    plan, _ = load_plan(conn, plan_id)
-    counts = {grade: 0 for grade in plan.ratios}
-    for entity in plan_population(conn, plan, now):
-        counts[entity.risk_grade] += 1
-    return [{"grade": grade.value, "population": n, "ratio": str(plan.ratios[grade]),
-             "k": stratum_size(n, plan.ratios[grade])} for grade, n in counts.items()]
+    population were frozen now, and how many its departments' yearly caps leave out."""
+    plan, row = load_plan(conn, plan_id)
+    populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
+    return [{"grade": grade.value, "population": len(codes), "ratio": str(plan.ratios[grade]),
+             "k": stratum_size(len(codes), plan.ratios[grade]),
+             "excluded_at_cap": len(at_their_cap[grade])} for grade, codes in populations.items()]
 
 
 def entropy_spec(row: sa.RowMapping) -> EntropySpec:
@@ -196,19 +234,18 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) ->
     k and a salted commitment that names no grade; and one commitment over them all) before
     any entropy exists. 409 when the plan is drawn or a frozen population waits for its entropy.
     """
-    plan, _ = load_plan(conn, plan_id)
+    plan, row = load_plan(conn, plan_id)
     _refuse_if_drawn(conn, plan_id)
     if _open_ceremony(conn, plan_id) is not None:
         raise ApiError(409, "already_frozen",
                        f"抽查计划「{plan_id}」的名录已冻结，等待录入公开随机数（或先放弃本次抽取）")
-    populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
-    for entity in plan_population(conn, plan, now):
-        populations[entity.risk_grade].append(entity.credit_code)
+    populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
     frozen = []
     for grade in plan.ratios:
         ids, salt = sorted(populations[grade]), new_salt()
         frozen.append({"grade": grade.value, "ids": ids, "salt": salt,
-                       "population_commitment": population_commitment(ids, salt)})
+                       "population_commitment": population_commitment(ids, salt),
+                       "excluded_at_cap": sorted(at_their_cap[grade])})
     draft = build_strata(plan, frozen)
     strata = public_strata({"strata": draft})
     digest = population_set_commitment(strata)
@@ -220,6 +257,28 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) ->
     except sa.exc.IntegrityError:
         raise ApiError(409, "already_frozen", f"抽查计划「{plan_id}」的名录已冻结") from None
     return Freeze(plan_id, now, strata, digest)
+
+
+def _strata_now(conn: sa.Connection, plan: Plan, kind: str, now: dt.datetime
+                ) -> tuple[dict[RiskGrade, list[str]], dict[RiskGrade, list[str]]]:
+    """Per grade: the credit codes the plan may draw now, and those left out because a
+    department of the plan has inspected them as often this year as its cap allows."""
+    populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
+    at_their_cap: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
+    counted = _counted_inspections(conn, plan, kind, now)
+    for entity in plan_population(conn, plan, now):
+        capped = any(at_cap(counts[entity.credit_code], cap) for cap, counts in counted)
+        (at_their_cap if capped else populations)[entity.risk_grade].append(entity.credit_code)
+    return populations, at_their_cap
+
+
+def _counted_inspections(conn: sa.Connection, plan: Plan, kind: str,
+                         now: dt.datetime) -> list[tuple[YearlyCap, Counter[str]]]:
+    """For each department of the plan whose cap holds a plan of ``kind``: its cap and this
+    year's counted inspections per enterprise."""
+    year = now.astimezone(CHINA).year
+    return [(cap, inspections_in_year(conn, department, cap, year))
+            for department, cap in yearly_caps(conn, plan.departments).items() if cap.counts(kind)]
 
 
 def build_strata(plan: Plan, frozen: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -371,7 +430,7 @@ def public_plan(row: sa.RowMapping, drawn: bool) -> dict[str, Any]:
         "items": spec["items"], "ratios": spec["ratios"], "team_size": spec["team_size"],
         "window_start": spec["window_start"], "window_end": spec["window_end"],
         "commitment": row["commitment"], "created_at": _iso(row["created_at"]),
-        "entropy": entropy_spec(row).to_json(), "drawn": drawn,
+        "entropy": entropy_spec(row).to_json(), "kind": row["kind"], "drawn": drawn,
     }
 
 

@@ -68,6 +68,8 @@ plans = sa.Table(
     # Which public randomness the draw takes (``ceremony.EntropySpec``), published with the plan;
     # null for plans created before issue 13 (20 dice).
     sa.Column("entropy", sa.JSON, nullable=True),
+    # 检查类型: 双随机抽查, or a kind a department may exempt from its yearly cap (投诉举报 …).
+    sa.Column("kind", sa.String(10), nullable=False, server_default="双随机抽查"),
 )
 
 draws = sa.Table(
@@ -272,4 +274,14 @@ draw_ceremonies = sa.Table(
     sa.Column("entropy", sa.JSON, nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
+)
+
+department_settings = sa.Table(
+    "department_settings",
+    metadata,
+    # Each department's yearly cap: how many 双随机 inspections one enterprise may receive from it
+    # in a calendar year (国办发〔2024〕54号), and which inspection kinds do not count.
+    sa.Column("department", sa.String(100), primary_key=True),
+    sa.Column("yearly_cap", sa.Integer, nullable=False),
+    sa.Column("exempt_kinds", sa.JSON, nullable=False),
 )

@@ -22,6 +22,7 @@ from server_stub.demo_data import SAMR, generate
 from server_stub.draw_audit import compare_with_publication, verify_export
 from server_stub.draws import commitment, population_commitment
 from server_stub.errors import ApiError
+from server_stub.population import YearlyCap
 from sync import Plan, RiskGrade
 from tests.utils.ceremony import DICE, WITNESSES, freeze_and_draw
 
@@ -174,6 +175,8 @@ def test_concurrent_draws_of_one_plan_make_one_draw(engine: sa.Engine) -> None:
 def test_recently_drawn_entities_are_excluded(engine: sa.Engine) -> None:
     everyone = {"A": "100", "B": "100", "C": "100", "D": "100"}
     with engine.begin() as conn:
+        # Only the recent-draw rule here: the yearly cap (default 1) would leave OLD's out all year.
+        planning.set_yearly_cap(conn, SAMR, YearlyCap(10))
         planning.create_plan(conn, make_plan("OLD", ratios={"D": "100"}), now=NOW)
         first = freeze_and_draw(conn, "OLD", now=NOW)
         old_codes = set(conn.execute(sa.select(t.tasks.c.credit_code)).scalars())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from ... import planning
@@ -18,6 +18,7 @@ from ...ceremony import (
 )
 from ...clock import now
 from ...errors import ApiError, error_responses
+from ...population import YearlyCap
 from ..deps import AdminDep, ConnDep
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
@@ -50,6 +51,8 @@ class PlanIn(BaseModel):
     workload_cap: int | None = Field(default=None, ge=1)
     entropy: EntropyIn = Field(default_factory=lambda: EntropyIn(),
                                description="the public randomness the draw will take")
+    kind: Literal["双随机抽查", "投诉举报", "案件线索", "转办交办"] = Field(
+        default="双随机抽查", description="检查类型: what a department's yearly cap may exempt")
 
 
 class PublicPlan(BaseModel):
@@ -65,6 +68,7 @@ class PublicPlan(BaseModel):
         description='hex SHA-256 of "zsc-seed-commitment:" + seed, published before the draw'
     )
     created_at: str
+    kind: str = Field(default="双随机抽查", description="检查类型")
     entropy: dict[str, Any] = Field(description="dice_digits, public_value {source, date}: the "
                                                 "public randomness named at creation")
     drawn: bool
@@ -128,13 +132,14 @@ def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
     """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
     data = body.model_dump()
     entropy = data.pop("entropy")
+    kind = data.pop("kind")
     plan = planning.validated_plan(data)
     try:
         spec = EntropySpec(entropy["dice_digits"], None if entropy["public_value"] is None else
                            PublicValueSpec(entropy["public_value"]["source"], entropy["public_value"]["date"]))
     except CeremonyError as e:
         raise ApiError(422, "invalid_plan", str(e)) from None
-    planning.create_plan(conn, plan, now=now(), entropy=spec)
+    planning.create_plan(conn, plan, now=now(), entropy=spec, kind=kind)
     return PublicPlan(**planning.get_public_plan(conn, plan.id))
 
 
@@ -173,6 +178,7 @@ class StratumPreview(BaseModel):
     population: int
     ratio: str
     k: int
+    excluded_at_cap: int = Field(description="left out: a department's yearly cap is reached")
 
 
 class PopulationPreview(BaseModel):
@@ -186,6 +192,23 @@ def population(plan_id: str, conn: ConnDep) -> PopulationPreview:
     entities in scope that the plan's items apply to."""
     return PopulationPreview(strata=[StratumPreview(**s) for s in
                                      planning.population_preview(conn, plan_id, now=now())])
+
+
+class YearlyCapIn(BaseModel):
+    yearly_cap: int = Field(ge=1, le=100, description="每户每年最多抽查次数（本部门）")
+    exempt_kinds: list[Literal["投诉举报", "案件线索", "转办交办"]] = Field(
+        default=["投诉举报", "案件线索", "转办交办"], description="不计入上限的检查类型")
+
+
+@router.put("/departments/{department}/yearly-cap", dependencies=[AdminDep],
+            responses=error_responses(401, 404))
+def set_yearly_cap(department: Annotated[str, Path(max_length=100)], body: YearlyCapIn,
+                   conn: ConnDep) -> YearlyCapIn:
+    """A department's yearly cap per enterprise (国办发〔2024〕54号) and the kinds it exempts."""
+    if department not in planning.known_departments(conn):
+        raise ApiError(404, "department_not_found", f"部门「{department}」在执法检查人员名录库中没有人员")
+    planning.set_yearly_cap(conn, department, YearlyCap(body.yearly_cap, tuple(body.exempt_kinds)))
+    return body
 
 
 @router.post("/plans/{plan_id}/freeze", status_code=201, dependencies=[AdminDep],

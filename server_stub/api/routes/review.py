@@ -160,7 +160,8 @@ def _dashboard(request: Request, device: DeviceDep, conn: ConnDep, plan_id: str 
                start: dt.date | None, end: dt.date | None) -> dashboard.Dashboard:
     department = review.require_supervisor(conn, device)
     return dashboard.build(conn, department, today=today(), period=dashboard.Period(start, end),
-                           plan_id=plan_id, thresholds=request.app.state.thresholds)
+                           plan_id=plan_id, thresholds=request.app.state.thresholds,
+                           frequent_after=request.app.state.frequent_after)
 
 
 PlanQuery = Annotated[str | None, Query(max_length=60)]
