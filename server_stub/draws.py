@@ -20,6 +20,12 @@ first ``k``; the exact tickets are then built for those few only.
 
 Teams are drawn per drawn entity with the same tickets and the seed ``SEED + "/team/" +
 credit_code``. See :func:`draw_teams` for the eligibility rules and the rule for joint plans.
+Every eligible inspector must be hashed for every entity (any of them may hold the smallest
+ticket), so that hash is the whole cost: the same first pass finds the few who can be in the
+team (the first ``team_size`` overall, and the first of each department of a joint plan), and
+only those get exact tickets; eligibility that does not depend on the entity is settled once
+per draw. A province (30,000 entities, 5,000 inspectors in 50 departments) takes seconds
+(``python -m bench.teams``).
 """
 
 from __future__ import annotations
@@ -478,7 +484,12 @@ class _Roster:
 
 
 def _pick_team(ordered: list[str], department_of: Mapping[str, str], plan: Plan) -> tuple[str, ...]:
-    """The first ``team_size`` in ticket order, after the first of each department (joint plans)."""
+    """The first ``team_size`` in ticket order, after the first of each department (joint plans).
+
+    ``ordered`` need only be the prefiltered candidates in ticket order: they hold the first of
+    every department and the first ``team_size`` overall (no later place is ever taken: at most
+    one place per department goes to someone further back), in the same relative order.
+    """
     chosen = {next(i for i in ordered if department_of[i] == d) for d in plan.departments}
     chosen.update(
         itertools.islice((i for i in ordered if i not in chosen), plan.team_size - len(chosen))

@@ -277,10 +277,7 @@ def test_population_commitment_test_vector() -> None:
     assert population_commitment(ids, SALT) == expected
     text = f"zsc-population:{SALT}\n913710007060000002\n91371000MA3C4X5Y6Z"
     assert hashlib.sha256(text.encode("utf-8")).hexdigest() == expected
-    assert (
-        population_commitment([], SALT)
-        == hashlib.sha256(f"zsc-population:{SALT}\n".encode()).hexdigest()
-    )
+    assert population_commitment([], SALT) == hashlib.sha256(f"zsc-population:{SALT}\n".encode()).hexdigest()
 
 
 def test_population_commitment_depends_on_the_salt_and_is_not_the_plain_hash() -> None:
