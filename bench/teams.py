@@ -10,11 +10,12 @@ The default scenario is a province (issue 13): 5,000 inspectors in 50 department
 a workload cap of 15 tasks. About 4 % of the inspectors are not on duty, 5 % lack their
 department's qualification and 2 % must recuse from one of their plan's entities, so each
 entity has about 180 eligible inspectors: some 5.5 million tickets in all. ``--joint 1`` makes
-it 50 single-department plans of 600 entities; ``--joint 5`` ten plans of five departments.
+it 50 single-department plans of 600 entities; ``--joint 5 --team-size 5`` ten plans of
+five departments (about 450 eligible per entity: over 13 million tickets without a cap).
 
 :func:`server_stub.draws.draw_teams` is timed on every plan. The reference,
 :func:`reference_draw_teams` (the rules run entity by entity on ``consistent_sampler``), takes
-about 30 times as long, so by default it runs on the first two plans only; its time is then
+about 15 times as long, so by default it runs on the first two plans only; its time is then
 extrapolated to all plans (they are the same size) and the teams are compared on those plans.
 ``--reference-plans 0`` runs it on every plan.
 

@@ -487,8 +487,8 @@ def _pick_team(ordered: list[str], department_of: Mapping[str, str], plan: Plan)
     """The first ``team_size`` in ticket order, after the first of each department (joint plans).
 
     ``ordered`` need only be the prefiltered candidates in ticket order: they hold the first of
-    every department and the first ``team_size`` overall (no later place is ever taken: at most
-    one place per department goes to someone further back), in the same relative order.
+    every department and the first ``team_size`` overall (everyone taken besides the departments'
+    firsts is among those), in the same relative order.
     """
     chosen = {next(i for i in ordered if department_of[i] == d) for d in plan.departments}
     chosen.update(
