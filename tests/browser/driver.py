@@ -61,10 +61,16 @@ def open_app(page: Page, url: str) -> None:
     page.wait_for_selector("flt-semantics", state="attached", timeout=30_000)
 
 
+def painted(page: Page) -> None:
+    """Wait until the browser has drawn two more frames: Flutter paints its canvas in an
+    animation frame, so what the last change showed is on screen after them."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save the screen as test-artifacts/NAME.png (after the canvas has painted)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    time.sleep(1.2)
+    painted(page)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path

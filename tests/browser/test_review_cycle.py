@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.browser.driver import (
     ARTIFACTS,
     browser,
     open_app,
+    painted,
     phone_context,
     screenshot,
     tap_to_show,
@@ -74,10 +74,10 @@ def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str |
 def tall_screenshot(page: Page, name: str, height: int = 2400) -> Path:
     """The whole of a long screen in one picture: the viewport grows for the shot, then shrinks."""
     page.set_viewport_size({"width": 390, "height": height})
-    time.sleep(1.5)
+    painted(page)  # the resize's layout, then screenshot() waits for its paint
     path = screenshot(page, name)
     page.set_viewport_size({"width": 390, "height": 844})
-    time.sleep(0.8)
+    painted(page)
     return path
 
 
