@@ -10,13 +10,15 @@ import flet as ft
 import flet_geolocator as ftg
 from flet_secure_storage import SecureStorage
 
+from sync import Role
+
 from . import strings as s
 from .config import load_config
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
 from .services.supervisor import ExportFile, PlatformError
-from .state import STORE_FILE, SUPERVISOR, AppState, data_dir
+from .state import STORE_FILE, AppState, data_dir
 from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
 from .viewmodels.review import ReviewRecordModel
@@ -74,7 +76,7 @@ class Router:
         await self.route_change()
 
     def start(self, enrolment: Enrolment) -> None:
-        if enrolment.role == SUPERVISOR:
+        if enrolment.role == Role.SUPERVISOR:
             supervisor = self.app.start_supervisor(enrolment)
             self.sync_task = asyncio.ensure_future(supervisor.queue.load())
             return

@@ -59,9 +59,6 @@ class SupervisorSession:
     ledger: LedgerModel
 
 
-SUPERVISOR = "supervisor"
-
-
 @dataclass
 class AppState:
     config: Config

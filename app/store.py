@@ -30,6 +30,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
+from sync import OutboxState
+
 from . import strings as s
 
 Migration = Callable[[Database], None]
@@ -308,7 +310,7 @@ class LocalStore:
             self.db.table("records").insert({
                 "id": record["id"], "task_id": record["task_id"], "seq": record["seq"],
                 "hash": record_hash, "envelope": json.dumps(envelope, ensure_ascii=False),
-                "photos": json.dumps(photos), "outbox": "pending", "server_state": None,
+                "photos": json.dumps(photos), "outbox": OutboxState.PENDING.value, "server_state": None,
                 "error": None, "created_at": created_at, "acked_at": None,
             }, pk="id")
             self.db.execute("DELETE FROM drafts WHERE task_id = ?", [record["task_id"]])
@@ -316,8 +318,8 @@ class LocalStore:
     @serialised
     def pending_records(self) -> list[PendingRecord]:
         rows = self.db.execute(
-            "SELECT id, seq, envelope, photos FROM records WHERE outbox = 'pending' ORDER BY seq"
-        ).fetchall()
+            "SELECT id, seq, envelope, photos FROM records WHERE outbox = ? ORDER BY seq",
+            [OutboxState.PENDING.value]).fetchall()
         return [PendingRecord(r[0], r[1], r[2].encode("utf-8"), tuple(json.loads(r[3]))) for r in rows]
 
     @serialised
@@ -326,15 +328,15 @@ class LocalStore:
         at = dt.datetime.now(dt.UTC).isoformat()
         with self.db.atomic():
             self.db.execute(
-                "UPDATE records SET outbox = 'acked', server_state = ?, error = NULL, acked_at = ? "
-                "WHERE id = ?", [server_state, at, record_id])
+                "UPDATE records SET outbox = ?, server_state = ?, error = NULL, acked_at = ? "
+                "WHERE id = ?", [OutboxState.ACKED.value, server_state, at, record_id])
 
     @serialised
     def rejected(self, record_id: str, message: str) -> None:
         """The platform refused the record for good: it stays here, with the reason, for the user."""
         with self.db.atomic():
-            self.db.execute("UPDATE records SET outbox = 'rejected', error = ? WHERE id = ?",
-                            [message, record_id])
+            self.db.execute("UPDATE records SET outbox = ?, error = ? WHERE id = ?",
+                            [OutboxState.REJECTED.value, message, record_id])
 
     @serialised
     def update_server_state(self, record_id: str, server_state: str) -> None:

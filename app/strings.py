@@ -178,7 +178,6 @@ RECORD_SEQ = "第 {seq} 条 · {time}"
 RECORD_STATES = {
     "pending": "待上传",
     "rejected": "平台拒收",
-    "received": "已提交",
     "incomplete": "照片未齐",
     "submitted": "已提交",
     "returned": "被退回",

@@ -77,6 +77,7 @@ from ._signing import (
     token_is_current,
     verify_envelope,
 )
+from ._states import RESULT_STATES, OutboxState, RecordState, Role
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
 __all__ = [  # noqa: RUF022
@@ -98,16 +99,20 @@ __all__ = [  # noqa: RUF022
     "MAX_PHOTO_PIXELS",
     "MIN_TEAM_SIZE",
     "Outbox",
+    "OutboxState",
     "Outcome",
     "Plan",
     "Problem",
     "Progress",
     "PushResult",
     "RECORD_VERSION",
+    "RESULT_STATES",
     "Record",
     "RecordItem",
+    "RecordState",
     "RetryPolicy",
     "RiskGrade",
+    "Role",
     "SignatureError",
     "SyncEngine",
     "SyncError",

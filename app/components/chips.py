@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..domain.tasks import TaskState
+from ..domain.tasks import TaskState, shown_state
 
 # (background, text) per state: one colour family each, readable in sunlight.
 _COLORS: dict[str, tuple[str, str]] = {
@@ -15,16 +15,10 @@ _COLORS: dict[str, tuple[str, str]] = {
     TaskState.RETURNED: (ft.Colors.RED_50, ft.Colors.RED_900),
     TaskState.APPROVED: (ft.Colors.GREEN_50, ft.Colors.GREEN_900),
 }
-_RECORD_COLORS: dict[str, TaskState] = {
-    "pending": TaskState.TO_SYNC, "rejected": TaskState.RETURNED, "received": TaskState.SUBMITTED,
-    "incomplete": TaskState.IN_PROGRESS, "submitted": TaskState.SUBMITTED,
-    "returned": TaskState.RETURNED, "approved": TaskState.APPROVED, "published": TaskState.APPROVED,
-}
-
-
 def state_colors(state: str) -> tuple[str, str]:
-    """Colours for a task state, or for a record state (``strings.RECORD_STATES``' keys)."""
-    return _COLORS.get(state) or _COLORS[_RECORD_COLORS.get(state, TaskState.SUBMITTED)]
+    """Colours for a task state, or for a record's platform or outbox state (the colours of the
+    task state it is shown as, ``domain.tasks.shown_state``)."""
+    return _COLORS.get(state) or _COLORS[shown_state(state)]
 
 
 class StateChip(ft.Container):

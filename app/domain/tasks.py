@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sync import OutboxState, RecordState
+
 
 class TaskState(enum.StrEnum):
     """A task's state on this phone, in the order the filter offers them."""
@@ -19,15 +21,27 @@ class TaskState(enum.StrEnum):
     APPROVED = "已通过"
 
 
-# The platform's record states (DESIGN §5 GET /api/v1/records/{id}) as the inspector reads them.
-_SERVER_STATES = {
-    "received": TaskState.SUBMITTED,
-    "incomplete": TaskState.SUBMITTED,
-    "submitted": TaskState.SUBMITTED,
-    "returned": TaskState.RETURNED,
-    "approved": TaskState.APPROVED,
-    "published": TaskState.APPROVED,
+# The platform's record states (DESIGN §5 GET /api/v1/records/{id}) as the inspector reads them:
+# the one map from a record's state to what the app shows (task list, chips, sync screen).
+SERVER_STATES: dict[RecordState, TaskState] = {
+    RecordState.INCOMPLETE: TaskState.SUBMITTED,
+    RecordState.SUBMITTED: TaskState.SUBMITTED,
+    RecordState.RETURNED: TaskState.RETURNED,
+    RecordState.APPROVED: TaskState.APPROVED,
+    RecordState.PUBLISHED: TaskState.APPROVED,
 }
+OUTBOX_STATES: dict[OutboxState, TaskState] = {
+    OutboxState.PENDING: TaskState.TO_SYNC,
+    OutboxState.REJECTED: TaskState.RETURNED,
+}
+
+
+_SHOWN: dict[str, TaskState] = {str(k): v for k, v in (*SERVER_STATES.items(), *OUTBOX_STATES.items())}
+
+
+def shown_state(state: str) -> TaskState:
+    """The task state a record's platform or outbox state is shown as (chip colours)."""
+    return _SHOWN.get(state, TaskState.SUBMITTED)
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ class LocalRecord:
 
     id: str
     hash: str
-    outbox: str  # pending | acked | rejected
+    outbox: OutboxState
     server_state: str | None
     error: str | None = None
 
@@ -49,11 +63,11 @@ def task_state(task: Mapping[str, Any], local: LocalRecord | None, has_draft: bo
     teammate's) counts when it is about this phone's latest record, or when this phone has none.
     A record the platform refused for good counts as returned: it must be redone.
     """
-    if local is not None and local.outbox == "pending":
+    if local is not None and local.outbox == OutboxState.PENDING:
         return TaskState.TO_SYNC
     if has_draft:
         return TaskState.IN_PROGRESS
-    if local is not None and local.outbox == "rejected":
+    if local is not None and local.outbox == OutboxState.REJECTED:
         return TaskState.RETURNED
     server = task.get("record")
     state: str | None = None
@@ -65,7 +79,7 @@ def task_state(task: Mapping[str, Any], local: LocalRecord | None, has_draft: bo
         state = server.get("state")
     if state is None:
         return TaskState.TODO
-    return _SERVER_STATES.get(state, TaskState.SUBMITTED)
+    return shown_state(state)
 
 
 def revision_target(task: Mapping[str, Any], local: LocalRecord | None) -> str | None:
@@ -75,9 +89,10 @@ def revision_target(task: Mapping[str, Any], local: LocalRecord | None) -> str |
     that one, so there is nothing to supersede).
     """
     server = task.get("record")
-    if server and server.get("state") == "returned":
+    if server and server.get("state") == RecordState.RETURNED:
         return str(server["hash"])
-    if local is not None and local.outbox == "acked" and local.server_state == "returned":
+    if (local is not None and local.outbox == OutboxState.ACKED
+            and local.server_state == RecordState.RETURNED):
         return local.hash
     return None
 
@@ -89,7 +104,7 @@ def review_comment(task: Mapping[str, Any], local: LocalRecord | None) -> str | 
     comment belongs to history.
     """
     server = task.get("record")
-    if not server or server.get("state") != "returned" or not server.get("comment"):
+    if not server or server.get("state") != RecordState.RETURNED or not server.get("comment"):
         return None
     if local is not None and local.id != server.get("id"):
         return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sync import OutboxState
+
 from ..domain.tasks import (
     LocalRecord,
     TaskRow,
@@ -20,7 +22,8 @@ from ..store import LocalStore
 def _local(row: dict[str, Any] | None) -> LocalRecord | None:
     if row is None:
         return None
-    return LocalRecord(row["id"], row["hash"], row["outbox"], row["server_state"], row["error"])
+    return LocalRecord(row["id"], row["hash"], OutboxState(row["outbox"]), row["server_state"],
+                       row["error"])
 
 
 class TaskService:

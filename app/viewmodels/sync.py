@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sync import Progress
+from sync import OutboxState, Progress, RecordState
 
 from .. import strings as s
 from ..services.sync_service import SyncReport, SyncService
@@ -30,9 +30,10 @@ class RecordLine:
 
 
 def record_state(row: dict[str, Any]) -> str:
-    if row["outbox"] in ("pending", "rejected"):
+    """The record's outbox state until the platform holds it, then the platform's state."""
+    if row["outbox"] in (OutboxState.PENDING, OutboxState.REJECTED):
         return str(row["outbox"])
-    return str(row["server_state"] or "submitted")
+    return str(row["server_state"] or RecordState.SUBMITTED)
 
 
 def human_bytes(n: int) -> str:

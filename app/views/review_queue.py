@@ -7,6 +7,8 @@ from typing import Any
 
 import flet as ft
 
+from sync import Outcome
+
 from .. import strings as s
 from ..components import StateChip, empty_state, update_if_shown
 from ..domain.review import local_time
@@ -71,7 +73,7 @@ class ReviewTab(ft.Column):
             chips.append(StateChip(s.REVIEW_REVISION, "returned"))
         if record.get("own"):
             chips.append(StateChip(s.REVIEW_OWN, "incomplete"))
-        problem = record["outcome"] != "未发现问题"
+        problem = Outcome(record["outcome"]).problem_found
         return ft.Container(
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
             border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),

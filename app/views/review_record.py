@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from sync import MAX_NOTE_LENGTH
+from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
@@ -109,7 +109,7 @@ class ReviewRecordView(ft.View):
             checks.append(banner(ft.Icons.PERSON_OFF_OUTLINED, s.RECORD_OWN, ft.Colors.ORANGE_100,
                                  ft.Colors.DEEP_ORANGE_900))
         place, doubtful = m.location
-        problem = record["outcome"] != "未发现问题"
+        problem = Outcome(record["outcome"]).problem_found
         sections: list[ft.Control] = [
             Section(None, [
                 ft.Row([ft.Text(entity["name"], size=20, weight=ft.FontWeight.BOLD, expand=True),

@@ -19,6 +19,8 @@ def test_exported_members() -> None:
         "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",
         "verify_envelope",
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
+        # states and roles, one name each
+        "RecordState", "RESULT_STATES", "Role", "OutboxState",
         # the sync engine (DESIGN §5, client side)
         "AuthError", "Outbox", "Progress", "PushResult", "RetryPolicy", "SyncEngine", "TransportError",
     }
