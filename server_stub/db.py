@@ -2,6 +2,13 @@
 
 SQLite (the zero-set-up default) gets WAL and foreign keys on every connection, so several
 readers and one writer work together; PostgreSQL needs nothing special.
+
+SQLite transactions are begun by us, not by the driver (SQLAlchemy's documented pysqlite recipe):
+a transaction that may write begins ``IMMEDIATE``, taking the write lock at once, so two writers
+never both hold a read snapshot and then deadlock upgrading it (SQLite fails one of them at once,
+without waiting). A transaction that only reads (``READ_ONLY``) begins deferred, never waits for
+the writer under WAL, and may not write. A writer waits at most ``BUSY_TIMEOUT_MS`` for the lock; then SQLite
+says "database is locked", which the API answers 503 with ``Retry-After`` (``errors.py``).
 """
 
 from __future__ import annotations
@@ -15,14 +22,34 @@ from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite writer waits for the write lock before the request is answered 503."""
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+READ_ONLY = {"zsc_read_only": True}
+"""Execution options of a connection whose transactions only read: on SQLite they begin deferred."""
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # No implicit BEGIN from the driver: _sqlite_begin emits our own.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    read_only = bool(conn.get_execution_options().get("zsc_read_only", False))
+    # A write in a read-only transaction would have to upgrade its lock, the deadlock IMMEDIATE
+    # avoids: SQLite refuses it instead (query_only), so such a bug shows in the tests. The flag
+    # stays on the pooled connection, so it is set only when it changes.
+    info = conn.connection.info
+    if info.get("query_only", False) != read_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        info["query_only"] = read_only
+    conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -32,7 +59,8 @@ def make_engine(url: str) -> sa.Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 

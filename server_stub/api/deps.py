@@ -1,15 +1,21 @@
-"""Dependencies shared by the routes: a connection inside one transaction per request."""
+"""Dependencies shared by the routes: a connection inside one transaction per request.
+
+Nothing here or in a route blocks the event loop: the routes are plain functions that FastAPI
+runs in its thread pool, and the only ``async`` dependency reads the request body, before the
+request's transaction begins (so a slow upload never holds SQLite's write lock).
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..db import READ_ONLY
 from ..devices import Device, authenticate
 from ..errors import ApiError
 
@@ -19,9 +25,17 @@ def get_engine(request: Request) -> sa.Engine:
     return engine
 
 
-def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
-    with engine.begin() as conn:
+def get_conn(request: Request,
+             engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
+    """The request's connection. Its transaction begins at the first statement (after the checks
+    a route makes without the database, such as a signature's) and commits once the route has
+    answered; an error rolls it back. A GET or HEAD only reads: on SQLite it neither takes nor
+    waits for the write lock, and a write inside it is refused (a bug, answered 500)."""
+    with engine.connect() as conn:
+        if request.method in ("GET", "HEAD"):
+            conn.execution_options(**READ_ONLY)
         yield conn
+        conn.commit()
 
 
 # "function": the transaction commits before the answer leaves, so a client that has seen an
@@ -51,12 +65,30 @@ def require_admin(request: Request,
 AdminDep = Depends(require_admin)
 
 
-def get_device(conn: ConnDep, credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
-    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise)."""
-    return authenticate(conn, credentials.credentials if credentials else None)
+def get_device(engine: Annotated[sa.Engine, Depends(get_engine)],
+               credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
+    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise).
+
+    Read in a short transaction of its own, before the request's body and its transaction: a
+    stranger's upload is refused unread, and the write lock is not taken for who is calling.
+    """
+    with engine.connect().execution_options(**READ_ONLY) as conn:
+        return authenticate(conn, credentials.credentials if credentials else None)
 
 
 DeviceDep = Annotated[Device, Depends(get_device)]
+
+
+def request_body(limit: Callable[[Request], int]) -> Any:
+    """A dependency on the request body, at most ``limit(request)`` bytes (413 beyond), read on
+    the event loop so that the route itself can run in the thread pool. Declare it after
+    ``DeviceDep`` and before ``ConnDep``."""
+
+    async def body(request: Request) -> bytes:
+        return await read_body(request, limit(request))
+
+    dependency: Callable[[Request], Awaitable[bytes]] = body
+    return Depends(dependency)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

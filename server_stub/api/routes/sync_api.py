@@ -11,11 +11,14 @@ from pydantic import BaseModel, Field
 from ... import devices, ingest, tasks
 from ...clock import now
 from ...errors import error_responses
-from ..deps import ConnDep, DeviceDep, read_body
+from ..deps import ConnDep, DeviceDep, request_body
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
 MAX_RECORD_BYTES = 1024 * 1024
+
+PhotoBody = Annotated[bytes, request_body(lambda request: request.app.state.max_photo_bytes)]
+RecordBody = Annotated[bytes, request_body(lambda request: MAX_RECORD_BYTES)]
 
 
 class EnrollIn(BaseModel):
@@ -136,12 +139,11 @@ def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
     openapi_extra={"requestBody": {"required": True, "content": {
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def put_photo(
+def put_photo(
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request, device: DeviceDep,
-    conn: ConnDep,
+    data: PhotoBody, conn: ConnDep,
 ) -> JSONResponse:
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
-    data = await read_body(request, request.app.state.max_photo_bytes)
     answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
     return JSONResponse(answer.body, status_code=answer.status)
 
@@ -157,9 +159,8 @@ async def put_photo(
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": Envelope.model_json_schema()}}}},
 )
-async def post_record(request: Request, device: DeviceDep, conn: ConnDep) -> JSONResponse:
+def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONResponse:
     """Submit a signed record; safe to repeat. The answer lists photos still missing."""
-    body = await read_body(request, MAX_RECORD_BYTES)
     answer = ingest.submit_record(conn, device, body, now=now())
     return JSONResponse(answer.body, status_code=answer.status)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from sync import SignatureError, ValidationError, public_key_b64, read_token, to
 
 from ... import tables as t
 from ...clock import now
-from ..deps import ConnDep, read_body
+from ..deps import ConnDep, request_body
 from .pages import render_page
 
 router = APIRouter(tags=["verify"])
@@ -100,11 +100,13 @@ def verify_page(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
 
 
 @router.post("/v/{token}/feedback", response_class=HTMLResponse, include_in_schema=False)
-async def feedback(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
+def feedback(token: str, request: Request,
+             body: Annotated[bytes, request_body(lambda request: MAX_FEEDBACK_BYTES)],
+             conn: ConnDep) -> HTMLResponse:
     payload, problem = _read(request, token)
     if payload is None:
         return _verdict_page(conn, token, None, problem)
-    form = parse_qs((await read_body(request, MAX_FEEDBACK_BYTES)).decode("utf-8", "replace"))
+    form = parse_qs(body.decode("utf-8", "replace"))
     message = (form.get("message") or [""])[0].strip()[:1000]
     contact = (form.get("contact") or [""])[0].strip()[:100]
     if not message:
