@@ -39,11 +39,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
         time.sleep(0.1)
 
 
-def spawn_server(data: Path, db: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """``python -m server_stub serve`` on 127.0.0.1:PORT, returned once it answers."""
+def spawn_server(data: Path, db: str, port: int, env: dict[str, str] | None = None,
+                 workers: int = 1) -> subprocess.Popen[bytes]:
+    """``python -m server_stub serve [--workers N]`` on 127.0.0.1:PORT, returned once it answers."""
     process = subprocess.Popen(
         [sys.executable, "-m", "server_stub", "serve", "--data", str(data), "--db", db,
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     wait_until_up(f"http://127.0.0.1:{port}", process)

@@ -15,7 +15,8 @@ from .server_key import load_or_create_server_key
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
-    """The server for ``settings`` (from the environment when omitted), schema migrated."""
+    """The server for ``settings`` (from the environment when omitted), schema migrated; with no
+    arguments, the factory each worker process of ``serve --workers N`` calls."""
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
     migrate(engine)

@@ -78,11 +78,13 @@ class ServerProcess:
 
 
 @contextlib.contextmanager
-def running_server(data: Path, db: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+def running_server(data: Path, db: str, env: dict[str, str] | None = None,
+                   workers: int = 1) -> Iterator[ServerProcess]:
     """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
     run_cli("seed-demo", "--entities", "300", data=data, db=db)
     port = free_port()
-    server = ServerProcess(f"http://127.0.0.1:{port}", data, db, spawn_server(data, db, port, env))
+    server = ServerProcess(f"http://127.0.0.1:{port}", data, db,
+                           spawn_server(data, db, port, env, workers))
     try:
         yield server
     finally:
