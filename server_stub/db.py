@@ -1,7 +1,7 @@
 """The database: one engine per process, migrated to the newest schema with Alembic at start.
 
 SQLite (the zero-set-up default) gets WAL and foreign keys on every connection, so several
-readers and one writer work together; PostgreSQL needs nothing special.
+readers and one writer work together; PostgreSQL needs only a lock timeout.
 
 SQLite transactions are begun by us, not by the driver (SQLAlchemy's documented pysqlite recipe):
 a transaction that may write begins ``IMMEDIATE``, taking the write lock at once, so two writers
@@ -23,7 +23,8 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 BUSY_TIMEOUT_MS = 5000
-"""How long a SQLite writer waits for the write lock before the request is answered 503."""
+"""How long a writer waits for a lock (SQLite's write lock, a PostgreSQL row or table lock)
+before the request is answered 503."""
 
 READ_ONLY = {"zsc_read_only": True}
 """Execution options of a connection whose transactions only read: on SQLite they begin deferred."""
@@ -62,7 +63,9 @@ def make_engine(url: str) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # The same bound on PostgreSQL: a lock held longer than that is a 503, not a hang.
+    return sa.create_engine(url, pool_pre_ping=True,
+                            connect_args={"options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"})
 
 
 def migrate(engine: sa.Engine) -> None:

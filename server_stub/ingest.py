@@ -135,8 +135,16 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     except ValidationError as e:
         raise ApiError(422, "invalid_record", _problems_text(e)) from None
     task = _check_task(conn, device, record)
-    chain = _check_chain(conn, record)
-    _check_supersedes(conn, record)
+    try:
+        chain = _check_chain(conn, record)
+        _check_supersedes(conn, record)
+    except ApiError:
+        # Read committed (PostgreSQL): a concurrent request may have stored this very record since
+        # ``_existing`` looked, taking its place in the chain and its revision. Then it is a repeat.
+        existing = _existing(conn, record.id)
+        if existing is None:
+            raise
+        return _repeat_answer(conn, existing, digest)
     photos = sorted(photo_hashes(record))
     stored = set(conn.execute(sa.select(t.photos.c.sha256).where(t.photos.c.sha256.in_(photos))).scalars())
     missing = [p for p in photos if p not in stored]

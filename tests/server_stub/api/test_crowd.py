@@ -158,3 +158,27 @@ def test_many_phones_send_their_own_records_at_once(crowd_server: ServerProcess)
     stored = count(crowd_server, sa.select(sa.func.count()).select_from(t.records)
                    .where(t.records.c.state == "submitted"))
     assert stored == len(phones) * per_phone
+
+
+@contextmanager
+def write_lock_held(server: ServerProcess) -> Iterator[None]:
+    """Another client holds the lock a record's insert needs: SQLite's write lock, or on
+    PostgreSQL a lock on the records table that lets readers in but no writer."""
+    engine = make_engine(server.db)
+    with engine.begin() as conn:  # on SQLite: BEGIN IMMEDIATE
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("LOCK TABLE records IN EXCLUSIVE MODE"))
+        yield
+    engine.dispose()
+
+
+def test_a_lock_held_past_the_busy_wait_is_a_503_to_retry(server: ServerProcess) -> None:
+    phone = Phone(server, busiest_inspector(server)).enroll()
+    envelope = phone.record(phone.tasks()[0])
+    with client(server, phone) as c:
+        with write_lock_held(server):
+            busy = c.post("/api/v1/records", json=envelope)
+        assert busy.status_code == 503, busy.text
+        assert busy.json()["error"]["code"] == "busy" and busy.headers["Retry-After"] == "1"
+        assert "稍后重试" in busy.json()["error"]["message"]
+        assert c.post("/api/v1/records", json=envelope).status_code == 201
