@@ -26,6 +26,10 @@ BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for a lock (SQLite's write lock, a PostgreSQL row or table lock)
 before the request is answered 503."""
 
+DB_SLOTS = 16
+"""Requests of one server process that hold a database connection at once (``api/deps.py``);
+the pool keeps a connection for each."""
+
 READ_ONLY = {"zsc_read_only": True}
 """Execution options of a connection whose transactions only read: on SQLite they begin deferred."""
 
@@ -59,12 +63,12 @@ def make_engine(url: str) -> sa.Engine:
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, pool_size=DB_SLOTS)
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     # The same bound on PostgreSQL: a lock held longer than that is a 503, not a hang.
-    return sa.create_engine(url, pool_pre_ping=True,
+    return sa.create_engine(url, pool_size=DB_SLOTS, pool_pre_ping=True,
                             connect_args={"options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"})
 
 

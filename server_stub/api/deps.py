@@ -1,18 +1,27 @@
 """Dependencies shared by the routes: a connection inside one transaction per request.
 
 Nothing here or in a route blocks the event loop: the routes are plain functions that FastAPI
-runs in its thread pool, and the only ``async`` dependency reads the request body, before the
-request's transaction begins (so a slow upload never holds SQLite's write lock).
+runs in its thread pool, and the dependencies below hand their database work to it.
+
+A request holds its connection from before its route runs until after it commits, across several
+hops through the thread pool. Were a thread ever to wait for a pooled connection, the requests
+holding them could wait for a thread in turn, and the server would stall until the pool's timeout
+(it did, under a crowd). So a request takes one of ``DB_SLOTS`` slots on the event loop before it
+takes a connection, and the pool has a connection for every slot: no thread ever waits for one.
+The body of an upload is read without a slot, so a slow phone holds neither a connection nor
+SQLite's write lock.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
+import anyio
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..db import READ_ONLY
@@ -25,17 +34,30 @@ def get_engine(request: Request) -> sa.Engine:
     return engine
 
 
-def get_conn(request: Request,
-             engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
+def _slots(request: Request) -> anyio.Semaphore:
+    slots: anyio.Semaphore = request.app.state.db_slots
+    return slots
+
+
+def _connect(engine: sa.Engine, read_only: bool) -> sa.Connection:
+    conn = engine.connect()
+    return conn.execution_options(**READ_ONLY) if read_only else conn
+
+
+async def get_conn(request: Request,
+                   engine: Annotated[sa.Engine, Depends(get_engine)]) -> AsyncIterator[sa.Connection]:
     """The request's connection. Its transaction begins at the first statement (after the checks
     a route makes without the database, such as a signature's) and commits once the route has
     answered; an error rolls it back. A GET or HEAD only reads: on SQLite it neither takes nor
     waits for the write lock, and a write inside it is refused (a bug, answered 500)."""
-    with engine.connect() as conn:
-        if request.method in ("GET", "HEAD"):
-            conn.execution_options(**READ_ONLY)
-        yield conn
-        conn.commit()
+    async with _slots(request):
+        conn = await run_in_threadpool(_connect, engine, request.method in ("GET", "HEAD"))
+        try:
+            yield conn
+            await run_in_threadpool(conn.commit)
+        finally:
+            with anyio.CancelScope(shield=True):  # the connection goes back to the pool, always
+                await run_in_threadpool(conn.close)
 
 
 # "function": the transaction commits before the answer leaves, so a client that has seen an
@@ -65,15 +87,21 @@ def require_admin(request: Request,
 AdminDep = Depends(require_admin)
 
 
-def get_device(engine: Annotated[sa.Engine, Depends(get_engine)],
-               credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
+def _authenticate(engine: sa.Engine, token: str | None) -> Device:
+    with _connect(engine, read_only=True) as conn:
+        return authenticate(conn, token)
+
+
+async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_engine)],
+                     credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
     """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise).
 
     Read in a short transaction of its own, before the request's body and its transaction: a
     stranger's upload is refused unread, and the write lock is not taken for who is calling.
     """
-    with engine.connect().execution_options(**READ_ONLY) as conn:
-        return authenticate(conn, credentials.credentials if credentials else None)
+    async with _slots(request):
+        return await run_in_threadpool(_authenticate, engine,
+                                       credentials.credentials if credentials else None)
 
 
 DeviceDep = Annotated[Device, Depends(get_device)]
