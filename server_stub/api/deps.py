@@ -49,7 +49,11 @@ async def get_conn(request: Request,
     """The request's connection. Its transaction begins at the first statement (after the checks
     a route makes without the database, such as a signature's) and commits once the route has
     answered; an error rolls it back. A GET or HEAD only reads: on SQLite it neither takes nor
-    waits for the write lock, and a write inside it is refused (a bug, answered 500)."""
+    waits for the write lock, and a write inside it is refused (a bug, answered 500).
+
+    The commit here comes a hop through the event loop after the route, and SQLite's write lock
+    is held, idle, in between: a route that writes under a crowd (the sync uploads) commits at
+    its own end instead, in its own thread, which leaves nothing to commit here."""
     async with _slots(request):
         conn = await run_in_threadpool(_connect, engine, request.method in ("GET", "HEAD"))
         try:

@@ -145,6 +145,7 @@ def put_photo(
 ) -> JSONResponse:
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
     answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
     return JSONResponse(answer.body, status_code=answer.status)
 
 
@@ -162,6 +163,7 @@ def put_photo(
 def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONResponse:
     """Submit a signed record; safe to repeat. The answer lists photos still missing."""
     answer = ingest.submit_record(conn, device, body, now=now())
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
     return JSONResponse(answer.body, status_code=answer.status)
 
 
