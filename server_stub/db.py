@@ -13,6 +13,8 @@ says "database is locked", which the API answers 503 with ``Retry-After`` (``err
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,49 @@ the pool keeps a connection for each."""
 
 READ_ONLY = {"zsc_read_only": True}
 """Execution options of a connection whose transactions only read: on SQLite they begin deferred."""
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """A connection whose write transactions first take their engine's ``writer_lock``.
+
+    SQLite makes a writer that finds the write lock taken sleep and try again (for up to 100 ms
+    a time), so under a crowd the lock sits idle while the waiters sleep; a Python lock hands it
+    to the next writer of this process at once. Writers of other processes still meet at
+    SQLite's lock and its busy timeout.
+    """
+
+    writer_lock: threading.Lock
+    holds_writer_lock = False
+
+    def take_writer_lock(self) -> None:
+        if not self.writer_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            busy = sqlite3.OperationalError("database is locked")
+            busy.sqlite_errorcode = sqlite3.SQLITE_BUSY  # as SQLite's own (errors.py answers 503)
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, busy)
+        self.holds_writer_lock = True
+
+    def release_writer_lock(self) -> None:
+        if self.holds_writer_lock:
+            self.holds_writer_lock = False
+            self.writer_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer_lock()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -54,7 +99,16 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     if info.get("query_only", False) != read_only:
         conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
         info["query_only"] = read_only
-    conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+    if read_only:
+        conn.exec_driver_sql("BEGIN DEFERRED")
+        return
+    dbapi_connection: _SQLiteConnection = conn.connection.dbapi_connection  # type: ignore[assignment]
+    dbapi_connection.take_writer_lock()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_connection.release_writer_lock()
+        raise
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -63,7 +117,8 @@ def make_engine(url: str) -> sa.Engine:
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, pool_size=DB_SLOTS)
+        factory = type("SQLiteConnection", (_SQLiteConnection,), {"writer_lock": threading.Lock()})
+        engine = sa.create_engine(url, pool_size=DB_SLOTS, connect_args={"factory": factory})
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
