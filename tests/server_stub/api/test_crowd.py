@@ -178,6 +178,8 @@ def test_a_lock_held_past_the_busy_wait_is_a_503_to_retry(server: ServerProcess)
     with client(server, phone) as c:
         with write_lock_held(server):
             busy = c.post("/api/v1/records", json=envelope)
+            reading = c.get("/api/v1/tasks")
+        assert reading.status_code == 200, "a read neither takes nor waits for the write lock"
         assert busy.status_code == 503, busy.text
         assert busy.json()["error"]["code"] == "busy" and busy.headers["Retry-After"] == "1"
         assert "稍后重试" in busy.json()["error"]["message"]
