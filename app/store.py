@@ -5,6 +5,11 @@ moment: SQLite commits are atomic, every change below is one transaction, and no
 deleted before the platform has acknowledged it. The schema has a version and migrations,
 registered in order with ``@migration``.
 
+One connection serves the whole app, and the UI loop (a draft saved on every keystroke) and the
+sync worker thread both use it: every public method holds the store's lock for its whole
+transaction (``@serialised``), so one thread's write can never become a savepoint inside another
+thread's transaction and vanish with its rollback.
+
 Tables: ``meta`` (schema version), ``enrolment`` (this device: server, id, token, inspector),
 ``tasks`` (as pulled, JSON), ``drafts`` (a record being filled in, per task), ``photos`` (processed
 JPEGs and thumbnails by SHA-256), ``records`` (signed envelopes: the outbox and the history).
@@ -13,13 +18,15 @@ JPEGs and thumbnails by SHA-256), ``records`` (signed envelopes: the outbox and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
@@ -103,11 +110,31 @@ class PendingRecord:
     photos: tuple[str, ...]
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def serialised(method: Callable[Concatenate[LocalStore, P], R]) -> Callable[Concatenate[LocalStore, P], R]:
+    """Run ``method`` holding the store's lock: its transaction is never interleaved with another
+    thread's (sqlite-utils' ``atomic()`` would nest it as a savepoint inside theirs)."""
+    @functools.wraps(method)
+    def locked(self: LocalStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            return method(self, *args, **kwargs)
+    return locked
+
+
+Signer = Callable[[int, "str | None"], tuple[dict[str, Any], str]]
+"""Makes the next record's envelope and hash from the chain's next ``seq`` and its ``prev``."""
+
+
 class LocalStore:
-    """The device's offline store; the only code that touches its SQLite file."""
+    """The device's offline store; the only code that touches its SQLite file. Every public
+    method is ``@serialised`` (a test checks that none is left out)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.lock = threading.RLock()
         self.migrate()
 
     @classmethod
@@ -121,12 +148,14 @@ class LocalStore:
     # --- schema ---------------------------------------------------------------------------
 
     @property
+    @serialised
     def schema_version(self) -> int:
         if "meta" not in self.db.table_names():
             return 0
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return int(row[0]) if row else 0
 
+    @serialised
     def migrate(self) -> None:
         """Apply the migrations this file has not had yet, each in its own transaction."""
         if "meta" not in self.db.table_names():
@@ -141,6 +170,7 @@ class LocalStore:
 
     # --- enrolment ------------------------------------------------------------------------
 
+    @serialised
     def save_enrolment(self, enrolment: Enrolment) -> None:
         row = {"id": 1, "server_url": enrolment.server_url, "device_id": enrolment.device_id,
                "token": enrolment.token, "role": enrolment.role,
@@ -150,6 +180,7 @@ class LocalStore:
         with self.db.atomic():
             self.db.table("enrolment").upsert(row, pk="id")
 
+    @serialised
     def enrolment(self) -> Enrolment | None:
         rows = list(self.db.table("enrolment").rows)
         if not rows:
@@ -161,6 +192,7 @@ class LocalStore:
 
     # --- tasks ----------------------------------------------------------------------------
 
+    @serialised
     def save_tasks(self, tasks: list[dict[str, Any]], pulled_at: str) -> None:
         """Keep the pulled tasks; a task no longer assigned is dropped unless work exists for it."""
         keep = {t["id"] for t in tasks}
@@ -178,71 +210,96 @@ class LocalStore:
             "SELECT 1 FROM records WHERE task_id = ? UNION SELECT 1 FROM drafts WHERE task_id = ?",
             [task_id, task_id]).fetchone())
 
+    @serialised
     def tasks(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT data FROM tasks").fetchall()
         return sorted((json.loads(r[0]) for r in rows), key=lambda t: (t["due"], t["id"]))
 
+    @serialised
     def task(self, task_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT data FROM tasks WHERE id = ?", [task_id]).fetchone()
         return json.loads(row[0]) if row else None
 
     # --- drafts ---------------------------------------------------------------------------
 
+    @serialised
     def save_draft(self, task_id: str, draft: dict[str, Any], updated_at: str) -> None:
         with _writing(), self.db.atomic():
             self.db.table("drafts").upsert({"task_id": task_id, "updated_at": updated_at,
                                             "data": json.dumps(draft, ensure_ascii=False)},
                                            pk="task_id")
 
+    @serialised
     def draft(self, task_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT data FROM drafts WHERE task_id = ?", [task_id]).fetchone()
         return json.loads(row[0]) if row else None
 
+    @serialised
     def draft_task_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT task_id FROM drafts")}
 
+    @serialised
     def delete_draft(self, task_id: str) -> None:
         with self.db.atomic():
             self.db.execute("DELETE FROM drafts WHERE task_id = ?", [task_id])
 
+    @serialised
     def drafts(self) -> dict[str, dict[str, Any]]:
         return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT task_id, data FROM drafts")}
 
     # --- photos ---------------------------------------------------------------------------
 
+    @serialised
     def add_photo(self, sha256: str, jpeg: bytes, thumbnail: bytes, task_id: str, created_at: str) -> None:
         with _writing(), self.db.atomic():
             self.db.table("photos").insert({"sha256": sha256, "task_id": task_id, "jpeg": jpeg,
                                             "thumbnail": thumbnail, "uploaded": 0,
                                             "created_at": created_at}, pk="sha256", ignore=True)
 
+    @serialised
     def photo(self, sha256: str) -> bytes:
         row = self.db.execute("SELECT jpeg FROM photos WHERE sha256 = ?", [sha256]).fetchone()
         if row is None:
             raise KeyError(sha256)
         return bytes(row[0])
 
+    @serialised
     def thumbnail(self, sha256: str) -> bytes:
         row = self.db.execute("SELECT thumbnail FROM photos WHERE sha256 = ?", [sha256]).fetchone()
         if row is None:
             raise KeyError(sha256)
         return bytes(row[0])
 
+    @serialised
     def photo_uploaded(self, sha256: str) -> None:
         with self.db.atomic():
             self.db.execute("UPDATE photos SET uploaded = 1 WHERE sha256 = ?", [sha256])
 
+    @serialised
     def is_photo_uploaded(self, sha256: str) -> bool:
         row = self.db.execute("SELECT uploaded FROM photos WHERE sha256 = ?", [sha256]).fetchone()
         return bool(row and row[0])
 
     # --- signed records: the outbox -----------------------------------------------------
 
+    @serialised
     def chain_head(self) -> tuple[int, str | None]:
         """This device's last signed record: (seq, hash), or (0, None) before the first."""
         row = self.db.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, None)
 
+    @serialised
+    def add_next_record(self, sign: Signer, created_at: str) -> dict[str, Any]:
+        """Sign the device's next record and put it in the outbox, in one transaction: ``sign``
+        gets the chain's next ``seq`` and ``prev`` read inside it, so no other record can take
+        that place in between. Returns the envelope."""
+        with _writing(), self.db.atomic():
+            seq, prev = self.chain_head()
+            envelope, digest = sign(seq + 1, prev)
+            self.add_signed_record(envelope, digest, created_at)
+        return envelope
+
+    @serialised
     def add_signed_record(self, envelope: dict[str, Any], record_hash: str, created_at: str) -> None:
         """Put a freshly signed record in the outbox and drop its draft, atomically."""
         record = envelope["record"]
@@ -256,12 +313,14 @@ class LocalStore:
             }, pk="id")
             self.db.execute("DELETE FROM drafts WHERE task_id = ?", [record["task_id"]])
 
+    @serialised
     def pending_records(self) -> list[PendingRecord]:
         rows = self.db.execute(
             "SELECT id, seq, envelope, photos FROM records WHERE outbox = 'pending' ORDER BY seq"
         ).fetchall()
         return [PendingRecord(r[0], r[1], r[2].encode("utf-8"), tuple(json.loads(r[3]))) for r in rows]
 
+    @serialised
     def acknowledged(self, record_id: str, server_state: str) -> None:
         """The platform holds the record: it leaves the outbox (and stays in the history)."""
         at = dt.datetime.now(dt.UTC).isoformat()
@@ -270,17 +329,20 @@ class LocalStore:
                 "UPDATE records SET outbox = 'acked', server_state = ?, error = NULL, acked_at = ? "
                 "WHERE id = ?", [server_state, at, record_id])
 
+    @serialised
     def rejected(self, record_id: str, message: str) -> None:
         """The platform refused the record for good: it stays here, with the reason, for the user."""
         with self.db.atomic():
             self.db.execute("UPDATE records SET outbox = 'rejected', error = ? WHERE id = ?",
                             [message, record_id])
 
+    @serialised
     def update_server_state(self, record_id: str, server_state: str) -> None:
         with self.db.atomic():
             self.db.execute("UPDATE records SET server_state = ? WHERE id = ?",
                             [server_state, record_id])
 
+    @serialised
     def latest_records(self) -> dict[str, dict[str, Any]]:
         """Each task's newest record on this device (no envelope): what its state is made of."""
         rows = self.db.execute(
@@ -289,6 +351,7 @@ class LocalStore:
         keys = ("task_id", "id", "hash", "outbox", "server_state", "error")
         return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
 
+    @serialised
     def photo_sizes(self, sha256s: list[str]) -> int:
         """The bytes of these photos' JPEGs (what a sync still has to send for them)."""
         if not sha256s:
@@ -298,6 +361,7 @@ class LocalStore:
                               sha256s).fetchone()
         return int(row[0] or 0)
 
+    @serialised
     def records(self, task_id: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT id, task_id, seq, hash, envelope, outbox, server_state, error, created_at FROM records"
         args: list[str] = []

@@ -209,9 +209,16 @@ PLATFORM_HTTP = "平台返回错误（HTTP {status}），请稍后重试"
 
 # 审核: the queue
 REVIEW_STATES = {"submitted": "待审核", "returned": "已退回", "approved": "待公示",
-                 "published": "已公示"}
+                 "published": "已公示", "feedback": "企业反馈"}
 REVIEW_EMPTY = {"submitted": "没有待审核的记录", "returned": "没有已退回的记录",
-                "approved": "没有已通过待公示的记录", "published": "没有已公示的记录"}
+                "approved": "没有已通过待公示的记录", "published": "没有已公示的记录",
+                "feedback": "没有企业反馈"}
+REVIEW_OWN = "需他人审核"
+RECORD_OWN = "您是本次检查的检查组成员，应当回避：本记录须由其他审核人审核"
+FEEDBACK_TITLE = "企业反馈（{count}）"
+FEEDBACK_LINE = "{time} · 联系方式：{contact}"
+FEEDBACK_NO_CONTACT = "未留联系方式"
+FEEDBACK_NO_RECORD = "尚未提交检查记录"
 REVIEW_COUNT = "共 {count} 条"
 REVIEW_REVISION = "修订"
 REVIEW_BY = "检查人员：{name}"
@@ -310,6 +317,9 @@ STATS_OVERDUE_NONE = "没有逾期公示"
 STATS_OVERDUE_LINE = "{inspected} 检查，期限 {deadline}"
 STATS_OVERDUE_LATE = "逾期后公示 {count} 条"
 STATS_OVERDUE_OPEN = "逾期未公示 {count} 条"
+STATS_FREQUENT = "频繁检查预警（本年被检查超过 {after} 次）"
+STATS_FREQUENT_NONE = "没有企业本年被频繁检查"
+STATS_FREQUENT_LINE = "本年检查 {count} 次 · {departments}"
 STATS_PROVISIONAL = "部分期限按周一至周五推算，待导入节假日安排后确定"
 STATS_PROVISIONAL_MARK = "（暂定）"
 STATS_EXPORT_CSV = "导出 CSV"

@@ -4,7 +4,7 @@
 # demo supervisor. Stop both with Ctrl-C. Settings: ZSC_DATA_DIR (default ./data),
 # ZSC_SERVER_PORT (8700), ZSC_WEB_PORT (8550).
 set -euo pipefail
-source "$(dirname "$0")/bootstrap.sh" ""
+source "$(dirname "$0")/bootstrap.sh" server
 data="${ZSC_DATA_DIR:-data}"
 port="${ZSC_SERVER_PORT:-8700}"
 server_url="http://127.0.0.1:$port"

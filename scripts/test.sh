@@ -14,7 +14,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
-source scripts/bootstrap.sh test
+source scripts/bootstrap.sh server,test
 echo "== lint (ruff)"
 .venv/bin/ruff check .
 echo "== types (mypy --strict)"

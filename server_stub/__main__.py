@@ -1,3 +1,3 @@
-from .cli import cli
+from .cli import main
 
-cli(prog_name="python -m server_stub")
+main(prog_name="python -m server_stub")

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -25,14 +26,16 @@ from sync import Plan, RiskGrade, describe_seqs
 
 from . import devices, ingest, planning, queries
 from .admin import admin_token
+from .ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
 from .clock import now
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .db import make_engine, migrate
 from .demo_data import SAMR, generate
 from .directory_csv import KINDS, CsvImportError, decode_csv_bytes, read_csv, write_csv
-from .draw_audit import verify_export
+from .draw_audit import compare_with_publication, verify_export
 from .enrollment import enroll_uri, issue_code
 from .errors import ApiError
+from .population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
 from .workdays import parse_holiday_csv
 
 _SAVERS: dict[str, Callable[..., int]] = {
@@ -68,6 +71,22 @@ def open_engine(data_dir: Path | None, database_url: str | None) -> tuple[Settin
     engine = make_engine(settings.database_url)
     migrate(engine)
     return settings, engine
+
+
+PRIVATE_UMASK = 0o077
+"""What the platform's process creates is its owner's only: files 0600, directories 0700."""
+
+
+def main(prog_name: str | None = None) -> None:
+    """The process entry point (``python -m server_stub``, ``zhangshangcha-server``).
+
+    The umask is set here, once for everything the server and the commands write: the data
+    directory, the SQLite file and its -wal and -shm, photos and their directories, exports
+    (they hold the directories or risk grades). Keys and tokens are also created 0600 explicitly.
+    Not in ``cli`` itself: tests invoke that in their own process, whose umask is not ours to set.
+    """
+    os.umask(PRIVATE_UMASK)
+    cli(prog_name=prog_name)
 
 
 @click.group()
@@ -127,7 +146,11 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
                 f"执法检查人员 {len(demo.inspectors)} 人。"
             )
             planning.create_plan(conn, demo_plan(now().date()), now=now())
-            print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now()))
+            planning.freeze_population(conn, DEMO_PLAN_ID, now=now())
+            # Demo dice: random like real ones, witnessed by nobody, and said to be so.
+            dice = "".join(secrets.choice("0123456789") for _ in range(MIN_DICE_DIGITS))
+            print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now(), dice=dice,
+                                         witnesses=("演示数据：程序模拟掷骰，无现场见证",)))
         inspector = queries.busiest_inspector(conn)
         supervisor = queries.colleague_without_tasks(conn, inspector) if inspector else None
     if inspector is None:
@@ -181,14 +204,15 @@ DEMO_PLAN_ID = "WH-2026-SP-01"
 
 
 def demo_plan(today: dt.date) -> Plan:
-    """The demo's plan: 食品 and 企业公示 items, ratios by risk grade, this year's window."""
+    """The demo's plan: food sellers and caterers (its items apply to them alone), ratios by risk
+    grade above one district's minimums (1/3/10/20 %), this year's window."""
     return Plan(
         id=DEMO_PLAN_ID,
         name=f"{today.year}年威海市食品经营者“双随机”抽查",
         departments=(SAMR,),
-        items=("SC-QYGS-01", "SC-SP-01"),
-        ratios={RiskGrade.A: Decimal(1), RiskGrade.B: Decimal(3), RiskGrade.C: Decimal(10),
-                RiskGrade.D: Decimal(20)},
+        items=("SC-SP-01", "SC-SP-02"),
+        ratios={RiskGrade.A: Decimal(3), RiskGrade.B: Decimal(5), RiskGrade.C: Decimal(15),
+                RiskGrade.D: Decimal(30)},
         team_size=2,
         window_start=today,
         window_end=today + dt.timedelta(days=60),
@@ -225,12 +249,21 @@ def plan() -> None:
 @click.option("--status", "statuses", multiple=True, help="限定登记状态，可重复（默认在业、存续）")
 @click.option("--exclude-days", type=int, default=None, help="排除近N天内已被抽中的对象")
 @click.option("--workload-cap", type=int, default=None, help="每名检查人员本计划任务上限")
+@click.option("--dice-digits", type=int, default=MIN_DICE_DIGITS, show_default=True,
+              help=f"抽取时由见证人现场掷十面骰的位数（至少 {MIN_DICE_DIGITS}）")
+@click.option("--no-dice", is_flag=True, help="不掷骰，只用公开未来数值")
+@click.option("--public-value-source", default=None,
+              help="抽取时采用的公开未来数值的来源，如“中国福利彩票双色球开奖号码”")
+@click.option("--public-value-date", default=None, help="该数值公布的日期 YYYY-MM-DD（抽取不早于此日）")
+@click.option("--kind", type=click.Choice(INSPECTION_KINDS), default=RANDOM_KIND, show_default=True,
+              help="检查类型（部门可规定某些类型不计入每年抽查次数上限）")
 def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
                 departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
                 team_size: int, start: str, end: str, regions: tuple[str, ...],
                 industries: tuple[str, ...], statuses: tuple[str, ...], exclude_days: int | None,
-                workload_cap: int | None) -> None:
-    """创建抽查计划，并公布随机种子的承诺值（SHA-256）。"""
+                workload_cap: int | None, dice_digits: int, no_dice: bool,
+                public_value_source: str | None, public_value_date: str | None, kind: str) -> None:
+    """创建抽查计划，公布平台密钥的承诺值和抽取时采用的公开随机数。"""
     parsed: dict[str, str] = {}
     for pair in ratios:
         grade, sep, value = pair.partition("=")
@@ -241,15 +274,38 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
             "ratios": parsed, "team_size": team_size, "window_start": start, "window_end": end,
             "regions": list(regions), "industries": list(industries), "statuses": list(statuses),
             "exclude_inspected_within_days": exclude_days, "workload_cap": workload_cap}
+    if (public_value_source is None) != (public_value_date is None):
+        fail("计划未创建：--public-value-source 和 --public-value-date 须同时给出")
+    try:
+        public_value = None if public_value_source is None else PublicValueSpec(
+            public_value_source, dt.date.fromisoformat(str(public_value_date)))
+        entropy = EntropySpec(None if no_dice else dice_digits, public_value)
+    except (ValueError, CeremonyError) as e:
+        fail(f"计划未创建：{e}")
     _, engine = open_engine(data_dir, database_url)
     try:
         new_plan = planning.validated_plan(spec)
         with engine.begin() as conn:
-            digest = planning.create_plan(conn, new_plan, now=now())
+            digest = planning.create_plan(conn, new_plan, now=now(), entropy=entropy, kind=kind)
+            preview = planning.population_preview(conn, plan_id, now=now())
     except ApiError as e:
         fail(f"计划未创建：{e.message}")
     click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
-    click.echo(f"随机种子承诺值（SHA-256）：{digest}")
+    click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
+               + "；".join(f"{s['grade']}类 {s['population']} 户抽 {s['k']} 户"
+                          + (f"（{s['excluded_at_cap']} 户已达本年抽查次数上限，不参与）"
+                             if s["excluded_at_cap"] else "") for s in preview))
+    click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
+    click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")
+
+
+def describe_entropy(spec: EntropySpec) -> str:
+    parts = []
+    if spec.dice_digits is not None:
+        parts.append(f"见证人现场掷十面骰 {spec.dice_digits} 位")
+    if spec.public_value is not None:
+        parts.append(f"{spec.public_value.source}（{spec.public_value.date.isoformat()} 公布）")
+    return "；".join(parts)
 
 
 @plan.command("list")
@@ -264,33 +320,117 @@ def plan_list(data_dir: Path | None, database_url: str | None) -> None:
 
 
 def print_draw(summary: planning.DrawSummary) -> None:
-    click.echo(f"计划 {summary.plan_id} 抽取完成，公布随机种子：{summary.seed}")
+    click.echo(f"计划 {summary.plan_id} 抽取完成，随机种子：{summary.seed}")
     for s in summary.strata:
-        click.echo(f"  {s['grade']}类：名录 {s['population']} 户，比例 {s['ratio']}%，抽取 {s['k']} 户")
+        click.echo(f"  第{s['stratum']}层：名录 {s['population']} 户，比例 {s['ratio']}%，抽取 {s['k']} 户")
     click.echo(f"共抽中 {summary.drawn} 户，已组成检查组 {summary.assigned} 个。")
     for u in summary.unassigned:
         click.echo(f"  未能组队：{u['credit_code']}（{u['reason']}）")
 
 
+def print_freeze(frozen: planning.Freeze) -> None:
+    click.echo(f"② 名录冻结（{frozen.frozen_at.isoformat()}）：")
+    for s in frozen.strata:
+        click.echo(f"  第{s['stratum']}层：名录 {s['population']} 户，比例 {s['ratio']}%，将抽取 {s['k']} 户，"
+                   f"名录承诺值 {s['population_commitment']}")
+    click.echo(f"  名录总承诺值：{frozen.population_commitment}")
+
+
+@cli.command("department-cap")
+@data_options
+@click.argument("department")
+@click.option("--cap", "yearly_cap", type=int, required=True, help="本部门对同一企业每年最多抽查次数")
+@click.option("--exempt", "exempt", multiple=True, type=click.Choice(EXEMPTABLE_KINDS),
+              help="不计入上限的检查类型，可重复（不给出则三类都不计入）")
+@click.option("--count-all", is_flag=True, help="所有检查类型都计入上限")
+def department_cap(data_dir: Path | None, database_url: str | None, department: str,
+                   yearly_cap: int, exempt: tuple[str, ...], count_all: bool) -> None:
+    """设置部门对同一企业每年“双随机”抽查次数的上限（默认每年1次）。"""
+    try:
+        cap = YearlyCap(yearly_cap, () if count_all else (exempt or EXEMPTABLE_KINDS))
+    except ValueError as e:
+        fail(str(e))
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        if department not in planning.known_departments(conn):
+            fail(f"部门「{department}」在执法检查人员名录库中没有人员")
+        planning.set_yearly_cap(conn, department, cap)
+    click.echo(f"{department}：同一企业每年最多抽查 {cap.cap} 次；不计入的检查类型："
+               f"{'、'.join(cap.exempt) or '无'}")
+
+
 @cli.command()
 @data_options
 @click.argument("plan_id")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="同时把审计导出文件写到此路径")
-def draw(data_dir: Path | None, database_url: str | None, plan_id: str,
-         export_path: Path | None) -> None:
-    """执行计划的抽取（每个计划只能抽取一次），公布种子和结果。"""
+def freeze(data_dir: Path | None, database_url: str | None, plan_id: str) -> None:
+    """抽取第一步：冻结并公布计划的名录（各层户数和承诺值），此后才能掷骰、录入公开随机数。"""
     _, engine = open_engine(data_dir, database_url)
-    # A province-sized plan takes minutes (one ticket per eligible inspector per drawn entity).
-    click.echo(f"正在抽取计划 {plan_id}：检查对象和执法检查人员较多时需要几分钟……", err=True)
     try:
         with engine.begin() as conn:
-            summary = planning.run_draw(conn, plan_id, now=now())
-            audit = planning.load_draw(conn, plan_id, "audit") if export_path else None
+            public = planning.get_public_plan(conn, plan_id)
+            frozen = planning.freeze_population(conn, plan_id, now=now())
+    except ApiError as e:
+        fail(f"未冻结：{e.message}")
+    click.echo(f"① 计划「{public['name']}」（{plan_id}）创建于 {public['created_at']}，"
+               f"平台密钥承诺值 {public['commitment']}")
+    print_freeze(frozen)
+    click.echo(f"下一步：请见证人掷骰，然后运行 draw {plan_id} --dice 点数 --witness 见证人 …")
+
+
+@cli.command("abandon-draw")
+@data_options
+@click.argument("plan_id")
+@click.option("--reason", required=True, help="放弃原因（将公开）")
+def abandon_draw(data_dir: Path | None, database_url: str | None, plan_id: str, reason: str) -> None:
+    """放弃已冻结、尚未录入随机数的一次抽取；记录公开，可重新冻结。"""
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        with engine.begin() as conn:
+            planning.abandon_draw(conn, plan_id, reason=reason, now=now())
+    except ApiError as e:
+        fail(e.message)
+    click.echo(f"已放弃计划 {plan_id} 本次抽取（原因已公开）。")
+
+
+@cli.command()
+@data_options
+@click.argument("plan_id")
+@click.option("--dice", default=None, help="见证人现场掷出的十面骰点数（只能是数字，位数按计划规定）")
+@click.option("--witness", "witnesses", multiple=True, help="见证人：姓名及单位或证件号，可重复")
+@click.option("--public-value", default=None, help="计划指定的公开未来数值（如开奖号码）")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="同时把审计导出文件写到此路径")
+def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: str | None,
+         witnesses: tuple[str, ...], public_value: str | None, export_path: Path | None) -> None:
+    """抽取第二步：录入公开随机数，推导随机种子并抽取（每个计划只能抽取一次）。"""
+    _, engine = open_engine(data_dir, database_url)
+    try:
+        with engine.begin() as conn:
+            public = planning.get_public_plan(conn, plan_id)
     except ApiError as e:
         fail(f"未抽取：{e.message}")
+    frozen = next((c for c in public["ceremonies"] if c["state"] == "frozen"), None)
+    click.echo(f"① 计划「{public['name']}」创建于 {public['created_at']}，平台密钥承诺值 {public['commitment']}")
+    if frozen is not None:
+        click.echo(f"② 名录冻结于 {frozen['frozen_at']}，名录总承诺值 {frozen['population_commitment']}")
+    # A province-sized plan takes a while (one ticket per eligible inspector per drawn entity).
+    click.echo(f"③ 录入公开随机数，推导种子，正在抽取计划 {plan_id}……", err=True)
+    try:
+        with engine.begin() as conn:
+            summary = planning.run_draw(conn, plan_id, now=now(), dice=dice,
+                                        public_value=public_value, witnesses=witnesses)
+            audit = planning.load_draw(conn, plan_id, "audit")
+    except ApiError as e:
+        fail(f"未抽取：{e.message}")
+    c = audit["ceremony"]
+    entered = c["entropy"]
+    if entered["dice"]:
+        click.echo(f"③ 骰子点数 {entered['dice']}，见证人：{'、'.join(entered['witnesses'])}（{c['entered_at']}）")
+    if entered["public_value"]:
+        click.echo(f"③ 公开数值：{entered['public_value']}")
+    click.echo(f"④ 随机种子 = SHA-256(规范JSON{{平台密钥 {c['secret']}，名录总承诺值，公开随机数}})")
     print_draw(summary)
-    if export_path and audit is not None:
+    if export_path:
         write_json(export_path, audit)
         click.echo(f"审计导出文件：{export_path}")
 
@@ -319,20 +459,26 @@ def draw_export(data_dir: Path | None, database_url: str | None, plan_id: str, p
 
 @cli.command("verify-draw")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--published", "published_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="公示的抽取结果（/api/v1/draws/计划编号 的 JSON），与审计文件逐项核对")
 @click.option("--quiet", is_flag=True, help="只列出不一致之处")
-def verify_draw(path: Path, quiet: bool) -> None:
-    """根据审计导出文件重新抽取，逐一核对每个抽中对象和检查组。"""
+def verify_draw(path: Path, published_path: Path | None, quiet: bool) -> None:
+    """根据审计导出文件重新抽取，逐一核对每个抽中对象和检查组；用各层盐值核对名录承诺值。"""
     try:
-        result = verify_export(json.loads(path.read_text(encoding="utf-8")))
+        export = json.loads(path.read_text(encoding="utf-8"))
+        checks = list(verify_export(export).checks)
+        if published_path is not None:
+            published = json.loads(published_path.read_text(encoding="utf-8"))
+            checks += compare_with_publication(export, published).checks
     except (ValueError, UnicodeDecodeError) as e:
         fail(f"无法复核：{e}")
-    for check in result.checks:
+    for check in checks:
         if not (quiet and check.ok):
             click.echo(("✓ " if check.ok else "✗ ") + check.message)
-    bad = sum(not c.ok for c in result.checks)
+    bad = sum(not c.ok for c in checks)
     if bad:
         fail(f"复核不通过：{bad} 处不一致。")
-    click.echo(f"复核通过：{len(result.checks)} 项全部一致。")
+    click.echo(f"复核通过：{len(checks)} 项全部一致。")
 
 
 ROLE_NAMES = {"inspector": "执法检查人员", "supervisor": "审核人"}

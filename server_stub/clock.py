@@ -1,12 +1,18 @@
-"""The server's one source of the current time, so tests can pin it."""
+"""The server's one source of the current time.
+
+Production reads the system clock and nothing else: no setting or environment variable can move
+it. Tests that need another day start the server through ``tests/utils/clocked.py``, which pins
+the clock in that process with ``pin`` before the server starts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 """China Standard Time: the zone of inspection and publication dates and of code validity."""
+
+_pinned: dt.datetime | None = None
 
 
 def china_date(moment: dt.datetime) -> dt.date:
@@ -15,8 +21,11 @@ def china_date(moment: dt.datetime) -> dt.date:
 
 
 def now() -> dt.datetime:
-    """The current time in UTC; ``ZSC_FAKE_NOW`` (ISO 8601) pins it for tests and demos."""
-    fake = os.environ.get("ZSC_FAKE_NOW")
-    if fake:
-        return dt.datetime.fromisoformat(fake).astimezone(dt.UTC)
-    return dt.datetime.now(dt.UTC)
+    """The current time in UTC."""
+    return _pinned if _pinned is not None else dt.datetime.now(dt.UTC)
+
+
+def pin(moment: dt.datetime | None) -> None:
+    """Make ``now()`` answer ``moment`` (timezone-aware) in this process; None unpins. For tests."""
+    global _pinned
+    _pinned = None if moment is None else moment.astimezone(dt.UTC)

@@ -6,7 +6,8 @@ signing key. ``ZSC_DATABASE_URL`` replaces the SQLite file with another database
 largest photo the server accepts. ``ZSC_WARNING_THRESHOLDS`` (default ``30,20,10``) sets the
 problem-rate percentages of the red, orange and yellow warnings. ``ZSC_FOLLOWUP_DUE_DAYS`` (default
 30) is how many calendar days after the inspection a 发现问题待后续处理 may stay without its disposal
-before the ledger flags it overdue.
+before the ledger flags it overdue. ``ZSC_FREQUENT_VISITS`` (default 2): the dashboard warns of
+enterprises inspected more often than this in a year by all departments together. ``ZSC_ADMIN_TOKEN`` is checked here too (see ``admin``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from .admin import token_from_env
 from .aggregation import DEFAULT_THRESHOLDS, Thresholds
+from .dashboard import DEFAULT_FREQUENT_AFTER
 from .followups import DEFAULT_DUE_DAYS
 
 DEFAULT_HOST = "127.0.0.1"
@@ -71,6 +74,7 @@ class Settings:
     max_photo_bytes: int = DEFAULT_MAX_PHOTO_BYTES
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     followup_due_days: int = DEFAULT_DUE_DAYS
+    frequent_after: int = DEFAULT_FREQUENT_AFTER
 
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None) -> Settings:
@@ -81,7 +85,10 @@ class Settings:
         max_photo = max_photo_bytes_from(os.environ.get("ZSC_MAX_PHOTO_BYTES"))
         thresholds = thresholds_from(os.environ.get("ZSC_WARNING_THRESHOLDS"))
         due_days = due_days_from(os.environ.get("ZSC_FOLLOWUP_DUE_DAYS"))
-        return cls(directory, url, max_photo, thresholds, due_days)
+        frequent = whole_number_from("ZSC_FREQUENT_VISITS", os.environ.get("ZSC_FREQUENT_VISITS"),
+                                     DEFAULT_FREQUENT_AFTER, 1, 100, "次")
+        token_from_env()  # a short administrator token stops the start like any malformed setting
+        return cls(directory, url, max_photo, thresholds, due_days, frequent)
 
     @property
     def photos_dir(self) -> Path:

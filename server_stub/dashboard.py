@@ -30,6 +30,7 @@ from .aggregation import (
     problem_rates,
     risk_grade_use,
 )
+from .clock import CHINA
 from .plan_codec import plan_from_json
 from .review import FINAL_STATES, department_plans
 from .workdays import WorkCalendar
@@ -39,6 +40,21 @@ from .workdays import WorkCalendar
 class Period:
     start: dt.date | None = None
     end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FrequentVisit:
+    """An enterprise inspected more often this year, by all departments together, than the
+    warning threshold (频繁检查预警; 扫码入企 practice warns on frequent visits)."""
+
+    credit_code: str
+    name: str
+    inspections: int
+    departments: list[str]
+
+
+DEFAULT_FREQUENT_AFTER = 2
+"""频繁检查预警: more than this many inspections of one enterprise in a calendar year."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,8 @@ class Dashboard:
     deadlines_provisional: bool
     inspected: int
     problems: int
+    frequent: list[FrequentVisit]
+    frequent_after: int
 
     def to_json(self) -> dict[str, Any]:
         return {k: _jsonable(v) for k, v in asdict(self).items()}
@@ -76,7 +94,8 @@ def calendar(conn: sa.Connection) -> WorkCalendar:
 
 
 def build(conn: sa.Connection, department: str, *, today: dt.date, period: Period = Period(),
-          plan_id: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Dashboard:
+          plan_id: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+          frequent_after: int = DEFAULT_FREQUENT_AFTER) -> Dashboard:
     plans = department_plans(department)
     if plan_id is not None:
         plans = plans.where(t.plan_departments.c.plan_id == plan_id)
@@ -110,7 +129,33 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
             for spec in conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id.in_(plan_ids))).scalars()),
         overdue=overdue, deadlines_provisional=provisional,
         inspected=sum(n for *_, n, _p in groups), problems=sum(int(p or 0) for *_, p in groups),
+        frequent=frequent_visits(conn, today.year, frequent_after), frequent_after=frequent_after,
     )
+
+
+FREQUENT_LIMIT = 100
+
+
+def frequent_visits(conn: sa.Connection, year: int, after: int) -> list[FrequentVisit]:
+    """The enterprises drawn for inspection more than ``after`` times in ``year`` (China time)
+    by all departments together, every kind counted, most inspected first (at most 100)."""
+    tk, dr, pd, e = t.tasks, t.draws, t.plan_departments, t.entities
+    start = dt.datetime(year, 1, 1, tzinfo=CHINA)
+    in_year = [dr.c.drawn_at >= start, dr.c.drawn_at < start.replace(year=year + 1)]
+    counts = conn.execute(
+        sa.select(tk.c.credit_code, e.c.name, sa.func.count())
+        .join(dr, dr.c.plan_id == tk.c.plan_id).join(e, e.c.credit_code == tk.c.credit_code)
+        .where(*in_year).group_by(tk.c.credit_code, e.c.name)
+        .having(sa.func.count() > after)
+        .order_by(sa.func.count().desc(), tk.c.credit_code).limit(FREQUENT_LIMIT)
+    ).all()
+    codes = [code for code, _, _ in counts]
+    departments: dict[str, set[str]] = defaultdict(set)
+    for code, department in conn.execute(
+            sa.select(tk.c.credit_code, pd.c.department).join(pd, pd.c.plan_id == tk.c.plan_id)
+            .join(dr, dr.c.plan_id == tk.c.plan_id).where(tk.c.credit_code.in_(codes), *in_year)):
+        departments[code].add(department)
+    return [FrequentVisit(code, name, n, sorted(departments[code])) for code, name, n in counts]
 
 
 def _current_results(period: Period) -> list[sa.ColumnElement[bool]]:

@@ -42,19 +42,53 @@ DISTRICTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 _DISTRICT_WEIGHTS = (26, 18, 20, 12, 9, 8, 4, 3)
 
-# 行业 (GB/T 4754-2017 门类 with typical 威海 trades): industry, name stems, enterprise suffixes.
-INDUSTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("农、林、牧、渔业", ("海洋渔业", "水产养殖", "果业", "海参养殖")),
-    ("制造业", ("水产食品", "轮胎", "医疗器械", "纺织服装", "地毯", "机械制造", "船舶修造", "电子科技")),
-    ("建筑业", ("建筑工程", "装饰工程", "市政工程")),
-    ("批发和零售业", ("商贸", "超市", "便利店", "海产品批发", "医药连锁", "五金建材")),
-    ("交通运输、仓储和邮政业", ("物流", "运输", "冷链仓储")),
-    ("住宿和餐饮业", ("酒店", "海鲜酒楼", "餐饮管理", "小吃店")),
-    ("信息传输、软件和信息技术服务业", ("信息技术", "软件开发", "网络科技")),
-    ("房地产业", ("置业", "物业管理")),
-    ("租赁和商务服务业", ("广告传媒", "企业管理咨询", "旅行社")),
-    ("居民服务、修理和其他服务业", ("家政服务", "汽车维修", "洗浴")),
-    ("文化、体育和娱乐业", ("文化传播", "健身", "歌舞娱乐")),
+# 行业 (GB/T 4754-2017 门类 with typical 威海 trades): per 门类 its trades, each with its GB/T 4754
+# class (or division, where a trade spans several classes) and the directory tags such
+# businesses often carry, each with the share of them that does.
+FOOD = "食品经营"
+SPECIAL_EQUIPMENT = "特种设备使用单位"
+MEASURING = "计量器具使用"
+PREPAID = "单用途预付卡"
+MEDICAL_DEVICES = "医疗器械经营"
+DISCHARGE = "排污许可"
+ONLINE = "网络经营"
+Trade = tuple[str, str, tuple[tuple[str, float], ...]]
+INDUSTRIES: tuple[tuple[str, tuple[Trade, ...]], ...] = (
+    ("农、林、牧、渔业", (("海洋渔业", "A0411", ()), ("水产养殖", "A0412", ()),
+                        ("果业", "A0151", ()), ("海参养殖", "A0412", ()))),
+    ("制造业", (("水产食品", "C1361", ((DISCHARGE, 0.6), (SPECIAL_EQUIPMENT, 0.7))),
+              ("轮胎", "C2911", ((DISCHARGE, 0.8), (SPECIAL_EQUIPMENT, 0.8))),
+              ("医疗器械", "C358", ((SPECIAL_EQUIPMENT, 0.3),)),
+              ("纺织服装", "C18", ((SPECIAL_EQUIPMENT, 0.2),)),
+              ("地毯", "C17", ((DISCHARGE, 0.4),)),
+              ("机械制造", "C34", ((SPECIAL_EQUIPMENT, 0.8), (DISCHARGE, 0.3))),
+              ("船舶修造", "C373", ((SPECIAL_EQUIPMENT, 0.9), (DISCHARGE, 0.5))),
+              ("电子科技", "C39", ((SPECIAL_EQUIPMENT, 0.2),)))),
+    ("建筑业", (("建筑工程", "E47", ((SPECIAL_EQUIPMENT, 0.5),)), ("装饰工程", "E50", ()),
+              ("市政工程", "E48", ((SPECIAL_EQUIPMENT, 0.4),)))),
+    ("批发和零售业", (("商贸", "F51", ((ONLINE, 0.3),)),
+                   ("超市", "F5212", ((FOOD, 0.95), (MEASURING, 0.9), (SPECIAL_EQUIPMENT, 0.4),
+                                    (PREPAID, 0.3))),
+                   ("便利店", "F5213", ((FOOD, 0.9), (MEASURING, 0.3))),
+                   ("海产品批发", "F5124", ((FOOD, 0.95), (MEASURING, 0.9), (ONLINE, 0.2))),
+                   ("医药连锁", "F5251", ((MEDICAL_DEVICES, 0.8),)),
+                   ("五金建材", "F5281", ((MEASURING, 0.3),)))),
+    ("交通运输、仓储和邮政业", (("物流", "G58", ()), ("运输", "G54", ((SPECIAL_EQUIPMENT, 0.3),)),
+                           ("冷链仓储", "G59", ((FOOD, 0.6), (SPECIAL_EQUIPMENT, 0.8))))),
+    ("住宿和餐饮业", (("酒店", "H61", ((SPECIAL_EQUIPMENT, 0.9), (FOOD, 0.6), (PREPAID, 0.2))),
+                   ("海鲜酒楼", "H6210", ((FOOD, 0.95), (PREPAID, 0.4))),
+                   ("餐饮管理", "H62", ((FOOD, 0.9),)),
+                   ("小吃店", "H6291", ((FOOD, 0.9),)))),
+    ("信息传输、软件和信息技术服务业", (("信息技术", "I65", ()), ("软件开发", "I651", ()),
+                                 ("网络科技", "I64", ((ONLINE, 0.7),)))),
+    ("房地产业", (("置业", "K70", ()), ("物业管理", "K7020", ((SPECIAL_EQUIPMENT, 0.9),)))),
+    ("租赁和商务服务业", (("广告传媒", "L725", ((ONLINE, 0.5),)), ("企业管理咨询", "L72", ()),
+                      ("旅行社", "L7291", ((PREPAID, 0.2),)))),
+    ("居民服务、修理和其他服务业", (("家政服务", "O80", ((PREPAID, 0.4),)),
+                              ("汽车维修", "O81", ((SPECIAL_EQUIPMENT, 0.3), (PREPAID, 0.4))),
+                              ("洗浴", "O80", ((PREPAID, 0.6), (SPECIAL_EQUIPMENT, 0.5))))),
+    ("文化、体育和娱乐业", (("文化传播", "R86", ()), ("健身", "R89", ((PREPAID, 0.7),)),
+                       ("歌舞娱乐", "R90", ((PREPAID, 0.3),)))),
 )
 _INDUSTRY_WEIGHTS = (6, 24, 6, 30, 5, 12, 4, 3, 5, 3, 2)
 
@@ -118,7 +152,21 @@ def demo_items() -> list[InspectionItem]:
         ("WL-LXS-01", "文化市场", "旅行社经营行为的检查", "《旅行社条例》第四十一条",
          m.ON_SITE, "威海市文化和旅游局", ("旅行社业务经营许可证", "是否与游客签订书面合同"), "文化市场"),
     ]
-    return [InspectionItem(*row) for row in rows]
+    applies = {  # item code: (GB/T 4754 prefixes, tags)
+        "SC-SP-01": (("F5212", "F5213", "F5124", "F522"), (FOOD,)),
+        "SC-SP-02": (("H62",), ()),
+        "SC-TSSB-01": ((), (SPECIAL_EQUIPMENT,)),
+        "SC-CPZL-01": (("C",), ()),
+        "SC-GG-01": (("L725",), ()),
+        "SC-JL-01": ((), (MEASURING,)),
+        "SC-YLQX-01": (("F5254",), (MEDICAL_DEVICES,)),
+        "SC-WLJY-01": ((), (ONLINE,)),
+        "YJ-AQSC-01": (("C", "F51"), ()),
+        "HJ-PW-01": ((), (DISCHARGE,)),
+        "SW-DYYF-01": ((), (PREPAID,)),
+        "WL-LXS-01": (("L7291",), ()),
+    }
+    return [InspectionItem(*row, *applies.get(row[0], ((), ()))) for row in rows]
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[V, int]]) -> Iterator[V]:
@@ -155,8 +203,9 @@ def demo_entities(count: int, rng: random.Random) -> list[Entity]:
         zip(districts, industries, grades, statuses, bodies), count
     ):
         d_name, d_short, d_code, streets = district
-        i_name, stems = industry
-        stem = rng.choice(stems)
+        i_name, trades = industry
+        stem, industry_code, tag_shares = rng.choice(trades)
+        tags = tuple(tag for tag, share in tag_shares if rng.random() < share)
         individual = stem in ("小吃店", "便利店", "洗浴", "汽车维修") and rng.random() < 0.7
         if individual:
             owner = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
@@ -169,7 +218,7 @@ def demo_entities(count: int, rng: random.Random) -> list[Entity]:
             kind = "1"
         address = f"山东省{CITY}{d_name}{rng.choice(streets)}{rng.randint(1, 399)}号"
         code = make_credit_code("9", kind, d_code, body)
-        entities.append(Entity(code, name, address, d_name, i_name, grade, status))
+        entities.append(Entity(code, name, address, d_name, i_name, grade, status, industry_code, tags))
     return entities
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sync import ValidationError, load_public_key
 
 from . import tables as t
-from .enrollment import code_hash
+from .enrollment import code_hash, is_well_formed
 from .errors import ApiError
 
 ROLES = ("inspector", "supervisor")
@@ -37,6 +37,8 @@ def enroll(conn: sa.Connection, *, code: str, public_key: str, device_name: str,
         load_public_key(public_key)
     except ValidationError as e:
         raise ApiError(400, "bad_public_key", f"公钥格式错误：{e.problems[0].message}") from None
+    if not is_well_formed(code):
+        raise ApiError(400, "bad_code_format", "注册码应为12位字母和数字（如 ABCD-EFGH-JKMN），请核对后重新输入")
     c = t.enrollment_codes
     row = conn.execute(sa.select(c).where(c.c.code_hash == code_hash(code))).mappings().first()
     if row is None:
@@ -45,6 +47,10 @@ def enroll(conn: sa.Connection, *, code: str, public_key: str, device_name: str,
         raise ApiError(403, "enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
     if _aware(row["expires_at"]) <= now:
         raise ApiError(403, "enrollment_code_expired", "该注册码已过期，请向审核人重新申请")
+    active = conn.execute(sa.select(t.inspectors.c.active)
+                          .where(t.inspectors.c.id == row["inspector_id"])).scalar_one()
+    if not active:
+        raise ApiError(403, "staff_inactive", "执法检查人员名录库中该人员已不在岗，不能注册设备")
     # Only one redemption can change the row: a second device racing for the code loses here.
     claimed = conn.execute(
         c.update().where(c.c.code_hash == row["code_hash"], c.c.used_at.is_(None)).values(used_at=now)
@@ -67,15 +73,21 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def authenticate(conn: sa.Connection, token: str | None) -> Device:
-    """The device whose bearer token is ``token``; 401 for none, unknown or revoked."""
+    """The device whose bearer token is ``token``; 401 for none, unknown or revoked, and for a
+    device whose person the staff directory marks inactive (不在岗): checked on every call, so a
+    change in the directory takes effect at once, and what they signed before stays."""
     if not token:
         raise ApiError(401, "unauthorized", "未登录：请先用注册码注册本设备")
-    d = t.devices
-    row = conn.execute(sa.select(d).where(d.c.token_hash == token_hash(token))).mappings().first()
+    d, i = t.devices, t.inspectors
+    row = conn.execute(sa.select(d, i.c.active).join(i, i.c.id == d.c.inspector_id)
+                       .where(d.c.token_hash == token_hash(token))).mappings().first()
     if row is None:
         raise ApiError(401, "unknown_device", "设备未注册或令牌无效，请重新注册")
     if row["revoked_at"] is not None:
         raise ApiError(401, "device_revoked", "本设备已被停用，请联系审核人")
+    if not row["active"]:
+        raise ApiError(401, "staff_inactive",
+                       "执法检查人员名录库中您已不在岗，本设备不能再访问平台；如有疑问请联系管理员")
     return Device(row["id"], row["inspector_id"], row["role"], row["public_key"])
 
 
@@ -88,10 +100,6 @@ def revoke(conn: sa.Connection, device_id: str, *, now: dt.datetime) -> None:
         raise ApiError(404, "device_not_found", f"设备「{device_id}」不存在")
 
 
-def public_key_of(conn: sa.Connection, device_id: str) -> str | None:
-    return conn.execute(sa.select(t.devices.c.public_key).where(t.devices.c.id == device_id)).scalar()
-
-
 def inspector_of(conn: sa.Connection, inspector_id: str) -> dict[str, str]:
     i = t.inspectors
     row = conn.execute(sa.select(i.c.id, i.c.name, i.c.department, i.c.badge_no)
@@ -100,9 +108,15 @@ def inspector_of(conn: sa.Connection, inspector_id: str) -> dict[str, str]:
 
 
 def may_read_record(conn: sa.Connection, device: Device, record_id: str) -> bool:
-    """Inspectors read their own records only; supervisors read every record."""
+    """Inspectors read their own records; supervisors the records of their department's plans
+    (DESIGN §11)."""
+    r = t.records
+    query = sa.select(r.c.id).where(r.c.id == record_id)
     if device.role == "supervisor":
-        return True
-    owner = conn.execute(sa.select(t.records.c.inspector_id)
-                         .where(t.records.c.id == record_id)).scalar()
-    return owner == device.inspector_id
+        i, pd = t.inspectors, t.plan_departments
+        query = query.where(r.c.plan_id.in_(
+            sa.select(pd.c.plan_id).join(i, i.c.department == pd.c.department)
+            .where(i.c.id == device.inspector_id)))
+    else:
+        query = query.where(r.c.inspector_id == device.inspector_id)
+    return conn.execute(query).first() is not None

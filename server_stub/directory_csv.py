@@ -10,6 +10,10 @@ column, reason) and nothing is returned to be half-imported.
 
 Multi-valued cells (checkpoints, qualifications, 回避 list, …) hold one value per line
 (Alt+Enter in Excel) or values separated by ``；`` or ``;``.
+
+Cells are written inert (``spreadsheet.inert_text``: a leading ``'`` before ``=``, ``+``, ``-``,
+``@``, tab, carriage return or ``'``) and that one quote is dropped again on reading, so a file
+we export imports back to the same values and still runs no formula in Excel.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sync import Entity, InspectionItem, Inspector, ValidationError
+
+from .spreadsheet import csv_text, from_csv_text
 
 T = TypeVar("T", Entity, Inspector, InspectionItem)
 
@@ -116,6 +122,8 @@ ITEMS: DirectoryKind[InspectionItem] = DirectoryKind(
         Column("department", "检查主体"),
         _list_column("checkpoints", "检查内容", required=True),
         Column("qualification", "所需资质", required=False),
+        _list_column("industries", "适用行业代码"),
+        _list_column("tags", "适用对象标签"),
     ),
 )
 
@@ -131,6 +139,8 @@ ENTITIES: DirectoryKind[Entity] = DirectoryKind(
         Column("industry", "行业"),
         Column("risk_grade", "风险等级"),
         Column("status", "登记状态", required=False),
+        Column("industry_code", "行业代码", required=False),
+        _list_column("tags", "标签"),
     ),
 )
 
@@ -190,7 +200,7 @@ def _build_row(
     values: dict[str, object] = {}
     errors: list[RowError] = []
     for index, column in mapping.items():
-        cell = cells[index] if index < len(cells) else ""
+        cell = from_csv_text(cells[index]) if index < len(cells) else ""
         if not cell.strip() and not column.required:
             continue
         try:
@@ -260,12 +270,8 @@ def read_csv(kind: DirectoryKind[T], path: Path) -> list[T]:
 
 
 def render_csv(kind: DirectoryKind[T], objects: Iterable[T]) -> str:
-    """The CSV text (without BOM) of ``objects`` under ``kind``'s Chinese headers."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header for c in kind.columns])
-    writer.writerows(kind.to_row(o) for o in objects)
-    return out.getvalue()
+    """The CSV text (without BOM) of ``objects`` under ``kind``'s Chinese headers, every cell inert."""
+    return csv_text([[c.header for c in kind.columns], *(kind.to_row(o) for o in objects)])
 
 
 def write_csv(kind: DirectoryKind[T], objects: Iterable[T], path: Path) -> None:

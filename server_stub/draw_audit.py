@@ -1,14 +1,24 @@
 """The auditor's export of a draw, and its re-run (``python -m server_stub verify-draw``).
 
 An export holds everything needed to re-run a draw with no access to the platform: the plan,
-the revealed seed and its commitment, each stratum's full population (the ids whose sorted list
-the published ``ids_hash`` covers), the inspectors and items the team draw saw, and the results.
-It is internal (it carries risk grades through the strata); the public page is built separately.
-Pure: no I/O.
+the ceremony (the revealed secret and its commitment, the frozen population's commitment, the
+entropy entered and by whom, the times of each step) and the seed derived from it, each
+stratum's grade, full population and the salt of its published ``population_commitment``, the
+inspectors and items the team draw saw, and the results.
+It is internal (it carries risk grades through the strata); :func:`public_strata` is all of the
+strata the public sees, and :func:`compare_with_publication` lets anyone holding an export check
+it against the public page.
+
+Format 1 (draws made before issue 11) published an unsalted ``ids_hash`` per stratum instead of a
+salted commitment; format 2 (before issue 13) used the platform's secret itself as the seed. Both
+are still verified as they were made. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,53 +26,80 @@ from typing import Any
 
 from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
 
+from .ceremony import (
+    DERIVATION,
+    CeremonyError,
+    Entropy,
+    EntropySpec,
+    check_entropy,
+    derive_seed,
+    population_set_commitment,
+)
+from .clock import china_date
 from .draws import (
     ALGORITHM,
     ALGORITHM_VERSION,
+    SALT_HEX_DIGITS,
     EntityDraw,
     TeamDraw,
     commitment,
     consistent_sample,
     draw_teams,
-    ids_hash,
+    population_commitment,
     stratum_size,
 )
 from .plan_codec import plan_from_json, plan_to_json
 
-FORMAT = "zsc-draw-audit/1"
+FORMAT = "zsc-draw-audit/3"
+SECRET_AS_SEED_FORMAT = "zsc-draw-audit/2"
+"""Exports of draws whose seed was the platform's secret itself (issue 11 to issue 13)."""
+LEGACY_FORMAT = "zsc-draw-audit/1"
+"""Exports of draws made with an unsalted ``ids_hash`` per stratum (before issue 11)."""
+FORMATS = (FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
+
+_SALT = re.compile(f"[0-9a-f]{{{SALT_HEX_DIGITS}}}")
 
 
 def build_export(
     *,
     plan: Plan,
     draw: EntityDraw,
-    populations: Mapping[RiskGrade, Sequence[str]],
+    frozen: Sequence[Mapping[str, Any]],
+    commitment: str,
+    ceremony: Mapping[str, Any],
     inspectors: Iterable[Inspector],
     catalogue: Iterable[InspectionItem],
     teams: TeamDraw,
     task_ids: Mapping[str, str],
     drawn_at: str,
 ) -> dict[str, Any]:
-    """The auditor export for a draw that has just been made."""
+    """The auditor export for a draw that has just been made from the ``frozen`` strata (each
+    with its grade, sorted ids, salt and commitment); ``ceremony`` holds the secret, the times
+    and the entropy that derived ``draw.seed``."""
+    drawn = {s.grade.value: s for s in draw.strata}
     return {
         "format": FORMAT,
         "plan": plan_to_json(plan),
         "algorithm": draw.algorithm,
         "algorithm_version": draw.algorithm_version,
         "seed": draw.seed,
-        "commitment": draw.commitment,
+        "commitment": commitment,
+        "ceremony": dict(ceremony),
         "drawn_at": drawn_at,
         "strata": [
             {
-                "grade": s.grade.value,
-                "population": s.population,
-                "ratio": str(s.ratio),
-                "k": s.k,
-                "ids_hash": s.ids_hash,
-                "ids": sorted(populations[s.grade]),
-                "drawn": list(s.drawn),
+                "grade": f["grade"],
+                "population": drawn[f["grade"]].population,
+                "ratio": str(drawn[f["grade"]].ratio),
+                "k": drawn[f["grade"]].k,
+                "salt": f["salt"],
+                "population_commitment": f["population_commitment"],
+                "ids": list(f["ids"]),
+                "drawn": list(drawn[f["grade"]].drawn),
+                # left out of the population: their departments' yearly cap was reached
+                "excluded_at_cap": list(f.get("excluded_at_cap", [])),
             }
-            for s in draw.strata
+            for f in frozen
         ],
         "items": [
             {"code": i.code, "department": i.department, "qualification": i.qualification}
@@ -80,6 +117,21 @@ def build_export(
         ],
         "unassigned": [{"credit_code": u.credit_code, "reason": u.reason} for u in teams.unassigned],
     }
+
+
+def public_strata(export: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The strata as the public sees them: size, ratio, k and the salted commitment, numbered
+    第1层, 第2层 … in the order of their commitments.
+
+    Salted commitments are random, so that order names no grade (grade order would, wherever
+    two grades share a ratio). A format-1 export's strata, which have no salted commitment, are
+    ordered by their unsalted hashes, never published, and show ``population_commitment`` null.
+    """
+    ordered = sorted(export["strata"],
+                     key=lambda s: s.get("population_commitment") or s["ids_hash"])
+    return [{"stratum": n, "population": s["population"], "ratio": s["ratio"], "k": s["k"],
+             "population_commitment": s.get("population_commitment")}
+            for n, s in enumerate(ordered, 1)]
 
 
 @dataclass(frozen=True)
@@ -117,29 +169,47 @@ def _placeholder_item(data: Mapping[str, Any]) -> InspectionItem:
                           checkpoints=("-",), qualification=data.get("qualification", ""))
 
 
+def _check_format(export: object) -> None:
+    if not isinstance(export, Mapping) or export.get("format") not in FORMATS:
+        raise ValueError(f"不是可识别的抽取审计文件（format 应为 {FORMAT}）")
+
+
 def verify_export(export: Mapping[str, Any]) -> Verification:
     """Re-run the draw an export describes and say, entity by entity, whether it matches.
 
     Raises ``ValueError`` (with a Chinese message) when the export is not a readable export.
     """
-    if export.get("format") != FORMAT:
-        raise ValueError(f"不是可识别的抽取审计文件（format 应为 {FORMAT}）")
+    _check_format(export)
     try:
         return _verify(export)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"抽取审计文件内容不完整或格式错误：{e}") from e
 
 
+def _matches_published(stratum: Mapping[str, Any], ids: Sequence[str], legacy: bool) -> bool:
+    """Whether ``ids`` are the population the stratum's published value commits to."""
+    if legacy:  # format 1: the unsalted hash it published
+        unsalted = hashlib.sha256("\n".join(sorted(ids)).encode("utf-8")).hexdigest()
+        return bool(unsalted == stratum["ids_hash"])
+    salt = stratum["salt"]
+    return (isinstance(salt, str) and _SALT.fullmatch(salt) is not None
+            and population_commitment(ids, salt) == stratum["population_commitment"])
+
+
 def _verify(export: Mapping[str, Any]) -> Verification:
     checks: list[Check] = []
+    legacy = export["format"] == LEGACY_FORMAT
     seed = str(export["seed"])
     plan = plan_from_json(export["plan"])
     _check(checks, export["algorithm"] == ALGORITHM and export["algorithm_version"] == ALGORITHM_VERSION,
            f"算法 {ALGORITHM} {ALGORITHM_VERSION}",
            f"算法为 {export['algorithm']} {export['algorithm_version']}，本工具复核的是 "
            f"{ALGORITHM} {ALGORITHM_VERSION}")
-    _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
-           "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
+    if export["format"] == FORMAT:
+        _check_ceremony(checks, export, plan)
+    else:
+        _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
+               "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
     drawn: list[str] = []
     grades_seen = []
     for stratum in export["strata"]:
@@ -150,9 +220,9 @@ def _verify(export: Mapping[str, Any]) -> Verification:
         ratio = Decimal(stratum["ratio"])
         _check(checks, plan.ratios.get(grade) == ratio, f"{label}比例 {ratio}% 与计划一致",
                f"{label}比例 {ratio}% 与计划（{plan.ratios.get(grade)}%）不一致")
-        _check(checks, ids_hash(ids) == stratum["ids_hash"] and len(ids) == stratum["population"],
-               f"{label}名录 {len(ids)} 户，与公布的名录摘要一致",
-               f"{label}名录与公布的摘要或户数（{stratum['population']}）不一致")
+        _check(checks, _matches_published(stratum, ids, legacy) and len(ids) == stratum["population"],
+               f"{label}名录 {len(ids)} 户，与公布的名录承诺值一致",
+               f"{label}名录、盐值与公布的名录承诺值或户数（{stratum['population']}）不一致")
         k = stratum_size(len(ids), ratio)
         _check(checks, k == stratum["k"], f"{label}抽取数 {k} 正确",
                f"{label}抽取数公布为 {stratum['k']}，按比例应为 {k}")
@@ -183,4 +253,75 @@ def _verify(export: Mapping[str, Any]) -> Verification:
     for code in list(published_tasks) + sorted(published_unassigned):
         if code not in drawn_set:
             checks.append(Check(False, f"{code} 出现在公布结果中，但重新抽取时没有抽中"))
+    return Verification(tuple(checks))
+
+
+def _check_ceremony(checks: list[Check], export: Mapping[str, Any], plan: Plan) -> None:
+    """The seed of a format-3 export, re-derived: the secret against its commitment published
+    with the plan, the population commitment against the strata, the entropy against the plan's
+    spec, the steps in order, and the seed from the three."""
+    c = export["ceremony"]
+    secret = str(c["secret"])
+    _check(checks, c["derivation"] == DERIVATION, f"种子推导方法 {DERIVATION}",
+           f"种子推导方法为 {c['derivation']}，本工具复核的是 {DERIVATION}")
+    _check(checks, commitment(secret) == export["commitment"], "平台密钥与计划创建时公布的承诺值一致",
+           "平台密钥与计划创建时公布的承诺值不一致：密钥可能在抽取时被更换")
+    strata = public_strata(export)
+    _check(checks, population_set_commitment(strata) == c["population_commitment"],
+           "各层名录与冻结时公布的名录总承诺值一致",
+           "各层名录与冻结时公布的名录总承诺值不一致：名录可能在冻结后被改动")
+    entropy = Entropy(c["entropy"]["dice"], c["entropy"]["public_value"],
+                      tuple(c["entropy"]["witnesses"]))
+    try:
+        entered = dt.datetime.fromisoformat(c["entered_at"])
+        check_entropy(EntropySpec.from_json(c["entropy_spec"]), dice=entropy.dice,
+                      public_value=entropy.public_value, witnesses=entropy.witnesses,
+                      today=china_date(entered))
+        fits = ""
+    except CeremonyError as e:
+        fits = str(e)
+    _check(checks, not fits, "公开随机数符合计划创建时的规定", f"公开随机数不符合计划的规定：{fits}")
+    times = [dt.datetime.fromisoformat(c[key]) for key in ("created_at", "frozen_at", "entered_at")]
+    _check(checks, times == sorted(times), "计划创建、名录冻结、录入随机数依次进行",
+           "计划创建、名录冻结、录入随机数的时间顺序不对：随机数可能在名录冻结前已知")
+    _check(checks, derive_seed(secret, c["population_commitment"], entropy) == export["seed"],
+           "随机种子由平台密钥、名录总承诺值和公开随机数推导得出，一致",
+           "随机种子与平台密钥、名录总承诺值和公开随机数推导的结果不一致")
+
+
+def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
+    """Whether an auditor's export is the draw the public page shows: same plan, seed and seed
+    commitment, the same strata (size, ratio, k and salted commitment, in the public order) and
+    the same drawn entities. Together with :func:`verify_export` this ties the public page to a
+    re-run of the draw, without the page ever naming a grade.
+
+    Raises ``ValueError`` (with a Chinese message) when either file is not readable as such.
+    """
+    _check_format(export)
+    try:
+        return _compare(export, publication)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"抽取审计文件或公示文件内容不完整或格式错误：{e}") from e
+
+
+def _compare(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
+    checks: list[Check] = []
+    if export["format"] == FORMAT:
+        _check(checks, export["ceremony"] == publication["ceremony"],
+               "抽取过程（平台密钥、名录冻结、公开随机数及见证人、时间）与公示一致",
+               "抽取过程（平台密钥、名录冻结、公开随机数及见证人、时间）与公示不一致")
+    for key, label in (("seed", "随机种子"), ("commitment", "种子承诺值")):
+        _check(checks, export[key] == publication[key], f"{label}与公示一致",
+               f"{label}与公示不一致：审计文件为 {export[key]}，公示为 {publication[key]}")
+    _check(checks, export["plan"]["id"] == publication["plan"]["id"], "计划编号与公示一致",
+           f"计划编号与公示不一致：审计文件为 {export['plan']['id']}，公示为 {publication['plan']['id']}")
+    ours, theirs = public_strata(export), list(publication["strata"])
+    for n in range(max(len(ours), len(theirs))):
+        mine = ours[n] if n < len(ours) else None
+        shown = theirs[n] if n < len(theirs) else None
+        _check(checks, mine == shown, f"第{n + 1}层（户数、比例、抽取数、名录承诺值）与公示一致",
+               f"第{n + 1}层与公示不一致：审计文件为 {mine}，公示为 {shown}")
+    drawn = sorted(code for s in export["strata"] for code in s["drawn"])
+    shown_codes = [e["credit_code"] for e in publication["entities"]]
+    _compare_sequences(checks, "公示的抽中对象", drawn, shown_codes)
     return Verification(tuple(checks))

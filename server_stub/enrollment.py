@@ -25,6 +25,12 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+def is_well_formed(code: str) -> bool:
+    """Whether ``code`` could have been issued: twelve characters of ``ALPHABET``."""
+    normal = normalise_code(code)
+    return len(normal) == 12 and all(ch in ALPHABET for ch in normal)
+
+
 def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 _DEFAULT_MESSAGES = {
     400: ("bad_request", "请求格式错误"),
@@ -22,6 +23,7 @@ _DEFAULT_MESSAGES = {
     413: ("too_large", "内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("invalid", "内容无效"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     500: ("internal_error", "平台内部错误，请稍后重试或联系管理员"),
     503: ("busy", "平台繁忙：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
     507: ("storage_full", "平台存储空间不足：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
@@ -31,11 +33,21 @@ _DEFAULT_MESSAGES = {
 class ApiError(Exception):
     """An expected failure: an HTTP status, a machine-readable code and a Chinese message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
+
+
+class RecordNotFound(ApiError):
+    """No such record, or one the caller may not see: the answer is the same, so that nobody
+    can probe which record ids are on the platform."""
+
+    def __init__(self) -> None:
+        super().__init__(404, "record_not_found", "记录不存在")
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -86,10 +98,27 @@ def _busy() -> JSONResponse:
                         headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers at the request's path, for a 405's ``Allow``.
+
+    Asked of the routes method by method: FastAPI keeps included routers as routes of their own,
+    so the methods are not all listed on the app's routes.
+    """
+    routes = [route for route in request.app.router.routes if isinstance(route, BaseRoute)]
+    return ", ".join(
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(OSError)
     async def _os_error(request: Request, exc: OSError) -> JSONResponse:
@@ -111,10 +140,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _no_connection(request: Request, exc: sa.exc.TimeoutError) -> JSONResponse:
         return _busy()  # every pooled connection stayed in use past the pool's timeout
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # A bug: Starlette logs the traceback after this answer; the client gets the error shape.
+        code, message = _DEFAULT_MESSAGES[500]
+        return JSONResponse(error_body(code, message), status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _DEFAULT_MESSAGES.get(exc.status_code, ("error", "请求失败"))
-        return JSONResponse(error_body(code, message), status_code=exc.status_code)
+        # The exception's headers are part of the answer (a 401's WWW-Authenticate); a 405's Allow
+        # is rebuilt, since Starlette's names the methods of only the first route of the path.
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,7 +12,13 @@ from sync import Outcome
 
 from . import tables as t
 from .errors import ApiError
-from .review import DISPOSALS, FINAL_STATES, department_plans, department_record
+from .review import (
+    DISPOSALS,
+    FINAL_STATES,
+    department_plans,
+    department_record,
+    refuse_own_inspection,
+)
 
 DEFAULT_DUE_DAYS = 30
 
@@ -61,6 +67,7 @@ def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str
     if disposal not in DISPOSALS:
         raise ApiError(422, "bad_disposal", f"处置方式应为：{'、'.join(DISPOSALS)}")
     row = department_record(conn, department, record_id)
+    refuse_own_inspection(conn, closed_by, row["task_id"])
     if row["outcome"] != Outcome.PROBLEM_PENDING.value or row["superseded"]:
         raise ApiError(422, "not_pending", "该记录的检查结果不是“发现问题待后续处理”，无需登记后续处置")
     if disposal_date < row["inspected_on"]:

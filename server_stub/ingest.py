@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
 
 from sync import (
+    MAX_PHOTO_PIXELS,
     ChainHead,
     Record,
     SignatureError,
@@ -34,11 +36,14 @@ from sync import (
 )
 
 from . import tables as t
-from .devices import Device, public_key_of
-from .errors import ApiError
+from .devices import Device
+from .errors import ApiError, RecordNotFound
 from .photo_store import PhotoStore, is_sha256
 
 ACCEPTED_IMAGE_FORMATS = {"JPEG"}
+CLOCK_SKEW = dt.timedelta(minutes=10)
+"""How far ahead of the platform's clock a phone's clock may run: a record finished later than
+this is refused (a phone whose date is wrong must be set right, not believed)."""
 
 
 @dataclass
@@ -52,52 +57,78 @@ class IngestAnswer:
 
 def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: str, data: bytes,
               *, now: dt.datetime) -> IngestAnswer:
-    """Store a photo under its hash: 201 new, 200 already there; 400 / 415 for bad bytes."""
+    """Store a photo under its hash: 201 new, 200 already there; 400 / 413 / 415 for bad bytes.
+
+    Every device that sends the bytes is noted (``photo_uploads``): a record's photo counts as
+    present only once the record's own device has sent it, so naming another device's photo in
+    a record neither completes the record nor opens the photo to its sender.
+    """
     if not is_sha256(sha256):
         raise ApiError(400, "bad_photo_name", "照片名称应为64位小写十六进制的SHA-256")
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ApiError(400, "photo_hash_mismatch", "照片内容与其SHA-256名称不符：传输中可能已损坏，请重新上传")
-    if not _is_image(data):
-        raise ApiError(415, "not_an_image", "上传的文件不是JPEG照片")
+    _check_image(data)
     store.put(sha256, data)
-    p = t.photos
+    p, u = t.photos, t.photo_uploads
     exists = conn.execute(sa.select(p.c.sha256).where(p.c.sha256 == sha256)).first() is not None
     if not exists:
-        try:
-            with conn.begin_nested():
-                conn.execute(p.insert().values(sha256=sha256, size=len(data), device_id=device.id,
-                                               stored_at=now))
-        except sa.exc.IntegrityError:
-            exists = True  # another request stored it a moment ago
-    _promote_complete_records(conn, sha256)
+        exists = not _insert_once(conn, p.insert().values(sha256=sha256, size=len(data),
+                                                          device_id=device.id, stored_at=now))
+    _insert_once(conn, u.insert().values(sha256=sha256, device_id=device.id, uploaded_at=now))
+    _promote_complete_records(conn, sha256, device.id)
     return IngestAnswer(200 if exists else 201, {"sha256": sha256, "size": len(data)})
 
 
-def _is_image(data: bytes) -> bool:
+def _insert_once(conn: sa.Connection, insert: sa.Insert) -> bool:
+    """Run ``insert``; False when a row with its key is there already (perhaps stored by a
+    concurrent request a moment ago)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.format in ACCEPTED_IMAGE_FORMATS
-    except (UnidentifiedImageError, OSError, ValueError):
+        with conn.begin_nested():
+            conn.execute(insert)
+    except sa.exc.IntegrityError:
         return False
+    return True
+
+
+def _check_image(data: bytes) -> None:
+    """Refuse what is not a JPEG (415) or declares more than ``MAX_PHOTO_PIXELS`` (413), from its
+    header alone: nothing is decoded, so a decompression bomb costs nothing."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                accepted = image.format in ACCEPTED_IMAGE_FORMATS
+                pixels = image.width * image.height
+    except Image.DecompressionBombError:
+        accepted, pixels = True, MAX_PHOTO_PIXELS + 1
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        accepted = False
+    if not accepted:
+        raise ApiError(415, "not_an_image", "上传的文件不是JPEG照片")
+    if pixels > MAX_PHOTO_PIXELS:
+        raise ApiError(413, "too_many_pixels",
+                       f"照片像素过多（上限 {MAX_PHOTO_PIXELS // 10_000} 万像素）：请按应用的设置压缩后上传")
 
 
 def missing_photos(conn: sa.Connection, record_id: str) -> list[str]:
-    rp, p = t.record_photos, t.photos
+    """The record's photos that its own device has not sent yet."""
+    r, rp, u = t.records, t.record_photos, t.photo_uploads
     query = (
         sa.select(rp.c.sha256)
-        .outerjoin(p, p.c.sha256 == rp.c.sha256)
-        .where(rp.c.record_id == record_id, p.c.sha256.is_(None))
+        .join(r, r.c.id == rp.c.record_id)
+        .outerjoin(u, sa.and_(u.c.sha256 == rp.c.sha256, u.c.device_id == r.c.device_id))
+        .where(rp.c.record_id == record_id, u.c.sha256.is_(None))
         .order_by(rp.c.sha256)
     )
     return list(conn.execute(query).scalars())
 
 
-def _promote_complete_records(conn: sa.Connection, sha256: str) -> None:
-    """Records waiting for this photo become submitted once nothing else is missing."""
+def _promote_complete_records(conn: sa.Connection, sha256: str, device_id: str) -> None:
+    """The device's records waiting for this photo become submitted once nothing else is missing."""
     r, rp = t.records, t.record_photos
     waiting = conn.execute(
         sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
-        .where(rp.c.sha256 == sha256, r.c.state == "incomplete")
+        .where(rp.c.sha256 == sha256, r.c.device_id == device_id, r.c.state == "incomplete")
     ).scalars().all()
     for record_id in waiting:
         _refresh_state(conn, record_id)
@@ -123,8 +154,9 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     except ValidationError as e:
         raise ApiError(400, "malformed", _problems_text(e)) from None
     except SignatureError as e:
-        _refuse_other_signer(conn, device, envelope)
+        _check_signer(device, envelope)
         raise ApiError(422, "bad_signature", str(e)) from None
+    _check_signer(device, envelope)
     digest = record_hash(record_json)
     record_id = record_json.get("id")
     existing = _existing(conn, record_id)
@@ -134,6 +166,9 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         record = validate_record(record_json)
     except ValidationError as e:
         raise ApiError(422, "invalid_record", _problems_text(e)) from None
+    if parse_rfc3339(record.finished_at) > now + CLOCK_SKEW:
+        raise ApiError(422, "finished_in_future",
+                       "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
     task = _check_task(conn, device, record)
     try:
         chain = _check_chain(conn, record)
@@ -146,7 +181,9 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
             raise
         return _repeat_answer(conn, existing, digest)
     photos = sorted(photo_hashes(record))
-    stored = set(conn.execute(sa.select(t.photos.c.sha256).where(t.photos.c.sha256.in_(photos))).scalars())
+    u = t.photo_uploads
+    stored = set(conn.execute(sa.select(u.c.sha256).where(u.c.sha256.in_(photos),
+                                                          u.c.device_id == device.id)).scalars())
     missing = [p for p in photos if p not in stored]
     finished = parse_rfc3339(record.finished_at)  # the inspector's local time: its date is the day
     try:
@@ -178,13 +215,19 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
                               "missing_photos": missing, "chain": chain})
 
 
-def _refuse_other_signer(conn: sa.Connection, device: Device, envelope: object) -> None:
-    """A device submits only what it signed itself: say so when the envelope names another key."""
-    key_id = envelope.get("key_id") if isinstance(envelope, dict) else None
-    if isinstance(key_id, str) and key_id != device.id:
-        if public_key_of(conn, key_id) is None:
-            raise ApiError(401, "unknown_device", f"签名设备「{key_id}」未注册")
-        raise ApiError(403, "wrong_device", "记录由另一台设备签名，只能由签名设备自己提交")
+def _check_signer(device: Device, envelope: object) -> None:
+    """A device submits only records it signed as itself: the envelope's ``key_id`` and the
+    record's ``device_id`` must both be the device whose token sends them (DESIGN §4). Anything
+    else could open a chain under a made-up device id, fill the gaps of the real one or fork it."""
+    if not isinstance(envelope, dict):
+        return
+    record = envelope.get("record")
+    named = {envelope.get("key_id"), record.get("device_id") if isinstance(record, dict) else None}
+    others = sorted(str(n) for n in named - {device.id, None})
+    if others:
+        raise ApiError(422, "signer_not_sender",
+                       f"记录的签名设备「{'、'.join(others)}」不是提交它的本设备「{device.id}」："
+                       "设备只能提交以自己的设备编号签名的记录")
 
 
 def _problems_text(error: ValidationError) -> str:
@@ -257,13 +300,6 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
         raise ApiError(422, "invalid_record", "修订记录与原记录不属于同一任务")
     if old.state != "returned" or old.superseded:
         raise ApiError(422, "not_returned", "原记录未被退回或已经修订过，不能再提交修订")
-
-
-class RecordNotFound(ApiError):
-    """No such record (or, to an inspector, not one of theirs: the answer is the same)."""
-
-    def __init__(self) -> None:
-        super().__init__(404, "record_not_found", "记录不存在")
 
 
 def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from .admin import admin_token
+from .api.headers import install_security_headers
+from .api.limits import BodyLimits, body_limit
 from .api.routes import admin, directory, pages, plans, results, review, sync_api, verify
 from .config import Settings
 from .db import DB_SLOTS, make_engine, migrate
@@ -31,7 +33,11 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.max_photo_bytes = settings.max_photo_bytes
     app.state.thresholds = settings.thresholds
     app.state.followup_due_days = settings.followup_due_days
+    app.state.frequent_after = settings.frequent_after
+    app.add_middleware(BodyLimits, limit_for=lambda method, path: body_limit(
+        method, path, settings.max_photo_bytes))
     install_error_handlers(app)
+    install_security_headers(app)
     document_validation_errors(app)
     app.include_router(directory.router)
     app.include_router(plans.router)

@@ -1,13 +1,18 @@
-"""Plans and their draws, on the database: commit a seed, draw once, store tasks, publish.
+"""Plans and their draws, on the database: commit a secret, freeze the population, take the
+public entropy, derive the seed, draw once, store tasks, publish (DESIGN §6, ``ceremony``).
 
-The pure parts (sampling, team forming, the audit export) live in ``draws`` and ``draw_audit``;
-this module does the reading and writing around them, inside the caller's transaction.
+The pure parts (sampling, team forming, the seed derivation, the audit export) live in
+``draws``, ``ceremony`` and ``draw_audit``; this module does the reading and writing around them,
+inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +22,43 @@ from sync import Entity, Plan, RiskGrade, ValidationError
 
 from . import queries
 from . import tables as t
-from .draw_audit import build_export
-from .draws import TeamDraw, commitment, draw_entities, draw_teams
+from .ceremony import (
+    DERIVATION,
+    CeremonyError,
+    EntropySpec,
+    check_entropy,
+    derive_seed,
+    population_set_commitment,
+)
+from .clock import CHINA, china_date
+from .draw_audit import build_export, public_strata
+from .draws import (
+    SALT_HEX_DIGITS,
+    TeamDraw,
+    commitment,
+    draw_populations,
+    draw_teams,
+    population_commitment,
+    stratum_size,
+)
 from .errors import ApiError
 from .plan_codec import plan_from_json, plan_to_json
+from .population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
 
 
-def new_seed() -> str:
-    """A fresh 128-bit seed, as 32 hex digits."""
+def new_secret() -> str:
+    """The platform's fresh 128-bit secret for a plan, as 32 hex digits."""
     return secrets.token_hex(16)
+
+
+def new_salt() -> str:
+    """A fresh salt for one stratum's population commitment: 128 random bits, in hex."""
+    return secrets.token_hex(SALT_HEX_DIGITS // 2)
+
+
+def known_departments(conn: sa.Connection) -> set[str]:
+    """The departments the staff directory has people of."""
+    return set(conn.execute(sa.select(t.inspectors.c.department).distinct()).scalars())
 
 
 def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
@@ -40,33 +73,95 @@ def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
             problems.append(f"抽查事项「{code}」的检查主体「{item.department}」不是本计划的发起或配合部门")
     if plan.is_joint and plan.team_size < len(plan.departments):
         problems.append(f"联合抽查的检查组人数（{plan.team_size}人）少于参与部门数（{len(plan.departments)}个）")
-    known = set(conn.execute(sa.select(t.inspectors.c.department).distinct()).scalars())
+    known = known_departments(conn)
     for department in plan.departments:
         if department not in known:
             problems.append(f"部门「{department}」在执法检查人员名录库中没有人员")
     return problems
 
 
-def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, seed: str | None = None) -> str:
-    """Store a plan with a fresh secret seed; returns the seed's SHA-256 commitment to publish.
+PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
+"""A plan id: one URL path segment as it is (``/draws/{id}``) and a file name part, never ``..``."""
 
-    Raises ``ApiError`` 409 when the id exists, 422 when the plan cannot run.
+
+def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
+                entropy: EntropySpec | None = None, kind: str = RANDOM_KIND) -> str:
+    """Store a plan with a fresh secret and the public randomness its draw will take (``entropy``,
+    default 20 dice); returns the secret's commitment to publish. Nobody chooses the secret.
+
+    Raises ``ApiError`` 409 when the id exists, 422 when the id is not of :data:`PLAN_ID` (one
+    with ``/`` was stored, then could be neither drawn nor read) or the plan cannot run.
     """
+    if kind not in INSPECTION_KINDS:
+        raise ApiError(422, "invalid_plan", "检查类型应为：" + "、".join(INSPECTION_KINDS))
+    if not PLAN_ID.fullmatch(plan.id):
+        raise ApiError(422, "invalid_plan",
+                       f"计划编号「{plan.id}」只能由英文字母、数字和 . _ - 组成，以字母或数字开头，"
+                       "不超过60个字符")
     problems = plan_problems(conn, plan)
     if problems:
         raise ApiError(422, "invalid_plan", "；".join(problems))
     exists = conn.execute(sa.select(t.plans.c.id).where(t.plans.c.id == plan.id)).first()
     if exists:
         raise ApiError(409, "plan_exists", f"计划编号「{plan.id}」已存在")
-    seed = seed or new_seed()
-    digest = commitment(seed)
+    if not plan_population(conn, plan, now):
+        raise ApiError(422, "invalid_plan",
+                       "本计划的抽查事项不适用于范围内的任何检查对象（请核对事项的适用行业、对象标签和计划范围）"
+                       + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
+    secret = new_secret()
+    digest = commitment(secret)
     conn.execute(t.plans.insert().values(
-        id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=seed,
-        created_at=now,
+        id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=secret,
+        created_at=now, entropy=(entropy or EntropySpec()).to_json(), kind=kind,
     ))
     conn.execute(t.plan_departments.insert(),
                  [{"plan_id": plan.id, "department": d} for d in plan.departments])
     return digest
+
+
+def yearly_caps(conn: sa.Connection, departments: Sequence[str]) -> dict[str, YearlyCap]:
+    """Each department's yearly cap (the default, 1 a year, where none was set)."""
+    s = t.department_settings
+    rows = conn.execute(sa.select(s).where(s.c.department.in_(list(departments)))).mappings()
+    found = {r["department"]: YearlyCap(r["yearly_cap"], tuple(r["exempt_kinds"])) for r in rows}
+    return {d: found.get(d, YearlyCap()) for d in departments}
+
+
+def set_yearly_cap(conn: sa.Connection, department: str, cap: YearlyCap) -> None:
+    s = t.department_settings
+    values = {"yearly_cap": cap.cap, "exempt_kinds": list(cap.exempt)}
+    if conn.execute(s.update().where(s.c.department == department).values(**values)).rowcount == 0:
+        conn.execute(s.insert().values(department=department, **values))
+
+
+def inspections_in_year(conn: sa.Connection, department: str, cap: YearlyCap,
+                        year: int) -> Counter[str]:
+    """How often the department inspected each enterprise in ``year`` (China time), counting
+    the drawn tasks of its plans (led or joined) whose kind counts against its cap."""
+    tk, pd, pl, dr = t.tasks, t.plan_departments, t.plans, t.draws
+    start = dt.datetime(year, 1, 1, tzinfo=CHINA)
+    query = (sa.select(tk.c.credit_code, sa.func.count())
+             .join(pd, pd.c.plan_id == tk.c.plan_id).join(pl, pl.c.id == tk.c.plan_id)
+             .join(dr, dr.c.plan_id == tk.c.plan_id)
+             .where(pd.c.department == department, pl.c.kind.not_in(list(cap.exempt)),
+                    dr.c.drawn_at >= start, dr.c.drawn_at < start.replace(year=year + 1))
+             .group_by(tk.c.credit_code))
+    return Counter({code: n for code, n in conn.execute(query).all()})
+
+
+def population_preview(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Internal (it names grades): how many entities each stratum would hold and draw if the
+    population were frozen now, and how many its departments' yearly caps leave out."""
+    plan, row = load_plan(conn, plan_id)
+    populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
+    return [{"grade": grade.value, "population": len(codes), "ratio": str(plan.ratios[grade]),
+             "k": stratum_size(len(codes), plan.ratios[grade]),
+             "excluded_at_cap": len(at_their_cap[grade])} for grade, codes in populations.items()]
+
+
+def entropy_spec(row: sa.RowMapping) -> EntropySpec:
+    """The plan's entropy spec (plans made before issue 13 take 20 dice)."""
+    return EntropySpec() if row["entropy"] is None else EntropySpec.from_json(row["entropy"])
 
 
 def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
@@ -74,6 +169,14 @@ def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
     if row is None:
         raise ApiError(404, "plan_not_found", f"抽查计划「{plan_id}」不存在")
     return plan_from_json(row["spec"]), row
+
+
+def plan_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
+    """The entities the plan may draw now: its scope (grades with a ratio, statuses, regions,
+    industries, recent draws left out), then the entities its items apply to
+    (``population.fitting``)."""
+    items = queries.load_items(conn, codes=plan.items)
+    return fitting(plan, items, _scope_entities(conn, plan, now))
 
 
 def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
@@ -97,6 +200,16 @@ def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[E
 
 
 @dataclass(frozen=True)
+class Freeze:
+    """A population frozen for a draw: what is published before the entropy is entered."""
+
+    plan_id: str
+    frozen_at: dt.datetime
+    strata: list[dict[str, Any]]
+    population_commitment: str
+
+
+@dataclass(frozen=True)
 class DrawSummary:
     plan_id: str
     seed: str
@@ -106,18 +219,113 @@ class DrawSummary:
     strata: list[dict[str, Any]]
 
 
-def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> DrawSummary:
-    """Draw the plan's entities and teams once, store the tasks, publish the draw.
+def _refuse_if_drawn(conn: sa.Connection, plan_id: str) -> None:
+    if conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first():
+        raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取")
 
-    A second draw of the same plan is refused (409), also when two run at once: the draws
+
+def _open_ceremony(conn: sa.Connection, plan_id: str) -> sa.RowMapping | None:
+    c = t.draw_ceremonies
+    return conn.execute(sa.select(c).where(c.c.open_plan_id == plan_id)).mappings().first()
+
+
+def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> Freeze:
+    """Step 1 of a draw: fix the plan's population and publish it (per stratum its size, ratio,
+    k and a salted commitment that names no grade; and one commitment over them all) before
+    any entropy exists. 409 when the plan is drawn or a frozen population waits for its entropy.
+    """
+    plan, row = load_plan(conn, plan_id)
+    _refuse_if_drawn(conn, plan_id)
+    if _open_ceremony(conn, plan_id) is not None:
+        raise ApiError(409, "already_frozen",
+                       f"抽查计划「{plan_id}」的名录已冻结，等待录入公开随机数（或先放弃本次抽取）")
+    populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
+    frozen = []
+    for grade in plan.ratios:
+        ids, salt = sorted(populations[grade]), new_salt()
+        frozen.append({"grade": grade.value, "ids": ids, "salt": salt,
+                       "population_commitment": population_commitment(ids, salt),
+                       "excluded_at_cap": sorted(at_their_cap[grade])})
+    draft = build_strata(plan, frozen)
+    strata = public_strata({"strata": draft})
+    digest = population_set_commitment(strata)
+    try:
+        with conn.begin_nested():
+            conn.execute(t.draw_ceremonies.insert().values(
+                plan_id=plan_id, open_plan_id=plan_id, state="frozen", frozen_at=now,
+                population=frozen, strata=strata, population_commitment=digest))
+    except sa.exc.IntegrityError:
+        raise ApiError(409, "already_frozen", f"抽查计划「{plan_id}」的名录已冻结") from None
+    return Freeze(plan_id, now, strata, digest)
+
+
+def _strata_now(conn: sa.Connection, plan: Plan, kind: str, now: dt.datetime
+                ) -> tuple[dict[RiskGrade, list[str]], dict[RiskGrade, list[str]]]:
+    """Per grade: the credit codes the plan may draw now, and those left out because a
+    department of the plan has inspected them as often this year as its cap allows."""
+    populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
+    at_their_cap: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
+    counted = _counted_inspections(conn, plan, kind, now)
+    for entity in plan_population(conn, plan, now):
+        capped = any(at_cap(counts[entity.credit_code], cap) for cap, counts in counted)
+        (at_their_cap if capped else populations)[entity.risk_grade].append(entity.credit_code)
+    return populations, at_their_cap
+
+
+def _counted_inspections(conn: sa.Connection, plan: Plan, kind: str,
+                         now: dt.datetime) -> list[tuple[YearlyCap, Counter[str]]]:
+    """For each department of the plan whose cap holds a plan of ``kind``: its cap and this
+    year's counted inspections per enterprise."""
+    year = now.astimezone(CHINA).year
+    return [(cap, inspections_in_year(conn, department, cap, year))
+            for department, cap in yearly_caps(conn, plan.departments).items() if cap.counts(kind)]
+
+
+def build_strata(plan: Plan, frozen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frozen strata with their size, ratio and k, as ``public_strata`` reads them."""
+    return [{**f, "population": len(f["ids"]), "ratio": str(plan.ratios[RiskGrade(f["grade"])]),
+             "k": stratum_size(len(f["ids"]), plan.ratios[RiskGrade(f["grade"])])} for f in frozen]
+
+
+def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.datetime) -> None:
+    """Give up a frozen population before any entropy was entered (the witnesses did not come,
+    the directory was found wrong…). The attempt stays public with its reason; a new freeze may
+    follow, and shows as a second attempt."""
+    load_plan(conn, plan_id)
+    if not reason.strip():
+        raise ApiError(422, "reason_required", "放弃抽取须写明原因（将公开）")
+    c = t.draw_ceremonies
+    done = conn.execute(c.update().where(c.c.open_plan_id == plan_id).values(
+        open_plan_id=None, state="abandoned", closed_at=now, reason=reason.strip()[:500])).rowcount
+    if done != 1:
+        raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」没有等待录入随机数的冻结名录")
+
+
+def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, dice: str | None = None,
+             public_value: str | None = None, witnesses: tuple[str, ...] = ()) -> DrawSummary:
+    """Step 2 of a draw: take the public entropy, derive the seed from the plan's secret, the
+    frozen population's commitment and the entropy (``ceremony.derive_seed``), draw the frozen
+    population's entities and then the teams, store the tasks and publish everything.
+
+    409 when no population is frozen or the plan is drawn; 422 for entropy that does not fit the
+    plan's spec. A second draw of the same plan is refused also when two run at once: the draws
     table's primary key lets only one insert commit.
     """
     plan, row = load_plan(conn, plan_id)
-    if conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first():
-        raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取")
-    seed = row["seed"]
-    entities = _scope_entities(conn, plan, now)
-    draw = draw_entities(plan, entities, seed)
+    _refuse_if_drawn(conn, plan_id)
+    ceremony = _open_ceremony(conn, plan_id)
+    if ceremony is None:
+        raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」尚未冻结名录：请先冻结并公布名录，再录入公开随机数")
+    try:
+        entropy = check_entropy(entropy_spec(row), dice=dice, public_value=public_value,
+                                witnesses=witnesses, today=china_date(now))
+    except CeremonyError as e:
+        raise ApiError(422, "bad_entropy", str(e)) from None
+    secret = row["seed"]
+    seed = derive_seed(secret, ceremony["population_commitment"], entropy)
+    frozen = list(ceremony["population"])
+    populations = {RiskGrade(f["grade"]): f["ids"] for f in frozen}
+    draw = draw_populations(plan, populations, seed)
     inspectors = [i for i in queries.load_inspectors(conn) if i.department in plan.departments]
     catalogue = queries.load_items(conn, codes=plan.items)
     try:
@@ -125,19 +333,26 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> DrawSumm
     except ValueError as e:
         raise ApiError(422, "invalid_plan", str(e)) from None
     task_ids = {a.credit_code: f"{plan.id}-{n:05d}" for n, a in enumerate(teams.assignments, 1)}
-    populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
-    for entity in entities:
-        populations[entity.risk_grade].append(entity.credit_code)
-    by_code = {e.credit_code: e for e in entities}
-    drawn_at = now.isoformat()
-    audit = build_export(plan=plan, draw=draw, populations=populations, inspectors=inspectors,
-                         catalogue=catalogue, teams=teams, task_ids=task_ids, drawn_at=drawn_at)
+    ceremony_json = {
+        "derivation": DERIVATION, "secret": secret, "created_at": _iso(row["created_at"]),
+        "entropy_spec": entropy_spec(row).to_json(), "frozen_at": _iso(ceremony["frozen_at"]),
+        "population_commitment": ceremony["population_commitment"],
+        "entropy": entropy.to_json(), "entered_at": now.isoformat(),
+    }
+    audit = build_export(plan=plan, draw=draw, frozen=frozen, commitment=row["commitment"],
+                         ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
+                         teams=teams, task_ids=task_ids, drawn_at=now.isoformat())
+    by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
     try:
-        conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,
-                                             publication=publication, audit=audit))
+        with conn.begin_nested():
+            conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,
+                                                 publication=publication, audit=audit))
     except sa.exc.IntegrityError:
         raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取") from None
+    c = t.draw_ceremonies
+    conn.execute(c.update().where(c.c.id == ceremony["id"]).values(
+        open_plan_id=None, state="drawn", closed_at=now, entropy=ceremony_json["entropy"]))
     _store_tasks(conn, plan, teams, task_ids, now)
     return DrawSummary(plan_id, seed, len(draw.drawn), len(teams.assignments),
                        audit["unassigned"], publication["strata"])
@@ -161,8 +376,10 @@ def _store_tasks(conn: sa.Connection, plan: Plan, teams: TeamDraw, task_ids: dic
 def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) -> dict[str, Any]:
     """The public form of a draw: inputs to check it, and the drawn entities without grades.
 
-    The entities are listed by credit code, not in draw order, because draw order runs stratum
-    by stratum and would reveal each entity's risk grade.
+    The strata are numbered, not named by grade, and commit to their populations with a salt
+    the public does not have (``draw_audit.public_strata``). The entities are listed by credit
+    code, not in draw order, because draw order runs stratum by stratum and would reveal each
+    entity's risk grade.
     """
     return {
         "plan": {k: audit["plan"][k] for k in ("id", "name", "departments", "items",
@@ -171,9 +388,9 @@ def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) ->
         "algorithm_version": audit["algorithm_version"],
         "seed": audit["seed"],
         "commitment": audit["commitment"],
+        "ceremony": audit.get("ceremony"),
         "drawn_at": audit["drawn_at"],
-        "strata": [{k: s[k] for k in ("grade", "population", "ratio", "k", "ids_hash")}
-                   for s in audit["strata"]],
+        "strata": public_strata(audit),
         "entities": [
             {"credit_code": e.credit_code, "name": e.name, "region": e.region, "industry": e.industry}
             for e in sorted(drawn, key=lambda e: e.credit_code)
@@ -183,23 +400,44 @@ def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) ->
     }
 
 
+def _iso(value: Any) -> str | None:
+    """A stored time as RFC 3339 (SQLite hands back naive datetimes; every stored time is UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return str(value)
+
+
+def ceremonies_of(conn: sa.Connection, plan_id: str) -> list[dict[str, Any]]:
+    """Every attempt at the plan's draw, as the public sees it: the frozen population (numbered
+    strata, commitments, time), then the entropy and witnesses of the draw, or why it was
+    abandoned."""
+    c = t.draw_ceremonies
+    rows = conn.execute(sa.select(c).where(c.c.plan_id == plan_id).order_by(c.c.id)).mappings()
+    return [{"attempt": n, "state": row["state"], "frozen_at": _iso(row["frozen_at"]),
+             "strata": row["strata"], "population_commitment": row["population_commitment"],
+             "entropy": row["entropy"], "closed_at": _iso(row["closed_at"]), "reason": row["reason"]}
+            for n, row in enumerate(rows, 1)]
+
+
 def public_plan(row: sa.RowMapping, drawn: bool) -> dict[str, Any]:
-    """What anyone may see of a plan: its terms and seed commitment, never the seed before the draw."""
+    """What anyone may see of a plan: its terms, secret's commitment and entropy spec, never the
+    secret before the draw."""
     spec = row["spec"]
     return {
         "id": row["id"], "name": row["name"], "departments": spec["departments"],
         "items": spec["items"], "ratios": spec["ratios"], "team_size": spec["team_size"],
         "window_start": spec["window_start"], "window_end": spec["window_end"],
-        "commitment": row["commitment"], "created_at": row["created_at"].isoformat()
-        if isinstance(row["created_at"], dt.datetime) else str(row["created_at"]),
-        "drawn": drawn,
+        "commitment": row["commitment"], "created_at": _iso(row["created_at"]),
+        "entropy": entropy_spec(row).to_json(), "kind": row["kind"], "drawn": drawn,
     }
 
 
 def get_public_plan(conn: sa.Connection, plan_id: str) -> dict[str, Any]:
     _, row = load_plan(conn, plan_id)
     drawn = conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first()
-    return public_plan(row, drawn is not None)
+    return {**public_plan(row, drawn is not None), "ceremonies": ceremonies_of(conn, plan_id)}
 
 
 def list_public_plans(conn: sa.Connection) -> list[dict[str, Any]]:
@@ -209,12 +447,21 @@ def list_public_plans(conn: sa.Connection) -> list[dict[str, Any]]:
 
 
 def load_draw(conn: sa.Connection, plan_id: str, column: str) -> dict[str, Any]:
-    """A draw's ``publication`` or ``audit`` JSON; 404 when the plan has not been drawn."""
+    """A draw's ``publication`` or ``audit`` JSON; 404 when the plan has not been drawn.
+
+    A draw stored before issue 11 published each stratum's grade and an unsalted hash of its ids,
+    from which the grades of a small stratum's entities could be found by trying combinations.
+    Its row is left as it was stored, but its publication is served with the strata of today's
+    form, which has neither (``draw_audit.public_strata``; its commitments are null).
+    """
     value = conn.execute(sa.select(t.draws.c[column]).where(t.draws.c.plan_id == plan_id)).scalar()
     if value is None:
         load_plan(conn, plan_id)
         raise ApiError(404, "not_drawn", f"抽查计划「{plan_id}」尚未抽取")
     result: dict[str, Any] = value
+    if column == "publication" and any("grade" in s for s in result["strata"]):
+        audit = load_draw(conn, plan_id, "audit")
+        result = {**result, "strata": public_strata(audit)}
     return result
 
 

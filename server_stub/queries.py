@@ -44,6 +44,7 @@ def item_row(item: InspectionItem) -> dict[str, Any]:
         "code": item.code, "category": item.category, "name": item.name, "basis": item.basis,
         "method": item.method.value, "department": item.department,
         "checkpoints": list(item.checkpoints), "qualification": item.qualification,
+        "industries": list(item.industries), "tags": list(item.tags),
     }
 
 
@@ -52,6 +53,7 @@ def entity_row(entity: Entity) -> dict[str, Any]:
         "credit_code": entity.credit_code, "name": entity.name, "address": entity.address,
         "region": entity.region, "industry": entity.industry,
         "risk_grade": entity.risk_grade.value, "status": entity.status.value,
+        "industry_code": entity.industry_code, "tags": list(entity.tags),
     }
 
 
@@ -82,9 +84,18 @@ def load_items(conn: sa.Connection, *, codes: Sequence[str] | None = None) -> li
     return [InspectionItem(**row) for row in conn.execute(query).mappings()]
 
 
-def load_entities(conn: sa.Connection) -> list[Entity]:
+def load_entities(conn: sa.Connection, *, codes: Sequence[str] | None = None) -> list[Entity]:
+    """Every entity, or those of ``codes`` (read in chunks: a province's draw names tens of
+    thousands, more than one statement may bind)."""
     query = sa.select(t.entities).order_by(t.entities.c.credit_code)
-    return [Entity(**row) for row in conn.execute(query).mappings()]
+    if codes is None:
+        return [Entity(**row) for row in conn.execute(query).mappings()]
+    found: list[Entity] = []
+    for start in range(0, len(codes), 5000):
+        chunk = list(codes[start:start + 5000])
+        found += [Entity(**row) for row in
+                  conn.execute(query.where(t.entities.c.credit_code.in_(chunk))).mappings()]
+    return found
 
 
 def load_inspectors(conn: sa.Connection) -> list[Inspector]:

@@ -2,7 +2,9 @@
 
 A supervisor is an enrolled device with the supervisor role; their department is their own
 entry's in the staff directory, and they see the records of plans their department runs or
-joins (``plan_departments``), nothing else. The server enforces this, not only the app.
+joins (``plan_departments``), nothing else. Nobody decides on an inspection of a task whose team
+includes them (回避), whichever device they use: the queue shows such records as needing another
+reviewer. The server enforces all of this, not only the app.
 
 States: ``submitted`` → ``approved`` → ``published``, or ``submitted`` → ``returned``; a returned
 record is revised by a new record whose ``supersedes`` names it, which marks it ``superseded``.
@@ -18,10 +20,11 @@ import sqlalchemy as sa
 
 from sync import SignatureError, ValidationError, find_gaps, verify_envelope
 
+from . import feedback
 from . import tables as t
 from .clock import china_date
 from .devices import Device
-from .errors import ApiError
+from .errors import ApiError, RecordNotFound
 
 DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
 FINAL_STATES = ("submitted", "approved", "published")
@@ -42,27 +45,41 @@ def department_plans(department: str) -> sa.Select[str]:
 
 
 def department_record(conn: sa.Connection, department: str, record_id: str) -> sa.RowMapping:
+    """The record, if it belongs to a plan of ``department``; another department's record is
+    answered exactly like one that does not exist (404), so its id reveals nothing."""
     r = t.records
     row = conn.execute(
         sa.select(r, t.tasks.c.plan_id).join(t.tasks, t.tasks.c.id == r.c.task_id)
-        .where(r.c.id == record_id)
+        .where(r.c.id == record_id, t.tasks.c.plan_id.in_(department_plans(department)))
     ).mappings().first()
     if row is None:
-        raise ApiError(404, "record_not_found", "记录不存在")
-    in_scope = conn.execute(department_plans(department).where(
-        t.plan_departments.c.plan_id == row["plan_id"])).first()
-    if in_scope is None:
-        raise ApiError(403, "other_department", "该记录不属于本部门的抽查计划")
+        raise RecordNotFound()
     return row
 
 
-def queue(conn: sa.Connection, department: str, state: str = "submitted") -> list[dict[str, Any]]:
-    """The department's current (not superseded) records in ``state``, oldest first."""
+def on_team(person: str, task_id: sa.ColumnElement[str] | str) -> sa.Exists:
+    """Whether ``person`` is on the team of the task ``task_id``."""
+    m = t.task_members
+    return sa.exists().where(m.c.task_id == task_id, m.c.inspector_id == person)
+
+
+def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> None:
+    """403 when ``person`` was on the task's team: their own inspection needs another reviewer."""
+    if conn.execute(sa.select(on_team(person, task_id))).scalar():
+        raise ApiError(403, "own_inspection",
+                       "您是该任务检查组成员，应当回避：本人参加的检查须由其他审核人审核")
+
+
+def queue(conn: sa.Connection, department: str, state: str = "submitted", *,
+          reviewer: str) -> list[dict[str, Any]]:
+    """The department's current (not superseded) records in ``state``, oldest first; ``own``
+    marks those ``reviewer`` inspected (需他人审核)."""
     r, e = t.records, t.entities
     rows = conn.execute(
         sa.select(r.c.id, r.c.task_id, r.c.credit_code, r.c.outcome, r.c.finished_at, r.c.state,
                   r.c.inspector_id, r.c.supersedes, e.c.name.label("entity_name"),
-                  t.inspectors.c.name.label("inspector_name"))
+                  t.inspectors.c.name.label("inspector_name"),
+                  on_team(reviewer, r.c.task_id).label("own"))
         .join(t.tasks, t.tasks.c.id == r.c.task_id)
         .join(e, e.c.credit_code == r.c.credit_code)
         .join(t.inspectors, t.inspectors.c.id == r.c.inspector_id)
@@ -70,8 +87,8 @@ def queue(conn: sa.Connection, department: str, state: str = "submitted") -> lis
                t.tasks.c.plan_id.in_(department_plans(department)))
         .order_by(r.c.received_at, r.c.id)
     ).mappings()
-    return [{**row, "finished_at": _iso(row["finished_at"]), "revision": row["supersedes"] is not None}
-            for row in rows]
+    return [{**row, "finished_at": _iso(row["finished_at"]), "revision": row["supersedes"] is not None,
+             "own": bool(row["own"])} for row in rows]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -80,9 +97,10 @@ def _iso(value: dt.datetime | None) -> str | None:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
-def detail(conn: sa.Connection, department: str, record_id: str) -> dict[str, Any]:
+def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:
     """Everything a reviewer needs: the record as signed, names, the signature check re-run now,
-    the device's chain gaps, and the revision history."""
+    the device's chain gaps, the revision history, the enterprise's feedback, and whether
+    ``reviewer`` was on the team (then another supervisor must decide)."""
     row = department_record(conn, department, record_id)
     envelope = json.loads(row["envelope"])
     record = envelope["record"]
@@ -113,6 +131,8 @@ def detail(conn: sa.Connection, department: str, record_id: str) -> dict[str, An
         "review": {"reviewer_id": row["reviewer_id"], "reviewed_at": _iso(row["reviewed_at"]),
                    "comment": row["review_comment"], "published_at": _iso(row["published_at"])},
         "history": revision_history(conn, row["task_id"]),
+        "feedback": feedback.for_task(conn, row["task_id"]),
+        "own": bool(conn.execute(sa.select(on_team(reviewer, row["task_id"]))).scalar()),
     }
 
 
@@ -145,10 +165,17 @@ STATE_LABELS = {"incomplete": "照片未齐", "submitted": "待审核", "returne
                 "approved": "已通过", "published": "已公示"}
 
 
+def decidable_record(conn: sa.Connection, device: Device, record_id: str) -> sa.RowMapping:
+    """The record a supervisor's decision is about: of their department, and not of a task
+    whose team includes them."""
+    row = department_record(conn, require_supervisor(conn, device), record_id)
+    refuse_own_inspection(conn, device.inspector_id, row["task_id"])
+    return row
+
+
 def approve(conn: sa.Connection, device: Device, record_id: str, *, comment: str, publish: bool,
             now: dt.datetime) -> None:
-    department = require_supervisor(conn, device)
-    department_record(conn, department, record_id)
+    decidable_record(conn, device, record_id)
     _transition(conn, record_id, "submitted", state="published" if publish else "approved",
                 reviewer_id=device.inspector_id, reviewed_at=now, review_comment=comment or None,
                 published_at=now if publish else None,
@@ -156,8 +183,7 @@ def approve(conn: sa.Connection, device: Device, record_id: str, *, comment: str
 
 
 def publish(conn: sa.Connection, device: Device, record_id: str, *, now: dt.datetime) -> None:
-    department = require_supervisor(conn, device)
-    department_record(conn, department, record_id)
+    decidable_record(conn, device, record_id)
     _transition(conn, record_id, "approved", state="published", published_at=now,
                 published_on=china_date(now))
 
@@ -166,23 +192,25 @@ def return_record(conn: sa.Connection, device: Device, record_id: str, *, commen
                   now: dt.datetime) -> None:
     if not comment.strip():
         raise ApiError(422, "comment_required", "退回时请写明退回原因")
-    department = require_supervisor(conn, device)
-    department_record(conn, department, record_id)
+    decidable_record(conn, device, record_id)
     _transition(conn, record_id, "submitted", state="returned", reviewer_id=device.inspector_id,
                 reviewed_at=now, review_comment=comment.strip())
 
 
 def photo_visible_to(conn: sa.Connection, device: Device, sha256: str) -> bool:
-    """Supervisors see their department's photos; inspectors the photos of their own records."""
-    rp, r = t.record_photos, t.records
-    query = sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id).where(rp.c.sha256 == sha256)
+    """DESIGN §11: a device sees a photo it sent itself, or one that belongs to a record it may
+    see (inspectors: of a task on their team; supervisors: of their department's plans). A photo
+    belongs to a record only once the record's own device has sent its bytes (``photo_uploads``),
+    so naming someone else's photo hash in a record opens nothing."""
+    u, rp, r = t.photo_uploads, t.record_photos, t.records
+    if device.role != "supervisor" and conn.execute(
+            sa.select(u.c.sha256).where(u.c.sha256 == sha256, u.c.device_id == device.id)).first():
+        return True
+    query = (sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
+             .join(u, sa.and_(u.c.sha256 == rp.c.sha256, u.c.device_id == r.c.device_id))
+             .where(rp.c.sha256 == sha256))
     if device.role == "supervisor":
-        department = require_supervisor(conn, device)
-        query = query.join(t.tasks, t.tasks.c.id == r.c.task_id).where(
-            t.tasks.c.plan_id.in_(department_plans(department)))
+        query = query.where(r.c.plan_id.in_(department_plans(require_supervisor(conn, device))))
     else:
-        query = query.where(r.c.inspector_id == device.inspector_id)
-        uploader = conn.execute(sa.select(t.photos.c.device_id).where(t.photos.c.sha256 == sha256)).scalar()
-        if uploader == device.id:
-            return True
+        query = query.where(on_team(device.inspector_id, r.c.task_id))
     return conn.execute(query.limit(1)).first() is not None

@@ -20,6 +20,10 @@ items = sa.Table(
     sa.Column("department", sa.String(100), nullable=False),
     sa.Column("checkpoints", sa.JSON, nullable=False),
     sa.Column("qualification", sa.String(60), nullable=False, server_default=""),
+    # Which entities the item applies to: GB/T 4754 code prefixes and directory tags (both
+    # empty: every entity).
+    sa.Column("industries", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("tags", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
 )
 
 entities = sa.Table(
@@ -32,6 +36,8 @@ entities = sa.Table(
     sa.Column("industry", sa.String(100), nullable=False, index=True),
     sa.Column("risk_grade", sa.String(1), nullable=False, index=True),
     sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("industry_code", sa.String(5), nullable=False, server_default=""),
+    sa.Column("tags", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
 )
 
 inspectors = sa.Table(
@@ -54,9 +60,16 @@ plans = sa.Table(
     # The plan as ``plan_codec.plan_to_json`` writes it.
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("commitment", sa.String(64), nullable=False),
-    # Secret until the draw reveals it; never served before.
+    # The platform's secret, one of the seed's three inputs (``ceremony.derive_seed``); secret
+    # until the draw reveals it, never served before. (Plans drawn before issue 13 were drawn
+    # with this value itself as the seed.)
     sa.Column("seed", sa.String(128), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Which public randomness the draw takes (``ceremony.EntropySpec``), published with the plan;
+    # null for plans created before issue 13 (20 dice).
+    sa.Column("entropy", sa.JSON, nullable=True),
+    # 检查类型: 双随机抽查, or a kind a department may exempt from its yearly cap (投诉举报 …).
+    sa.Column("kind", sa.String(10), nullable=False, server_default="双随机抽查"),
 )
 
 draws = sa.Table(
@@ -213,4 +226,62 @@ holidays = sa.Table(
     # The administrator's holiday notice for years chinese-calendar does not know yet.
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("workday", sa.Boolean, nullable=False),
+)
+
+photo_uploads = sa.Table(
+    "photo_uploads",
+    metadata,
+    # Which devices have sent a photo's bytes themselves. A record's photo counts as present, and
+    # becomes readable through the record, only once the record's own device has sent it: naming
+    # another device's photo hash in a record gives no access to it.
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("photos.sha256"), primary_key=True),
+    sa.Column("device_id", sa.String(40), sa.ForeignKey("devices.id"), primary_key=True,
+              index=True),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+throttle_events = sa.Table(
+    "throttle_events",
+    metadata,
+    # Attempts that count against a limit (failed enrolment codes, feedback posts), by bucket and
+    # key (a client address's hash, a task id); kept in the database so that every server process
+    # sees the same counts.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("bucket", sa.String(20), nullable=False),
+    sa.Column("key", sa.String(80), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_throttle_events_lookup", "bucket", "key", "at"),
+)
+
+draw_ceremonies = sa.Table(
+    "draw_ceremonies",
+    metadata,
+    # One attempt at a plan's draw (DESIGN §6): the population frozen and published first, then
+    # the public entropy entered, which derives the seed and makes the draw; or, before any
+    # entropy, abandoned with a reason. Every attempt stays, and is public.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), nullable=False, index=True),
+    # The plan's id while the attempt is open (frozen, waiting for entropy), else null: at most one
+    # open attempt per plan, even under concurrency.
+    sa.Column("open_plan_id", sa.String(60), nullable=True, unique=True),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("frozen_at", sa.DateTime(timezone=True), nullable=False),
+    # Internal: each stratum's grade, sorted ids, salt and commitment (the auditor's export).
+    sa.Column("population", sa.JSON, nullable=False),
+    # Public: the numbered strata (size, ratio, k, salted commitment) and their one commitment.
+    sa.Column("strata", sa.JSON, nullable=False),
+    sa.Column("population_commitment", sa.String(64), nullable=False),
+    sa.Column("entropy", sa.JSON, nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+)
+
+department_settings = sa.Table(
+    "department_settings",
+    metadata,
+    # Each department's yearly cap: how many 双随机 inspections one enterprise may receive from it
+    # in a calendar year (国办发〔2024〕54号), and which inspection kinds do not count.
+    sa.Column("department", sa.String(100), primary_key=True),
+    sa.Column("yearly_cap", sa.Integer, nullable=False),
+    sa.Column("exempt_kinds", sa.JSON, nullable=False),
 )

@@ -3,9 +3,11 @@ canonical form, the per-device chain and the inspection-code token (later: the s
 Imports neither ``app`` nor ``server_stub``."""
 
 from ._canonical import (
+    MAX_JSON_DEPTH,
     b64url_decode,
     b64url_encode,
     canonical_bytes,
+    check_json_shape,
     is_sha256_hex,
     parse_json,
     parse_rfc3339,
@@ -51,6 +53,7 @@ from ._model import (
 )
 from ._record import (
     MAX_NOTE_LENGTH,
+    MAX_PHOTO_PIXELS,
     RECORD_VERSION,
     Location,
     LocationSource,
@@ -90,7 +93,9 @@ __all__ = [  # noqa: RUF022
     "ItemResult",
     "Location",
     "LocationSource",
+    "MAX_JSON_DEPTH",
     "MAX_NOTE_LENGTH",
+    "MAX_PHOTO_PIXELS",
     "MIN_TEAM_SIZE",
     "Outbox",
     "Outcome",
@@ -116,6 +121,7 @@ __all__ = [  # noqa: RUF022
     "check_chain",
     "check_character",
     "check_items_answered",
+    "check_json_shape",
     "credit_code_problem",
     "describe_seqs",
     "find_gaps",

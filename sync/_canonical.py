@@ -34,6 +34,19 @@ ROOT = "$"
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
+MAX_JSON_DEPTH = 32
+"""The deepest nesting of arrays and objects a body may have. A record nests five levels
+(``items[0].photos[0]``); the limit is far above any honest body and far below what would
+exhaust a parser's recursion (about 1,000 levels in CPython's ``json``)."""
+
+MAX_NUMBER_DIGITS = 40
+"""The longest number literal a body may hold. No field needs more than a double's 17 significant
+digits; a literal of thousands of digits costs quadratic time to convert (CPython refuses over
+4,300) and is refused before any parser sees it."""
+
+_JSON_TOKENS = re.compile(
+    rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]|[-+0-9.eE]{%d,}' % (MAX_NUMBER_DIGITS + 1))
+
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _RFC3339 = re.compile(
@@ -131,6 +144,26 @@ def is_sha256_hex(value: object) -> bool:
     return isinstance(value, str) and _SHA256_HEX.fullmatch(value) is not None
 
 
+def check_json_shape(data: bytes) -> None:
+    """Refuse (``ValidationError``) JSON text nested deeper than ``MAX_JSON_DEPTH`` or holding a
+    number literal longer than ``MAX_NUMBER_DIGITS``, before it is parsed.
+
+    Scans the bytes once, skipping string literals, so a crafted body costs linear time and no
+    recursion. The text need not be valid JSON: the parser that follows says what else is wrong.
+    """
+    depth = 0
+    for match in _JSON_TOKENS.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValidationError.single(ROOT, f"JSON嵌套超过{MAX_JSON_DEPTH}层")
+        elif token in (b"]", b"}"):
+            depth -= 1
+        elif not token.startswith(b'"'):
+            raise ValidationError.single(ROOT, f"JSON中的数字超过{MAX_NUMBER_DIGITS}位")
+
+
 def _refuse_duplicates(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
     out: dict[str, JsonValue] = {}
     for key, value in pairs:
@@ -147,10 +180,12 @@ def _refuse_constant(name: str) -> float:
 def parse_json(data: bytes | str) -> JsonValue:
     """Parse JSON text strictly, for bodies that will be hashed or verified.
 
-    Unlike ``json.loads`` it refuses text that is not UTF-8, duplicate keys (which parsers resolve
+    Unlike ``json.loads`` it refuses text nested too deeply or with over-long numbers
+    (``check_json_shape``), text that is not UTF-8, duplicate keys (which parsers resolve
     differently, so two readers could see two records behind one signature), ``NaN`` and
     ``Infinity``, and numbers JCS cannot express. Raises ``ValidationError``.
     """
+    check_json_shape(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -149,6 +150,18 @@ def _set_coerced(obj: object, name: str, convert: Callable[[object], object]) ->
     object.__setattr__(obj, name, convert(getattr(obj, name)))
 
 
+_INDUSTRY_CODE = re.compile(r"[A-T](?:[0-9]{2}(?:[0-9]{1,2})?)?")
+"""A GB/T 4754-2017 code as the directories write it: the section letter (门类), then the
+division's two digits (大类), optionally the group's third (中类) and the class's fourth (小类):
+``F``, ``F52``, ``F521``, ``F5212``. A longer code names a part of a shorter one it starts with."""
+
+
+def _industry_codes(check: _Checker, codes: tuple[str, ...], name: str, label: str) -> None:
+    for code in codes:
+        check.require(_INDUSTRY_CODE.fullmatch(code) is not None, name,
+                      f"{label}「{code}」不是国民经济行业分类代码（如 F、F52、F5212）")
+
+
 @dataclass(frozen=True)
 class InspectionItem:
     """抽查事项: one line of the inspection item list (抽查事项清单)."""
@@ -162,11 +175,27 @@ class InspectionItem:
     checkpoints: tuple[str, ...] = ()
     qualification: str = ""
     """The qualification an inspector needs for this item ("" when any 执法证 suffices)."""
+    industries: tuple[str, ...] = ()
+    """GB/T 4754 code prefixes of the entities this item applies to (检查对象与抽查事项相统一)."""
+    tags: tuple[str, ...] = ()
+    """Directory tags (e.g. 特种设备使用单位) of the entities this item applies to. An item with
+    neither industries nor tags applies to every entity (e.g. 企业公示信息)."""
+
+    def applies_to(self, entity: Entity) -> bool:
+        """Whether an inspection of ``entity`` may include this item: its industry code starts
+        with one of the item's prefixes, or it carries one of the item's tags."""
+        if not self.industries and not self.tags:
+            return True
+        return (any(entity.industry_code.startswith(p) for p in self.industries if entity.industry_code)
+                or not set(self.tags).isdisjoint(entity.tags))
 
     def __post_init__(self) -> None:
         _set_coerced(self, "method", lambda v: _coerce_enum(InspectionMethod, v))
-        _set_coerced(self, "checkpoints", _tuple_of_str)  # type: ignore[arg-type]
+        for name in ("checkpoints", "industries", "tags"):
+            _set_coerced(self, name, _tuple_of_str)  # type: ignore[arg-type]
+        object.__setattr__(self, "industries", tuple(c.upper() for c in self.industries))
         check = _Checker()
+        _industry_codes(check, self.industries, "industries", "适用行业代码")
         check.text(self.code, "code", "事项编码", 40)
         check.text(self.category, "category", "抽查类别", 60)
         check.text(self.name, "name", "事项名称", 200)
@@ -188,13 +217,22 @@ class Entity:
     industry: str
     risk_grade: RiskGrade
     status: EntityStatus = EntityStatus.OPERATING
+    industry_code: str = ""
+    """Its GB/T 4754 class as registered (e.g. ``F5212`` 超级市场零售); "" when unknown."""
+    tags: tuple[str, ...] = ()
+    """Directory tags: licences and registrations that items refer to (特种设备使用单位…)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.credit_code, str):
             object.__setattr__(self, "credit_code", self.credit_code.strip().upper())
         _set_coerced(self, "risk_grade", lambda v: _coerce_enum(RiskGrade, v))
         _set_coerced(self, "status", lambda v: _coerce_enum(EntityStatus, v))
+        _set_coerced(self, "tags", _tuple_of_str)  # type: ignore[arg-type]
+        if isinstance(self.industry_code, str):
+            object.__setattr__(self, "industry_code", self.industry_code.strip().upper())
         check = _Checker()
+        _industry_codes(check, (self.industry_code,) if self.industry_code else (), "industry_code",
+                        "行业代码")
         problem = credit_code_problem(self.credit_code)
         check.require(problem is None, "credit_code", problem or "")
         check.text(self.name, "name", "名称", 200)

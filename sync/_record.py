@@ -47,6 +47,9 @@ from ._model import MIN_TEAM_SIZE, ItemResult, Outcome
 
 RECORD_VERSION = 1
 MAX_NOTE_LENGTH = 2000
+MAX_PHOTO_PIXELS = 60_000_000
+"""The most pixels (width × height) a photo may declare, on the phone before decoding and on the
+platform at upload: the default of the app's ``[photos] max_pixels``."""
 MAX_ID_LENGTH = 80
 MAX_ACCURACY_M = 20_000_000
 """Half the Earth's circumference: no worse accuracy means anything. The bound also keeps every

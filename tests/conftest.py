@@ -18,6 +18,10 @@ from server_stub.launcher import PROJECT_ROOT as ROOT
 from server_stub.launcher import free_port, spawn_server
 
 PG_URL = os.environ.get("ZSC_TEST_PG_URL")
+
+DEMO_ENTITIES = 1000
+"""The demo directory of a test server: enough food businesses for the demo plan to give the
+busiest inspector several tasks."""
 """A PostgreSQL server URL (its maintenance database); set, the server tests run on it."""
 
 
@@ -79,12 +83,14 @@ class ServerProcess:
 
 @contextlib.contextmanager
 def running_server(data: Path, db: str, env: dict[str, str] | None = None,
-                   workers: int = 1) -> Iterator[ServerProcess]:
-    """The platform server as a real process on 127.0.0.1, seeded with the demo directory."""
-    run_cli("seed-demo", "--entities", "300", data=data, db=db)
+                   fake_now: str | None = None, workers: int = 1) -> Iterator[ServerProcess]:
+    """The platform server as a real process on 127.0.0.1, seeded with the demo directory;
+    with ``fake_now`` (ISO 8601), its clock pinned there (``tests/utils/clocked.py``)."""
+    run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=data, db=db)
     port = free_port()
+    clocked = {"module": "tests.utils.clocked", "module_args": (fake_now,)} if fake_now else {}
     server = ServerProcess(f"http://127.0.0.1:{port}", data, db,
-                           spawn_server(data, db, port, env, workers))
+                           spawn_server(data, db, port, env, workers=workers, **clocked))
     try:
         yield server
     finally:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -49,3 +51,63 @@ def test_constraints_hold_the_pinned_versions() -> None:
 def test_the_flet_family_shares_one_version() -> None:
     versions = {name: v for name, v in declared().items() if name == "flet" or name.startswith("flet-")}
     assert len(versions) >= 5 and len(set(versions.values())) == 1, versions
+
+
+def closure(requirements: list[str]) -> set[str]:
+    """The installed distributions ``requirements`` pull in (markers for this machine, no extras
+    of theirs)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo = [Requirement(r) for r in requirements]
+    while todo:
+        requirement = todo.pop()
+        name = canonical(requirement.name)
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        wanted = set(requirement.extras)
+        for line in metadata.distribution(name).requires or []:
+            child = Requirement(line)
+            if child.marker is None or any(child.marker.evaluate({"extra": e}) for e in wanted | {""}):
+                todo.append(child)
+    return seen
+
+
+def top_level_modules(distribution: str) -> set[str]:
+    from importlib import metadata
+
+    files = metadata.distribution(distribution).files or []
+    return {f.parts[0].removesuffix(".py") for f in files
+            if f.suffix == ".py" or (len(f.parts) > 1 and f.parts[1] == "__init__.py")
+            if not f.parts[0].endswith((".dist-info", ".data")) and f.parts[0] != ".."}
+
+
+def test_the_phone_imports_nothing_of_the_server() -> None:
+    """Every module of app/ and sync/ imports with the server's own distributions (those only the
+    ``server`` extra pulls in) and server_stub made unimportable: `flet build` packages the
+    dependencies alone."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    phone = closure(project["dependencies"])
+    server_only = closure(project["optional-dependencies"]["server"]) - phone
+    assert {"sqlalchemy", "alembic", "psycopg", "openpyxl", "chinesecalendar"} <= server_only
+    blocked = {"server_stub"} | {m for d in server_only for m in top_level_modules(d)}
+    script = (
+        "import importlib, pkgutil, sys\n"
+        f"BLOCKED = {sorted(blocked)!r}\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ImportError(f'the phone may not import {name}')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import app, sync\n"
+        "for package in (app, sync):\n"
+        "    for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+        "        if not module.name.endswith('__main__'):  # that one starts the app\n"
+        "            importlib.import_module(module.name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]

@@ -87,8 +87,9 @@ def team_names(detail: Mapping[str, Any]) -> str:
 
 
 def allowed_decisions(detail: Mapping[str, Any]) -> tuple[str, ...]:
-    """What a supervisor may do with the record now: the platform would refuse anything else."""
-    if detail.get("superseded"):
+    """What a supervisor may do with the record now: the platform would refuse anything else
+    (nothing on a superseded record, nor on one of an inspection of their own: 回避)."""
+    if detail.get("superseded") or detail.get("own"):
         return ()
     return {"submitted": ("approve", "return"), "approved": ("publish",)}.get(detail["state"], ())
 

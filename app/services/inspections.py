@@ -35,8 +35,8 @@ class InspectionService:
     async def sign(self, draft: Draft, task: dict[str, Any]) -> dict[str, Any]:
         """Sign ``draft`` as this device's next record and put it in the outbox; the record JSON.
 
-        ``seq``/``prev`` continue the device's chain (``store.chain_head``); the draft is dropped
-        in the same transaction as the record enters the outbox.
+        ``seq``/``prev`` continue the device's chain, read in the same transaction that puts the
+        record in the outbox and drops the draft (``store.add_next_record``).
         """
         problems = draft.missing(task)
         if problems:
@@ -47,12 +47,16 @@ class InspectionService:
         key = load_private_key(raw)
         if self.enrolment.public_key and public_key_b64(key) != self.enrolment.public_key:
             raise SigningError(s.DEVICE_KEY_MISSING)
-        seq, prev = self.store.chain_head()
-        record = draft.to_record(task, record_id=new_record_id(), device_id=self.enrolment.device_id,
-                                 seq=seq + 1, prev=prev, finished_at=now_rfc3339()).to_json()
-        envelope = sign_record(record, key, self.enrolment.device_id)
+        finished_at = now_rfc3339()
+
+        def sign(seq: int, prev: str | None) -> tuple[dict[str, Any], str]:
+            record = draft.to_record(task, record_id=new_record_id(), device_id=self.enrolment.device_id,
+                                     seq=seq, prev=prev, finished_at=finished_at).to_json()
+            return dict(sign_record(record, key, self.enrolment.device_id)), record_hash(record)
+
         try:
-            self.store.add_signed_record(dict(envelope), record_hash(record), now_rfc3339())
+            envelope = self.store.add_next_record(sign, finished_at)
         except StorageFullError as e:
             raise SigningError(str(e)) from e
+        record: dict[str, Any] = envelope["record"]
         return record

@@ -71,6 +71,11 @@ class SupervisorService:
         records: list[dict[str, Any]] = answer.json()["records"]
         return records
 
+    async def feedback(self) -> list[dict[str, Any]]:
+        """Enterprises' feedback on the department's inspections, newest first."""
+        entries: list[dict[str, Any]] = (await self._call("GET", "/api/v1/feedback")).json()["feedback"]
+        return entries
+
     async def record(self, record_id: str) -> dict[str, Any]:
         detail: dict[str, Any] = (await self._call("GET", f"/api/v1/review/records/{record_id}")).json()
         return detail

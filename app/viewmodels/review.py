@@ -15,7 +15,8 @@ from ..domain.review import ItemView, allowed_decisions, gaps_text, location_tex
 from ..services.supervisor import PlatformError, SupervisorService
 from .base import Observable, RemoteModel
 
-QUEUE_STATES = ("submitted", "returned", "approved", "published")
+QUEUE_STATES = ("submitted", "returned", "approved", "published", "feedback")
+"""The queue's chips: records by state, then the enterprises' feedback."""
 THUMBNAIL_PX = 240
 
 
@@ -26,10 +27,14 @@ class ReviewQueueModel(RemoteModel):
         self.loaded = False
         self.state = "submitted"
         self.records: list[dict[str, Any]] = []
+        """The records in ``state``, or the feedback entries when ``state`` is ``feedback``."""
 
     async def load(self) -> None:
         async def read() -> None:
-            self.records = await self.service.queue(self.state)
+            if self.state == "feedback":
+                self.records = await self.service.feedback()
+            else:
+                self.records = await self.service.queue(self.state)
             self.loaded = True
 
         await self.fetching(read)

@@ -134,6 +134,7 @@ class DashboardTab(ft.Column):
             ]
         sections.append(Section(s.STATS_RISK_USE, [risk_use_chart(f["risk_grade_use"])]))
         sections.append(Section(s.STATS_OVERDUE, self._overdue()))
+        sections.append(Section(s.STATS_FREQUENT.format(after=f["frequent_after"]), self._frequent(f)))
         sections.append(Section(None, [
             ft.Row([ft.OutlinedButton(content=ft.Text(s.STATS_EXPORT_XLSX), icon=ft.Icons.TABLE_VIEW,
                                       height=48, expand=True, on_click=self._exporter("xlsx")),
@@ -144,6 +145,21 @@ class DashboardTab(ft.Column):
         ]))
         sections.append(ft.Container(height=8))
         return sections
+
+    def _frequent(self, f: dict[str, Any]) -> list[ft.Control]:
+        """Enterprises inspected more often this year than the warning threshold, most first."""
+        if not f["frequent"]:
+            return [ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, size=18, color=ft.Colors.GREEN_700),
+                            ft.Text(s.STATS_FREQUENT_NONE, size=14)], spacing=6)]
+        return [ft.Container(
+            padding=ft.Padding.symmetric(vertical=6),
+            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+            content=ft.Column([
+                ft.Text(v["name"], size=14, weight=ft.FontWeight.W_600),
+                ft.Text(s.STATS_FREQUENT_LINE.format(count=v["inspections"],
+                                                     departments="、".join(v["departments"])),
+                        size=13, color=ft.Colors.DEEP_ORANGE_900),
+            ], spacing=2)) for v in f["frequent"]]
 
     def _overdue(self) -> list[ft.Control]:
         m = self.model

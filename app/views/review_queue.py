@@ -12,10 +12,6 @@ from ..components import StateChip, empty_state, update_if_shown
 from ..domain.review import local_time
 from ..viewmodels.review import QUEUE_STATES, ReviewQueueModel
 
-# The queue's states as the chips colour them (strings.RECORD_STATES' keys).
-CHIP_STATE = {"submitted": "submitted", "returned": "returned", "approved": "approved",
-              "published": "published"}
-
 
 def error_banner(message: str) -> ft.Control:
     return ft.Container(
@@ -61,7 +57,8 @@ class ReviewTab(ft.Column):
         if m.error:
             controls.append(error_banner(m.error))
         if m.records:
-            controls += [self._card(r) for r in m.records]
+            card = self._feedback_card if m.state == "feedback" else self._card
+            controls += [card(r) for r in m.records]
         elif m.loaded and not m.loading:
             controls.append(empty_state(ft.Icons.FACT_CHECK_OUTLINED, s.REVIEW_EMPTY[m.state]))
         self.list.controls = controls
@@ -72,6 +69,8 @@ class ReviewTab(ft.Column):
         chips: list[ft.Control] = []
         if record["revision"]:
             chips.append(StateChip(s.REVIEW_REVISION, "returned"))
+        if record.get("own"):
+            chips.append(StateChip(s.REVIEW_OWN, "incomplete"))
         problem = record["outcome"] != "未发现问题"
         return ft.Container(
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
@@ -85,5 +84,24 @@ class ReviewTab(ft.Column):
                 ft.Text(" · ".join((s.REVIEW_BY.format(name=record["inspector_name"]),
                                     s.REVIEW_FINISHED.format(time=local_time(record["finished_at"])))),
                         size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            ]),
+        )
+
+    def _feedback_card(self, entry: dict[str, Any]) -> ft.Control:
+        """One enterprise's feedback; a tap opens the task's record when there is one."""
+        record_id = entry.get("record_id")
+        contact = entry["contact"] or s.FEEDBACK_NO_CONTACT
+        return ft.Container(
+            bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            ink=record_id is not None,
+            on_click=(lambda _, rid=record_id: self.open_record(rid)) if record_id else None,
+            content=ft.Column(spacing=6, controls=[
+                ft.Text(entry["entity_name"], size=17, weight=ft.FontWeight.W_600),
+                ft.Text(entry["message"], size=15, selectable=True),
+                ft.Text(s.FEEDBACK_LINE.format(time=local_time(entry["created_at"]), contact=contact),
+                        size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+                *([] if record_id else [ft.Text(s.FEEDBACK_NO_RECORD, size=13,
+                                                color=ft.Colors.ON_SURFACE_VARIANT)]),
             ]),
         )

@@ -105,6 +105,9 @@ class ReviewRecordView(ft.View):
         if detail["superseded"]:
             checks.append(banner(ft.Icons.HISTORY, s.RECORD_SUPERSEDED, ft.Colors.BLUE_GREY_50,
                                  ft.Colors.BLUE_GREY_900))
+        if detail.get("own"):
+            checks.append(banner(ft.Icons.PERSON_OFF_OUTLINED, s.RECORD_OWN, ft.Colors.ORANGE_100,
+                                 ft.Colors.DEEP_ORANGE_900))
         place, doubtful = m.location
         problem = record["outcome"] != "未发现问题"
         sections: list[ft.Control] = [
@@ -148,6 +151,14 @@ class ReviewRecordView(ft.View):
                 lines.append(ft.Text(s.RECORD_PUBLISHED_AT.format(time=local_time(review["published_at"])),
                                      size=14))
             sections.append(Section(s.RECORD_REVIEW, lines))
+        feedback = detail.get("feedback") or []
+        if feedback:
+            sections.append(Section(s.FEEDBACK_TITLE.format(count=len(feedback)), [
+                ft.Column([ft.Text(f["message"], size=14, selectable=True),
+                           ft.Text(s.FEEDBACK_LINE.format(time=local_time(f["created_at"]),
+                                                          contact=f["contact"] or s.FEEDBACK_NO_CONTACT),
+                                   size=12, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=2)
+                for f in feedback]))
         if len(detail["history"]) > 1:
             sections.append(Section(s.RECORD_HISTORY, [self._revision(h, detail["id"])
                                                        for h in detail["history"]]))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,4 +39,17 @@ def test_missing_key_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "flet.toml"
     path.write_text('[server]\nurl = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="missing key"):
+        load_config(path, environ={})
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda text: text.replace("\nurl = ", "\nulr = "), "[server] ulr"),
+    (lambda text: text + "\n[photo]\nmax_pixels = 10\n", "[photo] max_pixels"),
+    (lambda text: "stray = 1\n" + text, "[stray]"),
+], ids=["misspelt key", "misspelt section", "key outside a section"])
+def test_an_unknown_key_is_an_error(tmp_path: Path, change: Callable[[str], str], named: str) -> None:
+    """A misspelt key would otherwise leave its setting at the default without a word."""
+    path = tmp_path / "flet.toml"
+    path.write_text(change(DEFAULT_FILE.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(named)):
         load_config(path, environ={})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,43 @@ def test_a_full_phone_is_a_clear_error_and_loses_nothing(tmp_path: Path) -> None
     with pytest.raises(StorageFullError):
         store.add_photo("c" * 64, b"j" * 200_000, b"t", "T1", "t")
     assert store.draft("T1") == {"note": "已保存的草稿"}, "the last saved draft is intact"
+
+
+def test_drafts_typed_during_failing_sync_rounds_are_all_kept(tmp_path: Path) -> None:
+    """The UI thread saves a draft on every keystroke while the sync thread's task refreshes fail
+    and roll back: every draft the screen called saved is there afterwards."""
+    store = LocalStore.open(tmp_path / "zsc.db")
+    tasks = [{"id": f"T{n:03d}", "due": "2026-03-31", "payload": "x" * 2000} for n in range(200)]
+    # The last task cannot be written (a set is no JSON): the round fails after 200 upserts.
+    broken = [*tasks, {"id": "TBAD", "due": "2026-03-31", "payload": {1, 2}}]
+    saved: dict[str, int] = {}
+    stop = threading.Event()
+    failures: list[int] = []
+
+    def sync_rounds() -> None:
+        while not stop.is_set():
+            try:
+                store.save_tasks(broken, "2026-03-02T09:00:00+08:00")
+            except TypeError:
+                failures.append(1)
+
+    syncing = threading.Thread(target=sync_rounds)
+    syncing.start()
+    try:
+        for keystroke in range(400):
+            task_id = f"T{keystroke % 7:03d}"
+            store.save_draft(task_id, {"note": "字" * keystroke}, "t")
+            saved[task_id] = keystroke
+    finally:
+        stop.set()
+        syncing.join()
+    assert failures, "sync rounds ran and rolled back meanwhile"
+    assert {task_id: len(store.draft(task_id)["note"]) for task_id in saved} == saved  # type: ignore[index]
+    assert store.tasks() == [], "each failed round left nothing behind"
+
+
+def test_every_public_method_of_the_store_holds_its_lock() -> None:
+    public = [name for name, value in vars(LocalStore).items()
+              if not name.startswith("_") and callable(value) and name != "open"]
+    assert public and all(hasattr(getattr(LocalStore, name), "__wrapped__") for name in public)
+    assert hasattr(LocalStore.schema_version.fget, "__wrapped__")

@@ -34,11 +34,10 @@ from app.store import Enrolment
 from app.viewmodels.dashboard import DashboardModel
 from app.viewmodels.ledger import LedgerModel
 from app.viewmodels.review import ReviewQueueModel, ReviewRecordModel
-from server_stub.demo_data import SAMR
 from sync import ItemResult, Outcome, RecordItem
 from tests.app.factories import make_task
 from tests.conftest import ServerProcess
-from tests.server_stub.api.test_review import other_inspector
+from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import Phone, busiest_inspector
 
 TODAY = dt.date(2026, 3, 20)
@@ -107,6 +106,7 @@ def test_chain_gaps_in_a_sentence() -> None:
 ])
 def test_what_a_reviewer_may_do(state: str, superseded: bool, allowed: tuple[str, ...]) -> None:
     assert allowed_decisions({"state": state, "superseded": superseded}) == allowed
+    assert allowed_decisions({"state": state, "superseded": superseded, "own": True}) == (), "回避"
 
 
 def test_the_ledger_puts_open_entries_first_and_overdue_ones_first_among_them() -> None:
@@ -190,8 +190,7 @@ def app_enrolment(server: ServerProcess, phone: Phone, role: str) -> Enrolment:
 
 @pytest.fixture
 def people(server: ServerProcess) -> tuple[Phone, SupervisorService]:
-    inspector = Phone(server, busiest_inspector(server)).enroll()
-    supervisor = Phone(server, other_inspector(server, SAMR, {inspector.inspector_id})).enroll("supervisor")
+    inspector, supervisor = enrol_people(server)
     return inspector, SupervisorService(app_enrolment(server, supervisor, "supervisor"), timeout=10)
 
 
@@ -350,3 +349,30 @@ def test_provisional_deadlines_are_marked_and_explained() -> None:
     assert model.overdue_lines() == [
         ("2027-01-04 检查，期限 2027-02-01（暂定）", ["逾期未公示 1 条", "逾期后公示 2 条"]),
         ("2026-03-02 检查，期限 2026-03-30", ["逾期未公示 4 条"])]
+
+
+def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
+        server: ServerProcess, people: tuple[Phone, SupervisorService]) -> None:
+    inspector, colleague = people
+    task = inspector.tasks()[0]
+    record = send(inspector, task, photo=photo_bytes(3), note="")
+    own_phone = Phone(server, inspector.inspector_id).enroll("supervisor")
+    own = SupervisorService(app_enrolment(server, own_phone, "supervisor"), timeout=10)
+    queue = ReviewQueueModel(own)
+    asyncio.run(queue.load())
+    assert [(r["id"], r["own"]) for r in queue.records] == [(record["record"]["id"], True)]
+    model = ReviewRecordModel(own, record["record"]["id"])
+    asyncio.run(model.load())
+    assert model.detail is not None and model.detail["own"] and model.decisions == (), "回避"
+
+    assert httpx.post(f"{server.url}/v/{task['code_token']}/feedback",
+                      data={"message": "检查人员态度很好", "contact": ""}).status_code == 200
+    for service in (colleague, own):
+        feedback = ReviewQueueModel(service)
+        asyncio.run(feedback.show("feedback"))
+        assert [(f["message"], f["record_id"]) for f in feedback.records] == [
+            ("检查人员态度很好", record["record"]["id"])]
+    other = ReviewRecordModel(colleague, record["record"]["id"])
+    asyncio.run(other.load())
+    assert other.decisions == ("approve", "return")
+    assert other.detail is not None and [f["message"] for f in other.detail["feedback"]] == ["检查人员态度很好"]

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from server_stub.launcher import PROJECT_ROOT, free_port, spawn_server
-from tests.conftest import run_cli
+from tests.conftest import DEMO_ENTITIES, run_cli
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Platform:
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Platform]:
     data, db = tmp_path / "server-data", f"sqlite:///{tmp_path / 'server.db'}"
-    seeded = run_cli("seed-demo", "--entities", "300", data=data, db=db)
+    seeded = run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=data, db=db)
     server = Platform(data, db, free_port(), seeded.stdout.strip().splitlines()[-1])
     server.start()
     yield server

@@ -50,12 +50,13 @@ COMMENT = "请补充冷藏柜温度记录的照片"
 
 
 def a_supervisor(platform: Platform) -> str:
-    """Someone of the inspector's department who is not on the inspector's tasks."""
+    """Someone of the inspector's department who is on no task's team (so may review any)."""
     engine = make_engine(platform.db)
     with engine.begin() as conn:
         found: str = conn.execute(sa.select(t.inspectors.c.id).where(
             t.inspectors.c.department == SAMR, t.inspectors.c.active.is_(True),
-            t.inspectors.c.id != platform.inspector).order_by(t.inspectors.c.id).limit(1)).scalar_one()
+            t.inspectors.c.id.not_in(sa.select(t.task_members.c.inspector_id)))
+            .order_by(t.inspectors.c.id).limit(1)).scalar_one()
     engine.dispose()
     return found
 

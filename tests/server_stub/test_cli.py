@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from server_stub import devices, ingest
+from server_stub import devices, ingest, planning
 from server_stub import tables as t
 from server_stub.cli import cli
 from server_stub.clock import now
@@ -37,6 +37,7 @@ from sync import (
     sign_record,
     verify_envelope,
 )
+from tests.utils.ceremony import DICE, WITNESSES
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
@@ -128,15 +129,46 @@ def test_plan_create_draw_and_verify(tmp_path: Path) -> None:
                      "--department", "威海市市场监督管理局", "--item", "SC-GG-01",
                      "--ratio", "A=5", "--ratio", "B=10", "--ratio", "D=50",
                      "--start", "2026-05-01", "--end", "2026-08-31")
-    assert created.exit_code == 0 and "承诺值" in created.output
+    assert created.exit_code == 0 and "承诺值" in created.output and "掷十面骰 20 位" in created.output
     assert "CLI-1\t待抽取" in invoke("plan", "list", "--data", str(data)).output
+    early = CliRunner().invoke(cli, ["draw", "CLI-1", "--data", str(data), "--dice", DICE,
+                                     "--witness", WITNESSES[0]])
+    assert early.exit_code == 1 and "尚未冻结名录" in early.output, "dice before the freeze: refused"
+    frozen = invoke("freeze", "CLI-1", "--data", str(data))
+    assert "② 名录冻结" in frozen.output and "名录总承诺值" in frozen.output
+    short = CliRunner().invoke(cli, ["draw", "CLI-1", "--data", str(data), "--dice", "12345",
+                                     "--witness", WITNESSES[0]])
+    assert short.exit_code == 1 and "实际录入 5 位" in short.output
     export = tmp_path / "audit.json"
-    drawn = invoke("draw", "CLI-1", "--data", str(data), "--export", str(export))
-    assert "公布随机种子" in drawn.output and export.exists()
+    drawn = invoke("draw", "CLI-1", "--data", str(data), "--dice", DICE, "--witness", WITNESSES[0],
+                   "--export", str(export))
+    assert "① 计划" in drawn.output and "② 名录冻结于" in drawn.output
+    assert f"骰子点数 {DICE}" in drawn.output and "④ 随机种子" in drawn.output and export.exists()
     verified = invoke("verify-draw", str(export))
     assert verified.exit_code == 0 and "复核通过" in verified.output and "✓" in verified.output
-    twice = CliRunner().invoke(cli, ["draw", "CLI-1", "--data", str(data)])
+    twice = CliRunner().invoke(cli, ["draw", "CLI-1", "--data", str(data), "--dice", DICE,
+                                     "--witness", WITNESSES[0]])
     assert twice.exit_code == 1 and "不能重复抽取" in twice.output
+
+
+def test_an_abandoned_freeze_stays_public_and_a_new_one_follows(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "200")
+    invoke("plan", "create", "--data", str(data), "--id", "CLI-2", "--name", "广告抽查",
+           "--department", "威海市市场监督管理局", "--item", "SC-GG-01", "--ratio", "A=5",
+           "--start", "2026-05-01", "--end", "2026-08-31")
+    invoke("freeze", "CLI-2", "--data", str(data))
+    again = CliRunner().invoke(cli, ["freeze", "CLI-2", "--data", str(data)])
+    assert again.exit_code == 1 and "已冻结" in again.output
+    no_reason = CliRunner().invoke(cli, ["abandon-draw", "CLI-2", "--data", str(data), "--reason", " "])
+    assert no_reason.exit_code == 1 and "写明原因" in no_reason.output
+    invoke("abandon-draw", "CLI-2", "--data", str(data), "--reason", "见证人未到场")
+    invoke("freeze", "CLI-2", "--data", str(data))
+    invoke("draw", "CLI-2", "--data", str(data), "--dice", DICE, "--witness", WITNESSES[0])
+    with engine_for(data).begin() as conn:
+        attempts = planning.get_public_plan(conn, "CLI-2")["ceremonies"]
+    assert [(a["attempt"], a["state"], a["reason"]) for a in attempts] == [
+        (1, "abandoned", "见证人未到场"), (2, "drawn", None)]
 
 
 def test_verify_draw_catches_a_tampered_export(tmp_path: Path) -> None:
@@ -146,6 +178,7 @@ def test_verify_draw_catches_a_tampered_export(tmp_path: Path) -> None:
     invoke("seed-demo", "--data", str(data), "--entities", "400")
     export = tmp_path / "audit.json"
     invoke("draw-export", "WH-2026-SP-01", str(export), "--data", str(data))
+    assert invoke("verify-draw", str(export)).exit_code == 0, "the demo's draw verifies as made"
     audit = json.loads(export.read_text(encoding="utf-8"))
     stratum = next(s for s in audit["strata"] if len(s["drawn"]) > 1)
     stratum["drawn"].reverse()
@@ -156,6 +189,18 @@ def test_verify_draw_catches_a_tampered_export(tmp_path: Path) -> None:
     export.write_text("{broken", encoding="utf-8")
     broken = CliRunner().invoke(cli, ["verify-draw", str(export)])
     assert broken.exit_code == 1 and "无法复核" in broken.output
+
+
+def test_plan_create_refuses_an_id_that_is_no_path_segment(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "100")
+    result = CliRunner().invoke(cli, [
+        "plan", "create", "--data", str(data), "--id", "2026/食品", "--name", "n",
+        "--department", "威海市市场监督管理局", "--item", "SC-GG-01", "--ratio", "A=5",
+        "--start", "2026-05-01", "--end", "2026-08-31"])
+    assert result.exit_code == 1
+    assert "计划未创建：计划编号「2026/食品」只能由英文字母、数字和 . _ - 组成" in result.output
+    assert "2026/食品" not in invoke("plan", "list", "--data", str(data)).output
 
 
 def test_plan_create_refuses_bad_input(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from server_stub.config import (
     thresholds_from,
 )
 from server_stub.followups import DEFAULT_DUE_DAYS, disposal_due
+from server_stub.launcher import PROJECT_ROOT
 
 
 def test_warning_thresholds() -> None:
@@ -87,3 +91,46 @@ def test_the_cli_names_a_malformed_setting_instead_of_a_traceback(
     assert "ZSC_FOLLOWUP_DUE_DAYS「一个月」应为 1 到 3650 之间的整数天数" in result.output
     assert "Traceback" not in result.output and result.exception is not None
     assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("token", ["a", "x" * 31])
+def test_a_short_admin_token_stops_the_server_and_the_cli(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token: str) -> None:
+    monkeypatch.setenv("ZSC_ADMIN_TOKEN", token)
+    with pytest.raises(ValueError, match=f"ZSC_ADMIN_TOKEN 太短（{len(token)} 个字符）：管理员令牌至少 32 个字符"):
+        Settings.from_env(tmp_path)
+    for command in (["serve"], ["admin-token"], ["plan", "list"]):
+        result = CliRunner().invoke(cli, [*command, "--data", str(tmp_path)])
+        assert result.exit_code == 1 and "ZSC_ADMIN_TOKEN 太短" in result.output, command
+        assert "Traceback" not in result.output
+
+
+def test_a_long_admin_token_is_the_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ZSC_ADMIN_TOKEN", "t" * 32)
+    Settings.from_env(tmp_path)
+    result = CliRunner().invoke(cli, ["admin-token", "--data", str(tmp_path)])
+    assert result.exit_code == 0 and result.output.strip() == "t" * 32
+
+
+def test_a_short_admin_token_stops_a_real_server_process(tmp_path: Path) -> None:
+    started = subprocess.run(
+        [sys.executable, "-m", "server_stub", "serve", "--data", str(tmp_path), "--port", "1"],
+        cwd=PROJECT_ROOT, env={**os.environ, "ZSC_ADMIN_TOKEN": "a"}, capture_output=True,
+        text=True, timeout=60, check=False)
+    assert started.returncode == 1 and "ZSC_ADMIN_TOKEN 太短" in started.stderr
+    assert not (tmp_path / "zsc.db").exists(), "refused before anything was created"
+
+
+def test_no_setting_moves_the_platforms_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock is pinned only in-process by tests (tests/utils/clocked.py), never from outside."""
+    import datetime as dt
+
+    from server_stub import clock
+
+    monkeypatch.setenv("ZSC_FAKE_NOW", "2000-01-01T00:00:00+08:00")
+    assert abs(clock.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    clock.pin(dt.datetime(2030, 1, 1, tzinfo=clock.CHINA))
+    try:
+        assert clock.now() == dt.datetime(2029, 12, 31, 16, tzinfo=dt.UTC)
+    finally:
+        clock.pin(None)

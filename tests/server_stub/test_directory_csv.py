@@ -113,3 +113,13 @@ def test_quoted_multiline_cells_count_as_one_row() -> None:
     with pytest.raises(CsvImportError) as info:
         parse_csv(ITEMS, text)
     assert info.value.errors == [RowError(3, "事项编码", f"「{item.code}」与第2行重复")]
+
+
+def test_applicability_travels_through_csv() -> None:
+    """Items carry the GB/T 4754 prefixes and tags they apply to; entities their code and tags."""
+    item = next(i for i in DEMO.items if i.industries and i.tags)
+    text = render_csv(ITEMS, [item])
+    assert "适用行业代码" in text and "适用对象标签" in text and parse_csv(ITEMS, text) == [item]
+    entity = next(e for e in DEMO.entities if e.industry_code and len(e.tags) > 1)
+    text = render_csv(ENTITIES, [entity])
+    assert "行业代码" in text and "标签" in text and parse_csv(ENTITIES, text) == [entity]

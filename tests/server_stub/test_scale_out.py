@@ -16,6 +16,7 @@ from server_stub.admin import admin_token
 from server_stub.db import make_engine
 from server_stub.demo_data import SAMR
 from tests.conftest import PG_URL, ServerProcess, free_port, spawn_server
+from tests.utils.ceremony import ENTROPY
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 pytestmark = [pytest.mark.postgres,
@@ -82,8 +83,12 @@ def test_one_draw_per_plan_across_processes(server: ServerProcess, twin: ServerP
             "ratios": {"A": "10", "B": "10", "C": "10", "D": "10"}, "team_size": 2,
             "window_start": "2026-04-01", "window_end": "2026-06-30"}
     assert httpx.post(f"{server.url}/api/v1/plans", json=plan, headers=headers).status_code == 201
-    answers = at_once(*[lambda url=url: httpx.post(f"{url}/api/v1/plans/SCALE-1/draw", headers=headers,
+    freezes = at_once(*[lambda url=url: httpx.post(f"{url}/api/v1/plans/SCALE-1/freeze", headers=headers,
                                                    timeout=60)
+                        for url in (server.url, twin.url, server.url, twin.url)])
+    assert sorted(a.status_code for a in freezes) == [201, 409, 409, 409]
+    answers = at_once(*[lambda url=url: httpx.post(f"{url}/api/v1/plans/SCALE-1/draw", headers=headers,
+                                                   json=ENTROPY, timeout=60)
                         for url in (server.url, twin.url, server.url, twin.url)])
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
     engine = make_engine(server.db)

@@ -13,10 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync import (
+    MAX_JSON_DEPTH,
     ValidationError,
     b64url_decode,
     b64url_encode,
     canonical_bytes,
+    check_json_shape,
     is_sha256_hex,
     parse_json,
     parse_rfc3339,
@@ -300,3 +302,35 @@ def test_parse_rfc3339_refuses(text: object, words: str) -> None:
         parse_rfc3339(text, field="started_at", label="开始时间")
     [problem] = info.value.problems
     assert problem.field == "started_at" and problem.message.startswith("开始时间")
+
+
+# --- the shape of a body before it is parsed ------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    b"[" * 32 + b"]" * 32,
+    b'{"a": "' + b"[" * 100 + b'", "b": "\\"[[[[[[["}',
+    b'{"n": -1.2345678901234567e-300, "m": 12345678901234567890}',
+])
+def test_honest_shapes_pass(text: bytes) -> None:
+    """Brackets inside strings (escaped quotes included) do not count; long numbers do not either
+    until they pass 40 characters."""
+    check_json_shape(text)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    (b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), "嵌套超过32层"),
+    (b'{"a": ' * 40 + b"1" + b"}" * 40, "嵌套"),
+    (b"[" + b"9" * 41 + b"]", "超过40位"),
+    (b'{"seq": ' + b"9" * 5000 + b"}", "超过40位"),
+])
+def test_deep_nesting_and_huge_numbers_are_refused_before_parsing(text: bytes, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        check_json_shape(text)
+    with pytest.raises(ValidationError, match=words):
+        parse_json(text)
+
+
+def test_a_thousand_levels_is_a_clear_error_not_a_recursion_error() -> None:
+    with pytest.raises(ValidationError):
+        parse_json(b"[" * 100_000 + b"]" * 100_000)

@@ -10,9 +10,10 @@ def test_exported_members() -> None:
         "ValidationError", "ZscError", "check_character", "credit_code_problem", "make_credit_code",
         "parse_ratio", "validate_credit_code",
         # the record contract (DESIGN §4)
-        "MAX_NOTE_LENGTH", "RECORD_VERSION", "Location", "LocationSource", "Record", "RecordItem",
+        "MAX_NOTE_LENGTH", "MAX_PHOTO_PIXELS", "RECORD_VERSION", "Location", "LocationSource", "Record", "RecordItem",
         "check_items_answered", "new_record_id", "photo_hashes", "validate_record",
-        "b64url_decode", "b64url_encode", "canonical_bytes", "is_sha256_hex", "parse_json",
+        "MAX_JSON_DEPTH", "b64url_decode", "b64url_encode", "canonical_bytes", "check_json_shape",
+        "is_sha256_hex", "parse_json",
         "parse_rfc3339", "record_hash",
         "Envelope", "SignatureError", "generate_key", "load_private_key", "load_public_key", "make_token",
         "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",

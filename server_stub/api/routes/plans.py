@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from ... import planning
+from ...ceremony import (
+    MAX_DICE_DIGITS,
+    MIN_DICE_DIGITS,
+    CeremonyError,
+    EntropySpec,
+    PublicValueSpec,
+)
 from ...clock import now
-from ...errors import error_responses
+from ...errors import ApiError, error_responses
+from ...population import YearlyCap
 from ..deps import AdminDep, ConnDep
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 
 
+class PublicValueIn(BaseModel):
+    source: str = Field(min_length=1, max_length=200, description="where the value will appear, e.g. a lottery")
+    date: dt.date = Field(description="the day it is published (China time); the draw waits for it")
+
+
+class EntropyIn(BaseModel):
+    dice_digits: int | None = Field(default=MIN_DICE_DIGITS, ge=MIN_DICE_DIGITS, le=MAX_DICE_DIGITS,
+                                    description="ten-sided dice rolled before named witnesses at the draw; null for none")
+    public_value: PublicValueIn | None = None
+
+
 class PlanIn(BaseModel):
-    id: str = Field(max_length=60)
+    id: str = Field(max_length=60, description="英文字母、数字和 . _ - ，以字母或数字开头（其余答 422）")
     name: str = Field(max_length=200)
     departments: list[str] = Field(description="发起部门在前，其后为配合部门", max_length=20)
     items: list[str] = Field(max_length=200)
@@ -29,6 +49,10 @@ class PlanIn(BaseModel):
     statuses: list[str] = []
     exclude_inspected_within_days: int | None = Field(default=None, ge=1)
     workload_cap: int | None = Field(default=None, ge=1)
+    entropy: EntropyIn = Field(default_factory=lambda: EntropyIn(),
+                               description="the public randomness the draw will take")
+    kind: Literal["双随机抽查", "投诉举报", "案件线索", "转办交办"] = Field(
+        default="双随机抽查", description="检查类型: what a department's yearly cap may exempt")
 
 
 class PublicPlan(BaseModel):
@@ -44,7 +68,13 @@ class PublicPlan(BaseModel):
         description='hex SHA-256 of "zsc-seed-commitment:" + seed, published before the draw'
     )
     created_at: str
+    kind: str = Field(default="双随机抽查", description="检查类型")
+    entropy: dict[str, Any] = Field(description="dice_digits, public_value {source, date}: the "
+                                                "public randomness named at creation")
     drawn: bool
+    ceremonies: list[dict[str, Any]] = Field(
+        default=[], description="every attempt at the draw, in order: frozen population (strata, "
+                                "commitment, time), then drawn (entropy, witnesses) or abandoned (reason)")
 
 
 class PlanList(BaseModel):
@@ -52,11 +82,16 @@ class PlanList(BaseModel):
 
 
 class Stratum(BaseModel):
-    grade: str
+    """One stratum of a draw as the public sees it: numbered, never named by its risk grade."""
+
+    stratum: int = Field(description="第几层（按名录承诺值排序，与风险等级无关）")
     population: int
     ratio: str
     k: int
-    ids_hash: str
+    population_commitment: str | None = Field(
+        description='hex SHA-256 of "zsc-population:" + salt + "\\n" + the sorted ids joined by '
+                    '"\\n"; the salt is only in the auditor\'s export. null for draws made before '
+                    "salted commitments")
 
 
 class DrawResult(BaseModel):
@@ -81,6 +116,9 @@ class PublishedDraw(BaseModel):
     algorithm_version: str
     seed: str
     commitment: str
+    ceremony: dict[str, Any] | None = Field(
+        default=None, description="derivation, secret, times, frozen population commitment, entropy and witnesses; "
+                    "null for draws made before issue 13 (their seed was the secret itself)")
     drawn_at: str
     strata: list[Stratum]
     entities: list[DrawnEntity]
@@ -92,8 +130,16 @@ class PublishedDraw(BaseModel):
              responses=error_responses(401, 409, 422))
 def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
     """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
-    plan = planning.validated_plan(body.model_dump())
-    planning.create_plan(conn, plan, now=now())
+    data = body.model_dump()
+    entropy = data.pop("entropy")
+    kind = data.pop("kind")
+    plan = planning.validated_plan(data)
+    try:
+        spec = EntropySpec(entropy["dice_digits"], None if entropy["public_value"] is None else
+                           PublicValueSpec(entropy["public_value"]["source"], entropy["public_value"]["date"]))
+    except CeremonyError as e:
+        raise ApiError(422, "invalid_plan", str(e)) from None
+    planning.create_plan(conn, plan, now=now(), entropy=spec, kind=kind)
     return PublicPlan(**planning.get_public_plan(conn, plan.id))
 
 
@@ -109,14 +155,90 @@ def get_plan(plan_id: str, conn: ConnDep) -> PublicPlan:
     return PublicPlan(**planning.get_public_plan(conn, plan_id))
 
 
+class FreezeOut(BaseModel):
+    plan_id: str
+    frozen_at: str
+    strata: list[Stratum]
+    population_commitment: str = Field(description="SHA-256 of the RFC 8785 JSON of the strata list")
+
+
+class EntropyEntry(BaseModel):
+    dice: str | None = Field(default=None, max_length=400, description="the dice digits as rolled")
+    witnesses: list[str] = Field(default=[], max_length=20,
+                                 description="每位见证人：姓名及单位或证件号")
+    public_value: str | None = Field(default=None, max_length=500)
+
+
+class AbandonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StratumPreview(BaseModel):
+    grade: str
+    population: int
+    ratio: str
+    k: int
+    excluded_at_cap: int = Field(description="left out: a department's yearly cap is reached")
+
+
+class PopulationPreview(BaseModel):
+    strata: list[StratumPreview]
+
+
+@router.get("/plans/{plan_id}/population", dependencies=[AdminDep],
+            responses=error_responses(401, 404))
+def population(plan_id: str, conn: ConnDep) -> PopulationPreview:
+    """Internal (it names grades): each stratum's population and draw size if frozen now: the
+    entities in scope that the plan's items apply to."""
+    return PopulationPreview(strata=[StratumPreview(**s) for s in
+                                     planning.population_preview(conn, plan_id, now=now())])
+
+
+class YearlyCapIn(BaseModel):
+    yearly_cap: int = Field(ge=1, le=100, description="每户每年最多抽查次数（本部门）")
+    exempt_kinds: list[Literal["投诉举报", "案件线索", "转办交办"]] = Field(
+        default=["投诉举报", "案件线索", "转办交办"], description="不计入上限的检查类型")
+
+
+@router.put("/departments/{department}/yearly-cap", dependencies=[AdminDep],
+            responses=error_responses(401, 404))
+def set_yearly_cap(department: Annotated[str, Path(max_length=100)], body: YearlyCapIn,
+                   conn: ConnDep) -> YearlyCapIn:
+    """A department's yearly cap per enterprise (国办发〔2024〕54号) and the kinds it exempts."""
+    if department not in planning.known_departments(conn):
+        raise ApiError(404, "department_not_found", f"部门「{department}」在执法检查人员名录库中没有人员")
+    planning.set_yearly_cap(conn, department, YearlyCap(body.yearly_cap, tuple(body.exempt_kinds)))
+    return body
+
+
+@router.post("/plans/{plan_id}/freeze", status_code=201, dependencies=[AdminDep],
+             responses=error_responses(401, 404, 409))
+def freeze(plan_id: str, conn: ConnDep) -> FreezeOut:
+    """Step 1 of the draw: freeze the population and publish its commitments, before any
+    public randomness exists."""
+    frozen = planning.freeze_population(conn, plan_id, now=now())
+    return FreezeOut(plan_id=plan_id, frozen_at=frozen.frozen_at.isoformat(),
+                     strata=[Stratum(**s) for s in frozen.strata],
+                     population_commitment=frozen.population_commitment)
+
+
 @router.post("/plans/{plan_id}/draw", status_code=201, dependencies=[AdminDep],
              responses=error_responses(401, 404, 409, 422))
-def run_draw(plan_id: str, conn: ConnDep) -> DrawResult:
-    """Run the plan's draw (once only) and reveal its seed."""
-    summary = planning.run_draw(conn, plan_id, now=now())
+def run_draw(plan_id: str, body: EntropyEntry, conn: ConnDep) -> DrawResult:
+    """Step 2: enter the public randomness (dice before witnesses, and/or the public value the
+    plan named), which derives the seed; the draw is made and published at once (once only)."""
+    summary = planning.run_draw(conn, plan_id, now=now(), dice=body.dice,
+                                public_value=body.public_value, witnesses=tuple(body.witnesses))
     return DrawResult(plan_id=summary.plan_id, seed=summary.seed, drawn=summary.drawn,
                       assigned=summary.assigned, unassigned=summary.unassigned,
                       strata=[Stratum(**s) for s in summary.strata])
+
+
+@router.post("/plans/{plan_id}/abandon", status_code=204, dependencies=[AdminDep],
+             responses=error_responses(401, 404, 409, 422))
+def abandon(plan_id: str, body: AbandonIn, conn: ConnDep) -> None:
+    """Give up a frozen population before its entropy was entered; the attempt stays public."""
+    planning.abandon_draw(conn, plan_id, reason=body.reason, now=now())
 
 
 @router.get("/draws/{plan_id}", responses=error_responses(404))

@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 
 from sync import MAX_NOTE_LENGTH
 
-from ... import dashboard, followups, review
+from ... import dashboard, feedback, followups, review
 from ...clock import china_date, now
 from ...errors import ApiError, error_responses
 from ...exports import dashboard_csv, dashboard_xlsx
 from ...thumbnails import thumbnail
 from ..deps import ConnDep, DeviceDep
+from ..query import QueryDate
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -37,6 +38,7 @@ class QueueEntry(BaseModel):
     finished_at: str | None
     state: str
     revision: bool
+    own: bool = Field(description="本人参加了该任务的检查组：须由其他审核人审核（回避）")
 
 
 class Queue(BaseModel):
@@ -83,13 +85,15 @@ def review_queue(
 ) -> Queue:
     """The department's records in ``state`` (default: waiting for review), oldest first."""
     department = review.require_supervisor(conn, device)
-    return Queue(records=[QueueEntry(**r) for r in review.queue(conn, department, state)])
+    return Queue(records=[QueueEntry(**r) for r in review.queue(conn, department, state,
+                                                                reviewer=device.inspector_id)])
 
 
 @router.get("/review/records/{record_id}", responses=error_responses(404))
 def review_record(record_id: str, device: DeviceDep, conn: ConnDep) -> dict[str, Any]:
     """Everything recorded, the signature re-checked now, device-chain gaps, revision history."""
-    return review.detail(conn, review.require_supervisor(conn, device), record_id)
+    return review.detail(conn, review.require_supervisor(conn, device), record_id,
+                         reviewer=device.inspector_id)
 
 
 @router.post("/review/records/{record_id}/approve", status_code=204,
@@ -112,6 +116,30 @@ def publish(record_id: str, device: DeviceDep, conn: ConnDep) -> None:
     review.publish(conn, device, record_id, now=now())
 
 
+class FeedbackEntry(BaseModel):
+    task_id: str
+    plan_id: str
+    credit_code: str
+    entity_name: str
+    record_id: str | None = Field(description="the task's current record, if one was submitted")
+    message: str
+    contact: str
+    created_at: str
+
+
+class FeedbackList(BaseModel):
+    feedback: list[FeedbackEntry]
+
+
+@router.get("/feedback")
+def feedback_list(device: DeviceDep, conn: ConnDep) -> FeedbackList:
+    """Enterprises' feedback on the department's inspections (left on the inspection code's
+    page), newest first."""
+    department = review.require_supervisor(conn, device)
+    entries = feedback.for_plans(conn, review.department_plans(department))
+    return FeedbackList(feedback=[FeedbackEntry(**f) for f in entries])
+
+
 @router.get("/followups")
 def ledger(request: Request, device: DeviceDep, conn: ConnDep) -> Ledger:
     """后续处置台账: open entries first; each with its disposal deadline, overdue ones flagged."""
@@ -132,7 +160,8 @@ def _dashboard(request: Request, device: DeviceDep, conn: ConnDep, plan_id: str 
                start: dt.date | None, end: dt.date | None) -> dashboard.Dashboard:
     department = review.require_supervisor(conn, device)
     return dashboard.build(conn, department, today=today(), period=dashboard.Period(start, end),
-                           plan_id=plan_id, thresholds=request.app.state.thresholds)
+                           plan_id=plan_id, thresholds=request.app.state.thresholds,
+                           frequent_after=request.app.state.frequent_after)
 
 
 PlanQuery = Annotated[str | None, Query(max_length=60)]
@@ -140,7 +169,7 @@ PlanQuery = Annotated[str | None, Query(max_length=60)]
 
 @router.get("/stats/dashboard")
 def stats(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuery = None,
-          start: dt.date | None = None, end: dt.date | None = None) -> dict[str, Any]:
+          start: QueryDate = None, end: QueryDate = None) -> dict[str, Any]:
     """Completion, publication and overdue figures, problem rates by industry, region and risk
     grade with four-colour warnings, and the share of plans using risk grades."""
     return _dashboard(request, device, conn, plan_id, start, end).to_json()
@@ -149,7 +178,7 @@ def stats(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuery
 @router.get("/stats/export", responses={200: {"content": {
     "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def export(request: Request, device: DeviceDep, conn: ConnDep, plan_id: PlanQuery = None,
-           start: dt.date | None = None, end: dt.date | None = None,
+           start: QueryDate = None, end: QueryDate = None,
            format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The dashboard as CSV (UTF-8 with BOM) or Excel."""
     figures = _dashboard(request, device, conn, plan_id, start, end)

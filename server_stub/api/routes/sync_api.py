@@ -8,14 +8,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ... import devices, ingest, tasks
+from ... import devices, ingest, tasks, throttle
 from ...clock import now
-from ...errors import error_responses
+from ...errors import ApiError, RecordNotFound, error_responses
 from ..deps import ConnDep, DeviceDep, request_body
+from ..limits import MAX_RECORD_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
-
-MAX_RECORD_BYTES = 1024 * 1024
 
 PhotoBody = Annotated[bytes, request_body(lambda request: request.app.state.max_photo_bytes)]
 RecordBody = Annotated[bytes, request_body(lambda request: MAX_RECORD_BYTES)]
@@ -113,12 +112,30 @@ class Envelope(BaseModel):
     key_id: str
 
 
-@router.post("/enroll", status_code=201, responses=error_responses(400, 403))
-def enroll(body: EnrollIn, request: Request, conn: ConnDep) -> EnrollOut:
-    """Enrol a device with a one-time code and its Ed25519 public key; answers its bearer token."""
-    device, token = devices.enroll(conn, code=body.code, public_key=body.public_key,
-                                   device_name=body.device_name, now=now())
-    inspector = devices.inspector_of(conn, device.inspector_id)
+@router.post("/enroll", status_code=201, responses=error_responses(400, 403, 429))
+def enroll(body: EnrollIn, request: Request) -> EnrollOut:
+    """Enrol a device with a one-time code and its Ed25519 public key; answers its bearer token.
+
+    Wrong codes count against the client's address (``throttle.ENROLMENT_FAILURES``): past the
+    limit every attempt from it gets 429 for a while, so codes cannot be guessed by trying.
+    """
+    engine = request.app.state.engine
+    address = throttle.address_key(request.client.host if request.client else None)
+    at = now()
+    with engine.begin() as conn:
+        throttle.refuse_if_over(conn, throttle.ENROLMENT_FAILURES, address, now=at)
+        try:
+            device, token = devices.enroll(conn, code=body.code, public_key=body.public_key,
+                                           device_name=body.device_name, now=at)
+            inspector = devices.inspector_of(conn, device.inspector_id)
+            refused = None
+        except ApiError as e:
+            refused = e
+    if refused is not None:
+        if refused.code.startswith("enrollment_code_"):
+            with engine.begin() as conn:  # the refusal's own transaction: it must stay counted
+                throttle.note(conn, throttle.ENROLMENT_FAILURES, address, now=at)
+        raise refused
     return EnrollOut(device_id=device.id, token=token, role=device.role,
                      inspector=InspectorOut(**inspector))
 
@@ -175,5 +192,5 @@ def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus
     device cannot probe which record ids are on the platform.
     """
     if not devices.may_read_record(conn, device, record_id):
-        raise ingest.RecordNotFound()
+        raise RecordNotFound()
     return RecordStatus(**ingest.record_status(conn, record_id))

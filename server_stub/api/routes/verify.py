@@ -19,7 +19,9 @@ from pydantic import BaseModel
 from sync import SignatureError, ValidationError, public_key_b64, read_token, token_is_current
 
 from ... import tables as t
+from ... import throttle
 from ...clock import now
+from ...errors import ApiError
 from ..deps import ConnDep, request_body
 from .pages import render_page
 
@@ -103,6 +105,8 @@ def verify_page(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
 def feedback(token: str, request: Request,
              body: Annotated[bytes, request_body(lambda request: MAX_FEEDBACK_BYTES)],
              conn: ConnDep) -> HTMLResponse:
+    """Store the enterprise's feedback (a genuine code, current or lapsed: see docs/decisions.md),
+    at most ``FEEDBACK_PER_CODE`` an hour per task and ``FEEDBACK_PER_ADDRESS`` per client."""
     payload, problem = _read(request, token)
     if payload is None:
         return _verdict_page(conn, token, None, problem)
@@ -111,6 +115,22 @@ def feedback(token: str, request: Request,
     contact = (form.get("contact") or [""])[0].strip()[:100]
     if not message:
         return _verdict_page(conn, token, payload, problem, "请填写反馈内容后再提交。")
+    at = now()
+    keys = ((throttle.FEEDBACK_PER_CODE, str(payload["task_id"])),
+            (throttle.FEEDBACK_PER_ADDRESS, throttle.address_key(request.client.host if request.client
+                                                                 else None)))
+    try:
+        for limit, key in keys:
+            throttle.refuse_if_over(conn, limit, key, now=at)
+    except ApiError as refused:
+        page = _verdict_page(conn, token, payload, problem, refused.message)
+        page.status_code = 429
+        page.headers.update(refused.headers or {})
+        return page
     conn.execute(t.feedback.insert().values(task_id=payload["task_id"], message=message,
-                                            contact=contact, created_at=now()))
-    return _verdict_page(conn, token, payload, problem, "反馈已收到，谢谢。")
+                                            contact=contact, created_at=at))
+    for limit, key in keys:
+        throttle.note(conn, limit, key, now=at)
+    page = _verdict_page(conn, token, payload, problem, "反馈已收到，谢谢。")
+    page.status_code = 200  # received, even when the code has lapsed since the visit
+    return page

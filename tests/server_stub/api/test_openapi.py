@@ -29,6 +29,8 @@ from server_stub.cli import DEMO_PLAN_ID
 from server_stub.demo_data import SAMR
 from sync import generate_key, public_key_b64
 from tests.conftest import ServerProcess
+from tests.server_stub.api.test_review import other_inspector
+from tests.utils.ceremony import ENTROPY
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 pytestmark = pytest.mark.slow
@@ -49,9 +51,16 @@ def api_schema(shared_server: ServerProcess) -> schemathesis.BaseSchema:
 
 @pytest.fixture(scope="module")
 def tokens(shared_server: ServerProcess) -> dict[str, str]:
-    """A bearer token for each security scheme the schema names."""
+    """A bearer token for each security scheme the schema names (the device: an inspector's)."""
     phone = Phone(shared_server, busiest_inspector(shared_server)).enroll()
     return {"admin": admin_token(shared_server.data), "device": phone.token}
+
+
+@pytest.fixture(scope="module")
+def supervisor_tokens(shared_server: ServerProcess, tokens: dict[str, str]) -> dict[str, str]:
+    """The same, with a supervisor's device token."""
+    supervisor = Phone(shared_server, other_inspector(shared_server, SAMR, set())).enroll("supervisor")
+    return {**tokens, "device": supervisor.token}
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +119,13 @@ def test_generated_requests_get_documented_answers(case: schemathesis.Case[Opera
 
 @schema.parametrize()
 @BOUNDED
+def test_generated_requests_with_a_supervisors_token_get_documented_answers(
+        case: schemathesis.Case[Operation], supervisor_tokens: dict[str, str]) -> None:
+    case.call_and_validate(headers=auth(supervisor_tokens, case.operation), checks=CHECKS)
+
+
+@schema.parametrize()
+@BOUNDED
 def test_generated_requests_without_our_tokens_get_documented_answers(
         case: schemathesis.Case[Operation]) -> None:
     """No token, or whatever bearer token schemathesis makes up: 401 where one is needed."""
@@ -136,7 +152,10 @@ def test_genuine_calls_get_documented_answers(shared_server: ServerProcess,
                 "items": ["SC-TSSB-01"], "ratios": {"A": "2", "B": "5", "C": "15", "D": "30"},
                 "team_size": 2, "window_start": "2026-04-01", "window_end": "2026-09-30"}
     call("POST", "/api/v1/plans", 201, body=new_plan)
-    call("POST", "/api/v1/plans/{plan_id}/draw", 201, path_parameters={"plan_id": "OPENAPI-1"})
+    call("POST", "/api/v1/plans/{plan_id}/freeze", 201, path_parameters={"plan_id": "OPENAPI-1"})
+    call("GET", "/api/v1/plans/{plan_id}", 200, path_parameters={"plan_id": "OPENAPI-1"})
+    call("POST", "/api/v1/plans/{plan_id}/draw", 201, path_parameters={"plan_id": "OPENAPI-1"},
+         body=ENTROPY)
 
     inspector = busiest_inspector(shared_server)
     issued = call("POST", "/api/v1/enrollment-codes", 201,

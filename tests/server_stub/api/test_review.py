@@ -49,9 +49,11 @@ def people(server: ServerProcess) -> tuple[Phone, Phone]:
 
 
 def enrol_people(server: ServerProcess) -> tuple[Phone, Phone]:
-    """An inspector with tasks and a supervisor of the same department, each with a phone."""
+    """An inspector with tasks and a supervisor of the same department who is on none of the
+    inspector's teams (so may review all of their records), each with a phone."""
     inspector = Phone(server, busiest_inspector(server)).enroll()
-    supervisor = Phone(server, other_inspector(server, SAMR, {inspector.inspector_id})).enroll("supervisor")
+    teammates = {m["id"] for task in inspector.tasks() for m in task["team"]}
+    supervisor = Phone(server, other_inspector(server, SAMR, teammates)).enroll("supervisor")
     return inspector, supervisor
 
 
@@ -123,10 +125,13 @@ def test_supervisors_of_another_department_see_nothing(server: ServerProcess,
     envelope = submit(inspector, inspector.tasks()[0])
     stranger = Phone(server, other_inspector(server, "威海市生态环境局", set())).enroll("supervisor")
     assert stranger.client.get("/api/v1/review/queue").json()["records"] == []
-    answer = stranger.client.get(f"/api/v1/review/records/{envelope['record']['id']}")
-    assert answer.status_code == 403
-    assert stranger.client.post(f"/api/v1/review/records/{envelope['record']['id']}/approve",
-                                json={}).status_code == 403
+    record_id = envelope["record"]["id"]
+    unknown = stranger.client.get("/api/v1/review/records/00000000-0000-4000-8000-000000000000")
+    for answer in (stranger.client.get(f"/api/v1/review/records/{record_id}"),
+                   stranger.client.get(f"/api/v1/records/{record_id}"),
+                   stranger.client.post(f"/api/v1/review/records/{record_id}/approve", json={})):
+        # another department's record is answered exactly like one that does not exist
+        assert answer.status_code == 404 and answer.json() == unknown.json()
 
 
 def test_returning_needs_a_comment(server: ServerProcess, people: tuple[Phone, Phone]) -> None:

@@ -221,7 +221,7 @@ def test_record_signed_by_another_device_is_refused(server: ServerProcess, phone
     twin = Phone(server, phone.inspector_id).enroll()
     envelope = twin.record(phone.tasks()[0])
     answer = phone.client.post("/api/v1/records", json=envelope)
-    assert answer.status_code == 403 and answer.json()["error"]["code"] == "wrong_device"
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "signer_not_sender"
 
 
 def test_replay_under_a_new_id_is_caught_by_the_chain(phone: Phone) -> None:
