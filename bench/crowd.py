@@ -181,10 +181,11 @@ async def crowd(port: int, phones: list[Phone]) -> tuple[Outcome, float]:
 
 
 def watch_health(url: str, stop: Any, results: Any) -> None:
-    """In its own process: /health every 50 ms until ``stop`` is set; sends the latencies."""
+    """In its own process: /health every 50 ms until ``stop`` is set (at least once); sends the
+    latencies."""
     latencies, failures = [], 0
     with httpx.Client(base_url=url, timeout=120) as client:
-        while not stop.is_set():
+        while not (latencies and stop.is_set()):
             start = time.perf_counter()
             try:
                 ok = client.get("/api/v1/health").status_code == 200
