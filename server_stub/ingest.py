@@ -80,9 +80,12 @@ def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: st
 def _insert_once(conn: sa.Connection, table: sa.Table, **values: Any) -> bool:
     """Insert the row; False when a row with one of its unique keys is there already (perhaps
     stored by a concurrent request a moment ago). One statement (``ON CONFLICT DO NOTHING``, on
-    SQLite and PostgreSQL alike), where a look first and a savepoint around the insert took four."""
+    SQLite and PostgreSQL alike), where a look first and a savepoint around the insert took four.
+    ``RETURNING`` says whether a row went in: psycopg's rowcount for it is -1."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return conn.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
 
 
 def _check_image(data: bytes) -> None:
