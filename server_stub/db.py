@@ -7,8 +7,8 @@ SQLite transactions are begun by us, not by the driver (SQLAlchemy's documented 
 a transaction that may write begins ``IMMEDIATE``, taking the write lock at once, so two writers
 never both hold a read snapshot and then deadlock upgrading it (SQLite fails one of them at once,
 without waiting). A transaction that only reads (``READ_ONLY``) begins deferred, never waits for
-the writer under WAL, and may not write. A writer waits at most ``BUSY_TIMEOUT_MS`` for the lock; then SQLite
-says "database is locked", which the API answers 503 with ``Retry-After`` (``errors.py``).
+the writer under WAL, and may not write. A writer waits at most ``BUSY_TIMEOUT_MS`` for the lock;
+then SQLite says "database is locked", which the API answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations

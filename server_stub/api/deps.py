@@ -100,8 +100,8 @@ async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_
                      credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
     """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise).
 
-    Read in a short transaction of its own, before the request's body and its transaction: a
-    stranger's upload is refused unread, and the write lock is not taken for who is calling.
+    Read in a short transaction of its own, before the request's transaction: SQLite's write
+    lock is not taken, nor waited for, to learn who is calling.
     """
     async with _slots(request):
         return await run_in_threadpool(_authenticate, engine,
