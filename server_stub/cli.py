@@ -98,15 +98,27 @@ def cli() -> None:
 @data_options
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
-def serve(data_dir: Path | None, database_url: str | None, host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="工作进程数（多核机器上同时同步的手机很多时使用）")
+def serve(data_dir: Path | None, database_url: str | None, host: str, port: int, workers: int) -> None:
     """启动平台服务器。"""
     import uvicorn
 
     from .main import create_app
 
     settings = load_settings(data_dir, database_url)
-    click.echo(f"掌上查平台：http://{host}:{port}/  （数据目录 {settings.data_dir}）")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Migrated, and the server key and admin token made, once here, before any worker starts.
+    app = create_app(settings)
+    click.echo(f"掌上查平台：http://{host}:{port}/  （数据目录 {settings.data_dir}，{workers} 个工作进程）")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    app.state.engine.dispose()
+    # Each worker process builds its own app with create_app() from these settings.
+    os.environ["ZSC_DATA_DIR"] = str(settings.data_dir)
+    os.environ["ZSC_DATABASE_URL"] = settings.database_url
+    uvicorn.run("server_stub.main:create_app", factory=True, workers=workers, host=host, port=port,
+                log_level="warning")
 
 
 @cli.command("seed-demo")

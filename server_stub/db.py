@@ -1,11 +1,20 @@
 """The database: one engine per process, migrated to the newest schema with Alembic at start.
 
 SQLite (the zero-set-up default) gets WAL and foreign keys on every connection, so several
-readers and one writer work together; PostgreSQL needs nothing special.
+readers and one writer work together; PostgreSQL needs only a lock timeout.
+
+SQLite transactions are begun by us, not by the driver (SQLAlchemy's documented pysqlite recipe):
+a transaction that may write begins ``IMMEDIATE``, taking the write lock at once, so two writers
+never both hold a read snapshot and then deadlock upgrading it (SQLite fails one of them at once,
+without waiting). A transaction that only reads (``READ_ONLY``) begins deferred, never waits for
+the writer under WAL, and may not write. A writer waits at most ``BUSY_TIMEOUT_MS`` for the lock;
+then SQLite says "database is locked", which the API answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +24,91 @@ from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for a lock (SQLite's write lock, a PostgreSQL row or table lock)
+before the request is answered 503."""
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+DB_SLOTS = 16
+"""Requests of one server process that hold a database connection at once (``api/deps.py``);
+the pool keeps a connection for each."""
+
+READ_ONLY = {"zsc_read_only": True}
+"""Execution options of a connection whose transactions only read: on SQLite they begin deferred."""
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """A connection whose write transactions first take their engine's ``writer_lock``.
+
+    SQLite makes a writer that finds the write lock taken sleep and try again (for up to 100 ms
+    a time), so under a crowd the lock sits idle while the waiters sleep; a Python lock hands it
+    to the next writer of this process at once. Writers of other processes still meet at
+    SQLite's lock and its busy timeout.
+    """
+
+    writer_lock: threading.Lock
+    holds_writer_lock = False
+
+    def take_writer_lock(self) -> None:
+        if not self.writer_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            busy = sqlite3.OperationalError("database is locked")
+            busy.sqlite_errorcode = sqlite3.SQLITE_BUSY  # as SQLite's own (errors.py answers 503)
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, busy)
+        self.holds_writer_lock = True
+
+    def release_writer_lock(self) -> None:
+        if self.holds_writer_lock:
+            self.holds_writer_lock = False
+            self.writer_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer_lock()
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # No implicit BEGIN from the driver: _sqlite_begin emits our own.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    read_only = bool(conn.get_execution_options().get("zsc_read_only", False))
+    # A write in a read-only transaction would have to upgrade its lock, the deadlock IMMEDIATE
+    # avoids: SQLite refuses it instead (query_only), so such a bug shows in the tests. The flag
+    # stays on the pooled connection, so it is set only when it changes.
+    info = conn.connection.info
+    if info.get("query_only", False) != read_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        info["query_only"] = read_only
+    if read_only:
+        conn.exec_driver_sql("BEGIN DEFERRED")
+        return
+    dbapi_connection: _SQLiteConnection = conn.connection.dbapi_connection  # type: ignore[assignment]
+    dbapi_connection.take_writer_lock()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_connection.release_writer_lock()
+        raise
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -31,10 +117,14 @@ def make_engine(url: str) -> sa.Engine:
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        factory = type("SQLiteConnection", (_SQLiteConnection,), {"writer_lock": threading.Lock()})
+        engine = sa.create_engine(url, pool_size=DB_SLOTS, connect_args={"factory": factory})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # The same bound on PostgreSQL: a lock held longer than that is a 503, not a hang.
+    return sa.create_engine(url, pool_size=DB_SLOTS, pool_pre_ping=True,
+                            connect_args={"options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"})
 
 
 def migrate(engine: sa.Engine) -> None:

@@ -25,6 +25,7 @@ _DEFAULT_MESSAGES = {
     422: ("invalid", "内容无效"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     500: ("internal_error", "平台内部错误，请稍后重试或联系管理员"),
+    503: ("busy", "平台繁忙：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
     507: ("storage_full", "平台存储空间不足：未保存任何内容，请稍后重试（手机上的记录和照片仍在）"),
 }
 
@@ -75,6 +76,28 @@ def _storage_full() -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=507)
 
 
+BUSY_RETRY_AFTER_SECONDS = 1
+
+_SQLITE_BUSY = 5
+# PostgreSQL: serialization failure, deadlock detected, lock not available.
+_PG_BUSY = frozenset({"40001", "40P01", "55P03"})
+
+
+def _is_busy(exc: sa.exc.OperationalError) -> bool:
+    """The database could not take this transaction now (SQLite's write lock stayed taken past
+    its busy timeout, or PostgreSQL gave up on a lock): trying again later will do."""
+    sqlite_code = getattr(exc.orig, "sqlite_errorcode", 0)
+    return sqlite_code & 0xFF == _SQLITE_BUSY or getattr(exc.orig, "sqlstate", None) in _PG_BUSY
+
+
+def _busy() -> JSONResponse:
+    """A crowd, not a fault: 503 with Retry-After, nothing stored (the transaction was rolled
+    back), and the client's engine retries like any 5xx."""
+    code, message = _DEFAULT_MESSAGES[503]
+    return JSONResponse(error_body(code, message), status_code=503,
+                        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+
+
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -107,9 +130,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database_error(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
         # SQLite says "database or disk is full"; PostgreSQL "No space left on device" (53100).
         text = str(exc.orig).lower()
-        if "disk is full" not in text and "no space left" not in text:
-            raise exc
-        return _storage_full()
+        if "disk is full" in text or "no space left" in text:
+            return _storage_full()
+        if _is_busy(exc):
+            return _busy()
+        raise exc
+
+    @app.exception_handler(sa.exc.TimeoutError)
+    async def _no_connection(request: Request, exc: sa.exc.TimeoutError) -> JSONResponse:
+        return _busy()  # every pooled connection stayed in use past the pool's timeout
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

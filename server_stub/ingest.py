@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import (
     MAX_PHOTO_PIXELS,
@@ -69,25 +70,22 @@ def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: st
         raise ApiError(400, "photo_hash_mismatch", "照片内容与其SHA-256名称不符：传输中可能已损坏，请重新上传")
     _check_image(data)
     store.put(sha256, data)
-    p, u = t.photos, t.photo_uploads
-    exists = conn.execute(sa.select(p.c.sha256).where(p.c.sha256 == sha256)).first() is not None
-    if not exists:
-        exists = not _insert_once(conn, p.insert().values(sha256=sha256, size=len(data),
-                                                          device_id=device.id, stored_at=now))
-    _insert_once(conn, u.insert().values(sha256=sha256, device_id=device.id, uploaded_at=now))
+    new = _insert_once(conn, t.photos, sha256=sha256, size=len(data), device_id=device.id,
+                       stored_at=now)
+    _insert_once(conn, t.photo_uploads, sha256=sha256, device_id=device.id, uploaded_at=now)
     _promote_complete_records(conn, sha256, device.id)
-    return IngestAnswer(200 if exists else 201, {"sha256": sha256, "size": len(data)})
+    return IngestAnswer(201 if new else 200, {"sha256": sha256, "size": len(data)})
 
 
-def _insert_once(conn: sa.Connection, insert: sa.Insert) -> bool:
-    """Run ``insert``; False when a row with its key is there already (perhaps stored by a
-    concurrent request a moment ago)."""
-    try:
-        with conn.begin_nested():
-            conn.execute(insert)
-    except sa.exc.IntegrityError:
-        return False
-    return True
+def _insert_once(conn: sa.Connection, table: sa.Table, **values: Any) -> bool:
+    """Insert the row; False when a row with one of its unique keys is there already (perhaps
+    stored by a concurrent request a moment ago). One statement (``ON CONFLICT DO NOTHING``, on
+    SQLite and PostgreSQL alike), where a look first and a savepoint around the insert took four.
+    ``RETURNING`` says whether a row went in: psycopg's rowcount for it is -1."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
 
 
 def _check_image(data: bytes) -> None:
@@ -170,38 +168,44 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         raise ApiError(422, "finished_in_future",
                        "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
     task = _check_task(conn, device, record)
-    chain = _check_chain(conn, record)
-    _check_supersedes(conn, record)
+    try:
+        chain = _check_chain(conn, record)
+        _check_supersedes(conn, record)
+    except ApiError:
+        # Read committed (PostgreSQL): a concurrent request may have stored this very record since
+        # ``_existing`` looked, taking its place in the chain and its revision. Then it is a repeat.
+        existing = _existing(conn, record.id)
+        if existing is None:
+            raise
+        return _repeat_answer(conn, existing, digest)
     photos = sorted(photo_hashes(record))
     u = t.photo_uploads
     stored = set(conn.execute(sa.select(u.c.sha256).where(u.c.sha256.in_(photos),
                                                           u.c.device_id == device.id)).scalars())
     missing = [p for p in photos if p not in stored]
     finished = parse_rfc3339(record.finished_at)  # the inspector's local time: its date is the day
-    try:
-        with conn.begin_nested():
-            conn.execute(t.records.insert().values(
-                id=record.id, hash=digest, device_id=device.id, seq=record.seq, prev=record.prev,
-                inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
-                outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
-                plan_id=task["plan_id"], inspected_on=finished.date(), industry=task["industry"],
-                region=task["region"], risk_grade=task["risk_grade"], supersedes=record.supersedes,
-                state="incomplete" if missing else "submitted", envelope=body.decode("utf-8"),
-                received_at=now,
-            ))
-            if photos:
-                conn.execute(t.record_photos.insert(),
-                             [{"record_id": record.id, "sha256": s} for s in photos])
-            if record.supersedes is not None:
-                conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
-                             .values(superseded=True))
-    except sa.exc.IntegrityError:
+    inserted = _insert_once(
+        conn, t.records,
+        id=record.id, hash=digest, device_id=device.id, seq=record.seq, prev=record.prev,
+        inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
+        outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
+        plan_id=task["plan_id"], inspected_on=finished.date(), industry=task["industry"],
+        region=task["region"], risk_grade=task["risk_grade"], supersedes=record.supersedes,
+        state="incomplete" if missing else "submitted", envelope=body.decode("utf-8"),
+        received_at=now,
+    )
+    if not inserted:
         # A concurrent request stored this id (or this device's seq) first: answer as a repeat.
         existing = _existing(conn, record.id)
         if existing is None:
             raise ApiError(422, "chain_conflict",
                            f"第{record.seq}号记录：序号已被本设备已接收的记录占用，疑似重放或篡改") from None
         return _repeat_answer(conn, existing, digest)
+    if photos:
+        conn.execute(t.record_photos.insert(), [{"record_id": record.id, "sha256": s} for s in photos])
+    if record.supersedes is not None:
+        conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
+                     .values(superseded=True))
     return IngestAnswer(201, {"id": record.id, "hash": digest, "task_id": record.task_id,
                               "state": "incomplete" if missing else "submitted",
                               "missing_photos": missing, "chain": chain})

@@ -40,15 +40,17 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 def spawn_server(data: Path, db: str, port: int, env: dict[str, str] | None = None,
-                 module: str = "server_stub", module_args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-    """``python -m MODULE [MODULE_ARGS] serve`` on 127.0.0.1:PORT, returned once it answers.
+                 module: str = "server_stub", module_args: tuple[str, ...] = (),
+                 workers: int = 1) -> subprocess.Popen[bytes]:
+    """``python -m MODULE [MODULE_ARGS] serve [--workers N]`` on 127.0.0.1:PORT, returned once it
+    answers.
 
     ``module`` is the server's CLI unless a test runs it through a wrapper of its own (one that
     pins the clock, say), which gets ``module_args`` before the command.
     """
     process = subprocess.Popen(
         [sys.executable, "-m", module, *module_args, "serve", "--data", str(data), "--db", db,
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     wait_until_up(f"http://127.0.0.1:{port}", process)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI
 
@@ -10,20 +11,22 @@ from .api.headers import install_security_headers
 from .api.limits import BodyLimits, body_limit
 from .api.routes import admin, directory, pages, plans, results, review, sync_api, verify
 from .config import Settings
-from .db import make_engine, migrate
+from .db import DB_SLOTS, make_engine, migrate
 from .errors import document_validation_errors, install_error_handlers
 from .photo_store import DirectoryPhotoStore
 from .server_key import load_or_create_server_key
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
-    """The server for ``settings`` (from the environment when omitted), schema migrated."""
+    """The server for ``settings`` (from the environment when omitted), schema migrated; with no
+    arguments, the factory each worker process of ``serve --workers N`` calls."""
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
     migrate(engine)
     app = FastAPI(title="掌上查平台 API", version="1.0")
     app.state.settings = settings
     app.state.engine = engine
+    app.state.db_slots = anyio.Semaphore(DB_SLOTS)
     app.state.admin_token = admin_token(settings.data_dir)
     app.state.server_key = load_or_create_server_key(settings.data_dir)
     app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)

@@ -8,9 +8,10 @@ The engine owns no state. Everything it must not lose lives in the app's store b
   same record again), never before;
 * an answer lost on the way back costs one repeat: the platform answers 200 and nothing changes.
 
-Network failures, timeouts and 5xx answers are retried with bounded exponential back-off and full
-jitter; when the retries run out the push stops with ``TransportError`` and resumes where it
-stopped next time. A record the platform refuses for good (400, 403, 409, 413, 422) is marked
+Network failures, timeouts, 429 and 5xx answers are retried with bounded exponential back-off and
+full jitter; an answer's ``Retry-After`` (seconds: a busy platform's 503) is the least wait, and
+one longer than the back-off's cap ends the push at once. When the retries run out the push stops
+with ``TransportError`` and resumes where it stopped next time. A record the platform refuses for good (400, 403, 409, 413, 422) is marked
 rejected with the platform's Chinese message and the push goes on with the next one.
 httpx's exceptions are mapped to this package's only here.
 """
@@ -91,6 +92,13 @@ def _message(response: httpx.Response) -> str:
         return f"平台返回错误（HTTP {response.status_code}）"
 
 
+def _retry_after(response: httpx.Response) -> float:
+    """The answer's ``Retry-After`` in seconds; 0 when absent or not a number of seconds (the
+    HTTP-date form is not worth a clock comparison with a phone's possibly wrong clock)."""
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else 0.0
+
+
 class SyncEngine:
     """Pushes signed records and their photos, and pulls tasks, over one ``httpx.Client``.
 
@@ -116,8 +124,9 @@ class SyncEngine:
         self.on_progress = on_progress
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One call, retried on network failures and 5xx; 401 raises ``AuthError``."""
+        """One call, retried on network failures, 429 and 5xx; 401 raises ``AuthError``."""
         for attempt in range(self.retry.attempts):
+            retry_after = 0.0
             try:
                 response = self.client.request(method, url, **kwargs)
             except httpx.TransportError as e:
@@ -128,8 +137,11 @@ class SyncEngine:
                 if response.status_code < 500 and response.status_code != 429:
                     return response
                 failure = f"HTTP {response.status_code}"
+                retry_after = _retry_after(response)
+                if retry_after > self.retry.cap_seconds:
+                    break
             if attempt + 1 < self.retry.attempts:
-                self.sleep(self.retry.delay(attempt, self.rng))
+                self.sleep(max(retry_after, self.retry.delay(attempt, self.rng)))
         raise TransportError(f"无法连接平台（{failure}），已保存在本机，稍后会自动重试")
 
     def pull_tasks(self) -> list[dict[str, Any]]:

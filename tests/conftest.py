@@ -83,14 +83,14 @@ class ServerProcess:
 
 @contextlib.contextmanager
 def running_server(data: Path, db: str, env: dict[str, str] | None = None,
-                   fake_now: str | None = None) -> Iterator[ServerProcess]:
+                   fake_now: str | None = None, workers: int = 1) -> Iterator[ServerProcess]:
     """The platform server as a real process on 127.0.0.1, seeded with the demo directory;
     with ``fake_now`` (ISO 8601), its clock pinned there (``tests/utils/clocked.py``)."""
     run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=data, db=db)
     port = free_port()
     clocked = {"module": "tests.utils.clocked", "module_args": (fake_now,)} if fake_now else {}
     server = ServerProcess(f"http://127.0.0.1:{port}", data, db,
-                           spawn_server(data, db, port, env, **clocked))
+                           spawn_server(data, db, port, env, workers=workers, **clocked))
     try:
         yield server
     finally:

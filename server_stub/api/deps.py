@@ -1,15 +1,30 @@
-"""Dependencies shared by the routes: a connection inside one transaction per request."""
+"""Dependencies shared by the routes: a connection inside one transaction per request.
+
+Nothing here or in a route blocks the event loop: the routes are plain functions that FastAPI
+runs in its thread pool, and the dependencies below hand their database work to it.
+
+A request holds its connection from before its route runs until after it commits, across several
+hops through the thread pool. Were a thread ever to wait for a pooled connection, the requests
+holding them could wait for a thread in turn, and the server would stall until the pool's timeout
+(it did, under a crowd). So a request takes one of ``DB_SLOTS`` slots on the event loop before it
+takes a connection, and the pool has a connection for every slot: no thread ever waits for one.
+The body of an upload is read without a slot, so a slow phone holds neither a connection nor
+SQLite's write lock.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
+import anyio
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..db import READ_ONLY
 from ..devices import Device, authenticate
 from ..errors import ApiError
 
@@ -19,9 +34,34 @@ def get_engine(request: Request) -> sa.Engine:
     return engine
 
 
-def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
-    with engine.begin() as conn:
-        yield conn
+def _slots(request: Request) -> anyio.Semaphore:
+    slots: anyio.Semaphore = request.app.state.db_slots
+    return slots
+
+
+def _connect(engine: sa.Engine, read_only: bool) -> sa.Connection:
+    conn = engine.connect()
+    return conn.execution_options(**READ_ONLY) if read_only else conn
+
+
+async def get_conn(request: Request,
+                   engine: Annotated[sa.Engine, Depends(get_engine)]) -> AsyncIterator[sa.Connection]:
+    """The request's connection. Its transaction begins at the first statement (after the checks
+    a route makes without the database, such as a signature's) and commits once the route has
+    answered; an error rolls it back. A GET or HEAD only reads: on SQLite it neither takes nor
+    waits for the write lock, and a write inside it is refused (a bug, answered 500).
+
+    The commit here comes a hop through the event loop after the route, and SQLite's write lock
+    is held, idle, in between: a route that writes under a crowd (the sync uploads) commits at
+    its own end instead, in its own thread, which leaves nothing to commit here."""
+    async with _slots(request):
+        conn = await run_in_threadpool(_connect, engine, request.method in ("GET", "HEAD"))
+        try:
+            yield conn
+            await run_in_threadpool(conn.commit)
+        finally:
+            with anyio.CancelScope(shield=True):  # the connection goes back to the pool, always
+                await run_in_threadpool(conn.close)
 
 
 # "function": the transaction commits before the answer leaves, so a client that has seen an
@@ -51,12 +91,36 @@ def require_admin(request: Request,
 AdminDep = Depends(require_admin)
 
 
-def get_device(conn: ConnDep, credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
-    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise)."""
-    return authenticate(conn, credentials.credentials if credentials else None)
+def _authenticate(engine: sa.Engine, token: str | None) -> Device:
+    with _connect(engine, read_only=True) as conn:
+        return authenticate(conn, token)
+
+
+async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_engine)],
+                     credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
+    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise).
+
+    Read in a short transaction of its own, before the request's transaction: SQLite's write
+    lock is not taken, nor waited for, to learn who is calling.
+    """
+    async with _slots(request):
+        return await run_in_threadpool(_authenticate, engine,
+                                       credentials.credentials if credentials else None)
 
 
 DeviceDep = Annotated[Device, Depends(get_device)]
+
+
+def request_body(limit: Callable[[Request], int]) -> Any:
+    """A dependency on the request body, at most ``limit(request)`` bytes (413 beyond), read on
+    the event loop so that the route itself can run in the thread pool. Declare it after
+    ``DeviceDep`` and before ``ConnDep``."""
+
+    async def body(request: Request) -> bytes:
+        return await read_body(request, limit(request))
+
+    dependency: Callable[[Request], Awaitable[bytes]] = body
+    return Depends(dependency)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -184,3 +184,29 @@ def test_pull_tasks() -> None:
         return httpx.Response(200, content=json.dumps({"tasks": tasks}).encode())
 
     assert engine(LocalStore(Database(memory=True)), handler)[0].pull_tasks() == tasks
+
+
+def test_a_busy_platform_is_retried_after_the_wait_it_asks_for() -> None:
+    """503 with Retry-After (the platform's answer to a crowd): wait at least that, then go on."""
+    answers = iter([httpx.Response(503, headers={"Retry-After": "3"},
+                                   json={"error": {"code": "busy", "message": "平台繁忙"}}),
+                    httpx.Response(201, json=status())])
+
+    store = store_with_record(photos=False)
+    eng, sleeps = engine(store, lambda request: next(answers))
+    assert eng.push().accepted and store.pending_records() == []
+    assert sleeps == [3.0], "the back-off alone (0.5 s) would be shorter than Retry-After"
+
+
+def test_a_retry_after_beyond_the_cap_ends_the_push_at_once() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(503, headers={"Retry-After": "3600"})
+
+    store = store_with_record(photos=False)
+    eng, sleeps = engine(store, handler)
+    with pytest.raises(TransportError, match="稍后会自动重试"):
+        eng.push()
+    assert calls == [1] and sleeps == [] and len(store.pending_records()) == 1

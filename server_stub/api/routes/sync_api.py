@@ -11,10 +11,14 @@ from pydantic import BaseModel, Field
 from ... import devices, ingest, tasks, throttle
 from ...clock import now
 from ...errors import ApiError, RecordNotFound, error_responses
-from ..deps import ConnDep, DeviceDep, read_body
+from ..deps import ConnDep, DeviceDep, request_body
 from ..limits import MAX_RECORD_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+PhotoBody = Annotated[bytes, request_body(lambda request: request.app.state.max_photo_bytes)]
+RecordBody = Annotated[bytes, request_body(lambda request: MAX_RECORD_BYTES)]
+
 
 class EnrollIn(BaseModel):
     code: str = Field(max_length=40, description="审核人提供的一次性注册码")
@@ -152,13 +156,13 @@ def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
     openapi_extra={"requestBody": {"required": True, "content": {
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def put_photo(
+def put_photo(
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request, device: DeviceDep,
-    conn: ConnDep,
+    data: PhotoBody, conn: ConnDep,
 ) -> JSONResponse:
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
-    data = await read_body(request, request.app.state.max_photo_bytes)
     answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
     return JSONResponse(answer.body, status_code=answer.status)
 
 
@@ -173,10 +177,10 @@ async def put_photo(
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": Envelope.model_json_schema()}}}},
 )
-async def post_record(request: Request, device: DeviceDep, conn: ConnDep) -> JSONResponse:
+def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONResponse:
     """Submit a signed record; safe to repeat. The answer lists photos still missing."""
-    body = await read_body(request, MAX_RECORD_BYTES)
     answer = ingest.submit_record(conn, device, body, now=now())
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
     return JSONResponse(answer.body, status_code=answer.status)
 
 

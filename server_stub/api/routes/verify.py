@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from ... import tables as t
 from ... import throttle
 from ...clock import now
 from ...errors import ApiError
-from ..deps import ConnDep, read_body
+from ..deps import ConnDep, request_body
 from .pages import render_page
 
 router = APIRouter(tags=["verify"])
@@ -102,13 +102,15 @@ def verify_page(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
 
 
 @router.post("/v/{token}/feedback", response_class=HTMLResponse, include_in_schema=False)
-async def feedback(token: str, request: Request, conn: ConnDep) -> HTMLResponse:
+def feedback(token: str, request: Request,
+             body: Annotated[bytes, request_body(lambda request: MAX_FEEDBACK_BYTES)],
+             conn: ConnDep) -> HTMLResponse:
     """Store the enterprise's feedback (a genuine code, current or lapsed: see docs/decisions.md),
     at most ``FEEDBACK_PER_CODE`` an hour per task and ``FEEDBACK_PER_ADDRESS`` per client."""
     payload, problem = _read(request, token)
     if payload is None:
         return _verdict_page(conn, token, None, problem)
-    form = parse_qs((await read_body(request, MAX_FEEDBACK_BYTES)).decode("utf-8", "replace"))
+    form = parse_qs(body.decode("utf-8", "replace"))
     message = (form.get("message") or [""])[0].strip()[:1000]
     contact = (form.get("contact") or [""])[0].strip()[:100]
     if not message:

@@ -1,0 +1,365 @@
+"""A crowd of phones syncing at once, through a real server process over loopback, beside the
+raw limit of this machine (issue 12).
+
+D phones (default 200), each with its own key and enrolment, are released together; each sends R
+records (default 5), each after its photo, retrying a 503 after its Retry-After as the app's sync
+engine does. Meanwhile a separate process asks for ``/health`` every 50 ms. Printed per database
+and worker count: records per second, p50/p95/p99 of one call (until answered), errors (must be
+0), 503s retried, /health latency under load, the server's CPU time per record (what bounds it
+when the cores are the limit), and the raw limit measured in the same run: per record one Ed25519
+verification and one insert in its own transaction into the same kind of database, no HTTP, one
+process per core.
+
+Run from the repository root: ``python -m bench.crowd [--phones 200] [--records 5]
+[--workers 1 --workers 2] [--db postgresql+psycopg://USER@HOST/DB]``. ``--db`` names a PostgreSQL
+server whose user may create databases: each run gets a fresh one, dropped afterwards. SQLite in a
+temporary directory is always measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+import psycopg
+import sqlalchemy as sa
+from PIL import Image
+
+from bench.sync import cli, enrol
+from server_stub import tables as t
+from server_stub.db import make_engine
+from server_stub.launcher import free_port, spawn_server
+from sync import (
+    Record,
+    RecordItem,
+    generate_key,
+    new_record_id,
+    public_key_b64,
+    record_hash,
+    sign_record,
+    verify_envelope,
+)
+
+
+def photo_bytes(seed: int) -> bytes:
+    """A JPEG of about 40 KB (noise compresses poorly, like a detailed photo)."""
+    rng = random.Random(seed)
+    side = 200
+    image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@dataclass
+class Phone:
+    token: str
+    public_key: str
+    uploads: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    """(photo name, photo, record envelope as sent), in chain order."""
+
+
+def make_phones(url: str, admin_token: str, inspectors: list[str], count: int, records: int) -> list[Phone]:
+    phones = []
+    for n in range(count):
+        key = generate_key()
+        device = enrol(url, inspectors[n % len(inspectors)], admin_token, key)
+        tasks = httpx.get(f"{url}/api/v1/tasks", headers={"Authorization": f"Bearer {device['token']}"},
+                          timeout=60).json()["tasks"]
+        phone = Phone(device["token"], public_key_b64(key))
+        prev = None
+        for seq in range(1, records + 1):
+            task = tasks[seq % len(tasks)]
+            photo = photo_bytes(n * 1000 + seq)
+            name = hashlib.sha256(photo).hexdigest()
+            items = tuple(RecordItem(code=i["code"], result="合格", photos=(name,) if k == 0 else ())
+                          for k, i in enumerate(task["items"]))
+            record = Record(
+                id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
+                inspectors=tuple(m["id"] for m in task["team"]), items=items, outcome="未发现问题",
+                location=None, started_at="2026-03-02T09:00:00+08:00",
+                finished_at="2026-03-02T09:40:00+08:00", device_id=device["device_id"], seq=seq, prev=prev,
+            ).to_json()
+            prev = record_hash(record)
+            envelope = json.dumps(sign_record(record, key, device["device_id"]), ensure_ascii=False).encode()
+            phone.uploads.append((name, photo, envelope))
+        phones.append(phone)
+    return phones
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    busy: int = 0
+
+
+class Connection:
+    """One phone's keep-alive HTTP/1.1 connection, by hand: httpx's client costs the load
+    generator more CPU per call than the server spends, and they share this machine's cores."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, str], bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self.streams
+        writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n"
+                     f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in head[1:] if line)
+        content = await reader.readexactly(int(headers.get("content-length", "0")))
+        return int(head[0].split()[1]), headers, content
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+
+
+async def call(conn: Connection, outcome: Outcome, expected: int, method: str, path: str,
+               body: bytes, content_type: str) -> bool:
+    """One call until answered (a 503 repeated after its Retry-After); False on an error."""
+    start = time.perf_counter()
+    for _ in range(30):
+        try:
+            status, headers, content = await asyncio.wait_for(conn.request(method, path, body, content_type), 120)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as e:
+            outcome.errors.append(f"{method} {path}: {type(e).__name__}")
+            return False
+        if status != 503:
+            break
+        outcome.busy += 1
+        await asyncio.sleep(float(headers.get("retry-after", "1")))
+    outcome.latencies.append(time.perf_counter() - start)
+    if status != expected:
+        outcome.errors.append(f"{method} {path}: {status} {content[:200]!r}")
+        return False
+    return True
+
+
+async def sync_phone(port: int, phone: Phone, outcome: Outcome, start: asyncio.Event) -> None:
+    conn = Connection(port, phone.token)
+    await start.wait()
+    try:
+        for name, photo, envelope in phone.uploads:
+            if not await call(conn, outcome, 201, "PUT", f"/api/v1/photos/{name}", photo, "image/jpeg"):
+                return
+            if not await call(conn, outcome, 201, "POST", "/api/v1/records", envelope, "application/json"):
+                return
+    finally:
+        conn.close()
+
+
+async def crowd(port: int, phones: list[Phone]) -> tuple[Outcome, float]:
+    outcome, start = Outcome(), asyncio.Event()
+    tasks = [asyncio.create_task(sync_phone(port, phone, outcome, start)) for phone in phones]
+    await asyncio.sleep(0.5)  # every client made
+    began = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    return outcome, time.perf_counter() - began
+
+
+def watch_health(url: str, stop: Any, results: Any) -> None:
+    """In its own process: /health every 50 ms until ``stop`` is set (at least once); sends the
+    latencies."""
+    latencies, failures = [], 0
+    with httpx.Client(base_url=url, timeout=120) as client:
+        while not (latencies and stop.is_set()):
+            start = time.perf_counter()
+            try:
+                ok = client.get("/api/v1/health").status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - start)
+            failures += not ok
+            time.sleep(0.05)
+    results.send((latencies, failures))
+
+
+@contextmanager
+def health_watch(url: str) -> Iterator[dict[str, Any]]:
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=watch_health, args=(url, stop, send))
+    process.start()
+    found: dict[str, Any] = {}
+    try:
+        yield found
+    finally:
+        stop.set()
+        found["latencies"], found["failures"] = receive.recv()
+        process.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and every process below it (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
+
+
+def percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+
+
+# --- the raw limit ---------------------------------------------------------------------------
+
+
+def raw_insert(target: str, work: list[tuple[bytes, str]]) -> None:
+    """Verify and insert each record in its own transaction (one process's share)."""
+    if target.startswith("sqlite:"):
+        conn: Any = sqlite3.connect(target.removeprefix("sqlite:"), isolation_level=None, timeout=60)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        begin, mark = "BEGIN IMMEDIATE", "?"
+    else:
+        conn = psycopg.connect(target, autocommit=True)
+        begin, mark = "BEGIN", "%s"
+    for body, public_key in work:
+        record = verify_envelope(json.loads(body), public_key)
+        conn.execute(begin)
+        conn.execute(f"INSERT INTO raw_records VALUES ({mark}, {mark}, {mark})",
+                     (record["id"], record_hash(record), body.decode()))
+        conn.execute("COMMIT")
+    conn.close()
+
+
+def raw_limit(target: str, work: list[tuple[bytes, str]]) -> float:
+    """Records per second for verify + one insert per record, one process per core."""
+    create = "CREATE TABLE raw_records (id TEXT PRIMARY KEY, hash TEXT UNIQUE, envelope TEXT)"
+    if target.startswith("sqlite:"):
+        with sqlite3.connect(target.removeprefix("sqlite:")) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(create)
+    else:
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute(create)
+    cores = os.cpu_count() or 1
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(cores) as pool:
+        pool.map(time.sleep, [0] * cores)  # started before the clock does
+        start = time.perf_counter()
+        pool.starmap(raw_insert, [(target, work[n::cores]) for n in range(cores)])
+        return len(work) / (time.perf_counter() - start)
+
+
+# --- one run ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(server_url: str | None, work: Path) -> Iterator[tuple[str, str]]:
+    """(SQLAlchemy URL for the server, target for the raw limit): SQLite in ``work``, or a new
+    PostgreSQL database on ``server_url``, dropped afterwards."""
+    if server_url is None:
+        yield f"sqlite:///{work / 'server.db'}", f"sqlite:{work / 'raw.db'}"
+        return
+    name = f"zsc_crowd_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(server_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False), url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def inspectors_with_tasks(db: str) -> list[str]:
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        found = list(conn.execute(sa.select(t.task_members.c.inspector_id).distinct()
+                                  .order_by(t.task_members.c.inspector_id)).scalars())
+    engine.dispose()
+    return found
+
+
+def run(server_url: str | None, workers: int, phones_count: int, records: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(server_url, Path(tmp)) as (db, raw_target):
+        data = Path(tmp) / "data"
+        cli("seed-demo", "--entities", "2000", data=data, db=db)
+        token = cli("admin-token", data=data, db=db).split()[-1]
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = spawn_server(data, db, port, workers=workers)
+        try:
+            phones = make_phones(url, token, inspectors_with_tasks(db), phones_count, records)
+            cpu_before = cpu_seconds(server.pid)
+            with health_watch(url) as health:
+                outcome, elapsed = asyncio.run(crowd(port, phones))
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+        finally:
+            server.terminate()
+            server.wait()
+        raw = raw_limit(raw_target, [(envelope, phone.public_key) for phone in phones
+                                     for _, _, envelope in phone.uploads])
+    rate = phones_count * records / elapsed
+    label = f"{'SQLite' if server_url is None else 'PostgreSQL'}, {workers} worker{'s' if workers > 1 else ''}"
+    lat = outcome.latencies
+    per_record = server_cpu / (phones_count * records)
+    click.echo(f"[{label}] {rate:,.0f} records/s ({phones_count * records} records with a photo each in "
+               f"{elapsed:.1f} s); raw limit {raw:,.0f}/s, ratio {rate / raw:.2f}")
+    click.echo(f"[{label}] server CPU {per_record * 1000:.1f} ms per record with its photo: at most "
+               f"{(os.cpu_count() or 1) / per_record:,.0f} records/s on {os.cpu_count()} idle cores")
+    click.echo(f"[{label}] one call: p50 {percentile(lat, 50) * 1000:,.0f} ms, p95 "
+               f"{percentile(lat, 95) * 1000:,.0f} ms, p99 {percentile(lat, 99) * 1000:,.0f} ms, "
+               f"max {max(lat) * 1000:,.0f} ms; errors {len(outcome.errors)}; 503 retried {outcome.busy}")
+    hl = health["latencies"]
+    click.echo(f"[{label}] /health under load: {len(hl)} asked, p50 {percentile(hl, 50) * 1000:.1f} ms, "
+               f"p99 {percentile(hl, 99) * 1000:.1f} ms, max {max(hl) * 1000:.1f} ms, failed {health['failures']}")
+    for error in outcome.errors[:5]:
+        click.echo(f"  {error}")
+
+
+@click.command()
+@click.option("--phones", default=200, show_default=True, help="phones syncing at once")
+@click.option("--records", default=5, show_default=True, help="records (each with one photo) per phone")
+@click.option("--workers", "worker_counts", multiple=True, type=int, default=[1, 2], show_default=True,
+              help="server worker processes (repeatable)")
+@click.option("--db", "dbs", multiple=True, help="also measure on this PostgreSQL server (repeatable)")
+def main(phones: int, records: int, worker_counts: tuple[int, ...], dbs: tuple[str, ...]) -> None:
+    click.echo(f"{phones} phones × {records} records, {os.cpu_count()} cores")
+    for db in (None, *dbs):
+        for workers in worker_counts:
+            run(db, workers, phones, records)
+
+
+if __name__ == "__main__":
+    main()

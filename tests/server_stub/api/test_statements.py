@@ -1,0 +1,85 @@
+"""What one upload costs the database (issue 12, point 6): a budget of SQL statements per photo
+and per record, so that a change adding round trips to the hottest path shows here.
+
+Counted in the server's own process (the app under ``TestClient``), every statement but the
+transactions' own BEGIN and the connections' PRAGMAs: the device lookup included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from server_stub.admin import admin_token
+from server_stub.config import Settings
+from server_stub.main import create_app
+from server_stub.queries import busiest_inspector
+from sync import public_key_b64
+from tests.conftest import ServerProcess, run_cli
+from tests.utils.phone import Phone, jpeg
+
+COUNTED = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|SAVEPOINT|RELEASE|ROLLBACK TO)", re.IGNORECASE)
+
+
+@dataclass
+class Platform:
+    client: TestClient
+    phone: Phone
+    statements: list[str]
+
+
+@pytest.fixture
+def platform(tmp_path: Path, database_url: str) -> Iterator[Platform]:
+    data = tmp_path / "data"
+    run_cli("seed-demo", "--entities", "300", data=data, db=database_url)
+    app = create_app(Settings.from_env(data, database_url))
+    with app.state.engine.connect() as conn:
+        inspector = busiest_inspector(conn)
+    assert inspector is not None
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if COUNTED.match(statement):
+            statements.append(statement)
+
+    sa.event.listen(app.state.engine, "before_cursor_execute", count)
+    with TestClient(app, base_url="http://platform") as client:
+        phone = Phone(ServerProcess("http://platform", data, database_url, None), inspector)  # type: ignore[arg-type]
+        code = client.post("/api/v1/enrollment-codes", json={"inspector_id": inspector},
+                           headers={"Authorization": f"Bearer {admin_token(data)}"}).json()["code"]
+        enrolled = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_b64(phone.key),
+                                                       "device_name": "测试手机"}).json()
+        phone.device_id, phone.token = enrolled["device_id"], enrolled["token"]
+        client.headers["Authorization"] = f"Bearer {phone.token}"
+        yield Platform(client, phone, statements)
+    app.state.engine.dispose()
+
+
+def test_statements_per_photo_and_record(platform: Platform) -> None:
+    client, phone, statements = platform.client, platform.phone, platform.statements
+    task = client.get("/api/v1/tasks").json()["tasks"][0]
+    photo = jpeg(3)
+    name = hashlib.sha256(photo).hexdigest()
+    envelope = phone.record(task, photos=[photo])
+
+    statements.clear()
+    assert client.put(f"/api/v1/photos/{name}", content=photo).status_code == 201
+    # The device, the photo, who sent it, records waiting for it.
+    assert len(statements) <= 4, statements
+
+    statements.clear()
+    assert client.post("/api/v1/records", json=envelope).status_code == 201
+    # The device, a repeat?, the task, the chain's head, the photos sent, the record, its photos.
+    assert len(statements) <= 7, statements
+
+    statements.clear()
+    assert client.post("/api/v1/records", json=envelope).status_code == 200
+    assert len(statements) <= 6, statements
