@@ -19,11 +19,12 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from server_stub import planning, queries
-from server_stub import tables as t
-from server_stub.dashboard import build
-from server_stub.db import make_engine, migrate
-from server_stub.demo_data import SAMR, generate
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine, migrate
+from server_stub.directory import queries
+from server_stub.directory.demo import SAMR, generate
+from server_stub.draws import planning
+from server_stub.publication.dashboard import build
 from sync import Outcome, Plan
 
 PLANS = 20

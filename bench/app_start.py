@@ -104,7 +104,7 @@ def ours(path: Path) -> None:
 
 
 def first_paint(directory: Path, count: int) -> float:
-    from server_stub.launcher import free_port
+    from server_stub.core.launcher import free_port
     from tests.browser.driver import browser, open_app, phone_context
 
     port = free_port()

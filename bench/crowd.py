@@ -43,9 +43,9 @@ import sqlalchemy as sa
 from PIL import Image
 
 from bench.sync import cli, enrol
-from server_stub import tables as t
-from server_stub.db import make_engine
-from server_stub.launcher import free_port, spawn_server
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine
+from server_stub.core.launcher import free_port, spawn_server
 from sync import (
     Record,
     RecordItem,

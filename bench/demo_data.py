@@ -6,7 +6,7 @@ import time
 
 import click
 
-from server_stub.demo_data import generate
+from server_stub.directory.demo import generate
 
 
 @click.command()

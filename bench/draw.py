@@ -19,7 +19,7 @@ from decimal import Decimal
 import click
 import consistent_sampler  # type: ignore[import-untyped]
 
-from server_stub.draws import consistent_sample, stratum_size
+from server_stub.draws.sampling import consistent_sample, stratum_size
 from sync import RiskGrade, make_credit_code
 
 RATIOS = {

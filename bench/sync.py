@@ -29,8 +29,8 @@ import httpx
 from PIL import Image
 
 from app.store import Enrolment, LocalStore
-from server_stub.launcher import PROJECT_ROOT, free_port, spawn_server
-from server_stub.photo_store import DirectoryPhotoStore
+from server_stub.core.launcher import PROJECT_ROOT, free_port, spawn_server
+from server_stub.records.photo_store import DirectoryPhotoStore
 from sync import (
     Record,
     RecordItem,

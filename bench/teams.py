@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import click
 import consistent_sampler  # type: ignore[import-untyped]
 
-from server_stub.draws import (
+from server_stub.draws.sampling import (
     LIST_SEPARATOR,
     MSG_EXCLUDED,
     MSG_EXCLUSION_COUNT,

@@ -1,3 +1,3 @@
-from .cli import main
+from server_stub.cli import main
 
 main(prog_name="python -m server_stub")

@@ -22,21 +22,29 @@ import qrcode
 import sqlalchemy as sa
 from qrcode.constants import ERROR_CORRECT_M
 
+from server_stub.core.admin_token import admin_token
+from server_stub.core.clock import now
+from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from server_stub.core.db import make_engine, migrate
+from server_stub.core.errors import ApiError
+from server_stub.directory import queries
+from server_stub.directory.csv_files import (
+    KINDS,
+    CsvImportError,
+    decode_csv_bytes,
+    read_csv,
+    write_csv,
+)
+from server_stub.directory.demo import SAMR, generate
+from server_stub.draws import planning
+from server_stub.draws.audit import compare_with_publication, verify_export
+from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
+from server_stub.draws.population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
+from server_stub.field import devices
+from server_stub.field.enrollment import enroll_uri, issue_code
+from server_stub.publication.workdays import parse_holiday_csv
+from server_stub.records import ingest
 from sync import Plan, RiskGrade, describe_seqs
-
-from . import devices, ingest, planning, queries
-from .admin import admin_token
-from .ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
-from .clock import now
-from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
-from .db import make_engine, migrate
-from .demo_data import SAMR, generate
-from .directory_csv import KINDS, CsvImportError, decode_csv_bytes, read_csv, write_csv
-from .draw_audit import compare_with_publication, verify_export
-from .enrollment import enroll_uri, issue_code
-from .errors import ApiError
-from .population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
-from .workdays import parse_holiday_csv
 
 _SAVERS: dict[str, Callable[..., int]] = {
     "items": lambda conn, objs: queries.save_items(conn, items=objs),
@@ -104,7 +112,7 @@ def serve(data_dir: Path | None, database_url: str | None, host: str, port: int,
     """启动平台服务器。"""
     import uvicorn
 
-    from .main import create_app
+    from server_stub.main import create_app
 
     settings = load_settings(data_dir, database_url)
     # Migrated, and the server key and admin token made, once here, before any worker starts.

@@ -6,15 +6,15 @@ import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from .admin import admin_token
-from .api.headers import install_security_headers
-from .api.limits import BodyLimits, body_limit
-from .api.routes import admin, directory, pages, plans, results, review, sync_api, verify
-from .config import Settings
-from .db import DB_SLOTS, make_engine, migrate
-from .errors import document_validation_errors, install_error_handlers
-from .photo_store import DirectoryPhotoStore
-from .server_key import load_or_create_server_key
+from server_stub.api.headers import install_security_headers
+from server_stub.api.limits import BodyLimits, body_limit
+from server_stub.api.routes import admin, directory, pages, plans, results, review, sync_api, verify
+from server_stub.core.admin_token import admin_token
+from server_stub.core.config import Settings
+from server_stub.core.db import DB_SLOTS, make_engine, migrate
+from server_stub.core.errors import document_validation_errors, install_error_handlers
+from server_stub.core.server_key import load_or_create_server_key
+from server_stub.records.photo_store import DirectoryPhotoStore
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:

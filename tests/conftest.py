@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from server_stub.launcher import PROJECT_ROOT as ROOT
-from server_stub.launcher import free_port, spawn_server
+from server_stub.core.launcher import PROJECT_ROOT as ROOT
+from server_stub.core.launcher import free_port, spawn_server
 
 PG_URL = os.environ.get("ZSC_TEST_PG_URL")
 

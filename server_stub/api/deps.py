@@ -24,9 +24,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..db import READ_ONLY
-from ..devices import Device, authenticate
-from ..errors import ApiError
+from server_stub.core.db import READ_ONLY
+from server_stub.core.errors import ApiError
+from server_stub.field.devices import Device, authenticate
 
 
 def get_engine(request: Request) -> sa.Engine:

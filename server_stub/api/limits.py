@@ -14,9 +14,8 @@ from collections.abc import Callable
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server_stub.core.errors import error_body
 from sync import ValidationError, check_json_shape
-
-from ..errors import error_body
 
 DEFAULT_BODY_LIMIT = 64 * 1024
 MAX_RECORD_BYTES = 1024 * 1024

@@ -14,7 +14,7 @@ from typing import IO
 import httpx
 import pytest
 
-from server_stub.launcher import PROJECT_ROOT, free_port, spawn_server
+from server_stub.core.launcher import PROJECT_ROOT, free_port, spawn_server
 from tests.browser.driver import CHROMIUM
 from tests.conftest import DEMO_ENTITIES, run_cli
 

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page
 
-from server_stub import tables as t
-from server_stub.db import make_engine
-from server_stub.demo_data import SAMR
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine
+from server_stub.directory.demo import SAMR
 from sync import RecordItem
 from tests.browser.conftest import AppProcess, Platform
 from tests.browser.driver import (

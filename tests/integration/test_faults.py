@@ -21,8 +21,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.store import Enrolment, LocalStore
-from server_stub import tables as t
-from server_stub.db import make_engine
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine
 from sync import RetryPolicy, SyncEngine, TransportError, record_hash
 from tests.conftest import ROOT, ServerProcess, free_port, spawn_server
 from tests.utils.phone import Phone, busiest_inspector, jpeg

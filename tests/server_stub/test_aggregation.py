@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from server_stub.aggregation import (
+from server_stub.publication.aggregation import (
     Thresholds,
     WarningColour,
     overdue_publications,
@@ -16,7 +16,7 @@ from server_stub.aggregation import (
     ratio,
     risk_grade_use,
 )
-from server_stub.workdays import WorkCalendar
+from server_stub.publication.workdays import WorkCalendar
 
 D = dt.date
 

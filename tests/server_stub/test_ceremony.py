@@ -9,7 +9,7 @@ import json
 import pytest
 from consistent_sampler import sampler
 
-from server_stub.ceremony import (
+from server_stub.draws.ceremony import (
     CeremonyError,
     Entropy,
     EntropySpec,
@@ -18,7 +18,7 @@ from server_stub.ceremony import (
     derive_seed,
     population_set_commitment,
 )
-from server_stub.draws import consistent_sample
+from server_stub.draws.sampling import consistent_sample
 
 SECRET = "00112233445566778899aabbccddeeff"
 DICE = "31415926535897932384"

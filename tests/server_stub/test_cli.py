@@ -13,16 +13,18 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from server_stub import devices, ingest, planning
-from server_stub import tables as t
 from server_stub.cli import cli
-from server_stub.clock import now
-from server_stub.config import Settings
-from server_stub.db import make_engine
-from server_stub.enrollment import code_hash, enroll_uri
-from server_stub.errors import ApiError
-from server_stub.queries import directory_counts
-from server_stub.tasks import tasks_for_inspector
+from server_stub.core import tables as t
+from server_stub.core.clock import now
+from server_stub.core.config import Settings
+from server_stub.core.db import make_engine
+from server_stub.core.errors import ApiError
+from server_stub.directory.queries import directory_counts
+from server_stub.draws import planning
+from server_stub.field import devices
+from server_stub.field.enrollment import code_hash, enroll_uri
+from server_stub.field.tasks import tasks_for_inspector
+from server_stub.records import ingest
 from sync import (
     ItemResult,
     Location,
@@ -109,7 +111,7 @@ def test_import_with_errors_imports_nothing(tmp_path: Path) -> None:
 
 
 def test_seed_demo_draws_a_plan_and_names_an_inspector_with_tasks(tmp_path: Path) -> None:
-    from server_stub import tables as t
+    from server_stub.core import tables as t
 
     data = tmp_path / "d"
     result = invoke("seed-demo", "--data", str(data), "--entities", "400")
@@ -333,7 +335,7 @@ def test_chain_gaps_lists_the_devices_whose_records_skip_numbers(tmp_path: Path)
 
 
 def test_load_holidays(tmp_path: Path) -> None:
-    from server_stub.dashboard import calendar
+    from server_stub.publication.dashboard import calendar
 
     data = tmp_path / "d"
     notice = tmp_path / "2027.csv"

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from server_stub.aggregation import DEFAULT_THRESHOLDS, Thresholds
 from server_stub.cli import cli
-from server_stub.config import (
+from server_stub.core.config import (
     DEFAULT_MAX_PHOTO_BYTES,
     Settings,
     due_days_from,
     max_photo_bytes_from,
     thresholds_from,
 )
-from server_stub.followups import DEFAULT_DUE_DAYS, disposal_due
-from server_stub.launcher import PROJECT_ROOT
+from server_stub.core.launcher import PROJECT_ROOT
+from server_stub.publication.aggregation import DEFAULT_THRESHOLDS, Thresholds
+from server_stub.review.followups import DEFAULT_DUE_DAYS, disposal_due
 
 
 def test_warning_thresholds() -> None:
@@ -125,7 +125,7 @@ def test_no_setting_moves_the_platforms_clock(monkeypatch: pytest.MonkeyPatch) -
     """The clock is pinned only in-process by tests (tests/utils/clocked.py), never from outside."""
     import datetime as dt
 
-    from server_stub import clock
+    from server_stub.core import clock
 
     monkeypatch.setenv("ZSC_FAKE_NOW", "2000-01-01T00:00:00+08:00")
     assert abs(clock.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from server_stub.demo_data import DISTRICTS, INDUSTRIES, demo_items, generate
+from server_stub.directory.demo import DISTRICTS, INDUSTRIES, demo_items, generate
 from sync import RiskGrade, credit_code_problem
 
 

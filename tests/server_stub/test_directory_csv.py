@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from server_stub.demo_data import generate
-from server_stub.directory_csv import (
+from server_stub.directory.csv_files import (
     ENTITIES,
     INSPECTORS,
     ITEMS,
@@ -16,6 +15,7 @@ from server_stub.directory_csv import (
     render_csv,
     write_csv,
 )
+from server_stub.directory.demo import generate
 
 DEMO = generate(entities=200, seed=7)
 

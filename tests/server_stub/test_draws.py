@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server_stub.draws import (
+from server_stub.draws.sampling import (
     ALGORITHM,
     ALGORITHM_VERSION,
     Assignment,

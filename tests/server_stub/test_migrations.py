@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from server_stub.db import make_engine, migrate
-from server_stub.tables import metadata
+from server_stub.core.db import make_engine, migrate
+from server_stub.core.tables import metadata
 
 
 def test_migrations_match_tables(database_url: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server_stub.photo_store import DirectoryPhotoStore
+from server_stub.records.photo_store import DirectoryPhotoStore
 
 DATA = b"\xff\xd8\xff\xe0" + b"photo" * 100
 NAME = hashlib.sha256(DATA).hexdigest()

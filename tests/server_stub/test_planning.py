@@ -14,15 +14,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from server_stub import planning, queries
-from server_stub import tables as t
-from server_stub.ceremony import Entropy, derive_seed
-from server_stub.db import make_engine, migrate
-from server_stub.demo_data import SAMR, generate
-from server_stub.draw_audit import compare_with_publication, verify_export
-from server_stub.draws import commitment, population_commitment
-from server_stub.errors import ApiError
-from server_stub.population import YearlyCap
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine, migrate
+from server_stub.core.errors import ApiError
+from server_stub.directory import queries
+from server_stub.directory.demo import SAMR, generate
+from server_stub.draws import planning
+from server_stub.draws.audit import compare_with_publication, verify_export
+from server_stub.draws.ceremony import Entropy, derive_seed
+from server_stub.draws.population import YearlyCap
+from server_stub.draws.sampling import commitment, population_commitment
 from sync import Plan, RiskGrade
 from tests.utils.ceremony import DICE, WITNESSES, freeze_and_draw
 

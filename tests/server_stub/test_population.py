@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from server_stub import planning, queries
-from server_stub.clock import CHINA
-from server_stub.db import make_engine, migrate
-from server_stub.demo_data import FOOD, SAMR, SPECIAL_EQUIPMENT, generate
-from server_stub.errors import ApiError
-from server_stub.population import YearlyCap, items_fit
+from server_stub.core.clock import CHINA
+from server_stub.core.db import make_engine, migrate
+from server_stub.core.errors import ApiError
+from server_stub.directory import queries
+from server_stub.directory.demo import FOOD, SAMR, SPECIAL_EQUIPMENT, generate
+from server_stub.draws import planning
+from server_stub.draws.population import YearlyCap, items_fit
 from sync import Entity, InspectionItem, Plan, RiskGrade, ValidationError, make_credit_code
 from tests.utils.ceremony import freeze_and_draw
 
@@ -175,7 +176,7 @@ def test_a_cap_is_a_sensible_whole_number_and_names_known_kinds() -> None:
 
 
 def test_the_dashboard_warns_of_enterprises_inspected_too_often(engine: sa.Engine) -> None:
-    from server_stub import dashboard
+    from server_stub.publication import dashboard
 
     with engine.begin() as conn:
         planning.set_yearly_cap(conn, SAMR, YearlyCap(5))

@@ -11,10 +11,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from server_stub import tables as t
-from server_stub.admin import admin_token
-from server_stub.db import make_engine
-from server_stub.demo_data import SAMR
+from server_stub.core import tables as t
+from server_stub.core.admin_token import admin_token
+from server_stub.core.db import make_engine
+from server_stub.directory.demo import SAMR
 from tests.conftest import PG_URL, ServerProcess, free_port, spawn_server
 from tests.utils.ceremony import ENTROPY
 from tests.utils.phone import Phone, busiest_inspector, jpeg

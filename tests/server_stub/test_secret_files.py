@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server_stub.admin import admin_token
-from server_stub.launcher import PROJECT_ROOT
-from server_stub.secret_files import create_once
+from server_stub.core.admin_token import admin_token
+from server_stub.core.launcher import PROJECT_ROOT
+from server_stub.core.secret_files import create_once
 
 
 def test_a_value_made_meanwhile_by_another_process_wins(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_the_made_file_is_its_owners_only(tmp_path: Path) -> None:
 
 
 def test_servers_starting_together_on_a_fresh_directory_share_one_admin_token(tmp_path: Path) -> None:
-    script = "import sys; from pathlib import Path; from server_stub.admin import admin_token; " \
+    script = "import sys; from pathlib import Path; from server_stub.core.admin_token import admin_token; " \
              "print(admin_token(Path(sys.argv[1])))"
     processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "data")], cwd=PROJECT_ROOT,
                                   stdout=subprocess.PIPE, text=True) for _ in range(8)]

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from server_stub.config import Settings
+from server_stub.core.config import Settings
 from server_stub.main import create_app
 from tests.conftest import DEMO_ENTITIES, ServerProcess
 

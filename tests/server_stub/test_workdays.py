@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from server_stub.workdays import WorkCalendar, parse_holiday_csv
+from server_stub.publication.workdays import WorkCalendar, parse_holiday_csv
 
 D = dt.date
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from server_stub import planning
+from server_stub.draws import planning
 
 DICE = "31415926535897932384"
 WITNESSES = ("测试见证人（自动化测试，非真实掷骰）",)

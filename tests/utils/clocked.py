@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from server_stub import clock
 from server_stub.cli import main
+from server_stub.core import clock
 
 if __name__ == "__main__":
     clock.pin(dt.datetime.fromisoformat(sys.argv[1]))

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from server_stub.admin import admin_token
+from server_stub.core.admin_token import admin_token
 from sync import (
     Location,
     Record,
@@ -31,8 +31,8 @@ def admin_client(server: ServerProcess) -> httpx.Client:
 
 def busiest_inspector(server: ServerProcess) -> str:
     """An inspector who has tasks: the one seed-demo names."""
-    from server_stub.db import make_engine
-    from server_stub.queries import busiest_inspector as query
+    from server_stub.core.db import make_engine
+    from server_stub.directory.queries import busiest_inspector as query
 
     engine = make_engine(server.db)
     with engine.begin() as conn:

@@ -8,10 +8,11 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from ... import devices, enrollment, ingest
-from ...clock import now
-from ...errors import error_responses
-from ..deps import AdminDep, ConnDep
+from server_stub.api.deps import AdminDep, ConnDep
+from server_stub.core.clock import now
+from server_stub.core.errors import error_responses
+from server_stub.field import devices, enrollment
+from server_stub.records import ingest
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminDep],
                    responses=error_responses(401))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ... import queries
-from ..deps import ConnDep
+from server_stub.api.deps import ConnDep
+from server_stub.directory import queries
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 

@@ -9,8 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from ... import planning, queries
-from ..deps import ConnDep
+from server_stub.api.deps import ConnDep
+from server_stub.directory import queries
+from server_stub.draws import planning
 
 router = APIRouter(tags=["pages"])
 

@@ -8,18 +8,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from ... import planning
-from ...ceremony import (
+from server_stub.api.deps import AdminDep, ConnDep
+from server_stub.core.clock import now
+from server_stub.core.errors import ApiError, error_responses
+from server_stub.draws import planning
+from server_stub.draws.ceremony import (
     MAX_DICE_DIGITS,
     MIN_DICE_DIGITS,
     CeremonyError,
     EntropySpec,
     PublicValueSpec,
 )
-from ...clock import now
-from ...errors import ApiError, error_responses
-from ...population import YearlyCap
-from ..deps import AdminDep, ConnDep
+from server_stub.draws.population import YearlyCap
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from ... import publication
-from ..deps import ConnDep
-from .pages import render_page
+from server_stub.api.deps import ConnDep
+from server_stub.api.routes.pages import render_page
+from server_stub.publication import results as publication
 
 router = APIRouter(tags=["public"])
 

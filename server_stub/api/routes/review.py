@@ -10,15 +10,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from server_stub.api.deps import ConnDep, DeviceDep
+from server_stub.api.query import QueryDate
+from server_stub.core.clock import china_date, now
+from server_stub.core.errors import ApiError, error_responses
+from server_stub.field import feedback
+from server_stub.publication import dashboard
+from server_stub.publication.exports import dashboard_csv, dashboard_xlsx
+from server_stub.records.thumbnails import thumbnail
+from server_stub.review import decisions as review
+from server_stub.review import followups
 from sync import MAX_NOTE_LENGTH
-
-from ... import dashboard, feedback, followups, review
-from ...clock import china_date, now
-from ...errors import ApiError, error_responses
-from ...exports import dashboard_csv, dashboard_xlsx
-from ...thumbnails import thumbnail
-from ..deps import ConnDep, DeviceDep
-from ..query import QueryDate
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))

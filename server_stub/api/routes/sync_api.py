@@ -8,11 +8,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ... import devices, ingest, tasks, throttle
-from ...clock import now
-from ...errors import ApiError, RecordNotFound, error_responses
-from ..deps import ConnDep, DeviceDep, request_body
-from ..limits import MAX_RECORD_BYTES
+from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.api.limits import MAX_RECORD_BYTES
+from server_stub.core import throttle
+from server_stub.core.clock import now
+from server_stub.core.errors import ApiError, RecordNotFound, error_responses
+from server_stub.field import devices, tasks
+from server_stub.records import ingest
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 

@@ -16,14 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from server_stub.api.deps import ConnDep, request_body
+from server_stub.api.routes.pages import render_page
+from server_stub.core import tables as t
+from server_stub.core import throttle
+from server_stub.core.clock import now
+from server_stub.core.errors import ApiError
 from sync import SignatureError, ValidationError, public_key_b64, read_token, token_is_current
-
-from ... import tables as t
-from ... import throttle
-from ...clock import now
-from ...errors import ApiError
-from ..deps import ConnDep, request_body
-from .pages import render_page
 
 router = APIRouter(tags=["verify"])
 

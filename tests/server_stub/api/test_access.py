@@ -12,8 +12,8 @@ import hashlib
 import httpx
 import pytest
 
-from server_stub.admin import admin_token
 from server_stub.cli import DEMO_PLAN_ID
+from server_stub.core.admin_token import admin_token
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import SUPERVISOR_CALLS, enrol_people
 from tests.utils.phone import Phone, jpeg

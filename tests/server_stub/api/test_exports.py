@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 
-from server_stub.demo_data import SAMR
+from server_stub.directory.demo import SAMR
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import admin_client

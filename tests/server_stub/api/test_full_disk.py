@@ -13,14 +13,14 @@ from fastapi.testclient import TestClient
 from sqlite_utils import Database
 
 from app.store import LocalStore
-from server_stub import queries
-from server_stub import tables as t
-from server_stub.config import Settings
-from server_stub.demo_data import generate
-from server_stub.devices import enroll
-from server_stub.enrollment import issue_code
+from server_stub.core import tables as t
+from server_stub.core.config import Settings
+from server_stub.directory import queries
+from server_stub.directory.demo import generate
+from server_stub.field.devices import enroll
+from server_stub.field.enrollment import issue_code
 from server_stub.main import create_app
-from server_stub.photo_store import DirectoryPhotoStore
+from server_stub.records.photo_store import DirectoryPhotoStore
 from sync import (
     RetryPolicy,
     SyncEngine,

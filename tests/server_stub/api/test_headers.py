@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from server_stub.api.headers import CONTENT_SECURITY_POLICY
 from server_stub.cli import DEMO_PLAN_ID
-from server_stub.config import Settings
+from server_stub.core.config import Settings
 from server_stub.main import create_app
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, busiest_inspector

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from server_stub import tables as t
-from server_stub.db import make_engine
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine
 from sync import generate_key, make_token, read_token
 from tests.conftest import ServerProcess, running_server
 from tests.utils.phone import Phone, busiest_inspector

@@ -19,9 +19,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from server_stub import tables as t
-from server_stub.db import make_engine
-from server_stub.enrollment import ALPHABET
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine
+from server_stub.field.enrollment import ALPHABET
 from sync import make_token, new_record_id, read_token, sign_record
 from tests.conftest import ServerProcess, run_cli
 from tests.server_stub.api.test_review import enrol_people, other_inspector, submit
@@ -332,7 +332,7 @@ def test_enrolment_guessing_gets_429(server: ServerProcess) -> None:
 
 def test_expired_code_feedback_is_received(server: ServerProcess) -> None:
     """A lapsed but genuine code takes feedback and says it was received (docs/decisions.md)."""
-    from server_stub.server_key import load_or_create_server_key
+    from server_stub.core.server_key import load_or_create_server_key
 
     task = Phone(server, busiest_inspector(server)).enroll().tasks()[0]
     key = load_or_create_server_key(server.data)

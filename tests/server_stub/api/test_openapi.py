@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from server_stub.admin import admin_token
 from server_stub.cli import DEMO_PLAN_ID
-from server_stub.demo_data import SAMR
+from server_stub.core.admin_token import admin_token
+from server_stub.directory.demo import SAMR
 from sync import generate_key, public_key_b64
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import other_inspector

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from server_stub.admin import admin_token
 from server_stub.cli import DEMO_PLAN_ID, cli
-from server_stub.demo_data import SAMR
-from server_stub.draws import commitment, population_commitment
+from server_stub.core.admin_token import admin_token
+from server_stub.directory.demo import SAMR
+from server_stub.draws.sampling import commitment, population_commitment
 from tests.conftest import ServerProcess
 from tests.utils.ceremony import ENTROPY
 

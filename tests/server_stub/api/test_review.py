@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from server_stub import tables as t
-from server_stub.db import make_engine
-from server_stub.demo_data import SAMR
+from server_stub.core import tables as t
+from server_stub.core.db import make_engine
+from server_stub.directory.demo import SAMR
 from tests.conftest import ServerProcess, running_server
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 

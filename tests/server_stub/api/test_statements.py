@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from server_stub.admin import admin_token
-from server_stub.config import Settings
+from server_stub.core.admin_token import admin_token
+from server_stub.core.config import Settings
+from server_stub.directory.queries import busiest_inspector
 from server_stub.main import create_app
-from server_stub.queries import busiest_inspector
 from sync import public_key_b64
 from tests.conftest import ServerProcess, run_cli
 from tests.utils.phone import Phone, jpeg

@@ -161,8 +161,8 @@ def test_unknown_and_revoked_devices_are_401(server: ServerProcess, phone: Phone
     # The record signed before revocation stays on file, with its signature checkable forever.
     import sqlalchemy as sa
 
-    from server_stub import tables as t
-    from server_stub.db import make_engine
+    from server_stub.core import tables as t
+    from server_stub.core.db import make_engine
 
     engine = make_engine(server.db)
     with engine.begin() as conn:
@@ -185,8 +185,8 @@ def test_inspector_not_on_team_is_403(server: ServerProcess, phone: Phone) -> No
 def _inspector_without(server: ServerProcess, task_ids: set[str]) -> str:
     import sqlalchemy as sa
 
-    from server_stub import tables as t
-    from server_stub.db import make_engine
+    from server_stub.core import tables as t
+    from server_stub.core.db import make_engine
 
     engine = make_engine(server.db)
     with engine.begin() as conn:

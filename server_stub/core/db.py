@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for a lock (SQLite's write lock, a PostgreSQL row or table lock)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .workdays import WorkCalendar
+from server_stub.publication.workdays import WorkCalendar
 
 RISK_GRADE_USE_TARGET = Decimal("0.6")
 

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from . import tables as t
-from .errors import ApiError
+from server_stub.core import tables as t
+from server_stub.core.errors import ApiError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 DEFAULT_VALIDITY = dt.timedelta(hours=24)

@@ -15,10 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync import Outcome
-
-from . import tables as t
-from .aggregation import (
+from server_stub.core import tables as t
+from server_stub.core.clock import CHINA
+from server_stub.draws.plan_codec import plan_from_json
+from server_stub.publication.aggregation import (
     DEFAULT_THRESHOLDS,
     GroupRate,
     Overdue,
@@ -30,10 +30,9 @@ from .aggregation import (
     problem_rates,
     risk_grade_use,
 )
-from .clock import CHINA
-from .plan_codec import plan_from_json
-from .review import FINAL_STATES, department_plans
-from .workdays import WorkCalendar
+from server_stub.publication.workdays import WorkCalendar
+from server_stub.review.decisions import FINAL_STATES, department_plans
+from sync import Outcome
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from server_stub.core import tables as t
+from server_stub.core.errors import ApiError
+from server_stub.field.enrollment import code_hash, is_well_formed
 from sync import ValidationError, load_public_key
-
-from . import tables as t
-from .enrollment import code_hash, is_well_formed
-from .errors import ApiError
 
 ROLES = ("inspector", "supervisor")
 

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server_stub.core.secret_files import create_once
 from sync import generate_key, load_private_key, private_key_bytes
-
-from .secret_files import create_once
 
 FILE_NAME = "server_key"
 

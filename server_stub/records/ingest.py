@@ -19,6 +19,10 @@ import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server_stub.core import tables as t
+from server_stub.core.errors import ApiError, RecordNotFound
+from server_stub.field.devices import Device
+from server_stub.records.photo_store import PhotoStore, is_sha256
 from sync import (
     MAX_PHOTO_PIXELS,
     ChainHead,
@@ -35,11 +39,6 @@ from sync import (
     validate_record,
     verify_envelope,
 )
-
-from . import tables as t
-from .devices import Device
-from .errors import ApiError, RecordNotFound
-from .photo_store import PhotoStore, is_sha256
 
 ACCEPTED_IMAGE_FORMATS = {"JPEG"}
 CLOCK_SKEW = dt.timedelta(minutes=10)

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import tables as t
+from server_stub.core import tables as t
 
 PAGE_SIZE = 50
 

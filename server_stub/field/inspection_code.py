@@ -13,9 +13,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server_stub.core.clock import CHINA
 from sync import make_token
-
-from .clock import CHINA
 
 TOKEN_VERSION = 1
 

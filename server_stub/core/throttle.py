@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from . import tables as t
-from .errors import ApiError
+from server_stub.core import tables as t
+from server_stub.core.errors import ApiError
 
 
 @dataclass(frozen=True)

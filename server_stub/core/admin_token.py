@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from .secret_files import create_once
+from server_stub.core.secret_files import create_once
 
 FILE_NAME = "admin_token"
 MIN_LENGTH = 32

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import tables as t
+from server_stub.core import tables as t
 
 LIST_LIMIT = 200
 

@@ -8,17 +8,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync import Outcome
-
-from . import tables as t
-from .errors import ApiError
-from .review import (
+from server_stub.core import tables as t
+from server_stub.core.errors import ApiError
+from server_stub.review.decisions import (
     DISPOSALS,
     FINAL_STATES,
     department_plans,
     department_record,
     refuse_own_inspection,
 )
+from sync import Outcome
 
 DEFAULT_DUE_DAYS = 30
 

@@ -18,13 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server_stub.core import tables as t
+from server_stub.core.clock import china_date
+from server_stub.core.errors import ApiError, RecordNotFound
+from server_stub.field import feedback
+from server_stub.field.devices import Device
 from sync import SignatureError, ValidationError, find_gaps, verify_envelope
-
-from . import feedback
-from . import tables as t
-from .clock import china_date
-from .devices import Device
-from .errors import ApiError, RecordNotFound
 
 DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
 FINAL_STATES = ("submitted", "approved", "published")

@@ -18,11 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync import Entity, Plan, RiskGrade, ValidationError
-
-from . import queries
-from . import tables as t
-from .ceremony import (
+from server_stub.core import tables as t
+from server_stub.core.clock import CHINA, china_date
+from server_stub.core.errors import ApiError
+from server_stub.directory import queries
+from server_stub.draws.audit import build_export, public_strata
+from server_stub.draws.ceremony import (
     DERIVATION,
     CeremonyError,
     EntropySpec,
@@ -30,9 +31,9 @@ from .ceremony import (
     derive_seed,
     population_set_commitment,
 )
-from .clock import CHINA, china_date
-from .draw_audit import build_export, public_strata
-from .draws import (
+from server_stub.draws.plan_codec import plan_from_json, plan_to_json
+from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
+from server_stub.draws.sampling import (
     SALT_HEX_DIGITS,
     TeamDraw,
     commitment,
@@ -41,9 +42,7 @@ from .draws import (
     population_commitment,
     stratum_size,
 )
-from .errors import ApiError
-from .plan_codec import plan_from_json, plan_to_json
-from .population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
+from sync import Entity, Plan, RiskGrade, ValidationError
 
 
 def new_secret() -> str:

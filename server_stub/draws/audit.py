@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
-
-from .ceremony import (
+from server_stub.core.clock import china_date
+from server_stub.draws.ceremony import (
     DERIVATION,
     CeremonyError,
     Entropy,
@@ -35,8 +34,8 @@ from .ceremony import (
     derive_seed,
     population_set_commitment,
 )
-from .clock import china_date
-from .draws import (
+from server_stub.draws.plan_codec import plan_from_json, plan_to_json
+from server_stub.draws.sampling import (
     ALGORITHM,
     ALGORITHM_VERSION,
     SALT_HEX_DIGITS,
@@ -48,7 +47,7 @@ from .draws import (
     population_commitment,
     stratum_size,
 )
-from .plan_codec import plan_from_json, plan_to_json
+from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
 
 FORMAT = "zsc-draw-audit/3"
 SECRET_AS_SEED_FORMAT = "zsc-draw-audit/2"

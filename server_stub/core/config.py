@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .admin import token_from_env
-from .aggregation import DEFAULT_THRESHOLDS, Thresholds
-from .dashboard import DEFAULT_FREQUENT_AFTER
-from .followups import DEFAULT_DUE_DAYS
+from server_stub.core.admin_token import token_from_env
+from server_stub.publication.aggregation import DEFAULT_THRESHOLDS, Thresholds
+from server_stub.publication.dashboard import DEFAULT_FREQUENT_AFTER
+from server_stub.review.followups import DEFAULT_DUE_DAYS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from . import queries
-from . import tables as t
-from .inspection_code import code_payload, sign_code
+from server_stub.core import tables as t
+from server_stub.directory import queries
+from server_stub.field.inspection_code import code_payload, sign_code
 
 
 def tasks_for_inspector(conn: sa.Connection, inspector_id: str,

@@ -13,9 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server_stub.core import tables as t
 from sync import Entity, InspectionItem, Inspector
-
-from . import tables as t
 
 _BATCH = 5000
 

@@ -1,0 +1,1 @@
+"""The item list and the two directories: storage, CSV files, demo data."""

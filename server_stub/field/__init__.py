@@ -1,0 +1,1 @@
+"""The field: enrolled devices, enrolment codes, tasks, inspection codes, feedback."""

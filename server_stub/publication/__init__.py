@@ -1,0 +1,1 @@
+"""Published results, the dashboard and its figures, exports, working days."""

@@ -1,0 +1,1 @@
+"""Signed records and their photos, ingested exactly once."""
