@@ -5,9 +5,19 @@ Migrations in ``server_stub/migrations`` create them; keep the two in step.
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 
+from sync import RecordState, Role
+
 metadata = sa.MetaData()
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> str:
+    """A CHECK condition: ``column`` holds one of the enum's values."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
 
 items = sa.Table(
     "items",
@@ -123,6 +133,7 @@ devices = sa.Table(
     sa.Column("inspector_id", sa.String(40), sa.ForeignKey("inspectors.id"), nullable=False,
               index=True),
     sa.Column("role", sa.String(20), nullable=False),
+    sa.CheckConstraint(one_of("role", Role), name="ck_devices_role"),
     sa.Column("name", sa.String(100), nullable=False),
     # base64url of the 32 raw bytes of the device's Ed25519 public key.
     sa.Column("public_key", sa.String(43), nullable=False),
@@ -171,6 +182,8 @@ records = sa.Table(
     sa.Index("ix_records_dash_groups", "superseded", "industry", "region", "risk_grade", "plan_id",
              "state", "outcome", "inspected_on"),
     sa.Index("ix_records_dash_days", "superseded", "inspected_on", "published_on", "plan_id", "state"),
+    # One name per state (sync.RecordState), held by the database too.
+    sa.CheckConstraint(one_of("state", RecordState), name="ck_records_state"),
     sa.Index("ix_records_dash_tasks", "superseded", "plan_id", "task_id", "state", "inspected_on"),
 )
 

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.errors import ApiError
 from server_stub.field.enrollment import code_hash, is_well_formed
-from sync import ValidationError, load_public_key
+from sync import Role, ValidationError, load_public_key
 
-ROLES = ("inspector", "supervisor")
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def may_read_record(conn: sa.Connection, device: Device, record_id: str) -> bool
     (DESIGN §11)."""
     r = t.records
     query = sa.select(r.c.id).where(r.c.id == record_id)
-    if device.role == "supervisor":
+    if device.role == Role.SUPERVISOR:
         i, pd = t.inspectors, t.plan_departments
         query = query.where(r.c.plan_id.in_(
             sa.select(pd.c.plan_id).join(i, i.c.department == pd.c.department)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.errors import ApiError
+from sync import Role
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 DEFAULT_VALIDITY = dt.timedelta(hours=24)
@@ -36,7 +37,7 @@ def code_hash(code: str) -> str:
 
 
 def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime,
-               valid_for: dt.timedelta = DEFAULT_VALIDITY, role: str = "inspector") -> str:
+               valid_for: dt.timedelta = DEFAULT_VALIDITY, role: str = Role.INSPECTOR) -> str:
     """A fresh one-time code enrolling a device of ``inspector_id`` in ``role``."""
     inspector = conn.execute(
         sa.select(t.inspectors.c.active).where(t.inspectors.c.id == inspector_id)

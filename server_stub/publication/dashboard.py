@@ -32,7 +32,7 @@ from server_stub.publication.aggregation import (
 )
 from server_stub.publication.workdays import WorkCalendar
 from server_stub.review.decisions import FINAL_STATES, department_plans
-from sync import Outcome
+from sync import Outcome, RecordState
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def _plan_figures(conn: sa.Connection, plan_ids: list[str], period: Period) -> l
         .where(t.tasks.c.plan_id.in_(plan_ids)).group_by(t.tasks.c.plan_id)).all())
     completed = {pid: (n, published) for pid, n, published in conn.execute(
         sa.select(r.c.plan_id, sa.func.count(sa.distinct(r.c.task_id)),
-                  sa.func.count(sa.distinct(sa.case((r.c.state == "published", r.c.task_id)))))
+                  sa.func.count(sa.distinct(sa.case((r.c.state == RecordState.PUBLISHED, r.c.task_id)))))
         .where(r.c.plan_id.in_(plan_ids), *done).group_by(r.c.plan_id))}
     names = dict(conn.execute(sa.select(t.plans.c.id, t.plans.c.name).where(t.plans.c.id.in_(plan_ids))).all())
     return [plan_figures(pid, names[pid], tasks.get(pid, 0), *completed.get(pid, (0, 0)))

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from sync import RecordState
 
 PAGE_SIZE = 50
 
@@ -20,7 +21,7 @@ def published_results(conn: sa.Connection, *, page: int = 1, query: str = "") ->
     """One page of published results, newest first, and the total count; ``query`` matches the
     entity's name or credit code."""
     r, e = t.records, t.entities
-    where = [r.c.state == "published", r.c.superseded.is_(False)]
+    where = [r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False)]
     if query:
         where.append(sa.or_(e.c.name.contains(query), r.c.credit_code == query.upper()))
     base = sa.select(r.c.id).join(e, e.c.credit_code == r.c.credit_code).where(*where)

@@ -27,6 +27,7 @@ from sync import (
     MAX_PHOTO_PIXELS,
     ChainHead,
     Record,
+    RecordState,
     SignatureError,
     ValidationError,
     check_chain,
@@ -125,7 +126,7 @@ def _promote_complete_records(conn: sa.Connection, sha256: str, device_id: str) 
     r, rp = t.records, t.record_photos
     waiting = conn.execute(
         sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
-        .where(rp.c.sha256 == sha256, r.c.device_id == device_id, r.c.state == "incomplete")
+        .where(rp.c.sha256 == sha256, r.c.device_id == device_id, r.c.state == RecordState.INCOMPLETE)
     ).scalars().all()
     for record_id in waiting:
         _refresh_state(conn, record_id)
@@ -134,8 +135,8 @@ def _promote_complete_records(conn: sa.Connection, sha256: str, device_id: str) 
 def _refresh_state(conn: sa.Connection, record_id: str) -> None:
     if not missing_photos(conn, record_id):
         r = t.records
-        conn.execute(r.update().where(r.c.id == record_id, r.c.state == "incomplete")
-                     .values(state="submitted"))
+        conn.execute(r.update().where(r.c.id == record_id, r.c.state == RecordState.INCOMPLETE)
+                     .values(state=RecordState.SUBMITTED))
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
         plan_id=task["plan_id"], inspected_on=finished.date(), industry=task["industry"],
         region=task["region"], risk_grade=task["risk_grade"], supersedes=record.supersedes,
-        state="incomplete" if missing else "submitted", envelope=body.decode("utf-8"),
+        state=RecordState.INCOMPLETE if missing else RecordState.SUBMITTED, envelope=body.decode("utf-8"),
         received_at=now,
     )
     if not inserted:
@@ -206,7 +207,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
                      .values(superseded=True))
     return IngestAnswer(201, {"id": record.id, "hash": digest, "task_id": record.task_id,
-                              "state": "incomplete" if missing else "submitted",
+                              "state": RecordState.INCOMPLETE if missing else RecordState.SUBMITTED,
                               "missing_photos": missing, "chain": chain})
 
 
@@ -293,7 +294,7 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
         raise ApiError(422, "unknown_superseded", "被修订的原记录不存在（supersedes 指向未知记录）")
     if old.task_id != record.task_id:
         raise ApiError(422, "invalid_record", "修订记录与原记录不属于同一任务")
-    if old.state != "returned" or old.superseded:
+    if old.state != RecordState.RETURNED or old.superseded:
         raise ApiError(422, "not_returned", "原记录未被退回或已经修订过，不能再提交修订")
 
 

@@ -23,16 +23,24 @@ from server_stub.core.clock import china_date
 from server_stub.core.errors import ApiError, RecordNotFound
 from server_stub.field import feedback
 from server_stub.field.devices import Device
-from sync import SignatureError, ValidationError, find_gaps, verify_envelope
+from sync import (
+    RESULT_STATES,
+    RecordState,
+    Role,
+    SignatureError,
+    ValidationError,
+    find_gaps,
+    verify_envelope,
+)
 
 DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
-FINAL_STATES = ("submitted", "approved", "published")
+FINAL_STATES = tuple(sorted(RESULT_STATES))
 """States of a current result: what counts as inspected, on the dashboard and in the ledger."""
 
 
 def require_supervisor(conn: sa.Connection, device: Device) -> str:
     """The supervisor's department; 403 for an inspector's device."""
-    if device.role != "supervisor":
+    if device.role != Role.SUPERVISOR:
         raise ApiError(403, "supervisors_only", "只有审核人可以进行此操作")
     department: str = conn.execute(sa.select(t.inspectors.c.department)
                                    .where(t.inspectors.c.id == device.inspector_id)).scalar_one()
@@ -69,7 +77,7 @@ def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> Non
                        "您是该任务检查组成员，应当回避：本人参加的检查须由其他审核人审核")
 
 
-def queue(conn: sa.Connection, department: str, state: str = "submitted", *,
+def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITTED, *,
           reviewer: str) -> list[dict[str, Any]]:
     """The department's current (not superseded) records in ``state``, oldest first; ``own``
     marks those ``reviewer`` inspected (需他人审核)."""
@@ -160,8 +168,9 @@ def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: 
         raise ApiError(409, "wrong_state", f"记录当前状态为「{STATE_LABELS.get(state, state)}」，不能进行此操作")
 
 
-STATE_LABELS = {"incomplete": "照片未齐", "submitted": "待审核", "returned": "已退回",
-                "approved": "已通过", "published": "已公示"}
+STATE_LABELS = {RecordState.INCOMPLETE: "照片未齐", RecordState.SUBMITTED: "待审核",
+                RecordState.RETURNED: "已退回", RecordState.APPROVED: "已通过",
+                RecordState.PUBLISHED: "已公示"}
 
 
 def decidable_record(conn: sa.Connection, device: Device, record_id: str) -> sa.RowMapping:
@@ -175,7 +184,8 @@ def decidable_record(conn: sa.Connection, device: Device, record_id: str) -> sa.
 def approve(conn: sa.Connection, device: Device, record_id: str, *, comment: str, publish: bool,
             now: dt.datetime) -> None:
     decidable_record(conn, device, record_id)
-    _transition(conn, record_id, "submitted", state="published" if publish else "approved",
+    _transition(conn, record_id, RecordState.SUBMITTED,
+                state=RecordState.PUBLISHED if publish else RecordState.APPROVED,
                 reviewer_id=device.inspector_id, reviewed_at=now, review_comment=comment or None,
                 published_at=now if publish else None,
                 published_on=china_date(now) if publish else None)
@@ -183,7 +193,7 @@ def approve(conn: sa.Connection, device: Device, record_id: str, *, comment: str
 
 def publish(conn: sa.Connection, device: Device, record_id: str, *, now: dt.datetime) -> None:
     decidable_record(conn, device, record_id)
-    _transition(conn, record_id, "approved", state="published", published_at=now,
+    _transition(conn, record_id, RecordState.APPROVED, state=RecordState.PUBLISHED, published_at=now,
                 published_on=china_date(now))
 
 
@@ -192,7 +202,8 @@ def return_record(conn: sa.Connection, device: Device, record_id: str, *, commen
     if not comment.strip():
         raise ApiError(422, "comment_required", "退回时请写明退回原因")
     decidable_record(conn, device, record_id)
-    _transition(conn, record_id, "submitted", state="returned", reviewer_id=device.inspector_id,
+    _transition(conn, record_id, RecordState.SUBMITTED, state=RecordState.RETURNED,
+                reviewer_id=device.inspector_id,
                 reviewed_at=now, review_comment=comment.strip())
 
 
@@ -202,13 +213,13 @@ def photo_visible_to(conn: sa.Connection, device: Device, sha256: str) -> bool:
     belongs to a record only once the record's own device has sent its bytes (``photo_uploads``),
     so naming someone else's photo hash in a record opens nothing."""
     u, rp, r = t.photo_uploads, t.record_photos, t.records
-    if device.role != "supervisor" and conn.execute(
+    if device.role != Role.SUPERVISOR and conn.execute(
             sa.select(u.c.sha256).where(u.c.sha256 == sha256, u.c.device_id == device.id)).first():
         return True
     query = (sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
              .join(u, sa.and_(u.c.sha256 == rp.c.sha256, u.c.device_id == r.c.device_id))
              .where(rp.c.sha256 == sha256))
-    if device.role == "supervisor":
+    if device.role == Role.SUPERVISOR:
         query = query.where(r.c.plan_id.in_(department_plans(require_supervisor(conn, device))))
     else:
         query = query.where(on_team(device.inspector_id, r.c.task_id))
