@@ -136,6 +136,13 @@ def install_error_handlers(app: FastAPI) -> None:
             return _busy()
         raise exc
 
+    @app.exception_handler(sa.exc.DataError)
+    async def _bad_value(request: Request, exc: sa.exc.DataError) -> JSONResponse:
+        # A value the database cannot hold: PostgreSQL refuses a NUL (\0) in text and a string
+        # longer than its column, where SQLite takes both. The request's, not ours: a 400.
+        return JSONResponse(error_body("bad_value", "请求中有无法保存的值（含空字符 \\0 或超出长度），请检查后重试"),
+                            status_code=400)
+
     @app.exception_handler(sa.exc.TimeoutError)
     async def _no_connection(request: Request, exc: sa.exc.TimeoutError) -> JSONResponse:
         return _busy()  # every pooled connection stayed in use past the pool's timeout

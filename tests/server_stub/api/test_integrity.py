@@ -342,3 +342,15 @@ def test_expired_code_feedback_is_received(server: ServerProcess) -> None:
     answer = httpx.post(f"{server.url}/v/{lapsed}/feedback", data={"message": "检查码过期了"})
     assert answer.status_code == 200 and "反馈已收到" in answer.text and "不在有效期内" in answer.text
 
+
+
+def test_values_the_database_cannot_hold_are_400(server: ServerProcess) -> None:
+    """PostgreSQL refuses a NUL in text and an over-long string (SQLite takes both): never a 500."""
+    phone = Phone(server, busiest_inspector(server)).enroll()
+    with admin_client(server) as admin:
+        for inspector in ("WH\x0000001", "W" * 40):
+            answer = admin.post("/api/v1/enrollment-codes", json={"inspector_id": inspector})
+            assert answer.status_code in (400, 404) and answer.json()["error"]["code"], answer.text
+    for path in ("/api/v1/records/a%00b", "/api/v1/review/records/a%00b"):
+        answer = phone.client.get(path)
+        assert answer.status_code in (400, 403, 404) and answer.json()["error"]["code"], answer.text
