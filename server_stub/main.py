@@ -8,7 +8,22 @@ from fastapi import FastAPI
 
 from server_stub.api.headers import install_security_headers
 from server_stub.api.limits import BodyLimits, body_limit
-from server_stub.api.routes import admin, directory, pages, plans, results, review, sync_api, verify
+from server_stub.api.routes import (
+    devices,
+    directory,
+    enrollment,
+    feedback,
+    followups,
+    pages,
+    photos,
+    plans,
+    records,
+    results,
+    review,
+    stats,
+    tasks,
+    verify,
+)
 from server_stub.core.admin_token import admin_token
 from server_stub.core.config import Settings
 from server_stub.core.db import DB_SLOTS, make_engine, migrate
@@ -39,12 +54,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_error_handlers(app)
     install_security_headers(app)
     document_validation_errors(app)
-    app.include_router(directory.router)
-    app.include_router(plans.router)
-    app.include_router(sync_api.router)
-    app.include_router(review.router)
-    app.include_router(admin.router)
-    app.include_router(results.router)
-    app.include_router(verify.router)
-    app.include_router(pages.router)
+    for routes in (directory, plans, enrollment, tasks, photos, records, review, feedback, followups,
+                   stats, devices, results, verify, pages):
+        app.include_router(routes.router)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
@@ -27,6 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from server_stub.core.db import READ_ONLY
 from server_stub.core.errors import ApiError
 from server_stub.field.devices import Device, authenticate
+from server_stub.review import decisions
 
 
 def get_engine(request: Request) -> sa.Engine:
@@ -109,6 +111,28 @@ async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_
 
 
 DeviceDep = Annotated[Device, Depends(get_device)]
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    """A supervisor's device and the department whose records they review."""
+
+    device: Device
+    department: str
+
+    @property
+    def person(self) -> str:
+        """The supervisor's own id in the staff directory (what 回避 compares with teams)."""
+        return self.device.inspector_id
+
+
+def get_supervisor(conn: ConnDep, device: DeviceDep) -> Supervisor:
+    """The calling supervisor: the one place a supervisor's call checks the role (403 for an
+    inspector's device) and finds the department."""
+    return Supervisor(device, decisions.require_supervisor(conn, device))
+
+
+SupervisorDep = Annotated[Supervisor, Depends(get_supervisor)]
 
 
 def request_body(limit: Callable[[Request], int]) -> Any:

@@ -29,3 +29,8 @@ def pin(moment: dt.datetime | None) -> None:
     """Make ``now()`` answer ``moment`` (timezone-aware) in this process; None unpins. For tests."""
     global _pinned
     _pinned = None if moment is None else moment.astimezone(dt.UTC)
+
+
+def china_today() -> dt.date:
+    """Today's date in China."""
+    return china_date(now())

@@ -173,37 +173,39 @@ STATE_LABELS = {RecordState.INCOMPLETE: "照片未齐", RecordState.SUBMITTED: "
                 RecordState.PUBLISHED: "已公示"}
 
 
-def decidable_record(conn: sa.Connection, device: Device, record_id: str) -> sa.RowMapping:
-    """The record a supervisor's decision is about: of their department, and not of a task
-    whose team includes them."""
-    row = department_record(conn, require_supervisor(conn, device), record_id)
-    refuse_own_inspection(conn, device.inspector_id, row["task_id"])
+def decidable_record(conn: sa.Connection, department: str, reviewer: str,
+                     record_id: str) -> sa.RowMapping:
+    """The record a decision of ``reviewer`` (a supervisor of ``department``) is about: of their
+    department, and not of a task whose team includes them."""
+    row = department_record(conn, department, record_id)
+    refuse_own_inspection(conn, reviewer, row["task_id"])
     return row
 
 
-def approve(conn: sa.Connection, device: Device, record_id: str, *, comment: str, publish: bool,
-            now: dt.datetime) -> None:
-    decidable_record(conn, device, record_id)
+def approve(conn: sa.Connection, department: str, reviewer: str, record_id: str, *, comment: str,
+            publish: bool, now: dt.datetime) -> None:
+    decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.SUBMITTED,
                 state=RecordState.PUBLISHED if publish else RecordState.APPROVED,
-                reviewer_id=device.inspector_id, reviewed_at=now, review_comment=comment or None,
+                reviewer_id=reviewer, reviewed_at=now, review_comment=comment or None,
                 published_at=now if publish else None,
                 published_on=china_date(now) if publish else None)
 
 
-def publish(conn: sa.Connection, device: Device, record_id: str, *, now: dt.datetime) -> None:
-    decidable_record(conn, device, record_id)
+def publish(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
+            now: dt.datetime) -> None:
+    decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.APPROVED, state=RecordState.PUBLISHED, published_at=now,
                 published_on=china_date(now))
 
 
-def return_record(conn: sa.Connection, device: Device, record_id: str, *, comment: str,
-                  now: dt.datetime) -> None:
+def return_record(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
+                  comment: str, now: dt.datetime) -> None:
     if not comment.strip():
         raise ApiError(422, "comment_required", "退回时请写明退回原因")
-    decidable_record(conn, device, record_id)
+    decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.SUBMITTED, state=RecordState.RETURNED,
-                reviewer_id=device.inspector_id,
+                reviewer_id=reviewer,
                 reviewed_at=now, review_comment=comment.strip())
 
 

@@ -1,0 +1,57 @@
+"""后续处置台账: the follow-up ledger and closing an entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from server_stub.api.deps import ConnDep, SupervisorDep
+from server_stub.core.clock import china_today, now
+from server_stub.core.errors import error_responses
+from server_stub.review import followups
+from sync import MAX_NOTE_LENGTH
+
+router = APIRouter(prefix="/api/v1", tags=["review"],
+                   responses=error_responses(401, 403))
+
+
+class CloseIn(BaseModel):
+    disposal: Literal["立案", "责令改正", "移送其他部门", "其他"]
+    disposal_date: dt.date
+    note: str = Field(default="", max_length=MAX_NOTE_LENGTH)
+
+
+class LedgerEntry(BaseModel):
+    record_id: str
+    task_id: str
+    credit_code: str
+    entity_name: str
+    inspected_on: str
+    due_on: str = Field(description="处置期限：检查日期后 ZSC_FOLLOWUP_DUE_DAYS 个自然日")
+    open: bool
+    overdue: bool
+    disposal: str | None
+    disposal_date: str | None
+    note: str | None
+
+
+class Ledger(BaseModel):
+    entries: list[LedgerEntry]
+
+
+@router.get("/followups")
+def ledger(request: Request, supervisor: SupervisorDep, conn: ConnDep) -> Ledger:
+    """后续处置台账: open entries first; each with its disposal deadline, overdue ones flagged."""
+    entries = followups.ledger(conn, supervisor.department, today=china_today(),
+                               due_days=request.app.state.followup_due_days)
+    return Ledger(entries=[LedgerEntry(**e) for e in entries])
+
+
+@router.post("/followups/{record_id}/close", status_code=204, responses=error_responses(404, 409, 422))
+def close_followup(record_id: str, body: CloseIn, supervisor: SupervisorDep, conn: ConnDep) -> None:
+    followups.close(conn, supervisor.department, record_id, disposal=body.disposal,
+                    disposal_date=body.disposal_date, note=body.note,
+                    closed_by=supervisor.person, now=now())

@@ -1,0 +1,84 @@
+"""Photos: stored under their SHA-256 (DESIGN §5), read by those who may see their record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.core.clock import now
+from server_stub.core.errors import ApiError, error_responses
+from server_stub.records import ingest
+from server_stub.records.thumbnails import thumbnail
+from server_stub.review import decisions as review
+
+router = APIRouter(prefix="/api/v1", tags=["photos"], responses=error_responses(401))
+
+
+PhotoBody = Annotated[bytes, request_body(lambda request: request.app.state.max_photo_bytes)]
+
+
+class PhotoOut(BaseModel):
+    sha256: str
+    size: int
+
+
+@router.put(
+    "/photos/{sha256}",
+    status_code=201,
+    responses={200: {"model": PhotoOut, "description": "the photo was already there"},
+               201: {"model": PhotoOut, "description": "stored"},
+               **error_responses(400, 401, 413, 415, 507)},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def put_photo(
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request, device: DeviceDep,
+    data: PhotoBody, conn: ConnDep,
+) -> JSONResponse:
+    """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
+    answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+PhotoName = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]
+
+
+# A photo's bytes never change (its name is their SHA-256): a client may keep it for a day.
+PHOTO_CACHING = {"Cache-Control": "private, max-age=86400"}
+
+
+def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnDep) -> bytes:
+    """A stored photo this device may see: supervisors their department's, inspectors their own."""
+    if not review.photo_visible_to(conn, device, sha256):
+        raise ApiError(404, "photo_not_found", "照片不存在或无权查看")
+    try:
+        data: bytes = request.app.state.photo_store.get(sha256)
+    except KeyError:
+        raise ApiError(404, "photo_not_found", "照片不存在或无权查看") from None
+    return data
+
+
+@router.get("/photos/{sha256}", responses={200: {"content": {"image/jpeg": {}}},
+                                            **error_responses(404)})
+def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
+    """A photo at full size: supervisors see their department's, inspectors their own."""
+    return Response(_visible_photo(sha256, request, device, conn), media_type="image/jpeg",
+                    headers=PHOTO_CACHING)
+
+
+@router.get("/photos/{sha256}/thumbnail", responses={200: {"content": {"image/jpeg": {}}},
+                                                      **error_responses(400, 404, 500)})
+def get_photo_thumbnail(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep,
+                        long_edge: Annotated[int, Query(ge=64, le=800)] = 240) -> Response:
+    """A small JPEG of a photo (at most ``long_edge`` pixels on its long side), for lists."""
+    data = _visible_photo(sha256, request, device, conn)
+    try:
+        small = thumbnail(data, long_edge)
+    except OSError:  # it was checked at upload: the stored file has been damaged since
+        raise ApiError(500, "photo_damaged", "平台上的这张照片已损坏，请联系管理员") from None
+    return Response(small, media_type="image/jpeg", headers=PHOTO_CACHING)

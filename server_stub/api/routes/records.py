@@ -1,0 +1,71 @@
+"""Signed records in, exactly once, and their state out (DESIGN §5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.api.limits import MAX_RECORD_BYTES
+from server_stub.core.clock import now
+from server_stub.core.errors import RecordNotFound, error_responses
+from server_stub.field import devices
+from server_stub.records import ingest
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+
+RecordBody = Annotated[bytes, request_body(lambda request: MAX_RECORD_BYTES)]
+
+
+class Chain(BaseModel):
+    status: str = Field(description="ok, or gap when this device's records skip sequence numbers")
+    gaps: list[list[int]]
+
+
+class RecordStatus(BaseModel):
+    id: str
+    hash: str
+    task_id: str
+    state: str = Field(description="incomplete | submitted | returned | approved | published")
+    missing_photos: list[str]
+    chain: Chain | None = None
+
+
+class Envelope(BaseModel):
+    record: dict[str, Any]
+    sig: str
+    key_id: str
+
+
+@router.post(
+    "/records",
+    status_code=201,
+    responses={200: {"model": RecordStatus, "description": "the same record again: nothing changed"},
+               201: {"model": RecordStatus, "description": "accepted"},
+               **error_responses(400, 401, 403, 409, 413, 422, 507)},
+    # The raw bytes are read (with a size limit) and kept verbatim, so the body is described
+    # here rather than parsed by FastAPI.
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": Envelope.model_json_schema()}}}},
+)
+def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONResponse:
+    """Submit a signed record; safe to repeat. The answer lists photos still missing."""
+    answer = ingest.submit_record(conn, device, body, now=now())
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+@router.get("/records/{record_id}", responses=error_responses(401, 404))
+def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus:
+    """A record's state: incomplete (photos missing), submitted, returned, approved, published.
+
+    Another inspector's record is answered exactly like one that does not exist, so that a
+    device cannot probe which record ids are on the platform.
+    """
+    if not devices.may_read_record(conn, device, record_id):
+        raise RecordNotFound()
+    return RecordStatus(**ingest.record_status(conn, record_id))

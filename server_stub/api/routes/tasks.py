@@ -1,0 +1,66 @@
+"""The tasks of a device's inspector, each with its signed inspection code (DESIGN §5)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from server_stub.api.deps import ConnDep, DeviceDep
+from server_stub.core.errors import error_responses
+from server_stub.field import tasks
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+
+class TeamMember(BaseModel):
+    id: str
+    name: str
+    badge_no: str
+
+
+class EntityOut(BaseModel):
+    name: str
+    address: str
+    region: str
+    industry: str
+
+
+class TaskItem(BaseModel):
+    code: str
+    name: str
+    category: str
+    basis: str
+    method: str
+    department: str
+    checkpoints: list[str]
+
+
+class RecordRef(BaseModel):
+    id: str
+    hash: str
+    state: str
+    comment: str | None = Field(default=None, description="the reviewer's comment (why it was returned)")
+
+
+class TaskOut(BaseModel):
+    id: str
+    plan_id: str
+    plan_name: str
+    credit_code: str
+    entity: EntityOut
+    items: list[TaskItem]
+    team: list[TeamMember]
+    due: str
+    code_token: str
+    record: RecordRef | None
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskOut]
+
+
+@router.get("/tasks", responses=error_responses(401))
+def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
+    """The tasks whose team includes this device's inspector, each with its signed inspection code."""
+    key = request.app.state.server_key
+    return TaskList(tasks=[TaskOut(**t) for t in tasks.tasks_for_inspector(conn, device.inspector_id, key)])
