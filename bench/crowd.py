@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import json
 import multiprocessing
 import os
-import random
 import sqlite3
 import statistics
 import tempfile
@@ -40,9 +38,8 @@ import click
 import httpx
 import psycopg
 import sqlalchemy as sa
-from PIL import Image
 
-from bench.sync import cli, enrol
+from bench.sync import cli, enrol, photo_bytes
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.core.launcher import free_port, spawn_server
@@ -56,16 +53,6 @@ from sync import (
     sign_record,
     verify_envelope,
 )
-
-
-def photo_bytes(seed: int) -> bytes:
-    """A JPEG of about 40 KB (noise compresses poorly, like a detailed photo)."""
-    rng = random.Random(seed)
-    side = 200
-    image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 @dataclass
@@ -87,7 +74,7 @@ def make_phones(url: str, admin_token: str, inspectors: list[str], count: int, r
         prev = None
         for seq in range(1, records + 1):
             task = tasks[seq % len(tasks)]
-            photo = photo_bytes(n * 1000 + seq)
+            photo = photo_bytes(n * 1000 + seq, side=200)  # about 40 KB
             name = hashlib.sha256(photo).hexdigest()
             items = tuple(RecordItem(code=i["code"], result="合格", photos=(name,) if k == 0 else ())
                           for k, i in enumerate(task["items"]))

@@ -77,10 +77,10 @@ def signed_records(tasks: list[dict[str, Any]], device_id: str, key: Any, count:
     return envelopes
 
 
-def photo_bytes(seed: int) -> bytes:
-    """A JPEG of about 250 KB (noise compresses poorly, like a detailed photo)."""
+def photo_bytes(seed: int, side: int = 570) -> bytes:
+    """A JPEG of noise ``side`` pixels square (it compresses poorly, like a detailed photo): about
+    250 KB at the default, 40 KB at 200."""
     rng = random.Random(seed)
-    side = 570
     image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)

@@ -8,17 +8,14 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
-from server_stub.core.db import make_engine, migrate
 from server_stub.core.errors import ApiError
-from server_stub.directory import queries
-from server_stub.directory.demo import SAMR, generate
+from server_stub.directory.demo import SAMR
 from server_stub.draws import planning
 from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.ceremony import Entropy, derive_seed
@@ -28,19 +25,6 @@ from sync import Plan, RiskGrade
 from tests.utils.ceremony import DICE, WITNESSES, freeze_and_draw
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    demo = generate(entities=1500, seed=5)
-    with engine.begin() as conn:
-        queries.save_items(conn, items=demo.items)
-        queries.save_entities(conn, entities=demo.entities)
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
-    yield engine
-    engine.dispose()
 
 
 def make_plan(plan_id: str = "P1", **overrides: object) -> Plan:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from server_stub.core.clock import CHINA
-from server_stub.core.db import make_engine, migrate
 from server_stub.core.errors import ApiError
 from server_stub.directory import queries
-from server_stub.directory.demo import FOOD, SAMR, SPECIAL_EQUIPMENT, generate
+from server_stub.directory.demo import FOOD, SAMR, SPECIAL_EQUIPMENT
 from server_stub.draws import planning
 from server_stub.draws.population import YearlyCap, items_fit
 from sync import Entity, InspectionItem, Plan, RiskGrade, ValidationError, make_credit_code
@@ -62,19 +60,6 @@ def test_a_joint_plan_needs_an_applicable_item_of_every_department() -> None:
     assert not items_fit(plan, [food, safety], entity("F5212"))
     assert not items_fit(plan, [food, safety], entity("C2911"))
     assert items_fit(plan, [food, item("B", "威海市应急管理局")], entity("F5212"))
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    demo = generate(entities=1500, seed=5)
-    with engine.begin() as conn:
-        queries.save_items(conn, items=demo.items)
-        queries.save_entities(conn, entities=demo.entities)
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
-    yield engine
-    engine.dispose()
 
 
 def food_plan(plan_id: str = "F1", items: tuple[str, ...] = ("SC-SP-01", "SC-SP-02")) -> Plan:
