@@ -7,7 +7,6 @@ enterprise's feedback. A token that does not verify, or is outside its window, s
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -17,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from server_stub.api.deps import ConnDep, request_body
-from server_stub.api.routes.pages import render_page
+from server_stub.api.templates import render
 from server_stub.core import tables as t
 from server_stub.core import throttle
 from server_stub.core.clock import now
@@ -59,39 +58,16 @@ def _verdict_page(conn: sa.Connection, token: str, payload: dict[str, Any] | Non
                   notice: str = "") -> HTMLResponse:
     """The page for a code: 200 when it is genuine and current, 400 with the reason otherwise."""
     if payload is None:
-        page = render_page("检查码核验", f"<h1>✗ 核验未通过</h1><p class='bad'>{escape(problem)}</p>")
-        page.status_code = 400
-        return page
-    team = "".join(f"<li>{escape(m['name'])}（执法证号 {escape(m['badge_no'])}）</li>"
-                   for m in payload["team"])
+        return render("verify.html", status=400, payload=None, problem=problem)
     # ``c["items"]``: ``c.items`` is the column collection's own method, not the column.
     codes = conn.execute(sa.select(t.tasks.c["items"])
                          .where(t.tasks.c.id == payload["task_id"])).scalar() or []
     found = {row.code: row for row in conn.execute(
         sa.select(t.items.c.code, t.items.c.name, t.items.c.basis).where(t.items.c.code.in_(codes)))}
-    items = "".join(
-        f"<li>{escape(found[code].name)}<br><span class='muted'>依据：{escape(found[code].basis)}</span></li>"
-        for code in codes if code in found
-    )
     until = dt.datetime.fromisoformat(payload["valid_until"]) - dt.timedelta(seconds=1)
-    heading = (f"<h1 class='bad'>✗ {escape(problem)}</h1>" if problem
-               else "<h1 class='ok'>✓ 这是一次真实的“双随机”抽查</h1>")
-    body = (
-        f"{heading}{('<p class=ok>' + escape(notice) + '</p>') if notice else ''}"
-        f"<p>被检查对象：<b>{escape(payload['entity'])}</b><br>"
-        f"<span class='muted mono'>{escape(payload['credit_code'])}</span></p>"
-        f"<p>有效期：{escape(payload['valid_from'][:10])} 至 {until.date().isoformat()}</p>"
-        f"<h2>检查人员（请核对执法证）</h2><ul>{team}</ul>"
-        f"<h2>检查事项</h2><ul>{items}</ul>"
-        f"<h2>意见反馈</h2><form method='post' action='/v/{escape(token)}/feedback'>"
-        "<textarea name='message' rows='4' maxlength='1000' required style='width:100%'"
-        " placeholder='对本次检查的意见或问题'></textarea>"
-        "<input name='contact' maxlength='100' placeholder='联系方式（可不填）' style='width:100%;margin:8px 0'>"
-        "<button type='submit' style='width:100%;padding:12px;font-size:1rem'>提交反馈</button></form>"
-    )
-    page = render_page("检查码核验", body)
-    page.status_code = 400 if problem else 200
-    return page
+    return render("verify.html", status=400 if problem else 200, payload=payload, problem=problem,
+                  notice=notice, token=token, until=until.date().isoformat(),
+                  items=[found[code] for code in codes if code in found])
 
 
 @router.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
