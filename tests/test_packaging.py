@@ -111,3 +111,14 @@ def test_the_phone_imports_nothing_of_the_server() -> None:
     done = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_no_merge_markers_were_committed() -> None:
+    """A merge's conflict markers left in a file (docs/decisions.md once had them)."""
+    marker = re.compile(r"^(<{7}|>{7}|={7})( |$)", re.MULTILINE)
+    suffixes = {".py", ".md", ".toml", ".sh", ".html", ".txt", ".ini", ".cfg"}
+    skip = {".venv", ".git", "test-artifacts", "node_modules"}
+    offenders = [str(path.relative_to(ROOT)) for path in ROOT.rglob("*")
+                 if path.suffix in suffixes and not skip & set(path.relative_to(ROOT).parts)
+                 and path.is_file() and marker.search(path.read_text(encoding="utf-8", errors="replace"))]
+    assert offenders == []
