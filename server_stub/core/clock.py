@@ -34,3 +34,9 @@ def pin(moment: dt.datetime | None) -> None:
 def china_today() -> dt.date:
     """Today's date in China."""
     return china_date(now())
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored time as an aware datetime: SQLite hands back naive ones, and every time the
+    platform stores is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

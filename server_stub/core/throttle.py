@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.clock import as_utc
 from server_stub.core.errors import ApiError
 
 
@@ -40,10 +41,6 @@ def address_key(host: str | None) -> str:
     return hashlib.sha256(f"zsc-client:{host or 'unknown'}".encode()).hexdigest()[:40]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def refuse_if_over(conn: sa.Connection, limit: Limit, key: str, *, now: dt.datetime) -> None:
     """429 with Retry-After when ``key`` has had ``limit.events`` events inside the window."""
     e = t.throttle_events
@@ -54,7 +51,7 @@ def refuse_if_over(conn: sa.Connection, limit: Limit, key: str, *, now: dt.datet
     ).scalars().all()
     if len(recent) < limit.events:
         return
-    wait = max(1, math.ceil((_aware(recent[-1]) + limit.window - now).total_seconds()))
+    wait = max(1, math.ceil((as_utc(recent[-1]) + limit.window - now).total_seconds()))
     raise ApiError(429, "too_many_requests", limit.message.format(minutes=math.ceil(wait / 60)),
                    headers={"Retry-After": str(wait)})
 

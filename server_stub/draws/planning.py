@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
-from server_stub.core.clock import CHINA, china_date
+from server_stub.core.clock import CHINA, as_utc, china_date
 from server_stub.core.errors import ApiError
 from server_stub.directory import queries
 from server_stub.draws.audit import build_export, public_strata
@@ -404,7 +404,7 @@ def _iso(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+        return as_utc(value).isoformat()
     return str(value)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.clock import as_utc
 from server_stub.core.errors import ApiError
 from server_stub.field.enrollment import code_hash, is_well_formed
 from sync import Role, ValidationError, load_public_key
@@ -44,7 +45,7 @@ def enroll(conn: sa.Connection, *, code: str, public_key: str, device_name: str,
         raise ApiError(403, "enrollment_code_invalid", "注册码不正确，请核对后重新输入")
     if row["used_at"] is not None:
         raise ApiError(403, "enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
-    if _aware(row["expires_at"]) <= now:
+    if as_utc(row["expires_at"]) <= now:
         raise ApiError(403, "enrollment_code_expired", "该注册码已过期，请向审核人重新申请")
     active = conn.execute(sa.select(t.inspectors.c.active)
                           .where(t.inspectors.c.id == row["inspector_id"])).scalar_one()
@@ -64,11 +65,6 @@ def enroll(conn: sa.Connection, *, code: str, public_key: str, device_name: str,
         enrolled_at=now, revoked_at=None,
     ))
     return device, token
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def authenticate(conn: sa.Connection, token: str | None) -> Device:

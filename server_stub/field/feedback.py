@@ -9,12 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.clock import as_utc
 
 LIST_LIMIT = 200
 
 
 def _iso(value: dt.datetime) -> str:
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return as_utc(value).isoformat()
 
 
 def for_task(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:

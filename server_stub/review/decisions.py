@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
-from server_stub.core.clock import china_date
+from server_stub.core.clock import as_utc, china_date
 from server_stub.core.errors import ApiError, RecordNotFound
 from server_stub.field import feedback
 from server_stub.field.devices import Device
@@ -101,7 +101,7 @@ def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITT
 def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return as_utc(value).isoformat()
 
 
 def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:
