@@ -21,6 +21,10 @@ def test_exported_members() -> None:
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
         # states and roles, one name each
         "RecordState", "RESULT_STATES", "Role", "OutboxState",
+        # the publication log (DESIGN §10)
+        "EMPTY_ROOT", "TreeHead", "consistency_proof", "entry_leaf_hash", "extend_frontier",
+        "frontier_root", "hex_hashes", "inclusion_proof", "leaf_hash", "node_hash", "parse_hashes",
+        "read_tree_head", "tree_root", "verify_consistency", "verify_inclusion",
         # the sync engine (DESIGN §5, client side)
         "AuthError", "Outbox", "Progress", "PushResult", "RetryPolicy", "SyncEngine", "TransportError",
     }
@@ -51,7 +55,7 @@ def test_pure_modules_import_no_io_library() -> None:
 
     package = pathlib.Path(sync.__file__).parent
     pattern = r"^\s*(from|import)\s+(flet|httpx|sqlite3|sqlite_utils|sqlalchemy|psycopg)\b"
-    for name in ("_canonical", "_chain", "_credit_code", "_exceptions", "_model", "_record",
-                 "_signing"):
+    for name in ("_canonical", "_chain", "_credit_code", "_exceptions", "_merkle", "_model",
+                 "_record", "_signing"):
         text = (package / f"{name}.py").read_text(encoding="utf-8")
         assert not re.search(pattern, text, re.MULTILINE), name
