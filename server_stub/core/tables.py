@@ -298,3 +298,36 @@ department_settings = sa.Table(
     sa.Column("yearly_cap", sa.Integer, nullable=False),
     sa.Column("exempt_kinds", sa.JSON, nullable=False),
 )
+
+merkle_logs = sa.Table(
+    "merkle_logs",
+    metadata,
+    # Each append-only log (DESIGN §10): its size and its frontier, the roots of the perfect
+    # subtrees its leaves split into (largest first, hex), from which an append makes the new root
+    # in O(log n). Appending locks this row, so the database gives the log its one order.
+    sa.Column("name", sa.String(20), primary_key=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("frontier", sa.JSON, nullable=False),
+)
+
+log_entries = sa.Table(
+    "log_entries",
+    metadata,
+    # The leaves, never updated or deleted (the database refuses both: migration 0010's
+    # triggers). ``entry`` is the canonical JSON whose leaf hash is ``leaf_hash``.
+    sa.Column("log", sa.String(20), sa.ForeignKey("merkle_logs.name"), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("entry", sa.Text, nullable=False),
+    sa.Column("leaf_hash", sa.String(64), nullable=False),
+)
+
+tree_heads = sa.Table(
+    "tree_heads",
+    metadata,
+    # Every tree head the platform signed: size, root, time and the Ed25519 signature.
+    sa.Column("log", sa.String(20), sa.ForeignKey("merkle_logs.name"), primary_key=True),
+    sa.Column("size", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.String(64), nullable=False),
+    sa.Column("timestamp", sa.String(40), nullable=False),
+    sa.Column("signature", sa.String(100), nullable=False),
+)
