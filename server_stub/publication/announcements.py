@@ -159,6 +159,14 @@ def title(year: int, number: int) -> str:
     return f"{year}年度第{number:03d}号抽查任务检查结果公告"
 
 
+def next_number(conn: sa.Connection, department: str, year: int) -> int:
+    """The number after the department's last of the year (1 for its first)."""
+    a = t.announcements
+    last = conn.execute(sa.select(sa.func.max(a.c.number))
+                        .where(a.c.department == department, a.c.year == year)).scalar()
+    return int(last or 0) + 1
+
+
 def number_plan(conn: sa.Connection, plan_id: str, now: dt.datetime) -> None:
     """Give the plan its announcement number when its first result is published (a no-op after).
 
@@ -172,12 +180,11 @@ def number_plan(conn: sa.Connection, plan_id: str, now: dt.datetime) -> None:
     spec = conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id == plan_id)).scalar_one()
     department, year = spec["departments"][0], china_date(now).year
     for _ in range(NUMBERING_ATTEMPTS):
-        last = conn.execute(sa.select(sa.func.max(a.c.number))
-                            .where(a.c.department == department, a.c.year == year)).scalar()
+        number = next_number(conn, department, year)
         try:
             with conn.begin_nested():
                 conn.execute(a.insert().values(plan_id=plan_id, department=department, year=year,
-                                               number=(last or 0) + 1, issued_at=now))
+                                               number=number, issued_at=now))
             return
         except sa.exc.IntegrityError:
             if conn.execute(sa.select(a.c.plan_id).where(a.c.plan_id == plan_id)).first():
@@ -196,11 +203,11 @@ def _heading(row: sa.RowMapping) -> dict[str, Any]:
 def _headings() -> sa.Select[Any]:
     a = t.announcements
     return (sa.select(a, t.plans.c.name).join(t.plans, t.plans.c.id == a.c.plan_id)
-            .order_by(a.c.year.desc(), a.c.department, a.c.number.desc()))
+            .order_by(a.c.issued_at.desc(), a.c.number.desc(), a.c.department))
 
 
 def list_announcements(conn: sa.Connection) -> list[dict[str, Any]]:
-    """Every announcement's heading, the newest year first, each with its number of results."""
+    """Every announcement's heading, the latest issued first, each with its number of results."""
     counts: dict[str, int] = dict(conn.execute(
         sa.select(t.tasks.c.plan_id, sa.func.count())
         .select_from(t.records).join(t.tasks, t.tasks.c.id == t.records.c.task_id)

@@ -126,7 +126,7 @@ class Announcement(AnnouncementHeading):
 
 @router.get("/api/v1/public/announcements")
 def announcement_list(conn: ConnDep) -> AnnouncementList:
-    """Every plan's 抽查任务检查结果公告, the newest year first."""
+    """Every plan's 抽查任务检查结果公告, the latest issued first."""
     return AnnouncementList(announcements=[ListedAnnouncement(**a)
                                            for a in announcements.list_announcements(conn)])
 
