@@ -151,9 +151,6 @@ def count_results(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> int:
 
 # --- numbering ---------------------------------------------------------------------------------
 
-NUMBERING_ATTEMPTS = 5
-
-
 def title(year: int, number: int) -> str:
     """The announcement's title in the national form: 2026年度第001号抽查任务检查结果公告."""
     return f"{year}年度第{number:03d}号抽查任务检查结果公告"
@@ -168,28 +165,27 @@ def next_number(conn: sa.Connection, department: str, year: int) -> int:
 
 
 def number_plan(conn: sa.Connection, plan_id: str, now: dt.datetime) -> None:
-    """Give the plan its announcement number when its first result is published (a no-op after).
+    """Give the plan its announcement number when its first result is published (a no-op after):
+    the next of the plan's lead department in the current year (China time).
 
-    The number is the next of the plan's lead department in the current year (China time). Two
-    processes numbering at once both try the same number; the unique key lets one through and
-    the other tries the next (read committed sees the winner), a few times at most.
+    Numberings of one department and year take turns, so that two processes never read the same
+    last number: on PostgreSQL behind a transaction-scoped advisory lock (one not had within the
+    lock timeout is the usual 503 busy), on SQLite behind its one writer. The unique key on
+    (department, year, number) stays as the last word.
     """
     a = t.announcements
-    if conn.execute(sa.select(a.c.plan_id).where(a.c.plan_id == plan_id)).first():
+    numbered = sa.select(a.c.plan_id).where(a.c.plan_id == plan_id)
+    if conn.execute(numbered).first():
         return
     spec = conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id == plan_id)).scalar_one()
     department, year = spec["departments"][0], china_date(now).year
-    for _ in range(NUMBERING_ATTEMPTS):
-        number = next_number(conn, department, year)
-        try:
-            with conn.begin_nested():
-                conn.execute(a.insert().values(plan_id=plan_id, department=department, year=year,
-                                               number=number, issued_at=now))
+    if conn.dialect.name == "postgresql":
+        key = sa.func.hashtext(f"zsc-announcement:{department}:{year}")
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        if conn.execute(numbered).first():  # another process published this plan meanwhile
             return
-        except sa.exc.IntegrityError:
-            if conn.execute(sa.select(a.c.plan_id).where(a.c.plan_id == plan_id)).first():
-                return
-    raise ApiError(503, "busy", "平台繁忙：未保存任何内容，请稍后重试", {"Retry-After": "1"})
+    conn.execute(a.insert().values(plan_id=plan_id, department=department, year=year,
+                                   number=next_number(conn, department, year), issued_at=now))
 
 
 def _heading(row: sa.RowMapping) -> dict[str, Any]:

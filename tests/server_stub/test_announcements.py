@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 import pytest
@@ -17,6 +19,7 @@ from server_stub.core import tables as t
 from server_stub.publication import announcements as a
 from server_stub.review.decisions import DISPOSALS
 from sync import Outcome
+from tests.conftest import PG_URL
 
 UTC = dt.UTC
 HOSTILE = "=cmd|'/c calc'!A1<script>x</script>"
@@ -57,31 +60,6 @@ def test_numbers_run_per_lead_department_and_china_year_and_never_change(engine:
         ("P2", "2026年度第002号抽查任务检查结果公告"), ("P3", "2026年度第001号抽查任务检查结果公告"),
         ("P1", "2026年度第001号抽查任务检查结果公告")]
     assert listed[1]["issued_on"] == "2027-01-01" and listed[0]["results"] == 0
-
-
-def test_a_number_taken_meanwhile_is_not_taken_twice(engine: sa.Engine,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Another process took the next number between our look and our insert: the unique key
-    refuses ours, and the next free one is taken."""
-    moment = dt.datetime(2026, 5, 1, tzinfo=UTC)
-    looks: list[int] = []
-    real = a.next_number
-
-    def racing(conn: sa.Connection, department: str, year: int) -> int:
-        number = real(conn, department, year)
-        if not looks:  # the other process commits just after our first look
-            conn.execute(t.announcements.insert().values(
-                plan_id="P2", department=department, year=year, number=number, issued_at=moment))
-        looks.append(number)
-        return number
-
-    with engine.begin() as conn:
-        for plan_id in ("P1", "P2", "P3"):
-            _plan(conn, plan_id, "甲局")
-        a.number_plan(conn, "P1", moment)
-        monkeypatch.setattr(a, "next_number", racing)
-        a.number_plan(conn, "P3", moment)
-        assert looks == [2, 3] and _numbers(conn)["P3"] == ("甲局", 2026, 3)
 
 
 def test_announcement_of_a_plan_without_one_is_404(engine: sa.Engine) -> None:
@@ -170,3 +148,27 @@ def test_the_announcement_and_search_pages_escape_every_value() -> None:
     ("/docs", False)])
 def test_which_errors_are_pages(path: str, page: bool) -> None:
     assert is_page(path) is page
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(PG_URL is None, reason="needs ZSC_TEST_PG_URL (PostgreSQL)")
+def test_concurrent_first_publications_get_distinct_numbers(engine: sa.Engine) -> None:
+    """Eight plans of one department published at once, each in its own transaction on its own
+    connection (as several server processes would): numbers 1 to 8, none twice."""
+    moment = dt.datetime(2026, 5, 1, tzinfo=UTC)
+    plans = [f"P{n}" for n in range(8)]
+    with engine.begin() as conn:
+        for plan_id in plans:
+            _plan(conn, plan_id, "甲局")
+    start = threading.Barrier(len(plans))
+
+    def publish(plan_id: str) -> None:
+        with engine.begin() as conn:
+            start.wait()
+            a.number_plan(conn, plan_id, moment)
+
+    with ThreadPoolExecutor(len(plans)) as pool:
+        list(pool.map(publish, plans))
+    with engine.begin() as conn:
+        numbers = _numbers(conn)
+    assert sorted(n for _, _, n in numbers.values()) == list(range(1, 9))
