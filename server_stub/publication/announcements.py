@@ -77,8 +77,9 @@ def remarks(outcome: str, disposal_date: dt.date | None) -> str:
 
 def public_results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: bool = False,
                    limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    """The current published results matching ``where``, in order of publication: one dict per
-    result with the announcement's columns (:data:`COLUMNS`) and what else the public may see."""
+    """The current published results matching ``where``, in order of publication (results
+    published together in the plan's draw order): one dict per result with the announcement's
+    columns (:data:`COLUMNS`) and what else the public may see."""
     r, e, p, f = t.records, t.entities, t.plans, t.followups
     rows = conn.execute(
         sa.select(r.c.id, r.c.task_id, r.c.envelope, r.c.outcome, r.c.inspected_on, r.c.published_on,
@@ -90,7 +91,8 @@ def public_results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_f
         .join(p, p.c.id == t.tasks.c.plan_id)
         .outerjoin(f, f.c.record_id == r.c.id)
         .where(*_published(), *where)
-        .order_by(*((r.c.published_at.desc(), r.c.id) if newest_first else (r.c.published_at, r.c.id)))
+        .order_by(r.c.published_at.desc() if newest_first else r.c.published_at,
+                  t.tasks.c.draw_order, r.c.id)
         .limit(limit).offset(offset)
     ).mappings().all()
     records = [json.loads(row["envelope"])["record"] for row in rows]
