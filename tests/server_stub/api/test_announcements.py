@@ -8,17 +8,21 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from server_stub.api.routes.pages import FONTS_DIR
 from server_stub.core import tables as t
+from server_stub.core.config import Settings
 from server_stub.core.db import make_engine
 from server_stub.directory.demo import SAMR
+from server_stub.main import create_app
 from sync import RecordItem
 from tests.conftest import ServerProcess, running_server
 from tests.server_stub.api.test_review import GRADE_WORDS, enrol_people, submit
@@ -248,3 +252,20 @@ def test_bad_input_is_a_clear_error(published: dict[str, Any], path: str, status
         assert answer.json()["error"]["code"] == "bad_request"
     else:
         assert "请求有误" in answer.text and answer.headers["content-type"].startswith("text/html")
+
+
+def test_a_bug_on_a_page_is_a_chinese_page_and_on_the_api_json(tmp_path: Path, database_url: str) -> None:
+    """No route fails on purpose, so the 500 is tried on the app object (as in test_headers)."""
+    app = create_app(Settings.from_env(tmp_path / "data", database_url))
+
+    @app.get("/boom")
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get("/boom")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "平台内部错误" in page.text and "a bug" not in page.text
+    api = client.get("/api/v1/boom")
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error"
