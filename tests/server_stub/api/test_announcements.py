@@ -211,7 +211,10 @@ def test_pages_link_from_home_print_china_time_and_carry_the_font(published: dic
 
     assert china_time(drawn_at) in draw and "（北京时间）" in draw
     for page in ("/", f"/announcements/{published['plan']}", "/search", "/nope"):
-        assert 'src:url("/fonts/ZSCSans-Regular.otf")' in httpx.get(server.url + page).text, page
+        text = httpx.get(server.url + page).text
+        assert 'src:url("/fonts/ZSCSans-Regular.otf")' in text, page
+        # form controls and monospaced text do not inherit a font by themselves: boxes otherwise
+        assert "button,input,textarea{font:inherit}" in text and 'monospace,"ZSC Sans"' in text
     for name in ("ZSCSans-Regular.otf", "ZSCSans-Bold.otf"):
         font = httpx.get(f"{server.url}/fonts/{name}")
         assert font.status_code == 200 and font.headers["content-type"] == "font/otf"
