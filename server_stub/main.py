@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from server_stub.api.headers import install_security_headers
+from server_stub.api.html_errors import install_html_errors
 from server_stub.api.limits import BodyLimits, body_limit
 from server_stub.api.routes import (
     devices,
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.add_middleware(BodyLimits, limit_for=lambda method, path: body_limit(
         method, path, settings.max_photo_bytes))
     install_error_handlers(app)
+    install_html_errors(app)
     install_security_headers(app)
     document_validation_errors(app)
     for routes in (directory, plans, enrollment, tasks, photos, records, review, feedback, followups,

@@ -1,18 +1,34 @@
 """The public pages' HTML, from Jinja2 templates in ``server_stub/templates`` with autoescaping:
 every value is escaped for where it lands (text, attribute), and URLs are built with
-``urlencode``, never by hand."""
+``urlencode``, never by hand. Times are printed in China time (``china_time``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from server_stub.core.clock import CHINA, as_utc
+
+
+def china_time(value: str | dt.datetime | None) -> str:
+    """A stored moment (ISO 8601 text or a datetime, UTC when it names no zone) as China's wall
+    clock, to the minute: the public reads 北京时间, not UTC. None or "" print as ""."""
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+
+
 ENVIRONMENT = Environment(loader=PackageLoader("server_stub", "templates"),
                           autoescape=select_autoescape(("html",)))
+ENVIRONMENT.filters["china_time"] = china_time
 
 
-def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+def render(name: str, *, status: int = 200, headers: dict[str, str] | None = None,
+           **context: Any) -> HTMLResponse:
     """The template ``name`` filled with ``context``, as an HTML answer."""
-    return HTMLResponse(ENVIRONMENT.get_template(name).render(**context), status_code=status)
+    return HTMLResponse(ENVIRONMENT.get_template(name).render(**context), status_code=status,
+                        headers=headers)

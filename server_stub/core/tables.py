@@ -331,3 +331,16 @@ tree_heads = sa.Table(
     sa.Column("timestamp", sa.String(40), nullable=False),
     sa.Column("signature", sa.String(100), nullable=False),
 )
+
+announcements = sa.Table(
+    "announcements",
+    metadata,
+    # A plan's 抽查任务检查结果公告, numbered when its first result is published: per announcing
+    # department (the plan's lead) and calendar year (China time), 第001号 upward, never renumbered.
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("department", sa.String(100), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("department", "year", "number", name="uq_announcements_number"),
+)

@@ -23,6 +23,7 @@ from server_stub.core.clock import as_utc, china_date
 from server_stub.core.errors import ApiError, RecordNotFound
 from server_stub.field import feedback
 from server_stub.field.devices import Device
+from server_stub.publication.announcements import number_plan
 from sync import (
     RESULT_STATES,
     RecordState,
@@ -184,19 +185,22 @@ def decidable_record(conn: sa.Connection, department: str, reviewer: str,
 
 def approve(conn: sa.Connection, department: str, reviewer: str, record_id: str, *, comment: str,
             publish: bool, now: dt.datetime) -> None:
-    decidable_record(conn, department, reviewer, record_id)
+    row = decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.SUBMITTED,
                 state=RecordState.PUBLISHED if publish else RecordState.APPROVED,
                 reviewer_id=reviewer, reviewed_at=now, review_comment=comment or None,
                 published_at=now if publish else None,
                 published_on=china_date(now) if publish else None)
+    if publish:
+        number_plan(conn, row["plan_id"], now)
 
 
 def publish(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
             now: dt.datetime) -> None:
-    decidable_record(conn, department, reviewer, record_id)
+    row = decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.APPROVED, state=RecordState.PUBLISHED, published_at=now,
                 published_on=china_date(now))
+    number_plan(conn, row["plan_id"], now)
 
 
 def return_record(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,

@@ -45,3 +45,64 @@ def test_the_database_holds_one_name_per_state(database_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(t.devices.insert().values(**device, role=Role.SUPERVISOR))
     engine.dispose()
+
+
+def test_plans_published_before_announcements_get_their_numbers(database_url: str) -> None:
+    """Migration 0011 numbers the plans already published, in the order of their first
+    publication, per lead department and China year."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from server_stub.core import tables as t
+    from server_stub.core.db import MIGRATIONS
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def upgrade(revision: str) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    upgrade("0009")
+    utc = dt.UTC
+    published = {  # plan: (lead department, first publication)
+        "P1": ("甲局", dt.datetime(2026, 12, 31, 17, 0, tzinfo=utc)),  # 2027-01-01 in China
+        "P2": ("甲局", dt.datetime(2026, 6, 1, tzinfo=utc)),
+        "P3": ("乙局", dt.datetime(2026, 7, 1, tzinfo=utc)),
+        "P4": ("甲局", dt.datetime(2026, 8, 1, tzinfo=utc)),
+        "P5": ("甲局", None),  # nothing published: no number
+    }
+    with engine.begin() as conn:
+        conn.execute(t.entities.insert().values(credit_code="C" * 18, name="某店", address="", region="",
+                                                industry="", risk_grade="A", status="存续"))
+        conn.execute(t.inspectors.insert().values(id="I1", name="张三", department="甲局", badge_no="1",
+                                                  qualifications=[], active=True, conflicts=[]))
+        conn.execute(t.devices.insert().values(id="D1", inspector_id="I1", role="inspector", name="手机",
+                                               public_key="k" * 43, token_hash="h" * 64,
+                                               enrolled_at=dt.datetime(2026, 1, 1, tzinfo=utc)))
+        for n, (plan_id, (department, at)) in enumerate(published.items()):
+            conn.execute(t.plans.insert().values(
+                id=plan_id, name=plan_id, spec={"departments": [department, "丙局"]}, commitment="c",
+                seed="s", created_at=dt.datetime(2026, 1, 1, tzinfo=utc)))
+            conn.execute(t.tasks.insert().values(id=f"T{n}", plan_id=plan_id, credit_code="C" * 18,
+                                                 team=[], items=[], due=dt.date(2026, 12, 31),
+                                                 draw_order=n, created_at=dt.datetime(2026, 1, 1, tzinfo=utc)))
+            for k, state in enumerate(("published", "published") if at else ("approved",)):
+                conn.execute(t.records.insert().values(
+                    id=f"R{n}{k}", hash=f"{n}{k}" * 32, device_id="D1", seq=n * 10 + k, inspector_id="I1",
+                    task_id=f"T{n}", credit_code="C" * 18, outcome="未发现问题", state=state,
+                    finished_at=dt.datetime(2026, 3, 1, tzinfo=utc), envelope="{}",
+                    received_at=dt.datetime(2026, 3, 1, tzinfo=utc), plan_id=plan_id,
+                    published_at=at + dt.timedelta(days=k) if at else None))
+    upgrade("head")
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(t.announcements)).mappings().all()
+    engine.dispose()
+    assert {r["plan_id"]: (r["department"], r["year"], r["number"]) for r in rows} == {
+        "P2": ("甲局", 2026, 1), "P3": ("乙局", 2026, 1), "P4": ("甲局", 2026, 2),
+        "P1": ("甲局", 2027, 1)}

@@ -1,16 +1,23 @@
-"""Public HTML pages, in Chinese, readable on a phone."""
+"""Public HTML pages, in Chinese, readable on a phone, and the font they are drawn in."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from server_stub.api.deps import ConnDep
 from server_stub.api.templates import render
+from server_stub.core.errors import ApiError
+from server_stub.core.launcher import PROJECT_ROOT
 from server_stub.directory import queries
 from server_stub.draws import planning
 
 router = APIRouter(tags=["pages"])
+
+FONTS_DIR = PROJECT_ROOT / "assets" / "fonts"
+FONTS = frozenset({"ZSCSans-Regular.otf", "ZSCSans-Bold.otf"})
+"""The bundled CJK font (``scripts/make_cjk_font.py``): a phone or PC without a Chinese font
+otherwise draws every character of the pages as a box."""
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -30,3 +37,13 @@ def draw_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
     plan = planning.get_public_plan(conn, plan_id)
     draw = planning.load_draw(conn, plan_id, "publication") if plan["drawn"] else None
     return render("draw.html", plan=plan, draw=draw)
+
+
+@router.get("/fonts/{name}", include_in_schema=False)
+async def font(name: str) -> FileResponse:
+    """One of the two font files, by its exact name (no path is built from anything else),
+    cached for a day: 1.6 MB each, the same on every page."""
+    if name not in FONTS:
+        raise ApiError(404, "not_found", "请求的资源不存在")
+    return FileResponse(FONTS_DIR / name, media_type="font/otf",
+                        headers={"Cache-Control": "public, max-age=86400"})

@@ -1,15 +1,20 @@
-"""Published inspection results (公示), as JSON and as a phone-sized page. Never a risk grade."""
+"""Published inspection results (公示), as JSON and as phone-sized pages, in the national form:
+the list of every result, each plan's numbered 抽查任务检查结果公告 (HTML, CSV, Excel, JSON), and an
+enterprise's 抽查检查结果信息. Never a risk grade, an inspector or a note."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from server_stub.api.deps import ConnDep
 from server_stub.api.templates import render
+from server_stub.core.errors import error_responses
+from server_stub.publication import announcements
 from server_stub.publication import results as publication
 
 router = APIRouter(tags=["public"])
@@ -27,15 +32,41 @@ class ResultItem(BaseModel):
     result: str
 
 
+class FollowUp(BaseModel):
+    disposal: str
+    result: str
+    date: str | None
+
+
 class PublishedResult(BaseModel):
+    """A result in the national columns (``plan_id`` … ``remarks``), and more."""
+
     id: str
+    plan_id: str
+    plan_name: str
+    task_id: str
+    task_name: str
+    kind: str
+    authority: str
+    entity_name: str
+    credit_code: str
+    completed_on: str
+    result: str
+    remarks: str
     entity: ResultEntity
     plan: str
     departments: list[str]
     items: list[ResultItem]
     outcome: str
+    follow_up: FollowUp | None
     inspected_on: str
     published_on: str
+
+
+def _published(r: dict[str, Any]) -> PublishedResult:
+    return PublishedResult(**r, plan=r["plan_name"], inspected_on=r["completed_on"],
+                           entity=ResultEntity(name=r["entity_name"], credit_code=r["credit_code"],
+                                               region=r["region"]))
 
 
 class ResultPage(BaseModel):
@@ -51,9 +82,10 @@ Search = Annotated[str, Query(max_length=100)]
 
 @router.get("/api/v1/public/results")
 def results(conn: ConnDep, page: Page = 1, q: Search = "") -> ResultPage:
-    """Published results, newest first; ``q`` finds an entity by name or credit code."""
+    """Published results, newest first; ``q`` finds an entity by name or credit code. ``result``
+    is what the public sees (a closed follow-up's disposal); ``outcome`` what was recorded."""
     rows, total = publication.published_results(conn, page=page, query=q.strip())
-    return ResultPage(results=[PublishedResult(**r) for r in rows], total=total, page=page,
+    return ResultPage(results=[_published(r) for r in rows], total=total, page=page,
                       page_size=publication.PAGE_SIZE)
 
 
@@ -62,3 +94,112 @@ def results_page(conn: ConnDep, page: Page = 1, q: Search = "") -> HTMLResponse:
     rows, total = publication.published_results(conn, page=page, query=q.strip())
     pages = min(-(-total // publication.PAGE_SIZE), 20)
     return render("results.html", rows=rows, total=total, page=page, pages=pages, q=q)
+
+
+class AnnouncementHeading(BaseModel):
+    plan_id: str
+    plan_name: str
+    department: str
+    year: int
+    number: int
+    title: str
+    issued_on: str
+
+
+class ListedAnnouncement(AnnouncementHeading):
+    results: int
+
+
+class AnnouncementList(BaseModel):
+    announcements: list[ListedAnnouncement]
+
+
+class Column(BaseModel):
+    key: str
+    title: str
+
+
+class Announcement(AnnouncementHeading):
+    columns: list[Column]
+    results: list[PublishedResult]
+
+
+@router.get("/api/v1/public/announcements")
+def announcement_list(conn: ConnDep) -> AnnouncementList:
+    """Every plan's 抽查任务检查结果公告, the latest issued first."""
+    return AnnouncementList(announcements=[ListedAnnouncement(**a)
+                                           for a in announcements.list_announcements(conn)])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, media_type: str, notice: dict[str, Any], suffix: str) -> Response:
+    """A file named by the announcement (RFC 6266: an ASCII name, and the Chinese one as UTF-8)."""
+    name = announcements.file_name(notice, suffix)
+    disposition = (f"attachment; filename=announcement-{notice['year']}-{notice['number']:03d}.{suffix}; "
+                   f"filename*=UTF-8''{quote(name)}")
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/api/v1/public/announcements/{plan_id}", response_model=Announcement,
+            responses={**error_responses(404), 200: {"content": {"text/csv": {}, XLSX: {}}}})
+def announcement(plan_id: str, conn: ConnDep,
+                 format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+    """A plan's announcement as JSON (the columns, then one object per result), CSV (UTF-8 with
+    BOM) or Excel; 404 when the plan has none."""
+    notice = announcements.announcement(conn, plan_id)
+    if format == "csv":
+        return _download(announcements.announcement_csv(notice), "text/csv; charset=utf-8", notice, "csv")
+    if format == "xlsx":
+        return _download(announcements.announcement_xlsx(notice), XLSX, notice, "xlsx")
+    return Announcement(**{**notice, "results": [_published(r) for r in notice["results"]]})
+
+
+@router.get("/announcements", response_class=HTMLResponse, include_in_schema=False)
+def announcements_page(conn: ConnDep) -> HTMLResponse:
+    return render("announcements.html", announcements=announcements.list_announcements(conn))
+
+
+@router.get("/announcements/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
+def announcement_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
+    return render("announcement.html", notice=announcements.announcement(conn, plan_id))
+
+
+class EnterpriseResult(BaseModel):
+    no: int
+    authority: str
+    kind: str
+    date: str
+    result: str
+    remarks: str
+    plan_id: str
+    id: str
+
+
+class Enterprise(BaseModel):
+    name: str
+    credit_code: str
+    results: list[EnterpriseResult]
+
+
+class EnterpriseSearch(BaseModel):
+    enterprises: list[Enterprise]
+    limit: int
+
+
+@router.get("/api/v1/public/enterprises")
+def enterprises(conn: ConnDep, q: Search = "") -> EnterpriseSearch:
+    """Enterprises with published results whose credit code is ``q`` or whose name contains it,
+    each with its 抽查检查结果信息 (序号, 检查实施机关, 类型, 日期, 结果), latest first; none for
+    an empty ``q``."""
+    found = announcements.enterprise_results(conn, q.strip()) if q.strip() else []
+    return EnterpriseSearch(enterprises=[Enterprise(**e) for e in found],
+                            limit=announcements.MAX_ENTERPRISES)
+
+
+@router.get("/search", response_class=HTMLResponse, include_in_schema=False)
+def search_page(conn: ConnDep, q: Search = "") -> HTMLResponse:
+    query = q.strip()
+    found = announcements.enterprise_results(conn, query) if query else []
+    return render("search.html", q=query, enterprises=found, limit=announcements.MAX_ENTERPRISES)
