@@ -40,7 +40,7 @@ class LookupTab(ft.Column):
         self.check = ft.Text("", size=13)
         self.button = ft.FilledButton(content=ft.Text(s.LOOKUP_SEARCH_BUTTON, size=16), height=TOUCH,
                                       on_click=self._search)
-        self.body = ft.Column(spacing=10)
+        self.body = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         super().__init__(expand=True, scroll=ft.ScrollMode.AUTO, spacing=10, controls=[
             ft.Row([self.field, self.button], vertical_alignment=ft.CrossAxisAlignment.START),
             self.check, self.body])
