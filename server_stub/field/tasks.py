@@ -40,7 +40,7 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
                               .where(t.inspectors.c.id.in_(sorted(people)))).mappings()
     }
     latest = latest_records(conn, [row["id"] for row in rows])
-    history = visible_history(conn, {row["credit_code"] for row in rows},
+    history = visible_history(conn, sa.select(t.tasks.c.credit_code).where(t.tasks.c.id.in_(task_ids)),
                               department_of(conn, inspector_id), due_days=due_days)
     result = []
     for row in rows:

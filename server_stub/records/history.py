@@ -26,13 +26,15 @@ HISTORY_LIMIT = 10
 once a year per department (the yearly caps), so ten reach back several years; the oldest fall off."""
 
 
-def visible_history(conn: sa.Connection, credit_codes: Collection[str], department: str, *,
-                    due_days: int, limit: int = HISTORY_LIMIT) -> dict[str, list[dict[str, Any]]]:
+def visible_history(conn: sa.Connection, credit_codes: Collection[str] | sa.Select[tuple[str]],
+                    department: str, *, due_days: int,
+                    limit: int = HISTORY_LIMIT) -> dict[str, list[dict[str, Any]]]:
     """Per credit code, its newest ``limit`` results that ``department`` may see (see the module's
-    rule), newest first. One query for all the codes, so a 200-task sync costs the same round
-    trips as one task."""
-    if not credit_codes:
-        return {}
+    rule), newest first. One query for all the codes (given, or as a subquery: an inspector's 200
+    tasks' codes as 200 bound values cost more to compile than to run), so a 200-task sync costs
+    the same round trips as one task. Each entry keeps its ``task_id`` for the caller's own use;
+    the answers leave it out."""
+    codes = credit_codes if isinstance(credit_codes, sa.Select) else sorted(credit_codes)
     r, tk, f = t.records, t.tasks, t.followups
     own_plan = tk.c.plan_id.in_(department_plans(department))
     ranked = (
@@ -42,7 +44,7 @@ def visible_history(conn: sa.Connection, credit_codes: Collection[str], departme
                                             order_by=(r.c.inspected_on.desc(), r.c.received_at.desc(),
                                                       r.c.id)).label("n"))
         .join(tk, tk.c.id == r.c.task_id)
-        .where(r.c.credit_code.in_(sorted(credit_codes)), r.c.superseded.is_(False),
+        .where(r.c.credit_code.in_(codes), r.c.superseded.is_(False),
                r.c.state.in_(FINAL_STATES),
                sa.or_(own_plan, r.c.state == RecordState.PUBLISHED.value))
         .subquery()

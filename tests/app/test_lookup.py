@@ -36,7 +36,7 @@ def entry(record_id: str = "R1", *, outcome: str = Outcome.NO_PROBLEM.value, ope
     if open_until is not None:
         followup = {"open": not closed, "due_on": open_until.isoformat(),
                     "disposal": "立案" if closed else None, "disposal_date": on if closed else None}
-    return {"record_id": record_id, "task_id": "old", "inspected_on": on, "departments": ["市场监管局"],
+    return {"record_id": record_id, "inspected_on": on, "departments": ["市场监管局"],
             "plan_name": "往年抽查", "outcome": outcome, "published": True, "followup": followup,
             "withdrawn": withdrawn}
 

@@ -42,7 +42,6 @@ class HistoryOut(BaseModel):
     """An earlier inspection; ``followup`` only where the caller's department may read the ledger."""
 
     record_id: str
-    task_id: str
     inspected_on: str
     departments: list[str]
     plan_name: str
