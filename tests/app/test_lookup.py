@@ -21,10 +21,13 @@ from app.domain.lookup import (
 from app.services.lookup import LookupService
 from app.services.tasks import TaskService
 from app.store import MIGRATIONS, LocalStore
+from app.strings import STORAGE_FULL
 from app.viewmodels.lookup import EnterpriseModel, LookupModel
 from sync import Outcome, check_character
 from tests.app.factories import make_task
+from tests.conftest import ServerProcess
 from tests.sync.factories import CREDIT_CODE
+from tests.utils.phone import Phone, busiest_inspector
 
 DUE = dt.date(2026, 3, 31)
 
@@ -191,3 +194,20 @@ def test_a_code_with_a_wrong_check_character_is_not_sent(store: LocalStore) -> N
     assert not model.can_search
     asyncio.run(model.search())
     assert not model.offline and model.error is None  # nothing was sent
+
+
+def test_a_full_phone_keeps_its_tasks_and_says_so(shared_server: ServerProcess) -> None:
+    """The history makes the pulled tasks bigger: a store that cannot hold them reports it, and
+    keeps the tasks (and history) it had."""
+    from app.services.sync_service import SyncService
+    from app.store import Enrolment
+
+    phone = Phone(shared_server, busiest_inspector(shared_server)).enroll()
+    store = LocalStore(Database(memory=True))
+    store.save_tasks([make_task("T-OLD") | {"history": [entry()]}], "t")
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    enrolment = Enrolment(shared_server.url, phone.device_id, phone.token, "inspector", {}, "t")
+    report = SyncService(store, enrolment, timeout=10).run()
+    assert not report.ok and report.message == STORAGE_FULL
+    assert [t["id"] for t in store.tasks()] == ["T-OLD"] and store.task_history("T-OLD")
