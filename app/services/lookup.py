@@ -20,13 +20,16 @@ class SearchPage:
     enterprises: list[dict[str, Any]]
     page: int
     more: bool
+    last_page: int
+    """The platform serves no page beyond this one: more matches than that call for a narrower query."""
 
 
 class LookupService(PlatformService):
     async def search(self, query: str, page: int) -> SearchPage:
         answer = (await self._call("GET", "/api/v1/enterprises",
                                    params={"q": query, "page": str(page)})).json()
-        return SearchPage(answer["enterprises"], int(answer["page"]), bool(answer["more"]))
+        return SearchPage(answer["enterprises"], int(answer["page"]), bool(answer["more"]),
+                          int(answer["last_page"]))
 
     async def enterprise(self, credit_code: str) -> dict[str, Any]:
         """The enterprise's registered details and the history this device's person may see."""

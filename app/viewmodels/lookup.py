@@ -24,6 +24,7 @@ class LookupModel(RemoteModel):
         self.searched = ""
         self.page = 1
         self.more = False
+        self.last_page = 1
         self.results: list[dict[str, Any]] = []
         self.offline = False
 
@@ -50,9 +51,19 @@ class LookupModel(RemoteModel):
             except PlatformError as e:
                 self.offline = e.offline
                 raise
-            self.searched, self.page, self.more, self.results = query, found.page, found.more, found.enterprises
+            self.searched, self.page, self.more = query, found.page, found.more
+            self.last_page, self.results = found.last_page, found.enterprises
 
         await self.fetching(read)
+
+    @property
+    def has_next(self) -> bool:
+        return self.more and self.page < self.last_page
+
+    @property
+    def too_many(self) -> bool:
+        """More matches than the platform pages through: the screen asks for a narrower query."""
+        return self.more and self.page >= self.last_page
 
 
 class EnterpriseModel(RemoteModel):

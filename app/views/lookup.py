@@ -88,7 +88,8 @@ class LookupTab(ft.Column):
             return [ft.Text(s.LOOKUP_INTRO, size=14, color=ft.Colors.ON_SURFACE_VARIANT)]
         if not m.results:
             return [empty_state(ft.Icons.SEARCH_OFF, s.LOOKUP_NONE.format(query=m.searched))]
-        return [*(self._card(e) for e in m.results), self._pager()]
+        narrow = [ft.Text(s.LOOKUP_NARROW, size=13, color=ft.Colors.ON_SURFACE_VARIANT)] if m.too_many else []
+        return [*(self._card(e) for e in m.results), self._pager(), *narrow]
 
     def _card(self, enterprise: dict[str, Any]) -> ft.Control:
         return ft.Container(
@@ -109,7 +110,7 @@ class LookupTab(ft.Column):
             ft.OutlinedButton(content=ft.Text(s.LOOKUP_PREVIOUS), height=TOUCH, disabled=m.page <= 1,
                               on_click=self._page(m.page - 1)),
             ft.Text(s.LOOKUP_PAGE.format(page=m.page), size=14),
-            ft.OutlinedButton(content=ft.Text(s.LOOKUP_NEXT), height=TOUCH, disabled=not m.more,
+            ft.OutlinedButton(content=ft.Text(s.LOOKUP_NEXT), height=TOUCH, disabled=not m.has_next,
                               on_click=self._page(m.page + 1)),
         ])
 

@@ -211,3 +211,16 @@ def test_a_full_phone_keeps_its_tasks_and_says_so(shared_server: ServerProcess) 
     report = SyncService(store, enrolment, timeout=10).run()
     assert not report.ok and report.message == STORAGE_FULL
     assert [t["id"] for t in store.tasks()] == ["T-OLD"] and store.task_history("T-OLD")
+
+
+def test_the_last_page_asks_for_a_narrower_query() -> None:
+    from app.store import Enrolment
+
+    model = LookupModel(LookupService(Enrolment("http://127.0.0.1:1", "D-1", "t", "inspector", {}, "t"),
+                                      timeout=2))
+    model.more, model.page, model.last_page = True, 49, 50
+    assert model.has_next and not model.too_many
+    model.page = 50
+    assert not model.has_next and model.too_many
+    model.more = False
+    assert not model.has_next and not model.too_many

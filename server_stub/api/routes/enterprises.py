@@ -28,7 +28,8 @@ class EnterprisePage(BaseModel):
     enterprises: list[EnterpriseOut]
     page: int
     page_size: int
-    more: bool = Field(description="whether a next page exists")
+    more: bool = Field(description="whether more matches follow this page")
+    last_page: int = Field(description="the last page the search serves: beyond it, narrow the query")
 
 
 class FollowupOut(BaseModel):
@@ -63,7 +64,7 @@ def search_enterprises(device: DeviceDep, conn: ConnDep,
     """Entities by name or credit code, prefix matches first, one phone-sized page at a time."""
     found, more = search.search_entities(conn, q, page)
     return EnterprisePage(enterprises=[EnterpriseOut(**e) for e in found], page=page,
-                          page_size=search.PAGE_SIZE, more=more)
+                          page_size=search.PAGE_SIZE, more=more, last_page=search.MAX_PAGE)
 
 
 @router.get("/enterprises/{credit_code}", responses=error_responses(401, 404))

@@ -174,7 +174,7 @@ def test_a_whole_code_with_a_wrong_check_character_is_422(world: World) -> None:
 def test_a_made_up_valid_code_finds_nothing_and_has_no_detail(world: World) -> None:
     made_up = make_credit_code("9", "1", "371000", "YYYY0000")
     assert search(world.inspector, made_up).json() == {"enterprises": [], "page": 1, "page_size": 20,
-                                                       "more": False}
+                                                       "more": False, "last_page": 50}
     answer = world.inspector.client.get(f"/api/v1/enterprises/{made_up}")
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "entity_not_found"
     for odd in ("..%2F..", "x" * 300, "%25"):
@@ -206,3 +206,14 @@ def test_wildcards_and_odd_characters_are_taken_literally(world: World, q: str) 
     assert answer.status_code in (200, 400), answer.text
     if answer.status_code == 200:
         assert answer.json()["enterprises"] == []
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/enterprises?q=%ED%A0%80", "/api/v1/enterprises?q=%FF%FE", "/api/v1/enterprises?q=a&q=b",
+    "/api/v1/enterprises?q=%E6%9C%89&page=1e3", "/api/v1/enterprises", "/api/v1/enterprises/%FF",
+    "/api/v1/enterprises/" + "9" * 5000, "/api/v1/enterprises/%00", "/api/v1/enterprises/%20",
+])
+def test_malformed_requests_are_answered_never_500(world: World, path: str) -> None:
+    answer = world.inspector.client.get(path)
+    assert answer.status_code in (200, 400, 404), (path, answer.status_code, answer.text)
+    assert answer.status_code == 200 or answer.json()["error"]["message"]
