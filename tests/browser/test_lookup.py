@@ -61,6 +61,23 @@ def on_screen(page: Page, target: Locator) -> bool:
     return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]
 
 
+def fill_until(field: Locator, text: str, sign: Locator, *, shown: bool = True) -> None:
+    """Fill ``field`` with ``text`` until ``sign`` is shown (or gone): keys sent while Flutter is
+    still laying out the screen can be dropped, and the field is then filled again."""
+    def done() -> bool:
+        return sign.is_visible() == shown
+
+    for attempt in range(3):
+        field.click()
+        field.fill(text)
+        try:
+            wait_for(done, 10, f"{sign} {'shown' if shown else 'gone'}")
+            return
+        except AssertionError:
+            print(f"fill_until: try {attempt + 1} of {text!r} did not take")
+    raise AssertionError(f"the field would not take {text!r}")
+
+
 def test_history_warnings_and_search(platform: Platform, app_process: AppProcess) -> None:
     name = earlier_inspections(platform)
     with browser() as instance:
@@ -91,14 +108,11 @@ def test_history_warnings_and_search(platform: Platform, app_process: AppProcess
         # 信息查询: a whole code with a wrong check character is caught as it is typed.
         tap_to_show(page.get_by_role("tab", name="查询"), page.get_by_label("企业名称或统一社会信用代码"))
         field = page.get_by_label("企业名称或统一社会信用代码")
-        field.click()
-        field.fill("91371002MA3C4X5Y6A")
-        page.get_by_text("第18位校验码应为", exact=False).first.wait_for()
+        fill_until(field, "91371002MA3C4X5Y6A", page.get_by_text("第18位校验码应为", exact=False).first)
         screenshot(page, "lookup-04-code-check")
 
         # ... and a part of the name finds the enterprise, which opens with its history.
-        field.fill(name[2:6])
-        page.get_by_text("第18位校验码应为", exact=False).first.wait_for(state="hidden")
+        fill_until(field, name[2:6], page.get_by_text("第18位校验码应为", exact=False).first, shown=False)
         tap_to_show(page.get_by_role("button", name="查询", exact=True), page.get_by_text("第 1 页"))
         screenshot(page, "lookup-05-results")
         found = page.get_by_text(name).first
