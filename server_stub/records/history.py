@@ -91,7 +91,8 @@ def _entry(row: sa.RowMapping, departments: list[str], due_days: int) -> dict[st
         "followup": followup,
         # Withdrawal of a published result does not exist on the platform yet (corrections and
         # withdrawals are being built beside this); the warning rule reads this field, and the
-        # withdrawal work sets it from the record's withdrawal.
+        # withdrawal work sets it from the record's withdrawal, and leaves another department's
+        # withdrawn result out of the query (it is no longer public).
         "withdrawn": False,
     }
 
