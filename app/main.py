@@ -21,10 +21,12 @@ from .services.supervisor import ExportFile, PlatformError
 from .state import STORE_FILE, AppState, data_dir
 from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
+from .viewmodels.lookup import EnterpriseModel
 from .viewmodels.review import ReviewRecordModel
 from .views.code import CodeView
 from .views.enrol import EnrolView
 from .views.inspect import InspectView
+from .views.lookup import EnterpriseView
 from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
@@ -37,7 +39,7 @@ FONT_GRACE_SECONDS = 1.5
 
 class Router:
     """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
-    /task/ID/inspect. A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
+    /task/ID/inspect, and / → /lookup/CREDIT_CODE (信息查询, read from the platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -68,7 +70,8 @@ class Router:
         if session is None:
             return EnrolView(self.app, self.enrolled)
         if self.shell is None:
-            self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"))
+            self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"),
+                                   lambda code: self.navigate(f"/lookup/{code}"))
         return self.shell
 
     async def enrolled(self, enrolment: Enrolment) -> None:
@@ -110,6 +113,10 @@ class Router:
                     session.task_list.load()
                     views.append(InspectView(model, files=self.app.files, location=self.app.location,
                                              on_signed=lambda: self.signed(task_id)))
+        if session is not None and len(parts) == 2 and parts[0] == "lookup":
+            enterprise = EnterpriseModel(session.lookup.service, parts[1])
+            await enterprise.load()
+            views.append(EnterpriseView(enterprise))
         if self.app.supervisor is not None and len(parts) >= 2 and parts[0] == "review":
             views += await self.review_views(parts[1], parts[2:])
         self.page.views.clear()

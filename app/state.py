@@ -13,6 +13,7 @@ from .services.files import FileService
 from .services.inspections import InspectionService
 from .services.keys import KeyVault
 from .services.location import LocationService
+from .services.lookup import LookupService
 from .services.photo_service import PhotoService
 from .services.supervisor import SupervisorService
 from .services.sync_service import SyncService
@@ -20,6 +21,7 @@ from .services.tasks import TaskService
 from .store import Enrolment, LocalStore
 from .viewmodels.dashboard import DashboardModel
 from .viewmodels.ledger import LedgerModel
+from .viewmodels.lookup import LookupModel
 from .viewmodels.review import ReviewQueueModel
 from .viewmodels.sync import SyncModel
 from .viewmodels.tasks import TaskListModel
@@ -45,6 +47,8 @@ class Session:
     sync: SyncService
     task_list: TaskListModel
     sync_model: SyncModel
+    lookup: LookupModel
+    """信息查询: live, never stored."""
 
 
 @dataclass
@@ -80,6 +84,7 @@ class AppState:
             sync=sync,
             task_list=TaskListModel(tasks),
             sync_model=SyncModel(sync, self.config.sync_interval_seconds),
+            lookup=LookupModel(LookupService(enrolment, timeout=self.config.server_timeout_seconds)),
         )
         self.session.sync_model.on_synced.append(self.session.task_list.load)
         return self.session

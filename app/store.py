@@ -11,7 +11,7 @@ transaction (``@serialised``), so one thread's write can never become a savepoin
 thread's transaction and vanish with its rollback.
 
 Tables: ``meta`` (schema version), ``enrolment`` (this device: server, id, token, inspector),
-``tasks`` (as pulled, JSON), ``drafts`` (a record being filled in, per task), ``photos`` (processed
+``tasks`` (as pulled, JSON), ``task_history`` (each task's enterprise's earlier inspections, JSON), ``drafts`` (a record being filled in, per task), ``photos`` (processed
 JPEGs and thumbnails by SHA-256), ``records`` (signed envelopes: the outbox and the history).
 """
 
@@ -67,6 +67,14 @@ def _enrolment_key(db: Database) -> None:
     """Which key the device enrolled with, and where its private half is kept (never here)."""
     db.table("enrolment").add_column("public_key", str)
     db.table("enrolment").add_column("key_storage", str)
+
+
+@migration
+def _task_history(db: Database) -> None:
+    """Each task's 检查历史, apart from the task: the history is replaced whole at every pull, and
+    the task list reads it only for the warning marks. At most ``HISTORY_LIMIT`` entries of a few
+    hundred bytes each per task (the platform's limit), dropped with their task."""
+    db.table("task_history").create({"task_id": str, "data": str}, pk="task_id")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -196,16 +204,34 @@ class LocalStore:
 
     @serialised
     def save_tasks(self, tasks: list[dict[str, Any]], pulled_at: str) -> None:
-        """Keep the pulled tasks; a task no longer assigned is dropped unless work exists for it."""
+        """Keep the pulled tasks, each with its history (stored apart); a task no longer assigned
+        is dropped, with its history, unless work exists for it."""
         keep = {t["id"] for t in tasks}
-        with self.db.atomic():
-            for task in tasks:
+        with _writing(), self.db.atomic():
+            for pulled in tasks:
+                task = {k: v for k, v in pulled.items() if k != "history"}
                 self.db.table("tasks").upsert({"id": task["id"], "pulled_at": pulled_at,
                                                "data": json.dumps(task, ensure_ascii=False)},
                                               pk="id")
+                self.db.table("task_history").upsert(
+                    {"task_id": task["id"],
+                     "data": json.dumps(pulled.get("history", []), ensure_ascii=False)}, pk="task_id")
             for (task_id,) in self.db.execute("SELECT id FROM tasks").fetchall():
                 if task_id not in keep and not self._has_work(task_id):
                     self.db.table("tasks").delete(task_id)
+                    self.db.execute("DELETE FROM task_history WHERE task_id = ?", [task_id])
+
+    @serialised
+    def task_history(self, task_id: str) -> list[dict[str, Any]]:
+        """The enterprise's earlier inspections as last pulled with the task, newest first."""
+        row = self.db.execute("SELECT data FROM task_history WHERE task_id = ?", [task_id]).fetchone()
+        history: list[dict[str, Any]] = json.loads(row[0]) if row else []
+        return history
+
+    @serialised
+    def task_histories(self) -> dict[str, list[dict[str, Any]]]:
+        """Every task's history (what the task list's warning marks are made of)."""
+        return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT task_id, data FROM task_history")}
 
     def _has_work(self, task_id: str) -> bool:
         return bool(self.db.execute(

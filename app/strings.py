@@ -352,3 +352,39 @@ INSPECT_REVISION_COMMENT = "退回原因：{comment}"
 
 # a full phone
 STORAGE_FULL = "手机存储空间已满：这次的修改没有保存（之前保存的内容都还在）。请清理空间后再试。"
+
+# 检查历史, 风险预警 and 信息查询 (issue 18)
+NAV_LOOKUP = "查询"
+LOOKUP_TITLE = "信息查询"
+HISTORY_TITLE = "检查历史"
+HISTORY_EMPTY = "本部门可见范围内没有该企业以往的检查记录"
+HISTORY_DEPARTMENTS = "检查机关：{departments}"
+HISTORY_PLAN = "抽查计划：{plan}"
+HISTORY_UNPUBLISHED = "未公示"
+HISTORY_WITHDRAWN = "已撤回"
+HISTORY_FOLLOWUP_OPEN = "后续处置：待处置（期限 {due}）"
+HISTORY_FOLLOWUP_OVERDUE = "后续处置：逾期未处置（期限 {due}）"
+HISTORY_FOLLOWUP_CLOSED = "后续处置：{disposal}（{date}）"
+WARNING_TITLE = "风险预警"
+WARNING_MARK = "预警"
+WARNING_REASONS = {
+    "overdue_followup": "{date}检查发现问题，后续处置已逾期（期限 {due}）",
+    "refused_inspection": "{date}检查结果为“不配合检查情节严重”",
+    "falsified_information": "{date}检查结果为“公示信息隐瞒真实情况、弄虚作假”",
+    "withdrawn_result": "{date}的检查结果已撤回",
+}
+WARNING_SEE = "查看"
+LOOKUP_SEARCH = "企业名称或统一社会信用代码"
+LOOKUP_SEARCH_BUTTON = "查询"
+LOOKUP_INTRO = "输入企业名称或统一社会信用代码（可输入开头或其中一段），查询名录库登记信息和检查历史。需要联网。"
+LOOKUP_CODE_PARTIAL = "统一社会信用代码：已输入 {count}/18 位"
+LOOKUP_CODE_OK = "统一社会信用代码校验通过"
+LOOKUP_OFFLINE = "离线：信息查询需要连接平台，联网后再试。任务中的检查历史离线也可查看。"
+LOOKUP_NONE = "名录库中没有符合“{query}”的企业"
+LOOKUP_PAGE = "第 {page} 页"
+LOOKUP_PREVIOUS = "上一页"
+LOOKUP_NEXT = "下一页"
+LOOKUP_NARROW = "符合条件的企业过多，请输入更完整的名称或信用代码"
+LOOKUP_LOADING = "正在查询…"
+LOOKUP_STATUS = "登记状态"
+LOOKUP_DETAIL_TITLE = "企业信息"

@@ -13,6 +13,7 @@ from server_stub.api.routes import (
     devices,
     directory,
     enrollment,
+    enterprises,
     feedback,
     followups,
     pages,
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_html_errors(app)
     install_security_headers(app)
     document_validation_errors(app)
-    for routes in (directory, plans, enrollment, tasks, photos, records, review, feedback, followups,
+    for routes in (directory, plans, enrollment, tasks, enterprises, photos, records, review, feedback, followups,
                    stats, devices, results, verify, pages):
         app.include_router(routes.router)
     return app

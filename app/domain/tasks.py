@@ -122,6 +122,8 @@ class TaskRow:
     item_count: int
     state: TaskState
     plan_name: str
+    warned: bool = False
+    """The enterprise's history raises a 风险预警 (``domain.lookup.warnings``): the card is marked."""
 
     def matches(self, query: str) -> bool:
         """Whether every word of ``query`` appears in the entity, address, plan or task id."""
@@ -129,7 +131,7 @@ class TaskRow:
         return all(word in haystack for word in query.lower().split())
 
 
-def task_row(task: Mapping[str, Any], state: TaskState) -> TaskRow:
+def task_row(task: Mapping[str, Any], state: TaskState, *, warned: bool = False) -> TaskRow:
     return TaskRow(
         id=str(task["id"]),
         entity_name=str(task["entity"]["name"]),
@@ -138,6 +140,7 @@ def task_row(task: Mapping[str, Any], state: TaskState) -> TaskRow:
         item_count=len(task["items"]),
         state=state,
         plan_name=str(task.get("plan_name", "")),
+        warned=warned,
     )
 
 

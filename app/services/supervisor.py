@@ -44,7 +44,9 @@ def _error(answer: httpx.Response) -> PlatformError:
     return PlatformError(s.PLATFORM_REFUSED.format(message=message), status=answer.status_code)
 
 
-class SupervisorService:
+class PlatformService:
+    """Live calls to the platform with the device's token (the supervisor's screens, 信息查询)."""
+
     def __init__(self, enrolment: Enrolment, *, timeout: float,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.enrolment = enrolment
@@ -63,6 +65,10 @@ class SupervisorService:
         if answer.status_code >= 400:
             raise _error(answer)
         return answer
+
+
+class SupervisorService(PlatformService):
+    """审核, 统计 and 台账: the platform refuses each to a device that is not a supervisor's."""
 
     # --- 审核 --------------------------------------------------------------------------------
 

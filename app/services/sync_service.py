@@ -16,7 +16,7 @@ import httpx
 from sync import AuthError, Progress, RetryPolicy, SyncEngine, SyncError, TransportError
 
 from .. import strings as s
-from ..store import Enrolment, LocalStore
+from ..store import Enrolment, LocalStore, StorageFullError
 
 # A phone that cannot reach the platform should say so within seconds; the outbox keeps
 # everything and the automatic sync tries again at the next interval.
@@ -71,7 +71,10 @@ class SyncService:
                 return SyncReport(False, s.SYNC_AUTH, at=at)
             except SyncError as e:
                 return SyncReport(False, s.SYNC_ERROR.format(message=e), at=at)
-        self.store.save_tasks(tasks, at)
+        try:
+            self.store.save_tasks(tasks, at)
+        except StorageFullError as e:  # the tasks as pulled before stay, history and all
+            return SyncReport(False, str(e), len(pushed.accepted), pushed.rejected, at=at)
         known = {r["id"] for r in self.store.records()}
         for task in tasks:
             record = task.get("record")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from sync import OutboxState
 
+from ..domain.lookup import HistoryEntry, RiskWarning, parse_history, warnings
 from ..domain.tasks import (
     LocalRecord,
     TaskRow,
@@ -30,12 +32,23 @@ class TaskService:
     def __init__(self, store: LocalStore) -> None:
         self.store = store
 
-    def rows(self) -> list[TaskRow]:
-        """Every task on this phone, earliest due first, with its state."""
+    def rows(self, today: dt.date | None = None) -> list[TaskRow]:
+        """Every task on this phone, earliest due first, with its state and whether its
+        enterprise's history raises a warning ``today`` (the phone's date: offline too)."""
+        today = today or dt.date.today()
         latest = self.store.latest_records()
         drafts = self.store.draft_task_ids()
-        return [task_row(task, task_state(task, _local(latest.get(task["id"])), task["id"] in drafts))
+        histories = self.store.task_histories()
+        return [task_row(task, task_state(task, _local(latest.get(task["id"])), task["id"] in drafts),
+                         warned=bool(warnings(parse_history(histories.get(task["id"], [])), today)))
                 for task in self.store.tasks()]
+
+    def history(self, task_id: str) -> list[HistoryEntry]:
+        """The enterprise's earlier inspections, newest first, as last pulled with the task."""
+        return parse_history(self.store.task_history(task_id))
+
+    def warnings(self, task_id: str, today: dt.date | None = None) -> list[RiskWarning]:
+        return warnings(self.history(task_id), today or dt.date.today())
 
     def task(self, task_id: str) -> dict[str, Any] | None:
         return self.store.task(task_id)

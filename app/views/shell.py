@@ -1,4 +1,4 @@
-"""The enrolled app's root: 任务 / 同步 / 本机 behind a bottom navigation bar (thumb reach)."""
+"""The enrolled app's root: 任务 / 查询 / 同步 / 本机 behind a bottom navigation bar (thumb reach)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from ..services.keys import SECURE_STORAGE
 from ..state import Session
 from ..store import Enrolment
 from .enrol import owner_section
+from .lookup import LookupTab
 from .sync_tab import SyncTab
 from .task_list import TaskListTab
 
-TITLES = (s.TASKS_TITLE, s.SYNC_TITLE, s.DEVICE_TITLE)
+TITLES = (s.TASKS_TITLE, s.LOOKUP_TITLE, s.SYNC_TITLE, s.DEVICE_TITLE)
 
 
 def device_tab(enrolment: Enrolment) -> ft.Control:
@@ -37,9 +38,11 @@ def device_tab(enrolment: Enrolment) -> ft.Control:
 
 
 class ShellView(ft.View):
-    def __init__(self, session: Session, open_task: Callable[[str], None]) -> None:
+    def __init__(self, session: Session, open_task: Callable[[str], None],
+                 open_enterprise: Callable[[str], None]) -> None:
         self.tabs: list[ft.Control] = [
             TaskListTab(session.task_list, open_task),
+            LookupTab(session.lookup, open_enterprise),
             SyncTab(session.sync_model),
             device_tab(session.enrolment),
         ]
@@ -63,6 +66,7 @@ class ShellView(ft.View):
                 destinations=[
                     ft.NavigationBarDestination(icon=ft.Icons.ASSIGNMENT_OUTLINED,
                                                 selected_icon=ft.Icons.ASSIGNMENT, label=s.NAV_TASKS),
+                    ft.NavigationBarDestination(icon=ft.Icons.MANAGE_SEARCH, label=s.NAV_LOOKUP),
                     ft.NavigationBarDestination(icon=ft.Icons.SYNC, label=s.NAV_SYNC),
                     ft.NavigationBarDestination(icon=ft.Icons.PHONE_ANDROID, label=s.NAV_DEVICE),
                 ]),

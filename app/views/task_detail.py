@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
 from .. import strings as s
-from ..components import InfoRow, Section, StateChip, primary_button
+from ..components import (
+    InfoRow,
+    Section,
+    StateChip,
+    WarningBanner,
+    history_controls,
+    primary_button,
+)
+from ..components.history import history_key
+from ..domain.lookup import HistoryEntry
 from ..domain.tasks import TaskState
 from ..services.tasks import TaskService
 
@@ -36,7 +46,12 @@ class TaskDetailView(ft.View):
         state = tasks.state(task)
         latest = tasks.latest_record(task["id"])
         entity = task["entity"]
+        today = dt.date.today()
+        history = tasks.history(task["id"])
+        warnings = tasks.warnings(task["id"], today)
         hint: list[ft.Control] = [ft.Text(s.TASK_STATE_HINT[state], size=14)]
+        if warnings:
+            hint.insert(0, WarningBanner(warnings, self._show_entry))
         comment = tasks.review_comment(task)
         if comment:
             hint.append(ft.Container(
@@ -76,6 +91,7 @@ class TaskDetailView(ft.View):
                     InfoRow(s.TASK_PLAN, task.get("plan_name", "")),
                     InfoRow(s.TASK_DUE_DATE, task["due"]),
                 ]),
+                Section(f"{s.HISTORY_TITLE}（{len(history)}）", history_controls(history, warnings, today)),
                 Section(s.TASK_TEAM, [
                     ft.Row([ft.Icon(ft.Icons.BADGE_OUTLINED, size=20),
                             ft.Text(f"{m['name']}　{s.DEVICE_BADGE} {m['badge_no']}", size=15)])
@@ -86,3 +102,7 @@ class TaskDetailView(ft.View):
                         spacing=0),
             ],
         )
+
+    def _show_entry(self, entry: HistoryEntry) -> None:
+        """A warning's line was tapped: bring its history entry into view."""
+        self.page.run_task(self.scroll_to, scroll_key=history_key(entry), duration=300)

@@ -16,6 +16,15 @@ PAGE_SIZE = 50
 """Cards drawn at first and per 显示更多: a thousand cards at once cost the web client seconds."""
 
 
+def warning_mark() -> ft.Control:
+    """The 预警 mark on a card whose enterprise's history raises a warning (the task says why)."""
+    return ft.Container(
+        bgcolor=ft.Colors.RED_700, border_radius=12, padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        content=ft.Row([ft.Icon(ft.Icons.WARNING_AMBER_ROUNDED, size=14, color=ft.Colors.WHITE),
+                        ft.Text(s.WARNING_MARK, size=13, weight=ft.FontWeight.W_600, color=ft.Colors.WHITE)],
+                       spacing=2, tight=True))
+
+
 class TaskListTab(ft.Column):
     def __init__(self, model: TaskListModel, open_task: Callable[[str], None]) -> None:
         self.model = model
@@ -77,8 +86,9 @@ class TaskListTab(ft.Column):
             ink=True, on_click=lambda _, task_id=row.id: self.open_task(task_id),
             content=ft.Column(spacing=6, controls=[
                 ft.Row([ft.Text(row.entity_name, size=17, weight=ft.FontWeight.W_600, expand=True),
+                        *([warning_mark()] if row.warned else []),
                         StateChip(row.state, row.state)],
-                       vertical_alignment=ft.CrossAxisAlignment.START),
+                       vertical_alignment=ft.CrossAxisAlignment.START, spacing=6),
                 ft.Text(row.address, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.Row([due, ft.Text("·", color=ft.Colors.OUTLINE),
                         ft.Text(s.TASK_ITEMS.format(count=row.item_count), size=13,

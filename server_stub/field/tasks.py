@@ -1,4 +1,7 @@
-"""Tasks as a device sees them (DESIGN §5 ``GET /api/v1/tasks``): never a risk grade."""
+"""Tasks as a device sees them (DESIGN §5 ``GET /api/v1/tasks``): never a risk grade.
+
+Each task carries the enterprise's earlier inspections that the inspector's department may see
+(``records.history``), so that the phone has them at the enterprise's door, offline."""
 
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from server_stub.core import tables as t
 from server_stub.directory import queries
 from server_stub.field.inspection_code import code_payload, sign_code
+from server_stub.records.history import department_of, visible_history
 
 
-def tasks_for_inspector(conn: sa.Connection, inspector_id: str,
-                        key: Ed25519PrivateKey) -> list[dict[str, Any]]:
-    """Every task whose team includes ``inspector_id``, in due-date order, with its signed code."""
+def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519PrivateKey, *,
+                        due_days: int) -> list[dict[str, Any]]:
+    """Every task whose team includes ``inspector_id``, in due-date order, with its signed code
+    and the enterprise's visible history (the task's own record left out: it is no history)."""
     task_ids = sa.select(t.task_members.c.task_id).where(t.task_members.c.inspector_id == inspector_id)
     query = (
         sa.select(t.tasks, t.plans.c.spec, t.entities.c.name.label("entity_name"),
@@ -35,6 +40,8 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str,
                               .where(t.inspectors.c.id.in_(sorted(people)))).mappings()
     }
     latest = latest_records(conn, [row["id"] for row in rows])
+    history = visible_history(conn, sa.select(t.tasks.c.credit_code).where(t.tasks.c.id.in_(task_ids)),
+                              department_of(conn, inspector_id), due_days=due_days)
     result = []
     for row in rows:
         members = [team[i] for i in row["team"]]
@@ -60,6 +67,7 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str,
             "due": row["due"].isoformat(),
             "code_token": sign_code(payload, key),
             "record": latest.get(row["id"]),
+            "history": [h for h in history.get(row["credit_code"], []) if h["task_id"] != row["id"]],
         })
     return result
 

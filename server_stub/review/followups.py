@@ -22,10 +22,14 @@ from sync import Outcome
 DEFAULT_DUE_DAYS = 30
 
 
+def disposal_deadline(inspected: dt.date, due_days: int) -> dt.date:
+    """The last day to record the disposal: ``due_days`` calendar days after the inspection."""
+    return inspected + dt.timedelta(days=due_days)
+
+
 def disposal_due(inspected: dt.date, today: dt.date, due_days: int) -> tuple[dt.date, bool]:
-    """The last day to record the disposal (``due_days`` calendar days after the inspection), and
-    whether an entry still open ``today`` is past it."""
-    due = inspected + dt.timedelta(days=due_days)
+    """The disposal deadline, and whether an entry still open ``today`` is past it."""
+    due = disposal_deadline(inspected, due_days)
     return due, today > due
 
 

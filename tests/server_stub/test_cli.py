@@ -283,7 +283,7 @@ def submitted(data: Path, device: devices.Device, key: Ed25519PrivateKey, seq: i
               prev: str | None) -> dict[str, Any]:
     """This device's record number ``seq``, signed and ingested: its record JSON."""
     with engine_for(data).begin() as conn:
-        task = tasks_for_inspector(conn, device.inspector_id, generate_key())[0]
+        task = tasks_for_inspector(conn, device.inspector_id, generate_key(), due_days=30)[0]
         record = Record(
             id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
             inspectors=tuple(m["id"] for m in task["team"]),

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep
+from server_stub.api.routes.enterprises import HistoryOut
 from server_stub.core.errors import error_responses
 from server_stub.field import tasks
 
@@ -53,6 +54,8 @@ class TaskOut(BaseModel):
     due: str
     code_token: str
     record: RecordRef | None
+    history: list[HistoryOut] = Field(description="earlier inspections of the enterprise the inspector's "
+                                                  "department may see, newest first (at most 10)")
 
 
 class TaskList(BaseModel):
@@ -63,4 +66,6 @@ class TaskList(BaseModel):
 def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
     """The tasks whose team includes this device's inspector, each with its signed inspection code."""
     key = request.app.state.server_key
-    return TaskList(tasks=[TaskOut(**t) for t in tasks.tasks_for_inspector(conn, device.inspector_id, key)])
+    found = tasks.tasks_for_inspector(conn, device.inspector_id, key,
+                                      due_days=request.app.state.followup_due_days)
+    return TaskList(tasks=[TaskOut(**t) for t in found])

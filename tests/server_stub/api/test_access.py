@@ -37,6 +37,8 @@ DEVICE_CALLS = [
     ("PUT", f"/api/v1/photos/{SHA}", PHOTO),
     ("GET", f"/api/v1/photos/{SHA}", None),
     ("GET", f"/api/v1/photos/{SHA}/thumbnail", None),
+    ("GET", "/api/v1/enterprises?q=有限", None),
+    ("GET", "/api/v1/enterprises/91371002000102971C", None),
 ]
 ALL_SUPERVISOR_CALLS = [*SUPERVISOR_CALLS, ("GET", "/api/v1/feedback", None)]
 
