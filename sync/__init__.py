@@ -2,6 +2,15 @@
 canonical form, the per-device chain and the inspection-code token (later: the sync engine).
 Imports neither ``app`` nor ``server_stub``."""
 
+from ._acknowledgement import (
+    MAX_SIGNATURE_BYTES,
+    Acknowledgement,
+    AcknowledgementKind,
+    Notice,
+    TeamMember,
+    Witness,
+    signature_png_problem,
+)
 from ._canonical import (
     MAX_JSON_DEPTH,
     b64url_decode,
@@ -51,6 +60,7 @@ from ._model import (
     Task,
     parse_ratio,
 )
+from ._paper import RecordSheet, check_url, render_record_pdf
 from ._record import (
     MAX_NOTE_LENGTH,
     MAX_PHOTO_PIXELS,
@@ -81,6 +91,8 @@ from ._states import RESULT_STATES, OutboxState, RecordState, Role
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
 __all__ = [  # noqa: RUF022
+    "Acknowledgement",
+    "AcknowledgementKind",
     "AuthError",
     "ChainHead",
     "ChainStatus",
@@ -97,7 +109,9 @@ __all__ = [  # noqa: RUF022
     "MAX_JSON_DEPTH",
     "MAX_NOTE_LENGTH",
     "MAX_PHOTO_PIXELS",
+    "MAX_SIGNATURE_BYTES",
     "MIN_TEAM_SIZE",
+    "Notice",
     "Outbox",
     "OutboxState",
     "Outcome",
@@ -109,6 +123,7 @@ __all__ = [  # noqa: RUF022
     "RESULT_STATES",
     "Record",
     "RecordItem",
+    "RecordSheet",
     "RecordState",
     "RetryPolicy",
     "RiskGrade",
@@ -117,8 +132,10 @@ __all__ = [  # noqa: RUF022
     "SyncEngine",
     "SyncError",
     "Task",
+    "TeamMember",
     "TransportError",
     "ValidationError",
+    "Witness",
     "ZscError",
     "b64url_decode",
     "b64url_encode",
@@ -127,6 +144,7 @@ __all__ = [  # noqa: RUF022
     "check_character",
     "check_items_answered",
     "check_json_shape",
+    "check_url",
     "credit_code_problem",
     "describe_seqs",
     "find_gaps",
@@ -145,7 +163,9 @@ __all__ = [  # noqa: RUF022
     "public_key_b64",
     "read_token",
     "record_hash",
+    "render_record_pdf",
     "sign_record",
+    "signature_png_problem",
     "token_is_current",
     "validate_credit_code",
     "validate_record",
