@@ -17,6 +17,7 @@ from server_stub.api.routes import (
     pages,
     photos,
     plans,
+    record_check,
     records,
     results,
     review,
@@ -55,6 +56,6 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_security_headers(app)
     document_validation_errors(app)
     for routes in (directory, plans, enrollment, tasks, photos, records, review, feedback, followups,
-                   stats, devices, results, verify, pages):
+                   stats, devices, results, verify, record_check, pages):
         app.include_router(routes.router)
     return app
