@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import flet as ft
 import flet_geolocator as ftg
@@ -22,9 +23,11 @@ from .state import STORE_FILE, AppState, data_dir
 from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
 from .viewmodels.review import ReviewRecordModel
+from .views.acknowledge import AcknowledgeView
 from .views.code import CodeView
 from .views.enrol import EnrolView
 from .views.inspect import InspectView
+from .views.notice import NoticeView
 from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
@@ -37,7 +40,8 @@ FONT_GRACE_SECONDS = 1.5
 
 class Router:
     """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
-    /task/ID/inspect. A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
+    /task/ID/notice (a first inspection, before its draft exists) | /task/ID/inspect →
+    /task/ID/inspect/acknowledge. A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -45,6 +49,8 @@ class Router:
         self.shell: ShellView | None = None
         self.supervisor_shell: SupervisorShellView | None = None
         self.record_model: ReviewRecordModel | None = None
+        self.inspection_model: InspectionModel | None = None
+        """The form's state, shared by the form and 企业确认 (one draft, one owner)."""
         self.sync_task: asyncio.Task[None] | None = None
         page.on_route_change = self.route_change
         page.on_view_pop = self.view_pop
@@ -101,20 +107,50 @@ class Router:
                     discard=lambda: self.confirm_discard(task_id)))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
-                elif parts[2:] == ["inspect"]:
-                    supersedes = session.tasks.supersedes(task)
-                    model = InspectionModel(
-                        task, session.inspections, session.photos, supersedes=supersedes,
-                        revising=session.tasks.signed_record(task_id, supersedes) if supersedes else None,
-                        review_comment=session.tasks.review_comment(task))
-                    session.task_list.load()
-                    views.append(InspectView(model, files=self.app.files, location=self.app.location,
-                                             on_signed=lambda: self.signed(task_id)))
+                elif parts[2:3] == ["notice"] or parts[2:3] == ["inspect"]:
+                    views += self.inspection_views(task, parts[2:])
         if self.app.supervisor is not None and len(parts) >= 2 and parts[0] == "review":
             views += await self.review_views(parts[1], parts[2:])
         self.page.views.clear()
         self.page.views.extend(views)
         self.page.update()
+
+    def inspection_views(self, task: dict[str, Any], rest: list[str]) -> list[ft.View]:
+        """The notice first when the task has no draft yet (a first inspection); then the form,
+        and 企业确认 over it."""
+        session = self.app.session
+        assert session is not None
+        task_id = task["id"]
+        supersedes = session.tasks.supersedes(task)
+        revising = session.tasks.signed_record(task_id, supersedes) if supersedes else None
+        if session.inspections.load_draft(task_id) is None:
+            if supersedes is None:
+                return [NoticeView(task, start=lambda shown: self.notice_given(task, shown))]
+            if revising is None:
+                self.page.show_dialog(ft.SnackBar(ft.Text(s.REVISE_ON_SIGNING_PHONE), duration=6000))
+                return []
+        model = self.inspection_model
+        if model is None or model.task["id"] != task_id:
+            model = self.inspection_model = InspectionModel(
+                task, session.inspections, session.photos, supersedes=supersedes, revising=revising,
+                review_comment=session.tasks.review_comment(task))
+            session.task_list.load()
+        views: list[ft.View] = [InspectView(
+            model, files=self.app.files, location=self.app.location,
+            on_signed=lambda: self.signed(task_id),
+            acknowledge=lambda: self.navigate(f"/task/{task_id}/inspect/acknowledge"))]
+        if rest == ["inspect", "acknowledge"]:
+            views.append(AcknowledgeView(model, files=self.app.files,
+                                         on_signed=lambda: self.signed(task_id)))
+        return views
+
+    async def notice_given(self, task: dict[str, Any], shown: bool) -> None:
+        """The notice was shown (or nobody was there): the draft begins, and with it the form."""
+        session = self.app.session
+        assert session is not None
+        session.inspections.start(task, notice_shown=shown)
+        session.task_list.load()
+        await self.go(f"/task/{task['id']}/inspect")
 
     async def review_views(self, record_id: str, rest: list[str]) -> list[ft.View]:
         """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256."""
@@ -150,6 +186,7 @@ class Router:
     async def signed(self, task_id: str) -> None:
         session = self.app.session
         assert session is not None
+        self.inspection_model = None
         session.task_list.load()
         session.sync_model.changed()
         await self.go(f"/task/{task_id}")
@@ -163,6 +200,7 @@ class Router:
         async def discard(_: object) -> None:
             self.page.pop_dialog()
             session.inspections.discard_draft(task_id)
+            self.inspection_model = None
             session.task_list.load()
             await self.route_change()
 

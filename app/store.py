@@ -30,7 +30,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
-from sync import OutboxState
+from sync import OutboxState, photo_hashes, validate_record
 
 from . import strings as s
 
@@ -305,7 +305,7 @@ class LocalStore:
     def add_signed_record(self, envelope: dict[str, Any], record_hash: str, created_at: str) -> None:
         """Put a freshly signed record in the outbox and drop its draft, atomically."""
         record = envelope["record"]
-        photos = sorted({p for item in record["items"] for p in item["photos"]})
+        photos = sorted(photo_hashes(validate_record(record)))  # the signature PNG too
         with _writing(), self.db.atomic():
             self.db.table("records").insert({
                 "id": record["id"], "task_id": record["task_id"], "seq": record["seq"],

@@ -26,6 +26,14 @@ class InspectionService:
         data = self.store.draft(task_id)
         return None if data is None else Draft.from_json(data)
 
+    def start(self, task: dict[str, Any], *, notice_shown: bool) -> Draft:
+        """The draft of a first inspection, begun once the notice was shown (or, nobody of the
+        enterprise being there, could not be)."""
+        now = now_rfc3339()
+        draft = Draft.start(task, now, notice_shown_at=now if notice_shown else None)
+        self.save_draft(draft)
+        return draft
+
     def save_draft(self, draft: Draft) -> None:
         self.store.save_draft(draft.task_id, draft.to_json(), now_rfc3339())
 
@@ -38,7 +46,7 @@ class InspectionService:
         ``seq``/``prev`` continue the device's chain, read in the same transaction that puts the
         record in the outbox and drops the draft (``store.add_next_record``).
         """
-        problems = draft.missing(task)
+        problems = draft.missing(task) + draft.ack_missing()
         if problems:
             raise SigningError("；".join(problems))
         raw = await self.vault.load()

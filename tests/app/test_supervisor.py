@@ -152,9 +152,13 @@ def test_a_revision_starts_from_the_returned_answers() -> None:
                           {"code": "SP-02", "result": "合格", "note": "", "photos": []},
                           {"code": "GONE", "result": "合格", "note": "", "photos": []}],
                 "outcome": "发现问题待后续处理", "note": "已告知",
-                "location": {"lat": 36.1, "lon": 120.4, "accuracy_m": None, "source": "typed"}}
+                "location": {"lat": 36.1, "lon": 120.4, "accuracy_m": None, "source": "typed"},
+                "started_at": "2026-03-02T09:00:00+08:00", "finished_at": "2026-03-02T09:40:00+08:00"}
     draft = Draft.revise(task, returned, "2026-03-05T10:00:00+08:00", "f" * 64)
-    assert draft.supersedes == "f" * 64 and draft.started_at == "2026-03-05T10:00:00+08:00"
+    assert draft.supersedes == "f" * 64
+    assert draft.started_at == "2026-03-02T09:00:00+08:00", "the visit's time, not the revision's"
+    assert draft.visit is not None and draft.visit["finished_at"] == "2026-03-02T09:40:00+08:00"
+    assert draft.visit["notice"] is None and draft.visit["acknowledgement"] is None
     assert draft.answer("SP-01").result == ItemResult.FAIL and draft.answer("SP-01").photos == ["a" * 64]
     assert draft.answer("SP-03").result is None, "an item the record lacked starts unanswered"
     assert "GONE" not in draft.answers
