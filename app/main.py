@@ -18,6 +18,7 @@ from .config import load_config
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
+from .services.paper import PaperService
 from .services.supervisor import ExportFile, PlatformError
 from .state import STORE_FILE, AppState, data_dir
 from .store import Enrolment, LocalStore
@@ -104,7 +105,8 @@ class Router:
                     task, session.tasks,
                     show_code=lambda: self.navigate(f"/task/{task_id}/code"),
                     inspect=lambda: self.navigate(f"/task/{task_id}/inspect"),
-                    discard=lambda: self.confirm_discard(task_id)))
+                    discard=lambda: self.confirm_discard(task_id),
+                    save_paper=lambda record_id: self.start_save_paper(task, record_id)))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
                 elif parts[2:3] == ["notice"] or parts[2:3] == ["inspect"]:
@@ -163,7 +165,7 @@ class Router:
             await model.load()
         views: list[ft.View] = [ReviewRecordView(
             model, open_photo=lambda sha: self.navigate(f"/review/{record_id}/photo/{sha}"),
-            decided=self.decided)]
+            decided=self.decided, save=self.save_export)]
         if len(rest) == 2 and rest[0] == "photo":
             try:
                 views.append(PhotoView(record_id, rest[1], await model.photo(rest[1]), None))
@@ -182,6 +184,26 @@ class Router:
         assert self.app.files is not None
         path = await self.app.files.save(exported.name, exported.data)
         return s.STATS_EXPORT_SAVED.format(path=path) if path else s.STATS_EXPORTED.format(name=exported.name)
+
+    def start_save_paper(self, task: dict[str, Any], record_id: str) -> None:
+        self.page.run_task(self.save_paper, task, record_id)
+
+    async def save_paper(self, task: dict[str, Any], record_id: str) -> None:
+        """The enterprise's copy: the record's PDF, drawn on the phone, offline, then shared or
+        saved (a download in the web client)."""
+        session = self.app.session
+        assert session is not None and self.app.files is not None
+        paper = PaperService(self.app.store, session.enrolment.server_url)
+        try:
+            data = await asyncio.to_thread(paper.render, task, record_id)
+        except (KeyError, ValueError, OSError) as e:
+            self.page.show_dialog(ft.SnackBar(ft.Text(s.PAPER_FAILED.format(message=e))))
+            return
+        name = paper.file_name(record_id)
+        path = await self.app.files.save(name, data)
+        self.page.show_dialog(ft.SnackBar(ft.Text(
+            s.PAPER_SAVED.format(path=path) if path else s.PAPER_DOWNLOADED.format(name=name)),
+            duration=4000))
 
     async def signed(self, task_id: str) -> None:
         session = self.app.session
