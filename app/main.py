@@ -41,8 +41,8 @@ FONT_GRACE_SECONDS = 1.5
 
 class Router:
     """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
-    /task/ID/notice (a first inspection, before its draft exists) | /task/ID/inspect →
-    /task/ID/inspect/acknowledge. A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
+    /task/ID/inspect (检查告知 first for a first inspection, before its draft exists; then the
+    form) → /task/ID/inspect/acknowledge. A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -109,7 +109,7 @@ class Router:
                     save_paper=lambda record_id: self.start_save_paper(task, record_id)))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
-                elif parts[2:3] == ["notice"] or parts[2:3] == ["inspect"]:
+                elif parts[2:3] == ["inspect"]:
                     views += self.inspection_views(task, parts[2:])
         if self.app.supervisor is not None and len(parts) >= 2 and parts[0] == "review":
             views += await self.review_views(parts[1], parts[2:])
@@ -152,7 +152,7 @@ class Router:
         assert session is not None
         session.inspections.start(task, notice_shown=shown)
         session.task_list.load()
-        await self.go(f"/task/{task['id']}/inspect")
+        await self.route_change()  # the same route, /task/ID/inspect, now with its draft
 
     async def review_views(self, record_id: str, rest: list[str]) -> list[ft.View]:
         """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256."""

@@ -22,7 +22,7 @@ class NoticeView(ft.View):
         items = [ft.Text(f"{n}. " + s.NOTICE_ITEM.format(name=i["name"], basis=i.get("basis", "")),
                          size=17) for n, i in enumerate(task["items"], start=1)]
         super().__init__(
-            route=f"/task/{task['id']}/notice", padding=14, scroll=ft.ScrollMode.AUTO, spacing=12,
+            route=f"/task/{task['id']}/inspect", padding=14, scroll=ft.ScrollMode.AUTO, spacing=12,
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
             appbar=ft.AppBar(title=ft.Text(s.NOTICE_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
             bottom_appbar=ft.BottomAppBar(
