@@ -127,7 +127,8 @@ class Router:
         revising = session.tasks.signed_record(task_id, supersedes) if supersedes else None
         if session.inspections.load_draft(task_id) is None:
             if supersedes is None:
-                return [NoticeView(task, start=lambda shown: self.notice_given(task, shown))]
+                return [NoticeView(task, start=lambda shown: self.notice_given(task, shown),
+                                   recuse=lambda who, why: self.recusal(task, who, why))]
             if revising is None:
                 self.page.show_dialog(ft.SnackBar(ft.Text(s.REVISE_ON_SIGNING_PHONE), duration=6000))
                 return []
@@ -153,6 +154,19 @@ class Router:
         session.inspections.start(task, notice_shown=shown)
         session.task_list.load()
         await self.route_change()  # the same route, /task/ID/inspect, now with its draft
+
+    async def recusal(self, task: dict[str, Any], inspector_id: str, reason: str) -> None:
+        """The enterprise asked an inspector to withdraw: kept, sent with the next sync, and the
+        inspection does not go ahead (``ValueError`` for the dialog when incomplete)."""
+        session = self.app.session
+        assert session is not None
+        session.inspections.request_recusal(task, inspector_id, reason)
+        self.page.pop_dialog()
+        session.task_list.load()
+        await self.go(f"/task/{task['id']}")
+        self.page.show_dialog(ft.SnackBar(ft.Text(s.RECUSAL_DONE), duration=4000))
+        if session.sync_model.online:
+            await session.sync_model.sync_now()
 
     async def review_views(self, record_id: str, rest: list[str]) -> list[ft.View]:
         """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256."""

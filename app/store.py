@@ -69,6 +69,16 @@ def _enrolment_key(db: Database) -> None:
     db.table("enrolment").add_column("key_storage", str)
 
 
+@migration
+def _recusals(db: Database) -> None:
+    """回避 requested on site, kept until the platform has them (issue 14)."""
+    db.table("recusals").create(
+        {"id": str, "task_id": str, "inspector_id": str, "inspector_name": str, "reason": str,
+         "requested_at": str, "sent": int, "error": str}, pk="id",
+        not_null={"task_id", "inspector_id", "reason", "requested_at", "sent"})
+    db.table("recusals").create_index(["task_id"])
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -343,6 +353,29 @@ class LocalStore:
         with self.db.atomic():
             self.db.execute("UPDATE records SET server_state = ? WHERE id = ?",
                             [server_state, record_id])
+
+    # --- 回避 requested on site --------------------------------------------------------------
+
+    @serialised
+    def add_recusal(self, recusal: dict[str, Any]) -> None:
+        """Keep a request (``id``, ``task_id``, ``inspector_id``, ``inspector_name``, ``reason``,
+        ``requested_at``) until the platform has it; the task's draft, if any, goes."""
+        with _writing(), self.db.atomic():
+            self.db.table("recusals").insert({**recusal, "sent": 0, "error": None}, pk="id")
+            self.db.execute("DELETE FROM drafts WHERE task_id = ?", [recusal["task_id"]])
+
+    @serialised
+    def recusals(self, *, pending: bool = False) -> list[dict[str, Any]]:
+        query = "SELECT id, task_id, inspector_id, inspector_name, reason, requested_at, sent, error FROM recusals"
+        rows = self.db.execute(query + (" WHERE sent = 0" if pending else "") + " ORDER BY requested_at")
+        keys = ("id", "task_id", "inspector_id", "inspector_name", "reason", "requested_at", "sent", "error")
+        return [dict(zip(keys, r, strict=True)) for r in rows.fetchall()]
+
+    @serialised
+    def recusal_sent(self, recusal_id: str, error: str | None = None) -> None:
+        """The platform has the request (``error`` None) or refused it for good (its reason)."""
+        with _writing():
+            self.db.execute("UPDATE recusals SET sent = 1, error = ? WHERE id = ?", [error, recusal_id])
 
     @serialised
     def latest_records(self) -> dict[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ from server_stub.api.routes import (
     plans,
     record_check,
     records,
+    recusals,
     results,
     review,
     stats,
@@ -56,6 +57,6 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_security_headers(app)
     document_validation_errors(app)
     for routes in (directory, plans, enrollment, tasks, photos, records, review, feedback, followups,
-                   stats, devices, results, verify, record_check, pages):
+                   stats, devices, results, verify, record_check, recusals, pages):
         app.include_router(routes.router)
     return app

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import load_private_key, new_record_id, public_key_b64, record_hash, sign_record
+from sync import (
+    MAX_NOTE_LENGTH,
+    load_private_key,
+    new_record_id,
+    public_key_b64,
+    record_hash,
+    sign_record,
+)
 
 from .. import strings as s
 from ..domain.inspection import Draft, now_rfc3339
@@ -33,6 +40,20 @@ class InspectionService:
         draft = Draft.start(task, now, notice_shown_at=now if notice_shown else None)
         self.save_draft(draft)
         return draft
+
+    def request_recusal(self, task: dict[str, Any], inspector_id: str, reason: str) -> None:
+        """The enterprise asked that ``inspector_id`` withdraw: the inspection does not go ahead;
+        the request waits in the store until the sync hands it to the platform (the task goes
+        back to its supervisors). ``ValueError`` (Chinese) for an empty reason or no one chosen."""
+        member = next((m for m in task["team"] if m["id"] == inspector_id), None)
+        if member is None:
+            raise ValueError(s.RECUSAL_NEED_WHO)
+        if not reason.strip():
+            raise ValueError(s.RECUSAL_NEED_REASON)
+        self.store.add_recusal({"id": new_record_id(), "task_id": task["id"],
+                                "inspector_id": inspector_id, "inspector_name": member["name"],
+                                "reason": reason.strip()[:MAX_NOTE_LENGTH],
+                                "requested_at": now_rfc3339()})
 
     def save_draft(self, draft: Draft) -> None:
         self.store.save_draft(draft.task_id, draft.to_json(), now_rfc3339())

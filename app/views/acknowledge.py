@@ -161,7 +161,7 @@ class AcknowledgeView(ft.View):
             self.page.pop_dialog()
 
         self.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(s.ACK_SIGN_HERE),
+            modal=True, title=ft.Text(s.ACK_DRAW),
             content=ft.Column([pad, problem], tight=True, spacing=8),
             actions=[ft.TextButton(s.ACK_CLEAR, on_click=lambda _: pad.clear()),
                      ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),

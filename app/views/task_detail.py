@@ -44,6 +44,11 @@ class TaskDetailView(ft.View):
                 bgcolor=ft.Colors.RED_50, border_radius=10, padding=10,
                 content=ft.Text(s.TASK_REVIEWER_COMMENT.format(comment=comment), size=15,
                                 weight=ft.FontWeight.W_600, color=ft.Colors.RED_900)))
+        for recusal in tasks.recusals(task["id"]):  # 回避 requested on site (issue 14)
+            line = s.RECUSAL_SENT if recusal["sent"] and not recusal["error"] else s.RECUSAL_PENDING
+            hint.append(ft.Text(line.format(name=recusal["inspector_name"], reason=recusal["reason"])
+                                + (f"（{recusal['error']}）" if recusal["error"] else ""),
+                                size=14, color=ft.Colors.DEEP_ORANGE_900))
         if latest is not None and latest.error:
             hint.append(ft.Text(s.TASK_RETURN_REASON.format(reason=latest.error), size=14,
                                 color=ft.Colors.ERROR))

@@ -324,3 +324,22 @@ def test_signing_on_a_full_phone_is_refused_and_the_chain_stays_whole(
     record = asyncio.run(begin(task, model_parts).sign())
     assert record["seq"] == 1 and record["prev"] is None, "no sequence number was used up"
     assert store.draft(task["id"]) is None
+
+
+def test_a_recusal_is_kept_until_sent_and_ends_the_draft(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    inspections = model_parts[0]
+    begin(task, model_parts)
+    with pytest.raises(ValueError, match=s.RECUSAL_NEED_WHO):
+        inspections.request_recusal(task, "", "亲属关系")
+    with pytest.raises(ValueError, match=s.RECUSAL_NEED_REASON):
+        inspections.request_recusal(task, "WH002", "  ")
+    inspections.request_recusal(task, "WH002", "该检查人员系企业负责人亲属")
+    [pending] = store.recusals(pending=True)
+    assert pending["inspector_name"] == "李四" and pending["reason"] == "该检查人员系企业负责人亲属"
+    assert store.draft(task["id"]) is None, "the inspection does not go ahead"
+    assert TaskService(store).recusals(task["id"]) == [pending]
+    store.recusal_sent(pending["id"])
+    assert store.recusals(pending=True) == [] and store.recusals()[0]["sent"] == 1

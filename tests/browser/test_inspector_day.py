@@ -138,14 +138,14 @@ def enterprise_signs(page: Page, app: AppProcess, *, shot: str) -> None:
     wait_for(lambda: latest_draft(app)["ack"]["name"] == "张三", 10, "the name saved")
     focus_and_type(page, "职务（如 负责人、店长）", "店长")
     wait_for(lambda: latest_draft(app)["ack"]["role"] == "店长", 10, "the role saved")
-    pad = page.get_by_label("签名区")
-    tap_to_show(page.get_by_role("button", name="手写签名"), pad)
-    box = pad.bounding_box()
+    hint = page.get_by_text("请在此处签名")  # centred on the 300 × 170 pad
+    tap_to_show(page.get_by_role("button", name="手写签名"), hint)
+    box = hint.bounding_box()
     assert box is not None
-    x, y = box["x"], box["y"]
-    page.mouse.move(x + 30, y + 120)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 120, y + 40)
     page.mouse.down()
-    for dx, dy in ((80, 40), (130, 110), (190, 50), (250, 100)):
+    for dx, dy in ((-70, -40), (-20, 40), (40, -45), (110, 30)):
         page.mouse.move(x + dx, y + dy, steps=8)
     page.mouse.up()
     screenshot(page, f"{shot}-signature-pad")

@@ -39,7 +39,11 @@ def test_notice_signature_sync_review_and_paper(platform: Platform, app_process:
         inspector.get_by_text(entity).first.wait_for()
 
         # 告知, the form, 企业确认 with a drawn signature, and the device's signature.
-        inspect_task(inspector, app_process, entity, photo=None, typed_location=None, shot="onsite-01")
+        try:
+            inspect_task(inspector, app_process, entity, photo=None, typed_location=None, shot="onsite-01")
+        finally:
+            screenshot(inspector, "onsite-01-last")
+            print((tmp_path / "app.log").read_text()[-3000:])  # shown on failure
         screenshot(inspector, "onsite-02-signed")
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
         record = json.loads(query(app_process, "SELECT envelope FROM records")[0][0])["record"]

@@ -232,3 +232,31 @@ def test_a_revision_keeps_the_visit_and_carries_its_own_time(people: tuple[Phone
     assert detail["record"]["started_at"] == first["started_at"]
     assert detail["record"]["finished_at"] == first["finished_at"]
     assert detail["record"]["revised_at"] == "2026-03-05T15:00:00+08:00"
+
+
+def test_a_recusal_goes_back_to_the_supervisors_with_its_reason(
+        people: tuple[Phone, Phone], tasks: Iterator[dict[str, Any]],
+        shared_server: ServerProcess) -> None:
+    inspector, supervisor = people
+    task = next(tasks)
+    withdrawn = task["team"][-1]["id"]
+    body = {"id": str(uuid.uuid4()), "inspector_id": withdrawn, "reason": "该检查人员系企业负责人亲属",
+            "requested_at": "2026-03-02T09:05:00+08:00"}
+    url = f"/api/v1/tasks/{task['id']}/recusals"
+    assert inspector.client.post(url, json=body).status_code == 201
+    assert inspector.client.post(url, json=body).status_code == 200, "safe to repeat"
+    assert inspector.client.post(url, json=body | {"reason": "别的理由"}).status_code == 409
+    for bad in ({"inspector_id": "NOBODY"}, {"reason": "  "}, {"requested_at": "昨天"},
+                {"id": "not-a-uuid"}):
+        answer = inspector.client.post(url, json=body | {"id": str(uuid.uuid4())} | bad)
+        assert answer.status_code == 422 and answer.json()["error"]["message"], answer.text
+    assert inspector.client.post("/api/v1/tasks/NO-SUCH-TASK/recusals", json=body).status_code == 404
+    outsider = Phone(shared_server, supervisor.inspector_id).enroll()  # on no team of these tasks
+    assert outsider.client.post(url, json=body | {"id": str(uuid.uuid4())}).status_code == 404
+
+    listed = supervisor.client.get("/api/v1/review/recusals")
+    assert listed.status_code == 200
+    found = [r for r in listed.json()["recusals"] if r["id"] == body["id"]]
+    assert found and found[0]["reason"] == body["reason"] and found[0]["inspector_id"] == withdrawn
+    assert found[0]["entity_name"] == task["entity"]["name"]
+    assert inspector.client.get("/api/v1/review/recusals").status_code == 403
