@@ -208,10 +208,10 @@ PLATFORM_HTTP = "平台返回错误（HTTP {status}），请稍后重试"
 
 # 审核: the queue
 REVIEW_STATES = {"submitted": "待审核", "returned": "已退回", "approved": "待公示",
-                 "published": "已公示", "feedback": "企业反馈"}
+                 "published": "已公示", "feedback": "企业反馈", "recusals": "回避申请"}
 REVIEW_EMPTY = {"submitted": "没有待审核的记录", "returned": "没有已退回的记录",
                 "approved": "没有已通过待公示的记录", "published": "没有已公示的记录",
-                "feedback": "没有企业反馈"}
+                "feedback": "没有企业反馈", "recusals": "没有回避申请"}
 REVIEW_OWN = "需他人审核"
 RECORD_OWN = "您是本次检查的检查组成员，应当回避：本记录须由其他审核人审核"
 FEEDBACK_TITLE = "企业反馈（{count}）"
@@ -434,3 +434,5 @@ RECORD_VISIT_TIMES = "原现场检查时间"
 RECORD_PDF = "下载笔录 PDF"
 TO_ACKNOWLEDGE_TEXT = "填写完毕后，交企业负责人阅读并签字确认"
 REVISE_ON_SIGNING_PHONE = "被退回的记录由同组其他人员的手机签名：修订须保留原现场检查的时间、地点和企业确认，请在该手机上修订"
+RECUSAL_CARD = "企业申请 {name} 回避：{reason}"
+RECUSAL_CARD_TIME = "{time} 提出 · 任务 {task} 须重新安排检查人员"

@@ -76,6 +76,11 @@ class SupervisorService:
         entries: list[dict[str, Any]] = (await self._call("GET", "/api/v1/feedback")).json()["feedback"]
         return entries
 
+    async def recusals(self) -> list[dict[str, Any]]:
+        """回避 requested on site on the department's tasks, newest first."""
+        rows: list[dict[str, Any]] = (await self._call("GET", "/api/v1/review/recusals")).json()["recusals"]
+        return rows
+
     async def record(self, record_id: str) -> dict[str, Any]:
         detail: dict[str, Any] = (await self._call("GET", f"/api/v1/review/records/{record_id}")).json()
         return detail

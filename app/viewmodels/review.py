@@ -15,8 +15,8 @@ from ..domain.review import ItemView, allowed_decisions, gaps_text, location_tex
 from ..services.supervisor import ExportFile, PlatformError, SupervisorService
 from .base import Observable, RemoteModel
 
-QUEUE_STATES = ("submitted", "returned", "approved", "published", "feedback")
-"""The queue's chips: records by state, then the enterprises' feedback."""
+QUEUE_STATES = ("submitted", "returned", "approved", "published", "feedback", "recusals")
+"""The queue's chips: records by state, then the enterprises' feedback and 回避 requests."""
 THUMBNAIL_PX = 240
 
 
@@ -33,6 +33,8 @@ class ReviewQueueModel(RemoteModel):
         async def read() -> None:
             if self.state == "feedback":
                 self.records = await self.service.feedback()
+            elif self.state == "recusals":
+                self.records = await self.service.recusals()
             else:
                 self.records = await self.service.queue(self.state)
             self.loaded = True

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import uuid
 from typing import Any
 
 import httpx
@@ -380,3 +381,12 @@ def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
     asyncio.run(other.load())
     assert other.decisions == ("approve", "return")
     assert other.detail is not None and [f["message"] for f in other.detail["feedback"]] == ["检查人员态度很好"]
+
+    # 回避 asked on site reaches the department's supervisors, with its reason.
+    request = {"id": str(uuid.uuid4()), "inspector_id": task["team"][0]["id"], "reason": "系企业负责人亲属",
+               "requested_at": "2026-03-02T09:05:00+08:00"}
+    assert inspector.client.post(f"/api/v1/tasks/{task['id']}/recusals", json=request).status_code == 201
+    recusals = ReviewQueueModel(colleague)
+    asyncio.run(recusals.show("recusals"))
+    assert [(r["reason"], r["entity_name"]) for r in recusals.records] == [
+        ("系企业负责人亲属", task["entity"]["name"])]
