@@ -125,13 +125,13 @@ class Router:
         task_id = task["id"]
         supersedes = session.tasks.supersedes(task)
         revising = session.tasks.signed_record(task_id, supersedes) if supersedes else None
-        if session.inspections.load_draft(task_id) is None:
-            if supersedes is None:
-                return [NoticeView(task, start=lambda shown: self.notice_given(task, shown),
-                                   recuse=lambda who, why: self.recusal(task, who, why))]
-            if revising is None:
-                self.page.show_dialog(ft.SnackBar(ft.Text(s.REVISE_ON_SIGNING_PHONE), duration=6000))
-                return []
+        draft = session.inspections.load_draft(task_id)
+        if (draft is None and supersedes is None) or (draft is not None and draft.needs_notice):
+            return [NoticeView(task, start=lambda shown: self.notice_given(task, shown),
+                               recuse=lambda who, why: self.recusal(task, who, why))]
+        if draft is None and revising is None:
+            self.page.show_dialog(ft.SnackBar(ft.Text(s.REVISE_ON_SIGNING_PHONE), duration=6000))
+            return []
         model = self.inspection_model
         if model is None or model.task["id"] != task_id:
             model = self.inspection_model = InspectionModel(
@@ -152,6 +152,7 @@ class Router:
         session = self.app.session
         assert session is not None
         session.inspections.start(task, notice_shown=shown)
+        self.inspection_model = None
         session.task_list.load()
         await self.route_change()  # the same route, /task/ID/inspect, now with its draft
 

@@ -152,15 +152,30 @@ class Draft:
         draft = cls(task_id=str(task["id"]), started_at=started_at,
                     answers={item["code"]: ItemAnswer() for item in task["items"]},
                     supersedes=supersedes)
-        if notice_shown_at is not None:
-            draft.notice = notice_for(task, notice_shown_at)
-        elif supersedes is None:
-            draft.ack.kind = AcknowledgementKind.ABSENT
+        if supersedes is None:
+            draft.give_notice(task, notice_shown_at)
         return draft
+
+    def give_notice(self, task: Mapping[str, Any], shown_at: str | None) -> None:
+        """The notice shown at ``shown_at``; None: nobody of the enterprise is there, so the
+        acknowledgement is 无人在场."""
+        if shown_at is not None:
+            self.notice = notice_for(task, shown_at)
+            if self.ack.kind == AcknowledgementKind.ABSENT:
+                self.ack.kind = None
+        else:
+            self.notice = None
+            self.ack.kind = AcknowledgementKind.ABSENT
+
+    @property
+    def needs_notice(self) -> bool:
+        """Whether the notice (or 无人在场) is still to be given: a first inspection's draft from
+        before the notice screen existed, which must not be signed as if it had been given."""
+        return self.visit is None and self.notice is None and not self.nobody_present
 
     @property
     def nobody_present(self) -> bool:
-        return self.visit is None and self.notice is None
+        return self.visit is None and self.ack.kind == AcknowledgementKind.ABSENT
 
     @classmethod
     def revise(cls, task: Mapping[str, Any], returned: Mapping[str, Any], started_at: str,

@@ -35,9 +35,14 @@ class InspectionService:
 
     def start(self, task: dict[str, Any], *, notice_shown: bool) -> Draft:
         """The draft of a first inspection, begun once the notice was shown (or, nobody of the
-        enterprise being there, could not be)."""
+        enterprise being there, could not be); a draft begun before this step gets it now."""
         now = now_rfc3339()
-        draft = Draft.start(task, now, notice_shown_at=now if notice_shown else None)
+        shown_at = now if notice_shown else None
+        draft = self.load_draft(task["id"])
+        if draft is None:
+            draft = Draft.start(task, now, notice_shown_at=shown_at)
+        else:
+            draft.give_notice(task, shown_at)
         self.save_draft(draft)
         return draft
 

@@ -26,6 +26,7 @@ from server_stub.field.devices import Device
 from server_stub.records.photo_store import PhotoStore, is_sha256
 from sync import (
     MAX_PHOTO_PIXELS,
+    MAX_SIGNATURE_BYTES,
     ChainHead,
     Record,
     RecordState,
@@ -119,8 +120,10 @@ def _check_signature(data: bytes) -> None:
     decoded in full, which its bounded size and sides make cheap)."""
     problem = signature_png_problem(data)
     if problem is not None:
-        raise ApiError(413 if "过大" in problem or "尺寸" in problem else 415,
-                       "bad_signature_image", problem)
+        # Too many bytes, or a readable header declaring too many pixels: too large (413);
+        # anything else is not a PNG at all (415).
+        too_large = len(data) > MAX_SIGNATURE_BYTES or data[12:16] == b"IHDR"
+        raise ApiError(413 if too_large else 415, "bad_signature_image", problem)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()

@@ -343,3 +343,20 @@ def test_a_recusal_is_kept_until_sent_and_ends_the_draft(
     assert TaskService(store).recusals(task["id"]) == [pending]
     store.recusal_sent(pending["id"])
     assert store.recusals(pending=True) == [] and store.recusals()[0]["sent"] == 1
+
+
+def test_a_draft_from_before_the_notice_screen_gets_the_notice_first(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    old = {k: v for k, v in Draft.start(task, "2026-03-02T09:00:00+08:00",
+                                        notice_shown_at="x").to_json().items()
+           if k not in ("notice", "ack", "visit")}
+    old["answers"]["SP-01"] = {"result": "合格", "note": "", "photos": []}
+    store.save_draft(task["id"], old, "t")
+    draft = model_parts[0].load_draft(task["id"])
+    assert draft is not None and draft.needs_notice and not draft.nobody_present
+    given = model_parts[0].start(task, notice_shown=True)
+    assert not given.needs_notice and given.notice is not None
+    assert given.answer("SP-01").result == ItemResult.PASS, "what was filled in stays"
+    absent = model_parts[0].start(task, notice_shown=False)
+    assert absent.nobody_present and absent.notice is None
