@@ -130,6 +130,10 @@ class ReviewRecordView(ft.View):
                         color=ft.Colors.RED_800 if problem else ft.Colors.GREEN_800),
                 *([ft.Text(s.RECORD_NOTE.format(note=record["note"]), size=14)] if record.get("note") else []),
             ]),
+            # What the enterprise was told and how it answered, next to the outcome it answered.
+            Section(s.RECORD_ACK, [ft.Text(notice_text(record), size=13,
+                                           color=ft.Colors.ON_SURFACE_VARIANT),
+                                   *self._acknowledgement(record.get("acknowledgement"))]),
             Section(None, [
                 InfoRow(s.RECORD_VISIT_TIMES if record.get("revised_at") else s.RECORD_TIMES,
                         time_range(record["started_at"], record["finished_at"])),
@@ -148,8 +152,6 @@ class ReviewRecordView(ft.View):
             Section(s.RECORD_ITEMS.format(count=len(m.items)), [self._item(n, item)
                                                                for n, item in enumerate(m.items, start=1)],
                     spacing=0),
-            Section(s.RECORD_NOTICE, [ft.Text(notice_text(record), size=14)]),
-            Section(s.RECORD_ACK, self._acknowledgement(record.get("acknowledgement"))),
         ]
         review = detail["review"]
         if review.get("reviewed_at"):

@@ -68,8 +68,7 @@ def test_notice_signature_sync_review_and_paper(platform: Platform, app_process:
         supervisor.get_by_role("img", name="已签名").wait_for(timeout=30_000)
         supervisor.get_by_text("出示执法证件", exact=False).wait_for()
         tall_screenshot(supervisor, "onsite-03-supervisor-record", 2600)
-        supervisor.mouse.move(195, 400)
-        supervisor.mouse.wheel(0, 3000)  # down to 企业确认
+        supervisor.get_by_text("张三（店长）签字确认").scroll_into_view_if_needed()
         screenshot(supervisor, "onsite-04-supervisor-signature")
         with supervisor.expect_download(timeout=30_000) as download:
             supervisor.get_by_role("button", name="下载笔录 PDF").click()
