@@ -390,3 +390,19 @@ def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
     asyncio.run(recusals.show("recusals"))
     assert [(r["reason"], r["entity_name"]) for r in recusals.records] == [
         ("系企业负责人亲属", task["entity"]["name"])]
+
+
+def test_the_reviewer_gets_the_signature_and_the_paper(server: ServerProcess,
+                                                      people: tuple[Phone, SupervisorService]) -> None:
+    from tests.server_stub.api.test_onsite_record import send_signed
+
+    inspector, service = people
+    task = inspector.tasks()[0]
+    envelope, _ = send_signed(inspector, task)
+    model = ReviewRecordModel(service, envelope["record"]["id"])
+    asyncio.run(model.load())
+    signature = envelope["record"]["acknowledgement"]["signature"]
+    assert model.ack_files == (signature,) and signature in model.thumbnails
+    assert Image.open(io.BytesIO(model.thumbnails[signature])).format == "JPEG"
+    paper = asyncio.run(model.paper())
+    assert paper.data.startswith(b"%PDF-") and paper.name.endswith(".pdf")
