@@ -36,7 +36,7 @@ THUMBNAIL_EDGE = 360
 
 def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url: str) -> bytes:
     """The PDF of the stored record ``record_id`` (the caller has checked who may read it)."""
-    row = conn.execute(sa.select(t.records.c.envelope, t.records.c.hash)
+    row = conn.execute(sa.select(t.records.c.envelope, t.records.c.hash, t.records.c.device_id)
                        .where(t.records.c.id == record_id)).one()
     data = json.loads(row.envelope)["record"]
     record = validate_record(data)
@@ -47,7 +47,12 @@ def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url
                          .where(t.items.c.code.in_(codes))).all()
     team = conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name, t.inspectors.c.badge_no)
                         .where(t.inspectors.c.id.in_(record.inspectors))).all()
-    files = {sha: _stored(photos, sha) for sha in photo_hashes(record)}
+    # Only files the record's own device sent: naming someone else's photo hash in a record
+    # must not put that photo on its paper (DESIGN §11, as for GET /photos).
+    u = t.photo_uploads
+    sent = set(conn.execute(sa.select(u.c.sha256).where(
+        u.c.device_id == row.device_id, u.c.sha256.in_(sorted(photo_hashes(record))))).scalars())
+    files = {sha: _stored(photos, sha) for sha in sent}
     ack = record.acknowledgement
     signature = files.get(ack.signature) if ack is not None and ack.signature else None
     sheet = RecordSheet(

@@ -260,3 +260,23 @@ def test_a_recusal_goes_back_to_the_supervisors_with_its_reason(
     assert found and found[0]["reason"] == body["reason"] and found[0]["inspector_id"] == withdrawn
     assert found[0]["entity_name"] == task["entity"]["name"]
     assert inspector.client.get("/api/v1/review/recusals").status_code == 403
+
+
+def test_a_photo_named_but_sent_by_another_device_stays_off_the_paper(
+        people: tuple[Phone, Phone], tasks: Iterator[dict[str, Any]],
+        shared_server: ServerProcess) -> None:
+    inspector, supervisor = people
+    task = next(tasks)
+    other = Phone(shared_server, supervisor.inspector_id).enroll()
+    theirs = jpeg(4242, (320, 240))
+    assert put(other, theirs).status_code == 201
+    envelope = inspector.record(task, photos=[theirs], acknowledgement=Acknowledgement(kind="absent"),
+                                outcome=UNREACHABLE)
+    answer = inspector.client.post("/api/v1/records", json=envelope)
+    assert answer.status_code == 201 and answer.json()["state"] == "incomplete"
+    paper = inspector.client.get(f"/api/v1/records/{envelope['record']['id']}/pdf")
+    assert paper.status_code == 200
+    assert paper.content.count(b"/Subtype /Image") == 1, "the QR code only, not their photo"
+    assert put(inspector, theirs).status_code == 200  # now sent by the record's own device too
+    paper = inspector.client.get(f"/api/v1/records/{envelope['record']['id']}/pdf")
+    assert paper.content.count(b"/Subtype /Image") == 2
