@@ -50,8 +50,6 @@ class Router:
         self.shell: ShellView | None = None
         self.supervisor_shell: SupervisorShellView | None = None
         self.record_model: ReviewRecordModel | None = None
-        self.inspection_model: InspectionModel | None = None
-        """The form's state, shared by the form and 企业确认 (one draft, one owner)."""
         self.sync_task: asyncio.Task[None] | None = None
         page.on_route_change = self.route_change
         page.on_view_pop = self.view_pop
@@ -132,12 +130,11 @@ class Router:
         if draft is None and revising is None:
             self.page.show_dialog(ft.SnackBar(ft.Text(s.REVISE_ON_SIGNING_PHONE), duration=6000))
             return []
-        model = self.inspection_model
-        if model is None or model.task["id"] != task_id:
-            model = self.inspection_model = InspectionModel(
-                task, session.inspections, session.photos, supersedes=supersedes, revising=revising,
-                review_comment=session.tasks.review_comment(task))
-            session.task_list.load()
+        # One model for the form and 企业确认 (one draft, one owner), read afresh from the store
+        # on each route: every change was saved as it happened.
+        model = InspectionModel(task, session.inspections, session.photos, supersedes=supersedes,
+                                revising=revising, review_comment=session.tasks.review_comment(task))
+        session.task_list.load()
         views: list[ft.View] = [InspectView(
             model, files=self.app.files, location=self.app.location,
             on_signed=lambda: self.signed(task_id),
@@ -152,7 +149,6 @@ class Router:
         session = self.app.session
         assert session is not None
         session.inspections.start(task, notice_shown=shown)
-        self.inspection_model = None
         session.task_list.load()
         await self.route_change()  # the same route, /task/ID/inspect, now with its draft
 
@@ -223,7 +219,6 @@ class Router:
     async def signed(self, task_id: str) -> None:
         session = self.app.session
         assert session is not None
-        self.inspection_model = None
         session.task_list.load()
         session.sync_model.changed()
         await self.go(f"/task/{task_id}")
@@ -237,7 +232,6 @@ class Router:
         async def discard(_: object) -> None:
             self.page.pop_dialog()
             session.inspections.discard_draft(task_id)
-            self.inspection_model = None
             session.task_list.load()
             await self.route_change()
 
