@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import flet as ft
 import flet_geolocator as ftg
@@ -17,16 +18,19 @@ from .config import load_config
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
+from .services.paper import PaperService
 from .services.supervisor import ExportFile, PlatformError
 from .state import STORE_FILE, AppState, data_dir
 from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
 from .viewmodels.lookup import EnterpriseModel
 from .viewmodels.review import ReviewRecordModel
+from .views.acknowledge import AcknowledgeView
 from .views.code import CodeView
 from .views.enrol import EnrolView
 from .views.inspect import InspectView
 from .views.lookup import EnterpriseView
+from .views.notice import NoticeView
 from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
@@ -39,7 +43,9 @@ FONT_GRACE_SECONDS = 1.5
 
 class Router:
     """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
-    /task/ID/inspect, and / → /lookup/CREDIT_CODE (信息查询, read from the platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
+    /task/ID/inspect (检查告知 first for a first inspection, before its draft exists; then the
+    form) → /task/ID/inspect/acknowledge, and / → /lookup/CREDIT_CODE (信息查询, read from the
+    platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -101,18 +107,12 @@ class Router:
                     task, session.tasks,
                     show_code=lambda: self.navigate(f"/task/{task_id}/code"),
                     inspect=lambda: self.navigate(f"/task/{task_id}/inspect"),
-                    discard=lambda: self.confirm_discard(task_id)))
+                    discard=lambda: self.confirm_discard(task_id),
+                    save_paper=lambda record_id: self.start_save_paper(task, record_id)))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
-                elif parts[2:] == ["inspect"]:
-                    supersedes = session.tasks.supersedes(task)
-                    model = InspectionModel(
-                        task, session.inspections, session.photos, supersedes=supersedes,
-                        revising=session.tasks.signed_record(task_id, supersedes) if supersedes else None,
-                        review_comment=session.tasks.review_comment(task))
-                    session.task_list.load()
-                    views.append(InspectView(model, files=self.app.files, location=self.app.location,
-                                             on_signed=lambda: self.signed(task_id)))
+                elif parts[2:3] == ["inspect"]:
+                    views += self.inspection_views(task, parts[2:])
         if session is not None and len(parts) == 2 and parts[0] == "lookup":
             enterprise = EnterpriseModel(session.lookup.service, parts[1])
             await enterprise.load()
@@ -122,6 +122,56 @@ class Router:
         self.page.views.clear()
         self.page.views.extend(views)
         self.page.update()
+
+    def inspection_views(self, task: dict[str, Any], rest: list[str]) -> list[ft.View]:
+        """The notice first when the task has no draft yet (a first inspection); then the form,
+        and 企业确认 over it."""
+        session = self.app.session
+        assert session is not None
+        task_id = task["id"]
+        supersedes = session.tasks.supersedes(task)
+        revising = session.tasks.signed_record(task_id, supersedes) if supersedes else None
+        draft = session.inspections.load_draft(task_id)
+        if (draft is None and supersedes is None) or (draft is not None and draft.needs_notice):
+            return [NoticeView(task, start=lambda shown: self.notice_given(task, shown),
+                               recuse=lambda who, why: self.recusal(task, who, why))]
+        if draft is None and revising is None:
+            self.page.show_dialog(ft.SnackBar(ft.Text(s.REVISE_ON_SIGNING_PHONE), duration=6000))
+            return []
+        # One model for the form and 企业确认 (one draft, one owner), read afresh from the store
+        # on each route: every change was saved as it happened.
+        model = InspectionModel(task, session.inspections, session.photos, supersedes=supersedes,
+                                revising=revising, review_comment=session.tasks.review_comment(task))
+        session.task_list.load()
+        views: list[ft.View] = [InspectView(
+            model, files=self.app.files, location=self.app.location,
+            on_signed=lambda: self.signed(task_id),
+            acknowledge=lambda: self.navigate(f"/task/{task_id}/inspect/acknowledge"))]
+        if rest == ["inspect", "acknowledge"]:
+            views.append(AcknowledgeView(model, files=self.app.files,
+                                         on_signed=lambda: self.signed(task_id)))
+        return views
+
+    async def notice_given(self, task: dict[str, Any], shown: bool) -> None:
+        """The notice was shown (or nobody was there): the draft begins, and with it the form."""
+        session = self.app.session
+        assert session is not None
+        session.inspections.start(task, notice_shown=shown)
+        session.task_list.load()
+        await self.route_change()  # the same route, /task/ID/inspect, now with its draft
+
+    async def recusal(self, task: dict[str, Any], inspector_id: str, reason: str) -> None:
+        """The enterprise asked an inspector to withdraw: kept, sent with the next sync, and the
+        inspection does not go ahead (``ValueError`` for the dialog when incomplete)."""
+        session = self.app.session
+        assert session is not None
+        session.inspections.request_recusal(task, inspector_id, reason)
+        self.page.pop_dialog()
+        session.task_list.load()
+        await self.go(f"/task/{task['id']}")
+        self.page.show_dialog(ft.SnackBar(ft.Text(s.RECUSAL_DONE), duration=4000))
+        if session.sync_model.online:
+            await session.sync_model.sync_now()
 
     async def review_views(self, record_id: str, rest: list[str]) -> list[ft.View]:
         """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256."""
@@ -134,7 +184,7 @@ class Router:
             await model.load()
         views: list[ft.View] = [ReviewRecordView(
             model, open_photo=lambda sha: self.navigate(f"/review/{record_id}/photo/{sha}"),
-            decided=self.decided)]
+            decided=self.decided, save=self.save_export)]
         if len(rest) == 2 and rest[0] == "photo":
             try:
                 views.append(PhotoView(record_id, rest[1], await model.photo(rest[1]), None))
@@ -153,6 +203,26 @@ class Router:
         assert self.app.files is not None
         path = await self.app.files.save(exported.name, exported.data)
         return s.STATS_EXPORT_SAVED.format(path=path) if path else s.STATS_EXPORTED.format(name=exported.name)
+
+    def start_save_paper(self, task: dict[str, Any], record_id: str) -> None:
+        self.page.run_task(self.save_paper, task, record_id)
+
+    async def save_paper(self, task: dict[str, Any], record_id: str) -> None:
+        """The enterprise's copy: the record's PDF, drawn on the phone, offline, then shared or
+        saved (a download in the web client)."""
+        session = self.app.session
+        assert session is not None and self.app.files is not None
+        paper = PaperService(self.app.store, session.enrolment.server_url)
+        try:
+            data = await asyncio.to_thread(paper.render, task, record_id)
+        except (KeyError, ValueError, OSError) as e:
+            self.page.show_dialog(ft.SnackBar(ft.Text(s.PAPER_FAILED.format(message=e))))
+            return
+        name = paper.file_name(record_id)
+        path = await self.app.files.save(name, data)
+        self.page.show_dialog(ft.SnackBar(ft.Text(
+            s.PAPER_SAVED.format(path=path) if path else s.PAPER_DOWNLOADED.format(name=name)),
+            duration=4000))
 
     async def signed(self, task_id: str) -> None:
         session = self.app.session

@@ -30,7 +30,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
-from sync import OutboxState
+from sync import OutboxState, photo_hashes, validate_record
 
 from . import strings as s
 
@@ -75,6 +75,16 @@ def _task_history(db: Database) -> None:
     the task list reads it only for the warning marks. At most ``HISTORY_LIMIT`` entries of a few
     hundred bytes each per task (the platform's limit), dropped with their task."""
     db.table("task_history").create({"task_id": str, "data": str}, pk="task_id")
+
+
+@migration
+def _recusals(db: Database) -> None:
+    """回避 requested on site, kept until the platform has them (issue 14)."""
+    db.table("recusals").create(
+        {"id": str, "task_id": str, "inspector_id": str, "inspector_name": str, "reason": str,
+         "requested_at": str, "sent": int, "error": str}, pk="id",
+        not_null={"task_id", "inspector_id", "reason", "requested_at", "sent"})
+    db.table("recusals").create_index(["task_id"])
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -331,7 +341,7 @@ class LocalStore:
     def add_signed_record(self, envelope: dict[str, Any], record_hash: str, created_at: str) -> None:
         """Put a freshly signed record in the outbox and drop its draft, atomically."""
         record = envelope["record"]
-        photos = sorted({p for item in record["items"] for p in item["photos"]})
+        photos = sorted(photo_hashes(validate_record(record)))  # the signature PNG too
         with _writing(), self.db.atomic():
             self.db.table("records").insert({
                 "id": record["id"], "task_id": record["task_id"], "seq": record["seq"],
@@ -369,6 +379,29 @@ class LocalStore:
         with self.db.atomic():
             self.db.execute("UPDATE records SET server_state = ? WHERE id = ?",
                             [server_state, record_id])
+
+    # --- 回避 requested on site --------------------------------------------------------------
+
+    @serialised
+    def add_recusal(self, recusal: dict[str, Any]) -> None:
+        """Keep a request (``id``, ``task_id``, ``inspector_id``, ``inspector_name``, ``reason``,
+        ``requested_at``) until the platform has it; the task's draft, if any, goes."""
+        with _writing(), self.db.atomic():
+            self.db.table("recusals").insert({**recusal, "sent": 0, "error": None}, pk="id")
+            self.db.execute("DELETE FROM drafts WHERE task_id = ?", [recusal["task_id"]])
+
+    @serialised
+    def recusals(self, *, pending: bool = False) -> list[dict[str, Any]]:
+        query = "SELECT id, task_id, inspector_id, inspector_name, reason, requested_at, sent, error FROM recusals"
+        rows = self.db.execute(query + (" WHERE sent = 0" if pending else "") + " ORDER BY requested_at")
+        keys = ("id", "task_id", "inspector_id", "inspector_name", "reason", "requested_at", "sent", "error")
+        return [dict(zip(keys, r, strict=True)) for r in rows.fetchall()]
+
+    @serialised
+    def recusal_sent(self, recusal_id: str, error: str | None = None) -> None:
+        """The platform has the request (``error`` None) or refused it for good (its reason)."""
+        with _writing():
+            self.db.execute("UPDATE recusals SET sent = 1, error = ? WHERE id = ?", [error, recusal_id])
 
     @serialised
     def latest_records(self) -> dict[str, dict[str, Any]]:

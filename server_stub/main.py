@@ -19,7 +19,9 @@ from server_stub.api.routes import (
     pages,
     photos,
     plans,
+    record_check,
     records,
+    recusals,
     results,
     review,
     stats,
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_html_errors(app)
     install_security_headers(app)
     document_validation_errors(app)
-    for routes in (directory, plans, enrollment, tasks, enterprises, photos, records, review, feedback, followups,
-                   stats, devices, results, verify, pages):
+    for routes in (directory, plans, enrollment, tasks, enterprises, photos, records, review, feedback,
+                   followups, stats, devices, results, verify, record_check, recusals, pages):
         app.include_router(routes.router)
     return app

@@ -2,6 +2,15 @@
 canonical form, the per-device chain and the inspection-code token (later: the sync engine).
 Imports neither ``app`` nor ``server_stub``."""
 
+from ._acknowledgement import (
+    MAX_SIGNATURE_BYTES,
+    Acknowledgement,
+    AcknowledgementKind,
+    Notice,
+    TeamMember,
+    Witness,
+    signature_png_problem,
+)
 from ._canonical import (
     MAX_JSON_DEPTH,
     b64url_decode,
@@ -68,6 +77,7 @@ from ._model import (
     Task,
     parse_ratio,
 )
+from ._paper import RecordSheet, check_url, render_record_pdf
 from ._record import (
     MAX_NOTE_LENGTH,
     MAX_PHOTO_PIXELS,
@@ -98,6 +108,8 @@ from ._states import RESULT_STATES, OutboxState, RecordState, Role
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
 __all__ = [  # noqa: RUF022
+    "Acknowledgement",
+    "AcknowledgementKind",
     "AuthError",
     "ChainHead",
     "ChainStatus",
@@ -115,7 +127,9 @@ __all__ = [  # noqa: RUF022
     "MAX_JSON_DEPTH",
     "MAX_NOTE_LENGTH",
     "MAX_PHOTO_PIXELS",
+    "MAX_SIGNATURE_BYTES",
     "MIN_TEAM_SIZE",
+    "Notice",
     "Outbox",
     "OutboxState",
     "Outcome",
@@ -127,6 +141,7 @@ __all__ = [  # noqa: RUF022
     "RESULT_STATES",
     "Record",
     "RecordItem",
+    "RecordSheet",
     "RecordState",
     "RetryPolicy",
     "RiskGrade",
@@ -135,9 +150,11 @@ __all__ = [  # noqa: RUF022
     "SyncEngine",
     "SyncError",
     "Task",
+    "TeamMember",
     "TransportError",
     "TreeHead",
     "ValidationError",
+    "Witness",
     "ZscError",
     "b64url_decode",
     "b64url_encode",
@@ -146,6 +163,7 @@ __all__ = [  # noqa: RUF022
     "check_character",
     "check_items_answered",
     "check_json_shape",
+    "check_url",
     "consistency_proof",
     "credit_code_problem",
     "describe_seqs",
@@ -174,7 +192,9 @@ __all__ = [  # noqa: RUF022
     "read_token",
     "read_tree_head",
     "record_hash",
+    "render_record_pdf",
     "sign_record",
+    "signature_png_problem",
     "token_is_current",
     "tree_root",
     "validate_credit_code",

@@ -101,6 +101,12 @@ class Outcome(enum.StrEnum):
     def needs_follow_up(self) -> bool:
         return self is Outcome.PROBLEM_PENDING
 
+    @property
+    def fits_absence(self) -> bool:
+        """Whether the outcome can stand when nobody of the enterprise was there (无法联系-type):
+        the registered place could not be reached, or no business of the kind goes on there."""
+        return self in (Outcome.UNREACHABLE_AT_ADDRESS, Outcome.NO_RELEVANT_BUSINESS)
+
 
 class _Checker:
     """Collects problems while an object validates itself."""

@@ -3,8 +3,17 @@
 A record travels as a JSON object with exactly these keys, every one present (nullable ones as
 ``null``), so that one record has one canonical form::
 
-    {"v": 1, "id", "task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
-     "started_at", "finished_at", "device_id", "seq", "prev", "supersedes"}
+    {"v": 2, "id", "task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
+     "started_at", "finished_at", "device_id", "seq", "prev", "supersedes",
+     "revised_at", "notice", "acknowledgement"}
+
+Format 2 (the 现场检查笔录, issue 14) added the last three keys; format 1 records, from apps
+before it, have none of them and stay valid (shown as 无企业确认). ``Record.v`` follows from the
+content: a record with any of the three set is format 2. See ``_acknowledgement`` for the notice
+and the enterprise's answer. Format 2 also asks that an item answered 不合格 states its facts
+(a non-empty note), and that a revision (``supersedes`` set) carries ``revised_at``, the time it
+was signed, while ``started_at``, ``finished_at`` and ``location`` stay those of the visit (the
+platform checks them against the record superseded).
 
 ``validate_record`` is the one door from JSON to a ``Record``; it checks every field and raises one
 ``ValidationError`` listing every problem by its path (``items[1].photos[0]``). ``Record`` validates
@@ -32,6 +41,7 @@ Decisions DESIGN §4 leaves open:
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
 import re
@@ -40,12 +50,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
+from ._acknowledgement import (
+    AckCheck,
+    Acknowledgement,
+    AcknowledgementKind,
+    Notice,
+    acknowledgement_from_json,
+    notice_from_json,
+)
 from ._canonical import MAX_SAFE_INTEGER, ROOT, JsonValue, is_sha256_hex, parse_rfc3339
 from ._credit_code import credit_code_problem
 from ._exceptions import Problem, ValidationError
 from ._model import MIN_TEAM_SIZE, ItemResult, Outcome
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+"""The format this code writes; format 1 (no acknowledgement) is still read."""
 MAX_NOTE_LENGTH = 2000
 MAX_PHOTO_PIXELS = 60_000_000
 """The most pixels (width × height) a photo may declare, on the phone before decoding and on the
@@ -59,6 +78,7 @@ RECORD_KEYS = (
     "v", "id", "task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
     "started_at", "finished_at", "device_id", "seq", "prev", "supersedes",
 )  # fmt: skip
+RECORD_KEYS_V2 = (*RECORD_KEYS, "revised_at", "notice", "acknowledgement")
 ITEM_KEYS = ("code", "result", "note", "photos")
 LOCATION_KEYS = ("lat", "lon", "accuracy_m", "source")
 
@@ -138,7 +158,6 @@ class Record:
     record it replaces. Build it with keywords; it validates itself and raises ``ValidationError``.
     """
 
-    v: int = RECORD_VERSION
     id: str
     task_id: str
     credit_code: str
@@ -153,6 +172,16 @@ class Record:
     seq: int
     prev: str | None
     supersedes: str | None = None
+    revised_at: str | None = None
+    """When a revision was signed; the visit's own times stay in ``started_at``/``finished_at``."""
+    notice: Notice | None = None
+    acknowledgement: Acknowledgement | None = None
+
+    @property
+    def v(self) -> int:
+        """The record's format: 2 when it carries any field of the 现场检查笔录, else 1."""
+        extended = (self.revised_at, self.notice, self.acknowledgement)
+        return RECORD_VERSION if any(x is not None for x in extended) else 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inspectors", tuple(self.inspectors))
@@ -164,7 +193,7 @@ class Record:
 
     def to_json(self) -> dict[str, JsonValue]:
         """The record as the JSON object that is hashed, signed and sent."""
-        return {
+        data: dict[str, JsonValue] = {
             "v": self.v,
             "id": self.id,
             "task_id": self.task_id,
@@ -181,6 +210,12 @@ class Record:
             "prev": self.prev,
             "supersedes": self.supersedes,
         }
+        if self.v == RECORD_VERSION:
+            data["revised_at"] = self.revised_at
+            data["notice"] = None if self.notice is None else self.notice.to_json()
+            data["acknowledgement"] = (None if self.acknowledgement is None
+                                       else self.acknowledgement.to_json())
+        return data
 
 
 def new_record_id() -> str:
@@ -197,7 +232,6 @@ def validate_record(data: Mapping[str, object]) -> Record:
     items = cast(list[Mapping[str, object]], data["items"])
     location = cast(Mapping[str, object] | None, data["location"])
     return Record(
-        v=RECORD_VERSION,
         id=cast(str, data["id"]),
         task_id=cast(str, data["task_id"]),
         credit_code=cast(str, data["credit_code"]),
@@ -227,6 +261,10 @@ def validate_record(data: Mapping[str, object]) -> Record:
         seq=cast(int, data["seq"]),
         prev=cast(str | None, data["prev"]),
         supersedes=cast(str | None, data["supersedes"]),
+        revised_at=cast(str | None, data.get("revised_at")),
+        notice=notice_from_json(cast(Mapping[str, object] | None, data.get("notice"))),
+        acknowledgement=acknowledgement_from_json(
+            cast(Mapping[str, object] | None, data.get("acknowledgement"))),
     )
 
 
@@ -252,8 +290,12 @@ def check_items_answered(record: Record, task_item_codes: Iterable[str]) -> list
 
 
 def photo_hashes(record: Record) -> set[str]:
-    """The SHA-256 names of every photo the record covers (what must reach the photo store)."""
-    return {photo for item in record.items for photo in item.photos}
+    """The SHA-256 names of every file the record covers (what must reach the photo store): the
+    items' photos, and the enterprise's signature PNG or the photos of its refusal."""
+    files = {photo for item in record.items for photo in item.photos}
+    if record.acknowledgement is not None:
+        files.update(record.acknowledgement.files)
+    return files
 
 
 class _Check:
@@ -315,10 +357,12 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
     if not isinstance(data, Mapping):
         return [Problem(ROOT, "记录应为JSON对象")]
     check = _Check()
-    check.keys(data, RECORD_KEYS, "")
     v = data.get("v")
-    if "v" in data and (isinstance(v, bool) or v != RECORD_VERSION or not isinstance(v, int)):
-        check.add("v", f"不支持的记录格式版本「{v}」，应为{RECORD_VERSION}")
+    v2 = isinstance(v, int) and not isinstance(v, bool) and v == RECORD_VERSION
+    check.keys(data, RECORD_KEYS_V2 if v2 else RECORD_KEYS, "")
+    if "v" in data and (isinstance(v, bool) or v not in (1, RECORD_VERSION)
+                        or not isinstance(v, int)):
+        check.add("v", f"不支持的记录格式版本「{v}」，应为1或{RECORD_VERSION}")
     if "id" in data and not (isinstance(data["id"], str) and _UUID4.fullmatch(data["id"])):
         check.add("id", "记录编号应为小写的第4版UUID，例如3f2b8c1e-9d4a-4b7e-8c2d-1a2b3c4d5e6f")
     if "task_id" in data:
@@ -332,6 +376,8 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
         _check_inspectors(check, data["inspectors"])
     if "items" in data:
         _check_items(check, data["items"])
+        if v2:
+            _check_failed_items_explained(check, data["items"])
     if "outcome" in data:
         check.label(data["outcome"], Outcome, "outcome", "检查结果")
         if data["outcome"] == Outcome.NO_PROBLEM and _any_failed(data.get("items")):
@@ -344,6 +390,8 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
     if "device_id" in data:
         check.identifier(data["device_id"], "device_id", "设备编号")
     _check_chain_fields(check, data)
+    if v2:
+        check.problems += _on_site_problems(data)
     return check.problems
 
 
@@ -398,6 +446,65 @@ def _check_photos(check: _Check, photos: object, path: str) -> None:
     hashable = [p for p in photos if isinstance(p, str)]
     if len(set(hashable)) != len(hashable):
         check.add(path, "同一事项中的照片不能重复")
+
+
+def _check_failed_items_explained(check: _Check, items: object) -> None:
+    if not isinstance(items, list | tuple):
+        return
+    for i, item in enumerate(items):
+        if (isinstance(item, Mapping) and item.get("result") == ItemResult.FAIL
+                and isinstance(item.get("note"), str) and not item["note"].strip()):
+            check.add(f"items[{i}].note", "检查结论为「不合格」的事项须填写情况说明")
+
+
+def _on_site_problems(data: Mapping[str, object]) -> list[Problem]:
+    """The rules of format 2's own fields: the revision time, the notice, the acknowledgement."""
+    check = AckCheck()
+    supersedes, revised_at = data.get("supersedes"), data.get("revised_at")
+    finished = _time(None, data.get("finished_at"), "finished_at", "结束时间")
+    if "revised_at" in data:
+        if supersedes is None and revised_at is not None:
+            check.add("revised_at", "只有修订记录（supersedes非null）才有修订时间")
+        elif supersedes is not None and revised_at is None:
+            check.add("revised_at", "修订记录须给出修订时间")
+        elif revised_at is not None:
+            revised = _time(check, revised_at, "revised_at", "修订时间")
+            if revised is not None and finished is not None and revised < finished:
+                check.add("revised_at", "修订时间不能早于原检查的结束时间")
+    ack, notice = data.get("acknowledgement"), data.get("notice")
+    kind = None
+    if ack is None and "acknowledgement" in data and supersedes is None:
+        check.add("acknowledgement", "记录须有企业确认（签字、拒签或无人在场）")
+    elif ack is not None:
+        kind = check.acknowledgement(ack, MAX_NOTE_LENGTH)
+    if kind == AcknowledgementKind.ABSENT:
+        outcome = data.get("outcome")
+        if outcome in {o.value for o in Outcome} and not Outcome(str(outcome)).fits_absence:
+            fitting = "、".join(o.value for o in Outcome if o.fits_absence)
+            check.add("outcome", f"企业无人在场时，检查结果只能是：{fitting}")
+        if notice is not None:
+            check.add("notice", "企业无人在场时不能有检查告知")
+    elif kind is not None and notice is None and "notice" in data:
+        check.add("notice", "企业签字或拒签前须先向其告知（亮证、检查依据和事项、回避和陈述申辩的权利）")
+    elif ack is None and notice is not None and supersedes is not None:
+        check.add("notice", "没有企业确认的修订记录不能有检查告知")
+    if notice is not None:
+        check.notice(notice, data.get("inspectors"))
+        if isinstance(notice, Mapping) and "shown_at" in notice:
+            shown = _time(check, notice["shown_at"], "notice.shown_at", "检查告知时间")
+            if shown is not None and finished is not None and shown > finished:
+                check.add("notice.shown_at", "检查告知时间不能晚于检查结束时间")
+    return check.problems
+
+
+def _time(check: AckCheck | None, value: object, field: str, label: str) -> dt.datetime | None:
+    """``value`` as a time; a problem on ``field`` (when ``check`` is given) if it is not one."""
+    try:
+        return parse_rfc3339(value, field=field, label=label)
+    except ValidationError as e:
+        if check is not None:
+            check.problems += e.problems
+        return None
 
 
 def _any_failed(items: object) -> bool:

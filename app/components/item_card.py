@@ -34,6 +34,8 @@ class ItemCard(ft.Container):
         self.busy = ft.Row([ft.ProgressRing(width=18, height=18), ft.Text(s.ITEM_PHOTO_WORKING, size=13)],
                            visible=False)
         self.error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
+        self.suggest_photo = ft.Text(s.ITEM_PHOTO_SUGGESTED, size=13, color=ft.Colors.DEEP_ORANGE_900,
+                                     visible=False)
         self._shown_photos: list[str] | None = None
         checkpoints = "；".join(item.get("checkpoints", []))
         super().__init__(
@@ -42,7 +44,7 @@ class ItemCard(ft.Container):
             content=ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
                 ft.Text(f"{n}. {item['name']}", size=16, weight=ft.FontWeight.W_600),
                 ft.Text(checkpoints, size=13, color=ft.Colors.ON_SURFACE_VARIANT, visible=bool(checkpoints)),
-                self.results, self.note, self.photos, self.busy, self.error,
+                self.results, self.note, self.suggest_photo, self.photos, self.busy, self.error,
             ]),
         )
         self.refresh()
@@ -65,6 +67,11 @@ class ItemCard(ft.Container):
         """Re-render from the model (the note field keeps its own text and caret)."""
         answer = self.model.draft.answer(self.code)
         self.results.controls = [self._result_button(r, answer.result == r) for r in ItemResult]
+        failed = answer.result == ItemResult.FAIL
+        self.note.label = s.ITEM_NOTE_REQUIRED if failed else s.ITEM_NOTE
+        self.note.error = s.MISSING_FAIL_NOTE.format(names="本事项") if (
+            failed and not answer.note.strip()) else None
+        self.suggest_photo.visible = failed and not answer.photos
         if self._shown_photos != answer.photos:
             self._shown_photos = list(answer.photos)
             self.photos.controls = [self._thumbnail(sha) for sha in answer.photos] + [

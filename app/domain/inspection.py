@@ -1,8 +1,14 @@
 """现场检查: the draft an inspector fills in on site, and the record it becomes when signed.
 
 The draft is plain data saved after every change (``Draft.to_json``), so it survives the app
-being killed. ``Draft.missing`` says, in Chinese, what still keeps it from being signed;
+being killed. ``Draft.missing`` says, in Chinese, what still keeps the form from being done and
+``Draft.ack_missing`` what keeps the enterprise's acknowledgement from it;
 ``Draft.to_record`` builds the ``sync.Record`` (which validates itself) once nothing is missing.
+
+The notice (告知) is given before the draft exists: ``Draft.start`` takes the time it was shown,
+or None when nobody of the enterprise is there, which fixes the acknowledgement to 无人在场. A
+revision keeps the visit (``Draft.visit``: its times, place, notice and acknowledgement) from the
+record it corrects, and is signed with a revision time of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +19,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync import ItemResult, Location, LocationSource, Outcome, Record, RecordItem
+from sync import (
+    Acknowledgement,
+    AcknowledgementKind,
+    ItemResult,
+    Location,
+    LocationSource,
+    Notice,
+    Outcome,
+    Record,
+    RecordItem,
+    TeamMember,
+    Witness,
+    validate_record,
+)
 
 from .. import strings as s
 
@@ -43,6 +62,71 @@ class ItemAnswer:
 
 
 @dataclass
+class AckAnswer:
+    """The enterprise's answer as the form holds it (``kind`` None: not chosen yet)."""
+
+    kind: AcknowledgementKind | None = None
+    name: str = ""
+    role: str = ""
+    statement: str = ""
+    signature: str | None = None
+    """SHA-256 of the signature PNG, kept in the photo store like a photo."""
+    note: str = ""
+    witness_name: str = ""
+    witness_unit: str = ""
+    photos: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": None if self.kind is None else str(self.kind), "name": self.name,
+                "role": self.role, "statement": self.statement, "signature": self.signature,
+                "note": self.note, "witness_name": self.witness_name,
+                "witness_unit": self.witness_unit, "photos": list(self.photos)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AckAnswer:
+        kind = data.get("kind")
+        return cls(kind=AcknowledgementKind(kind) if kind else None, name=str(data.get("name", "")),
+                   role=str(data.get("role", "")), statement=str(data.get("statement", "")),
+                   signature=data.get("signature"), note=str(data.get("note", "")),
+                   witness_name=str(data.get("witness_name", "")),
+                   witness_unit=str(data.get("witness_unit", "")),
+                   photos=list(data.get("photos", [])))
+
+    def missing(self) -> list[str]:
+        """What keeps this answer from standing, in Chinese."""
+        if self.kind is None:
+            return [s.ACK_MISSING_KIND]
+        problems = []
+        if self.kind == AcknowledgementKind.SIGNED:
+            if not self.name.strip():
+                problems.append(s.ACK_MISSING_NAME)
+            if not self.role.strip():
+                problems.append(s.ACK_MISSING_ROLE)
+            if self.signature is None:
+                problems.append(s.ACK_MISSING_SIGNATURE)
+        elif self.kind == AcknowledgementKind.REFUSED:
+            if not self.witness_name.strip() or not self.witness_unit.strip():
+                problems.append(s.ACK_MISSING_WITNESS)
+            if not self.photos:
+                problems.append(s.ACK_MISSING_PHOTO)
+        return problems
+
+    def to_acknowledgement(self) -> Acknowledgement:
+        assert self.kind is not None, "missing() must be empty first"
+        return Acknowledgement(
+            kind=self.kind, name=self.name.strip(), role=self.role.strip(),
+            statement=self.statement.strip(), signature=self.signature, note=self.note.strip(),
+            witness=Witness(self.witness_name.strip(), self.witness_unit.strip()),
+            photos=tuple(dict.fromkeys(self.photos)))
+
+
+def notice_for(task: Mapping[str, Any], shown_at: str) -> dict[str, Any]:
+    """The notice (JSON, as the record carries it) shown at ``shown_at``: who showed credentials."""
+    return {"shown_at": shown_at, "inspectors": [
+        {"id": m["id"], "name": m["name"], "badge_no": m["badge_no"]} for m in task["team"]]}
+
+
+@dataclass
 class Draft:
     """A record being filled in for one task; ``supersedes`` is set when it revises a returned one."""
 
@@ -53,12 +137,45 @@ class Draft:
     note: str = ""
     location: Location | None = None
     supersedes: str | None = None
+    notice: dict[str, Any] | None = None
+    """The notice as the record will carry it; None when nobody of the enterprise was there."""
+    ack: AckAnswer = field(default_factory=AckAnswer)
+    visit: dict[str, Any] | None = None
+    """A revision's visit, from the record it corrects: ``started_at``, ``finished_at``,
+    ``location``, ``notice`` and ``acknowledgement`` as signed then. None for a first record."""
 
     @classmethod
-    def start(cls, task: Mapping[str, Any], started_at: str, supersedes: str | None = None) -> Draft:
-        return cls(task_id=str(task["id"]), started_at=started_at,
-                   answers={item["code"]: ItemAnswer() for item in task["items"]},
-                   supersedes=supersedes)
+    def start(cls, task: Mapping[str, Any], started_at: str, supersedes: str | None = None, *,
+              notice_shown_at: str | None = None) -> Draft:
+        """A fresh draft; ``notice_shown_at`` is when the notice was shown, None when nobody of
+        the enterprise is there (the acknowledgement is then 无人在场)."""
+        draft = cls(task_id=str(task["id"]), started_at=started_at,
+                    answers={item["code"]: ItemAnswer() for item in task["items"]},
+                    supersedes=supersedes)
+        if supersedes is None:
+            draft.give_notice(task, notice_shown_at)
+        return draft
+
+    def give_notice(self, task: Mapping[str, Any], shown_at: str | None) -> None:
+        """The notice shown at ``shown_at``; None: nobody of the enterprise is there, so the
+        acknowledgement is 无人在场."""
+        if shown_at is not None:
+            self.notice = notice_for(task, shown_at)
+            if self.ack.kind == AcknowledgementKind.ABSENT:
+                self.ack.kind = None
+        else:
+            self.notice = None
+            self.ack.kind = AcknowledgementKind.ABSENT
+
+    @property
+    def needs_notice(self) -> bool:
+        """Whether the notice (or 无人在场) is still to be given: a first inspection's draft from
+        before the notice screen existed, which must not be signed as if it had been given."""
+        return self.visit is None and self.notice is None and not self.nobody_present
+
+    @property
+    def nobody_present(self) -> bool:
+        return self.visit is None and self.ack.kind == AcknowledgementKind.ABSENT
 
     @classmethod
     def revise(cls, task: Mapping[str, Any], returned: Mapping[str, Any], started_at: str,
@@ -78,6 +195,9 @@ class Draft:
             draft.location = Location(lat=location["lat"], lon=location["lon"],
                                       accuracy_m=location.get("accuracy_m"),
                                       source=LocationSource(location.get("source", "typed")))
+        draft.visit = {key: returned.get(key) for key in (
+            "started_at", "finished_at", "location", "notice", "acknowledgement")}
+        draft.started_at = str(returned["started_at"])
         return draft
 
     def answer(self, code: str) -> ItemAnswer:
@@ -92,6 +212,9 @@ class Draft:
             "note": self.note,
             "location": None if self.location is None else self.location.to_json(),
             "supersedes": self.supersedes,
+            "notice": self.notice,
+            "ack": self.ack.to_json(),
+            "visit": self.visit,
         }
 
     @classmethod
@@ -107,6 +230,9 @@ class Draft:
                 lat=location["lat"], lon=location["lon"], accuracy_m=location["accuracy_m"],
                 source=LocationSource(location["source"])),
             supersedes=data.get("supersedes"),
+            notice=data.get("notice"),
+            ack=AckAnswer.from_json(data.get("ack") or {}),
+            visit=data.get("visit"),
         )
 
     def photo_count(self) -> int:
@@ -120,16 +246,32 @@ class Draft:
         if unanswered:
             problems.append(s.MISSING_ITEMS.format(count=len(unanswered),
                                                    names="、".join(unanswered)))
+        unexplained = [item["name"] for item in task["items"]
+                       if self.answer(item["code"]).result == ItemResult.FAIL
+                       and not self.answer(item["code"]).note.strip()]
+        if unexplained:
+            problems.append(s.MISSING_FAIL_NOTE.format(names="、".join(unexplained)))
         if self.outcome is None:
             problems.append(s.MISSING_OUTCOME)
         elif self.outcome == Outcome.NO_PROBLEM and any(
                 a.result == ItemResult.FAIL for a in self.answers.values()):
             problems.append(s.OUTCOME_CONTRADICTS_ITEMS)
+        elif self.nobody_present and not self.outcome.fits_absence:
+            fitting = "、".join(o.value for o in Outcome if o.fits_absence)
+            problems.append(s.MISSING_ABSENT_OUTCOME.format(outcomes=fitting))
         return problems
+
+    def ack_missing(self) -> list[str]:
+        """What keeps the enterprise's acknowledgement from standing (a revision keeps the
+        visit's own, so nothing)."""
+        return [] if self.visit is not None else self.ack.missing()
 
     def to_record(self, task: Mapping[str, Any], *, record_id: str, device_id: str, seq: int,
                   prev: str | None, finished_at: str) -> Record:
-        """The record to sign; raises ``sync.ValidationError`` if anything breaks a rule."""
+        """The record to sign; raises ``sync.ValidationError`` if anything breaks a rule.
+
+        A revision takes the visit's times, place, notice and acknowledgement from the record it
+        corrects and ``finished_at`` as its revision time."""
         items = []
         for item in task["items"]:
             answer = self.answer(item["code"])
@@ -137,13 +279,24 @@ class Draft:
             items.append(RecordItem(code=item["code"], result=answer.result, note=answer.note.strip(),
                                     photos=tuple(dict.fromkeys(answer.photos))))
         assert self.outcome is not None
-        return Record(
+        record = Record(
             id=record_id, task_id=str(task["id"]), credit_code=str(task["credit_code"]),
             inspectors=tuple(member["id"] for member in task["team"]), items=tuple(items),
             outcome=self.outcome, note=self.note.strip(), location=self.location,
             started_at=self.started_at, finished_at=_not_before(finished_at, self.started_at),
             device_id=device_id, seq=seq, prev=prev, supersedes=self.supersedes,
+            notice=None if self.notice is None else Notice(
+                shown_at=self.notice["shown_at"],
+                inspectors=tuple(TeamMember(**m) for m in self.notice["inspectors"])),
+            acknowledgement=self.ack.to_acknowledgement() if self.visit is None else None,
         )
+        if self.visit is None:
+            return record
+        data = record.to_json()
+        data.update(self.visit)
+        data["v"] = 2
+        data["revised_at"] = _not_before(finished_at, str(self.visit["finished_at"]))
+        return validate_record(data)
 
 
 def _not_before(time: str, earliest: str) -> str:

@@ -48,6 +48,15 @@ def location_text(location: Mapping[str, Any] | None) -> tuple[str, bool]:
                                            accuracy=location["accuracy_m"]), False
 
 
+def notice_text(record: Mapping[str, Any]) -> str:
+    """How the record says the enterprise was told (检查告知), or why it was not."""
+    notice = record.get("notice")
+    if notice:
+        return s.RECORD_NOTICE_SHOWN.format(time=local_time(notice["shown_at"]))
+    ack = record.get("acknowledgement")
+    return s.RECORD_NO_NOTICE if ack and ack["kind"] == "absent" else s.RECORD_NO_ACK
+
+
 def gaps_text(gaps: Sequence[Sequence[int]]) -> str | None:
     """The device-chain gaps in a sentence, or None when the chain is whole."""
     if not gaps:

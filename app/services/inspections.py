@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import load_private_key, new_record_id, public_key_b64, record_hash, sign_record
+from sync import (
+    MAX_NOTE_LENGTH,
+    load_private_key,
+    new_record_id,
+    public_key_b64,
+    record_hash,
+    sign_record,
+)
 
 from .. import strings as s
 from ..domain.inspection import Draft, now_rfc3339
@@ -26,6 +33,33 @@ class InspectionService:
         data = self.store.draft(task_id)
         return None if data is None else Draft.from_json(data)
 
+    def start(self, task: dict[str, Any], *, notice_shown: bool) -> Draft:
+        """The draft of a first inspection, begun once the notice was shown (or, nobody of the
+        enterprise being there, could not be); a draft begun before this step gets it now."""
+        now = now_rfc3339()
+        shown_at = now if notice_shown else None
+        draft = self.load_draft(task["id"])
+        if draft is None:
+            draft = Draft.start(task, now, notice_shown_at=shown_at)
+        else:
+            draft.give_notice(task, shown_at)
+        self.save_draft(draft)
+        return draft
+
+    def request_recusal(self, task: dict[str, Any], inspector_id: str, reason: str) -> None:
+        """The enterprise asked that ``inspector_id`` withdraw: the inspection does not go ahead;
+        the request waits in the store until the sync hands it to the platform (the task goes
+        back to its supervisors). ``ValueError`` (Chinese) for an empty reason or no one chosen."""
+        member = next((m for m in task["team"] if m["id"] == inspector_id), None)
+        if member is None:
+            raise ValueError(s.RECUSAL_NEED_WHO)
+        if not reason.strip():
+            raise ValueError(s.RECUSAL_NEED_REASON)
+        self.store.add_recusal({"id": new_record_id(), "task_id": task["id"],
+                                "inspector_id": inspector_id, "inspector_name": member["name"],
+                                "reason": reason.strip()[:MAX_NOTE_LENGTH],
+                                "requested_at": now_rfc3339()})
+
     def save_draft(self, draft: Draft) -> None:
         self.store.save_draft(draft.task_id, draft.to_json(), now_rfc3339())
 
@@ -38,7 +72,7 @@ class InspectionService:
         ``seq``/``prev`` continue the device's chain, read in the same transaction that puts the
         record in the outbox and drops the draft (``store.add_next_record``).
         """
-        problems = draft.missing(task)
+        problems = draft.missing(task) + draft.ack_missing()
         if problems:
             raise SigningError("；".join(problems))
         raw = await self.vault.load()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +39,21 @@ class PhotoService:
         self.store.add_photo(photo.sha256, photo.jpeg, photo.thumbnail, watermark.task_id,
                              watermark.time.isoformat(timespec="seconds"))
         return photo
+
+    def add_file(self, data: bytes, task_id: str) -> str:
+        """Keep a file the app made itself (the enterprise's signature PNG) beside the photos, so
+        that it is sent with the record like one; its SHA-256."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.store.add_photo(sha256, data, data, task_id,
+                             dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        return sha256
+
+    def file(self, sha256: str) -> bytes | None:
+        """A kept photo or file at full size (None when this phone does not hold it)."""
+        try:
+            return self.store.photo(sha256)
+        except KeyError:
+            return None
 
     def thumbnail(self, sha256: str) -> bytes | None:
         try:

@@ -82,6 +82,11 @@ class SupervisorService(PlatformService):
         entries: list[dict[str, Any]] = (await self._call("GET", "/api/v1/feedback")).json()["feedback"]
         return entries
 
+    async def recusals(self) -> list[dict[str, Any]]:
+        """回避 requested on site on the department's tasks, newest first."""
+        rows: list[dict[str, Any]] = (await self._call("GET", "/api/v1/review/recusals")).json()["recusals"]
+        return rows
+
     async def record(self, record_id: str) -> dict[str, Any]:
         detail: dict[str, Any] = (await self._call("GET", f"/api/v1/review/records/{record_id}")).json()
         return detail
@@ -104,6 +109,11 @@ class SupervisorService(PlatformService):
         """A small JPEG of the photo, made by the platform (a few KB instead of ~400)."""
         return (await self._call("GET", f"/api/v1/photos/{sha256}/thumbnail",
                                  params={"long_edge": str(long_edge)})).content
+
+    async def record_pdf(self, record_id: str) -> ExportFile:
+        """The record's 现场检查笔录 as the platform renders it (for the file and for printing)."""
+        answer = await self._call("GET", f"/api/v1/records/{record_id}/pdf")
+        return ExportFile(f"现场检查笔录_{record_id}.pdf", answer.content, "application/pdf")
 
     # --- 台账 --------------------------------------------------------------------------------
 

@@ -58,12 +58,32 @@ class SyncService:
     def pending_count(self) -> int:
         return len(self.store.pending_records())
 
+    def _send_recusals(self, client: httpx.Client) -> None:
+        """Hand the platform every 回避 request it does not have yet. A refusal (4xx) is kept with
+        its reason and not retried; the platform unreachable leaves the rest for the next round
+        (``TransportError``, as for records)."""
+        for recusal in self.store.recusals(pending=True):
+            body = {k: recusal[k] for k in ("id", "inspector_id", "reason", "requested_at")}
+            try:
+                answer = client.post(f"/api/v1/tasks/{recusal['task_id']}/recusals", json=body)
+            except httpx.HTTPError as e:
+                raise TransportError(str(e)) from e
+            if answer.status_code in (200, 201):
+                self.store.recusal_sent(recusal["id"])
+            elif answer.status_code == 401:
+                raise AuthError(answer.text)
+            elif 400 <= answer.status_code < 500:
+                self.store.recusal_sent(recusal["id"], _message(answer))
+            else:
+                raise TransportError(f"HTTP {answer.status_code}")
+
     def run(self, on_progress: Callable[[Progress], None] | None = None) -> SyncReport:
         at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         with self._client() as client:
             engine = SyncEngine(client, self.store, retry=UI_RETRY, on_progress=on_progress)
             try:
                 pushed = engine.push()
+                self._send_recusals(client)
                 tasks = engine.pull_tasks()
             except TransportError:
                 return SyncReport(False, s.SYNC_OFFLINE, offline=True, at=at)
@@ -84,3 +104,11 @@ class SyncService:
         if pushed.rejected:
             message += "；" + s.SYNC_REJECTED.format(count=len(pushed.rejected))
         return SyncReport(True, message, len(pushed.accepted), pushed.rejected, len(tasks), at=at)
+
+
+def _message(answer: httpx.Response) -> str:
+    """The platform's Chinese message of an error answer (DESIGN §5), or its status."""
+    try:
+        return str(answer.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {answer.status_code}"

@@ -66,6 +66,10 @@ class TaskService:
         """Why the reviewer returned the task's record (shown on the task and in the revision)."""
         return review_comment(task, self.latest_record(task["id"]))
 
+    def recusals(self, task_id: str) -> list[dict[str, Any]]:
+        """The 回避 requests made on site for the task (sent or waiting)."""
+        return [r for r in self.store.recusals() if r["task_id"] == task_id]
+
     def signed_record(self, task_id: str, record_hash: str) -> dict[str, Any] | None:
         """This phone's signed record of the task with that hash (what a revision starts from)."""
         for row in self.store.records(task_id):

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sync import ItemResult, Location, Outcome, ValidationError
+from sync import AcknowledgementKind, ItemResult, Location, Outcome, ValidationError
 
 from .. import strings as s
 from ..domain.inspection import Draft, describe_location, now_rfc3339
+from ..domain.signature import Point, signature_png
 from ..photos import PhotoError
 from ..services.files import PickedFile
 from ..services.inspections import InspectionService, SigningError
 from ..services.photo_service import PhotoService, watermark_for
 from ..store import StorageFullError
 from .base import Observable
+
+REFUSAL = "__refusal__"
+"""The key of the refusal photos' errors in ``photo_errors`` (item codes key the others)."""
 
 
 class InspectionModel(Observable):
@@ -33,10 +37,12 @@ class InspectionModel(Observable):
         self.review_comment = review_comment
         """Why the reviewer returned the record this draft revises (shown above the form)."""
         if draft is None:
-            if supersedes and revising is not None:
-                draft = Draft.revise(task, revising, now_rfc3339(), supersedes)
-            else:
-                draft = Draft.start(task, now_rfc3339(), supersedes)
+            if supersedes is None or revising is None:
+                # A first inspection begins with the notice (InspectionService.start); a revision
+                # with the record it corrects, whose visit it keeps (a teammate's record, which
+                # this phone does not hold, is revised on the phone that signed it).
+                raise ValueError("no draft to open")
+            draft = Draft.revise(task, revising, now_rfc3339(), supersedes)
             inspections.save_draft(draft)
         self.draft = draft
 
@@ -107,6 +113,59 @@ class InspectionModel(Observable):
         if errors:
             self.photo_errors[code] = "\n".join(errors)
         self.changed()
+
+    # --- the enterprise's acknowledgement -------------------------------------------------------
+
+    def set_ack_kind(self, kind: AcknowledgementKind) -> None:
+        self.draft.ack.kind = kind
+        self._save()
+
+    def set_ack_text(self, name: str, value: str) -> None:
+        """One of the acknowledgement's text fields (name, role, statement, note, witness_*)."""
+        assert name in ("name", "role", "statement", "note", "witness_name", "witness_unit")
+        setattr(self.draft.ack, name, value)
+        self._save()
+
+    def set_signature(self, strokes: Sequence[Sequence[Point]], width: float, height: float) -> str:
+        """Render the strokes to the signature PNG, keep it like a photo; its SHA-256."""
+        png = signature_png(strokes, width, height)
+        sha256 = self.photos.add_file(png, self.task["id"])
+        self.draft.ack.signature = sha256
+        self._save()
+        return sha256
+
+    def clear_signature(self) -> None:
+        self.draft.ack.signature = None
+        self._save()
+
+    async def add_refusal_photos(self, files: Sequence[PickedFile]) -> None:
+        """Photos of the refusal, watermarked like the items' (kept under their own list)."""
+        errors = []
+        for file in files:
+            try:
+                photo = await self.photos.add(file.data, watermark_for(self.task, self.draft.location))
+            except (PhotoError, StorageFullError) as e:
+                errors.append(f"{file.name}：{e}")
+                continue
+            if photo.sha256 not in self.draft.ack.photos:
+                self.draft.ack.photos.append(photo.sha256)
+        self.photo_errors.pop(REFUSAL, None)
+        if errors:
+            self.photo_errors[REFUSAL] = "\n".join(errors)
+        self._save()
+
+    def remove_refusal_photo(self, sha256: str) -> None:
+        if sha256 in self.draft.ack.photos:
+            self.draft.ack.photos.remove(sha256)
+        self._save()
+
+    @property
+    def ack_missing(self) -> list[str]:
+        return self.draft.ack_missing()
+
+    def signature_image(self) -> bytes | None:
+        sha256 = self.draft.ack.signature
+        return None if sha256 is None else self.photos.file(sha256)
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from .. import strings as s
 from ..domain.review import ItemView, allowed_decisions, gaps_text, location_text, record_items
-from ..services.supervisor import PlatformError, SupervisorService
+from ..services.supervisor import ExportFile, PlatformError, SupervisorService
 from .base import Observable, RemoteModel
 
-QUEUE_STATES = ("submitted", "returned", "approved", "published", "feedback")
-"""The queue's chips: records by state, then the enterprises' feedback."""
+QUEUE_STATES = ("submitted", "returned", "approved", "published", "feedback", "recusals")
+"""The queue's chips: records by state, then the enterprises' feedback and 回避 requests."""
 THUMBNAIL_PX = 240
 
 
@@ -33,6 +33,8 @@ class ReviewQueueModel(RemoteModel):
         async def read() -> None:
             if self.state == "feedback":
                 self.records = await self.service.feedback()
+            elif self.state == "recusals":
+                self.records = await self.service.recusals()
             else:
                 self.records = await self.service.queue(self.state)
             self.loaded = True
@@ -74,7 +76,8 @@ class ReviewRecordModel(Observable):
         except PlatformError as e:
             self.error = str(e)
         else:
-            wanted = [sha for item in self.items for sha in item.photos if sha not in self.thumbnails]
+            wanted = [sha for item in self.items for sha in item.photos] + list(self.ack_files)
+            wanted = [sha for sha in wanted if sha not in self.thumbnails]
             await asyncio.gather(*(self._fetch_thumbnail(sha) for sha in dict.fromkeys(wanted)))
         self.changed()
 
@@ -85,6 +88,18 @@ class ReviewRecordModel(Observable):
             self.photo_errors[sha256] = str(e)
 
     # --- reading --------------------------------------------------------------------------
+
+    @property
+    def ack_files(self) -> tuple[str, ...]:
+        """The enterprise's signature PNG or the photos of its refusal (fetched like photos)."""
+        ack = self.detail["record"].get("acknowledgement") if self.detail else None
+        if not ack:
+            return ()
+        return (ack["signature"],) if ack["kind"] == "signed" else tuple(ack.get("photos", ()))
+
+    async def paper(self) -> ExportFile:
+        """The record's PDF from the platform (``PlatformError`` when it cannot be had)."""
+        return await self.service.record_pdf(self.record_id)
 
     @property
     def items(self) -> list[ItemView]:

@@ -11,17 +11,20 @@ from sync import MAX_NOTE_LENGTH, Outcome
 from .. import strings as s
 from ..components import ItemCard, Section, primary_button, update_if_shown
 from ..domain.inspection import describe_location, parse_typed_location
+from ..domain.review import local_time
 from ..services.files import FileService
-from ..services.inspections import SigningError
 from ..services.location import LocationService, LocationUnavailable
 from ..viewmodels.inspection import InspectionModel
+from .signing import ask_to_sign, show_missing
 
 
 class InspectView(ft.View):
     def __init__(self, model: InspectionModel, *, files: FileService | None,
                  location: LocationService | None,
-                 on_signed: Callable[[], Awaitable[None]]) -> None:
+                 on_signed: Callable[[], Awaitable[None]],
+                 acknowledge: Callable[[], None]) -> None:
         self.model = model
+        self.acknowledge = acknowledge
         self.files = files
         self.location_service = location
         self.on_signed = on_signed
@@ -48,7 +51,13 @@ class InspectView(ft.View):
             content=ft.Column([ft.Radio(value=o.value, label=o.value) for o in Outcome], spacing=0))
         self.missing = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2,
                                overflow=ft.TextOverflow.ELLIPSIS)
-        self.sign_button = primary_button(s.SIGN, self._sign, icon=ft.Icons.DRAW_OUTLINED)
+        draft = model.draft
+        self.asks_enterprise = draft.visit is None and not draft.nobody_present
+        """Whether the enterprise acknowledges next (企业确认) or the form is signed at once
+        (a revision keeps the visit's acknowledgement; nobody present, there is none)."""
+        self.sign_button = (primary_button(s.TO_ACKNOWLEDGE, self._next, icon=ft.Icons.ARROW_FORWARD)
+                            if self.asks_enterprise else
+                            primary_button(s.SIGN, self._sign, icon=ft.Icons.DRAW_OUTLINED))
         header: list[ft.Control] = [
             ft.Text(task["entity"]["name"], size=19, weight=ft.FontWeight.BOLD),
             ft.Text(s.INSPECT_STARTED.format(time=model.draft.started_at.replace("T", " ")[:16]), size=13,
@@ -56,6 +65,13 @@ class InspectView(ft.View):
             ft.Row([ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=ft.Colors.GREEN_700),
                     ft.Text(s.INSPECT_SAVED, size=13, color=ft.Colors.GREEN_800)], spacing=6),
         ]
+        if draft.visit is not None:
+            header.append(ft.Text(s.INSPECT_VISIT_KEPT, size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+        elif draft.notice is not None:
+            header.append(ft.Text(s.INSPECT_NOTICE_SHOWN.format(time=local_time(draft.notice["shown_at"])),
+                                  size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+        else:
+            header.append(ft.Text(s.INSPECT_ABSENT, size=13, color=ft.Colors.DEEP_ORANGE_900))
         if model.draft.supersedes:
             header.append(ft.Text(s.INSPECT_REVISION, size=13, color=ft.Colors.RED_800))
             if model.review_comment:
@@ -76,6 +92,7 @@ class InspectView(ft.View):
                                       on_click=lambda _: model.all_remaining_pass())],
                        alignment=ft.MainAxisAlignment.END),
                 *self.cards,
+                Section(s.LOCATION_TITLE, [ft.Text(s.INSPECT_VISIT_KEPT, size=14)]) if draft.visit else
                 Section(s.LOCATION_TITLE, [
                     ft.Row([self.locating, self.location_text], spacing=8),
                     ft.Row(wrap=True, spacing=8, controls=[
@@ -109,7 +126,8 @@ class InspectView(ft.View):
         else:
             self.location_text.value = s.LOCATION_FROM_TYPED.format(place=describe_location(location))
         missing = self.model.missing
-        self.missing.value = self.model.save_error or ("；".join(missing) if missing else s.SIGN_CONFIRM_TEXT)
+        done_text = s.TO_ACKNOWLEDGE_TEXT if self.asks_enterprise else s.SIGN_CONFIRM_TEXT
+        self.missing.value = self.model.save_error or ("；".join(missing) if missing else done_text)
         self.missing.color = (ft.Colors.ERROR if missing or self.model.save_error
                               else ft.Colors.ON_SURFACE_VARIANT)
         if update:
@@ -149,30 +167,14 @@ class InspectView(ft.View):
         self.location_error.visible, self.typed.visible = False, False
         self.model.set_location(location)
 
-    async def _sign(self, _: object) -> None:
+    def _next(self, _: object) -> None:
+        """On to 企业确认 once the form is complete."""
         missing = self.model.missing
         if missing:
-            self.page.show_dialog(ft.AlertDialog(
-                title=ft.Text(s.SIGN_MISSING_TITLE),
-                content=ft.Column([ft.Text(f"• {m}", size=15) for m in missing], tight=True),
-                actions=[ft.TextButton(s.OK, on_click=lambda _: self.page.pop_dialog())]))
+            show_missing(self.page, missing)
             return
-        self.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(s.SIGN_CONFIRM_TITLE),
-            content=ft.Column([ft.Text(self.model.summary(), size=15),
-                               ft.Text(s.SIGN_CONFIRM_TEXT, size=14, color=ft.Colors.ERROR)], tight=True),
-            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
-                     ft.FilledButton(s.SIGN_CONFIRM, on_click=self._confirmed)]))
+        self.acknowledge()
 
-    async def _confirmed(self, _: object) -> None:
-        self.page.pop_dialog()
-        try:
-            await self.model.sign()
-        except SigningError as e:
-            self.page.show_dialog(ft.AlertDialog(
-                title=ft.Text(s.SIGN_MISSING_TITLE), content=ft.Text(str(e)),
-                actions=[ft.TextButton(s.OK, on_click=lambda _: self.page.pop_dialog())]))
-            return
-        self.model.unsubscribe(self.render)
-        self.page.show_dialog(ft.SnackBar(ft.Text(s.SIGNED), duration=4000))
-        await self.on_signed()
+    def _sign(self, _: object) -> None:
+        ask_to_sign(self.page, self.model, leaving=lambda: self.model.unsubscribe(self.render),
+                    on_signed=self.on_signed)

@@ -59,7 +59,7 @@ class ReviewTab(ft.Column):
         if m.error:
             controls.append(error_banner(m.error))
         if m.records:
-            card = self._feedback_card if m.state == "feedback" else self._card
+            card = {"feedback": self._feedback_card, "recusals": self._recusal_card}.get(m.state, self._card)
             controls += [card(r) for r in m.records]
         elif m.loaded and not m.loading:
             controls.append(empty_state(ft.Icons.FACT_CHECK_OUTLINED, s.REVIEW_EMPTY[m.state]))
@@ -85,6 +85,21 @@ class ReviewTab(ft.Column):
                         color=ft.Colors.RED_800 if problem else ft.Colors.GREEN_800),
                 ft.Text(" · ".join((s.REVIEW_BY.format(name=record["inspector_name"]),
                                     s.REVIEW_FINISHED.format(time=local_time(record["finished_at"])))),
+                        size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            ]),
+        )
+
+    def _recusal_card(self, entry: dict[str, Any]) -> ft.Control:
+        """One 回避 request: the task goes back for another team."""
+        return ft.Container(
+            bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            content=ft.Column(spacing=6, controls=[
+                ft.Text(entry["entity_name"], size=17, weight=ft.FontWeight.W_600),
+                ft.Text(s.RECUSAL_CARD.format(name=entry["inspector_name"], reason=entry["reason"]),
+                        size=15, selectable=True),
+                ft.Text(s.RECUSAL_CARD_TIME.format(time=local_time(entry["requested_at"]),
+                                                   task=entry["task_id"]),
                         size=13, color=ft.Colors.ON_SURFACE_VARIANT),
             ]),
         )

@@ -11,7 +11,8 @@ from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
-from ..domain.review import ItemView, local_time, time_range
+from ..domain.review import ItemView, local_time, notice_text, time_range
+from ..services.supervisor import ExportFile, PlatformError
 from ..viewmodels.review import ReviewRecordModel
 from .review_queue import error_banner
 
@@ -32,8 +33,10 @@ def banner(icon: ft.IconData, text: str, background: str, foreground: str) -> ft
 
 class ReviewRecordView(ft.View):
     def __init__(self, model: ReviewRecordModel, *, open_photo: Callable[[str], object],
-                 decided: Callable[[str], Awaitable[None]]) -> None:
+                 decided: Callable[[str], Awaitable[None]],
+                 save: Callable[[ExportFile], Awaitable[str]]) -> None:
         self.model = model
+        self.save = save
         self.open_photo = open_photo
         self.decided = decided
         self.actions = ft.Column(spacing=6)
@@ -118,6 +121,8 @@ class ReviewRecordView(ft.View):
                 ft.Text(f"{s.TASK_CREDIT_CODE} {entity['credit_code']}", size=13, selectable=True,
                         color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.Text(entity["address"], size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Row([ft.TextButton(s.RECORD_PDF, icon=ft.Icons.PICTURE_AS_PDF_OUTLINED, height=48,
+                                      on_click=self._download)], alignment=ft.MainAxisAlignment.END),
             ], spacing=4),
             Section(s.RECORD_SIGNATURE, checks),
             Section(s.RECORD_OUTCOME, [
@@ -125,8 +130,15 @@ class ReviewRecordView(ft.View):
                         color=ft.Colors.RED_800 if problem else ft.Colors.GREEN_800),
                 *([ft.Text(s.RECORD_NOTE.format(note=record["note"]), size=14)] if record.get("note") else []),
             ]),
+            # What the enterprise was told and how it answered, next to the outcome it answered.
+            Section(s.RECORD_ACK, [ft.Text(notice_text(record), size=13,
+                                           color=ft.Colors.ON_SURFACE_VARIANT),
+                                   *self._acknowledgement(record.get("acknowledgement"))]),
             Section(None, [
-                InfoRow(s.RECORD_TIMES, time_range(record["started_at"], record["finished_at"])),
+                InfoRow(s.RECORD_VISIT_TIMES if record.get("revised_at") else s.RECORD_TIMES,
+                        time_range(record["started_at"], record["finished_at"])),
+                *([InfoRow(s.RECORD_REVISED_AT, local_time(record["revised_at"]))]
+                  if record.get("revised_at") else []),
                 ft.Column([
                     ft.Text(s.RECORD_LOCATION, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                     ft.Row([ft.Icon(ft.Icons.WARNING_AMBER if doubtful else ft.Icons.MY_LOCATION, size=18,
@@ -164,6 +176,46 @@ class ReviewRecordView(ft.View):
                                                        for h in detail["history"]]))
         sections.append(ft.Container(height=8))
         return sections
+
+    def _acknowledgement(self, ack: dict[str, Any] | None) -> list[ft.Control]:
+        """The enterprise's signature (or refusal and witness, or nobody there) and statement."""
+        if ack is None:
+            return [ft.Text(s.RECORD_NO_ACK, size=15, color=ft.Colors.DEEP_ORANGE_900)]
+        if ack["kind"] == "absent":
+            return [ft.Text(s.RECORD_ACK_ABSENT, size=15, color=ft.Colors.DEEP_ORANGE_900)]
+        if ack["kind"] == "refused":
+            lines: list[ft.Control] = [ft.Text(s.RECORD_ACK_REFUSED, size=16, weight=ft.FontWeight.W_600,
+                                               color=ft.Colors.RED_800)]
+            if ack.get("note"):
+                lines.append(ft.Text(ack["note"], size=14))
+            witness = ack["witness"]
+            lines.append(ft.Text(s.RECORD_ACK_WITNESS.format(name=witness["name"], unit=witness["unit"]),
+                                 size=14, selectable=True))
+            lines.append(ft.Row([self._thumbnail(sha) for sha in ack["photos"]], wrap=True, spacing=8))
+            return lines
+        signature = self.model.thumbnails.get(ack["signature"])
+        image: ft.Control = (
+            ft.Container(ft.Image(src=signature, width=240, height=120, fit=ft.BoxFit.CONTAIN,
+                                  semantics_label=s.ACK_SIGNED),
+                         bgcolor=ft.Colors.WHITE, border_radius=8, padding=4, ink=True,
+                         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                         on_click=lambda _: self.open_photo(ack["signature"]))
+            if signature else ft.Icon(ft.Icons.BROKEN_IMAGE_OUTLINED, size=40,
+                                      tooltip=self.model.photo_errors.get(ack["signature"])))
+        return [
+            ft.Text(s.RECORD_ACK_SIGNED.format(name=ack["name"], role=ack["role"]), size=16,
+                    weight=ft.FontWeight.W_600, color=ft.Colors.GREEN_900),
+            image,
+            ft.Text(s.RECORD_ACK_STATEMENT.format(statement=ack["statement"]) if ack["statement"]
+                    else s.RECORD_ACK_NO_STATEMENT, size=14, selectable=True),
+        ]
+
+    async def _download(self, _: object) -> None:
+        try:
+            message = await self.save(await self.model.paper())
+        except PlatformError as e:
+            message = s.PAPER_FAILED.format(message=e)
+        self.page.show_dialog(ft.SnackBar(ft.Text(message), duration=4000))
 
     def _item(self, n: int, item: ItemView) -> ft.Control:
         _, background, foreground = RESULT_COLOURS.get(item.result, RESULT_COLOURS["不涉及"])

@@ -42,7 +42,8 @@ def item_tile(n: int, item: dict[str, Any]) -> ft.Control:
 
 class TaskDetailView(ft.View):
     def __init__(self, task: dict[str, Any], tasks: TaskService, *, show_code: Callable[[], None],
-                 inspect: Callable[[], None], discard: Callable[[], None]) -> None:
+                 inspect: Callable[[], None], discard: Callable[[], None],
+                 save_paper: Callable[[str], None]) -> None:
         state = tasks.state(task)
         latest = tasks.latest_record(task["id"])
         entity = task["entity"]
@@ -58,6 +59,11 @@ class TaskDetailView(ft.View):
                 bgcolor=ft.Colors.RED_50, border_radius=10, padding=10,
                 content=ft.Text(s.TASK_REVIEWER_COMMENT.format(comment=comment), size=15,
                                 weight=ft.FontWeight.W_600, color=ft.Colors.RED_900)))
+        for recusal in tasks.recusals(task["id"]):  # 回避 requested on site (issue 14)
+            line = s.RECUSAL_SENT if recusal["sent"] and not recusal["error"] else s.RECUSAL_PENDING
+            hint.append(ft.Text(line.format(name=recusal["inspector_name"], reason=recusal["reason"])
+                                + (f"（{recusal['error']}）" if recusal["error"] else ""),
+                                size=14, color=ft.Colors.DEEP_ORANGE_900))
         if latest is not None and latest.error:
             hint.append(ft.Text(s.TASK_RETURN_REASON.format(reason=latest.error), size=14,
                                 color=ft.Colors.ERROR))
@@ -69,6 +75,11 @@ class TaskDetailView(ft.View):
                  TaskState.RETURNED: s.REVISE_INSPECTION}.get(state)
         if label:
             actions.append(ft.Row([primary_button(label, lambda _: inspect(), icon=ft.Icons.EDIT_NOTE)]))
+        if latest is not None:  # the 现场检查笔录 of the last record signed here
+            record_id = latest.id
+            actions.append(ft.Row([ft.OutlinedButton(
+                content=ft.Text(s.PAPER_SAVE, size=17), icon=ft.Icons.PICTURE_AS_PDF_OUTLINED,
+                height=52, expand=True, on_click=lambda _: save_paper(record_id))]))
         if state == TaskState.IN_PROGRESS:
             actions.append(ft.TextButton(s.DISCARD_DRAFT, icon=ft.Icons.DELETE_OUTLINE,
                                          on_click=lambda _: discard()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from server_stub.field.devices import Device
 from server_stub.records.photo_store import PhotoStore, is_sha256
 from sync import (
     MAX_PHOTO_PIXELS,
+    MAX_SIGNATURE_BYTES,
     ChainHead,
     Record,
     RecordState,
@@ -37,6 +39,7 @@ from sync import (
     parse_rfc3339,
     photo_hashes,
     record_hash,
+    signature_png_problem,
     validate_record,
     verify_envelope,
 )
@@ -90,7 +93,11 @@ def _insert_once(conn: sa.Connection, table: sa.Table, **values: Any) -> bool:
 
 def _check_image(data: bytes) -> None:
     """Refuse what is not a JPEG (415) or declares more than ``MAX_PHOTO_PIXELS`` (413), from its
-    header alone: nothing is decoded, so a decompression bomb costs nothing."""
+    header alone: nothing is decoded, so a decompression bomb costs nothing. A PNG is taken only
+    as an enterprise's signature (``_check_signature``)."""
+    if data.startswith(b"\x89PNG"):
+        _check_signature(data)
+        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -106,6 +113,22 @@ def _check_image(data: bytes) -> None:
     if pixels > MAX_PHOTO_PIXELS:
         raise ApiError(413, "too_many_pixels",
                        f"照片像素过多（上限 {MAX_PHOTO_PIXELS // 10_000} 万像素）：请按应用的设置压缩后上传")
+
+
+def _check_signature(data: bytes) -> None:
+    """A signature PNG: small (413 otherwise, read from its header) and whole (415 otherwise:
+    decoded in full, which its bounded size and sides make cheap)."""
+    problem = signature_png_problem(data)
+    if problem is not None:
+        # Too many bytes, or a readable header declaring too many pixels: too large (413);
+        # anything else is not a PNG at all (415).
+        too_large = len(data) > MAX_SIGNATURE_BYTES or data[12:16] == b"IHDR"
+        raise ApiError(413 if too_large else 415, "bad_signature_image", problem)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ApiError(415, "bad_signature_image", "签名图片已损坏，无法读取：请重新签名后上传") from None
 
 
 def missing_photos(conn: sa.Connection, record_id: str) -> list[str]:
@@ -164,7 +187,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         record = validate_record(record_json)
     except ValidationError as e:
         raise ApiError(422, "invalid_record", _problems_text(e)) from None
-    if parse_rfc3339(record.finished_at) > now + CLOCK_SKEW:
+    if parse_rfc3339(record.revised_at or record.finished_at) > now + CLOCK_SKEW:
         raise ApiError(422, "finished_in_future",
                        "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
     task = _check_task(conn, device, record)
@@ -285,10 +308,13 @@ def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
 
 
 def _check_supersedes(conn: sa.Connection, record: Record) -> None:
-    """A revision replaces a record its supervisor returned, of the same task, once."""
+    """A revision replaces a record its supervisor returned, of the same task, once; a format 2
+    revision keeps the visit's own time, place, notice and acknowledgement (what happened on
+    site does not change when the record is corrected later)."""
     if record.supersedes is None:
         return
-    old = conn.execute(sa.select(t.records.c.task_id, t.records.c.state, t.records.c.superseded)
+    old = conn.execute(sa.select(t.records.c.task_id, t.records.c.state, t.records.c.superseded,
+                                 t.records.c.envelope)
                        .where(t.records.c.hash == record.supersedes)).first()
     if old is None:
         raise ApiError(422, "unknown_superseded", "被修订的原记录不存在（supersedes 指向未知记录）")
@@ -296,6 +322,16 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
         raise ApiError(422, "invalid_record", "修订记录与原记录不属于同一任务")
     if old.state != RecordState.RETURNED or old.superseded:
         raise ApiError(422, "not_returned", "原记录未被退回或已经修订过，不能再提交修订")
+    if record.v == 1:
+        return
+    original = json.loads(old.envelope)["record"]
+    kept = {"started_at": "开始时间", "finished_at": "结束时间", "location": "检查地点",
+            "notice": "检查告知", "acknowledgement": "企业确认"}
+    changed = [label for key, label in kept.items()
+               if record.to_json()[key] != original.get(key)]
+    if changed:
+        raise ApiError(422, "revision_changes_visit",
+                       f"修订记录应保留原现场检查的{'、'.join(changed)}（修订时间另记于revised_at）")
 
 
 def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import uuid
 from typing import Any
 
 import httpx
@@ -152,9 +153,13 @@ def test_a_revision_starts_from_the_returned_answers() -> None:
                           {"code": "SP-02", "result": "合格", "note": "", "photos": []},
                           {"code": "GONE", "result": "合格", "note": "", "photos": []}],
                 "outcome": "发现问题待后续处理", "note": "已告知",
-                "location": {"lat": 36.1, "lon": 120.4, "accuracy_m": None, "source": "typed"}}
+                "location": {"lat": 36.1, "lon": 120.4, "accuracy_m": None, "source": "typed"},
+                "started_at": "2026-03-02T09:00:00+08:00", "finished_at": "2026-03-02T09:40:00+08:00"}
     draft = Draft.revise(task, returned, "2026-03-05T10:00:00+08:00", "f" * 64)
-    assert draft.supersedes == "f" * 64 and draft.started_at == "2026-03-05T10:00:00+08:00"
+    assert draft.supersedes == "f" * 64
+    assert draft.started_at == "2026-03-02T09:00:00+08:00", "the visit's time, not the revision's"
+    assert draft.visit is not None and draft.visit["finished_at"] == "2026-03-02T09:40:00+08:00"
+    assert draft.visit["notice"] is None and draft.visit["acknowledgement"] is None
     assert draft.answer("SP-01").result == ItemResult.FAIL and draft.answer("SP-01").photos == ["a" * 64]
     assert draft.answer("SP-03").result is None, "an item the record lacked starts unanswered"
     assert "GONE" not in draft.answers
@@ -376,3 +381,28 @@ def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
     asyncio.run(other.load())
     assert other.decisions == ("approve", "return")
     assert other.detail is not None and [f["message"] for f in other.detail["feedback"]] == ["检查人员态度很好"]
+
+    # 回避 asked on site reaches the department's supervisors, with its reason.
+    request = {"id": str(uuid.uuid4()), "inspector_id": task["team"][0]["id"], "reason": "系企业负责人亲属",
+               "requested_at": "2026-03-02T09:05:00+08:00"}
+    assert inspector.client.post(f"/api/v1/tasks/{task['id']}/recusals", json=request).status_code == 201
+    recusals = ReviewQueueModel(colleague)
+    asyncio.run(recusals.show("recusals"))
+    assert [(r["reason"], r["entity_name"]) for r in recusals.records] == [
+        ("系企业负责人亲属", task["entity"]["name"])]
+
+
+def test_the_reviewer_gets_the_signature_and_the_paper(server: ServerProcess,
+                                                      people: tuple[Phone, SupervisorService]) -> None:
+    from tests.server_stub.api.test_onsite_record import send_signed
+
+    inspector, service = people
+    task = inspector.tasks()[0]
+    envelope, _ = send_signed(inspector, task)
+    model = ReviewRecordModel(service, envelope["record"]["id"])
+    asyncio.run(model.load())
+    signature = envelope["record"]["acknowledgement"]["signature"]
+    assert model.ack_files == (signature,) and signature in model.thumbnails
+    assert Image.open(io.BytesIO(model.thumbnails[signature])).format == "JPEG"
+    paper = asyncio.run(model.paper())
+    assert paper.data.startswith(b"%PDF-") and paper.name.endswith(".pdf")

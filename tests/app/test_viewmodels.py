@@ -8,6 +8,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -25,7 +26,15 @@ from app.services.tasks import TaskService
 from app.store import LocalStore
 from app.viewmodels.inspection import InspectionModel
 from app.viewmodels.tasks import TaskListModel
-from sync import MAX_NOTE_LENGTH, ItemResult, Location, Outcome, record_hash, verify_envelope
+from sync import (
+    MAX_NOTE_LENGTH,
+    AcknowledgementKind,
+    ItemResult,
+    Location,
+    Outcome,
+    record_hash,
+    verify_envelope,
+)
 from tests.app.factories import enrolled, make_task
 
 
@@ -47,6 +56,22 @@ def jpeg(color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
     return out.getvalue()
 
 
+def begin(task: dict[str, Any], parts: tuple[InspectionService, PhotoService], *,
+          present: bool = True) -> InspectionModel:
+    """The form of ``task``, its draft begun by the notice (or nobody present) if not yet."""
+    if parts[0].load_draft(task["id"]) is None:
+        parts[0].start(task, notice_shown=present)
+    return InspectionModel(task, *parts)
+
+
+def acknowledged(model: InspectionModel) -> None:
+    """The representative signs with a stroke across the pad."""
+    model.set_ack_kind(AcknowledgementKind.SIGNED)
+    model.set_ack_text("name", "张三")
+    model.set_ack_text("role", "店长")
+    model.set_signature([[(10, 10), (120, 60), (200, 20)]], 300, 170)
+
+
 def answer_all(model: InspectionModel, result: ItemResult = ItemResult.PASS) -> None:
     for item in model.task["items"]:
         model.set_result(item["code"], result)
@@ -56,13 +81,13 @@ def test_every_change_is_a_saved_draft_that_a_new_model_restores(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     task = make_task()
     store.save_tasks([task], "t")
-    model = InspectionModel(task, *model_parts)
+    model = begin(task, model_parts)
     model.set_result("SP-01", ItemResult.FAIL)
     model.set_item_note("SP-01", "冷藏柜温度8℃")
     model.set_outcome(Outcome.PROBLEM_PENDING)
     model.set_location(Location(lat=36.06, lon=120.38, accuracy_m=None, source="typed"))
     # The app is killed here: a new model (a new session) finds everything as it was.
-    again = InspectionModel(task, *model_parts)
+    again = begin(task, model_parts)
     assert again.draft == model.draft
     assert again.draft.answer("SP-01").note == "冷藏柜温度8℃"
     assert TaskService(store).state(task) == TaskState.IN_PROGRESS
@@ -71,7 +96,7 @@ def test_every_change_is_a_saved_draft_that_a_new_model_restores(
 def test_signing_is_refused_with_what_is_missing(
         model_parts: tuple[InspectionService, PhotoService]) -> None:
     task = make_task(items=3)
-    model = InspectionModel(task, *model_parts)
+    model = begin(task, model_parts)
     model.set_result("SP-02", ItemResult.PASS)
     assert model.missing == [s.MISSING_ITEMS.format(count=2, names="事项1、事项3"), s.MISSING_OUTCOME]
     with pytest.raises(SigningError, match="事项1、事项3"):
@@ -79,9 +104,66 @@ def test_signing_is_refused_with_what_is_missing(
     model.set_result("SP-01", ItemResult.FAIL)
     model.all_remaining_pass()
     model.set_outcome(Outcome.NO_PROBLEM)
-    assert model.missing == [s.OUTCOME_CONTRADICTS_ITEMS]
+    assert model.missing == [s.MISSING_FAIL_NOTE.format(names="事项1"), s.OUTCOME_CONTRADICTS_ITEMS]
+    model.set_item_note("SP-01", "冷藏柜温度8℃")
     model.set_outcome(Outcome.PROBLEM_CORRECTED)
     assert model.missing == []
+    assert model.ack_missing == [s.ACK_MISSING_KIND]
+    with pytest.raises(SigningError, match=s.ACK_MISSING_KIND):
+        asyncio.run(model.sign())
+
+
+@pytest.mark.parametrize(("fill", "missing"), [
+    ({"kind": "signed"}, [s.ACK_MISSING_NAME, s.ACK_MISSING_ROLE, s.ACK_MISSING_SIGNATURE]),
+    ({"kind": "signed", "name": "张三", "role": "店长"}, [s.ACK_MISSING_SIGNATURE]),
+    ({"kind": "refused"}, [s.ACK_MISSING_WITNESS, s.ACK_MISSING_PHOTO]),
+    ({"kind": "refused", "witness_name": "赵六"}, [s.ACK_MISSING_WITNESS, s.ACK_MISSING_PHOTO]),
+    ({"kind": "refused", "witness_name": "赵六", "witness_unit": "居委会"}, [s.ACK_MISSING_PHOTO]),
+])
+def test_each_acknowledgement_says_what_it_lacks(
+        model_parts: tuple[InspectionService, PhotoService], fill: dict[str, str],
+        missing: list[str]) -> None:
+    model = begin(make_task(), model_parts)
+    model.set_ack_kind(AcknowledgementKind(fill["kind"]))
+    for name, value in fill.items():
+        if name != "kind":
+            model.set_ack_text(name, value)
+    assert model.ack_missing == missing
+
+
+@pytest.mark.parametrize("kind", ["signed", "refused", "absent"])
+def test_each_acknowledgement_is_signed_into_the_record(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService], kind: str) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    model = begin(task, model_parts, present=kind != "absent")
+    model.all_remaining_pass()
+    if kind == "absent":
+        model.set_outcome(Outcome.NO_PROBLEM)
+        assert model.missing == [s.MISSING_ABSENT_OUTCOME.format(
+            outcomes="未发现开展本次抽查涉及的经营活动、通过登记的住所（经营场所）无法联系")]
+        model.set_outcome(Outcome.UNREACHABLE_AT_ADDRESS)
+    else:
+        model.set_outcome(Outcome.NO_PROBLEM)
+    if kind == "signed":
+        acknowledged(model)
+        model.set_ack_text("statement", "无异议")
+    elif kind == "refused":
+        model.set_ack_kind(AcknowledgementKind.REFUSED)
+        model.set_ack_text("witness_name", "赵六")
+        model.set_ack_text("witness_unit", "某某社区居委会")
+        asyncio.run(model.add_refusal_photos([PickedFile("拒签.jpg", jpeg())]))
+    record = asyncio.run(model.sign())
+    assert record["v"] == 2 and record["acknowledgement"]["kind"] == kind
+    assert (record["notice"] is None) == (kind == "absent")
+    if kind != "absent":
+        assert [m["badge_no"] for m in record["notice"]["inspectors"]] == ["37020001", "37020002"]
+    pending = store.pending_records()[0]
+    files = set(record["acknowledgement"].get("photos", [])) | {record["acknowledgement"].get("signature")}
+    assert files - {None} <= set(pending.photos), "the signature or refusal photos go with it"
+    if kind == "signed":
+        png = store.photo(record["acknowledgement"]["signature"])
+        assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).mode == "L"
 
 
 def test_signing_chains_records_into_the_outbox(
@@ -90,9 +172,10 @@ def test_signing_chains_records_into_the_outbox(
     store.save_tasks([first, second], "t")
     hashes = []
     for n, task in enumerate((first, second), start=1):
-        model = InspectionModel(task, *model_parts)
+        model = begin(task, model_parts)
         answer_all(model)
         model.set_outcome(Outcome.NO_PROBLEM)
+        acknowledged(model)
         record = asyncio.run(model.sign())
         assert record["seq"] == n
         assert record["prev"] == (hashes[-1] if hashes else None)
@@ -112,9 +195,10 @@ def test_a_returned_record_is_revised_as_a_new_one_that_supersedes_it(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     task = make_task()
     store.save_tasks([task], "t")
-    model = InspectionModel(task, *model_parts)
+    model = begin(task, model_parts)
     answer_all(model)
     model.set_outcome(Outcome.NO_PROBLEM)
+    acknowledged(model)
     original = asyncio.run(model.sign())
     store.acknowledged(original["id"], "submitted")
     tasks = TaskService(store)
@@ -126,7 +210,7 @@ def test_a_returned_record_is_revised_as_a_new_one_that_supersedes_it(
     assert tasks.state(returned) == TaskState.RETURNED
     supersedes = tasks.supersedes(returned)
     assert supersedes == record_hash(original)
-    revision = InspectionModel(returned, *model_parts, supersedes=supersedes)
+    revision = InspectionModel(returned, *model_parts, supersedes=supersedes, revising=original)
     answer_all(revision)
     revision.set_outcome(Outcome.PROBLEM_CORRECTED)
     record = asyncio.run(revision.sign())
@@ -179,7 +263,7 @@ def test_task_list_searches_and_filters(store: LocalStore, tmp_path: Path) -> No
 def test_photos_are_processed_kept_and_a_bad_one_explains_itself(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     task = make_task()
-    model = InspectionModel(task, *model_parts)
+    model = begin(task, model_parts)
     asyncio.run(model.add_photos("SP-01", [PickedFile("a.jpg", jpeg()),
                                            PickedFile("坏.jpg", b"not a photo"),
                                            PickedFile("b.jpg", jpeg((10, 200, 10)))]))
@@ -187,7 +271,7 @@ def test_photos_are_processed_kept_and_a_bad_one_explains_itself(
     assert len(photos) == 2
     assert all(model.thumbnail(p) for p in photos)
     assert model.photo_errors["SP-01"] == f"坏.jpg：{s.PHOTO_NOT_AN_IMAGE}"
-    assert InspectionModel(task, *model_parts).draft.answer("SP-01").photos == photos
+    assert begin(task, model_parts).draft.answer("SP-01").photos == photos
     model.remove_photo("SP-01", photos[0])
     assert model.draft.answer("SP-01").photos == photos[1:]
 
@@ -207,7 +291,7 @@ def test_a_full_phone_keeps_the_last_saved_draft_and_says_so(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     task = make_task()
     store.save_tasks([task], "t")
-    model = InspectionModel(task, *model_parts)
+    model = begin(task, model_parts)
     model.set_result("SP-01", ItemResult.PASS)
     saved = store.draft(task["id"])
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
@@ -224,9 +308,10 @@ def test_signing_on_a_full_phone_is_refused_and_the_chain_stays_whole(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     task = make_task()
     store.save_tasks([task], "t")
-    model = InspectionModel(task, *model_parts)
+    model = begin(task, model_parts)
     model.all_remaining_pass()
     model.set_outcome(Outcome.NO_PROBLEM)
+    acknowledged(model)
     model.set_note("现场情况" * (MAX_NOTE_LENGTH // 4))  # the signed record needs new pages for it
     saved = store.draft(task["id"])
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
@@ -236,6 +321,42 @@ def test_signing_on_a_full_phone_is_refused_and_the_chain_stays_whole(
     assert store.chain_head() == (0, None) and not store.pending_records(), "nothing half-signed"
     assert store.draft(task["id"]) == saved, "the draft waits to be signed again"
     store.db.execute("PRAGMA max_page_count = 1073741823")
-    record = asyncio.run(InspectionModel(task, *model_parts).sign())
+    record = asyncio.run(begin(task, model_parts).sign())
     assert record["seq"] == 1 and record["prev"] is None, "no sequence number was used up"
     assert store.draft(task["id"]) is None
+
+
+def test_a_recusal_is_kept_until_sent_and_ends_the_draft(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    store.save_tasks([task], "t")
+    inspections = model_parts[0]
+    begin(task, model_parts)
+    with pytest.raises(ValueError, match=s.RECUSAL_NEED_WHO):
+        inspections.request_recusal(task, "", "亲属关系")
+    with pytest.raises(ValueError, match=s.RECUSAL_NEED_REASON):
+        inspections.request_recusal(task, "WH002", "  ")
+    inspections.request_recusal(task, "WH002", "该检查人员系企业负责人亲属")
+    [pending] = store.recusals(pending=True)
+    assert pending["inspector_name"] == "李四" and pending["reason"] == "该检查人员系企业负责人亲属"
+    assert store.draft(task["id"]) is None, "the inspection does not go ahead"
+    assert TaskService(store).recusals(task["id"]) == [pending]
+    store.recusal_sent(pending["id"])
+    assert store.recusals(pending=True) == [] and store.recusals()[0]["sent"] == 1
+
+
+def test_a_draft_from_before_the_notice_screen_gets_the_notice_first(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    task = make_task()
+    old = {k: v for k, v in Draft.start(task, "2026-03-02T09:00:00+08:00",
+                                        notice_shown_at="x").to_json().items()
+           if k not in ("notice", "ack", "visit")}
+    old["answers"]["SP-01"] = {"result": "合格", "note": "", "photos": []}
+    store.save_draft(task["id"], old, "t")
+    draft = model_parts[0].load_draft(task["id"])
+    assert draft is not None and draft.needs_notice and not draft.nobody_present
+    given = model_parts[0].start(task, notice_shown=True)
+    assert not given.needs_notice and given.notice is not None
+    assert given.answer("SP-01").result == ItemResult.PASS, "what was filled in stays"
+    absent = model_parts[0].start(task, notice_shown=False)
+    assert absent.nobody_present and absent.notice is None

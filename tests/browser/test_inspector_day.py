@@ -123,16 +123,53 @@ def answered(app: AppProcess) -> int:
     return sum(1 for a in latest_draft(app).get("answers", {}).values() if a.get("result"))
 
 
+def focus_and_type(page: Page, label: str, text: str) -> None:
+    """Tap the empty text field ``label`` until it has the focus, then type ``text`` into it."""
+    tap_until(page.get_by_label(label), lambda: page.evaluate(EMPTY_FIELD_FOCUSED), f"{label} focused")
+    type_into_focused_field(page, text)
+
+
+def enterprise_signs(page: Page, app: AppProcess, *, shot: str) -> None:
+    """企业确认: the representative's name and role, and a stroke drawn across the pad with the
+    mouse (a finger's drag), until the app holds the signature PNG."""
+    tap_until(page.get_by_role("radio", name="企业签字确认"),
+              lambda: latest_draft(app).get("ack", {}).get("kind") == "signed", "the kind saved")
+    focus_and_type(page, "签名人姓名", "张三")
+    wait_for(lambda: latest_draft(app)["ack"]["name"] == "张三", 10, "the name saved")
+    focus_and_type(page, "职务（如 负责人、店长）", "店长")
+    wait_for(lambda: latest_draft(app)["ack"]["role"] == "店长", 10, "the role saved")
+    hint = page.get_by_text("请在此处签名")  # centred on the 300 × 170 pad
+    tap_to_show(page.get_by_role("button", name="手写签名"), hint)
+    box = hint.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 120, y + 40)
+    page.mouse.down()
+    for dx, dy in ((-70, -40), (-20, 40), (40, -45), (110, 30)):
+        page.mouse.move(x + dx, y + dy, steps=8)
+    page.mouse.up()
+    screenshot(page, f"{shot}-signature-pad")
+    tap_until(page.get_by_role("button", name="确定"),
+              lambda: latest_draft(app)["ack"]["signature"], "the signature saved")
+    page.get_by_role("img", name="已签名").wait_for()
+
+
 def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None,
                  typed_location: tuple[str, str] | None, shot: str) -> None:
-    """From the task list: open the task, answer every item, locate, choose the outcome, sign.
+    """From the task list: open the task, give the notice, answer every item, locate, choose the
+    outcome, have the enterprise sign, sign.
 
     Each step waits until the app has saved what it did (the draft in its SQLite file) before
     the next: a tap that lands while Flutter is still laying out is otherwise lost without a
     trace, and the failure shows up three steps later as a missing confirmation dialog.
     """
     tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
-    tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
+    tap_to_show(page.get_by_role("button", name="开始检查"),
+                page.get_by_role("button", name="已告知，开始检查"))
+    page.get_by_text("现场检查告知").wait_for()
+    screenshot(page, f"{shot}-notice")
+    tap_to_show(page.get_by_role("button", name="已告知，开始检查"),
+                page.get_by_role("button", name="企业确认"))
     items = page.get_by_role("button", name="合格", exact=True).count()
     assert items >= 1
     for n in range(items):
@@ -166,6 +203,9 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
     tap_until(page.get_by_role("radio", name="未发现问题"),
               lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
+    tap_to_show(page.get_by_role("button", name="企业确认"), page.get_by_role("radio", name="企业签字确认"))
+    enterprise_signs(page, app, shot=shot)
+    screenshot(page, f"{shot}-acknowledged")
     confirm = page.get_by_role("button", name="确认签名")
     missing = page.get_by_text("还不能签名")
     tap_to_show(page.get_by_role("button", name="签名提交"), confirm.or_(missing))

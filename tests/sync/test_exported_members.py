@@ -19,6 +19,9 @@ def test_exported_members() -> None:
         "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",
         "verify_envelope",
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
+        # the 现场检查笔录 (issue 14): the enterprise's part, and the paper
+        "Acknowledgement", "AcknowledgementKind", "MAX_SIGNATURE_BYTES", "Notice", "TeamMember",
+        "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf",
         # states and roles, one name each
         "RecordState", "RESULT_STATES", "Role", "OutboxState",
         # the publication log (DESIGN §10)

@@ -88,7 +88,7 @@ LOCATION = make_record()["location"]
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"v": 2}, "v", "不支持的记录格式版本「2」"),
+        ({"v": 3}, "v", "不支持的记录格式版本「3」"),
         ({"v": True}, "v", "不支持的记录格式版本"),
         ({"v": "1"}, "v", "不支持的记录格式版本"),
         ({"v": 1.5}, "v", "不支持的记录格式版本"),

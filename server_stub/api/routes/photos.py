@@ -67,8 +67,9 @@ def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnD
                                             **error_responses(404)})
 def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
     """A photo at full size: supervisors see their department's, inspectors their own."""
-    return Response(_visible_photo(sha256, request, device, conn), media_type="image/jpeg",
-                    headers=PHOTO_CACHING)
+    data = _visible_photo(sha256, request, device, conn)
+    kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"  # PNG: a signature
+    return Response(data, media_type=kind, headers=PHOTO_CACHING)
 
 
 @router.get("/photos/{sha256}/thumbnail", responses={200: {"content": {"image/jpeg": {}}},

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep, request_body
@@ -13,7 +14,7 @@ from server_stub.api.limits import MAX_RECORD_BYTES
 from server_stub.core.clock import now
 from server_stub.core.errors import RecordNotFound, error_responses
 from server_stub.field import devices
-from server_stub.records import ingest
+from server_stub.records import ingest, paper
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
@@ -69,3 +70,16 @@ def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus
     if not devices.may_read_record(conn, device, record_id):
         raise RecordNotFound()
     return RecordStatus(**ingest.record_status(conn, record_id))
+
+
+@router.get("/records/{record_id}/pdf", responses={200: {"content": {"application/pdf": {}}},
+                                                   **error_responses(401, 404)})
+def get_record_pdf(record_id: str, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
+    """The record's 现场检查笔录 as a PDF, for the file and for printing: the same paper the
+    phone gives the enterprise. Readable by whoever may read the record's state (else 404)."""
+    if not devices.may_read_record(conn, device, record_id):
+        raise RecordNotFound()
+    pdf = paper.record_pdf(conn, request.app.state.photo_store, record_id, str(request.base_url))
+    name = quote(f"现场检查笔录_{record_id}.pdf")
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

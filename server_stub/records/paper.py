@@ -1,0 +1,122 @@
+"""The platform's side of the 现场检查笔录: the PDF of a stored record, drawn by the same code as
+the phone's (``sync.render_record_pdf``), and the public check a paper's QR code opens.
+
+What the public check says follows DESIGN §11: anyone may learn whether a record id and hash are
+genuine (the platform holds that record, its device signature verifies, the paper's hash is the
+record's); only a published record also says what it is about, which device signed it and when.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from server_stub.core import tables as t
+from server_stub.records.photo_store import PhotoStore
+from server_stub.records.thumbnails import thumbnail
+from sync import (
+    RecordSheet,
+    RecordState,
+    SignatureError,
+    ValidationError,
+    check_url,
+    photo_hashes,
+    render_record_pdf,
+    validate_record,
+    verify_envelope,
+)
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+THUMBNAIL_EDGE = 360
+
+
+def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url: str) -> bytes:
+    """The PDF of the stored record ``record_id`` (the caller has checked who may read it)."""
+    row = conn.execute(sa.select(t.records.c.envelope, t.records.c.hash, t.records.c.device_id)
+                       .where(t.records.c.id == record_id)).one()
+    data = json.loads(row.envelope)["record"]
+    record = validate_record(data)
+    entity = conn.execute(sa.select(t.entities.c.name, t.entities.c.address)
+                          .where(t.entities.c.credit_code == record.credit_code)).one()
+    codes = [item.code for item in record.items]
+    items = conn.execute(sa.select(t.items.c.code, t.items.c.name, t.items.c.basis)
+                         .where(t.items.c.code.in_(codes))).all()
+    team = conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name, t.inspectors.c.badge_no)
+                        .where(t.inspectors.c.id.in_(record.inspectors))).all()
+    # Only files the record's own device sent: naming someone else's photo hash in a record
+    # must not put that photo on its paper (DESIGN §11, as for GET /photos).
+    u = t.photo_uploads
+    sent = set(conn.execute(sa.select(u.c.sha256).where(
+        u.c.device_id == row.device_id, u.c.sha256.in_(sorted(photo_hashes(record))))).scalars())
+    files = {sha: _stored(photos, sha) for sha in sent}
+    ack = record.acknowledgement
+    signature = files.get(ack.signature) if ack is not None and ack.signature else None
+    sheet = RecordSheet(
+        record=record, digest=row.hash, entity_name=entity.name, entity_address=entity.address,
+        item_names={i.code: i.name for i in items}, item_basis={i.code: i.basis for i in items},
+        team={m.id: (m.name, m.badge_no) for m in team}, signature=signature,
+        thumbnails={sha: small for sha, data in files.items()
+                    if data is not None and (small := _thumbnail(data)) is not None},
+        url=check_url(base_url, record.id, row.hash))
+    return render_record_pdf(sheet, FONT_DIR)
+
+
+def _stored(photos: PhotoStore, sha256: str) -> bytes | None:
+    try:
+        return photos.get(sha256)
+    except KeyError:
+        return None
+
+
+def _thumbnail(data: bytes) -> bytes | None:
+    """A small JPEG for the paper; None when the stored file no longer reads (the paper then
+    draws a box: it is never refused for a damaged photo)."""
+    try:
+        return thumbnail(data, THUMBNAIL_EDGE)
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What the public check of one record id (and the paper's hash) found."""
+
+    found: bool
+    genuine: bool = False
+    hash_matches: bool | None = None
+    """None when the check was opened without a hash."""
+    published: dict[str, Any] | None = None
+    """For a published record only: entity, outcome, device, signing time."""
+
+
+def check_record(conn: sa.Connection, record_id: str, paper_hash: str | None) -> CheckResult:
+    """The public check behind ``/r/{id}``."""
+    r = t.records
+    row = conn.execute(sa.select(r.c.envelope, r.c.hash, r.c.state, r.c.device_id, r.c.superseded,
+                                 r.c.credit_code, r.c.outcome)
+                       .where(r.c.id == record_id)).first()
+    if row is None:
+        return CheckResult(found=False)
+    key = conn.execute(sa.select(t.devices.c.public_key)
+                       .where(t.devices.c.id == row.device_id)).scalar_one()
+    envelope = json.loads(row.envelope)
+    try:
+        verify_envelope(envelope, key)
+        genuine = True
+    except (SignatureError, ValidationError):
+        genuine = False
+    matches = None if paper_hash is None else paper_hash == row.hash
+    published = None
+    if row.state == RecordState.PUBLISHED and not row.superseded:
+        record = envelope["record"]
+        name = conn.execute(sa.select(t.entities.c.name)
+                            .where(t.entities.c.credit_code == row.credit_code)).scalar_one()
+        published = {"entity": name, "credit_code": row.credit_code, "outcome": row.outcome,
+                     "device_id": row.device_id,
+                     "signed_at": record.get("revised_at") or record["finished_at"],
+                     "hash": row.hash}
+    return CheckResult(found=True, genuine=genuine, hash_matches=matches, published=published)

@@ -1,0 +1,268 @@
+"""现场检查笔录 as a PDF: the same code on the phone (the enterprise's copy, offline) and on the
+platform (the file, printing), so that both papers say the same thing.
+
+The paper is drawn from the signed record alone plus what the record names by reference and the
+signer could not sign twice: the entity's name and address, the items' names and bases, the
+photo and signature bytes (each checked against the SHA-256 the record covers). A4 portrait,
+the bundled CJK font embedded (subset by fpdf2), a QR code to the platform's public check of the
+record (``/r/{id}?h={hash}``). A photo whose bytes are missing or unreadable is drawn as a box
+saying so: a paper is never refused for want of a thumbnail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import qrcode
+from fpdf import FPDF
+from fpdf.enums import WrapMode, XPos, YPos
+
+from ._acknowledgement import AcknowledgementKind
+from ._record import Record
+
+REGULAR_FONT = "ZSCSans-Regular.otf"
+BOLD_FONT = "ZSCSans-Bold.otf"
+MARGIN = 15.0
+THUMB = 32.0
+"""Photo thumbnails' side on paper, in millimetres."""
+SIGNATURE_WIDTH = 70.0
+QR_SIZE = 34.0
+LINE = 6.0
+
+LOCATION_SOURCES = {"device": "本机定位", "typed": "手工输入"}
+
+
+def check_url(base_url: str, record_id: str, digest: str) -> str:
+    """The public check of a record: ``/r/{id}``, with the paper's hash for the page to compare."""
+    return f"{base_url.rstrip('/')}/r/{quote(record_id, safe='')}?h={digest}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordSheet:
+    """Everything one paper shows, beside the signed record."""
+
+    record: Record
+    digest: str
+    entity_name: str
+    entity_address: str
+    item_names: Mapping[str, str]
+    item_basis: Mapping[str, str] = field(default_factory=dict)
+    team: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Inspector id → (name, badge number), for records older than the notice (format 1)."""
+    signature: bytes | None = None
+    """The signature PNG; drawn only when it hashes to what the record names."""
+    thumbnails: Mapping[str, bytes] = field(default_factory=dict)
+    """Photo SHA-256 → a small rendition of it (not hashed: a thumbnail is made from the photo)."""
+    url: str
+    """The public check URL the QR code opens (``check_url``)."""
+
+
+def render_record_pdf(sheet: RecordSheet, font_dir: Path) -> bytes:
+    """The 现场检查笔录 of ``sheet`` as PDF bytes."""
+    paper = _Paper(font_dir)
+    paper.draw(sheet)
+    return bytes(paper.output())
+
+
+def _local(value: str | None) -> str:
+    """An RFC 3339 time as the phone's wall clock wrote it, to the minute."""
+    if not value:
+        return "—"
+    moment = dt.datetime.fromisoformat(value)
+    return moment.strftime("%Y年%m月%d日 %H:%M")
+
+
+class _Paper(FPDF):
+    def __init__(self, font_dir: Path) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.add_font("cjk", fname=str(font_dir / REGULAR_FONT))
+        self.add_font("cjk", style="B", fname=str(font_dir / BOLD_FONT))
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN + 6)
+        self.footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-MARGIN)
+        self.set_font("cjk", size=8)
+        self.cell(0, 4, f"{self.footer_text}　第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+
+    # --- building blocks -------------------------------------------------------------------
+
+    def heading(self, text: str) -> None:
+        self.ln(2)
+        self.set_font("cjk", "B", 12)
+        self.set_fill_color(235, 238, 245)
+        self.cell(0, 7.5, text, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def para(self, text: str, size: float = 10.5, bold: bool = False) -> None:
+        self.set_font("cjk", "B" if bold else "", size)
+        self.multi_cell(0, LINE, text, wrapmode=WrapMode.CHAR, align="L",
+                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def row(self, label: str, value: str) -> None:
+        self.set_font("cjk", "B", 10.5)
+        self.cell(38, LINE, label)
+        self.set_font("cjk", "", 10.5)
+        self.multi_cell(0, LINE, value or "—", wrapmode=WrapMode.CHAR, align="L",
+                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def images(self, images: list[bytes | None], side: float = THUMB) -> None:
+        """A row (wrapping) of square thumbnails; ``None`` or unreadable bytes draw a box."""
+        if not images:
+            return
+        per_row = int((self.w - 2 * MARGIN + 3) // (side + 3))
+        for start in range(0, len(images), per_row):
+            if self.get_y() + side > self.h - MARGIN - 6:
+                self.add_page()
+            y = self.get_y()
+            for n, data in enumerate(images[start:start + per_row]):
+                x = MARGIN + n * (side + 3)
+                self._image_or_box(data, x, y, side, side)
+            self.set_y(y + side + 2)
+
+    def _image_or_box(self, data: bytes | None, x: float, y: float, w: float, h: float) -> None:
+        if data is not None and self._image(data, x, y, w, h):
+            return
+        self.set_draw_color(160, 160, 160)
+        self.rect(x, y, w, h)
+        self.set_xy(x, y + h / 2 - 3)
+        self.set_font("cjk", "", 8)
+        self.cell(w, 6, "照片未能显示", align="C")
+
+    def _image(self, data: bytes, x: float, y: float, w: float, h: float) -> bool:
+        """Draw ``data`` fitted into the box; False when it cannot be read as an image."""
+        try:
+            self.image(io.BytesIO(data), x=x, y=y, w=w, h=h, keep_aspect_ratio=True)
+        except Exception:  # noqa: BLE001 - fpdf2 and Pillow raise many kinds for a bad image
+            return False
+        return True
+
+    # --- the paper ---------------------------------------------------------------------------
+
+    def draw(self, sheet: RecordSheet) -> None:
+        record = sheet.record
+        self.footer_text = f"记录编号 {record.id}"
+        self.alias_nb_pages()
+        self.add_page()
+        self.set_title("现场检查笔录")
+        self.set_font("cjk", "B", 20)
+        self.cell(0, 12, "现场检查笔录", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("cjk", "", 9)
+        self.cell(0, 5, f"记录编号：{record.id}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if record.supersedes:
+            self.para("本笔录为修订记录：检查时间和地点为原现场检查的时间和地点；"
+                      f"修订时间 {_local(record.revised_at)}。", 9.5, bold=True)
+        self.heading("一、被检查对象")
+        self.row("名称", sheet.entity_name)
+        self.row("统一社会信用代码", record.credit_code)
+        self.row("地址", sheet.entity_address)
+        self.heading("二、检查时间、地点和检查人员")
+        self.row("检查时间", f"{_local(record.started_at)} 至 {_local(record.finished_at)}")
+        if record.revised_at:
+            self.row("修订时间", _local(record.revised_at))
+        self.row("检查地点", self._place(record))
+        self.row("检查人员", "；".join(f"{name}（执法证号 {badge}）" for name, badge in
+                                     self._team(sheet)))
+        self.heading("三、检查告知")
+        self.para(self._notice(sheet))
+        self.heading(f"四、检查事项及结论（共{len(record.items)}项）")
+        for n, item in enumerate(record.items, start=1):
+            name = sheet.item_names.get(item.code, item.code)
+            self.para(f"{n}. {name}（{item.code}）：{item.result}", 10.5, bold=True)
+            basis = sheet.item_basis.get(item.code)
+            if basis:
+                self.para(f"检查依据：{basis}", 9)
+            if item.note:
+                self.para(f"情况说明：{item.note}")
+            self.images([sheet.thumbnails.get(p) for p in item.photos])
+        self.heading("五、检查结果")
+        self.para(str(record.outcome), 12, bold=True)
+        if record.note:
+            self.para(f"备注：{record.note}")
+        self.heading("六、被检查对象意见")
+        self._acknowledgement(sheet)
+        self._integrity(sheet)
+
+    def _place(self, record: Record) -> str:
+        location = record.location
+        if location is None:
+            return "未记录位置"
+        text = f"北纬/东经 {location.lat:.5f}, {location.lon:.5f}（{LOCATION_SOURCES.get(location.source, '')}"
+        if location.accuracy_m is not None:
+            text += f"，精度约 {location.accuracy_m:.0f} 米"
+        return text + "）"
+
+    def _team(self, sheet: RecordSheet) -> list[tuple[str, str]]:
+        notice = sheet.record.notice
+        if notice is not None:
+            return [(m.name, m.badge_no) for m in notice.inspectors]
+        return [sheet.team.get(i, (i, "—")) for i in sheet.record.inspectors]
+
+    def _notice(self, sheet: RecordSheet) -> str:
+        record = sheet.record
+        if record.notice is not None:
+            names = "、".join(sheet.item_names.get(i.code, i.code) for i in record.items)
+            return (f"{_local(record.notice.shown_at)}，检查人员向被检查对象出示了执法证件，告知了本次检查的"
+                    f"依据和事项（{names}），以及被检查对象依法享有的申请检查人员回避、陈述和申辩的权利。")
+        ack = record.acknowledgement
+        if ack is not None and ack.kind == AcknowledgementKind.ABSENT:
+            return "检查时被检查对象无人在场，未能告知。"
+        return "本记录未载明检查告知情况（由旧版应用制作）。"
+
+    def _acknowledgement(self, sheet: RecordSheet) -> None:
+        ack = sheet.record.acknowledgement
+        if ack is None:
+            self.para("无企业确认。")
+            return
+        if ack.kind == AcknowledgementKind.ABSENT:
+            self.para("检查时被检查对象无人在场，无人签字确认。")
+            return
+        if ack.kind == AcknowledgementKind.REFUSED:
+            self.para("被检查对象拒绝签字。", 11, bold=True)
+            if ack.note:
+                self.para(f"拒签情况：{ack.note}")
+            if ack.witness is not None:
+                self.row("见证人", f"{ack.witness.name}（{ack.witness.unit}）")
+            self.images([sheet.thumbnails.get(p) for p in ack.photos])
+            return
+        self.para(f"陈述意见：{ack.statement}" if ack.statement else "陈述意见：无")
+        self.para("以上笔录已阅，情况属实。", 10.5)
+        signature = sheet.signature
+        if signature is None or hashlib.sha256(signature).hexdigest() != ack.signature:
+            signature = None
+        if self.get_y() + 40 > self.h - MARGIN - 6:
+            self.add_page()
+        self.set_font("cjk", "B", 10.5)
+        self.cell(38, LINE, "被检查对象签名")
+        y = self.get_y()
+        self._image_or_box(signature, MARGIN + 38, y, SIGNATURE_WIDTH, 30)
+        self.set_xy(MARGIN, y + 32)
+        self.row("签名人", f"{ack.name}（{ack.role}）")
+
+    def _integrity(self, sheet: RecordSheet) -> None:
+        record = sheet.record
+        if self.get_y() + QR_SIZE + 16 > self.h - MARGIN - 6:
+            self.add_page()
+        self.heading("七、记录核验")
+        y = self.get_y()
+        qr = qrcode.make(sheet.url, box_size=10, border=2).get_image()
+        self.image(qr, x=self.w - MARGIN - QR_SIZE, y=y, w=QR_SIZE, h=QR_SIZE)
+        width = self.w - 2 * MARGIN - QR_SIZE - 4
+        self.set_font("cjk", "", 9)
+        lines = [f"记录编号：{record.id}",
+                 f"记录哈希（SHA-256）：{sheet.digest}",
+                 f"签名设备：{record.device_id}，签名时间：{_local(record.revised_at or record.finished_at)}",
+                 "扫描右侧二维码，可在监管平台核验本笔录是否真实、是否自签名后未被改动：",
+                 sheet.url]
+        for text in lines:
+            self.multi_cell(width, 5, text, wrapmode=WrapMode.CHAR, align="L",
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_y(max(self.get_y(), y + QR_SIZE) + 2)
+
