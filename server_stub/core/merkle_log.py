@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -72,6 +72,27 @@ def append(conn: sa.Connection, log: Log, entry: Mapping[str, Any]) -> int:
     conn.execute(t.merkle_logs.update().where(t.merkle_logs.c.name == log)
                  .values(size=size + 1, frontier=[h.hex() for h in frontier]))
     return int(size)
+
+
+def append_many(conn: sa.Connection, log: Log, entries: Sequence[Mapping[str, Any]]) -> int:
+    """Appends ``entries`` in their order, like :func:`append` each, and returns the index of the
+    first. One lock, one insert of them all and one update of the frontier: a directory import
+    writes one entry per row, and three statements per row would cost more than the import."""
+    row = conn.execute(sa.select(t.merkle_logs.c.size, t.merkle_logs.c.frontier)
+                       .where(t.merkle_logs.c.name == log).with_for_update()).one()
+    first, frontier = int(row.size), [bytes.fromhex(h) for h in row.frontier]
+    if not entries:
+        return first
+    rows = []
+    for n, entry in enumerate(entries):
+        data = canonical_bytes(entry)
+        digest = leaf_hash(data)
+        rows.append({"log": log, "idx": first + n, "entry": data.decode(), "leaf_hash": digest.hex()})
+        frontier = extend_frontier(frontier, first + n, digest)
+    conn.execute(t.log_entries.insert(), rows)
+    conn.execute(t.merkle_logs.update().where(t.merkle_logs.c.name == log)
+                 .values(size=first + len(rows), frontier=[h.hex() for h in frontier]))
+    return first
 
 
 def sign_head(conn: sa.Connection, log: Log, key: Ed25519PrivateKey,
