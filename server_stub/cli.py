@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from qrcode.constants import ERROR_CORRECT_M
 
 from server_stub.core import audit_trail
+from server_stub.core import merkle_log as ml
 from server_stub.core.admin_token import admin_token
 from server_stub.core.audit_trail import Actor
 from server_stub.core.clock import now
@@ -592,3 +593,70 @@ def load_holidays(data_dir: Path | None, database_url: str | None, path: Path) -
         queries.save_holidays(conn, days=days, actor=actor)
     years = "、".join(str(y) for y in sorted({d.year for d in days}))
     click.echo(f"已导入 {len(days)} 天的节假日安排（{years}年）。")
+
+
+@cli.group()
+def audit() -> None:
+    """全过程留痕：每项管理操作的不可改写的记录。"""
+
+
+def _china_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint=option) from None
+
+
+@audit.command("list")
+@data_options
+@click.option("--kind", type=click.Choice([k.value for k in audit_trail.ActKind]), default=None,
+              help="操作类型")
+@click.option("--object", "object_id", default=None, help="操作对象（统一社会信用代码、计划编号、记录编号等）")
+@click.option("--person", default=None, help="操作人（admin:令牌指纹、审核人的人员编号，或 用户@主机）")
+@click.option("--since", default=None, help="起始日期 YYYY-MM-DD（北京时间，含当日）")
+@click.option("--until", default=None, help="截止日期 YYYY-MM-DD（北京时间，含当日）")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="导出为 CSV（UTF-8 带 BOM；单元格不会被表格软件当作公式）")
+def audit_list(data_dir: Path | None, database_url: str | None, kind: str | None,
+               object_id: str | None, person: str | None, since: str | None, until: str | None,
+               limit: int, csv_path: Path | None) -> None:
+    """列出（或导出）全过程留痕记录，按操作类型、对象、操作人和日期筛选，先后为序。"""
+    query = audit_trail.Query(None if kind is None else audit_trail.ActKind(kind), object_id,
+                              person, _china_date(since, "--since"), _china_date(until, "--until"),
+                              limit=limit)
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        entries = audit_trail.search(conn, query)
+    if csv_path is not None:
+        csv_path.write_text("\ufeff" + audit_trail.csv_export(entries), encoding="utf-8",
+                            newline="")
+        click.echo(f"已导出 {len(entries)} 条到 {csv_path}。")
+        return
+    for e in entries:
+        changes = json.dumps({"before": e["before"], "after": e["after"]}, ensure_ascii=False,
+                             sort_keys=True)
+        label = audit_trail.KIND_LABELS[audit_trail.ActKind(e["kind"])]
+        click.echo(f"{e['index']}\t{e['at']}\t{label}\t{e['object']}\t{e['actor']['person']}"
+                   f"\t{e['origin']}\t{changes}")
+    click.echo(f"共 {len(entries)} 条。")
+
+
+@audit.command("verify")
+@data_options
+def audit_verify(data_dir: Path | None, database_url: str | None) -> None:
+    """从全部条目重新核对全过程留痕：每条的哈希、编号连续、每个签名树头、索引。"""
+    settings, engine = open_engine(data_dir, database_url)
+    key = load_or_create_server_key(settings.data_dir)
+    with engine.begin() as conn:
+        problems = audit_trail.verify(conn, key)
+        size = ml.size_of(conn, ml.Log.AUDIT)
+        head = ml.latest_head(conn, ml.Log.AUDIT)
+    for problem in problems:
+        click.echo(f"✗ {problem}")
+    if problems:
+        fail(f"核对不通过：{len(problems)} 处问题。")
+    signed = f"，最新签名树头 {head['size']} 条，树根 {head['root']}" if head else ""
+    click.echo(f"核对通过：共 {size} 条{signed}。")

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from server_stub.api.headers import install_security_headers
 from server_stub.api.limits import BodyLimits, body_limit
 from server_stub.api.routes import (
+    audit,
     devices,
     directory,
     enrollment,
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_error_handlers(app)
     install_security_headers(app)
     document_validation_errors(app)
-    for routes in (directory, plans, enrollment, tasks, photos, records, review, feedback, followups,
+    for routes in (audit, directory, plans, enrollment, tasks, photos, records, review, feedback, followups,
                    stats, devices, results, verify, pages):
         app.include_router(routes.router)
     return app

@@ -144,6 +144,13 @@ def _entry(actor: Actor, act: Act, at: dt.datetime) -> dict[str, Any]:
             "after": None if act.after is None else dict(act.after)}
 
 
+def lock_trail(conn: sa.Connection) -> None:
+    """Takes the trail's lock now rather than at the first entry, for an act that must read
+    what it changes under that lock (on SQLite, writers are serial already)."""
+    conn.execute(sa.select(t.merkle_logs.c.size).where(t.merkle_logs.c.name == ml.Log.AUDIT.value)
+                 .with_for_update())
+
+
 def record_acts(conn: sa.Connection, actor: Actor, acts: Sequence[Act],
                 at: dt.datetime | None = None) -> None:
     """Writes one entry per act of ``actor``, in this order, in the caller's transaction (which

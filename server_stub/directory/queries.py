@@ -20,6 +20,7 @@ from server_stub.core.audit_trail import (
     ActKind,
     Actor,
     changed_fields,
+    lock_trail,
     record_act,
     record_acts,
 )
@@ -79,15 +80,17 @@ def _save_audited(conn: sa.Connection, table: sa.Table, kind: ActKind,
     every changed field before and after); a row that changes nothing is neither written nor
     recorded. Returns how many rows were read.
 
-    The rows already there are read ``FOR UPDATE`` (PostgreSQL), so a concurrent import of the
-    same rows waits and its entries' "before" are what this one wrote."""
+    The trail's lock is taken before the rows are read: every write of a directory row is
+    audited, so a concurrent import waits for this one's commit and its "before" is what this
+    one wrote; and every audited transaction takes that lock before any other it holds at
+    once, so two of them cannot deadlock."""
     (key,) = [c.name for c in table.primary_key.columns]
     count = 0
+    lock_trail(conn)
     for batch in _batches(rows):
         count += len(batch)
         stored = {row[key]: dict(row) for row in conn.execute(
-            sa.select(table).where(table.c[key].in_([r[key] for r in batch])).with_for_update()
-        ).mappings()}
+            sa.select(table).where(table.c[key].in_([r[key] for r in batch]))).mappings()}
         acts, changed = [], []
         for row in batch:
             old = stored.get(row[key])
