@@ -31,7 +31,15 @@ from server_stub.draws.population import YearlyCap
 from server_stub.field import devices
 from server_stub.field.enrollment import issue_code
 from server_stub.publication.spreadsheet import from_csv_text
-from sync import Entity, EntityStatus, Plan, generate_key, make_credit_code, public_key_b64
+from sync import (
+    Entity,
+    EntityStatus,
+    Plan,
+    generate_key,
+    leaf_hash,
+    make_credit_code,
+    public_key_b64,
+)
 from tests.utils.actors import TESTER
 from tests.utils.ceremony import DICE, WITNESSES
 
@@ -90,6 +98,7 @@ def test_the_directory_import_writes_one_entry_per_changed_row(engine: sa.Engine
 
 @pytest.mark.parametrize("kind", ["items", "inspectors"])
 def test_items_and_inspectors_are_audited_as_entities_are(engine: sa.Engine, kind: str) -> None:
+    expected: tuple[Any, ...]
     with engine.begin() as conn:
         start = size(conn)
         if kind == "items":
@@ -234,7 +243,7 @@ def test_the_verifier_catches_a_rewritten_trail(engine: sa.Engine, tamper: str) 
             entry = row.entry.replace("注销", "停业")
             values = {"entry": entry}
             if tamper == "alter-and-rehash":
-                values["leaf_hash"] = ml.leaf_hash(entry.encode()).hex()
+                values["leaf_hash"] = leaf_hash(entry.encode()).hex()
             conn.execute(e.update().where(e.c.log == "audit", e.c.idx == start).values(**values))
         elif tamper.startswith("remove"):
             gone = last if tamper == "remove-last" else start
