@@ -609,6 +609,12 @@ def _china_date(value: str | None, option: str) -> dt.date | None:
         raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint=option) from None
 
 
+def _inert(text: str) -> str:
+    """``text`` with control characters escaped as JSON escapes them: a value someone imported
+    must not drive the administrator's terminal (or fake a line of the listing)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 @audit.command("list")
 @data_options
 @click.option("--kind", type=click.Choice([k.value for k in audit_trail.ActKind]), default=None,
@@ -639,8 +645,8 @@ def audit_list(data_dir: Path | None, database_url: str | None, kind: str | None
         changes = json.dumps({"before": e["before"], "after": e["after"]}, ensure_ascii=False,
                              sort_keys=True)
         label = audit_trail.KIND_LABELS[audit_trail.ActKind(e["kind"])]
-        click.echo(f"{e['index']}\t{e['at']}\t{label}\t{e['object']}\t{e['actor']['person']}"
-                   f"\t{e['origin']}\t{changes}")
+        shown = (_inert(e["object"]), _inert(e["actor"]["person"]), _inert(e["origin"]))
+        click.echo("\t".join((str(e["index"]), e["at"], label, *shown, changes)))
     click.echo(f"共 {len(entries)} 条。")
 
 

@@ -191,14 +191,16 @@ def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey) -> list
         if computed.hex() != row.leaf_hash:
             problems.append(f"第{row.idx}条的内容与其叶哈希不符")
         hashes.append(computed)
+    signed_heads = heads(conn, log)
+    roots = _roots_at(hashes, {signed["size"] for signed in signed_heads} | {len(hashes)})
     state = conn.execute(sa.select(t.merkle_logs.c.size, t.merkle_logs.c.frontier)
                          .where(t.merkle_logs.c.name == log)).one()
     if state.size != len(hashes):
         problems.append(f"日志记载{state.size}条，实有{len(hashes)}条")
-    elif frontier_root([bytes.fromhex(h) for h in state.frontier]) != tree_root(hashes):
+    elif frontier_root([bytes.fromhex(h) for h in state.frontier]) != roots[len(hashes)]:
         problems.append("日志的当前树根与条目不符")
     public = public_key_b64(key)
-    for signed in heads(conn, log):
+    for signed in signed_heads:
         try:
             head = read_tree_head(signed, public)
         except ZscError as e:
@@ -206,6 +208,19 @@ def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey) -> list
             continue
         if head.size > len(hashes):
             problems.append(f"大小为{head.size}的签名树头超出了日志")
-        elif tree_root(hashes[:head.size]) != head.root:
+        elif roots[head.size] != head.root:
             problems.append(f"大小为{head.size}的签名树头与条目不符")
     return problems
+
+
+def _roots_at(hashes: Sequence[bytes], sizes: set[int]) -> dict[int, bytes]:
+    """The tree roots of the first ``size`` leaves, for each of ``sizes`` up to ``len(hashes)``,
+    in one pass over a frontier: a log with a head per act would otherwise be hashed whole once
+    per head (the audit trail's 22,000 entries and 300 heads took 75 s)."""
+    roots = {0: tree_root([])} if 0 in sizes else {}
+    frontier: list[bytes] = []
+    for n, digest in enumerate(hashes):
+        frontier = extend_frontier(frontier, n, digest)
+        if n + 1 in sizes:
+            roots[n + 1] = frontier_root(frontier)
+    return roots
