@@ -212,8 +212,17 @@ class Query:
     offset: int = 0
 
 
-def _china_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), clock.CHINA).astimezone(dt.UTC)
+def _china_midnight(day: dt.date) -> dt.datetime | None:
+    """Midnight beginning ``day`` in China, in UTC; None beyond what a datetime holds (the first
+    day of year 1 begins in year 0 in UTC, and 9999-12-31 has no next day): no bound there."""
+    try:
+        return dt.datetime.combine(day, dt.time(), clock.CHINA).astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+def _day_after(day: dt.date) -> dt.date | None:
+    return None if day == dt.date.max else day + dt.timedelta(days=1)
 
 
 def search(conn: sa.Connection, query: Query) -> list[dict[str, Any]]:
@@ -228,10 +237,13 @@ def search(conn: sa.Connection, query: Query) -> list[dict[str, Any]]:
         select = select.where(a.c.object_id == query.object_id)
     if query.person is not None:
         select = select.where(a.c.person == query.person)
-    if query.since is not None:
-        select = select.where(a.c.at >= _china_midnight(query.since))
-    if query.until is not None:
-        select = select.where(a.c.at < _china_midnight(query.until + dt.timedelta(days=1)))
+    since = None if query.since is None else _china_midnight(query.since)
+    if since is not None:
+        select = select.where(a.c.at >= since)
+    after = None if query.until is None else _day_after(query.until)
+    until = None if after is None else _china_midnight(after)
+    if until is not None:
+        select = select.where(a.c.at < until)
     if query.department is not None:
         d = t.plan_departments
         select = select.where(a.c.plan_id.in_(

@@ -323,8 +323,11 @@ def test_filters_and_a_csv_no_spreadsheet_runs(engine: sa.Engine) -> None:
         before = audit_trail.search(conn, audit_trail.Query(
             person=mallory.person, until=dt.date(2026, 3, 1)))
         by_object = audit_trail.search(conn, audit_trail.Query(object_id="-2"))
+        every_day = audit_trail.search(conn, audit_trail.Query(
+            person=mallory.person, since=dt.date.min, until=dt.date.max))
     assert [e["object"] for e in found] == ["+SUM(1,1)", "-2"]
     assert len(by_day) == 2 and before == [] and [e["object"] for e in by_object] == ["-2"]
+    assert len(every_day) == 2, "the first and last days a date holds are no error"
     text = audit_trail.csv_export(found)
     cells = list(csv.reader(io.StringIO(text)))
     assert len(cells) == 3
