@@ -220,11 +220,11 @@ def _verify(export: Mapping[str, Any]) -> Verification:
            f"{ALGORITHM} {ALGORITHM_VERSION}")
     if export["format"] in CEREMONY_FORMATS:
         _check_ceremony(checks, export, plan)
-    if export["format"] == FORMAT:
-        _check_directory_changes(checks, export)
     else:
         _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
                "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
+    if export["format"] == FORMAT:
+        _check_directory_changes(checks, export)
     drawn: list[str] = []
     grades_seen = []
     for stratum in export["strata"]:
