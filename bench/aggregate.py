@@ -20,6 +20,7 @@ import click
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import Actor
 from server_stub.core.db import make_engine, migrate
 from server_stub.directory import queries
 from server_stub.directory.demo import SAMR, generate
@@ -35,15 +36,15 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random) -> 
     demo = generate(entities=entities, seed=1)
     now = dt.datetime(2026, 12, 31, tzinfo=dt.UTC)
     with engine.begin() as conn:
-        queries.save_items(conn, items=demo.items)
-        queries.save_entities(conn, entities=demo.entities)
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
+        queries.save_items(conn, items=demo.items, actor=Actor.on_host())
+        queries.save_entities(conn, entities=demo.entities, actor=Actor.on_host())
+        queries.save_inspectors(conn, inspectors=demo.inspectors, actor=Actor.on_host())
         for n in range(PLANS):
             ratios = {"A": "1", "B": "3", "C": "10", "D": "20"} if n % 3 else {"A": "5", "B": "5"}
             plan = Plan(id=f"P{n:02d}", name=f"计划{n}", departments=(SAMR,), items=("SC-SP-01",),
                         ratios=ratios, team_size=2, window_start=dt.date(2026, 1, 1),
                         window_end=dt.date(2026, 12, 31))
-            planning.create_plan(conn, plan, now=now)
+            planning.create_plan(conn, plan, now=now, actor=Actor.on_host())
         conn.execute(t.devices.insert().values(
             id="Dbench", inspector_id=demo.inspectors[0].id, role="inspector", name="bench",
             public_key="A" * 43, token_hash="0" * 64, enrolled_at=now))

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from app.store import LocalStore
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import Actor
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine, migrate
 from server_stub.directory import queries
@@ -46,9 +47,10 @@ def build(directory: Path, tasks: int, earlier: int) -> TestClient:
     demo = generate(entities=max(2000, tasks * 2), seed=7)
     now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     with engine.begin() as conn:
-        queries.save_items(conn, items=demo.items)
-        queries.save_entities(conn, entities=demo.entities)
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
+        host = Actor.on_host()
+        queries.save_items(conn, items=demo.items, actor=host)
+        queries.save_entities(conn, entities=demo.entities, actor=host)
+        queries.save_inspectors(conn, inspectors=demo.inspectors, actor=host)
         staff = conn.execute(sa.select(t.inspectors.c.id).where(t.inspectors.c.department == SAMR)
                              .order_by(t.inspectors.c.id).limit(2)).scalars().all()
         codes = conn.execute(sa.select(t.entities.c.credit_code).order_by(t.entities.c.credit_code)

@@ -12,7 +12,8 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,15 @@ import qrcode
 import sqlalchemy as sa
 from qrcode.constants import ERROR_CORRECT_M
 
+from server_stub.core import audit_trail
+from server_stub.core import merkle_log as ml
 from server_stub.core.admin_token import admin_token
+from server_stub.core.audit_trail import Actor
 from server_stub.core.clock import now
 from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from server_stub.core.db import make_engine, migrate
 from server_stub.core.errors import ApiError
+from server_stub.core.server_key import load_or_create_server_key
 from server_stub.directory import queries
 from server_stub.directory.csv_files import (
     KINDS,
@@ -47,9 +52,10 @@ from server_stub.records import ingest
 from sync import Plan, RiskGrade, describe_seqs
 
 _SAVERS: dict[str, Callable[..., int]] = {
-    "items": lambda conn, objs: queries.save_items(conn, items=objs),
-    "entities": lambda conn, objs: queries.save_entities(conn, entities=objs),
-    "inspectors": lambda conn, objs: queries.save_inspectors(conn, inspectors=objs),
+    "items": lambda conn, objs, actor: queries.save_items(conn, items=objs, actor=actor),
+    "entities": lambda conn, objs, actor: queries.save_entities(conn, entities=objs, actor=actor),
+    "inspectors": lambda conn, objs, actor: queries.save_inspectors(conn, inspectors=objs,
+                                                                    actor=actor),
 }
 _LOADERS: dict[str, Callable[[sa.Connection], list[Any]]] = {
     "items": lambda conn: queries.load_items(conn),
@@ -79,6 +85,15 @@ def open_engine(data_dir: Path | None, database_url: str | None) -> tuple[Settin
     engine = make_engine(settings.database_url)
     migrate(engine)
     return settings, engine
+
+
+@contextmanager
+def acting(settings: Settings, engine: sa.Engine) -> Iterator[tuple[sa.Connection, Actor]]:
+    """The transaction of a command that acts: its acts are recorded in the audit trail in the
+    name of the host's user, and the trail's head is signed before it commits."""
+    with engine.begin() as conn:
+        yield conn, Actor.on_host()
+        audit_trail.seal(conn, load_or_create_server_key(settings.data_dir))
 
 
 PRIVATE_UMASK = 0o077
@@ -140,24 +155,24 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
 
     打印一名可做审核人的同部门人员编号，最后一行打印一名有任务的执法检查人员编号。
     """
-    _, engine = open_engine(data_dir, database_url)
-    with engine.begin() as conn:
+    settings, engine = open_engine(data_dir, database_url)
+    with acting(settings, engine) as (conn, actor):
         if if_empty and queries.directory_counts(conn)["entities"] > 0:
             click.echo("名录库已有数据，未生成演示数据。")
         else:
             demo = generate(entities=entities, seed=seed)
-            queries.save_items(conn, items=demo.items)
-            queries.save_entities(conn, entities=demo.entities)
-            queries.save_inspectors(conn, inspectors=demo.inspectors)
+            queries.save_items(conn, items=demo.items, actor=actor)
+            queries.save_entities(conn, entities=demo.entities, actor=actor)
+            queries.save_inspectors(conn, inspectors=demo.inspectors, actor=actor)
             click.echo(
                 f"已生成演示数据：抽查事项 {len(demo.items)} 项，检查对象 {len(demo.entities)} 户，"
                 f"执法检查人员 {len(demo.inspectors)} 人。"
             )
-            planning.create_plan(conn, demo_plan(now().date()), now=now())
-            planning.freeze_population(conn, DEMO_PLAN_ID, now=now())
+            planning.create_plan(conn, demo_plan(now().date()), now=now(), actor=actor)
+            planning.freeze_population(conn, DEMO_PLAN_ID, now=now(), actor=actor)
             # Demo dice: random like real ones, witnessed by nobody, and said to be so.
             dice = "".join(secrets.choice("0123456789") for _ in range(MIN_DICE_DIGITS))
-            print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now(), dice=dice,
+            print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now(), actor=actor, dice=dice,
                                          witnesses=("演示数据：程序模拟掷骰，无现场见证",)))
         inspector = queries.busiest_inspector(conn)
         supervisor = queries.colleague_without_tasks(conn, inspector) if inspector else None
@@ -183,9 +198,9 @@ def import_(data_dir: Path | None, database_url: str | None, kind: str, path: Pa
     except UnicodeDecodeError:
         click.echo("文件编码无法识别，请另存为“CSV UTF-8（逗号分隔）”后重试。", err=True)
         sys.exit(1)
-    _, engine = open_engine(data_dir, database_url)
-    with engine.begin() as conn:
-        count = _SAVERS[kind](conn, objects)
+    settings, engine = open_engine(data_dir, database_url)
+    with acting(settings, engine) as (conn, actor):
+        count = _SAVERS[kind](conn, objects, actor)
     click.echo(f"已导入{KINDS[kind].name} {count} 条。")
 
 
@@ -290,11 +305,12 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
         entropy = EntropySpec(None if no_dice else dice_digits, public_value)
     except (ValueError, CeremonyError) as e:
         fail(f"计划未创建：{e}")
-    _, engine = open_engine(data_dir, database_url)
+    settings, engine = open_engine(data_dir, database_url)
     try:
         new_plan = planning.validated_plan(spec)
-        with engine.begin() as conn:
-            digest = planning.create_plan(conn, new_plan, now=now(), entropy=entropy, kind=kind)
+        with acting(settings, engine) as (conn, actor):
+            digest = planning.create_plan(conn, new_plan, now=now(), actor=actor, entropy=entropy,
+                                          kind=kind)
             preview = planning.population_preview(conn, plan_id, now=now())
     except ApiError as e:
         fail(f"计划未创建：{e.message}")
@@ -358,11 +374,11 @@ def department_cap(data_dir: Path | None, database_url: str | None, department: 
         cap = YearlyCap(yearly_cap, () if count_all else (exempt or EXEMPTABLE_KINDS))
     except ValueError as e:
         fail(str(e))
-    _, engine = open_engine(data_dir, database_url)
-    with engine.begin() as conn:
+    settings, engine = open_engine(data_dir, database_url)
+    with acting(settings, engine) as (conn, actor):
         if department not in planning.known_departments(conn):
             fail(f"部门「{department}」在执法检查人员名录库中没有人员")
-        planning.set_yearly_cap(conn, department, cap)
+        planning.set_yearly_cap(conn, department, cap, actor=actor)
     click.echo(f"{department}：同一企业每年最多抽查 {cap.cap} 次；不计入的检查类型："
                f"{'、'.join(cap.exempt) or '无'}")
 
@@ -372,11 +388,11 @@ def department_cap(data_dir: Path | None, database_url: str | None, department: 
 @click.argument("plan_id")
 def freeze(data_dir: Path | None, database_url: str | None, plan_id: str) -> None:
     """抽取第一步：冻结并公布计划的名录（各层户数和承诺值），此后才能掷骰、录入公开随机数。"""
-    _, engine = open_engine(data_dir, database_url)
+    settings, engine = open_engine(data_dir, database_url)
     try:
-        with engine.begin() as conn:
+        with acting(settings, engine) as (conn, actor):
             public = planning.get_public_plan(conn, plan_id)
-            frozen = planning.freeze_population(conn, plan_id, now=now())
+            frozen = planning.freeze_population(conn, plan_id, now=now(), actor=actor)
     except ApiError as e:
         fail(f"未冻结：{e.message}")
     click.echo(f"① 计划「{public['name']}」（{plan_id}）创建于 {public['created_at']}，"
@@ -391,10 +407,10 @@ def freeze(data_dir: Path | None, database_url: str | None, plan_id: str) -> Non
 @click.option("--reason", required=True, help="放弃原因（将公开）")
 def abandon_draw(data_dir: Path | None, database_url: str | None, plan_id: str, reason: str) -> None:
     """放弃已冻结、尚未录入随机数的一次抽取；记录公开，可重新冻结。"""
-    _, engine = open_engine(data_dir, database_url)
+    settings, engine = open_engine(data_dir, database_url)
     try:
-        with engine.begin() as conn:
-            planning.abandon_draw(conn, plan_id, reason=reason, now=now())
+        with acting(settings, engine) as (conn, actor):
+            planning.abandon_draw(conn, plan_id, reason=reason, now=now(), actor=actor)
     except ApiError as e:
         fail(e.message)
     click.echo(f"已放弃计划 {plan_id} 本次抽取（原因已公开）。")
@@ -411,7 +427,7 @@ def abandon_draw(data_dir: Path | None, database_url: str | None, plan_id: str, 
 def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: str | None,
          witnesses: tuple[str, ...], public_value: str | None, export_path: Path | None) -> None:
     """抽取第二步：录入公开随机数，推导随机种子并抽取（每个计划只能抽取一次）。"""
-    _, engine = open_engine(data_dir, database_url)
+    settings, engine = open_engine(data_dir, database_url)
     try:
         with engine.begin() as conn:
             public = planning.get_public_plan(conn, plan_id)
@@ -424,8 +440,8 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
     # A province-sized plan takes a while (one ticket per eligible inspector per drawn entity).
     click.echo(f"③ 录入公开随机数，推导种子，正在抽取计划 {plan_id}……", err=True)
     try:
-        with engine.begin() as conn:
-            summary = planning.run_draw(conn, plan_id, now=now(), dice=dice,
+        with acting(settings, engine) as (conn, actor):
+            summary = planning.run_draw(conn, plan_id, now=now(), actor=actor, dice=dice,
                                         public_value=public_value, witnesses=witnesses)
             audit = planning.load_draw(conn, plan_id, "audit")
     except ApiError as e:
@@ -504,10 +520,10 @@ ROLE_NAMES = {"inspector": "执法检查人员", "supervisor": "审核人"}
 def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: str, role: str,
                 valid_hours: int, server_url: str) -> None:
     """生成一次性设备注册码及其二维码（最后一行只有注册码本身）。"""
-    _, engine = open_engine(data_dir, database_url)
+    settings, engine = open_engine(data_dir, database_url)
     try:
-        with engine.begin() as conn:
-            code = issue_code(conn, inspector_id, now=now(), role=role,
+        with acting(settings, engine) as (conn, actor):
+            code = issue_code(conn, inspector_id, now=now(), actor=actor, role=role,
                               valid_for=dt.timedelta(hours=valid_hours))
     except ApiError as e:
         fail(e.message)
@@ -537,10 +553,10 @@ def print_qr(text: str) -> None:
 @click.argument("device_id")
 def revoke_device(data_dir: Path | None, database_url: str | None, device_id: str) -> None:
     """停用设备（如手机丢失）：此后它的调用一律拒绝，停用前提交的记录仍然有效。"""
-    _, engine = open_engine(data_dir, database_url)
+    settings, engine = open_engine(data_dir, database_url)
     try:
-        with engine.begin() as conn:
-            devices.revoke(conn, device_id, now=now())
+        with acting(settings, engine) as (conn, actor):
+            devices.revoke(conn, device_id, now=now(), actor=actor)
     except ApiError as e:
         fail(e.message)
     click.echo(f"已停用设备 {device_id}：此后它的调用一律拒绝；停用前提交的记录仍然有效。")
@@ -572,8 +588,81 @@ def load_holidays(data_dir: Path | None, database_url: str | None, path: Path) -
         days = parse_holiday_csv(decode_csv_bytes(path.read_bytes()))
     except ValueError as e:
         fail(f"节假日文件有误，未导入：{e}")
-    _, engine = open_engine(data_dir, database_url)
-    with engine.begin() as conn:
-        queries.save_holidays(conn, days=days)
+    settings, engine = open_engine(data_dir, database_url)
+    with acting(settings, engine) as (conn, actor):
+        queries.save_holidays(conn, days=days, actor=actor)
     years = "、".join(str(y) for y in sorted({d.year for d in days}))
     click.echo(f"已导入 {len(days)} 天的节假日安排（{years}年）。")
+
+
+@cli.group()
+def audit() -> None:
+    """全过程留痕：每项管理操作的不可改写的记录。"""
+
+
+def _china_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint=option) from None
+
+
+def _inert(text: str) -> str:
+    """``text`` with control characters escaped as JSON escapes them: a value someone imported
+    must not drive the administrator's terminal (or fake a line of the listing)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+@audit.command("list")
+@data_options
+@click.option("--kind", type=click.Choice([k.value for k in audit_trail.ActKind]), default=None,
+              help="操作类型")
+@click.option("--object", "object_id", default=None, help="操作对象（统一社会信用代码、计划编号、记录编号等）")
+@click.option("--person", default=None, help="操作人（admin:令牌指纹、审核人的人员编号，或 用户@主机）")
+@click.option("--since", default=None, help="起始日期 YYYY-MM-DD（北京时间，含当日）")
+@click.option("--until", default=None, help="截止日期 YYYY-MM-DD（北京时间，含当日）")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="导出为 CSV（UTF-8 带 BOM；单元格不会被表格软件当作公式）")
+def audit_list(data_dir: Path | None, database_url: str | None, kind: str | None,
+               object_id: str | None, person: str | None, since: str | None, until: str | None,
+               limit: int, csv_path: Path | None) -> None:
+    """列出（或导出）全过程留痕记录，按操作类型、对象、操作人和日期筛选，先后为序。"""
+    query = audit_trail.Query(None if kind is None else audit_trail.ActKind(kind), object_id,
+                              person, _china_date(since, "--since"), _china_date(until, "--until"),
+                              limit=limit)
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        entries = audit_trail.search(conn, query)
+    if csv_path is not None:
+        csv_path.write_text("\ufeff" + audit_trail.csv_export(entries), encoding="utf-8",
+                            newline="")
+        click.echo(f"已导出 {len(entries)} 条到 {csv_path}。")
+        return
+    for e in entries:
+        changes = json.dumps({"before": e["before"], "after": e["after"]}, ensure_ascii=False,
+                             sort_keys=True)
+        label = audit_trail.KIND_LABELS[audit_trail.ActKind(e["kind"])]
+        shown = (_inert(e["object"]), _inert(e["actor"]["person"]), _inert(e["origin"]))
+        click.echo("\t".join((str(e["index"]), e["at"], label, *shown, changes)))
+    click.echo(f"共 {len(entries)} 条。")
+
+
+@audit.command("verify")
+@data_options
+def audit_verify(data_dir: Path | None, database_url: str | None) -> None:
+    """从全部条目重新核对全过程留痕：每条的哈希、编号连续、每个签名树头、索引。"""
+    settings, engine = open_engine(data_dir, database_url)
+    key = load_or_create_server_key(settings.data_dir)
+    with engine.begin() as conn:
+        problems = audit_trail.verify(conn, key)
+        size = ml.size_of(conn, ml.Log.AUDIT)
+        head = ml.latest_head(conn, ml.Log.AUDIT)
+    for problem in problems:
+        click.echo(f"✗ {problem}")
+    if problems:
+        fail(f"核对不通过：{len(problems)} 处问题。")
+    signed = f"，最新签名树头 {head['size']} 条，树根 {head['root']}" if head else ""
+    click.echo(f"核对通过：共 {size} 条{signed}。")

@@ -10,6 +10,7 @@ from server_stub.api.headers import install_security_headers
 from server_stub.api.html_errors import install_html_errors
 from server_stub.api.limits import BodyLimits, body_limit
 from server_stub.api.routes import (
+    audit,
     devices,
     directory,
     enrollment,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_html_errors(app)
     install_security_headers(app)
     document_validation_errors(app)
-    for routes in (directory, plans, enrollment, tasks, enterprises, photos, records, review, feedback,
-                   followups, stats, devices, results, verify, record_check, recusals, pages):
+    for routes in (audit, directory, plans, enrollment, tasks, enterprises, photos, records, review,
+                   feedback, followups, stats, devices, results, verify, record_check, recusals, pages):
         app.include_router(routes.router)
     return app

@@ -15,7 +15,7 @@ SQLite's write lock.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,6 +25,8 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from server_stub.core import audit_trail
+from server_stub.core.audit_trail import Actor
 from server_stub.core.db import READ_ONLY
 from server_stub.core.errors import ApiError
 from server_stub.field.devices import Device, authenticate
@@ -93,6 +95,31 @@ def require_admin(request: Request,
 AdminDep = Depends(require_admin)
 
 
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _sealed(request: Request, conn: sa.Connection, actor: Actor) -> Iterator[Actor]:
+    """Hands the route its actor, then signs the audit trail's head over what the route
+    appended: after the route, before ``get_conn`` commits (FastAPI closes this dependency
+    first, since it depends on the connection), and not at all when the route failed."""
+    yield actor
+    audit_trail.seal(conn, request.app.state.server_key)
+
+
+def get_admin_actor(request: Request, credentials: Annotated[Credentials, Depends(admin_bearer)],
+                    _checked: Annotated[None, AdminDep], conn: ConnDep) -> Iterator[Actor]:
+    """The administrator (:func:`require_admin` checked first, so that a call without the
+    token takes no database slot) as the audit trail names them."""
+    token = credentials.credentials if credentials else ""
+    yield from _sealed(request, conn, Actor.administrator(token, _address(request)))
+
+
+AdminActorDep = Annotated[Actor, Depends(get_admin_actor, scope="function")]
+"""For a route whose act the audit trail records: the administrator's token checked, the actor
+to record, and the trail's head signed once the route is done."""
+
+
 def _authenticate(engine: sa.Engine, token: str | None) -> Device:
     with _connect(engine, read_only=True) as conn:
         return authenticate(conn, token)
@@ -133,6 +160,17 @@ def get_supervisor(conn: ConnDep, device: DeviceDep) -> Supervisor:
 
 
 SupervisorDep = Annotated[Supervisor, Depends(get_supervisor)]
+
+
+def get_supervisor_actor(request: Request, supervisor: SupervisorDep,
+                         conn: ConnDep) -> Iterator[Actor]:
+    """The calling supervisor (as ``SupervisorDep`` checks them) as the audit trail names them."""
+    yield from _sealed(request, conn, Actor.supervisor(supervisor.person, supervisor.device.id,
+                                                       _address(request)))
+
+
+SupervisorActorDep = Annotated[Actor, Depends(get_supervisor_actor, scope="function")]
+"""For a supervisor's route whose act the audit trail records (see ``AdminActorDep``)."""
 
 
 def request_body(limit: Callable[[Request], int]) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -72,6 +72,27 @@ def append(conn: sa.Connection, log: Log, entry: Mapping[str, Any]) -> int:
     conn.execute(t.merkle_logs.update().where(t.merkle_logs.c.name == log)
                  .values(size=size + 1, frontier=[h.hex() for h in frontier]))
     return int(size)
+
+
+def append_many(conn: sa.Connection, log: Log, entries: Sequence[Mapping[str, Any]]) -> int:
+    """Appends ``entries`` in their order, like :func:`append` each, and returns the index of the
+    first. One lock, one insert of them all and one update of the frontier: a directory import
+    writes one entry per row, and three statements per row would cost more than the import."""
+    row = conn.execute(sa.select(t.merkle_logs.c.size, t.merkle_logs.c.frontier)
+                       .where(t.merkle_logs.c.name == log).with_for_update()).one()
+    first, frontier = int(row.size), [bytes.fromhex(h) for h in row.frontier]
+    if not entries:
+        return first
+    rows = []
+    for n, entry in enumerate(entries):
+        data = canonical_bytes(entry)
+        digest = leaf_hash(data)
+        rows.append({"log": log, "idx": first + n, "entry": data.decode(), "leaf_hash": digest.hex()})
+        frontier = extend_frontier(frontier, first + n, digest)
+    conn.execute(t.log_entries.insert(), rows)
+    conn.execute(t.merkle_logs.update().where(t.merkle_logs.c.name == log)
+                 .values(size=first + len(rows), frontier=[h.hex() for h in frontier]))
+    return first
 
 
 def sign_head(conn: sa.Connection, log: Log, key: Ed25519PrivateKey,
@@ -170,14 +191,16 @@ def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey) -> list
         if computed.hex() != row.leaf_hash:
             problems.append(f"第{row.idx}条的内容与其叶哈希不符")
         hashes.append(computed)
+    signed_heads = heads(conn, log)
+    roots = _roots_at(hashes, {signed["size"] for signed in signed_heads} | {len(hashes)})
     state = conn.execute(sa.select(t.merkle_logs.c.size, t.merkle_logs.c.frontier)
                          .where(t.merkle_logs.c.name == log)).one()
     if state.size != len(hashes):
         problems.append(f"日志记载{state.size}条，实有{len(hashes)}条")
-    elif frontier_root([bytes.fromhex(h) for h in state.frontier]) != tree_root(hashes):
+    elif frontier_root([bytes.fromhex(h) for h in state.frontier]) != roots[len(hashes)]:
         problems.append("日志的当前树根与条目不符")
     public = public_key_b64(key)
-    for signed in heads(conn, log):
+    for signed in signed_heads:
         try:
             head = read_tree_head(signed, public)
         except ZscError as e:
@@ -185,6 +208,19 @@ def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey) -> list
             continue
         if head.size > len(hashes):
             problems.append(f"大小为{head.size}的签名树头超出了日志")
-        elif tree_root(hashes[:head.size]) != head.root:
+        elif roots[head.size] != head.root:
             problems.append(f"大小为{head.size}的签名树头与条目不符")
     return problems
+
+
+def _roots_at(hashes: Sequence[bytes], sizes: set[int]) -> dict[int, bytes]:
+    """The tree roots of the first ``size`` leaves, for each of ``sizes`` up to ``len(hashes)``,
+    in one pass over a frontier: a log with a head per act would otherwise be hashed whole once
+    per head (the audit trail's 22,000 entries and 300 heads took 75 s)."""
+    roots = {0: tree_root([])} if 0 in sizes else {}
+    frontier: list[bytes] = []
+    for n, digest in enumerate(hashes):
+        frontier = extend_frontier(frontier, n, digest)
+        if n + 1 in sizes:
+            roots[n + 1] = frontier_root(frontier)
+    return roots

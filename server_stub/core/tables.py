@@ -359,3 +359,21 @@ recusal_requests = sa.Table(
     sa.Column("device_id", sa.String(40), sa.ForeignKey("devices.id"), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+audit_acts = sa.Table(
+    "audit_acts",
+    metadata,
+    # The audit trail's index (issue 19): for each leaf ``idx`` of the ``audit`` log, the fields
+    # it is searched by. Append-only like the leaves (migration 0014), and checked against them
+    # by ``audit_trail.verify``; ``plan_id`` is the plan an act concerns (a plan's, a draw's, a
+    # record's), which is what a supervisor's view of their departments filters on.
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("object_id", sa.String(200), nullable=False),
+    sa.Column("person", sa.String(100), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("plan_id", sa.String(60), nullable=True),
+    sa.Index("audit_acts_kind_at", "kind", "at"),
+    sa.Index("audit_acts_object", "object_id"),
+    sa.Index("audit_acts_plan", "plan_id"),
+)

@@ -1,6 +1,7 @@
 """Reads and writes of the server's tables, as keyword-only functions over a Connection.
 
-Callers own the transaction (``engine.begin()``), so an import either lands whole or not at all.
+Callers own the transaction (``engine.begin()``), so an import either lands whole or not at all,
+and with it the audit trail's entry for every row it changed (issue 19).
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import (
+    Act,
+    ActKind,
+    Actor,
+    changed_fields,
+    lock_trail,
+    record_act,
+    record_acts,
+)
 from sync import Entity, InspectionItem, Inspector
 
 _BATCH = 5000
@@ -64,16 +74,50 @@ def inspector_row(inspector: Inspector) -> dict[str, Any]:
     }
 
 
-def save_items(conn: sa.Connection, *, items: Iterable[InspectionItem]) -> int:
-    return _upsert(conn, t.items, (item_row(i) for i in items))
+def _save_audited(conn: sa.Connection, table: sa.Table, kind: ActKind,
+                  rows: Iterable[dict[str, Any]], actor: Actor) -> int:
+    """Adds or updates directory rows, one audit entry per row that is new or changed (with
+    every changed field before and after); a row that changes nothing is neither written nor
+    recorded. Returns how many rows were read.
+
+    The trail's lock is taken before the rows are read: every write of a directory row is
+    audited, so a concurrent import waits for this one's commit and its "before" is what this
+    one wrote; and every audited transaction takes that lock before any other it holds at
+    once, so two of them cannot deadlock."""
+    (key,) = [c.name for c in table.primary_key.columns]
+    count = 0
+    lock_trail(conn)
+    for batch in _batches(rows):
+        count += len(batch)
+        stored = {row[key]: dict(row) for row in conn.execute(
+            sa.select(table).where(table.c[key].in_([r[key] for r in batch]))).mappings()}
+        acts, changed = [], []
+        for row in batch:
+            old = stored.get(row[key])
+            if old is None:
+                acts.append(Act(kind, row[key], None, row))
+            elif (change := changed_fields(old, row)) is not None:
+                acts.append(Act(kind, row[key], *change))
+            else:
+                continue
+            changed.append(row)
+        _upsert(conn, table, changed)
+        record_acts(conn, actor, acts)
+    return count
 
 
-def save_entities(conn: sa.Connection, *, entities: Iterable[Entity]) -> int:
-    return _upsert(conn, t.entities, (entity_row(e) for e in entities))
+def save_items(conn: sa.Connection, *, items: Iterable[InspectionItem], actor: Actor) -> int:
+    return _save_audited(conn, t.items, ActKind.ITEM_SAVED, (item_row(i) for i in items), actor)
 
 
-def save_inspectors(conn: sa.Connection, *, inspectors: Iterable[Inspector]) -> int:
-    return _upsert(conn, t.inspectors, (inspector_row(i) for i in inspectors))
+def save_entities(conn: sa.Connection, *, entities: Iterable[Entity], actor: Actor) -> int:
+    return _save_audited(conn, t.entities, ActKind.ENTITY_SAVED,
+                         (entity_row(e) for e in entities), actor)
+
+
+def save_inspectors(conn: sa.Connection, *, inspectors: Iterable[Inspector], actor: Actor) -> int:
+    return _save_audited(conn, t.inspectors, ActKind.INSPECTOR_SAVED,
+                         (inspector_row(i) for i in inspectors), actor)
 
 
 def load_items(conn: sa.Connection, *, codes: Sequence[str] | None = None) -> list[InspectionItem]:
@@ -123,9 +167,16 @@ def busiest_inspector(conn: sa.Connection) -> str | None:
     return conn.execute(query).scalar()
 
 
-def save_holidays(conn: sa.Connection, *, days: dict[dt.date, bool]) -> int:
-    """The administrator's holiday notice: each day a holiday (False) or adjusted working day."""
-    return _upsert(conn, t.holidays, ({"day": day, "workday": workday} for day, workday in days.items()))
+def save_holidays(conn: sa.Connection, *, days: dict[dt.date, bool], actor: Actor) -> int:
+    """The administrator's holiday notice: each day a holiday (False) or adjusted working day.
+    One audit entry for the file, naming its years, with the days it set before and after."""
+    h = t.holidays
+    before = {row.day.isoformat(): row.workday for row in conn.execute(
+        sa.select(h.c.day, h.c.workday).where(h.c.day.in_(list(days))))}
+    years = ",".join(str(y) for y in sorted({d.year for d in days}))
+    record_act(conn, actor, ActKind.HOLIDAYS_LOADED, years, before=before,
+               after={d.isoformat(): workday for d, workday in sorted(days.items())})
+    return _upsert(conn, h, ({"day": day, "workday": workday} for day, workday in days.items()))
 
 
 def colleague_without_tasks(conn: sa.Connection, inspector_id: str) -> str | None:

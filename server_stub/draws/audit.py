@@ -9,9 +9,13 @@ It is internal (it carries risk grades through the strata); :func:`public_strata
 strata the public sees, and :func:`compare_with_publication` lets anyone holding an export check
 it against the public page.
 
-Format 1 (draws made before issue 11) published an unsalted ``ids_hash`` per stratum instead of a
-salted commitment; format 2 (before issue 13) used the platform's secret itself as the seed. Both
-are still verified as they were made. Pure: no I/O.
+Format 4 adds ``directory_changes``: every change to the directories and the item list from
+:data:`DIRECTORY_LOOKBACK` before the plan was created until the population was frozen, object by
+object, from the audit trail (issue 19): a change of status, region or industry that took an entity
+out of the population before the freeze is there to see. Format 3 (issue 13 to 19) has everything
+else; format 1 (draws made before issue 11) published an unsalted ``ids_hash`` per stratum instead
+of a salted commitment; format 2 (before issue 13) used the platform's secret itself as the seed.
+All are still verified as they were made. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -49,12 +53,19 @@ from server_stub.draws.sampling import (
 )
 from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
 
-FORMAT = "zsc-draw-audit/3"
+FORMAT = "zsc-draw-audit/4"
+CEREMONY_FORMAT = "zsc-draw-audit/3"
+"""Exports with the ceremony but without the directory changes before the freeze (issue 13 to 19)."""
+CEREMONY_FORMATS = (FORMAT, CEREMONY_FORMAT)
 SECRET_AS_SEED_FORMAT = "zsc-draw-audit/2"
 """Exports of draws whose seed was the platform's secret itself (issue 11 to issue 13)."""
 LEGACY_FORMAT = "zsc-draw-audit/1"
 """Exports of draws made with an unsalted ``ids_hash`` per stratum (before issue 11)."""
-FORMATS = (FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
+FORMATS = (FORMAT, CEREMONY_FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
+
+DIRECTORY_LOOKBACK = dt.timedelta(days=30)
+"""How long before a plan's creation the export's directory changes begin: a directory shaped
+in the weeks before a plan was announced steers its draw just as well as one shaped after."""
 
 _SALT = re.compile(f"[0-9a-f]{{{SALT_HEX_DIGITS}}}")
 
@@ -71,10 +82,12 @@ def build_export(
     teams: TeamDraw,
     task_ids: Mapping[str, str],
     drawn_at: str,
+    directory_changes: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The auditor export for a draw that has just been made from the ``frozen`` strata (each
     with its grade, sorted ids, salt and commitment); ``ceremony`` holds the secret, the times
-    and the entropy that derived ``draw.seed``."""
+    and the entropy that derived ``draw.seed``; ``directory_changes`` the audit trail's
+    directory changes before the freeze (``audit_trail.directory_changes``)."""
     drawn = {s.grade.value: s for s in draw.strata}
     return {
         "format": FORMAT,
@@ -115,6 +128,7 @@ def build_export(
             for a in teams.assignments
         ],
         "unassigned": [{"credit_code": u.credit_code, "reason": u.reason} for u in teams.unassigned],
+        "directory_changes": dict(directory_changes),
     }
 
 
@@ -204,11 +218,13 @@ def _verify(export: Mapping[str, Any]) -> Verification:
            f"算法 {ALGORITHM} {ALGORITHM_VERSION}",
            f"算法为 {export['algorithm']} {export['algorithm_version']}，本工具复核的是 "
            f"{ALGORITHM} {ALGORITHM_VERSION}")
-    if export["format"] == FORMAT:
+    if export["format"] in CEREMONY_FORMATS:
         _check_ceremony(checks, export, plan)
     else:
         _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
                "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
+    if export["format"] == FORMAT:
+        _check_directory_changes(checks, export)
     drawn: list[str] = []
     grades_seen = []
     for stratum in export["strata"]:
@@ -288,6 +304,24 @@ def _check_ceremony(checks: list[Check], export: Mapping[str, Any], plan: Plan) 
            "随机种子与平台密钥、名录总承诺值和公开随机数推导的结果不一致")
 
 
+def _check_directory_changes(checks: list[Check], export: Mapping[str, Any]) -> None:
+    """The directory changes listed end at the freeze, begin :data:`DIRECTORY_LOOKBACK` before
+    the plan was created, each lies between, and their count is the one published."""
+    listed = export["directory_changes"]
+    c = export["ceremony"]
+    since, until = (dt.datetime.fromisoformat(listed[key]) for key in ("since", "until"))
+    _check(checks, until == dt.datetime.fromisoformat(c["frozen_at"])
+           and since == dt.datetime.fromisoformat(c["created_at"]) - DIRECTORY_LOOKBACK,
+           "名录变更的起止时间为计划创建前30天至名录冻结",
+           "名录变更的起止时间与计划创建、名录冻结的时间不符")
+    changes = [change for name in ("entities", "inspectors", "items")
+               for obj in listed[name] for change in obj["changes"]]
+    inside = all(since <= dt.datetime.fromisoformat(ch["at"]) < until for ch in changes)
+    _check(checks, inside and len(changes) == listed["count"],
+           f"名录冻结前的名录变更 {len(changes)} 条，均在起止时间内",
+           "名录变更的条数或时间与所述不符")
+
+
 def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
     """Whether an auditor's export is the draw the public page shows: same plan, seed and seed
     commitment, the same strata (size, ratio, k and salted commitment, in the public order) and
@@ -306,6 +340,12 @@ def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str
 def _compare(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
     checks: list[Check] = []
     if export["format"] == FORMAT:
+        count = export["directory_changes"]["count"]
+        _check(checks, count == publication["directory_changes"],
+               f"名录冻结前的名录变更条数（{count}）与公示一致",
+               f"名录冻结前的名录变更条数与公示不一致：审计文件为 {count}，"
+               f"公示为 {publication['directory_changes']}")
+    if export["format"] in CEREMONY_FORMATS:
         _check(checks, export["ceremony"] == publication["ceremony"],
                "抽取过程（平台密钥、名录冻结、公开随机数及见证人、时间）与公示一致",
                "抽取过程（平台密钥、名录冻结、公开随机数及见证人、时间）与公示不一致")

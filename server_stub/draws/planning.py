@@ -19,10 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import ActKind, Actor, record_act
+from server_stub.core.audit_trail import directory_changes as trail_directory_changes
 from server_stub.core.clock import CHINA, as_utc, china_date
 from server_stub.core.errors import ApiError
 from server_stub.directory import queries
-from server_stub.draws.audit import build_export, public_strata
+from server_stub.draws.audit import DIRECTORY_LOOKBACK, build_export, public_strata
 from server_stub.draws.ceremony import (
     DERIVATION,
     CeremonyError,
@@ -83,7 +85,7 @@ PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
 """A plan id: one URL path segment as it is (``/draws/{id}``) and a file name part, never ``..``."""
 
 
-def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
+def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, actor: Actor,
                 entropy: EntropySpec | None = None, kind: str = RANDOM_KIND) -> str:
     """Store a plan with a fresh secret and the public randomness its draw will take (``entropy``,
     default 20 dice); returns the secret's commitment to publish. Nobody chooses the secret.
@@ -109,12 +111,17 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime,
                        + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
     secret = new_secret()
     digest = commitment(secret)
+    entropy_json = (entropy or EntropySpec()).to_json()
     conn.execute(t.plans.insert().values(
         id=plan.id, name=plan.name, spec=plan_to_json(plan), commitment=digest, seed=secret,
-        created_at=now, entropy=(entropy or EntropySpec()).to_json(), kind=kind,
+        created_at=now, entropy=entropy_json, kind=kind,
     ))
     conn.execute(t.plan_departments.insert(),
                  [{"plan_id": plan.id, "department": d} for d in plan.departments])
+    # the commitment, never the secret: supervisors read their plans' entries
+    record_act(conn, actor, ActKind.PLAN_CREATED, plan.id, plan_id=plan.id, at=now,
+               after={"name": plan.name, "spec": plan_to_json(plan), "kind": kind,
+                      "entropy": entropy_json, "commitment": digest})
     return digest
 
 
@@ -126,11 +133,17 @@ def yearly_caps(conn: sa.Connection, departments: Sequence[str]) -> dict[str, Ye
     return {d: found.get(d, YearlyCap()) for d in departments}
 
 
-def set_yearly_cap(conn: sa.Connection, department: str, cap: YearlyCap) -> None:
+def set_yearly_cap(conn: sa.Connection, department: str, cap: YearlyCap, *, actor: Actor) -> None:
     s = t.department_settings
     values = {"yearly_cap": cap.cap, "exempt_kinds": list(cap.exempt)}
-    if conn.execute(s.update().where(s.c.department == department).values(**values)).rowcount == 0:
+    old = conn.execute(sa.select(s.c.yearly_cap, s.c.exempt_kinds)
+                       .where(s.c.department == department).with_for_update()).mappings().first()
+    if old is None:
         conn.execute(s.insert().values(department=department, **values))
+    else:
+        conn.execute(s.update().where(s.c.department == department).values(**values))
+    record_act(conn, actor, ActKind.YEARLY_CAP_SET, department,
+               before=None if old is None else dict(old), after=values)
 
 
 def inspections_in_year(conn: sa.Connection, department: str, cap: YearlyCap,
@@ -228,7 +241,7 @@ def _open_ceremony(conn: sa.Connection, plan_id: str) -> sa.RowMapping | None:
     return conn.execute(sa.select(c).where(c.c.open_plan_id == plan_id)).mappings().first()
 
 
-def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> Freeze:
+def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Actor) -> Freeze:
     """Step 1 of a draw: fix the plan's population and publish it (per stratum its size, ratio,
     k and a salted commitment that names no grade; and one commitment over them all) before
     any entropy exists. 409 when the plan is drawn or a frozen population waits for its entropy.
@@ -255,6 +268,9 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime) ->
                 population=frozen, strata=strata, population_commitment=digest))
     except sa.exc.IntegrityError:
         raise ApiError(409, "already_frozen", f"抽查计划「{plan_id}」的名录已冻结") from None
+    # the public strata only: no grade, no salt, no id
+    record_act(conn, actor, ActKind.POPULATION_FROZEN, plan_id, plan_id=plan_id, at=now,
+               after={"strata": strata, "population_commitment": digest})
     return Freeze(plan_id, now, strata, digest)
 
 
@@ -286,7 +302,8 @@ def build_strata(plan: Plan, frozen: list[dict[str, Any]]) -> list[dict[str, Any
              "k": stratum_size(len(f["ids"]), plan.ratios[RiskGrade(f["grade"])])} for f in frozen]
 
 
-def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.datetime) -> None:
+def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.datetime,
+                 actor: Actor) -> None:
     """Give up a frozen population before any entropy was entered (the witnesses did not come,
     the directory was found wrong…). The attempt stays public with its reason; a new freeze may
     follow, and shows as a second attempt."""
@@ -298,10 +315,13 @@ def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.date
         open_plan_id=None, state="abandoned", closed_at=now, reason=reason.strip()[:500])).rowcount
     if done != 1:
         raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」没有等待录入随机数的冻结名录")
+    record_act(conn, actor, ActKind.DRAW_ABANDONED, plan_id, plan_id=plan_id, at=now,
+               before={"state": "frozen"}, after={"state": "abandoned", "reason": reason.strip()[:500]})
 
 
-def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, dice: str | None = None,
-             public_value: str | None = None, witnesses: tuple[str, ...] = ()) -> DrawSummary:
+def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Actor,
+             dice: str | None = None, public_value: str | None = None,
+             witnesses: tuple[str, ...] = ()) -> DrawSummary:
     """Step 2 of a draw: take the public entropy, derive the seed from the plan's secret, the
     frozen population's commitment and the entropy (``ceremony.derive_seed``), draw the frozen
     population's entities and then the teams, store the tasks and publish everything.
@@ -338,9 +358,12 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, dice: str |
         "population_commitment": ceremony["population_commitment"],
         "entropy": entropy.to_json(), "entered_at": now.isoformat(),
     }
+    changes = trail_directory_changes(conn, as_utc(row["created_at"]) - DIRECTORY_LOOKBACK,
+                                      as_utc(ceremony["frozen_at"]))
     audit = build_export(plan=plan, draw=draw, frozen=frozen, commitment=row["commitment"],
                          ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
-                         teams=teams, task_ids=task_ids, drawn_at=now.isoformat())
+                         teams=teams, task_ids=task_ids, drawn_at=now.isoformat(),
+                         directory_changes=changes)
     by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
     try:
@@ -353,6 +376,9 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, dice: str |
     conn.execute(c.update().where(c.c.id == ceremony["id"]).values(
         open_plan_id=None, state="drawn", closed_at=now, entropy=ceremony_json["entropy"]))
     _store_tasks(conn, plan, teams, task_ids, now)
+    record_act(conn, actor, ActKind.DRAW_MADE, plan_id, plan_id=plan_id, at=now,
+               after={"entropy": ceremony_json["entropy"], "seed": seed, "drawn": len(draw.drawn),
+                      "assigned": len(teams.assignments)})
     return DrawSummary(plan_id, seed, len(draw.drawn), len(teams.assignments),
                        audit["unassigned"], publication["strata"])
 
@@ -396,6 +422,8 @@ def _publication(audit: dict[str, Any], drawn: list[Entity], teams: TeamDraw) ->
         ],
         "assigned": len(teams.assignments),
         "unassigned": len(teams.unassigned),
+        # how many directory changes the auditor's export lists before the freeze: a number only
+        "directory_changes": audit["directory_changes"]["count"],
     }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import ActKind, Actor, record_act
 from server_stub.core.clock import as_utc
 from server_stub.core.errors import ApiError
 from server_stub.field.enrollment import code_hash, is_well_formed
@@ -86,12 +87,16 @@ def authenticate(conn: sa.Connection, token: str | None) -> Device:
     return Device(row["id"], row["inspector_id"], row["role"], row["public_key"])
 
 
-def revoke(conn: sa.Connection, device_id: str, *, now: dt.datetime) -> None:
-    """Refuse the device's later calls; the records it signed before stay valid."""
+def revoke(conn: sa.Connection, device_id: str, *, now: dt.datetime, actor: Actor) -> None:
+    """Refuse the device's later calls; the records it signed before stay valid. Revoking a
+    revoked device changes nothing and records nothing."""
     d = t.devices
     done = conn.execute(d.update().where(d.c.id == device_id, d.c.revoked_at.is_(None))
                         .values(revoked_at=now)).rowcount
-    if not done and conn.execute(sa.select(d.c.id).where(d.c.id == device_id)).first() is None:
+    if done:
+        record_act(conn, actor, ActKind.DEVICE_REVOKED, device_id, at=now,
+                   before={"revoked_at": None}, after={"revoked_at": now.isoformat()})
+    elif conn.execute(sa.select(d.c.id).where(d.c.id == device_id)).first() is None:
         raise ApiError(404, "device_not_found", f"设备「{device_id}」不存在")
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import ActKind, Actor, record_act
 from server_stub.core.errors import ApiError
 from sync import Role
 
@@ -36,9 +37,10 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 
-def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime,
+def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime, actor: Actor,
                valid_for: dt.timedelta = DEFAULT_VALIDITY, role: str = Role.INSPECTOR) -> str:
-    """A fresh one-time code enrolling a device of ``inspector_id`` in ``role``."""
+    """A fresh one-time code enrolling a device of ``inspector_id`` in ``role``. The audit
+    entry names the code by its hash, never the code: whoever reads the trail cannot enrol."""
     inspector = conn.execute(
         sa.select(t.inspectors.c.active).where(t.inspectors.c.id == inspector_id)
     ).first()
@@ -51,6 +53,9 @@ def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime,
         code_hash=code_hash(raw), inspector_id=inspector_id, role=role, created_at=now,
         expires_at=now + valid_for, used_at=None,
     ))
+    record_act(conn, actor, ActKind.ENROLMENT_CODE_ISSUED, inspector_id, at=now,
+               after={"role": str(role), "code_hash": code_hash(raw),
+                      "expires_at": (now + valid_for).isoformat()})
     return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.errors import ApiError
 from server_stub.review.decisions import (
     DISPOSALS,
@@ -66,7 +67,10 @@ def ledger(conn: sa.Connection, department: str, *, today: dt.date,
 
 
 def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str,
-          disposal_date: dt.date, note: str, closed_by: str, now: dt.datetime) -> None:
+          disposal_date: dt.date, note: str, actor: Actor, now: dt.datetime) -> None:
+    """Closes the record's follow-up with its disposal; ``actor`` (a supervisor of
+    ``department``) closes it, never on a task whose team includes them."""
+    closed_by = actor.person
     if disposal not in DISPOSALS:
         raise ApiError(422, "bad_disposal", f"处置方式应为：{'、'.join(DISPOSALS)}")
     row = department_record(conn, department, record_id)
@@ -82,3 +86,7 @@ def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str
                 closed_by=closed_by, closed_at=now))
     except sa.exc.IntegrityError:
         raise ApiError(409, "already_closed", "该事项已登记处置，台账中已关闭") from None
+    record_act(conn, actor, ActKind.FOLLOWUP_CLOSED, record_id, plan_id=plan_of_record(conn, record_id),
+               at=now, before={"open": True},
+               after={"open": False, "disposal": disposal, "disposal_date": disposal_date.isoformat(),
+                      "note": note})

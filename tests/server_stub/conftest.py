@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from server_stub.core.db import make_engine, migrate
 from server_stub.directory import queries
 from server_stub.directory.demo import generate
+from tests.utils.actors import TESTER
 
 
 @pytest.fixture
@@ -19,8 +20,8 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     migrate(engine)
     demo = generate(entities=1500, seed=5)
     with engine.begin() as conn:
-        queries.save_items(conn, items=demo.items)
-        queries.save_entities(conn, entities=demo.entities)
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
+        queries.save_items(conn, items=demo.items, actor=TESTER)
+        queries.save_entities(conn, entities=demo.entities, actor=TESTER)
+        queries.save_inspectors(conn, inspectors=demo.inspectors, actor=TESTER)
     yield engine
     engine.dispose()

@@ -76,7 +76,8 @@ def counts(data: Path) -> dict[str, int]:
 def test_help_lists_every_command() -> None:
     result = invoke("--help")
     for command in ("serve", "seed-demo", "import", "export", "plan", "draw", "verify-draw",
-                    "draw-export", "enroll-code", "admin-token", "revoke-device", "chain-gaps"):
+                    "draw-export", "enroll-code", "admin-token", "revoke-device", "chain-gaps",
+                    "audit"):
         assert command in result.output
 
 
@@ -351,3 +352,39 @@ def test_load_holidays(tmp_path: Path) -> None:
     notice.write_text("日期,类型\n2027-02-30,放假\n", encoding="utf-8")
     bad = CliRunner().invoke(cli, ["load-holidays", str(notice), "--data", str(data)])
     assert bad.exit_code == 1 and "第2行" in bad.output
+
+
+def test_audit_lists_exports_and_verifies_the_trail(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "60")
+    exported = tmp_path / "entities.csv"
+    invoke("export", "entities", str(exported), "--data", str(data))
+    header, first, *rest = exported.read_text(encoding="utf-8-sig").splitlines()
+    code = first.split(",")[0]
+    exported.write_text("\n".join([header, first.replace(code + ",", code + ",=改名", 1), *rest]),
+                        encoding="utf-8-sig")
+    assert invoke("import", "entities", str(exported), "--data", str(data)).exit_code == 0
+    listed = invoke("audit", "list", "--object", code, "--data", str(data)).output
+    lines = listed.splitlines()
+    assert len(lines) == 3 and "检查对象名录变更" in lines[1] and "=改名" in lines[1], listed
+    assert lines[-1] == "共 2 条。", "the demo's creation of the row, then the change"
+    user = invoke("audit", "list", "--kind", "directory.entity", "--since", "2000-01-01",
+                  "--limit", "1", "--data", str(data)).output
+    assert "@" in user.splitlines()[0] and "cli@" in user.splitlines()[0]
+    sheet = tmp_path / "audit.csv"
+    assert invoke("audit", "list", "--object", code, "--csv", str(sheet), "--data", str(data)).exit_code == 0
+    text = sheet.read_text(encoding="utf-8-sig")
+    assert text.startswith("序号,") and ",=" not in text and "改名" in text
+    bad = CliRunner().invoke(cli, ["audit", "list", "--since", "yesterday", "--data", str(data)])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    ok = invoke("audit", "verify", "--data", str(data))
+    assert ok.exit_code == 0 and "核对通过" in ok.output and "最新签名树头" in ok.output
+    with engine_for(data).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP TRIGGER log_entries_append_only ON log_entries"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER log_entries_no_delete"))
+        conn.execute(t.log_entries.delete().where(t.log_entries.c.log == "audit",
+                                                  t.log_entries.c.idx == 3))
+    caught = CliRunner().invoke(cli, ["audit", "verify", "--data", str(data)])
+    assert caught.exit_code == 1 and "核对不通过" in caught.output and "缺少" in caught.output

@@ -22,6 +22,7 @@ from server_stub.draws.ceremony import Entropy, derive_seed
 from server_stub.draws.population import YearlyCap
 from server_stub.draws.sampling import commitment, population_commitment
 from sync import Plan, RiskGrade
+from tests.utils.actors import TESTER
 from tests.utils.ceremony import DICE, WITNESSES, freeze_and_draw
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -39,7 +40,7 @@ def make_plan(plan_id: str = "P1", **overrides: object) -> Plan:
 
 def test_commitment_is_sha256_of_the_secret_seed(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        digest = planning.create_plan(conn, make_plan(), now=NOW)
+        digest = planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         public = planning.get_public_plan(conn, "P1")
         seed = conn.execute(sa.select(t.plans.c.seed)).scalar_one()
     assert digest == commitment(seed) == public["commitment"]
@@ -49,8 +50,8 @@ def test_commitment_is_sha256_of_the_secret_seed(engine: sa.Engine) -> None:
 
 def test_fresh_seeds_differ(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        a = planning.create_plan(conn, make_plan("P1"), now=NOW)
-        b = planning.create_plan(conn, make_plan("P2"), now=NOW)
+        a = planning.create_plan(conn, make_plan("P1"), now=NOW, actor=TESTER)
+        b = planning.create_plan(conn, make_plan("P2"), now=NOW, actor=TESTER)
     assert a != b
 
 
@@ -70,21 +71,21 @@ def test_plans_that_cannot_run_are_refused(engine: sa.Engine, overrides: dict[st
             make_plan(**overrides)
         return
     with engine.begin() as conn, pytest.raises(ApiError) as info:
-        planning.create_plan(conn, make_plan(**overrides), now=NOW)
+        planning.create_plan(conn, make_plan(**overrides), now=NOW, actor=TESTER)
     assert info.value.status == 422 and reason in info.value.message
 
 
 def test_duplicate_plan_id_is_refused(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         with pytest.raises(ApiError) as info:
-            planning.create_plan(conn, make_plan(), now=NOW)
+            planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
     assert info.value.status == 409
 
 
 def test_draw_stores_tasks_and_publishes_without_grades(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         summary = freeze_and_draw(conn, "P1", now=NOW)
         publication = planning.load_draw(conn, "P1", "publication")
         tasks = conn.execute(sa.select(t.tasks).order_by(t.tasks.c.draw_order)).mappings().all()
@@ -110,7 +111,7 @@ def test_stratum_arithmetic_through_storage(engine: sa.Engine) -> None:
         counts = dict(conn.execute(sa.select(t.entities.c.risk_grade, sa.func.count())
                                    .where(t.entities.c.status.in_(["在业", "存续"]))
                                    .group_by(t.entities.c.risk_grade)).all())
-        planning.create_plan(conn, plan, now=NOW)
+        planning.create_plan(conn, plan, now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         audit = planning.load_draw(conn, "P1", "audit")
     k = {s["grade"]: (s["population"], s["k"]) for s in audit["strata"]}
@@ -122,7 +123,7 @@ def test_stratum_arithmetic_through_storage(engine: sa.Engine) -> None:
 
 def test_drawing_twice_is_refused(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
     with engine.begin() as conn, pytest.raises(ApiError) as info:
         freeze_and_draw(conn, "P1", now=NOW)
@@ -131,8 +132,8 @@ def test_drawing_twice_is_refused(engine: sa.Engine) -> None:
 
 def test_concurrent_draws_of_one_plan_make_one_draw(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(ratios={"A": "5", "B": "5", "C": "5", "D": "5"}), now=NOW)
-        planning.freeze_population(conn, "P1", now=NOW)
+        planning.create_plan(conn, make_plan(ratios={"A": "5", "B": "5", "C": "5", "D": "5"}), now=NOW, actor=TESTER)
+        planning.freeze_population(conn, "P1", now=NOW, actor=TESTER)
     results: list[object] = []
     barrier = threading.Barrier(4)
 
@@ -140,7 +141,7 @@ def test_concurrent_draws_of_one_plan_make_one_draw(engine: sa.Engine) -> None:
         barrier.wait()
         try:
             with engine.begin() as conn:
-                results.append(planning.run_draw(conn, "P1", now=NOW, dice=DICE, witnesses=WITNESSES))
+                results.append(planning.run_draw(conn, "P1", now=NOW, actor=TESTER, dice=DICE, witnesses=WITNESSES))
         except ApiError as e:
             results.append(e.status)
 
@@ -161,14 +162,14 @@ def test_recently_drawn_entities_are_excluded(engine: sa.Engine) -> None:
     everyone = {"A": "100", "B": "100", "C": "100", "D": "100"}
     with engine.begin() as conn:
         # Only the recent-draw rule here: the yearly cap (default 1) would leave OLD's out all year.
-        planning.set_yearly_cap(conn, SAMR, YearlyCap(10))
-        planning.create_plan(conn, make_plan("OLD", ratios={"D": "100"}), now=NOW)
+        planning.set_yearly_cap(conn, SAMR, YearlyCap(10), actor=TESTER)
+        planning.create_plan(conn, make_plan("OLD", ratios={"D": "100"}), now=NOW, actor=TESTER)
         first = freeze_and_draw(conn, "OLD", now=NOW)
         old_codes = set(conn.execute(sa.select(t.tasks.c.credit_code)).scalars())
         planning.create_plan(conn, make_plan("NEW", ratios=everyone, exclude_inspected_within_days=30),
-                             now=NOW)
+                             now=NOW, actor=TESTER)
         planning.create_plan(conn, make_plan("LATER", ratios=everyone, exclude_inspected_within_days=30),
-                             now=NOW)
+                             now=NOW, actor=TESTER)
         soon = freeze_and_draw(conn, "NEW", now=NOW + dt.timedelta(days=10))
         soon_audit = planning.load_draw(conn, "NEW", "audit")
         new_codes = set(conn.execute(sa.select(t.tasks.c.credit_code)
@@ -185,7 +186,7 @@ def test_recently_drawn_entities_are_excluded(engine: sa.Engine) -> None:
 
 def test_publication_has_every_published_input(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         publication = planning.load_draw(conn, "P1", "publication")
     assert publication["algorithm"] == "consistent_sampler"
@@ -199,7 +200,7 @@ def test_publication_has_every_published_input(engine: sa.Engine) -> None:
 @pytest.fixture
 def audit(engine: sa.Engine) -> dict:  # type: ignore[type-arg]
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(workload_cap=3), now=NOW)
+        planning.create_plan(conn, make_plan(workload_cap=3), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         return planning.load_draw(conn, "P1", "audit")
 
@@ -321,7 +322,7 @@ def test_unassigned_entities_are_reported(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         # Everyone of 应急管理局 may take one task only: most D-grade entities stay unassigned.
         planning.create_plan(conn, make_plan(departments=("威海市应急管理局",), items=("YJ-AQSC-01",),
-                                             ratios={RiskGrade.D: "100"}, workload_cap=1), now=NOW)
+                                             ratios={RiskGrade.D: "100"}, workload_cap=1), now=NOW, actor=TESTER)
         summary = freeze_and_draw(conn, "P1", now=NOW)
         audit = planning.load_draw(conn, "P1", "audit")
     assert summary.unassigned and summary.assigned + len(summary.unassigned) == summary.drawn
@@ -336,7 +337,7 @@ def unsalted_hashes(audit: dict) -> set[str]:  # type: ignore[type-arg]
 
 def test_publication_names_no_grade_and_commits_with_salts(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         publication = planning.load_draw(conn, "P1", "publication")
         audit = planning.load_draw(conn, "P1", "audit")
@@ -353,7 +354,7 @@ def test_publication_names_no_grade_and_commits_with_salts(engine: sa.Engine) ->
 
 def test_export_agrees_with_the_public_page(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         publication = planning.load_draw(conn, "P1", "publication")
         audit = planning.load_draw(conn, "P1", "audit")
@@ -376,7 +377,7 @@ def test_draws_from_before_salted_commitments_stay_readable_without_grades(engin
     """A draw stored in the old form (grade and unsalted ids_hash per stratum, export format 1)
     is served without either, and its export still verifies."""
     with engine.begin() as conn:
-        planning.create_plan(conn, make_plan(), now=NOW)
+        planning.create_plan(conn, make_plan(), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         audit = planning.load_draw(conn, "P1", "audit")
         publication = planning.load_draw(conn, "P1", "publication")

@@ -14,6 +14,7 @@ from server_stub.directory.demo import FOOD, SAMR, SPECIAL_EQUIPMENT
 from server_stub.draws import planning
 from server_stub.draws.population import YearlyCap, items_fit
 from sync import Entity, InspectionItem, Plan, RiskGrade, ValidationError, make_credit_code
+from tests.utils.actors import TESTER
 from tests.utils.ceremony import freeze_and_draw
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -70,7 +71,7 @@ def food_plan(plan_id: str = "F1", items: tuple[str, ...] = ("SC-SP-01", "SC-SP-
 
 def test_a_food_plan_draws_food_businesses_only(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, food_plan(), now=NOW)
+        planning.create_plan(conn, food_plan(), now=NOW, actor=TESTER)
         preview = planning.population_preview(conn, "F1", now=NOW)
         summary = freeze_and_draw(conn, "F1", now=NOW)
         audit = planning.load_draw(conn, "F1", "audit")
@@ -91,7 +92,7 @@ def test_a_plan_whose_items_fit_nobody_is_refused(engine: sa.Engine) -> None:
         planning.create_plan(conn, Plan(
             id="N1", name="旅行社抽查", departments=(SAMR,), items=("SC-SP-01",),
             ratios={"A": "5"}, team_size=2, industries=("信息传输、软件和信息技术服务业",),
-            window_start=dt.date(2026, 3, 1), window_end=dt.date(2026, 6, 30)), now=NOW)
+            window_start=dt.date(2026, 3, 1), window_end=dt.date(2026, 6, 30)), now=NOW, actor=TESTER)
     assert refused.value.status == 422 and "不适用于范围内的任何检查对象" in refused.value.message
 
 
@@ -112,9 +113,9 @@ def drawn_codes(conn: sa.Connection, plan_id: str) -> set[str]:
 
 def test_the_cap_th_inspection_is_allowed_and_the_next_is_not(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.set_yearly_cap(conn, SAMR, YearlyCap(2))
+        planning.set_yearly_cap(conn, SAMR, YearlyCap(2), actor=TESTER)
         for n in (1, 2, 3):
-            planning.create_plan(conn, d_plan(f"P{n}"), now=NOW)
+            planning.create_plan(conn, d_plan(f"P{n}"), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "P1", now=NOW)
         freeze_and_draw(conn, "P2", now=NOW + dt.timedelta(days=1))
         first, second = drawn_codes(conn, "P1"), drawn_codes(conn, "P2")
@@ -129,15 +130,15 @@ def test_the_cap_th_inspection_is_allowed_and_the_next_is_not(engine: sa.Engine)
 
 def test_exempt_kinds_neither_count_nor_are_capped(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        planning.create_plan(conn, d_plan("C1"), now=NOW, kind="投诉举报")
-        planning.create_plan(conn, d_plan("R1"), now=NOW)
-        planning.create_plan(conn, d_plan("C2"), now=NOW, kind="案件线索")
+        planning.create_plan(conn, d_plan("C1"), now=NOW, actor=TESTER, kind="投诉举报")
+        planning.create_plan(conn, d_plan("R1"), now=NOW, actor=TESTER)
+        planning.create_plan(conn, d_plan("C2"), now=NOW, actor=TESTER, kind="案件线索")
         freeze_and_draw(conn, "C1", now=NOW)
         freeze_and_draw(conn, "R1", now=NOW + dt.timedelta(days=1))
         freeze_and_draw(conn, "C2", now=NOW + dt.timedelta(days=2))
         complaint, random, case = (drawn_codes(conn, p) for p in ("C1", "R1", "C2"))
-        planning.set_yearly_cap(conn, SAMR, YearlyCap(1, exempt=()))  # now every kind counts
-        planning.create_plan(conn, d_plan("R2"), now=NOW)
+        planning.set_yearly_cap(conn, SAMR, YearlyCap(1, exempt=()), actor=TESTER)  # now every kind counts
+        planning.create_plan(conn, d_plan("R2"), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "R2", now=NOW + dt.timedelta(days=3))
         audit = planning.load_draw(conn, "R2", "audit")
     assert complaint and complaint == random == case, "the complaint did not count; the case is not capped"
@@ -147,8 +148,8 @@ def test_exempt_kinds_neither_count_nor_are_capped(engine: sa.Engine) -> None:
 def test_only_this_years_inspections_count(engine: sa.Engine) -> None:
     new_year = dt.datetime(2026, 1, 1, 0, 30, tzinfo=CHINA)
     with engine.begin() as conn:
-        planning.create_plan(conn, d_plan("Y1"), now=NOW)
-        planning.create_plan(conn, d_plan("Y2"), now=NOW)
+        planning.create_plan(conn, d_plan("Y1"), now=NOW, actor=TESTER)
+        planning.create_plan(conn, d_plan("Y2"), now=NOW, actor=TESTER)
         freeze_and_draw(conn, "Y1", now=new_year - dt.timedelta(hours=1))  # 2025-12-31 in China
         freeze_and_draw(conn, "Y2", now=new_year)
         assert drawn_codes(conn, "Y1") == drawn_codes(conn, "Y2")
@@ -164,9 +165,9 @@ def test_the_dashboard_warns_of_enterprises_inspected_too_often(engine: sa.Engin
     from server_stub.publication import dashboard
 
     with engine.begin() as conn:
-        planning.set_yearly_cap(conn, SAMR, YearlyCap(5))
+        planning.set_yearly_cap(conn, SAMR, YearlyCap(5), actor=TESTER)
         for n in range(3):
-            planning.create_plan(conn, d_plan(f"F{n}"), now=NOW)
+            planning.create_plan(conn, d_plan(f"F{n}"), now=NOW, actor=TESTER)
             freeze_and_draw(conn, f"F{n}", now=NOW + dt.timedelta(days=n))
         thrice = drawn_codes(conn, "F0")
         figures = dashboard.build(conn, SAMR, today=NOW.date(), frequent_after=2)

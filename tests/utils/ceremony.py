@@ -9,6 +9,7 @@ import httpx
 import sqlalchemy as sa
 
 from server_stub.draws import planning
+from tests.utils.actors import TESTER
 
 DICE = "31415926535897932384"
 WITNESSES = ("测试见证人（自动化测试，非真实掷骰）",)
@@ -18,8 +19,8 @@ ENTROPY = {"dice": DICE, "witnesses": list(WITNESSES)}
 
 def freeze_and_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> planning.DrawSummary:
     """Freeze the plan's population, then draw it with the test dice."""
-    planning.freeze_population(conn, plan_id, now=now)
-    return planning.run_draw(conn, plan_id, now=now, dice=DICE, witnesses=WITNESSES)
+    planning.freeze_population(conn, plan_id, now=now, actor=TESTER)
+    return planning.run_draw(conn, plan_id, now=now, actor=TESTER, dice=DICE, witnesses=WITNESSES)
 
 
 def draw_over_api(admin: httpx.Client, plan_id: str) -> httpx.Response:

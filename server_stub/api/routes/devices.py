@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import AdminDep, ConnDep
+from server_stub.api.deps import AdminActorDep, AdminDep, ConnDep
 from server_stub.core.clock import now
 from server_stub.core.errors import error_responses
 from server_stub.field import devices, enrollment
@@ -43,10 +43,10 @@ class GapsOut(BaseModel):
 
 
 @router.post("/enrollment-codes", status_code=201, responses=error_responses(404, 422))
-def create_code(body: CodeIn, request: Request, conn: ConnDep) -> CodeOut:
+def create_code(body: CodeIn, request: Request, actor: AdminActorDep, conn: ConnDep) -> CodeOut:
     """A one-time enrolment code for an inspector's (or supervisor's) device."""
     issued = now()
-    code = enrollment.issue_code(conn, body.inspector_id, now=issued, role=body.role,
+    code = enrollment.issue_code(conn, body.inspector_id, now=issued, actor=actor, role=body.role,
                                  valid_for=dt.timedelta(hours=body.valid_hours))
     server = str(request.base_url).rstrip("/")
     return CodeOut(code=code, inspector_id=body.inspector_id, role=body.role,
@@ -55,9 +55,9 @@ def create_code(body: CodeIn, request: Request, conn: ConnDep) -> CodeOut:
 
 
 @router.post("/devices/{device_id}/revoke", status_code=204, responses=error_responses(404))
-def revoke_device(device_id: str, conn: ConnDep) -> None:
+def revoke_device(device_id: str, actor: AdminActorDep, conn: ConnDep) -> None:
     """Stop a device: its later calls and records are refused; its earlier records stay valid."""
-    devices.revoke(conn, device_id, now=now())
+    devices.revoke(conn, device_id, now=now(), actor=actor)
 
 
 @router.get("/chain-gaps")

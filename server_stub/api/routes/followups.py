@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep, SupervisorDep
+from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
 from server_stub.core.clock import china_today, now
 from server_stub.core.errors import error_responses
 from server_stub.review import followups
@@ -51,7 +51,7 @@ def ledger(request: Request, supervisor: SupervisorDep, conn: ConnDep) -> Ledger
 
 
 @router.post("/followups/{record_id}/close", status_code=204, responses=error_responses(404, 409, 422))
-def close_followup(record_id: str, body: CloseIn, supervisor: SupervisorDep, conn: ConnDep) -> None:
+def close_followup(record_id: str, body: CloseIn, supervisor: SupervisorDep,
+                   actor: SupervisorActorDep, conn: ConnDep) -> None:
     followups.close(conn, supervisor.department, record_id, disposal=body.disposal,
-                    disposal_date=body.disposal_date, note=body.note,
-                    closed_by=supervisor.person, now=now())
+                    disposal_date=body.disposal_date, note=body.note, actor=actor, now=now())

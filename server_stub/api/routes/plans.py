@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import AdminDep, ConnDep
+from server_stub.api.deps import AdminActorDep, AdminDep, ConnDep
 from server_stub.core.clock import now
 from server_stub.core.errors import ApiError, error_responses
 from server_stub.draws import planning
@@ -124,11 +124,13 @@ class PublishedDraw(BaseModel):
     entities: list[DrawnEntity]
     assigned: int
     unassigned: int
+    directory_changes: int | None = Field(
+        default=None, description="名录冻结前（计划创建前30天起）名录库和事项清单的变更条数；"
+                                  "issue 19 之前的抽取为 null")
 
 
-@router.post("/plans", status_code=201, dependencies=[AdminDep],
-             responses=error_responses(401, 409, 422))
-def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
+@router.post("/plans", status_code=201, responses=error_responses(401, 409, 422))
+def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> PublicPlan:
     """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
     data = body.model_dump()
     entropy = data.pop("entropy")
@@ -139,7 +141,7 @@ def create_plan(body: PlanIn, conn: ConnDep) -> PublicPlan:
                            PublicValueSpec(entropy["public_value"]["source"], entropy["public_value"]["date"]))
     except CeremonyError as e:
         raise ApiError(422, "invalid_plan", str(e)) from None
-    planning.create_plan(conn, plan, now=now(), entropy=spec, kind=kind)
+    planning.create_plan(conn, plan, now=now(), actor=actor, entropy=spec, kind=kind)
     return PublicPlan(**planning.get_public_plan(conn, plan.id))
 
 
@@ -200,45 +202,42 @@ class YearlyCapIn(BaseModel):
         default=["投诉举报", "案件线索", "转办交办"], description="不计入上限的检查类型")
 
 
-@router.put("/departments/{department}/yearly-cap", dependencies=[AdminDep],
-            responses=error_responses(401, 404))
+@router.put("/departments/{department}/yearly-cap", responses=error_responses(401, 404))
 def set_yearly_cap(department: Annotated[str, Path(max_length=100)], body: YearlyCapIn,
-                   conn: ConnDep) -> YearlyCapIn:
+                   actor: AdminActorDep, conn: ConnDep) -> YearlyCapIn:
     """A department's yearly cap per enterprise (国办发〔2024〕54号) and the kinds it exempts."""
     if department not in planning.known_departments(conn):
         raise ApiError(404, "department_not_found", f"部门「{department}」在执法检查人员名录库中没有人员")
-    planning.set_yearly_cap(conn, department, YearlyCap(body.yearly_cap, tuple(body.exempt_kinds)))
+    planning.set_yearly_cap(conn, department, YearlyCap(body.yearly_cap, tuple(body.exempt_kinds)),
+                            actor=actor)
     return body
 
 
-@router.post("/plans/{plan_id}/freeze", status_code=201, dependencies=[AdminDep],
-             responses=error_responses(401, 404, 409))
-def freeze(plan_id: str, conn: ConnDep) -> FreezeOut:
+@router.post("/plans/{plan_id}/freeze", status_code=201, responses=error_responses(401, 404, 409))
+def freeze(plan_id: str, actor: AdminActorDep, conn: ConnDep) -> FreezeOut:
     """Step 1 of the draw: freeze the population and publish its commitments, before any
     public randomness exists."""
-    frozen = planning.freeze_population(conn, plan_id, now=now())
+    frozen = planning.freeze_population(conn, plan_id, now=now(), actor=actor)
     return FreezeOut(plan_id=plan_id, frozen_at=frozen.frozen_at.isoformat(),
                      strata=[Stratum(**s) for s in frozen.strata],
                      population_commitment=frozen.population_commitment)
 
 
-@router.post("/plans/{plan_id}/draw", status_code=201, dependencies=[AdminDep],
-             responses=error_responses(401, 404, 409, 422))
-def run_draw(plan_id: str, body: EntropyEntry, conn: ConnDep) -> DrawResult:
+@router.post("/plans/{plan_id}/draw", status_code=201, responses=error_responses(401, 404, 409, 422))
+def run_draw(plan_id: str, body: EntropyEntry, actor: AdminActorDep, conn: ConnDep) -> DrawResult:
     """Step 2: enter the public randomness (dice before witnesses, and/or the public value the
     plan named), which derives the seed; the draw is made and published at once (once only)."""
-    summary = planning.run_draw(conn, plan_id, now=now(), dice=body.dice,
+    summary = planning.run_draw(conn, plan_id, now=now(), actor=actor, dice=body.dice,
                                 public_value=body.public_value, witnesses=tuple(body.witnesses))
     return DrawResult(plan_id=summary.plan_id, seed=summary.seed, drawn=summary.drawn,
                       assigned=summary.assigned, unassigned=summary.unassigned,
                       strata=[Stratum(**s) for s in summary.strata])
 
 
-@router.post("/plans/{plan_id}/abandon", status_code=204, dependencies=[AdminDep],
-             responses=error_responses(401, 404, 409, 422))
-def abandon(plan_id: str, body: AbandonIn, conn: ConnDep) -> None:
+@router.post("/plans/{plan_id}/abandon", status_code=204, responses=error_responses(401, 404, 409, 422))
+def abandon(plan_id: str, body: AbandonIn, actor: AdminActorDep, conn: ConnDep) -> None:
     """Give up a frozen population before its entropy was entered; the attempt stays public."""
-    planning.abandon_draw(conn, plan_id, reason=body.reason, now=now())
+    planning.abandon_draw(conn, plan_id, reason=body.reason, now=now(), actor=actor)
 
 
 @router.get("/draws/{plan_id}", responses=error_responses(404))

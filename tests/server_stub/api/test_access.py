@@ -14,6 +14,7 @@ import pytest
 
 from server_stub.cli import DEMO_PLAN_ID
 from server_stub.core.admin_token import admin_token
+from server_stub.directory.demo import SAMR
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import SUPERVISOR_CALLS, enrol_people
 from tests.utils.phone import Phone, jpeg
@@ -29,6 +30,8 @@ ADMIN_CALLS = [
     ("POST", "/api/v1/plans", {"id": "ACCESS-1"}),
     ("POST", f"/api/v1/plans/{DEMO_PLAN_ID}/draw", None),
     ("GET", f"/api/v1/draws/{DEMO_PLAN_ID}/audit", None),
+    ("GET", "/api/v1/audit", None),
+    ("PUT", f"/api/v1/departments/{SAMR}/yearly-cap", {"yearly_cap": 2}),
 ]
 DEVICE_CALLS = [
     ("GET", "/api/v1/tasks", None),
@@ -40,7 +43,8 @@ DEVICE_CALLS = [
     ("GET", "/api/v1/enterprises?q=有限", None),
     ("GET", "/api/v1/enterprises/91371002000102971C", None),
 ]
-ALL_SUPERVISOR_CALLS = [*SUPERVISOR_CALLS, ("GET", "/api/v1/feedback", None)]
+ALL_SUPERVISOR_CALLS = [*SUPERVISOR_CALLS, ("GET", "/api/v1/feedback", None),
+                        ("GET", "/api/v1/department/audit", None)]
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from sync import (
     sign_record,
 )
 from tests.sync.factories import make_record
+from tests.utils.actors import TESTER
 from tests.utils.phone import jpeg
 
 pytestmark = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
@@ -53,8 +54,8 @@ def test_full_disk_is_a_507_and_the_phone_keeps_its_record(tmp_path: Path, datab
     now = dt.datetime.now(dt.UTC)
     key = generate_key()
     with app.state.engine.begin() as conn:
-        queries.save_inspectors(conn, inspectors=demo.inspectors)
-        code = issue_code(conn, demo.inspectors[0].id, now=now)
+        queries.save_inspectors(conn, inspectors=demo.inspectors, actor=TESTER)
+        code = issue_code(conn, demo.inspectors[0].id, now=now, actor=TESTER)
         device, token = enroll(conn, code=code, public_key=public_key_b64(key), device_name="x", now=now)
     photo = jpeg(1)
     name = hashlib.sha256(photo).hexdigest()
