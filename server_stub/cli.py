@@ -26,7 +26,7 @@ from server_stub.core.admin_token import admin_token
 from server_stub.core.clock import now
 from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from server_stub.core.db import make_engine, migrate
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import DomainError
 from server_stub.directory import queries
 from server_stub.directory.csv_files import (
     KINDS,
@@ -296,7 +296,7 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
         with engine.begin() as conn:
             digest = planning.create_plan(conn, new_plan, now=now(), entropy=entropy, kind=kind)
             preview = planning.population_preview(conn, plan_id, now=now())
-    except ApiError as e:
+    except DomainError as e:
         fail(f"计划未创建：{e.message}")
     click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
     click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
@@ -377,7 +377,7 @@ def freeze(data_dir: Path | None, database_url: str | None, plan_id: str) -> Non
         with engine.begin() as conn:
             public = planning.get_public_plan(conn, plan_id)
             frozen = planning.freeze_population(conn, plan_id, now=now())
-    except ApiError as e:
+    except DomainError as e:
         fail(f"未冻结：{e.message}")
     click.echo(f"① 计划「{public['name']}」（{plan_id}）创建于 {public['created_at']}，"
                f"平台密钥承诺值 {public['commitment']}")
@@ -395,7 +395,7 @@ def abandon_draw(data_dir: Path | None, database_url: str | None, plan_id: str, 
     try:
         with engine.begin() as conn:
             planning.abandon_draw(conn, plan_id, reason=reason, now=now())
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     click.echo(f"已放弃计划 {plan_id} 本次抽取（原因已公开）。")
 
@@ -415,7 +415,7 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
     try:
         with engine.begin() as conn:
             public = planning.get_public_plan(conn, plan_id)
-    except ApiError as e:
+    except DomainError as e:
         fail(f"未抽取：{e.message}")
     frozen = next((c for c in public["ceremonies"] if c["state"] == "frozen"), None)
     click.echo(f"① 计划「{public['name']}」创建于 {public['created_at']}，平台密钥承诺值 {public['commitment']}")
@@ -428,7 +428,7 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
             summary = planning.run_draw(conn, plan_id, now=now(), dice=dice,
                                         public_value=public_value, witnesses=witnesses)
             audit = planning.load_draw(conn, plan_id, "audit")
-    except ApiError as e:
+    except DomainError as e:
         fail(f"未抽取：{e.message}")
     c = audit["ceremony"]
     entered = c["entropy"]
@@ -459,7 +459,7 @@ def draw_export(data_dir: Path | None, database_url: str | None, plan_id: str, p
     try:
         with engine.begin() as conn:
             audit = planning.load_draw(conn, plan_id, "audit")
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     write_json(path, audit)
     click.echo(f"已导出到 {path}")
@@ -509,7 +509,7 @@ def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: s
         with engine.begin() as conn:
             code = issue_code(conn, inspector_id, now=now(), role=role,
                               valid_for=dt.timedelta(hours=valid_hours))
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     click.echo(f"{inspector_id} 的{ROLE_NAMES[role]}设备一次性注册码"
                f"（{valid_hours} 小时内有效，只能使用一次）：")
@@ -541,7 +541,7 @@ def revoke_device(data_dir: Path | None, database_url: str | None, device_id: st
     try:
         with engine.begin() as conn:
             devices.revoke(conn, device_id, now=now())
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     click.echo(f"已停用设备 {device_id}：此后它的调用一律拒绝；停用前提交的记录仍然有效。")
 
