@@ -23,7 +23,7 @@ from server_stub.core.config import Settings
 from server_stub.directory.queries import busiest_inspector
 from server_stub.main import create_app
 from sync import public_key_b64
-from tests.conftest import ServerProcess, run_cli
+from tests.conftest import Server, run_cli
 from tests.utils.phone import Phone, jpeg
 
 COUNTED = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|SAVEPOINT|RELEASE|ROLLBACK TO)", re.IGNORECASE)
@@ -52,7 +52,7 @@ def platform(tmp_path: Path, database_url: str) -> Iterator[Platform]:
 
     sa.event.listen(app.state.engine, "before_cursor_execute", count)
     with TestClient(app, base_url="http://platform") as client:
-        phone = Phone(ServerProcess("http://platform", data, database_url, None), inspector)  # type: ignore[arg-type]
+        phone = Phone(Server("http://platform", data, database_url), inspector)
         code = client.post("/api/v1/enrollment-codes", json={"inspector_id": inspector},
                            headers={"Authorization": f"Bearer {admin_token(data)}"}).json()["code"]
         enrolled = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_b64(phone.key),
