@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -175,37 +176,44 @@ def running_server(data: Path, db: str, env: dict[str, str] | None = None,
 
 
 @contextlib.contextmanager
-def serving_in_process(data: Path, db: str, **settings: Any) -> Iterator[Server]:
+def serving_in_process(data: Path, db: str, fake_now: str | None = None,
+                       **settings: Any) -> Iterator[Server]:
     """The platform app in this process, served by uvicorn in a thread on 127.0.0.1 over a real
     database seeded with the demo directory: real HTTP, without a process to start. ``settings``
-    replace fields of the ``Settings`` the environment gives (``followup_due_days=45``).
+    replace fields of the ``Settings`` the environment gives (``followup_due_days=45``); with
+    ``fake_now`` (ISO 8601), the clock is pinned there while it serves (``core.clock.pin``).
 
     For the tests a process adds nothing to; those about processes (sync, faults, kills, scale-out,
     crowds, file modes) use ``running_server``.
     """
     import uvicorn
 
+    from server_stub.core import clock
     from server_stub.core.config import Settings
     from server_stub.main import create_app
 
     DEMO.seed(data, db)
-    app = create_app(dataclasses.replace(Settings.from_env(data, db), **settings))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, name=f"platform:{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the in-process server did not start")
-        time.sleep(0.01)
+    clock.pin(dt.datetime.fromisoformat(fake_now) if fake_now else None)
     try:
-        yield Server(f"http://127.0.0.1:{port}", data, db)
+        app = create_app(dataclasses.replace(Settings.from_env(data, db), **settings))
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                               lifespan="off"))
+        thread = threading.Thread(target=server.run, name=f"platform:{port}", daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the in-process server did not start")
+                time.sleep(0.01)
+            yield Server(f"http://127.0.0.1:{port}", data, db)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            app.state.engine.dispose()
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+        clock.pin(None)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from sync import generate_key, make_token, read_token
-from tests.conftest import Server, running_server
+from tests.conftest import Server, serving_in_process
 from tests.utils.phone import Phone, busiest_inspector
 
 GENUINE = "✓ 这是一次真实的“双随机”抽查"
@@ -185,7 +185,7 @@ def test_feedback_under_a_forged_code_is_refused(server: Server, task: dict[str,
 @pytest.mark.parametrize("fake_now", ["2030-01-01T00:00:00+08:00", "2000-01-01T00:00:00+08:00"],
                          ids=["expired", "not-yet-valid"])
 def test_a_code_outside_its_window_says_so(tmp_path: Path, database_url: str, fake_now: str) -> None:
-    with running_server(tmp_path / "server-data", database_url, fake_now=fake_now) as server:
+    with serving_in_process(tmp_path / "server-data", database_url, fake_now=fake_now) as server:
         task = Phone(server, busiest_inspector(server)).enroll().tasks()[0]
         answer = httpx.get(f"{server.url}/v/{task['code_token']}")
         assert answer.status_code == 400
