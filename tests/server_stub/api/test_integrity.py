@@ -18,12 +18,14 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from server_stub.cli import cli
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.field.enrollment import ALPHABET
 from sync import make_token, new_record_id, read_token, sign_record
-from tests.conftest import Server, run_cli
+from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people, other_inspector, submit
 from tests.utils.phone import Phone, admin_client, busiest_inspector, jpeg
 
@@ -114,10 +116,16 @@ def test_nobody_closes_the_follow_up_of_their_own_inspection(server: Server) -> 
 # --- 3. inactive staff lose access at once ---------------------------------------------------
 
 
+def admin(*args: str) -> None:
+    """An administrator's command (``server_stub/cli.py``), run in this process."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
 def set_active(server: Server, inspector_id: str, active: bool, tmp_path: Path) -> None:
     """Mark a person (not) 在岗 through the directory's CSV import, as an administrator would."""
     exported = tmp_path / "inspectors.csv"
-    run_cli("export", "inspectors", str(exported), data=server.data, db=server.db)
+    admin("export", "inspectors", str(exported), "--data", str(server.data), "--db", server.db)
     rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
     for row in rows:
         if row["人员编号"] == inspector_id:
@@ -127,7 +135,7 @@ def set_active(server: Server, inspector_id: str, active: bool, tmp_path: Path) 
     writer.writeheader()
     writer.writerows(rows)
     exported.write_text(out.getvalue(), encoding="utf-8-sig")
-    run_cli("import", "inspectors", str(exported), data=server.data, db=server.db)
+    admin("import", "inspectors", str(exported), "--data", str(server.data), "--db", server.db)
 
 
 def test_inactive_staff_are_refused_everything(server: Server, tmp_path: Path) -> None:
