@@ -30,7 +30,7 @@ from server_stub.core.audit_trail import Actor
 from server_stub.core.clock import now
 from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from server_stub.core.db import make_engine, migrate
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import DomainError
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.directory import queries
 from server_stub.directory.csv_files import (
@@ -312,7 +312,7 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
             digest = planning.create_plan(conn, new_plan, now=now(), actor=actor, entropy=entropy,
                                           kind=kind)
             preview = planning.population_preview(conn, plan_id, now=now())
-    except ApiError as e:
+    except DomainError as e:
         fail(f"计划未创建：{e.message}")
     click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
     click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
@@ -393,7 +393,7 @@ def freeze(data_dir: Path | None, database_url: str | None, plan_id: str) -> Non
         with acting(settings, engine) as (conn, actor):
             public = planning.get_public_plan(conn, plan_id)
             frozen = planning.freeze_population(conn, plan_id, now=now(), actor=actor)
-    except ApiError as e:
+    except DomainError as e:
         fail(f"未冻结：{e.message}")
     click.echo(f"① 计划「{public['name']}」（{plan_id}）创建于 {public['created_at']}，"
                f"平台密钥承诺值 {public['commitment']}")
@@ -411,7 +411,7 @@ def abandon_draw(data_dir: Path | None, database_url: str | None, plan_id: str, 
     try:
         with acting(settings, engine) as (conn, actor):
             planning.abandon_draw(conn, plan_id, reason=reason, now=now(), actor=actor)
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     click.echo(f"已放弃计划 {plan_id} 本次抽取（原因已公开）。")
 
@@ -431,7 +431,7 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
     try:
         with engine.begin() as conn:
             public = planning.get_public_plan(conn, plan_id)
-    except ApiError as e:
+    except DomainError as e:
         fail(f"未抽取：{e.message}")
     frozen = next((c for c in public["ceremonies"] if c["state"] == "frozen"), None)
     click.echo(f"① 计划「{public['name']}」创建于 {public['created_at']}，平台密钥承诺值 {public['commitment']}")
@@ -444,7 +444,7 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
             summary = planning.run_draw(conn, plan_id, now=now(), actor=actor, dice=dice,
                                         public_value=public_value, witnesses=witnesses)
             audit = planning.load_draw(conn, plan_id, "audit")
-    except ApiError as e:
+    except DomainError as e:
         fail(f"未抽取：{e.message}")
     c = audit["ceremony"]
     entered = c["entropy"]
@@ -475,7 +475,7 @@ def draw_export(data_dir: Path | None, database_url: str | None, plan_id: str, p
     try:
         with engine.begin() as conn:
             audit = planning.load_draw(conn, plan_id, "audit")
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     write_json(path, audit)
     click.echo(f"已导出到 {path}")
@@ -525,7 +525,7 @@ def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: s
         with acting(settings, engine) as (conn, actor):
             code = issue_code(conn, inspector_id, now=now(), actor=actor, role=role,
                               valid_for=dt.timedelta(hours=valid_hours))
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     click.echo(f"{inspector_id} 的{ROLE_NAMES[role]}设备一次性注册码"
                f"（{valid_hours} 小时内有效，只能使用一次）：")
@@ -557,7 +557,7 @@ def revoke_device(data_dir: Path | None, database_url: str | None, device_id: st
     try:
         with acting(settings, engine) as (conn, actor):
             devices.revoke(conn, device_id, now=now(), actor=actor)
-    except ApiError as e:
+    except DomainError as e:
         fail(e.message)
     click.echo(f"已停用设备 {device_id}：此后它的调用一律拒绝；停用前提交的记录仍然有效。")
 

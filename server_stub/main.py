@@ -6,6 +6,7 @@ import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from server_stub.api.errors import document_validation_errors, install_error_handlers
 from server_stub.api.headers import install_security_headers
 from server_stub.api.html_errors import install_html_errors
 from server_stub.api.limits import BodyLimits, body_limit
@@ -32,7 +33,6 @@ from server_stub.api.routes import (
 from server_stub.core.admin_token import admin_token
 from server_stub.core.config import Settings
 from server_stub.core.db import DB_SLOTS, make_engine, migrate
-from server_stub.core.errors import document_validation_errors, install_error_handlers
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.records.photo_store import DirectoryPhotoStore
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -73,11 +80,80 @@ def run_cli(*args: str, data: Path, db: str, check: bool = True) -> subprocess.C
     )
 
 
+class DemoTemplate:
+    """The demo directory, seeded once per test session by ``seed-demo`` (a real process, as
+    before) and copied for each server: a SQLite file copied, a PostgreSQL database created from
+    it as a template. Every server still starts on a database of its own."""
+
+    def __init__(self) -> None:
+        self.directory: Path | None = None
+        self.seeded: dict[str, tuple[str, str]] = {}
+        """Per backend (``sqlite`` or the PostgreSQL URL): the template's URL and seed-demo's output."""
+        self.databases: Databases | None = None
+
+    def seed(self, data: Path, db: str) -> str:
+        """Put a copy of the demo directory into the empty database ``db``; returns what
+        ``seed-demo`` printed (its last line names an inspector with tasks)."""
+        backend = "sqlite" if db.startswith("sqlite") else str(PG_URL)
+        if backend not in self.seeded:
+            self.seeded[backend] = self._make(data, db)
+        template, output = self.seeded[backend]
+        if backend == "sqlite":
+            target = Path(sa.engine.make_url(db).database or "")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(sa.engine.make_url(template).database or "", target)  # mode bits too
+        else:
+            admin = sa.create_engine(PG_URL or "", isolation_level="AUTOCOMMIT")
+            name = sa.engine.make_url(db).database
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE '
+                                     f'"{sa.engine.make_url(template).database}"'))
+            admin.dispose()
+        return output
+
+    def _make(self, data: Path, db: str) -> tuple[str, str]:
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="zsc-demo-template-"))
+        if self.databases is None:
+            self.databases = Databases(self.directory)
+        template = self.databases.make()
+        seeded = run_cli("seed-demo", "--entities", str(DEMO_ENTITIES),
+                         data=self.directory / "seed-data", db=template)
+        return template, seeded.stdout
+
+    def drop(self) -> None:
+        if self.databases is not None:
+            self.databases.drop_all()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory, self.databases, self.seeded = None, None, {}
+
+
+DEMO = DemoTemplate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_template() -> Iterator[None]:
+    """Drops the session's demo template at its end (it is made on first use only)."""
+    yield
+    DEMO.drop()
+
+
 @dataclass
-class ServerProcess:
+class Server:
+    """A platform server seeded with the demo directory: where it answers, its data directory
+    and its database."""
+
     url: str
     data: Path
     db: str
+
+
+@dataclass
+class ServerProcess(Server):
+    """The server as a real process (``python -m server_stub serve``)."""
+
     process: subprocess.Popen[bytes]
 
 
@@ -86,7 +162,7 @@ def running_server(data: Path, db: str, env: dict[str, str] | None = None,
                    fake_now: str | None = None, workers: int = 1) -> Iterator[ServerProcess]:
     """The platform server as a real process on 127.0.0.1, seeded with the demo directory;
     with ``fake_now`` (ISO 8601), its clock pinned there (``tests/utils/clocked.py``)."""
-    run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=data, db=db)
+    DEMO.seed(data, db)
     port = free_port()
     clocked = {"module": "tests.utils.clocked", "module_args": (fake_now,)} if fake_now else {}
     server = ServerProcess(f"http://127.0.0.1:{port}", data, db,
@@ -97,6 +173,47 @@ def running_server(data: Path, db: str, env: dict[str, str] | None = None,
         # server.process, not the first one: a test may have killed it and started another.
         server.process.terminate()
         server.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serving_in_process(data: Path, db: str, fake_now: str | None = None,
+                       **settings: Any) -> Iterator[Server]:
+    """The platform app in this process, served by uvicorn in a thread on 127.0.0.1 over a real
+    database seeded with the demo directory: real HTTP, without a process to start. ``settings``
+    replace fields of the ``Settings`` the environment gives (``followup_due_days=45``); with
+    ``fake_now`` (ISO 8601), the clock is pinned there while it serves (``core.clock.pin``).
+
+    For the tests a process adds nothing to; those about processes (sync, faults, kills, scale-out,
+    crowds, file modes) use ``running_server``.
+    """
+    import uvicorn
+
+    from server_stub.core import clock
+    from server_stub.core.config import Settings
+    from server_stub.main import create_app
+
+    DEMO.seed(data, db)
+    clock.pin(dt.datetime.fromisoformat(fake_now) if fake_now else None)
+    try:
+        app = create_app(dataclasses.replace(Settings.from_env(data, db), **settings))
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                               lifespan="off"))
+        thread = threading.Thread(target=server.run, name=f"platform:{port}", daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the in-process server did not start")
+                time.sleep(0.01)
+            yield Server(f"http://127.0.0.1:{port}", data, db)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            app.state.engine.dispose()
+    finally:
+        clock.pin(None)
 
 
 @pytest.fixture
@@ -114,5 +231,24 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
     try:
         with running_server(directory / "server-data", databases.make()) as process:
             yield process
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture
+def app_server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    """A fresh server for one test, in this process (``serving_in_process``)."""
+    with serving_in_process(tmp_path / "server-data", database_url) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def shared_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server in this process for a whole test module whose tests do not disturb each other."""
+    directory = tmp_path_factory.mktemp("shared-app-server")
+    databases = Databases(directory)
+    try:
+        with serving_in_process(directory / "server-data", databases.make()) as served:
+            yield served
     finally:
         databases.drop_all()

@@ -28,7 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from server_stub.core import audit_trail
 from server_stub.core.audit_trail import Actor
 from server_stub.core.db import READ_ONLY
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import TooLarge, Unauthenticated
 from server_stub.field.devices import Device, authenticate
 from server_stub.review import decisions
 
@@ -89,7 +89,7 @@ def require_admin(request: Request,
     # As bytes: compare_digest refuses str with characters beyond ASCII, which a header may carry.
     if credentials is None or not secrets.compare_digest(credentials.credentials.encode(),
                                                          expected.encode()):
-        raise ApiError(401, "unauthorized", "需要管理员令牌（Authorization: Bearer …）")
+        raise Unauthenticated("unauthorized", "需要管理员令牌（Authorization: Bearer …）")
 
 
 AdminDep = Depends(require_admin)
@@ -189,11 +189,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it exceeds ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"内容过大（上限 {limit // 1024} KB）")
+        raise TooLarge("too_large", f"内容过大（上限 {limit // 1024} KB）")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "too_large", f"内容过大（上限 {limit // 1024} KB）")
+            raise TooLarge("too_large", f"内容过大（上限 {limit // 1024} KB）")
         chunks.append(chunk)
     return b"".join(chunks)

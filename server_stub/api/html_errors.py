@@ -1,7 +1,7 @@
 """Errors on the public pages are pages: Chinese HTML with the same status, not the API's JSON.
 
 Anyone may type an address, follow an old link or change an id in one; a browser showing
-``{"error": …}`` tells them nothing. Every error handler the app has (``core.errors``) keeps
+``{"error": …}`` tells them nothing. Every error handler the app has (``api.errors``) keeps
 deciding the status, headers and Chinese message; this only re-dresses its JSON answer as the
 error page when the path is not the API's (``/api/…``), the schema or the API documentation.
 """

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub.core.errors import error_body
+from server_stub.api.errors import error_body
 from sync import ValidationError, check_json_shape
 
 DEFAULT_BODY_LIMIT = 64 * 1024

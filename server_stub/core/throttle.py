@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.clock import as_utc
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import TooMany
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def address_key(host: str | None) -> str:
 
 
 def refuse_if_over(conn: sa.Connection, limit: Limit, key: str, *, now: dt.datetime) -> None:
-    """429 with Retry-After when ``key`` has had ``limit.events`` events inside the window."""
+    """``TooMany`` (429 with Retry-After) when ``key`` has had ``limit.events`` events inside the window."""
     e = t.throttle_events
     recent = conn.execute(
         sa.select(e.c.at).where(e.c.bucket == limit.bucket, e.c.key == key,
@@ -52,8 +52,8 @@ def refuse_if_over(conn: sa.Connection, limit: Limit, key: str, *, now: dt.datet
     if len(recent) < limit.events:
         return
     wait = max(1, math.ceil((as_utc(recent[-1]) + limit.window - now).total_seconds()))
-    raise ApiError(429, "too_many_requests", limit.message.format(minutes=math.ceil(wait / 60)),
-                   headers={"Retry-After": str(wait)})
+    raise TooMany("too_many_requests", limit.message.format(minutes=math.ceil(wait / 60)),
+                  retry_after=wait)
 
 
 def note(conn: sa.Connection, limit: Limit, key: str, *, now: dt.datetime) -> None:

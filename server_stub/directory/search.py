@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Invalid, Malformed, NotFound
 from sync import credit_code_problem
 
 PAGE_SIZE = 20
@@ -30,16 +30,16 @@ def normalise_query(text: str) -> str:
     (no enterprise can have it, and the phone says which character is wrong as it is typed)."""
     query = " ".join(text.split())
     if not query:
-        raise ApiError(400, "bad_query", "请输入企业名称或统一社会信用代码")
+        raise Malformed("bad_query", "请输入企业名称或统一社会信用代码")
     if len(query) > MAX_QUERY:
-        raise ApiError(400, "bad_query", f"查询内容过长（最多{MAX_QUERY}个字符）")
+        raise Malformed("bad_query", f"查询内容过长（最多{MAX_QUERY}个字符）")
     if any(unicodedata.category(c) == "Cc" for c in query):
         # A NUL ends SQLite's LIKE pattern early (it matched everything); PostgreSQL refuses it.
-        raise ApiError(400, "bad_query", "查询内容含有控制字符，请只输入企业名称或统一社会信用代码")
+        raise Malformed("bad_query", "查询内容含有控制字符，请只输入企业名称或统一社会信用代码")
     if len(query) == CODE_LENGTH and looks_like_code(query):
         problem = credit_code_problem(query.upper())
         if problem is not None:
-            raise ApiError(422, "invalid_credit_code", problem)
+            raise Invalid("invalid_credit_code", problem)
     return query
 
 
@@ -85,5 +85,5 @@ def entity_details(conn: sa.Connection, credit_code: str) -> dict[str, Any]:
         .where(e.c.credit_code == credit_code.upper())
     ).mappings().first()
     if row is None:
-        raise ApiError(404, "entity_not_found", "名录库中没有该统一社会信用代码的企业")
+        raise NotFound("entity_not_found", "名录库中没有该统一社会信用代码的企业")
     return dict(row)

@@ -22,7 +22,7 @@ from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, record_act
 from server_stub.core.audit_trail import directory_changes as trail_directory_changes
 from server_stub.core.clock import CHINA, as_utc, china_date
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.directory import queries
 from server_stub.draws.audit import DIRECTORY_LOOKBACK, build_export, public_strata
 from server_stub.draws.ceremony import (
@@ -90,25 +90,25 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, actor: Act
     """Store a plan with a fresh secret and the public randomness its draw will take (``entropy``,
     default 20 dice); returns the secret's commitment to publish. Nobody chooses the secret.
 
-    Raises ``ApiError`` 409 when the id exists, 422 when the id is not of :data:`PLAN_ID` (one
+    Raises ``Conflict`` when the id exists, ``Invalid`` when the id is not of :data:`PLAN_ID` (one
     with ``/`` was stored, then could be neither drawn nor read) or the plan cannot run.
     """
     if kind not in INSPECTION_KINDS:
-        raise ApiError(422, "invalid_plan", "检查类型应为：" + "、".join(INSPECTION_KINDS))
+        raise Invalid("invalid_plan", "检查类型应为：" + "、".join(INSPECTION_KINDS))
     if not PLAN_ID.fullmatch(plan.id):
-        raise ApiError(422, "invalid_plan",
-                       f"计划编号「{plan.id}」只能由英文字母、数字和 . _ - 组成，以字母或数字开头，"
-                       "不超过60个字符")
+        raise Invalid("invalid_plan",
+                      f"计划编号「{plan.id}」只能由英文字母、数字和 . _ - 组成，以字母或数字开头，"
+                      "不超过60个字符")
     problems = plan_problems(conn, plan)
     if problems:
-        raise ApiError(422, "invalid_plan", "；".join(problems))
+        raise Invalid("invalid_plan", "；".join(problems))
     exists = conn.execute(sa.select(t.plans.c.id).where(t.plans.c.id == plan.id)).first()
     if exists:
-        raise ApiError(409, "plan_exists", f"计划编号「{plan.id}」已存在")
+        raise Conflict("plan_exists", f"计划编号「{plan.id}」已存在")
     if not plan_population(conn, plan, now):
-        raise ApiError(422, "invalid_plan",
-                       "本计划的抽查事项不适用于范围内的任何检查对象（请核对事项的适用行业、对象标签和计划范围）"
-                       + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
+        raise Invalid("invalid_plan",
+                      "本计划的抽查事项不适用于范围内的任何检查对象（请核对事项的适用行业、对象标签和计划范围）"
+                      + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
     secret = new_secret()
     digest = commitment(secret)
     entropy_json = (entropy or EntropySpec()).to_json()
@@ -179,7 +179,7 @@ def entropy_spec(row: sa.RowMapping) -> EntropySpec:
 def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
     row = conn.execute(sa.select(t.plans).where(t.plans.c.id == plan_id)).mappings().first()
     if row is None:
-        raise ApiError(404, "plan_not_found", f"抽查计划「{plan_id}」不存在")
+        raise NotFound("plan_not_found", f"抽查计划「{plan_id}」不存在")
     return plan_from_json(row["spec"]), row
 
 
@@ -233,7 +233,7 @@ class DrawSummary:
 
 def _refuse_if_drawn(conn: sa.Connection, plan_id: str) -> None:
     if conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first():
-        raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取")
+        raise Conflict("already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取")
 
 
 def _open_ceremony(conn: sa.Connection, plan_id: str) -> sa.RowMapping | None:
@@ -249,7 +249,7 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, ac
     plan, row = load_plan(conn, plan_id)
     _refuse_if_drawn(conn, plan_id)
     if _open_ceremony(conn, plan_id) is not None:
-        raise ApiError(409, "already_frozen",
+        raise Conflict("already_frozen",
                        f"抽查计划「{plan_id}」的名录已冻结，等待录入公开随机数（或先放弃本次抽取）")
     populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
     frozen = []
@@ -267,7 +267,7 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, ac
                 plan_id=plan_id, open_plan_id=plan_id, state="frozen", frozen_at=now,
                 population=frozen, strata=strata, population_commitment=digest))
     except sa.exc.IntegrityError:
-        raise ApiError(409, "already_frozen", f"抽查计划「{plan_id}」的名录已冻结") from None
+        raise Conflict("already_frozen", f"抽查计划「{plan_id}」的名录已冻结") from None
     # the public strata only: no grade, no salt, no id
     record_act(conn, actor, ActKind.POPULATION_FROZEN, plan_id, plan_id=plan_id, at=now,
                after={"strata": strata, "population_commitment": digest})
@@ -309,12 +309,12 @@ def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.date
     follow, and shows as a second attempt."""
     load_plan(conn, plan_id)
     if not reason.strip():
-        raise ApiError(422, "reason_required", "放弃抽取须写明原因（将公开）")
+        raise Invalid("reason_required", "放弃抽取须写明原因（将公开）")
     c = t.draw_ceremonies
     done = conn.execute(c.update().where(c.c.open_plan_id == plan_id).values(
         open_plan_id=None, state="abandoned", closed_at=now, reason=reason.strip()[:500])).rowcount
     if done != 1:
-        raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」没有等待录入随机数的冻结名录")
+        raise Conflict("not_frozen", f"抽查计划「{plan_id}」没有等待录入随机数的冻结名录")
     record_act(conn, actor, ActKind.DRAW_ABANDONED, plan_id, plan_id=plan_id, at=now,
                before={"state": "frozen"}, after={"state": "abandoned", "reason": reason.strip()[:500]})
 
@@ -334,12 +334,12 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     _refuse_if_drawn(conn, plan_id)
     ceremony = _open_ceremony(conn, plan_id)
     if ceremony is None:
-        raise ApiError(409, "not_frozen", f"抽查计划「{plan_id}」尚未冻结名录：请先冻结并公布名录，再录入公开随机数")
+        raise Conflict("not_frozen", f"抽查计划「{plan_id}」尚未冻结名录：请先冻结并公布名录，再录入公开随机数")
     try:
         entropy = check_entropy(entropy_spec(row), dice=dice, public_value=public_value,
                                 witnesses=witnesses, today=china_date(now))
     except CeremonyError as e:
-        raise ApiError(422, "bad_entropy", str(e)) from None
+        raise Invalid("bad_entropy", str(e)) from None
     secret = row["seed"]
     seed = derive_seed(secret, ceremony["population_commitment"], entropy)
     frozen = list(ceremony["population"])
@@ -350,7 +350,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     try:
         teams = draw_teams(plan, seed, draw.drawn, inspectors, catalogue)
     except ValueError as e:
-        raise ApiError(422, "invalid_plan", str(e)) from None
+        raise Invalid("invalid_plan", str(e)) from None
     task_ids = {a.credit_code: f"{plan.id}-{n:05d}" for n, a in enumerate(teams.assignments, 1)}
     ceremony_json = {
         "derivation": DERIVATION, "secret": secret, "created_at": _iso(row["created_at"]),
@@ -371,7 +371,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
             conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,
                                                  publication=publication, audit=audit))
     except sa.exc.IntegrityError:
-        raise ApiError(409, "already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取") from None
+        raise Conflict("already_drawn", f"抽查计划「{plan_id}」已经抽取过，不能重复抽取") from None
     c = t.draw_ceremonies
     conn.execute(c.update().where(c.c.id == ceremony["id"]).values(
         open_plan_id=None, state="drawn", closed_at=now, entropy=ceremony_json["entropy"]))
@@ -484,7 +484,7 @@ def load_draw(conn: sa.Connection, plan_id: str, column: str) -> dict[str, Any]:
     value = conn.execute(sa.select(t.draws.c[column]).where(t.draws.c.plan_id == plan_id)).scalar()
     if value is None:
         load_plan(conn, plan_id)
-        raise ApiError(404, "not_drawn", f"抽查计划「{plan_id}」尚未抽取")
+        raise NotFound("not_drawn", f"抽查计划「{plan_id}」尚未抽取")
     result: dict[str, Any] = value
     if column == "publication" and any("grade" in s for s in result["strata"]):
         audit = load_draw(conn, plan_id, "audit")
@@ -493,8 +493,8 @@ def load_draw(conn: sa.Connection, plan_id: str, column: str) -> dict[str, Any]:
 
 
 def validated_plan(data: dict[str, Any]) -> Plan:
-    """``plan_from_json`` with its problems turned into one 422 ``ApiError``."""
+    """``plan_from_json`` with its problems turned into one ``Invalid``."""
     try:
         return plan_from_json(data)
     except ValidationError as e:
-        raise ApiError(422, "invalid_plan", "；".join(p.message for p in e.problems)) from None
+        raise Invalid("invalid_plan", "；".join(p.message for p in e.problems)) from None

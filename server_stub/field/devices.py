@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, record_act
 from server_stub.core.clock import as_utc
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Malformed, NotAllowed, NotFound, Unauthenticated
 from server_stub.field.enrollment import code_hash, is_well_formed
 from sync import Role, ValidationError, load_public_key
 
@@ -37,27 +37,27 @@ def enroll(conn: sa.Connection, *, code: str, public_key: str, device_name: str,
     try:
         load_public_key(public_key)
     except ValidationError as e:
-        raise ApiError(400, "bad_public_key", f"公钥格式错误：{e.problems[0].message}") from None
+        raise Malformed("bad_public_key", f"公钥格式错误：{e.problems[0].message}") from None
     if not is_well_formed(code):
-        raise ApiError(400, "bad_code_format", "注册码应为12位字母和数字（如 ABCD-EFGH-JKMN），请核对后重新输入")
+        raise Malformed("bad_code_format", "注册码应为12位字母和数字（如 ABCD-EFGH-JKMN），请核对后重新输入")
     c = t.enrollment_codes
     row = conn.execute(sa.select(c).where(c.c.code_hash == code_hash(code))).mappings().first()
     if row is None:
-        raise ApiError(403, "enrollment_code_invalid", "注册码不正确，请核对后重新输入")
+        raise NotAllowed("enrollment_code_invalid", "注册码不正确，请核对后重新输入")
     if row["used_at"] is not None:
-        raise ApiError(403, "enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
+        raise NotAllowed("enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
     if as_utc(row["expires_at"]) <= now:
-        raise ApiError(403, "enrollment_code_expired", "该注册码已过期，请向审核人重新申请")
+        raise NotAllowed("enrollment_code_expired", "该注册码已过期，请向审核人重新申请")
     active = conn.execute(sa.select(t.inspectors.c.active)
                           .where(t.inspectors.c.id == row["inspector_id"])).scalar_one()
     if not active:
-        raise ApiError(403, "staff_inactive", "执法检查人员名录库中该人员已不在岗，不能注册设备")
+        raise NotAllowed("staff_inactive", "执法检查人员名录库中该人员已不在岗，不能注册设备")
     # Only one redemption can change the row: a second device racing for the code loses here.
     claimed = conn.execute(
         c.update().where(c.c.code_hash == row["code_hash"], c.c.used_at.is_(None)).values(used_at=now)
     ).rowcount
     if claimed != 1:
-        raise ApiError(403, "enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
+        raise NotAllowed("enrollment_code_used", "该注册码已经使用过，请向审核人重新申请")
     device = Device(f"D{secrets.token_hex(8)}", row["inspector_id"], row["role"], public_key)
     token = secrets.token_urlsafe(32)
     conn.execute(t.devices.insert().values(
@@ -73,17 +73,17 @@ def authenticate(conn: sa.Connection, token: str | None) -> Device:
     device whose person the staff directory marks inactive (不在岗): checked on every call, so a
     change in the directory takes effect at once, and what they signed before stays."""
     if not token:
-        raise ApiError(401, "unauthorized", "未登录：请先用注册码注册本设备")
+        raise Unauthenticated("unauthorized", "未登录：请先用注册码注册本设备")
     d, i = t.devices, t.inspectors
     row = conn.execute(sa.select(d, i.c.active).join(i, i.c.id == d.c.inspector_id)
                        .where(d.c.token_hash == token_hash(token))).mappings().first()
     if row is None:
-        raise ApiError(401, "unknown_device", "设备未注册或令牌无效，请重新注册")
+        raise Unauthenticated("unknown_device", "设备未注册或令牌无效，请重新注册")
     if row["revoked_at"] is not None:
-        raise ApiError(401, "device_revoked", "本设备已被停用，请联系审核人")
+        raise Unauthenticated("device_revoked", "本设备已被停用，请联系审核人")
     if not row["active"]:
-        raise ApiError(401, "staff_inactive",
-                       "执法检查人员名录库中您已不在岗，本设备不能再访问平台；如有疑问请联系管理员")
+        raise Unauthenticated("staff_inactive",
+                              "执法检查人员名录库中您已不在岗，本设备不能再访问平台；如有疑问请联系管理员")
     return Device(row["id"], row["inspector_id"], row["role"], row["public_key"])
 
 
@@ -97,7 +97,7 @@ def revoke(conn: sa.Connection, device_id: str, *, now: dt.datetime, actor: Acto
         record_act(conn, actor, ActKind.DEVICE_REVOKED, device_id, at=now,
                    before={"revoked_at": None}, after={"revoked_at": now.isoformat()})
     elif conn.execute(sa.select(d.c.id).where(d.c.id == device_id)).first() is None:
-        raise ApiError(404, "device_not_found", f"设备「{device_id}」不存在")
+        raise NotFound("device_not_found", f"设备「{device_id}」不存在")
 
 
 def inspector_of(conn: sa.Connection, inspector_id: str) -> dict[str, str]:

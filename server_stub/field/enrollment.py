@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, record_act
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Invalid, NotFound
 from sync import Role
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -45,9 +45,9 @@ def issue_code(conn: sa.Connection, inspector_id: str, *, now: dt.datetime, acto
         sa.select(t.inspectors.c.active).where(t.inspectors.c.id == inspector_id)
     ).first()
     if inspector is None:
-        raise ApiError(404, "inspector_not_found", f"执法检查人员「{inspector_id}」不在名录库中")
+        raise NotFound("inspector_not_found", f"执法检查人员「{inspector_id}」不在名录库中")
     if not inspector.active:
-        raise ApiError(422, "inspector_inactive", f"执法检查人员「{inspector_id}」不在岗，不能注册设备")
+        raise Invalid("inspector_inactive", f"执法检查人员「{inspector_id}」不在岗，不能注册设备")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
     conn.execute(t.enrollment_codes.insert().values(
         code_hash=code_hash(raw), inspector_id=inspector_id, role=role, created_at=now,

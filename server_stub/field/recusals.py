@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.clock import as_utc
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.field.devices import Device
 from sync import MAX_NOTE_LENGTH, ValidationError, parse_rfc3339
 
@@ -30,18 +30,18 @@ def request_recusal(conn: sa.Connection, device: Device, task_id: str, body: dic
     """Store the request; 201 when new, 200 when this very request was stored already."""
     team = conn.execute(sa.select(t.tasks.c.team).where(t.tasks.c.id == task_id)).scalar()
     if team is None or device.inspector_id not in team:
-        raise ApiError(404, "task_not_found", "任务不存在，或本设备的执法检查人员不在该任务的检查组中")
+        raise NotFound("task_not_found", "任务不存在，或本设备的执法检查人员不在该任务的检查组中")
     request_id, inspector, reason = body.get("id"), body.get("inspector_id"), body.get("reason")
     if not isinstance(request_id, str) or not _UUID4.fullmatch(request_id):
-        raise ApiError(422, "invalid_recusal", "回避申请编号应为小写的第4版UUID")
+        raise Invalid("invalid_recusal", "回避申请编号应为小写的第4版UUID")
     if inspector not in team:
-        raise ApiError(422, "invalid_recusal", "申请回避的人员不在该任务的检查组中")
+        raise Invalid("invalid_recusal", "申请回避的人员不在该任务的检查组中")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_NOTE_LENGTH:
-        raise ApiError(422, "invalid_recusal", f"请写明回避理由（不超过{MAX_NOTE_LENGTH}个字符）")
+        raise Invalid("invalid_recusal", f"请写明回避理由（不超过{MAX_NOTE_LENGTH}个字符）")
     try:
         requested_at = parse_rfc3339(body.get("requested_at"), field="requested_at", label="申请时间")
     except ValidationError as e:
-        raise ApiError(422, "invalid_recusal", str(e)) from None
+        raise Invalid("invalid_recusal", str(e)) from None
     values = {"task_id": task_id, "inspector_id": inspector, "reason": reason.strip(),
               "requested_at": requested_at.astimezone(dt.UTC)}
     r = t.recusal_requests
@@ -50,7 +50,7 @@ def request_recusal(conn: sa.Connection, device: Device, task_id: str, body: dic
     if stored is not None:
         same = {**stored, "requested_at": as_utc(stored["requested_at"])} == values
         if not same:
-            raise ApiError(409, "id_conflict", "该回避申请编号已用于内容不同的另一申请")
+            raise Conflict("id_conflict", "该回避申请编号已用于内容不同的另一申请")
         return 200
     conn.execute(r.insert().values(id=request_id, device_id=device.id, received_at=now, **values))
     return 201

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc, china_date
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import NotFound
 from server_stub.publication.spreadsheet import Cell, append_row, csv_text
 from sync import Outcome, RecordState
 
@@ -219,7 +219,7 @@ def announcement(conn: sa.Connection, plan_id: str) -> dict[str, Any]:
     404 for a plan with none (unknown, or nothing published yet)."""
     row = conn.execute(_headings().where(t.announcements.c.plan_id == plan_id)).mappings().first()
     if row is None:
-        raise ApiError(404, "announcement_not_found", "未找到该抽查计划的检查结果公告：计划不存在，或尚未公示检查结果")
+        raise NotFound("announcement_not_found", "未找到该抽查计划的检查结果公告：计划不存在，或尚未公示检查结果")
     return {**_heading(row), "columns": [{"key": k, "title": v} for k, v in COLUMNS],
             "results": public_results(conn, t.tasks.c.plan_id == plan_id)}
 

@@ -21,7 +21,16 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server_stub.core import tables as t
-from server_stub.core.errors import ApiError, RecordNotFound
+from server_stub.core.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    Malformed,
+    NotAllowed,
+    NotAnImage,
+    RecordNotFound,
+    TooLarge,
+)
 from server_stub.field.devices import Device
 from server_stub.records.photo_store import PhotoStore, is_sha256
 from sync import (
@@ -68,9 +77,9 @@ def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: st
     a record neither completes the record nor opens the photo to its sender.
     """
     if not is_sha256(sha256):
-        raise ApiError(400, "bad_photo_name", "照片名称应为64位小写十六进制的SHA-256")
+        raise Malformed("bad_photo_name", "照片名称应为64位小写十六进制的SHA-256")
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise ApiError(400, "photo_hash_mismatch", "照片内容与其SHA-256名称不符：传输中可能已损坏，请重新上传")
+        raise Malformed("photo_hash_mismatch", "照片内容与其SHA-256名称不符：传输中可能已损坏，请重新上传")
     _check_image(data)
     store.put(sha256, data)
     new = _insert_once(conn, t.photos, sha256=sha256, size=len(data), device_id=device.id,
@@ -109,9 +118,9 @@ def _check_image(data: bytes) -> None:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         accepted = False
     if not accepted:
-        raise ApiError(415, "not_an_image", "上传的文件不是JPEG照片")
+        raise NotAnImage("not_an_image", "上传的文件不是JPEG照片")
     if pixels > MAX_PHOTO_PIXELS:
-        raise ApiError(413, "too_many_pixels",
+        raise TooLarge("too_many_pixels",
                        f"照片像素过多（上限 {MAX_PHOTO_PIXELS // 10_000} 万像素）：请按应用的设置压缩后上传")
 
 
@@ -123,12 +132,12 @@ def _check_signature(data: bytes) -> None:
         # Too many bytes, or a readable header declaring too many pixels: too large (413);
         # anything else is not a PNG at all (415).
         too_large = len(data) > MAX_SIGNATURE_BYTES or data[12:16] == b"IHDR"
-        raise ApiError(413 if too_large else 415, "bad_signature_image", problem)
+        raise (TooLarge if too_large else NotAnImage)("bad_signature_image", problem)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ApiError(415, "bad_signature_image", "签名图片已损坏，无法读取：请重新签名后上传") from None
+        raise NotAnImage("bad_signature_image", "签名图片已损坏，无法读取：请重新签名后上传") from None
 
 
 def missing_photos(conn: sa.Connection, record_id: str) -> list[str]:
@@ -173,10 +182,10 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         envelope = parse_json(body)
         record_json = verify_envelope(envelope, device.public_key)
     except ValidationError as e:
-        raise ApiError(400, "malformed", _problems_text(e)) from None
+        raise Malformed("malformed", _problems_text(e)) from None
     except SignatureError as e:
         _check_signer(device, envelope)
-        raise ApiError(422, "bad_signature", str(e)) from None
+        raise Invalid("bad_signature", str(e)) from None
     _check_signer(device, envelope)
     digest = record_hash(record_json)
     record_id = record_json.get("id")
@@ -186,15 +195,15 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     try:
         record = validate_record(record_json)
     except ValidationError as e:
-        raise ApiError(422, "invalid_record", _problems_text(e)) from None
+        raise Invalid("invalid_record", _problems_text(e)) from None
     if parse_rfc3339(record.revised_at or record.finished_at) > now + CLOCK_SKEW:
-        raise ApiError(422, "finished_in_future",
-                       "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
+        raise Invalid("finished_in_future",
+                      "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
     task = _check_task(conn, device, record)
     try:
         chain = _check_chain(conn, record)
         _check_supersedes(conn, record)
-    except ApiError:
+    except DomainError:
         # Read committed (PostgreSQL): a concurrent request may have stored this very record since
         # ``_existing`` looked, taking its place in the chain and its revision. Then it is a repeat.
         existing = _existing(conn, record.id)
@@ -221,8 +230,8 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         # A concurrent request stored this id (or this device's seq) first: answer as a repeat.
         existing = _existing(conn, record.id)
         if existing is None:
-            raise ApiError(422, "chain_conflict",
-                           f"第{record.seq}号记录：序号已被本设备已接收的记录占用，疑似重放或篡改") from None
+            raise Invalid("chain_conflict",
+                          f"第{record.seq}号记录：序号已被本设备已接收的记录占用，疑似重放或篡改") from None
         return _repeat_answer(conn, existing, digest)
     if photos:
         conn.execute(t.record_photos.insert(), [{"record_id": record.id, "sha256": s} for s in photos])
@@ -244,9 +253,9 @@ def _check_signer(device: Device, envelope: object) -> None:
     named = {envelope.get("key_id"), record.get("device_id") if isinstance(record, dict) else None}
     others = sorted(str(n) for n in named - {device.id, None})
     if others:
-        raise ApiError(422, "signer_not_sender",
-                       f"记录的签名设备「{'、'.join(others)}」不是提交它的本设备「{device.id}」："
-                       "设备只能提交以自己的设备编号签名的记录")
+        raise Invalid("signer_not_sender",
+                      f"记录的签名设备「{'、'.join(others)}」不是提交它的本设备「{device.id}」："
+                      "设备只能提交以自己的设备编号签名的记录")
 
 
 def _problems_text(error: ValidationError) -> str:
@@ -262,7 +271,7 @@ def _existing(conn: sa.Connection, record_id: object) -> sa.RowMapping | None:
 
 def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) -> IngestAnswer:
     if existing["hash"] != digest:
-        raise ApiError(409, "id_conflict",
+        raise Conflict("id_conflict",
                        "该记录编号已用于内容不同的另一条记录：已签名的记录不能修改，请以修订记录提交")
     _refresh_state(conn, existing["id"])
     return IngestAnswer(200, record_status(conn, existing["id"]))
@@ -275,10 +284,10 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
                         .join(e, e.c.credit_code == t.tasks.c.credit_code)
                         .where(t.tasks.c.id == record.task_id)).mappings().first()
     if task is None:
-        raise ApiError(422, "unknown_task", f"任务「{record.task_id}」不存在")
+        raise Invalid("unknown_task", f"任务「{record.task_id}」不存在")
     team = list(task["team"])
     if device.inspector_id not in team:
-        raise ApiError(403, "not_on_team", "本设备的执法检查人员不在该任务的检查组中")
+        raise NotAllowed("not_on_team", "本设备的执法检查人员不在该任务的检查组中")
     problems = []
     if record.credit_code != task["credit_code"]:
         problems.append(f"统一社会信用代码与任务不符（任务为{task['credit_code']}）")
@@ -289,7 +298,7 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
         problems.append("记录的检查人员中没有本设备的执法检查人员")
     problems += [p.message for p in check_items_answered(record, task["items"])]
     if problems:
-        raise ApiError(422, "invalid_record", "；".join(problems))
+        raise Invalid("invalid_record", "；".join(problems))
     return task
 
 
@@ -301,7 +310,7 @@ def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
                         .order_by(r.c.seq.desc()).limit(1)).first()
     verdict = check_chain(None if head is None else ChainHead(head.seq, head.hash), record)
     if not verdict.accepted:
-        raise ApiError(422, "chain_conflict", f"第{record.seq}号记录：{verdict.message}")
+        raise Invalid("chain_conflict", f"第{record.seq}号记录：{verdict.message}")
     missing = verdict.missing
     return {"status": "gap" if missing else "ok",
             "gaps": [[missing.start, missing.stop - 1]] if missing else []}
@@ -317,11 +326,11 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
                                  t.records.c.envelope)
                        .where(t.records.c.hash == record.supersedes)).first()
     if old is None:
-        raise ApiError(422, "unknown_superseded", "被修订的原记录不存在（supersedes 指向未知记录）")
+        raise Invalid("unknown_superseded", "被修订的原记录不存在（supersedes 指向未知记录）")
     if old.task_id != record.task_id:
-        raise ApiError(422, "invalid_record", "修订记录与原记录不属于同一任务")
+        raise Invalid("invalid_record", "修订记录与原记录不属于同一任务")
     if old.state != RecordState.RETURNED or old.superseded:
-        raise ApiError(422, "not_returned", "原记录未被退回或已经修订过，不能再提交修订")
+        raise Invalid("not_returned", "原记录未被退回或已经修订过，不能再提交修订")
     if record.v == 1:
         return
     original = json.loads(old.envelope)["record"]
@@ -330,8 +339,8 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
     changed = [label for key, label in kept.items()
                if record.to_json()[key] != original.get(key)]
     if changed:
-        raise ApiError(422, "revision_changes_visit",
-                       f"修订记录应保留原现场检查的{'、'.join(changed)}（修订时间另记于revised_at）")
+        raise Invalid("revision_changes_visit",
+                      f"修订记录应保留原现场检查的{'、'.join(changed)}（修订时间另记于revised_at）")
 
 
 def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.clock import as_utc, china_date
-from server_stub.core.errors import ApiError, RecordNotFound
+from server_stub.core.errors import Conflict, Invalid, NotAllowed, RecordNotFound
 from server_stub.field import feedback
 from server_stub.field.devices import Device
 from server_stub.publication.announcements import number_plan
@@ -42,7 +42,7 @@ FINAL_STATES = tuple(sorted(RESULT_STATES))
 def require_supervisor(conn: sa.Connection, device: Device) -> str:
     """The supervisor's department; 403 for an inspector's device."""
     if device.role != Role.SUPERVISOR:
-        raise ApiError(403, "supervisors_only", "只有审核人可以进行此操作")
+        raise NotAllowed("supervisors_only", "只有审核人可以进行此操作")
     department: str = conn.execute(sa.select(t.inspectors.c.department)
                                    .where(t.inspectors.c.id == device.inspector_id)).scalar_one()
     return department
@@ -74,8 +74,8 @@ def on_team(person: str, task_id: sa.ColumnElement[str] | str) -> sa.Exists:
 def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> None:
     """403 when ``person`` was on the task's team: their own inspection needs another reviewer."""
     if conn.execute(sa.select(on_team(person, task_id))).scalar():
-        raise ApiError(403, "own_inspection",
-                       "您是该任务检查组成员，应当回避：本人参加的检查须由其他审核人审核")
+        raise NotAllowed("own_inspection",
+                         "您是该任务检查组成员，应当回避：本人参加的检查须由其他审核人审核")
 
 
 def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITTED, *,
@@ -166,7 +166,7 @@ def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: 
     if changed != 1:
         # every caller has found the record first (department_record), and records stay
         state = conn.execute(sa.select(r.c.state).where(r.c.id == record_id)).scalar_one()
-        raise ApiError(409, "wrong_state", f"记录当前状态为「{STATE_LABELS.get(state, state)}」，不能进行此操作")
+        raise Conflict("wrong_state", f"记录当前状态为「{STATE_LABELS.get(state, state)}」，不能进行此操作")
 
 
 STATE_LABELS = {RecordState.INCOMPLETE: "照片未齐", RecordState.SUBMITTED: "待审核",
@@ -206,7 +206,7 @@ def publish(conn: sa.Connection, department: str, reviewer: str, record_id: str,
 def return_record(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
                   comment: str, now: dt.datetime) -> None:
     if not comment.strip():
-        raise ApiError(422, "comment_required", "退回时请写明退回原因")
+        raise Invalid("comment_required", "退回时请写明退回原因")
     decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.SUBMITTED, state=RecordState.RETURNED,
                 reviewer_id=reviewer,

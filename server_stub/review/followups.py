@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Conflict, Invalid
 from server_stub.review.decisions import (
     DISPOSALS,
     FINAL_STATES,
@@ -72,20 +72,20 @@ def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str
     ``department``) closes it, never on a task whose team includes them."""
     closed_by = actor.person
     if disposal not in DISPOSALS:
-        raise ApiError(422, "bad_disposal", f"处置方式应为：{'、'.join(DISPOSALS)}")
+        raise Invalid("bad_disposal", f"处置方式应为：{'、'.join(DISPOSALS)}")
     row = department_record(conn, department, record_id)
     refuse_own_inspection(conn, closed_by, row["task_id"])
     if row["outcome"] != Outcome.PROBLEM_PENDING.value or row["superseded"]:
-        raise ApiError(422, "not_pending", "该记录的检查结果不是“发现问题待后续处理”，无需登记后续处置")
+        raise Invalid("not_pending", "该记录的检查结果不是“发现问题待后续处理”，无需登记后续处置")
     if disposal_date < row["inspected_on"]:
-        raise ApiError(422, "bad_date", "处置日期不能早于检查日期")
+        raise Invalid("bad_date", "处置日期不能早于检查日期")
     try:
         with conn.begin_nested():
             conn.execute(t.followups.insert().values(
                 record_id=record_id, disposal=disposal, disposal_date=disposal_date, note=note,
                 closed_by=closed_by, closed_at=now))
     except sa.exc.IntegrityError:
-        raise ApiError(409, "already_closed", "该事项已登记处置，台账中已关闭") from None
+        raise Conflict("already_closed", "该事项已登记处置，台账中已关闭") from None
     record_act(conn, actor, ActKind.FOLLOWUP_CLOSED, record_id, plan_id=plan_of_record(conn, record_id),
                at=now, before={"open": True},
                after={"open": False, "disposal": disposal, "disposal_date": disposal_date.isoformat(),

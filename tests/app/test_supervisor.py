@@ -37,9 +37,15 @@ from app.viewmodels.ledger import LedgerModel
 from app.viewmodels.review import ReviewQueueModel, ReviewRecordModel
 from sync import ItemResult, Outcome, RecordItem
 from tests.app.factories import make_task
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import Phone, busiest_inspector
+
+
+@pytest.fixture
+def server(app_server: Server) -> Server:
+    """A fresh server for each test, in this process: the tests are about the supervisor's service and models, not the platform's process."""
+    return app_server
 
 TODAY = dt.date(2026, 3, 20)
 
@@ -188,18 +194,18 @@ def send(phone: Phone, task: dict[str, Any], *, photo: bytes | None = None, **ch
     return envelope
 
 
-def app_enrolment(server: ServerProcess, phone: Phone, role: str) -> Enrolment:
+def app_enrolment(server: Server, phone: Phone, role: str) -> Enrolment:
     return Enrolment(server.url, phone.device_id, phone.token, role,
                      {"id": phone.inspector_id, "name": "审核人"}, "2026-03-01T08:00:00+08:00")
 
 
 @pytest.fixture
-def people(server: ServerProcess) -> tuple[Phone, SupervisorService]:
+def people(server: Server) -> tuple[Phone, SupervisorService]:
     inspector, supervisor = enrol_people(server)
     return inspector, SupervisorService(app_enrolment(server, supervisor, "supervisor"), timeout=10)
 
 
-def test_review_return_then_approve_and_publish(server: ServerProcess,
+def test_review_return_then_approve_and_publish(server: Server,
                                                 people: tuple[Phone, SupervisorService]) -> None:
     inspector, service = people
     task = inspector.tasks()[0]
@@ -244,7 +250,7 @@ def test_review_return_then_approve_and_publish(server: ServerProcess,
     assert heard
 
 
-def test_dashboard_figures_filters_and_export(server: ServerProcess,
+def test_dashboard_figures_filters_and_export(server: Server,
                                               people: tuple[Phone, SupervisorService]) -> None:
     inspector, service = people
     tasks = inspector.tasks()
@@ -287,7 +293,7 @@ def test_dashboard_figures_filters_and_export(server: ServerProcess,
 
 
 def test_overdue_publications_are_listed_with_their_deadline(
-        server: ServerProcess, people: tuple[Phone, SupervisorService]) -> None:
+        server: Server, people: tuple[Phone, SupervisorService]) -> None:
     inspector, service = people
     task = inspector.tasks()[0]
     send(inspector, task, started_at="2025-01-02T09:00:00+08:00", finished_at="2025-01-02T09:30:00+08:00")
@@ -301,7 +307,7 @@ def test_overdue_publications_are_listed_with_their_deadline(
 
 
 def test_the_ledger_closes_an_entry_only_with_a_valid_disposal(
-        server: ServerProcess, people: tuple[Phone, SupervisorService]) -> None:
+        server: Server, people: tuple[Phone, SupervisorService]) -> None:
     inspector, service = people
     task = inspector.tasks()[0]
     failing = tuple(RecordItem(code=i["code"], result="不合格") for i in task["items"])
@@ -319,7 +325,7 @@ def test_the_ledger_closes_an_entry_only_with_a_valid_disposal(
     assert model.counts == "　".join((s.LEDGER_OPEN.format(count=0), s.LEDGER_CLOSED.format(count=1)))
 
 
-def test_an_inspectors_device_is_refused_in_plain_chinese(server: ServerProcess) -> None:
+def test_an_inspectors_device_is_refused_in_plain_chinese(server: Server) -> None:
     inspector = Phone(server, busiest_inspector(server)).enroll()
     service = SupervisorService(app_enrolment(server, inspector, "inspector"), timeout=10)
     queue = ReviewQueueModel(service)
@@ -357,7 +363,7 @@ def test_provisional_deadlines_are_marked_and_explained() -> None:
 
 
 def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
-        server: ServerProcess, people: tuple[Phone, SupervisorService]) -> None:
+        server: Server, people: tuple[Phone, SupervisorService]) -> None:
     inspector, colleague = people
     task = inspector.tasks()[0]
     record = send(inspector, task, photo=photo_bytes(3), note="")
@@ -392,7 +398,7 @@ def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
         ("系企业负责人亲属", task["entity"]["name"])]
 
 
-def test_the_reviewer_gets_the_signature_and_the_paper(server: ServerProcess,
+def test_the_reviewer_gets_the_signature_and_the_paper(server: Server,
                                                       people: tuple[Phone, SupervisorService]) -> None:
     from tests.server_stub.api.test_onsite_record import send_signed
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -16,7 +18,7 @@ import pytest
 
 from server_stub.core.launcher import PROJECT_ROOT, free_port, spawn_server
 from tests.browser.driver import CHROMIUM
-from tests.conftest import DEMO_ENTITIES, run_cli
+from tests.conftest import DEMO, run_cli
 
 
 @dataclass
@@ -48,14 +50,23 @@ class Platform:
         return out.stdout.strip().splitlines()[-1]
 
 
+@contextlib.contextmanager
+def started_platform(directory: Path) -> Iterator[Platform]:
+    """A server process on a copy of the session's demo directory (``tests/conftest.py``)."""
+    data, db = directory / "server-data", f"sqlite:///{directory / 'server.db'}"
+    seeded = DEMO.seed(data, db)
+    server = Platform(data, db, free_port(), seeded.strip().splitlines()[-1])
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Platform]:
-    data, db = tmp_path / "server-data", f"sqlite:///{tmp_path / 'server.db'}"
-    seeded = run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=data, db=db)
-    server = Platform(data, db, free_port(), seeded.stdout.strip().splitlines()[-1])
-    server.start()
-    yield server
-    server.stop()
+    with started_platform(tmp_path) as server:
+        yield server
 
 
 @dataclass
@@ -126,3 +137,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)
+
+
+_STEPS = pytest.StashKey[dict[str, str]]()
+"""On a module marked ``steps``: each step's outcome so far (passed, failed, skipped)."""
+
+
+def _steps_before(item: pytest.Item) -> list[str]:
+    """The names of the steps written above ``item`` in its module, in order (selected or not)."""
+    here = item.reportinfo()[1] or 0
+    module = getattr(item, "module", None)
+    steps = [(value.__code__.co_firstlineno, name) for name, value in vars(module).items()
+             if name.startswith("test") and inspect.isfunction(value)]
+    return [name for line, name in sorted(steps) if line < here]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A step of a ``steps`` module runs only after every step above it has passed; otherwise it
+    is skipped, naming the first step that did not pass (so a failure shows once, at its step,
+    and a step selected alone says that it needs those above it)."""
+    if item.get_closest_marker("steps") is None or item.parent is None:
+        return
+    outcomes = item.parent.stash.setdefault(_STEPS, {})
+    for earlier in _steps_before(item):
+        outcome = outcomes.get(earlier, "not run: select the whole module")
+        if outcome != "passed":
+            pytest.skip(f"an earlier step did not pass: {earlier} ({outcome})")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if item.get_closest_marker("steps") is not None and item.parent is not None:
+        outcomes = item.parent.stash.setdefault(_STEPS, {})
+        if report.failed or report.skipped:
+            outcomes.setdefault(item.name, report.outcome)
+        elif report.when == "call":
+            outcomes.setdefault(item.name, "passed")
+    return report

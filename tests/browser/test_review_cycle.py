@@ -1,12 +1,19 @@
 """A record's way to the public page, in two real web clients against a real server: an inspector
 records and syncs; a supervisor returns it with a comment; the inspector reads the comment,
-revises and re-syncs; the supervisor approves and publishes; the result is on /results."""
+revises and re-syncs; the supervisor approves and publishes; the result is on /results.
+
+One story in ordered steps (``steps``: a step runs only after every step above it passed, so a
+failure shows once, at its step). The server, both apps, the browser and what the steps learn
+are the module's, set up once.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +26,7 @@ from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.directory.demo import SAMR
 from sync import RecordItem
-from tests.browser.conftest import AppProcess, Platform
+from tests.browser.conftest import AppProcess, Platform, start_app, started_platform, stop_app
 from tests.browser.driver import (
     ARTIFACTS,
     browser,
@@ -41,10 +48,10 @@ from tests.browser.test_inspector_day import (
     query,
     type_into_focused_field,
 )
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.utils.phone import Phone, jpeg
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.steps]
 
 COMMENT = "请补充冷藏柜温度记录的照片"
 
@@ -84,9 +91,7 @@ def tall_screenshot(page: Page, name: str, height: int = 2400) -> Path:
 def more_results(platform: Platform, tasks: list[dict[str, Any]]) -> None:
     """The inspector's other tasks, from a second device of theirs: the dashboard gets more than
     one industry and region, and the ledger an open 发现问题待后续处理."""
-    assert platform.process is not None
-    phone = Phone(ServerProcess(platform.url, platform.data, platform.db, platform.process),
-                  platform.inspector).enroll()
+    phone = Phone(Server(platform.url, platform.data, platform.db), platform.inspector).enroll()
     outcomes = ("发现问题待后续处理", "未发现问题", "发现问题已责令改正")
     for n, task in enumerate(tasks):
         outcome = outcomes[n % len(outcomes)]
@@ -100,118 +105,171 @@ def more_results(platform: Platform, tasks: list[dict[str, Any]]) -> None:
         assert phone.client.post("/api/v1/records", json=envelope).status_code == 201
 
 
-def test_return_revise_approve_publish(platform: Platform, app_process: AppProcess,
-                                       supervisor_app: AppProcess, tmp_path: Path) -> None:
-    with browser() as instance:
-        inspector = phone_context(instance, geolocation=QINGDAO).new_page()
-        supervisor = phone_context(instance).new_page()
+@dataclass
+class Story:
+    """What the steps share: the server, the two apps and their pages, and what earlier steps
+    found out."""
 
-        # The inspector records one task with a photo; the app syncs it at once.
-        open_app(inspector, app_process.url)
-        enrol(inspector, app_process, platform, platform.enrolment_code())
-        rows = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
-        tasks = sorted((json.loads(r[0]) for r in rows), key=lambda x: x["entity"]["name"])
-        entity = tasks[0]["entity"]["name"]
-        inspector.get_by_text(entity).first.wait_for()
-        assert inspector.get_by_role("tab", name="审核").count() == 0, "no review screens for an inspector"
-        inspect_task(inspector, app_process, entity, photo=photo_file(tmp_path), typed_location=None,
-                     shot="review-01")
-        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
-        first_id = query(app_process, "SELECT id FROM records WHERE seq = 1")[0][0]
-        more_results(platform, tasks[1:])
+    platform: Platform
+    app: AppProcess
+    supervisor_app: AppProcess
+    inspector: Page
+    supervisor: Page
+    directory: Path
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
 
-        # The supervisor enrols a second app and finds the record in 待审核.
-        open_app(supervisor, supervisor_app.url)
-        enrol(supervisor, supervisor_app, platform, platform.enrolment_code(a_supervisor(platform), "supervisor"))
-        supervisor.get_by_text(entity).first.wait_for(timeout=30_000)
-        assert supervisor.get_by_role("tab", name="任务").count() == 0
-        screenshot(supervisor, "review-02-queue")
-        tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_role("button", name="通过并公示"),
-                    timeout=30)
-        supervisor.get_by_text("签名有效", exact=False).wait_for()
-        tall_screenshot(supervisor, "review-03-record")
+    @property
+    def entity(self) -> str:
+        name: str = self.tasks[0]["entity"]["name"]
+        return name
 
-        # Its photo at full size, from the platform.
-        tap_to_show(supervisor.get_by_role("button", name="查看原图").first,
-                    supervisor.get_by_role("img", name="照片"), timeout=30)
-        screenshot(supervisor, "review-04-photo")
-        back(supervisor, supervisor.get_by_role("button", name="退回"))
 
-        # 退回 needs a reason: an empty one is refused in the dialog, then it goes.
-        tap_to_show(supervisor.get_by_role("button", name="退回"), supervisor.get_by_role("button", name="确认退回"))
-        tap_to_show(supervisor.get_by_role("button", name="确认退回"),
-                    supervisor.get_by_text("请写明退回原因", exact=False))
-        screenshot(supervisor, "review-05-return-dialog")
-        tap_until(supervisor.get_by_label("退回原因（必填）"),
-                  lambda: supervisor.evaluate(EMPTY_FIELD_FOCUSED), "the reason field focused")
-        type_into_focused_field(supervisor, COMMENT)
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    directory = tmp_path_factory.mktemp("review-cycle")
+    with started_platform(directory) as platform, browser() as instance:
+        app = start_app(platform, directory / "inspector")
         try:
-            tap_until(supervisor.get_by_role("button", name="确认退回"),
-                      lambda: platform_state(platform, supervisor_app, first_id) == "returned",
-                      "the platform to hold the return", timeout=30)
-            supervisor.get_by_text("共 ", exact=False).first.wait_for(timeout=30_000)
+            supervisor_app = start_app(platform, directory / "supervisor")
+            try:
+                yield Story(platform, app, supervisor_app,
+                            phone_context(instance, geolocation=QINGDAO).new_page(),
+                            phone_context(instance).new_page(), directory)
+            finally:
+                stop_app(supervisor_app)
         finally:
-            screenshot(supervisor, "review-06-returned")
+            stop_app(app)
 
-        # The inspector's next sync brings the comment: on the task and in the revision form.
-        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
-                 "the return to reach the phone")
-        back(inspector, inspector.get_by_role("tab", name="同步"))
-        tap_to_show(inspector.get_by_text(entity).first, inspector.get_by_text(f"审核人退回意见：{COMMENT}"),
-                    timeout=30)
-        screenshot(inspector, "review-07-task-returned")
-        tap_to_show(inspector.get_by_role("button", name="修订"), inspector.get_by_text(f"退回原因：{COMMENT}"))
-        inspector.get_by_role("button", name="签名提交").wait_for()
-        screenshot(inspector, "review-08-revision")
-        tap_to_show(inspector.get_by_role("button", name="签名提交"), inspector.get_by_role("button", name="确认签名"))
-        tap_to_show(inspector.get_by_role("button", name="确认签名"), inspector.get_by_role("button", name="亮码"))
-        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
-                 "the revision to sync")
-        revision = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 2")[0][0])["record"]
-        first = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 1")[0][0])["record"]
-        assert revision["supersedes"] is not None and revision["items"] == first["items"], \
-            "the revision started from the returned answers, photo included"
 
-        # The supervisor sees the revision with its history, and approves and publishes it.
-        tap_to_show(supervisor.get_by_role("button", name="刷新"), supervisor.get_by_text(entity), timeout=30)
-        tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_text(f"审核意见：{COMMENT}"),
-                    timeout=30)
-        tall_screenshot(supervisor, "review-09-revision")
-        tap_to_show(supervisor.get_by_role("button", name="通过并公示"), supervisor.get_by_role("button", name="确认通过并公示"))
-        revision_id = revision["id"]
-        tap_until(supervisor.get_by_role("button", name="确认通过并公示"),
-                  lambda: platform_state(platform, supervisor_app, revision_id) == "published",
-                  "the platform to publish", timeout=30)
+def test_the_inspector_records_a_task_and_it_syncs(story: Story) -> None:
+    inspector, app_process, platform = story.inspector, story.app, story.platform
+    open_app(inspector, app_process.url)
+    enrol(inspector, app_process, platform, platform.enrolment_code())
+    rows = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+    story.tasks = sorted((json.loads(r[0]) for r in rows), key=lambda x: x["entity"]["name"])
+    inspector.get_by_text(story.entity).first.wait_for()
+    assert inspector.get_by_role("tab", name="审核").count() == 0, "no review screens for an inspector"
+    inspect_task(inspector, app_process, story.entity, photo=photo_file(story.directory),
+                 typed_location=None, shot="review-01")
+    wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
+    story.facts["first_id"] = query(app_process, "SELECT id FROM records WHERE seq = 1")[0][0]
+    more_results(platform, story.tasks[1:])
 
-        public = httpx.get(f"{platform.url}/results")
-        assert public.status_code == 200 and entity in public.text
 
-        # 统计, its export, 台账 and 本机.
-        tap_to_show(supervisor.get_by_role("tab", name="统计"), supervisor.get_by_text("计划完成率与公示率"),
-                    timeout=30)
-        tall_screenshot(supervisor, "review-10-dashboard", 3000)
-        with supervisor.expect_download(timeout=30_000) as download:
-            supervisor.get_by_role("button", name="导出 Excel").click()
-        saved = ARTIFACTS / "review-dashboard.xlsx"
-        download.value.save_as(saved)
-        assert saved.read_bytes()[:2] == b"PK"
-        # A period of one's own: the dialog comes filled with this year so far.
-        tap_to_show(supervisor.get_by_role("checkbox", name="自定义…"), supervisor.get_by_label("开始日期（年-月-日）"))
-        screenshot(supervisor, "review-10b-custom-period")
-        tap_to_show(supervisor.get_by_role("button", name="确定"),
-                    supervisor.get_by_role("checkbox", name=re.compile(r"^\d{4}-01-01 至 \d{4}-\d\d-\d\d$"),
-                                           checked=True), timeout=30)
-        supervisor.get_by_text("计划完成率与公示率").wait_for(timeout=30_000)
-        tap_to_show(supervisor.get_by_role("tab", name="台账"), supervisor.get_by_role("button", name="登记处置"),
-                    timeout=30)
-        screenshot(supervisor, "review-11-ledger")
-        tap_to_show(supervisor.get_by_role("button", name="登记处置").first,
-                    supervisor.get_by_role("radio", name="立案"))
-        tap_to_show(supervisor.get_by_role("radio", name="立案"),
-                    supervisor.get_by_role("radio", name="立案", checked=True))
-        screenshot(supervisor, "review-12-ledger-close")
-        tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
-                    timeout=30)
-        screenshot(supervisor, "review-13-ledger-closed")
-        tap_to_show(supervisor.get_by_role("tab", name="本机"), supervisor.get_by_text("审核人"))
-        screenshot(supervisor, "review-14-device")
+def test_the_supervisor_finds_it_in_the_queue(story: Story) -> None:
+    supervisor, platform, entity = story.supervisor, story.platform, story.entity
+    open_app(supervisor, story.supervisor_app.url)
+    enrol(supervisor, story.supervisor_app, platform,
+          platform.enrolment_code(a_supervisor(platform), "supervisor"))
+    supervisor.get_by_text(entity).first.wait_for(timeout=30_000)
+    assert supervisor.get_by_role("tab", name="任务").count() == 0
+    screenshot(supervisor, "review-02-queue")
+    tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_role("button", name="通过并公示"),
+                timeout=30)
+    supervisor.get_by_text("签名有效", exact=False).wait_for()
+    tall_screenshot(supervisor, "review-03-record")
+
+
+def test_the_supervisor_opens_its_photo_from_the_platform(story: Story) -> None:
+    supervisor = story.supervisor
+    tap_to_show(supervisor.get_by_role("button", name="查看原图").first,
+                supervisor.get_by_role("img", name="照片"), timeout=30)
+    screenshot(supervisor, "review-04-photo")
+    back(supervisor, supervisor.get_by_role("button", name="退回"))
+
+
+def test_returning_needs_a_reason_then_the_platform_holds_it(story: Story) -> None:
+    supervisor = story.supervisor
+    tap_to_show(supervisor.get_by_role("button", name="退回"), supervisor.get_by_role("button", name="确认退回"))
+    tap_to_show(supervisor.get_by_role("button", name="确认退回"),
+                supervisor.get_by_text("请写明退回原因", exact=False))
+    screenshot(supervisor, "review-05-return-dialog")
+    tap_until(supervisor.get_by_label("退回原因（必填）"),
+              lambda: supervisor.evaluate(EMPTY_FIELD_FOCUSED), "the reason field focused")
+    type_into_focused_field(supervisor, COMMENT)
+    try:
+        tap_until(supervisor.get_by_role("button", name="确认退回"),
+                  lambda: platform_state(story.platform, story.supervisor_app,
+                                         story.facts["first_id"]) == "returned",
+                  "the platform to hold the return", timeout=30)
+        supervisor.get_by_text("共 ", exact=False).first.wait_for(timeout=30_000)
+    finally:
+        screenshot(supervisor, "review-06-returned")
+
+
+def test_the_inspector_reads_the_comment_and_revises(story: Story) -> None:
+    inspector, app_process, entity = story.inspector, story.app, story.entity
+    wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
+             "the return to reach the phone")
+    back(inspector, inspector.get_by_role("tab", name="同步"))
+    tap_to_show(inspector.get_by_text(entity).first, inspector.get_by_text(f"审核人退回意见：{COMMENT}"),
+                timeout=30)
+    screenshot(inspector, "review-07-task-returned")
+    tap_to_show(inspector.get_by_role("button", name="修订"), inspector.get_by_text(f"退回原因：{COMMENT}"))
+    inspector.get_by_role("button", name="签名提交").wait_for()
+    screenshot(inspector, "review-08-revision")
+    tap_to_show(inspector.get_by_role("button", name="签名提交"), inspector.get_by_role("button", name="确认签名"))
+    tap_to_show(inspector.get_by_role("button", name="确认签名"), inspector.get_by_role("button", name="亮码"))
+    wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
+             "the revision to sync")
+    revision = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 2")[0][0])["record"]
+    first = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 1")[0][0])["record"]
+    assert revision["supersedes"] is not None and revision["items"] == first["items"], \
+        "the revision started from the returned answers, photo included"
+    story.facts["revision_id"] = revision["id"]
+
+
+def test_the_supervisor_approves_and_publishes_the_revision(story: Story) -> None:
+    supervisor, entity = story.supervisor, story.entity
+    tap_to_show(supervisor.get_by_role("button", name="刷新"), supervisor.get_by_text(entity), timeout=30)
+    tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_text(f"审核意见：{COMMENT}"),
+                timeout=30)
+    tall_screenshot(supervisor, "review-09-revision")
+    tap_to_show(supervisor.get_by_role("button", name="通过并公示"), supervisor.get_by_role("button", name="确认通过并公示"))
+    tap_until(supervisor.get_by_role("button", name="确认通过并公示"),
+              lambda: platform_state(story.platform, story.supervisor_app,
+                                     story.facts["revision_id"]) == "published",
+              "the platform to publish", timeout=30)
+    public = httpx.get(f"{story.platform.url}/results")
+    assert public.status_code == 200 and entity in public.text
+
+
+def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> None:
+    supervisor = story.supervisor
+    tap_to_show(supervisor.get_by_role("tab", name="统计"), supervisor.get_by_text("计划完成率与公示率"),
+                timeout=30)
+    tall_screenshot(supervisor, "review-10-dashboard", 3000)
+    with supervisor.expect_download(timeout=30_000) as download:
+        supervisor.get_by_role("button", name="导出 Excel").click()
+    saved = ARTIFACTS / "review-dashboard.xlsx"
+    download.value.save_as(saved)
+    assert saved.read_bytes()[:2] == b"PK"
+    # A period of one's own: the dialog comes filled with this year so far.
+    tap_to_show(supervisor.get_by_role("checkbox", name="自定义…"), supervisor.get_by_label("开始日期（年-月-日）"))
+    screenshot(supervisor, "review-10b-custom-period")
+    tap_to_show(supervisor.get_by_role("button", name="确定"),
+                supervisor.get_by_role("checkbox", name=re.compile(r"^\d{4}-01-01 至 \d{4}-\d\d-\d\d$"),
+                                       checked=True), timeout=30)
+    supervisor.get_by_text("计划完成率与公示率").wait_for(timeout=30_000)
+
+
+def test_the_ledger_closes_an_entry(story: Story) -> None:
+    supervisor = story.supervisor
+    tap_to_show(supervisor.get_by_role("tab", name="台账"), supervisor.get_by_role("button", name="登记处置"),
+                timeout=30)
+    screenshot(supervisor, "review-11-ledger")
+    tap_to_show(supervisor.get_by_role("button", name="登记处置").first,
+                supervisor.get_by_role("radio", name="立案"))
+    tap_to_show(supervisor.get_by_role("radio", name="立案"),
+                supervisor.get_by_role("radio", name="立案", checked=True))
+    screenshot(supervisor, "review-12-ledger-close")
+    tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
+                timeout=30)
+    screenshot(supervisor, "review-13-ledger-closed")
+
+
+def test_the_device_screen_says_supervisor(story: Story) -> None:
+    supervisor = story.supervisor
+    tap_to_show(supervisor.get_by_role("tab", name="本机"), supervisor.get_by_text("审核人"))
+    screenshot(supervisor, "review-14-device")

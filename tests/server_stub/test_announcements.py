@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from server_stub.api.html_errors import is_page
 from server_stub.api.templates import china_time, render
 from server_stub.core import tables as t
+from server_stub.core.errors import NotFound
 from server_stub.publication import announcements as a
 from server_stub.review.decisions import DISPOSALS
 from sync import Outcome
@@ -63,14 +64,12 @@ def test_numbers_run_per_lead_department_and_china_year_and_never_change(engine:
 
 
 def test_announcement_of_a_plan_without_one_is_404(engine: sa.Engine) -> None:
-    from server_stub.core.errors import ApiError
-
     with engine.begin() as conn:
         _plan(conn, "P1", "甲局")
         for plan_id in ("P1", "NOPE", "x" * 5000):
-            with pytest.raises(ApiError) as refused:
+            with pytest.raises(NotFound) as refused:
                 a.announcement(conn, plan_id)
-            assert refused.value.status == 404 and plan_id[:10] not in refused.value.message
+            assert plan_id[:10] not in refused.value.message
 
 
 @pytest.mark.parametrize(("disposal", "wording"), [

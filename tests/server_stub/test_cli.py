@@ -18,7 +18,7 @@ from server_stub.core import tables as t
 from server_stub.core.clock import now
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import Unauthenticated
 from server_stub.directory.queries import directory_counts
 from server_stub.draws import planning
 from server_stub.field import devices
@@ -308,11 +308,11 @@ def test_revoke_device_refuses_its_later_calls_and_keeps_its_records(tmp_path: P
     result = invoke("revoke-device", device.id, "--data", str(data))
     assert result.exit_code == 0 and f"已停用设备 {device.id}" in result.output
     with engine_for(data).begin() as conn:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(Unauthenticated) as refused:
             devices.authenticate(conn, token)
         stored = conn.execute(sa.select(t.records.c.envelope, t.records.c.state)
                               .where(t.records.c.id == record["id"])).one()
-    assert refused.value.status == 401 and refused.value.code == "device_revoked"
+    assert refused.value.code == "device_revoked"
     assert stored.state == "submitted"
     assert verify_envelope(json.loads(stored.envelope), device.public_key) == record
     again = invoke("revoke-device", device.id, "--data", str(data))

@@ -21,15 +21,15 @@ from sync import (
     record_hash,
     sign_record,
 )
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 
 
-def admin_client(server: ServerProcess) -> httpx.Client:
+def admin_client(server: Server) -> httpx.Client:
     return httpx.Client(base_url=server.url,
                         headers={"Authorization": f"Bearer {admin_token(server.data)}"})
 
 
-def busiest_inspector(server: ServerProcess) -> str:
+def busiest_inspector(server: Server) -> str:
     """An inspector who has tasks: the one seed-demo names."""
     from server_stub.core.db import make_engine
     from server_stub.directory.queries import busiest_inspector as query
@@ -52,7 +52,7 @@ def jpeg(seed: int = 0, size: tuple[int, int] = (64, 48)) -> bytes:
 
 @dataclass
 class Phone:
-    server: ServerProcess
+    server: Server
     inspector_id: str
     key: Any = field(default_factory=generate_key)
     device_id: str = ""

@@ -11,11 +11,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import AdminDep, ConnDep, SupervisorDep
+from server_stub.api.errors import error_responses
 from server_stub.api.query import QueryDate
 from server_stub.core import audit_trail
 from server_stub.core import merkle_log as ml
 from server_stub.core.audit_trail import ActKind
-from server_stub.core.errors import error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], responses=error_responses(401))
 

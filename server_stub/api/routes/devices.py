@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import AdminActorDep, AdminDep, ConnDep
+from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
-from server_stub.core.errors import error_responses
 from server_stub.field import devices, enrollment
 from server_stub.records import ingest
 

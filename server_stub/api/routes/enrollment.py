@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from server_stub.api.errors import error_responses
 from server_stub.core import throttle
 from server_stub.core.clock import now
-from server_stub.core.errors import ApiError, error_responses
+from server_stub.core.errors import DomainError
 from server_stub.field import devices
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
@@ -50,7 +51,7 @@ def enroll(body: EnrollIn, request: Request) -> EnrollOut:
                                            device_name=body.device_name, now=at)
             inspector = devices.inspector_of(conn, device.inspector_id)
             refused = None
-        except ApiError as e:
+        except DomainError as e:
             refused = e
     if refused is not None:
         if refused.code.startswith("enrollment_code_"):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep
-from server_stub.core.errors import error_responses
+from server_stub.api.errors import error_responses
 from server_stub.directory import search
 from server_stub.records import history
 

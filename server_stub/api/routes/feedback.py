@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, SupervisorDep
-from server_stub.core.errors import error_responses
+from server_stub.api.errors import error_responses
 from server_stub.field import feedback
 from server_stub.review import decisions as review
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
+from server_stub.api.errors import error_responses
 from server_stub.core.clock import china_today, now
-from server_stub.core.errors import error_responses
 from server_stub.review import followups
 from sync import MAX_NOTE_LENGTH
 

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from server_stub.api.deps import ConnDep
 from server_stub.api.templates import render
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import NotFound
 from server_stub.core.launcher import PROJECT_ROOT
 from server_stub.directory import queries
 from server_stub.draws import planning
@@ -44,6 +44,6 @@ async def font(name: str) -> FileResponse:
     """One of the two font files, by its exact name (no path is built from anything else),
     cached for a day: 1.6 MB each, the same on every page."""
     if name not in FONTS:
-        raise ApiError(404, "not_found", "请求的资源不存在")
+        raise NotFound("not_found", "请求的资源不存在")
     return FileResponse(FONTS_DIR / name, media_type="font/otf",
                         headers={"Cache-Control": "public, max-age=86400"})

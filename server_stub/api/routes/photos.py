@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
-from server_stub.core.errors import ApiError, error_responses
+from server_stub.core.errors import Damaged, NotFound
 from server_stub.records import ingest
 from server_stub.records.thumbnails import thumbnail
 from server_stub.review import decisions as review
@@ -55,11 +56,11 @@ PHOTO_CACHING = {"Cache-Control": "private, max-age=86400"}
 def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnDep) -> bytes:
     """A stored photo this device may see: supervisors their department's, inspectors their own."""
     if not review.photo_visible_to(conn, device, sha256):
-        raise ApiError(404, "photo_not_found", "照片不存在或无权查看")
+        raise NotFound("photo_not_found", "照片不存在或无权查看")
     try:
         data: bytes = request.app.state.photo_store.get(sha256)
     except KeyError:
-        raise ApiError(404, "photo_not_found", "照片不存在或无权查看") from None
+        raise NotFound("photo_not_found", "照片不存在或无权查看") from None
     return data
 
 
@@ -81,5 +82,5 @@ def get_photo_thumbnail(sha256: PhotoName, request: Request, device: DeviceDep, 
     try:
         small = thumbnail(data, long_edge)
     except OSError:  # it was checked at upload: the stored file has been damaged since
-        raise ApiError(500, "photo_damaged", "平台上的这张照片已损坏，请联系管理员") from None
+        raise Damaged("photo_damaged", "平台上的这张照片已损坏，请联系管理员") from None
     return Response(small, media_type="image/jpeg", headers=PHOTO_CACHING)

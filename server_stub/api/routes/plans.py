@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import AdminActorDep, AdminDep, ConnDep
+from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
-from server_stub.core.errors import ApiError, error_responses
+from server_stub.core.errors import Invalid, NotFound
 from server_stub.draws import planning
 from server_stub.draws.ceremony import (
     MAX_DICE_DIGITS,
@@ -140,7 +141,7 @@ def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> PublicPlan
         spec = EntropySpec(entropy["dice_digits"], None if entropy["public_value"] is None else
                            PublicValueSpec(entropy["public_value"]["source"], entropy["public_value"]["date"]))
     except CeremonyError as e:
-        raise ApiError(422, "invalid_plan", str(e)) from None
+        raise Invalid("invalid_plan", str(e)) from None
     planning.create_plan(conn, plan, now=now(), actor=actor, entropy=spec, kind=kind)
     return PublicPlan(**planning.get_public_plan(conn, plan.id))
 
@@ -207,7 +208,7 @@ def set_yearly_cap(department: Annotated[str, Path(max_length=100)], body: Yearl
                    actor: AdminActorDep, conn: ConnDep) -> YearlyCapIn:
     """A department's yearly cap per enterprise (国办发〔2024〕54号) and the kinds it exempts."""
     if department not in planning.known_departments(conn):
-        raise ApiError(404, "department_not_found", f"部门「{department}」在执法检查人员名录库中没有人员")
+        raise NotFound("department_not_found", f"部门「{department}」在执法检查人员名录库中没有人员")
     planning.set_yearly_cap(conn, department, YearlyCap(body.yearly_cap, tuple(body.exempt_kinds)),
                             actor=actor)
     return body

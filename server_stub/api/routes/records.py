@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.api.errors import error_responses
 from server_stub.api.limits import MAX_RECORD_BYTES
 from server_stub.core.clock import now
-from server_stub.core.errors import RecordNotFound, error_responses
+from server_stub.core.errors import RecordNotFound
 from server_stub.field import devices
 from server_stub.records import ingest, paper
 

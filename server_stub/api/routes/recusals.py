@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep, SupervisorDep
+from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
-from server_stub.core.errors import error_responses
 from server_stub.field import recusals
 
 router = APIRouter(prefix="/api/v1", tags=["recusals"], responses=error_responses(401))

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from server_stub.api.deps import ConnDep
+from server_stub.api.errors import error_responses
 from server_stub.api.templates import render
-from server_stub.core.errors import error_responses
 from server_stub.publication import announcements
 from server_stub.publication import results as publication
 

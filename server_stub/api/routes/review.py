@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
+from server_stub.api.errors import error_responses
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.clock import now
-from server_stub.core.errors import error_responses
 from server_stub.review import decisions as review
 from sync import MAX_NOTE_LENGTH, RecordState
 

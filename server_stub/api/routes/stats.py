@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from server_stub.api.deps import ConnDep, SupervisorDep
+from server_stub.api.errors import error_responses
 from server_stub.api.query import QueryDate
 from server_stub.core.clock import china_today
-from server_stub.core.errors import error_responses
 from server_stub.publication import dashboard
 from server_stub.publication.exports import dashboard_csv, dashboard_xlsx
 

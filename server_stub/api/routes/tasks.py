@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep
+from server_stub.api.errors import error_responses
 from server_stub.api.routes.enterprises import HistoryOut
-from server_stub.core.errors import error_responses
 from server_stub.field import tasks
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])

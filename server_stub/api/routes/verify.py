@@ -16,11 +16,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from server_stub.api.deps import ConnDep, request_body
+from server_stub.api.errors import headers_of, status_of
 from server_stub.api.templates import render
 from server_stub.core import tables as t
 from server_stub.core import throttle
 from server_stub.core.clock import now
-from server_stub.core.errors import ApiError
+from server_stub.core.errors import TooMany
 from sync import SignatureError, ValidationError, public_key_b64, read_token, token_is_current
 
 router = APIRouter(tags=["verify"])
@@ -97,10 +98,10 @@ def feedback(token: str, request: Request,
     try:
         for limit, key in keys:
             throttle.refuse_if_over(conn, limit, key, now=at)
-    except ApiError as refused:
+    except TooMany as refused:
         page = _verdict_page(conn, token, payload, problem, refused.message)
-        page.status_code = 429
-        page.headers.update(refused.headers or {})
+        page.status_code = status_of(refused)
+        page.headers.update(headers_of(refused) or {})
         return page
     conn.execute(t.feedback.insert().values(task_id=payload["task_id"], message=message,
                                             contact=contact, created_at=at))

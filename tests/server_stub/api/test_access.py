@@ -15,7 +15,7 @@ import pytest
 from server_stub.cli import DEMO_PLAN_ID
 from server_stub.core.admin_token import admin_token
 from server_stub.directory.demo import SAMR
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.server_stub.api.test_review import SUPERVISOR_CALLS, enrol_people
 from tests.utils.phone import Phone, jpeg
 
@@ -48,13 +48,13 @@ ALL_SUPERVISOR_CALLS = [*SUPERVISOR_CALLS, ("GET", "/api/v1/feedback", None),
 
 
 @pytest.fixture(scope="module")
-def tokens(shared_server: ServerProcess) -> dict[str, str | None]:
-    inspector, supervisor = enrol_people(shared_server)
+def tokens(shared_app_server: Server) -> dict[str, str | None]:
+    inspector, supervisor = enrol_people(shared_app_server)
     return {"nobody": None, "inspector": inspector.token, "supervisor": supervisor.token,
-            "admin": admin_token(shared_server.data), "made-up": "x" * 43}
+            "admin": admin_token(shared_app_server.data), "made-up": "x" * 43}
 
 
-def call(server: ServerProcess, token: str | None, method: str, path: str,
+def call(server: Server, token: str | None, method: str, path: str,
          body: object) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if isinstance(body, bytes):
@@ -64,40 +64,41 @@ def call(server: ServerProcess, token: str | None, method: str, path: str,
 
 @pytest.mark.parametrize("caller", ["nobody", "made-up", "inspector", "supervisor"])
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_CALLS)
-def test_only_the_administrator_sets_up(shared_server: ServerProcess, tokens: dict[str, str | None],
+def test_only_the_administrator_sets_up(shared_app_server: Server, tokens: dict[str, str | None],
                                         caller: str, method: str, path: str, body: object) -> None:
-    answer = call(shared_server, tokens[caller], method, path, body)
+    answer = call(shared_app_server, tokens[caller], method, path, body)
     assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
 
 
 @pytest.mark.parametrize("caller", ["nobody", "made-up", "admin"])
 @pytest.mark.parametrize(("method", "path", "body"), DEVICE_CALLS + ALL_SUPERVISOR_CALLS)
-def test_device_calls_need_an_enrolled_device(shared_server: ServerProcess,
+def test_device_calls_need_an_enrolled_device(shared_app_server: Server,
                                               tokens: dict[str, str | None], caller: str,
                                               method: str, path: str, body: object) -> None:
     """The administrator's token is for set-up only: it is no device's token (DESIGN §11)."""
-    answer = call(shared_server, tokens[caller], method, path, body)
+    answer = call(shared_app_server, tokens[caller], method, path, body)
     assert answer.status_code == 401 and answer.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL_SUPERVISOR_CALLS)
-def test_inspectors_make_no_supervisor_call(shared_server: ServerProcess,
+def test_inspectors_make_no_supervisor_call(shared_app_server: Server,
                                             tokens: dict[str, str | None],
                                             method: str, path: str, body: object) -> None:
-    answer = call(shared_server, tokens["inspector"], method, path, body)
+    answer = call(shared_app_server, tokens["inspector"], method, path, body)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "supervisors_only"
 
 
-def test_the_public_reads_without_a_token(shared_server: ServerProcess) -> None:
+def test_the_public_reads_without_a_token(shared_app_server: Server) -> None:
     """The yes cells of the public column, so that the table's noes are not the only truth."""
     for path in ("/api/v1/health", "/api/v1/items", "/api/v1/plans", f"/api/v1/plans/{DEMO_PLAN_ID}",
                  f"/api/v1/draws/{DEMO_PLAN_ID}", "/api/v1/public/results", "/api/v1/keys"):
-        assert httpx.get(shared_server.url + path).status_code == 200, path
+        assert httpx.get(shared_app_server.url + path).status_code == 200, path
 
 
-def test_a_supervisor_of_another_department_sees_no_photo(server: ServerProcess) -> None:
+def test_a_supervisor_of_another_department_sees_no_photo(app_server: Server) -> None:
     from tests.server_stub.api.test_review import other_inspector, submit
 
+    server = app_server  # a fresh one: the photo must be the only one there
     inspector, supervisor = enrol_people(server)
     envelope = submit(inspector, inspector.tasks()[0])
     name = envelope["record"]["items"][0]["photos"][0]

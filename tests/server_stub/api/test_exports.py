@@ -6,16 +6,24 @@ import csv
 import io
 
 import openpyxl
+import pytest
 
 from server_stub.directory.demo import SAMR
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import admin_client
+
+
+@pytest.fixture
+def server(app_server: Server) -> Server:
+    """A fresh server for each test, in this process: the test is about the export, not the process."""
+    return app_server
+
 
 EVIL_NAME = '=HYPERLINK("http://x","y")'
 
 
-def test_a_plan_name_is_inert_in_both_exports(server: ServerProcess) -> None:
+def test_a_plan_name_is_inert_in_both_exports(server: Server) -> None:
     plan = {"id": "EVIL-1", "name": EVIL_NAME, "departments": [SAMR], "items": ["SC-TSSB-01"],
             "ratios": {"D": "1"}, "team_size": 2, "window_start": "2026-04-01",
             "window_end": "2026-09-30"}

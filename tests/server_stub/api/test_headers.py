@@ -12,13 +12,13 @@ from server_stub.api.headers import CONTENT_SECURITY_POLICY
 from server_stub.cli import DEMO_PLAN_ID
 from server_stub.core.config import Settings
 from server_stub.main import create_app
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.utils.phone import Phone, busiest_inspector
 
 
 @pytest.fixture(scope="module")
-def code_token(shared_server: ServerProcess) -> str:
-    token: str = Phone(shared_server, busiest_inspector(shared_server)).enroll().tasks()[0]["code_token"]
+def code_token(shared_app_server: Server) -> str:
+    token: str = Phone(shared_app_server, busiest_inspector(shared_app_server)).enroll().tasks()[0]["code_token"]
     return token
 
 
@@ -33,9 +33,9 @@ OTHER = ["/api/v1/plans", "/api/v1/health", "/api/v1/nope", "/api/v1/tasks", "/o
 
 
 @pytest.mark.parametrize("path", PAGES + OTHER)
-def test_every_answer_has_the_policy_and_nosniff(shared_server: ServerProcess, code_token: str,
+def test_every_answer_has_the_policy_and_nosniff(shared_app_server: Server, code_token: str,
                                                  path: str) -> None:
-    answer = httpx.get(shared_server.url + path.replace("{code}", code_token))
+    answer = httpx.get(shared_app_server.url + path.replace("{code}", code_token))
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["X-Frame-Options"] == "DENY"
     policy = directives(answer.headers["Content-Security-Policy"])
@@ -48,8 +48,8 @@ def test_every_answer_has_the_policy_and_nosniff(shared_server: ServerProcess, c
         assert "<script" not in body and " onload=" not in body and " onclick=" not in body
 
 
-def test_the_api_documentation_can_run_its_scripts_but_not_be_framed(shared_server: ServerProcess) -> None:
-    answer = httpx.get(shared_server.url + "/docs")
+def test_the_api_documentation_can_run_its_scripts_but_not_be_framed(shared_app_server: Server) -> None:
+    answer = httpx.get(shared_app_server.url + "/docs")
     assert answer.status_code == 200
     assert answer.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
@@ -61,9 +61,9 @@ def test_the_api_documentation_can_run_its_scripts_but_not_be_framed(shared_serv
     ("PUT", "/results", {"GET"}),
     ("GET", f"/api/v1/plans/{DEMO_PLAN_ID}/draw", {"POST"}),
 ])
-def test_405_says_what_is_allowed(shared_server: ServerProcess, method: str, path: str,
+def test_405_says_what_is_allowed(shared_app_server: Server, method: str, path: str,
                                   allowed: set[str]) -> None:
-    answer = httpx.request(method, shared_server.url + path)
+    answer = httpx.request(method, shared_app_server.url + path)
     assert answer.status_code == 405
     if path.startswith("/api/"):
         assert answer.json()["error"]["code"] == "method_not_allowed"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from sync import generate_key, make_token, read_token
-from tests.conftest import ServerProcess, running_server
+from tests.conftest import Server, serving_in_process
 from tests.utils.phone import Phone, busiest_inspector
 
 GENUINE = "✓ 这是一次真实的“双随机”抽查"
@@ -22,13 +22,13 @@ RISK_WORDS = ("风险", "risk", "等级", "grade")
 
 
 @pytest.fixture
-def server(shared_server: ServerProcess) -> ServerProcess:
+def server(shared_app_server: Server) -> Server:
     """The tests here only read, or add feedback of their own: one server serves the module."""
-    return shared_server
+    return shared_app_server
 
 
 @pytest.fixture
-def phone(server: ServerProcess) -> Phone:
+def phone(server: Server) -> Phone:
     return Phone(server, busiest_inspector(server)).enroll()
 
 
@@ -37,14 +37,14 @@ def task(phone: Phone) -> dict[str, Any]:
     return phone.tasks()[0]
 
 
-def public_key(server: ServerProcess) -> str:
+def public_key(server: Server) -> str:
     answer = httpx.get(f"{server.url}/api/v1/keys")
     assert answer.status_code == 200 and answer.json()["algorithm"] == "Ed25519"
     key: str = answer.json()["public_key"]
     return key
 
 
-def feedback_rows(server: ServerProcess, task_id: str) -> list[tuple[str, str]]:
+def feedback_rows(server: Server, task_id: str) -> list[tuple[str, str]]:
     engine = make_engine(server.db)
     with engine.begin() as conn:
         rows = conn.execute(sa.select(t.feedback.c.message, t.feedback.c.contact)
@@ -68,7 +68,7 @@ def assert_no_risk_grade(page: str) -> None:
 
 
 def test_every_task_carries_a_code_that_verifies_with_the_published_key_alone(
-        server: ServerProcess, phone: Phone) -> None:
+        server: Server, phone: Phone) -> None:
     key = public_key(server)
     tasks = phone.tasks()
     assert tasks
@@ -82,7 +82,7 @@ def test_every_task_carries_a_code_that_verifies_with_the_published_key_alone(
 
 
 def test_the_code_is_valid_from_the_plan_window_to_the_end_of_the_due_date(
-        server: ServerProcess, task: dict[str, Any]) -> None:
+        server: Server, task: dict[str, Any]) -> None:
     payload = read_token(task["code_token"], public_key(server))
     plan = httpx.get(f"{server.url}/api/v1/plans/{task['plan_id']}").json()
     valid_from, valid_until = _times(payload, "valid_from"), _times(payload, "valid_until")
@@ -101,7 +101,7 @@ def _times(payload: Mapping[str, object], name: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
-def test_the_code_names_no_risk_grade(server: ServerProcess, task: dict[str, Any]) -> None:
+def test_the_code_names_no_risk_grade(server: Server, task: dict[str, Any]) -> None:
     payload = read_token(task["code_token"], public_key(server))
     assert set(payload) == {"v", "task_id", "credit_code", "entity", "team", "valid_from",
                             "valid_until"}
@@ -112,7 +112,7 @@ def test_the_code_names_no_risk_grade(server: ServerProcess, task: dict[str, Any
 
 
 def test_the_page_says_the_inspection_is_real_and_who_comes_for_what(
-        server: ServerProcess, task: dict[str, Any]) -> None:
+        server: Server, task: dict[str, Any]) -> None:
     answer = httpx.get(f"{server.url}/v/{task['code_token']}")
     assert answer.status_code == 200 and "text/html" in answer.headers["content-type"]
     page = answer.text
@@ -128,7 +128,7 @@ def test_the_page_says_the_inspection_is_real_and_who_comes_for_what(
     assert_no_risk_grade(page)
 
 
-def test_feedback_is_stored_and_acknowledged(server: ServerProcess, task: dict[str, Any]) -> None:
+def test_feedback_is_stored_and_acknowledged(server: Server, task: dict[str, Any]) -> None:
     before = feedback_rows(server, task["id"])
     answer = httpx.post(f"{server.url}/v/{task['code_token']}/feedback",
                         data={"message": "检查人员出示了执法证，态度很好。", "contact": "13800000000"})
@@ -138,7 +138,7 @@ def test_feedback_is_stored_and_acknowledged(server: ServerProcess, task: dict[s
 
 
 @pytest.mark.parametrize("message", ["", "   "])
-def test_an_empty_message_asks_to_fill_it_in(server: ServerProcess, task: dict[str, Any],
+def test_an_empty_message_asks_to_fill_it_in(server: Server, task: dict[str, Any],
                                              message: str) -> None:
     before = feedback_rows(server, task["id"])
     answer = httpx.post(f"{server.url}/v/{task['code_token']}/feedback",
@@ -150,7 +150,7 @@ def test_an_empty_message_asks_to_fill_it_in(server: ServerProcess, task: dict[s
 # --- codes that must not pass ----------------------------------------------------------------
 
 
-def forged_tokens(task: dict[str, Any], server: ServerProcess) -> Iterator[tuple[str, str]]:
+def forged_tokens(task: dict[str, Any], server: Server) -> Iterator[tuple[str, str]]:
     token: str = task["code_token"]
     body, sig = token.split(".")
     yield "payload changed", f"{changed(body, len(body) // 2)}.{sig}"
@@ -160,7 +160,7 @@ def forged_tokens(task: dict[str, Any], server: ServerProcess) -> Iterator[tuple
 
 @pytest.mark.parametrize("forgery", ["payload changed", "signature changed", "another key"])
 def test_a_forged_code_says_plainly_it_is_invalid_and_shows_nothing(
-        server: ServerProcess, task: dict[str, Any], forgery: str) -> None:
+        server: Server, task: dict[str, Any], forgery: str) -> None:
     token = dict(forged_tokens(task, server))[forgery]
     assert token != task["code_token"]
     answer = httpx.get(f"{server.url}/v/{token}")
@@ -172,7 +172,7 @@ def test_a_forged_code_says_plainly_it_is_invalid_and_shows_nothing(
 
 
 @pytest.mark.parametrize("forgery", ["payload changed", "another key"])
-def test_feedback_under_a_forged_code_is_refused(server: ServerProcess, task: dict[str, Any],
+def test_feedback_under_a_forged_code_is_refused(server: Server, task: dict[str, Any],
                                                  forgery: str) -> None:
     token = dict(forged_tokens(task, server))[forgery]
     before = feedback_rows(server, task["id"])
@@ -185,7 +185,7 @@ def test_feedback_under_a_forged_code_is_refused(server: ServerProcess, task: di
 @pytest.mark.parametrize("fake_now", ["2030-01-01T00:00:00+08:00", "2000-01-01T00:00:00+08:00"],
                          ids=["expired", "not-yet-valid"])
 def test_a_code_outside_its_window_says_so(tmp_path: Path, database_url: str, fake_now: str) -> None:
-    with running_server(tmp_path / "server-data", database_url, fake_now=fake_now) as server:
+    with serving_in_process(tmp_path / "server-data", database_url, fake_now=fake_now) as server:
         task = Phone(server, busiest_inspector(server)).enroll().tasks()[0]
         answer = httpx.get(f"{server.url}/v/{task['code_token']}")
         assert answer.status_code == 400

@@ -18,14 +18,22 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from server_stub.cli import cli
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.field.enrollment import ALPHABET
 from sync import make_token, new_record_id, read_token, sign_record
-from tests.conftest import ServerProcess, run_cli
+from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people, other_inspector, submit
 from tests.utils.phone import Phone, admin_client, busiest_inspector, jpeg
+
+
+@pytest.fixture
+def server(app_server: Server) -> Server:
+    """A fresh server for each test, in this process: every test here is about the platform's rules, none about its process."""
+    return app_server
 
 
 def error_code(answer: httpx.Response) -> str:
@@ -36,7 +44,7 @@ def error_code(answer: httpx.Response) -> str:
 # --- 1. a record's signer is its device ----------------------------------------------------
 
 
-def test_a_device_cannot_sign_under_another_device_id(server: ServerProcess) -> None:
+def test_a_device_cannot_sign_under_another_device_id(server: Server) -> None:
     phone = Phone(server, busiest_inspector(server)).enroll()
     task = phone.tasks()[0]
     first = phone.record(task)
@@ -61,7 +69,7 @@ def test_a_device_cannot_sign_under_another_device_id(server: ServerProcess) -> 
     assert not any(d["device_id"] in ("Dinvented0000001", "Dfork00000000001") for d in gaps)
 
 
-def test_a_record_finished_in_the_future_is_refused(server: ServerProcess) -> None:
+def test_a_record_finished_in_the_future_is_refused(server: Server) -> None:
     phone = Phone(server, busiest_inspector(server)).enroll()
     envelope = phone.record(phone.tasks()[0], started_at="2099-01-01T09:00:00+08:00",
                             finished_at="2099-01-01T10:00:00+08:00")
@@ -72,7 +80,7 @@ def test_a_record_finished_in_the_future_is_refused(server: ServerProcess) -> No
 # --- 2. nobody reviews their own inspection (回避) ------------------------------------------
 
 
-def test_nobody_decides_on_their_own_inspection(server: ServerProcess) -> None:
+def test_nobody_decides_on_their_own_inspection(server: Server) -> None:
     inspector, colleague = enrol_people(server)
     # The same person on a second device, enrolled as a supervisor.
     own = Phone(server, inspector.inspector_id).enroll("supervisor")
@@ -95,7 +103,7 @@ def test_nobody_decides_on_their_own_inspection(server: ServerProcess) -> None:
     assert colleague.client.post(f"/api/v1/review/records/{approved}/publish").status_code == 204
 
 
-def test_nobody_closes_the_follow_up_of_their_own_inspection(server: ServerProcess) -> None:
+def test_nobody_closes_the_follow_up_of_their_own_inspection(server: Server) -> None:
     inspector, colleague = enrol_people(server)
     own = Phone(server, inspector.inspector_id).enroll("supervisor")
     record_id = submit(inspector, inspector.tasks()[0], outcome="发现问题待后续处理")["record"]["id"]
@@ -108,10 +116,16 @@ def test_nobody_closes_the_follow_up_of_their_own_inspection(server: ServerProce
 # --- 3. inactive staff lose access at once ---------------------------------------------------
 
 
-def set_active(server: ServerProcess, inspector_id: str, active: bool, tmp_path: Path) -> None:
+def admin(*args: str) -> None:
+    """An administrator's command (``server_stub/cli.py``), run in this process."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def set_active(server: Server, inspector_id: str, active: bool, tmp_path: Path) -> None:
     """Mark a person (not) 在岗 through the directory's CSV import, as an administrator would."""
     exported = tmp_path / "inspectors.csv"
-    run_cli("export", "inspectors", str(exported), data=server.data, db=server.db)
+    admin("export", "inspectors", str(exported), "--data", str(server.data), "--db", server.db)
     rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
     for row in rows:
         if row["人员编号"] == inspector_id:
@@ -121,10 +135,10 @@ def set_active(server: ServerProcess, inspector_id: str, active: bool, tmp_path:
     writer.writeheader()
     writer.writerows(rows)
     exported.write_text(out.getvalue(), encoding="utf-8-sig")
-    run_cli("import", "inspectors", str(exported), data=server.data, db=server.db)
+    admin("import", "inspectors", str(exported), "--data", str(server.data), "--db", server.db)
 
 
-def test_inactive_staff_are_refused_everything(server: ServerProcess, tmp_path: Path) -> None:
+def test_inactive_staff_are_refused_everything(server: Server, tmp_path: Path) -> None:
     inspector, supervisor = enrol_people(server)
     task = inspector.tasks()[0]
     photo = jpeg(5)
@@ -157,7 +171,7 @@ def test_inactive_staff_are_refused_everything(server: ServerProcess, tmp_path: 
 # --- 4. photos only for those who may see their record ---------------------------------------
 
 
-def test_naming_another_devices_photo_opens_nothing(server: ServerProcess) -> None:
+def test_naming_another_devices_photo_opens_nothing(server: Server) -> None:
     victim = Phone(server, busiest_inspector(server)).enroll()
     photo = jpeg(41)
     name = hashlib.sha256(photo).hexdigest()
@@ -176,7 +190,7 @@ def test_naming_another_devices_photo_opens_nothing(server: ServerProcess) -> No
     assert status["state"] == "submitted" and status["missing_photos"] == []
 
 
-def test_teammates_see_their_teams_photos(server: ServerProcess) -> None:
+def test_teammates_see_their_teams_photos(server: Server) -> None:
     inspector = Phone(server, busiest_inspector(server)).enroll()
     task = inspector.tasks()[0]
     photo = jpeg(43)
@@ -188,7 +202,7 @@ def test_teammates_see_their_teams_photos(server: ServerProcess) -> None:
     assert answer.status_code == 200 and answer.content == photo
 
 
-def inspector_with_a_task_outside(server: ServerProcess, task: dict[str, Any]) -> str:
+def inspector_with_a_task_outside(server: Server, task: dict[str, Any]) -> str:
     """Someone with tasks of their own who is not on ``task``'s team."""
     team = [m["id"] for m in task["team"]]
     engine = make_engine(server.db)
@@ -212,7 +226,7 @@ def submit_with(phone: Phone, task: dict[str, Any], photo: bytes) -> dict[str, A
 
 
 @pytest.mark.parametrize("levels", [900, 5000, 30_000])
-def test_deeply_nested_json_is_400_everywhere(server: ServerProcess, levels: int) -> None:
+def test_deeply_nested_json_is_400_everywhere(server: Server, levels: int) -> None:
     phone = Phone(server, busiest_inspector(server)).enroll()
     body = b"[" * levels + b"]" * levels
     nested_in_field = b'{"code": "x", "public_key": ' + body + b"}"
@@ -223,7 +237,7 @@ def test_deeply_nested_json_is_400_everywhere(server: ServerProcess, levels: int
         assert answer.status_code == 400 and "嵌套" in answer.json()["error"]["message"], path
 
 
-def test_numbers_of_thousands_of_digits_are_400(server: ServerProcess) -> None:
+def test_numbers_of_thousands_of_digits_are_400(server: Server) -> None:
     phone = Phone(server, busiest_inspector(server)).enroll()
     envelope = phone.record(phone.tasks()[0])
     text = json.dumps(envelope).replace('"seq": 1', '"seq": ' + "9" * 5000)
@@ -244,14 +258,14 @@ def jpeg_declaring(width: int, height: int) -> bytes:
 
 @pytest.mark.parametrize(("width", "height"), [(65000, 65000), (13000, 13000)],
                          ids=["decompression bomb", "169 megapixels"])
-def test_photos_over_the_pixel_limit_are_413(server: ServerProcess, width: int, height: int) -> None:
+def test_photos_over_the_pixel_limit_are_413(server: Server, width: int, height: int) -> None:
     phone = Phone(server, busiest_inspector(server)).enroll()
     data = jpeg_declaring(width, height)
     answer = phone.client.put(f"/api/v1/photos/{hashlib.sha256(data).hexdigest()}", content=data)
     assert answer.status_code == 413 and error_code(answer) == "too_many_pixels", answer.text
 
 
-def test_bodies_are_limited_before_they_are_parsed(server: ServerProcess) -> None:
+def test_bodies_are_limited_before_they_are_parsed(server: Server) -> None:
     big = b'{"code": "' + b"A" * (5 * 1024 * 1024) + b'"}'
     answer = httpx.post(f"{server.url}/api/v1/enroll", content=big,
                         headers={"Content-Type": "application/json"})
@@ -269,7 +283,7 @@ def test_bodies_are_limited_before_they_are_parsed(server: ServerProcess) -> Non
 # --- 9. feedback is read, and cannot be flooded ----------------------------------------------
 
 
-def test_feedback_is_limited_and_read_by_the_departments_supervisors(server: ServerProcess) -> None:
+def test_feedback_is_limited_and_read_by_the_departments_supervisors(server: Server) -> None:
     inspector, supervisor = enrol_people(server)
     task = inspector.tasks()[0]
     record_id = submit(inspector, task)["record"]["id"]
@@ -293,7 +307,7 @@ def test_feedback_is_limited_and_read_by_the_departments_supervisors(server: Ser
     assert answer.status_code == 403 and error_code(answer) == "supervisors_only"
 
 
-def test_feedback_is_limited_per_address_across_codes(server: ServerProcess) -> None:
+def test_feedback_is_limited_per_address_across_codes(server: Server) -> None:
     inspector = Phone(server, busiest_inspector(server)).enroll()
     tasks = inspector.tasks()
     for n in range(5):
@@ -308,7 +322,7 @@ def test_feedback_is_limited_per_address_across_codes(server: ServerProcess) -> 
 # --- 11. enrolment guessing is slowed --------------------------------------------------------
 
 
-def test_enrolment_guessing_gets_429(server: ServerProcess) -> None:
+def test_enrolment_guessing_gets_429(server: Server) -> None:
     with admin_client(server) as admin:
         good = admin.post("/api/v1/enrollment-codes",
                           json={"inspector_id": busiest_inspector(server)}).json()["code"]
@@ -330,7 +344,7 @@ def test_enrolment_guessing_gets_429(server: ServerProcess) -> None:
     assert httpx.post(f"{server.url}/api/v1/enroll", json={**body, "code": good}).status_code == 429
 
 
-def test_expired_code_feedback_is_received(server: ServerProcess) -> None:
+def test_expired_code_feedback_is_received(server: Server) -> None:
     """A lapsed but genuine code takes feedback and says it was received (docs/decisions.md)."""
     from server_stub.core.server_key import load_or_create_server_key
 
@@ -344,7 +358,7 @@ def test_expired_code_feedback_is_received(server: ServerProcess) -> None:
 
 
 
-def test_values_the_database_cannot_hold_are_400(server: ServerProcess) -> None:
+def test_values_the_database_cannot_hold_are_400(server: Server) -> None:
     """PostgreSQL refuses a NUL in text and an over-long string (SQLite takes both): never a 500."""
     phone = Phone(server, busiest_inspector(server)).enroll()
     with admin_client(server) as admin:

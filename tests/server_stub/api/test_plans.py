@@ -16,14 +16,14 @@ from server_stub.cli import DEMO_PLAN_ID, cli
 from server_stub.core.admin_token import admin_token
 from server_stub.directory.demo import SAMR
 from server_stub.draws.sampling import commitment, population_commitment
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.utils.ceremony import ENTROPY
 
 
 @pytest.fixture
-def server(shared_server: ServerProcess) -> ServerProcess:
+def server(shared_app_server: Server) -> Server:
     """The tests here do not disturb each other: one server serves the whole module."""
-    return shared_server
+    return shared_app_server
 
 PLAN = {
     "id": "API-1", "name": "特种设备使用单位抽查", "departments": [SAMR], "items": ["SC-TSSB-01"],
@@ -33,7 +33,7 @@ PLAN = {
 
 
 @pytest.fixture
-def admin(server: ServerProcess) -> httpx.Client:
+def admin(server: Server) -> httpx.Client:
     token = admin_token(server.data)
     return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
 
@@ -41,7 +41,7 @@ def admin(server: ServerProcess) -> httpx.Client:
 @pytest.mark.parametrize("path", ["/api/v1/plans", f"/api/v1/plans/{DEMO_PLAN_ID}/draw",
                                   f"/api/v1/draws/{DEMO_PLAN_ID}/audit"])
 @pytest.mark.parametrize("token", [None, "wrong", "tokén"])
-def test_admin_calls_need_the_admin_token(server: ServerProcess, path: str, token: str | None) -> None:
+def test_admin_calls_need_the_admin_token(server: Server, path: str, token: str | None) -> None:
     headers = {"Authorization": f"Bearer {token}".encode("latin-1")} if token else {}
     method = "GET" if path.endswith("audit") else "POST"
     answer = httpx.request(method, server.url + path, json=PLAN, headers=headers)
@@ -49,7 +49,7 @@ def test_admin_calls_need_the_admin_token(server: ServerProcess, path: str, toke
     assert answer.json()["error"]["code"] == "unauthorized"
 
 
-def test_create_freeze_then_draw_with_witnessed_dice(server: ServerProcess, admin: httpx.Client) -> None:
+def test_create_freeze_then_draw_with_witnessed_dice(server: Server, admin: httpx.Client) -> None:
     created = admin.post("/api/v1/plans", json=PLAN)
     assert created.status_code == 201, created.text
     committed = created.json()["commitment"]
@@ -102,7 +102,7 @@ def unsalted_hashes(audit: dict[str, Any]) -> set[str]:
     return {hashlib.sha256("\n".join(sorted(s["ids"])).encode()).hexdigest() for s in audit["strata"]}
 
 
-def test_public_draw_names_no_grade_and_cannot_be_tested(server: ServerProcess,
+def test_public_draw_names_no_grade_and_cannot_be_tested(server: Server,
                                                          admin: httpx.Client) -> None:
     """Issue 11 point 6: no grade label, no unsalted hash of a stratum, in the JSON or the page;
     only numbered strata with salted commitments, which the auditor's export opens."""
@@ -123,7 +123,7 @@ def test_public_draw_names_no_grade_and_cannot_be_tested(server: ServerProcess,
 
 
 def test_verify_draw_checks_an_export_against_the_public_draw(
-        server: ServerProcess, admin: httpx.Client, tmp_path: Path) -> None:
+        server: Server, admin: httpx.Client, tmp_path: Path) -> None:
     export, published = tmp_path / "audit.json", tmp_path / "public.json"
     export.write_text(admin.get(f"/api/v1/draws/{DEMO_PLAN_ID}/audit").text, encoding="utf-8")
     public = httpx.get(f"{server.url}/api/v1/draws/{DEMO_PLAN_ID}").json()
@@ -160,7 +160,7 @@ def test_invalid_plans_get_the_reason(admin: httpx.Client, change: dict, status:
     assert text in answer.json()["error"]["message"]
 
 
-def test_a_refused_plan_id_leaves_nothing_behind(server: ServerProcess, admin: httpx.Client) -> None:
+def test_a_refused_plan_id_leaves_nothing_behind(server: Server, admin: httpx.Client) -> None:
     assert admin.post("/api/v1/plans", json={**PLAN, "id": "x/y"}).status_code == 422
     ids = [p["id"] for p in httpx.get(f"{server.url}/api/v1/plans").json()["plans"]]
     assert "x/y" not in ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ServerProcess
+from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import Phone
 
@@ -14,8 +14,8 @@ PATHS = ["/api/v1/stats/dashboard", "/api/v1/stats/export", "/api/v1/department/
 
 
 @pytest.fixture(scope="module")
-def supervisor(shared_server: ServerProcess) -> Phone:
-    return enrol_people(shared_server)[1]
+def supervisor(shared_app_server: Server) -> Phone:
+    return enrol_people(shared_app_server)[1]
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -17,7 +17,7 @@ from PIL import Image
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.directory.demo import SAMR
-from tests.conftest import ServerProcess, running_server
+from tests.conftest import Server, serving_in_process
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 SUPERVISOR_CALLS = [
@@ -33,7 +33,7 @@ SUPERVISOR_CALLS = [
 ]
 
 
-def other_inspector(server: ServerProcess, department: str, exclude: set[str]) -> str:
+def other_inspector(server: Server, department: str, exclude: set[str]) -> str:
     engine = make_engine(server.db)
     with engine.begin() as conn:
         found = conn.execute(sa.select(t.inspectors.c.id).where(
@@ -44,11 +44,17 @@ def other_inspector(server: ServerProcess, department: str, exclude: set[str]) -
 
 
 @pytest.fixture
-def people(server: ServerProcess) -> tuple[Phone, Phone]:
+def server(app_server: Server) -> Server:
+    """A fresh server for each test, in this process: the tests are about review, not processes."""
+    return app_server
+
+
+@pytest.fixture
+def people(server: Server) -> tuple[Phone, Phone]:
     return enrol_people(server)
 
 
-def enrol_people(server: ServerProcess) -> tuple[Phone, Phone]:
+def enrol_people(server: Server) -> tuple[Phone, Phone]:
     """An inspector with tasks and a supervisor of the same department who is on none of the
     inspector's teams (so may review all of their records), each with a phone."""
     inspector = Phone(server, busiest_inspector(server)).enroll()
@@ -67,7 +73,7 @@ def submit(phone: Phone, task: dict, **changes: object) -> dict:  # type: ignore
     return envelope
 
 
-def test_return_revise_approve_publish(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+def test_return_revise_approve_publish(server: Server, people: tuple[Phone, Phone]) -> None:
     inspector, supervisor = people
     task = inspector.tasks()[0]
     first = submit(inspector, task, note="第一次提交")
@@ -110,16 +116,23 @@ def test_return_revise_approve_publish(server: ServerProcess, people: tuple[Phon
         assert "已补充" not in text and "第一次提交" not in text, "notes are not published"
 
 
+@pytest.fixture(scope="module")
+def inspectors_record(shared_app_server: Server) -> tuple[Phone, str]:
+    """An inspector's phone and a record it submitted, on one server for every refused call
+    below (refused, they change nothing)."""
+    inspector, _ = enrol_people(shared_app_server)
+    return inspector, submit(inspector, inspector.tasks()[0])["record"]["id"]
+
+
 @pytest.mark.parametrize(("method", "path", "body"), SUPERVISOR_CALLS)
-def test_inspectors_are_refused_every_supervisor_call(server: ServerProcess, people: tuple[Phone, Phone],
+def test_inspectors_are_refused_every_supervisor_call(inspectors_record: tuple[Phone, str],
                                                       method: str, path: str, body: object) -> None:
-    inspector, _ = people
-    envelope = submit(inspector, inspector.tasks()[0])
-    answer = inspector.client.request(method, path.format(id=envelope["record"]["id"]), json=body)
+    inspector, record_id = inspectors_record
+    answer = inspector.client.request(method, path.format(id=record_id), json=body)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "supervisors_only"
 
 
-def test_supervisors_of_another_department_see_nothing(server: ServerProcess,
+def test_supervisors_of_another_department_see_nothing(server: Server,
                                                        people: tuple[Phone, Phone]) -> None:
     inspector, _ = people
     envelope = submit(inspector, inspector.tasks()[0])
@@ -134,7 +147,7 @@ def test_supervisors_of_another_department_see_nothing(server: ServerProcess,
         assert answer.status_code == 404 and answer.json() == unknown.json()
 
 
-def test_returning_needs_a_comment(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+def test_returning_needs_a_comment(server: Server, people: tuple[Phone, Phone]) -> None:
     inspector, supervisor = people
     envelope = submit(inspector, inspector.tasks()[0])
     answer = supervisor.client.post(f"/api/v1/review/records/{envelope['record']['id']}/return",
@@ -143,13 +156,13 @@ def test_returning_needs_a_comment(server: ServerProcess, people: tuple[Phone, P
 
 
 @pytest.fixture
-def server_with_due_days(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
+def server_with_due_days(tmp_path: Path, database_url: str) -> Iterator[Server]:
     """A server whose ledger gives 45 days, not the default 30, from inspection to overdue."""
-    with running_server(tmp_path / "server-data", database_url, env={"ZSC_FOLLOWUP_DUE_DAYS": "45"}) as process:
-        yield process
+    with serving_in_process(tmp_path / "server-data", database_url, followup_due_days=45) as served:
+        yield served
 
 
-def test_follow_up_ledger(server_with_due_days: ServerProcess) -> None:
+def test_follow_up_ledger(server_with_due_days: Server) -> None:
     inspector, supervisor = enrol_people(server_with_due_days)
     task = inspector.tasks()[0]
     items = [{"code": i["code"], "result": "不合格" if n == 0 else "合格"} for n, i in enumerate(task["items"])]
@@ -178,7 +191,7 @@ def test_follow_up_ledger(server_with_due_days: ServerProcess) -> None:
     assert twice.status_code == 409
 
 
-def test_dashboard_and_exports(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+def test_dashboard_and_exports(server: Server, people: tuple[Phone, Phone]) -> None:
     inspector, supervisor = people
     tasks = inspector.tasks()
     from sync import RecordItem
@@ -205,7 +218,7 @@ PUBLIC_PATHS = ["/", "/plans", "/results", "/api/v1/public/results", "/api/v1/pl
 GRADE_WORDS = ("risk_grade", "风险等级", "低风险", "一般风险", "较高风险", "高风险")
 
 
-def test_no_public_route_shows_a_risk_grade(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+def test_no_public_route_shows_a_risk_grade(server: Server, people: tuple[Phone, Phone]) -> None:
     inspector, supervisor = people
     task = inspector.tasks()[0]
     envelope = submit(inspector, task)
@@ -224,7 +237,7 @@ def test_no_public_route_shows_a_risk_grade(server: ServerProcess, people: tuple
     assert all(set(e) == {"credit_code", "name", "region", "industry"} for e in draw["entities"])
 
 
-def test_photo_thumbnails_for_lists(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+def test_photo_thumbnails_for_lists(server: Server, people: tuple[Phone, Phone]) -> None:
     inspector, supervisor = people
     photo = jpeg(5, (1600, 1200))
     name = hashlib.sha256(photo).hexdigest()
@@ -249,7 +262,7 @@ def test_photo_thumbnails_for_lists(server: ServerProcess, people: tuple[Phone, 
     assert hidden.status_code == unknown.status_code == 404 and hidden.json() == unknown.json()
 
 
-def test_a_damaged_stored_photo_is_a_clear_error(server: ServerProcess, people: tuple[Phone, Phone]) -> None:
+def test_a_damaged_stored_photo_is_a_clear_error(server: Server, people: tuple[Phone, Phone]) -> None:
     inspector, supervisor = people
     envelope = submit(inspector, inspector.tasks()[0])
     name = envelope["record"]["items"][0]["photos"][0]

@@ -16,14 +16,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from server_stub.cli import cli
 from server_stub.core.admin_token import admin_token
 from server_stub.core.config import Settings
 from server_stub.directory.queries import busiest_inspector
 from server_stub.main import create_app
 from sync import public_key_b64
-from tests.conftest import ServerProcess, run_cli
+from tests.conftest import Server
 from tests.utils.phone import Phone, jpeg
 
 COUNTED = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|SAVEPOINT|RELEASE|ROLLBACK TO)", re.IGNORECASE)
@@ -39,7 +41,8 @@ class Platform:
 @pytest.fixture
 def platform(tmp_path: Path, database_url: str) -> Iterator[Platform]:
     data = tmp_path / "data"
-    run_cli("seed-demo", "--entities", "300", data=data, db=database_url)
+    CliRunner().invoke(cli, ["seed-demo", "--entities", "300", "--data", str(data), "--db", database_url],
+                       catch_exceptions=False)
     app = create_app(Settings.from_env(data, database_url))
     with app.state.engine.connect() as conn:
         inspector = busiest_inspector(conn)
@@ -52,7 +55,7 @@ def platform(tmp_path: Path, database_url: str) -> Iterator[Platform]:
 
     sa.event.listen(app.state.engine, "before_cursor_execute", count)
     with TestClient(app, base_url="http://platform") as client:
-        phone = Phone(ServerProcess("http://platform", data, database_url, None), inspector)  # type: ignore[arg-type]
+        phone = Phone(Server("http://platform", data, database_url), inspector)
         code = client.post("/api/v1/enrollment-codes", json={"inspector_id": inspector},
                            headers={"Authorization": f"Bearer {admin_token(data)}"}).json()["code"]
         enrolled = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_b64(phone.key),
