@@ -98,6 +98,11 @@ class DemoTemplate:
         if backend not in self.seeded:
             self.seeded[backend] = self._make(data, db)
         template, output = self.seeded[backend]
+        # The platform's key signed the audit trail's tree heads while seeding: the copy keeps it,
+        # as a server keeps its data directory with its database.
+        data.mkdir(parents=True, exist_ok=True)
+        if not (data / "server_key").exists():
+            shutil.copy2(self.seed_data / "server_key", data / "server_key")
         if backend == "sqlite":
             target = Path(sa.engine.make_url(db).database or "")
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,14 +117,20 @@ class DemoTemplate:
             admin.dispose()
         return output
 
+    @property
+    def seed_data(self) -> Path:
+        """The data directory ``seed-demo`` ran with (its platform key)."""
+        assert self.directory is not None
+        return self.directory / "seed-data"
+
     def _make(self, data: Path, db: str) -> tuple[str, str]:
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix="zsc-demo-template-"))
         if self.databases is None:
             self.databases = Databases(self.directory)
         template = self.databases.make()
-        seeded = run_cli("seed-demo", "--entities", str(DEMO_ENTITIES),
-                         data=self.directory / "seed-data", db=template)
+        seeded = run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=self.seed_data,
+                         db=template)
         return template, seeded.stdout
 
     def drop(self) -> None:
