@@ -100,7 +100,7 @@ class DemoTemplate:
         template, output = self.seeded[backend]
         # The platform's key signed the audit trail's tree heads while seeding: the copy keeps it,
         # as a server keeps its data directory with its database.
-        data.mkdir(parents=True, exist_ok=True)
+        data.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not (data / "server_key").exists():
             shutil.copy2(self.seed_data / "server_key", data / "server_key")
         if backend == "sqlite":
