@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +30,20 @@ from server_stub.core.merkle_log import Log
 from server_stub.directory.demo import SAMR
 from server_stub.main import create_app
 from sync import (
+    TreeHead,
+    consistency_proof,
     entry_leaf_hash,
+    generate_key,
+    hex_hashes,
+    inclusion_proof,
     parse_hashes,
     public_key_b64,
     read_tree_head,
+    tree_root,
     verify_consistency,
     verify_inclusion,
 )
-from tests.conftest import DEMO_ENTITIES, ServerProcess, run_cli
+from tests.conftest import DEMO_ENTITIES, ROOT, ServerProcess, run_cli
 from tests.utils.phone import Phone, jpeg
 
 
@@ -343,3 +351,141 @@ def test_a_leaf_out_of_an_older_head(platform: Platform, people: People) -> None
     newest = platform.client.get("/api/v1/log/publication/head").json()["size"] - 1
     beyond = platform.client.get(f"/api/v1/log/publication/leaves/{newest}/proof", params={"size": size})
     assert beyond.status_code == 404 and "不在大小为" in beyond.json()["error"]["message"]
+
+
+# The verifier, as the public runs it: a real process that imports nothing but ``sync``.
+
+def verify(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sync.verify", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def save(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_the_verifier_checks_a_saved_result(platform: Platform, people: People, tmp_path: Path) -> None:
+    record_id = people.published()
+    key = save(tmp_path / "key.json", platform.client.get("/api/v1/keys").json())
+    receipt = platform.client.get(f"/api/v1/public/results/{record_id}/proof").json()
+    head = save(tmp_path / "head.json", receipt["tree_head"])
+    good = verify("result", save(tmp_path / "receipt.json", receipt), "--key", key, "--head", head)
+    assert good.returncode == 0, good.stderr
+    assert "核验通过" in good.stdout and receipt["entry"]["result"]["outcome"] in good.stdout
+    bare_key = platform.client.get("/api/v1/keys").json()["public_key"]
+    assert verify("result", tmp_path / "receipt.json", "--key", bare_key).returncode == 0
+
+    altered = json.loads(json.dumps(receipt))
+    altered["entry"]["result"]["outcome"] = "未发现问题" if receipt["entry"]["result"]["outcome"] != "未发现问题" else "发现问题已责令改正"
+    bad = verify("result", save(tmp_path / "altered.json", altered), "--key", key)
+    assert bad.returncode == 1 and "核验未通过" in bad.stderr
+    moved = {**receipt, "index": receipt["index"] + 1}
+    assert verify("result", save(tmp_path / "moved.json", moved), "--key", key).returncode == 1
+    stranger = verify("result", tmp_path / "receipt.json", "--key", public_key_b64(generate_key()))
+    assert stranger.returncode == 1 and "签名无效" in stranger.stderr
+    (tmp_path / "junk.json").write_text("{", encoding="utf-8")
+    for args in (("result", tmp_path / "junk.json", "--key", key),
+                 ("result", tmp_path / "missing.json", "--key", key),
+                 ("result", tmp_path / "receipt.json", "--key", "not-a-key"),
+                 ("result", tmp_path / "receipt.json"),
+                 ("nonsense",)):
+        answer = verify(*args)
+        assert answer.returncode == 2 and any("\u4e00" <= c <= "\u9fff" for c in answer.stderr), answer.stderr
+
+
+def test_the_verifier_checks_that_the_log_only_grew(platform: Platform, people: People,
+                                                    tmp_path: Path) -> None:
+    people.published()
+    old = save(tmp_path / "old.json", platform.client.get("/api/v1/log/publication/head").json())
+    people.published()
+    new_head = platform.client.get("/api/v1/log/publication/head").json()
+    new = save(tmp_path / "new.json", new_head)
+    sizes = {"from": json.loads(old.read_text())["size"], "to": new_head["size"]}
+    proof = save(tmp_path / "proof.json",
+                 platform.client.get("/api/v1/log/publication/consistency", params=sizes).json())
+    key = platform.client.get("/api/v1/keys").json()["public_key"]
+    for pair in ((old, new), (new, old)):
+        answer = verify("consistency", *pair, "--proof", proof, "--key", key)
+        assert answer.returncode == 0 and "只增长" in answer.stdout, answer.stderr
+    same = verify("consistency", new, new, "--key", key)
+    assert same.returncode == 0, same.stderr
+    wrong = json.loads(proof.read_text())
+    wrong["proof"][0] = "0" * 64
+    assert verify("consistency", old, new, "--proof", save(tmp_path / "wrong.json", wrong),
+                  "--key", key).returncode == 1
+
+
+def rewritten(platform: Platform, tamper: str) -> tuple[list[dict[str, Any]], int]:
+    """The log's entries as a platform rewriting its history would have them (one altered,
+    removed, or two swapped) and then carrying on with two new ones, and the index of the first
+    leaf the rewrite touches."""
+    size = platform.client.get("/api/v1/log/publication/head").json()["size"]
+    entries = [platform.client.get(f"/api/v1/log/publication/leaves/{i}").json()["entry"]
+               for i in range(size)]
+    k = size - 3
+    if tamper == "alter":
+        entries[k] = {**entries[k], "result": {**entries[k]["result"], "outcome": "篡改后的结果"}}
+    elif tamper == "remove":
+        del entries[k]
+    else:
+        entries[k], entries[k + 1] = entries[k + 1], entries[k]
+    return entries + [{**entries[-1], "at": f"2026-11-26T10:0{n}:00Z"} for n in range(2)], k
+
+
+def signed_head(platform: Platform, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """A head of ``entries`` signed with the platform's own key: an insider's rewrite."""
+    key = platform.client.app.state.server_key  # type: ignore[attr-defined]
+    return TreeHead(log="publication", size=len(entries),
+                    root=tree_root([entry_leaf_hash(e) for e in entries]),
+                    timestamp="2026-11-26T10:00:00Z").sign(key)
+
+
+@pytest.mark.parametrize("tamper", ["alter", "remove", "reorder"])
+def test_the_verifier_catches_a_rewritten_log(platform: Platform, people: People, tmp_path: Path,
+                                              tamper: str) -> None:
+    """Even signed with the platform's own key, a log whose past leaf was altered, removed or
+    reordered fails against what the public saved before: the receipt of that leaf, and the
+    tree head of the time."""
+    for _ in range(3):
+        people.published()
+    key = platform.client.get("/api/v1/keys").json()["public_key"]
+    real_head = platform.client.get("/api/v1/log/publication/head").json()
+    entries, k = rewritten(platform, tamper)
+    fake_head = signed_head(platform, entries)
+    fake_hashes = [entry_leaf_hash(e) for e in entries]
+
+    # the public saved the real head and the real receipt of leaf k before the rewrite
+    saved_head = save(tmp_path / "saved-head.json", real_head)
+    saved_receipt = save(tmp_path / "receipt.json",
+                         platform.client.get(f"/api/v1/log/publication/leaves/{k}/proof").json())
+    assert verify("result", saved_receipt, "--key", key, "--head", saved_head).returncode == 0
+
+    # the rewritten log shows a newer head, with a consistency proof made from its own leaves:
+    # it does not extend the saved one
+    assert fake_head["size"] > real_head["size"]
+    proof = consistency_proof(real_head["size"], fake_hashes)
+    answer = verify("consistency", saved_head, save(tmp_path / "fake-head.json", fake_head),
+                    "--key", key, "--proof", save(tmp_path / "proof.json", {"proof": hex_hashes(proof)}))
+    assert answer.returncode == 1 and "核验未通过" in answer.stderr, answer.stdout + answer.stderr
+
+    # a receipt for leaf k made from the rewritten log at the saved head's size: it verifies
+    # against its own head, and is caught against the head the public saved (a fork)
+    size = real_head["size"]
+    forged = save(tmp_path / "forged.json", {
+        "index": k, "entry": entries[k], "tree_head": signed_head(platform, entries[:size]),
+        "proof": hex_hashes(inclusion_proof(k, fake_hashes[:size]))})
+    assert verify("result", forged, "--key", key).returncode == 0, \
+        "alone, a receipt proves only what its own head says"
+    against = verify("result", forged, "--key", key, "--head", saved_head)
+    assert against.returncode == 1 and "分叉" in against.stderr, against.stdout + against.stderr
+
+
+def test_two_heads_of_one_size_are_a_fork(platform: Platform, people: People, tmp_path: Path) -> None:
+    people.published()
+    key = platform.client.get("/api/v1/keys").json()["public_key"]
+    real = platform.client.get("/api/v1/log/publication/head").json()
+    entries, _ = rewritten(platform, "alter")
+    answer = verify("consistency", save(tmp_path / "a.json", real),
+                    save(tmp_path / "b.json", signed_head(platform, entries[:real["size"]])), "--key", key)
+    assert answer.returncode == 1 and "发现分叉" in answer.stderr
