@@ -42,6 +42,7 @@ from ._merkle import (
 )
 
 VERIFIED, NOT_VERIFIED, BAD_INPUT, UNREACHABLE = 0, 1, 2, 3
+RECEIPT_KEYS = ("index", "entry", "tree_head", "proof")
 
 
 class Failed(Exception):
@@ -111,15 +112,17 @@ def _fetcher(url: str) -> Callable[[str], Any]:
 
 def _save(path: str | None, value: object) -> None:
     if path:
-        Path(path).write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(value, ensure_ascii=False, indent=2)
+        Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 def check_result(receipt: object, key: str, saved_head: object | None) -> str:
     """Checks a receipt (and against ``saved_head`` when given); returns what it shows."""
-    if not isinstance(receipt, dict) or not all(k in receipt for k in ("index", "entry", "tree_head", "proof")):
+    if not isinstance(receipt, dict) or not all(k in receipt for k in RECEIPT_KEYS):
         raise Failed(BAD_INPUT, "回执应为包含 index、entry、tree_head、proof 的JSON对象")
     index, entry = receipt["index"], receipt["entry"]
-    if not isinstance(index, int) or isinstance(index, bool) or index < 0 or not isinstance(entry, dict):
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0 \
+            or not isinstance(entry, dict):
         raise Failed(BAD_INPUT, "回执的 index 应为非负整数，entry 应为JSON对象")
     head = _head(receipt["tree_head"], key, "回执中的树头")
     if saved_head is not None:
@@ -139,11 +142,13 @@ def check_result(receipt: object, key: str, saved_head: object | None) -> str:
     if not verify_inclusion(index, head.size, leaf, proof, head.root):
         raise Failed(NOT_VERIFIED, f"核验未通过：该条目不是已签名日志（大小{head.size}）的第{index}条——"
                                    "条目内容被改动过，或编号、证明与树头不符")
-    return f"核验通过：该条目是平台签名的「{head.log}」日志（大小{head.size}，{head.timestamp}）的第{index}条。\n" + _describe(entry)
+    return (f"核验通过：该条目是平台签名的「{head.log}」日志（大小{head.size}，{head.timestamp}）"
+            f"的第{index}条。\n{_describe(entry)}")
 
 
 def _describe(entry: dict[str, Any]) -> str:
-    kind = {"publish": "公示", "correct": "更正", "withdraw": "撤回"}.get(str(entry.get("kind")), str(entry.get("kind")))
+    kind = str(entry.get("kind"))
+    kind = {"publish": "公示", "correct": "更正", "withdraw": "撤回"}.get(kind, kind)
     lines = [f"  类型：{kind}", f"  记录：{entry.get('record_id')}", f"  时间：{entry.get('at')}"]
     result = entry.get("result")
     if isinstance(result, dict):
@@ -174,7 +179,8 @@ def check_consistency(old_signed: object, new_signed: object, proof_body: object
             raise Failed(NOT_VERIFIED, _fork(old.size))
         return f"核验通过：两个树头相同（大小{old.size}）。"
     if not isinstance(proof_body, dict) or "proof" not in proof_body:
-        raise Failed(BAD_INPUT, "请用 --proof 给出一致性证明（GET /api/v1/log/<日志>/consistency?from=…&to=…）")
+        raise Failed(BAD_INPUT, "请用 --proof 给出一致性证明"
+                                "（GET /api/v1/log/<日志>/consistency?from=…&to=…）")
     if proof_body.get("from") not in (None, old.size) or proof_body.get("to") not in (None, new.size):
         raise Failed(BAD_INPUT, f"一致性证明是从{proof_body.get('from')}到{proof_body.get('to')}的，"
                                 f"两个树头的大小是{old.size}和{new.size}")

@@ -30,6 +30,7 @@ from server_stub.core.merkle_log import Log
 from server_stub.directory.demo import SAMR
 from server_stub.main import create_app
 from sync import (
+    RecordItem,
     TreeHead,
     consistency_proof,
     entry_leaf_hash,
@@ -43,8 +44,11 @@ from sync import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.conftest import DEMO_ENTITIES, ROOT, ServerProcess, run_cli
+from tests.conftest import ROOT, ServerProcess, run_cli
 from tests.utils.phone import Phone, jpeg
+
+ENTITIES = 3000
+"""Enough for the demo plan to give about fifty tasks: one per record of the tests below."""
 
 
 @dataclass
@@ -92,7 +96,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     directory = tmp_path_factory.mktemp("publog")
     databases = Databases(directory)
     data, db = directory / "data", databases.make()
-    run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=data, db=db)
+    run_cli("seed-demo", "--entities", str(ENTITIES), data=data, db=db)
     app = create_app(Settings.from_env(data, db))
     try:
         with TestClient(app, base_url="http://platform") as client:
@@ -130,6 +134,9 @@ class People:
         task_id, inspector_id = self.tasks.pop(0)
         person = self.inspector(inspector_id)
         task = next(x for x in person.call("GET", "/api/v1/tasks").json()["tasks"] if x["id"] == task_id)
+        if changes.pop("failing", False):
+            changes.update(outcome="发现问题已责令改正", items=tuple(
+                RecordItem(code=i["code"], result="不合格") for i in task["items"]))
         return submit(person, task, **changes), person
 
     def published(self, **changes: Any) -> str:
@@ -248,10 +255,22 @@ def test_a_correction_is_published_not_edited(platform: Platform, people: People
     assert entry["reason"] == "录入有误"
     original = platform.client.get(f"/api/v1/log/publication/leaves/{before['log']['index']}").json()
     assert original["entry"]["result"]["outcome"] == before["outcome"], "the first leaf stays as it was"
+    page = platform.client.get("/results").text
+    assert "已于" in page and "更正：录入有误" in page and f"/api/v1/public/results/{record_id}/proof" in page
     same = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
                                   {"outcome": "通过登记的住所（经营场所）无法联系", "reason": "再改"})
     assert same.status_code == 422 and "无需更正" in same.json()["error"]["message"]
     check_heads(platform)
+
+
+def test_a_correction_cannot_contradict_the_items(platform: Platform, people: People) -> None:
+    record_id = people.published(failing=True)
+    answer = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
+                                    {"outcome": "未发现问题", "reason": "录入有误"})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "contradicts_items"
+    unknown = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
+                                     {"outcome": "查无此结果", "reason": "录入有误"})
+    assert unknown.status_code == 400 and "outcome" in unknown.json()["error"]["message"]
 
 
 def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, people: People) -> None:
@@ -447,7 +466,7 @@ def test_the_verifier_catches_a_rewritten_log(platform: Platform, people: People
     """Even signed with the platform's own key, a log whose past leaf was altered, removed or
     reordered fails against what the public saved before: the receipt of that leaf, and the
     tree head of the time."""
-    for _ in range(3):
+    while platform.client.get("/api/v1/log/publication/head").json().get("size", 0) < 3:
         people.published()
     key = platform.client.get("/api/v1/keys").json()["public_key"]
     real_head = platform.client.get("/api/v1/log/publication/head").json()

@@ -26,6 +26,8 @@ SUPERVISOR_CALLS = [
     ("POST", "/api/v1/review/records/{id}/approve", {"comment": ""}),
     ("POST", "/api/v1/review/records/{id}/return", {"comment": "请补充照片"}),
     ("POST", "/api/v1/review/records/{id}/publish", None),
+    ("POST", "/api/v1/review/records/{id}/correct", {"outcome": "未发现问题", "reason": "录入有误"}),
+    ("POST", "/api/v1/review/records/{id}/withdraw", {"reason": "检查对象有误"}),
     ("GET", "/api/v1/followups", None),
     ("POST", "/api/v1/followups/{id}/close", {"disposal": "立案", "disposal_date": "2026-03-10"}),
     ("GET", "/api/v1/stats/dashboard", None),
