@@ -37,7 +37,7 @@ from server_stub.core.clock import china_date
 from server_stub.core.errors import ApiError
 from server_stub.core.merkle_log import Log
 from server_stub.publication.announcements import live_result, remarks, result_wording
-from sync import Outcome, hex_hashes
+from sync import Outcome
 
 ENTRY_TYPE = "zsc-publication/1"
 
@@ -195,20 +195,3 @@ def withdraw(conn: sa.Connection, record_id: str, *, reason: str, key: Ed25519Pr
     _move(conn, record_id, index, new, Status.WITHDRAWN)
     return new
 
-
-def receipt(conn: sa.Connection, log: Log, index: int, size: int | None) -> dict[str, Any]:
-    """Everything needed to check leaf ``index`` of ``log`` offline: the entry, the signed tree
-    head of ``size`` leaves (the latest when None) and the inclusion proof against it. What
-    ``python -m sync.verify result`` reads."""
-    head = (merkle_log.latest_head(conn, log) if size is None
-            else merkle_log.head_at(conn, log, size))
-    if head is None:
-        raise ApiError(404, "no_tree_head", f"日志没有大小为{size}的签名树头" if size is not None
-                       else "日志尚无签名树头")
-    if index >= head["size"]:
-        raise ApiError(404, "leaf_not_in_tree",
-                       f"第{index}条不在大小为{head['size']}的树中（条目编号从0开始）")
-    stored = merkle_log.leaf(conn, log, index)
-    assert stored is not None, "a signed head covers only stored leaves"
-    return {"index": index, "entry": stored.entry, "tree_head": head,
-            "proof": hex_hashes(merkle_log.inclusion(conn, log, index, head["size"]))}

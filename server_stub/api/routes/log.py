@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
@@ -17,7 +18,6 @@ from server_stub.api.deps import ConnDep
 from server_stub.core import merkle_log
 from server_stub.core.errors import ApiError, error_responses
 from server_stub.core.merkle_log import Log
-from server_stub.publication import log as publication_log
 from sync import hex_hashes
 
 MAX_SIZE = 2**31 - 1
@@ -63,10 +63,28 @@ class Consistency(BaseModel):
     proof: list[str] = Field(description="RFC 9162 一致性证明")
 
 
-def _current_size(conn: ConnDep, log: Log, size: int, what: str) -> None:
+def _current_size(conn: sa.Connection, log: Log, size: int, what: str) -> None:
     held = merkle_log.size_of(conn, log)
     if size > held:
         raise ApiError(404, "beyond_log", f"{what}超出了日志：日志目前只有{held}条")
+
+
+def receipt(conn: sa.Connection, log: Log, index: int, size: int | None) -> dict[str, Any]:
+    """Everything needed to check leaf ``index`` of ``log`` offline: the entry, the signed tree
+    head of ``size`` leaves (the latest when None) and the inclusion proof against it. What
+    ``python -m sync.verify result`` reads."""
+    head = (merkle_log.latest_head(conn, log) if size is None
+            else merkle_log.head_at(conn, log, size))
+    if head is None:
+        raise ApiError(404, "no_tree_head", f"日志没有大小为{size}的签名树头" if size is not None
+                       else "日志尚无签名树头")
+    if index >= head["size"]:
+        raise ApiError(404, "leaf_not_in_tree",
+                       f"第{index}条不在大小为{head['size']}的树中（条目编号从0开始）")
+    stored = merkle_log.leaf(conn, log, index)
+    assert stored is not None, "a signed head covers only stored leaves"
+    return {"index": index, "entry": stored.entry, "tree_head": head,
+            "proof": hex_hashes(merkle_log.inclusion(conn, log, index, head["size"]))}
 
 
 def log_router(log: Log) -> APIRouter:
@@ -110,7 +128,7 @@ def log_router(log: Log) -> APIRouter:
     def leaf_proof(index: Index, conn: ConnDep, size: SizeQuery = None) -> Receipt:
         """The leaf, a signed tree head (the latest, or that of ``size``) and the inclusion proof
         of the one in the other: what ``python -m sync.verify result`` checks."""
-        return Receipt(**publication_log.receipt(conn, log, index, size))
+        return Receipt(**receipt(conn, log, index, size))
 
     @router.get("/consistency")
     def consistency(conn: ConnDep,

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep
-from server_stub.api.routes.log import Receipt, SizeQuery
+from server_stub.api.routes.log import Receipt, SizeQuery, receipt
 from server_stub.api.templates import render
 from server_stub.core.errors import RecordNotFound, error_responses
 from server_stub.core.merkle_log import Log
@@ -230,4 +230,4 @@ def result_proof(record_id: Annotated[str, Path(max_length=36)], conn: ConnDep,
     found = publication_log.standing(conn, record_id)
     if found is None:
         raise RecordNotFound()
-    return Receipt(**publication_log.receipt(conn, Log.PUBLICATION, found[0], size))
+    return Receipt(**receipt(conn, Log.PUBLICATION, found[0], size))
