@@ -148,14 +148,15 @@ def check_result(receipt: object, key: str, saved_head: object | None) -> str:
 
 def _describe(entry: dict[str, Any]) -> str:
     kind = str(entry.get("kind"))
-    kind = {"publish": "公示", "correct": "更正", "withdraw": "撤回"}.get(kind, kind)
+    kind = {"publish": "公示", "correct": "更正", "follow_up": "后续处置",
+            "withdraw": "撤回"}.get(kind, kind)
     lines = [f"  类型：{kind}", f"  记录：{entry.get('record_id')}", f"  时间：{entry.get('at')}"]
     result = entry.get("result")
     if isinstance(result, dict):
-        entity = result.get("entity")
-        if isinstance(entity, dict):
-            lines.append(f"  市场主体：{entity.get('name')}（{entity.get('credit_code')}）")
-        lines.append(f"  检查结果：{result.get('outcome')}")
+        lines.append(f"  市场主体：{result.get('entity_name')}（{result.get('credit_code')}）")
+        lines.append(f"  检查结果：{result.get('result')}")
+        if result.get("remarks"):
+            lines.append(f"  备注：{result['remarks']}")
     if "reason" in entry:
         lines.append(f"  原因：{entry['reason']}（更正/撤回第{entry.get('amends')}条）")
     return "\n".join(lines)

@@ -135,8 +135,8 @@ class People:
         person = self.inspector(inspector_id)
         task = next(x for x in person.call("GET", "/api/v1/tasks").json()["tasks"] if x["id"] == task_id)
         if changes.pop("failing", False):
-            changes.update(outcome="发现问题已责令改正", items=tuple(
-                RecordItem(code=i["code"], result="不合格") for i in task["items"]))
+            changes.setdefault("outcome", "发现问题已责令改正")
+            changes["items"] = tuple(RecordItem(code=i["code"], result="不合格") for i in task["items"])
         return submit(person, task, **changes), person
 
     def published(self, **changes: Any) -> str:
@@ -204,8 +204,10 @@ def test_each_publication_is_a_signed_leaf(platform: Platform, people: People) -
         entry = check_receipt(platform, receipt)
         assert receipt["index"] == result["log"]["index"]
         assert entry["kind"] == "publish" and entry["record_id"] == record_id
-        shown = {k: v for k, v in result.items() if k not in ("log", "correction")}
-        assert entry["result"] == shown, "the leaf holds the result exactly as it is shown"
+        common = result.keys() & entry["result"].keys()
+        assert {"result", "remarks", "entity_name", "credit_code", "items"} <= common
+        assert {k: result[k] for k in common} == {k: entry["result"][k] for k in common}, \
+            "the leaf holds the result exactly as it is shown"
         with platform.engine.connect() as conn:
             row = conn.execute(sa.select(t.records.c.hash, t.records.c.risk_grade)
                                .where(t.records.c.id == record_id)).one()
@@ -255,8 +257,10 @@ def test_a_correction_is_published_not_edited(platform: Platform, people: People
     assert entry["reason"] == "录入有误"
     original = platform.client.get(f"/api/v1/log/publication/leaves/{before['log']['index']}").json()
     assert original["entry"]["result"]["outcome"] == before["outcome"], "the first leaf stays as it was"
+    assert after["result"] == "通过登记的住所（经营场所）无法联系"
+    assert f"更正（原检查结果：{before['outcome']}）：录入有误" in after["remarks"]
     page = platform.client.get("/results").text
-    assert "已于" in page and "更正：录入有误" in page and f"/api/v1/public/results/{record_id}/proof" in page
+    assert after["remarks"] in page and f"/api/v1/public/results/{record_id}/proof" in page
     same = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
                                   {"outcome": "通过登记的住所（经营场所）无法联系", "reason": "再改"})
     assert same.status_code == 422 and "无需更正" in same.json()["error"]["message"]
@@ -273,6 +277,26 @@ def test_a_correction_cannot_contradict_the_items(platform: Platform, people: Pe
     assert unknown.status_code == 400 and "outcome" in unknown.json()["error"]["message"]
 
 
+def test_a_follow_up_closed_after_publication_is_a_leaf(platform: Platform, people: People) -> None:
+    """The disposal the public then sees (issue 15, point 2) is logged like any other change."""
+    record_id = people.published(failing=True, outcome="发现问题待后续处理")
+    before = public_result(platform, record_id)
+    assert before is not None and before["result"] == "发现问题待后续处理"
+    correction = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
+                                        {"outcome": "不配合检查情节严重", "reason": "补录"})
+    assert correction.status_code == 201
+    closed = people.supervisor.call("POST", f"/api/v1/followups/{record_id}/close",
+                                    {"disposal": "责令改正", "disposal_date": "2026-03-10"})
+    assert closed.status_code == 204, closed.text
+    after = public_result(platform, record_id)
+    assert after is not None and after["log"]["kind"] == "follow_up"
+    assert after["outcome"] == "不配合检查情节严重", "the correction still stands"
+    assert after["follow_up"]["disposal"] == "责令改正" and "补录" in after["remarks"]
+    entry = check_receipt(platform, platform.client.get(f"/api/v1/public/results/{record_id}/proof").json())
+    assert entry["kind"] == "follow_up" and entry["amends"] == correction.json()["leaf"]
+    assert "已整改" not in json.dumps(entry, ensure_ascii=False)
+
+
 def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, people: People) -> None:
     record_id = people.published()
     total = platform.client.get("/api/v1/public/results").json()["total"]
@@ -284,6 +308,10 @@ def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, p
     assert public_result(platform, record_id) is None
     assert platform.client.get("/api/v1/public/results").json()["total"] == total - 1
     assert record_id not in platform.client.get("/results").text
+    notice = platform.client.get(f"/api/v1/public/announcements/{first['plan_id']}").json()
+    assert record_id not in {r["id"] for r in notice["results"]}
+    found = platform.client.get("/api/v1/public/enterprises", params={"q": first["credit_code"]}).json()
+    assert record_id not in {r["id"] for e in found["enterprises"] for r in e["results"]}
     entry = check_receipt(platform, platform.client.get(f"/api/v1/public/results/{record_id}/proof").json())
     assert entry["kind"] == "withdraw" and entry["amends"] == first["log"]["index"]
     assert entry["reason"] == "检查对象有误" and "result" not in entry
