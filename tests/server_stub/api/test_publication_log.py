@@ -29,6 +29,7 @@ from server_stub.core.config import Settings
 from server_stub.core.merkle_log import Log
 from server_stub.directory.demo import SAMR
 from server_stub.main import create_app
+from server_stub.records.paper import check_record
 from sync import (
     RecordItem,
     TreeHead,
@@ -259,6 +260,9 @@ def test_a_correction_is_published_not_edited(platform: Platform, people: People
     assert original["entry"]["result"]["outcome"] == before["outcome"], "the first leaf stays as it was"
     assert after["result"] == "通过登记的住所（经营场所）无法联系"
     assert f"更正（原检查结果：{before['outcome']}）：录入有误" in after["remarks"]
+    with platform.engine.connect() as conn:
+        checked = check_record(conn, record_id, None).published
+    assert checked is not None and checked["outcome"] == after["outcome"], "the paper's check too"
     page = platform.client.get("/results").text
     assert after["remarks"] in page and f"/api/v1/public/results/{record_id}/proof" in page
     same = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
@@ -312,6 +316,8 @@ def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, p
     assert record_id not in {r["id"] for r in notice["results"]}
     found = platform.client.get("/api/v1/public/enterprises", params={"q": first["credit_code"]}).json()
     assert record_id not in {r["id"] for e in found["enterprises"] for r in e["results"]}
+    with platform.engine.connect() as conn:
+        assert check_record(conn, record_id, None).published is None, "the paper's check too"
     entry = check_receipt(platform, platform.client.get(f"/api/v1/public/results/{record_id}/proof").json())
     assert entry["kind"] == "withdraw" and entry["amends"] == first["log"]["index"]
     assert entry["reason"] == "检查对象有误" and "result" not in entry
