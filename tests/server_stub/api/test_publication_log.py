@@ -306,6 +306,8 @@ def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, p
     total = platform.client.get("/api/v1/public/results").json()["total"]
     first = public_result(platform, record_id)
     assert first is not None
+    other = people.stranger.call("GET", f"/api/v1/enterprises/{first['credit_code']}").json()
+    assert record_id in {h["record_id"] for h in other["history"]}, "public: another department sees it"
     answer = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/withdraw",
                                     {"reason": "检查对象有误"})
     assert answer.status_code == 201, answer.text
@@ -318,6 +320,10 @@ def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, p
     assert record_id not in {r["id"] for e in found["enterprises"] for r in e["results"]}
     with platform.engine.connect() as conn:
         assert check_record(conn, record_id, None).published is None, "the paper's check too"
+    own = people.supervisor.call("GET", f"/api/v1/enterprises/{first['credit_code']}").json()
+    assert [h["withdrawn"] for h in own["history"] if h["record_id"] == record_id] == [True]
+    other = people.stranger.call("GET", f"/api/v1/enterprises/{first['credit_code']}").json()
+    assert record_id not in {h["record_id"] for h in other["history"]}, "no longer public"
     entry = check_receipt(platform, platform.client.get(f"/api/v1/public/results/{record_id}/proof").json())
     assert entry["kind"] == "withdraw" and entry["amends"] == first["log"]["index"]
     assert entry["reason"] == "检查对象有误" and "result" not in entry
