@@ -265,6 +265,10 @@ def test_a_correction_is_published_not_edited(platform: Platform, people: People
     assert checked is not None and checked["outcome"] == after["outcome"], "the paper's check too"
     page = platform.client.get("/results").text
     assert after["remarks"] in page and f"/api/v1/public/results/{record_id}/proof" in page
+    acts = platform.client.get("/api/v1/audit", params={"kind": "review.corrected"},
+                               headers={"Authorization": f"Bearer {admin_token(platform.data)}"}).json()
+    assert [(e["object"], e["after"]["leaf"]) for e in acts["entries"]
+            if e["object"] == record_id] == [(record_id, leaf)], "the act is in the audit trail too"
     same = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/correct",
                                   {"outcome": "通过登记的住所（经营场所）无法联系", "reason": "再改"})
     assert same.status_code == 422 and "无需更正" in same.json()["error"]["message"]
@@ -327,6 +331,9 @@ def test_a_withdrawal_leaves_the_list_and_stays_in_the_log(platform: Platform, p
     entry = check_receipt(platform, platform.client.get(f"/api/v1/public/results/{record_id}/proof").json())
     assert entry["kind"] == "withdraw" and entry["amends"] == first["log"]["index"]
     assert entry["reason"] == "检查对象有误" and "result" not in entry
+    acts = platform.client.get("/api/v1/audit", params={"kind": "review.withdrawn"},
+                               headers={"Authorization": f"Bearer {admin_token(platform.data)}"}).json()
+    assert record_id in {e["object"] for e in acts["entries"]}, "the act is in the audit trail too"
     replay = people.supervisor.call("POST", f"/api/v1/review/records/{record_id}/withdraw",
                                     {"reason": "检查对象有误"})
     assert replay.status_code == 409 and replay.json()["error"]["message"] == "该公示结果已撤回，不能再更正或撤回"
