@@ -18,6 +18,7 @@ from server_stub.api.routes import (
     enterprises,
     feedback,
     followups,
+    log,
     pages,
     photos,
     plans,
@@ -61,6 +62,6 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_security_headers(app)
     document_validation_errors(app)
     for routes in (audit, directory, plans, enrollment, tasks, enterprises, photos, records, review,
-                   feedback, followups, stats, devices, results, verify, record_check, recusals, pages):
+                   feedback, followups, stats, devices, results, log, verify, record_check, recusals, pages):
         app.include_router(routes.router)
     return app

@@ -62,6 +62,8 @@ class ActKind(enum.StrEnum):
     RECORD_PUBLISHED = "review.published"
     RECORD_RETURNED = "review.returned"
     FOLLOWUP_CLOSED = "followup.closed"
+    RESULT_CORRECTED = "review.corrected"
+    RESULT_WITHDRAWN = "review.withdrawn"
 
 
 DIRECTORY_KINDS = (ActKind.ENTITY_SAVED, ActKind.INSPECTOR_SAVED, ActKind.ITEM_SAVED)
@@ -78,7 +80,8 @@ KIND_LABELS = {
     ActKind.DRAW_ABANDONED: "放弃抽取", ActKind.ENROLMENT_CODE_ISSUED: "签发设备注册码",
     ActKind.DEVICE_REVOKED: "停用设备", ActKind.RECORD_APPROVED: "审核通过",
     ActKind.RECORD_PUBLISHED: "公示", ActKind.RECORD_RETURNED: "退回",
-    ActKind.FOLLOWUP_CLOSED: "后续处置登记",
+    ActKind.FOLLOWUP_CLOSED: "后续处置登记", ActKind.RESULT_CORRECTED: "更正公示结果",
+    ActKind.RESULT_WITHDRAWN: "撤回公示结果",
 }
 
 

@@ -134,11 +134,13 @@ def head_at(conn: sa.Connection, log: Log, size: int) -> dict[str, Any] | None:
     return _published(row) if row else None
 
 
-def heads(conn: sa.Connection, log: Log) -> list[dict[str, Any]]:
-    """Every signed tree head of ``log``, oldest first."""
+def heads(conn: sa.Connection, log: Log, *, from_size: int = 0,
+          limit: int | None = None) -> list[dict[str, Any]]:
+    """The signed tree heads of ``log``, oldest first: every one, or ``limit`` of them from size
+    ``from_size`` on (a page of a long log)."""
     h = t.tree_heads
     return [_published(row) for row in conn.execute(
-        sa.select(h).where(h.c.log == log).order_by(h.c.size))]
+        sa.select(h).where(h.c.log == log, h.c.size >= from_size).order_by(h.c.size).limit(limit))]
 
 
 def size_of(conn: sa.Connection, log: Log) -> int:

@@ -377,3 +377,16 @@ audit_acts = sa.Table(
     sa.Index("audit_acts_object", "object_id"),
     sa.Index("audit_acts_plan", "plan_id"),
 )
+
+publications = sa.Table(
+    "publications",
+    metadata,
+    # A published result and the leaf of the publication log it now stands on: its publication,
+    # or the latest correction or withdrawal of it (each a leaf of its own; DESIGN §10). What the
+    # public sees of it is that leaf's content, exactly as published.
+    sa.Column("record_id", sa.String(36), sa.ForeignKey("records.id"), primary_key=True),
+    sa.Column("leaf", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.CheckConstraint("status IN ('published', 'corrected', 'withdrawn')",
+                       name="ck_publications_status"),
+)

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc, china_date
 from server_stub.core.errors import NotFound
+from server_stub.core.merkle_log import Log
 from server_stub.publication.spreadsheet import Cell, append_row, csv_text
 from sync import Outcome, RecordState
 
@@ -79,7 +80,32 @@ def public_results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_f
                    limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     """The current published results matching ``where``, in order of publication (results
     published together in the plan's draw order): one dict per result with the announcement's
-    columns (:data:`COLUMNS`) and what else the public may see."""
+    columns (:data:`COLUMNS`) and what else the public may see, each as the latest leaf of the
+    publication log holds it (``publication/log.py``), with ``log``: where that leaf is."""
+    return _as_logged(conn, _results(conn, *where, newest_first=newest_first, limit=limit,
+                                     offset=offset))
+
+
+def live_result(conn: sa.Connection, record_id: str) -> dict[str, Any]:
+    """A published result as the database says it now, not as it was logged: what a new leaf
+    of the publication log holds."""
+    return _results(conn, t.records.c.id == record_id)[0]
+
+
+def _as_logged(conn: sa.Connection, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each result as its latest leaf holds it (``log: None`` for one published before the log)."""
+    p, le = t.publications, t.log_entries
+    logged = {row.record_id: (row.leaf, json.loads(row.entry)) for row in conn.execute(
+        sa.select(p.c.record_id, p.c.leaf, le.c.entry)
+        .join(le, sa.and_(le.c.log == Log.PUBLICATION, le.c.idx == p.c.leaf))
+        .where(p.c.record_id.in_([r["id"] for r in results])))}
+    return [{**logged[r["id"]][1]["result"],
+             "log": {"index": logged[r["id"]][0], "kind": logged[r["id"]][1]["kind"]}}
+            if r["id"] in logged else {**r, "log": None} for r in results]
+
+
+def _results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: bool = False,
+             limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     r, e, p, f = t.records, t.entities, t.plans, t.followups
     rows = conn.execute(
         sa.select(r.c.id, r.c.task_id, r.c.envelope, r.c.outcome, r.c.inspected_on, r.c.published_on,
@@ -103,8 +129,11 @@ def public_results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_f
 
 
 def _published() -> tuple[sa.ColumnElement[bool], ...]:
-    r = t.records
-    return r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False)
+    """Current published results; a withdrawn one is no longer shown anywhere (its withdrawal
+    stays in the publication log)."""
+    r, p = t.records, t.publications
+    return (r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False),
+            sa.not_(sa.exists().where(p.c.record_id == r.c.id, p.c.status == "withdrawn")))
 
 
 def _result(row: sa.RowMapping, record: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

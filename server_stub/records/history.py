@@ -35,18 +35,22 @@ def visible_history(conn: sa.Connection, credit_codes: Collection[str] | sa.Sele
     the same round trips as one task. Each entry keeps its ``task_id`` for the caller's own use;
     the answers leave it out."""
     codes = credit_codes if isinstance(credit_codes, sa.Select) else sorted(credit_codes)
-    r, tk, f = t.records, t.tasks, t.followups
+    r, tk, f, p = t.records, t.tasks, t.followups, t.publications
     own_plan = tk.c.plan_id.in_(department_plans(department))
+    withdrawn = sa.func.coalesce(p.c.status == "withdrawn", sa.false())
     ranked = (
         sa.select(r.c.id, r.c.task_id, r.c.credit_code, r.c.outcome, r.c.state, r.c.inspected_on,
-                  tk.c.plan_id, own_plan.label("own"),
+                  tk.c.plan_id, own_plan.label("own"), withdrawn.label("withdrawn"),
                   sa.func.row_number().over(partition_by=r.c.credit_code,
                                             order_by=(r.c.inspected_on.desc(), r.c.received_at.desc(),
                                                       r.c.id)).label("n"))
         .join(tk, tk.c.id == r.c.task_id)
+        .outerjoin(p, p.c.record_id == r.c.id)
         .where(r.c.credit_code.in_(codes), r.c.superseded.is_(False),
                r.c.state.in_(FINAL_STATES),
-               sa.or_(own_plan, r.c.state == RecordState.PUBLISHED.value))
+               # another department's result only while it is public: published, not withdrawn
+               sa.or_(own_plan, sa.and_(r.c.state == RecordState.PUBLISHED.value,
+                                        sa.not_(withdrawn))))
         .subquery()
     )
     rows = conn.execute(
@@ -89,11 +93,9 @@ def _entry(row: sa.RowMapping, departments: list[str], due_days: int) -> dict[st
         "outcome": row["outcome"],
         "published": row["state"] == RecordState.PUBLISHED.value,
         "followup": followup,
-        # Withdrawal of a published result does not exist on the platform yet (corrections and
-        # withdrawals are being built beside this); the warning rule reads this field, and the
-        # withdrawal work sets it from the record's withdrawal, and leaves another department's
-        # withdrawn result out of the query (it is no longer public).
-        "withdrawn": False,
+        # A withdrawn result (publication/log.py) is shown so to its own department; another
+        # department's is left out of the query above (it is no longer public).
+        "withdrawn": bool(row["withdrawn"]),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.publication.announcements import public_results
 from server_stub.records.photo_store import PhotoStore
 from server_stub.records.thumbnails import thumbnail
 from sync import (
@@ -111,11 +112,15 @@ def check_record(conn: sa.Connection, record_id: str, paper_hash: str | None) ->
         genuine = False
     matches = None if paper_hash is None else paper_hash == row.hash
     published = None
-    if row.state == RecordState.PUBLISHED and not row.superseded:
+    # As every public view shows it: as its latest leaf of the publication log holds it (a
+    # correction's outcome), and not at all once withdrawn.
+    shown = (public_results(conn, r.c.id == record_id)
+             if row.state == RecordState.PUBLISHED and not row.superseded else [])
+    if shown:
         record = envelope["record"]
         name = conn.execute(sa.select(t.entities.c.name)
                             .where(t.entities.c.credit_code == row.credit_code)).scalar_one()
-        published = {"entity": name, "credit_code": row.credit_code, "outcome": row.outcome,
+        published = {"entity": name, "credit_code": row.credit_code, "outcome": shown[0]["outcome"],
                      "device_id": row.device_id,
                      "signed_at": record.get("revised_at") or record["finished_at"],
                      "hash": row.hash}

@@ -17,15 +17,18 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core import tables as t
 from server_stub.core.clock import as_utc, china_date
 from server_stub.core.errors import Conflict, Invalid, NotAllowed, RecordNotFound
 from server_stub.field import feedback
 from server_stub.field.devices import Device
+from server_stub.publication import log as publication_log
 from server_stub.publication.announcements import number_plan
 from sync import (
     RESULT_STATES,
+    Outcome,
     RecordState,
     Role,
     SignatureError,
@@ -184,7 +187,9 @@ def decidable_record(conn: sa.Connection, department: str, reviewer: str,
 
 
 def approve(conn: sa.Connection, department: str, reviewer: str, record_id: str, *, comment: str,
-            publish: bool, now: dt.datetime) -> None:
+            publish: bool, key: Ed25519PrivateKey, now: dt.datetime) -> None:
+    """Approves a submitted record; with ``publish``, publishes it too (a leaf of the publication
+    log, signed with the platform's ``key``, in this transaction)."""
     row = decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.SUBMITTED,
                 state=RecordState.PUBLISHED if publish else RecordState.APPROVED,
@@ -193,14 +198,33 @@ def approve(conn: sa.Connection, department: str, reviewer: str, record_id: str,
                 published_on=china_date(now) if publish else None)
     if publish:
         number_plan(conn, row["plan_id"], now)
+        publication_log.record_publication(conn, record_id, key=key, now=now)
 
 
 def publish(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
-            now: dt.datetime) -> None:
+            key: Ed25519PrivateKey, now: dt.datetime) -> None:
+    """Publishes an approved record: a leaf of the publication log, in this transaction."""
     row = decidable_record(conn, department, reviewer, record_id)
     _transition(conn, record_id, RecordState.APPROVED, state=RecordState.PUBLISHED, published_at=now,
                 published_on=china_date(now))
     number_plan(conn, row["plan_id"], now)
+    publication_log.record_publication(conn, record_id, key=key, now=now)
+
+
+def correct(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
+            outcome: Outcome, reason: str, key: Ed25519PrivateKey, now: dt.datetime) -> int:
+    """Publishes a correction of a published result (under the same 回避 rule as publishing it);
+    returns the correction's leaf index."""
+    decidable_record(conn, department, reviewer, record_id)
+    return publication_log.correct(conn, record_id, outcome=outcome, reason=reason, key=key, now=now)
+
+
+def withdraw(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
+             reason: str, key: Ed25519PrivateKey, now: dt.datetime) -> int:
+    """Withdraws a published result from the public list, publishing the withdrawal; returns its
+    leaf index."""
+    decidable_record(conn, department, reviewer, record_id)
+    return publication_log.withdraw(conn, record_id, reason=reason, key=key, now=now)
 
 
 def return_record(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,

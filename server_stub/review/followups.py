@@ -7,10 +7,12 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.errors import Conflict, Invalid
+from server_stub.publication import log as publication_log
 from server_stub.review.decisions import (
     DISPOSALS,
     FINAL_STATES,
@@ -67,9 +69,12 @@ def ledger(conn: sa.Connection, department: str, *, today: dt.date,
 
 
 def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str,
-          disposal_date: dt.date, note: str, actor: Actor, now: dt.datetime) -> None:
+          disposal_date: dt.date, note: str, actor: Actor, key: Ed25519PrivateKey,
+          now: dt.datetime) -> None:
     """Closes the record's follow-up with its disposal; ``actor`` (a supervisor of
-    ``department``) closes it, never on a task whose team includes them."""
+    ``department``) closes it, never on a task whose team includes them. A published result then
+    shows the disposal, and that change is a leaf of the publication log (signed with the
+    platform's ``key``), never a silent edit."""
     closed_by = actor.person
     if disposal not in DISPOSALS:
         raise Invalid("bad_disposal", f"处置方式应为：{'、'.join(DISPOSALS)}")
@@ -86,6 +91,7 @@ def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str
                 closed_by=closed_by, closed_at=now))
     except sa.exc.IntegrityError:
         raise Conflict("already_closed", "该事项已登记处置，台账中已关闭") from None
+    publication_log.record_follow_up(conn, record_id, key=key, now=now)
     record_act(conn, actor, ActKind.FOLLOWUP_CLOSED, record_id, plan_id=plan_of_record(conn, record_id),
                at=now, before={"open": True},
                after={"open": False, "disposal": disposal, "disposal_date": disposal_date.isoformat(),

@@ -52,6 +52,7 @@ def ledger(request: Request, supervisor: SupervisorDep, conn: ConnDep) -> Ledger
 
 @router.post("/followups/{record_id}/close", status_code=204, responses=error_responses(404, 409, 422))
 def close_followup(record_id: str, body: CloseIn, supervisor: SupervisorDep,
-                   actor: SupervisorActorDep, conn: ConnDep) -> None:
+                   actor: SupervisorActorDep, conn: ConnDep, request: Request) -> None:
     followups.close(conn, supervisor.department, record_id, disposal=body.disposal,
-                    disposal_date=body.disposal_date, note=body.note, actor=actor, now=now())
+                    disposal_date=body.disposal_date, note=body.note, actor=actor,
+                    key=request.app.state.server_key, now=now())

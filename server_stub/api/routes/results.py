@@ -7,14 +7,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep
 from server_stub.api.errors import error_responses
+from server_stub.api.routes.log import Receipt, SizeQuery, receipt
 from server_stub.api.templates import render
+from server_stub.core.errors import RecordNotFound
+from server_stub.core.merkle_log import Log
 from server_stub.publication import announcements
+from server_stub.publication import log as publication_log
 from server_stub.publication import results as publication
 
 router = APIRouter(tags=["public"])
@@ -38,6 +42,17 @@ class FollowUp(BaseModel):
     date: str | None
 
 
+class LogPlace(BaseModel):
+    index: int = Field(description="该结果现所依据的公示日志条目编号（公示、更正或后续处置）")
+    kind: str = Field(description="publish | correct | follow_up")
+
+
+class Correction(BaseModel):
+    outcome: str = Field(description="更正前的检查结果")
+    reason: str
+    corrected_on: str
+
+
 class PublishedResult(BaseModel):
     """A result in the national columns (``plan_id`` … ``remarks``), and more."""
 
@@ -59,6 +74,8 @@ class PublishedResult(BaseModel):
     items: list[ResultItem]
     outcome: str
     follow_up: FollowUp | None
+    correction: Correction | None = None
+    log: LogPlace | None = Field(description="在公示日志中的位置；日志启用前公示的结果为 null")
     inspected_on: str
     published_on: str
 
@@ -203,3 +220,15 @@ def search_page(conn: ConnDep, q: Search = "") -> HTMLResponse:
     query = q.strip()
     found = announcements.enterprise_results(conn, query) if query else []
     return render("search.html", q=query, enterprises=found, limit=announcements.MAX_ENTERPRISES)
+
+
+@router.get("/api/v1/public/results/{record_id}/proof", responses=error_responses(400, 404))
+def result_proof(record_id: Annotated[str, Path(max_length=36)], conn: ConnDep,
+                 size: SizeQuery = None) -> Receipt:
+    """A published result's latest leaf in the publication log (its publication, correction,
+    follow-up or withdrawal), a signed tree head (the latest, or that of ``size``) and the
+    inclusion proof: save it, and check it any time with ``python -m sync.verify result``."""
+    found = publication_log.standing(conn, record_id)
+    if found is None:
+        raise RecordNotFound()
+    return Receipt(**receipt(conn, Log.PUBLICATION, found[0], size))

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
@@ -14,7 +14,7 @@ from server_stub.api.errors import error_responses
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.clock import now
 from server_stub.review import decisions as review
-from sync import MAX_NOTE_LENGTH, RecordState
+from sync import MAX_NOTE_LENGTH, Outcome, RecordState
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -47,6 +47,19 @@ class ReturnIn(BaseModel):
     comment: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="退回原因（必填）")
 
 
+class CorrectionIn(BaseModel):
+    outcome: Outcome = Field(description="更正后的检查结果")
+    reason: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="更正原因（必填，将一并公示）")
+
+
+class WithdrawalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="撤回原因（必填，将一并公示）")
+
+
+class Amendment(BaseModel):
+    leaf: int = Field(description="这次更正或撤回在公示日志中的条目编号")
+
+
 @router.get("/review/queue")
 def review_queue(
     supervisor: SupervisorDep, conn: ConnDep,
@@ -66,10 +79,10 @@ def review_record(record_id: str, supervisor: SupervisorDep, conn: ConnDep) -> d
 @router.post("/review/records/{record_id}/approve", status_code=204,
              responses=error_responses(404, 409))
 def approve(record_id: str, body: Decision, supervisor: SupervisorDep, actor: SupervisorActorDep,
-            conn: ConnDep) -> None:
+            conn: ConnDep, request: Request) -> None:
     at = now()
     review.approve(conn, supervisor.department, supervisor.person, record_id, comment=body.comment,
-                   publish=body.publish, now=at)
+                   publish=body.publish, key=request.app.state.server_key, now=at)
     state = RecordState.PUBLISHED if body.publish else RecordState.APPROVED
     _record_decision(conn, actor, ActKind.RECORD_APPROVED, record_id, RecordState.SUBMITTED,
                      {"state": state.value, "comment": body.comment}, at)
@@ -99,9 +112,39 @@ def return_record(record_id: str, body: ReturnIn, supervisor: SupervisorDep,
 @router.post("/review/records/{record_id}/publish", status_code=204,
              responses=error_responses(404, 409))
 def publish(record_id: str, supervisor: SupervisorDep, actor: SupervisorActorDep,
-            conn: ConnDep) -> None:
+            conn: ConnDep, request: Request) -> None:
     """Publish an approved record on the public results page."""
     at = now()
-    review.publish(conn, supervisor.department, supervisor.person, record_id, now=at)
+    review.publish(conn, supervisor.department, supervisor.person, record_id,
+                   key=request.app.state.server_key, now=at)
     _record_decision(conn, actor, ActKind.RECORD_PUBLISHED, record_id, RecordState.APPROVED,
                      {"state": RecordState.PUBLISHED.value}, at)
+
+
+@router.post("/review/records/{record_id}/correct", status_code=201,
+             responses=error_responses(404, 409, 422))
+def correct(record_id: str, body: CorrectionIn, supervisor: SupervisorDep,
+            actor: SupervisorActorDep, conn: ConnDep, request: Request) -> Amendment:
+    """Publish a corrected result of a published record: the new 检查结果 with the reason, as a
+    new leaf of the publication log (the published result is never edited in place)."""
+    at = now()
+    leaf = review.correct(conn, supervisor.department, supervisor.person, record_id,
+                          outcome=body.outcome, reason=body.reason,
+                          key=request.app.state.server_key, now=at)
+    _record_decision(conn, actor, ActKind.RESULT_CORRECTED, record_id, RecordState.PUBLISHED,
+                     {"outcome": body.outcome.value, "reason": body.reason.strip(), "leaf": leaf}, at)
+    return Amendment(leaf=leaf)
+
+
+@router.post("/review/records/{record_id}/withdraw", status_code=201,
+             responses=error_responses(404, 409, 422))
+def withdraw(record_id: str, body: WithdrawalIn, supervisor: SupervisorDep,
+             actor: SupervisorActorDep, conn: ConnDep, request: Request) -> Amendment:
+    """Withdraw a published result from the public list; the withdrawal and its reason are
+    published as a leaf of the publication log."""
+    at = now()
+    leaf = review.withdraw(conn, supervisor.department, supervisor.person, record_id,
+                           reason=body.reason, key=request.app.state.server_key, now=at)
+    _record_decision(conn, actor, ActKind.RESULT_WITHDRAWN, record_id, RecordState.PUBLISHED,
+                     {"withdrawn": True, "reason": body.reason.strip(), "leaf": leaf}, at)
+    return Amendment(leaf=leaf)
