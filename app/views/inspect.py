@@ -10,6 +10,7 @@ from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
 from ..components import ItemCard, Section, primary_button, update_if_shown
+from ..domain.clock import local_time
 from ..domain.inspection import describe_location, parse_typed_location
 from ..services.files import FileService
 from ..services.inspections import SigningError
@@ -51,7 +52,7 @@ class InspectView(ft.View):
         self.sign_button = primary_button(s.SIGN, self._sign, icon=ft.Icons.DRAW_OUTLINED)
         header: list[ft.Control] = [
             ft.Text(task["entity"]["name"], size=19, weight=ft.FontWeight.BOLD),
-            ft.Text(s.INSPECT_STARTED.format(time=model.draft.started_at.replace("T", " ")[:16]), size=13,
+            ft.Text(s.INSPECT_STARTED.format(time=local_time(model.draft.started_at)), size=13,
                     color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Row([ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=ft.Colors.GREEN_700),
                     ft.Text(s.INSPECT_SAVED, size=13, color=ft.Colors.GREEN_800)], spacing=6),

@@ -11,7 +11,7 @@ from sync import Outcome
 
 from .. import strings as s
 from ..components import StateChip, empty_state, update_if_shown
-from ..domain.review import local_time
+from ..domain.clock import local_time
 from ..viewmodels.review import QUEUE_STATES, ReviewQueueModel
 
 

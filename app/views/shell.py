@@ -8,6 +8,7 @@ import flet as ft
 
 from .. import strings as s
 from ..components import InfoRow, Section, update_if_shown
+from ..domain.clock import local_time
 from ..services.keys import SECURE_STORAGE
 from ..state import Session
 from ..store import Enrolment
@@ -30,7 +31,7 @@ def device_tab(enrolment: Enrolment) -> ft.Control:
             InfoRow(s.DEVICE_ROLE, s.ROLE_NAMES.get(enrolment.role, enrolment.role)),
             InfoRow(s.DEVICE_ID, enrolment.device_id, selectable=True),
             InfoRow(s.DEVICE_PLATFORM, enrolment.server_url, selectable=True),
-            InfoRow(s.DEVICE_ENROLLED_AT, enrolment.enrolled_at.replace("T", " ")),
+            InfoRow(s.DEVICE_ENROLLED_AT, local_time(enrolment.enrolled_at, seconds=True)),
             InfoRow(s.DEVICE_KEY, key),
         ]),
     ])

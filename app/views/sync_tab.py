@@ -6,6 +6,7 @@ import flet as ft
 
 from .. import strings as s
 from ..components import Section, StateChip, empty_state, primary_button, update_if_shown
+from ..domain.clock import local_time
 from ..viewmodels.sync import RecordLine, SyncModel
 
 
@@ -52,7 +53,7 @@ class SyncTab(ft.Column):
         pending = m.pending
         self.pending_text.value = s.SYNC_PENDING.format(count=pending) if pending else s.SYNC_NOTHING_PENDING
         report = m.report
-        self.last_text.value = s.SYNC_LAST.format(time=report.at.replace("T", " ")[:19]) if report else s.SYNC_NEVER
+        self.last_text.value = s.SYNC_LAST.format(time=local_time(report.at, seconds=True)) if report else s.SYNC_NEVER
         if report is not None and not m.running:
             self.message.value = (s.SYNC_DONE + "：" + report.message) if report.ok else report.message
             self.message.color = ft.Colors.GREEN_800 if report.ok and not report.rejected else ft.Colors.ERROR
@@ -73,7 +74,7 @@ class SyncTab(ft.Column):
         controls: list[ft.Control] = [
             ft.Row([ft.Text(line.entity_name, size=15, weight=ft.FontWeight.W_600, expand=True),
                     StateChip(label, line.state)]),
-            ft.Text(s.RECORD_SEQ.format(seq=line.seq, time=line.created_at.replace("T", " ")[:16]),
+            ft.Text(s.RECORD_SEQ.format(seq=line.seq, time=local_time(line.created_at)),
                     size=13, color=ft.Colors.ON_SURFACE_VARIANT),
         ]
         if line.error:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import flet as ft
 
 from .. import strings as s
 from ..components import StateChip, empty_state, update_if_shown
+from ..domain.clock import today_in_china
 from ..domain.tasks import TaskRow, TaskState
 from ..viewmodels.tasks import TaskListModel
 
@@ -67,7 +67,7 @@ class TaskListTab(ft.Column):
             update_if_shown(self)
 
     def _card(self, row: TaskRow) -> ft.Control:
-        overdue = row.due < dt.date.today().isoformat() and row.state in (
+        overdue = row.due < today_in_china().isoformat() and row.state in (
             TaskState.TODO, TaskState.IN_PROGRESS, TaskState.RETURNED)
         due = ft.Text(s.TASK_DUE.format(due=row.due) + (f" · {s.TASK_OVERDUE}" if overdue else ""),
                       size=13, color=ft.Colors.ERROR if overdue else ft.Colors.ON_SURFACE_VARIANT)
