@@ -32,7 +32,8 @@ from .views.task_detail import TaskDetailView
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 FONTS = {"CJK": "fonts/ZSCSans-Regular.otf", "CJK Bold": "fonts/ZSCSans-Bold.otf"}
-FONT_GRACE_SECONDS = 1.5
+"""The CJK font for desktop and phone builds. The web client gets it from
+assets/assets/FontManifest.json instead (see ``main``)."""
 
 
 class Router:
@@ -181,21 +182,6 @@ class Router:
             self.sync_task.cancel()
 
 
-async def show_splash(page: ft.Page) -> None:
-    """A screen without text while the browser fetches the CJK font.
-
-    Text that Flutter lays out before its font has arrived stays drawn as boxes, so the first
-    real screen is built only after a grace period (the font is 1.6 MB, served by this process).
-    """
-    page.views.clear()
-    page.views.append(ft.View(route="/", vertical_alignment=ft.MainAxisAlignment.CENTER,
-                              horizontal_alignment=ft.CrossAxisAlignment.CENTER, controls=[
-                                  ft.Icon(ft.Icons.SHIELD_OUTLINED, size=64, color=ft.Colors.PRIMARY),
-                                  ft.ProgressRing(width=28, height=28)]))
-    page.update()
-    await asyncio.sleep(FONT_GRACE_SECONDS)
-
-
 def make_vault(page: ft.Page, directory: Path) -> KeyVault:
     """Secure storage on a phone or desktop build; a key file outside the data in the web client
     (see app/services/keys.py for why)."""
@@ -207,11 +193,13 @@ def make_vault(page: ft.Page, directory: Path) -> KeyVault:
 async def main(page: ft.Page) -> None:
     config = load_config()
     page.title = s.APP_NAME
-    page.fonts = FONTS
+    if not page.web:
+        # In the web client "CJK" is in Flutter's FontManifest.json (ours, in assets/assets/),
+        # which the engine loads before its first frame: text is never laid out in a fallback
+        # font and kept so (chips cut to "待检" after a reload), and no wait is needed here.
+        page.fonts = FONTS
     page.theme = ft.Theme(font_family="CJK", color_scheme_seed=ft.Colors.INDIGO)
     page.theme_mode = ft.ThemeMode.LIGHT
-    if page.web:
-        await show_splash(page)
     directory = data_dir(config)
     store = LocalStore.open(directory / STORE_FILE)
     app = AppState(config, store, make_vault(page, directory),

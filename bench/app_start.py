@@ -8,7 +8,7 @@ two; a tenth with a draft, a tenth with a signed record), then prints, best of `
   and build the list's controls (``TaskListTab``) — all the Python the first screen costs;
 - with ``--browser``: the real web client (``python -m app``, the platform unreachable) in
   headless Chromium, from navigation to the first task's name in the accessibility tree
-  (includes the app's 1.5 s wait for the CJK font, see app/main.py).
+  (includes loading the CJK font, which Flutter does before its first frame).
 
 Run from the repository root: ``python -m bench.app_start [--tasks 1000] [--runs 5] [--browser]``.
 """
