@@ -89,3 +89,26 @@ def test_filter_chips_keep_labels_and_counts_after_reloads(platform: Platform,
             for name, width in first.items():
                 assert abs(again[name] - width) < 1, (n, name, again[name], width)
             screenshot(page, f"walk-02-chips-{n}")
+
+
+def test_nothing_is_fetched_from_another_host(platform: Platform, app_process: AppProcess) -> None:
+    """Point 10: loading, reloading and using the app sends no request to any host but the
+    app's own (the context's router would abort one; here it also records it)."""
+    foreign: list[str] = []
+
+    def record(route: Route) -> None:
+        foreign.append(route.request.url)
+        route.abort()
+
+    with browser() as instance:
+        context = phone_context(instance)
+        context.route(lambda url: not url.startswith(app_process.url), record)
+        page = context.new_page()
+        open_app(page, app_process.url)
+        enrol(page, app_process, platform, platform.enrolment_code())
+        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
+        open_app(page, app_process.url)
+        page.get_by_text(entity).first.wait_for()
+    assert foreign == []
