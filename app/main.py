@@ -30,6 +30,7 @@ from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
 from .views.task_detail import TaskDetailView
 
+CHINESE = ft.Locale("zh", "CN", "Hans")
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 FONTS = {"CJK": "fonts/ZSCSans-Regular.otf", "CJK Bold": "fonts/ZSCSans-Bold.otf"}
 """The CJK font for desktop and phone builds. The web client gets it from
@@ -182,6 +183,24 @@ class Router:
             self.sync_task.cancel()
 
 
+def phone_theme() -> ft.Theme:
+    """The CJK font, and every button, chip and icon button at least 48 px tall (one-handed use).
+
+    Flutter sizes controls by platform: on a desktop browser, compact density and 32 px buttons;
+    on a phone, 40 px buttons inside a 48 px tap area. Standard density plus padding makes each
+    control's own box 48 px wherever the page is opened (14 + 20 px label + 14; an icon 12 + 24 + 12).
+    """
+    button = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=16, vertical=14))
+    return ft.Theme(
+        font_family="CJK", color_scheme_seed=ft.Colors.INDIGO, visual_density=ft.VisualDensity.STANDARD,
+        text_button_theme=ft.TextButtonTheme(style=button),
+        filled_button_theme=ft.FilledButtonTheme(style=button),
+        outlined_button_theme=ft.OutlinedButtonTheme(style=button),
+        icon_button_theme=ft.IconButtonTheme(style=ft.ButtonStyle(padding=12)),
+        chip_theme=ft.ChipTheme(padding=ft.Padding.symmetric(horizontal=8, vertical=13)),
+    )
+
+
 def make_vault(page: ft.Page, directory: Path) -> KeyVault:
     """Secure storage on a phone or desktop build; a key file outside the data in the web client
     (see app/services/keys.py for why)."""
@@ -198,7 +217,10 @@ async def main(page: ft.Page) -> None:
         # which the engine loads before its first frame: text is never laid out in a fallback
         # font and kept so (chips cut to "待检" after a reload), and no wait is needed here.
         page.fonts = FONTS
-    page.theme = ft.Theme(font_family="CJK", color_scheme_seed=ft.Colors.INDIGO)
+    # Flutter's own words (the back button's 返回, the date picker) in Simplified Chinese.
+    page.locale_configuration = ft.LocaleConfiguration(supported_locales=[CHINESE],
+                                                       current_locale=CHINESE)
+    page.theme = phone_theme()
     page.theme_mode = ft.ThemeMode.LIGHT
     directory = data_dir(config)
     store = LocalStore.open(directory / STORE_FILE)

@@ -1,8 +1,9 @@
 """Small reusable controls (one file each), re-exported here."""
 
 from .chips import StateChip, state_colors
+from .choices import Choices
 from .item_card import ItemCard
 from .layout import InfoRow, Section, empty_state, primary_button, update_if_shown
 
-__all__ = ["InfoRow", "ItemCard", "Section", "StateChip", "empty_state", "primary_button", "state_colors",
+__all__ = ["Choices", "InfoRow", "ItemCard", "Section", "StateChip", "empty_state", "primary_button", "state_colors",
            "update_if_shown"]

@@ -9,7 +9,7 @@ import flet as ft
 from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
-from ..components import ItemCard, Section, primary_button, update_if_shown
+from ..components import Choices, ItemCard, Section, primary_button, update_if_shown
 from ..domain.clock import local_time
 from ..domain.inspection import describe_location, parse_typed_location
 from ..services.files import FileService
@@ -43,10 +43,9 @@ class InspectView(ft.View):
                                visible=False)
         self.locating = ft.ProgressRing(width=18, height=18, visible=False)
         # outcome, note, sign
-        self.outcome = ft.RadioGroup(
-            value=None if model.draft.outcome is None else str(model.draft.outcome),
-            on_change=lambda e: model.set_outcome(Outcome(e.control.value)),
-            content=ft.Column([ft.Radio(value=o.value, label=o.value) for o in Outcome], spacing=0))
+        self.outcome = Choices([o.value for o in Outcome],
+                               None if model.draft.outcome is None else str(model.draft.outcome),
+                               lambda value: model.set_outcome(Outcome(value)))
         self.missing = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2,
                                overflow=ft.TextOverflow.ELLIPSIS)
         self.sign_button = primary_button(s.SIGN, self._sign, icon=ft.Icons.DRAW_OUTLINED)

@@ -24,7 +24,7 @@ class TaskListTab(ft.Column):
         self.search = ft.TextField(
             hint_text=s.TASKS_SEARCH, prefix_icon=ft.Icons.SEARCH, border_radius=24, dense=True,
             filled=True, border_color=ft.Colors.TRANSPARENT, on_change=self._on_search)
-        self.filters = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.filters = ft.Row(scroll=ft.ScrollMode.HIDDEN, spacing=8)  # a scrollbar would cover the chips
         self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
         super().__init__(expand=True, spacing=10, controls=[self.search, self.filters, self.list])
         model.subscribe(self.render)

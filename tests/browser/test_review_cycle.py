@@ -41,6 +41,7 @@ from tests.browser.test_inspector_day import (
     query,
     type_into_focused_field,
 )
+from tests.browser.test_walkthrough import measure
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, jpeg
 
@@ -102,6 +103,7 @@ def more_results(platform: Platform, tasks: list[dict[str, Any]]) -> None:
 
 def test_return_revise_approve_publish(platform: Platform, app_process: AppProcess,
                                        supervisor_app: AppProcess, tmp_path: Path) -> None:
+    small: dict[str, list[str]] = {}  # touch targets under 48 px, per screen (issue 16, point 4)
     with browser() as instance:
         inspector = phone_context(instance, geolocation=QINGDAO).new_page()
         supervisor = phone_context(instance).new_page()
@@ -126,10 +128,12 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         supervisor.get_by_text(entity).first.wait_for(timeout=30_000)
         assert supervisor.get_by_role("tab", name="任务").count() == 0
         screenshot(supervisor, "review-02-queue")
+        measure(supervisor, "queue", small)
         tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_role("button", name="通过并公示"),
                     timeout=30)
         supervisor.get_by_text("签名有效", exact=False).wait_for()
         tall_screenshot(supervisor, "review-03-record")
+        measure(supervisor, "record", small)
 
         # Its photo at full size, from the platform.
         tap_to_show(supervisor.get_by_role("button", name="查看原图").first,
@@ -142,6 +146,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         tap_to_show(supervisor.get_by_role("button", name="确认退回"),
                     supervisor.get_by_text("请写明退回原因", exact=False))
         screenshot(supervisor, "review-05-return-dialog")
+        measure(supervisor, "return dialog", small)
         tap_until(supervisor.get_by_label("退回原因（必填）"),
                   lambda: supervisor.evaluate(EMPTY_FIELD_FOCUSED), "the reason field focused")
         type_into_focused_field(supervisor, COMMENT)
@@ -190,6 +195,7 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         tap_to_show(supervisor.get_by_role("tab", name="统计"), supervisor.get_by_text("计划完成率与公示率"),
                     timeout=30)
         tall_screenshot(supervisor, "review-10-dashboard", 3000)
+        measure(supervisor, "dashboard", small)
         with supervisor.expect_download(timeout=30_000) as download:
             supervisor.get_by_role("button", name="导出 Excel").click()
         saved = ARTIFACTS / "review-dashboard.xlsx"
@@ -205,13 +211,17 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         tap_to_show(supervisor.get_by_role("tab", name="台账"), supervisor.get_by_role("button", name="登记处置"),
                     timeout=30)
         screenshot(supervisor, "review-11-ledger")
+        measure(supervisor, "ledger", small)
         tap_to_show(supervisor.get_by_role("button", name="登记处置").first,
-                    supervisor.get_by_role("radio", name="立案"))
-        tap_to_show(supervisor.get_by_role("radio", name="立案"),
-                    supervisor.get_by_role("radio", name="立案", checked=True))
+                    supervisor.get_by_role("checkbox", name="立案"))
+        tap_to_show(supervisor.get_by_role("checkbox", name="立案"),
+                    supervisor.get_by_role("checkbox", name="立案", checked=True))
         screenshot(supervisor, "review-12-ledger-close")
+        measure(supervisor, "ledger close dialog", small)
         tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
                     timeout=30)
         screenshot(supervisor, "review-13-ledger-closed")
         tap_to_show(supervisor.get_by_role("tab", name="本机"), supervisor.get_by_text("审核人"))
         screenshot(supervisor, "review-14-device")
+        measure(supervisor, "device", small)
+    assert not small, f"touch targets under 48 px: {small}"

@@ -6,14 +6,33 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, Route
 
 from app.domain.clock import CHINA
 from tests.browser.conftest import AppProcess, Platform
-from tests.browser.driver import browser, open_app, phone_context, screenshot, tap_to_show, wait_for
-from tests.browser.test_inspector_day import QINGDAO, enrol, query
+from tests.browser.driver import (
+    PHONE,
+    browser,
+    open_app,
+    painted,
+    phone_context,
+    screenshot,
+    tap_to_show,
+    tap_until,
+    wait_for,
+)
+from tests.browser.test_inspector_day import (
+    EMPTY_FIELD_FOCUSED,
+    QINGDAO,
+    choose_file,
+    enrol,
+    latest_draft,
+    photo_file,
+    query,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -112,3 +131,93 @@ def test_nothing_is_fetched_from_another_host(platform: Platform, app_process: A
         open_app(page, app_process.url)
         page.get_by_text(entity).first.wait_for()
     assert foreign == []
+
+
+TOUCH_TARGETS = """() => {
+  const roles = ['button', 'checkbox', 'radio', 'tab', 'link', 'switch', 'menuitem', 'slider', 'textbox'];
+  const found = [];
+  for (const e of document.querySelectorAll('flt-semantics, input, textarea')) {
+    const role = e.getAttribute('role') || e.tagName.toLowerCase();
+    const tappable = e.hasAttribute('flt-tappable') || roles.includes(role) || e.tagName !== 'FLT-SEMANTICS';
+    // Selectable text (设备编号, 统一社会信用代码) is an unlabelled DOM textarea: read, not tapped.
+    if (!tappable || (e.tagName === 'TEXTAREA' && !e.getAttribute('aria-label'))) continue;
+    const r = e.getBoundingClientRect();
+    // Only what is wholly on screen: a control cut by the screen's edge or a scrolled list
+    // shows a clipped box.
+    if (r.width === 0 || r.height === 0 || r.left < 0 || r.top < 0
+        || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) continue;
+    // A chip half scrolled out of its row shows only its visible part: not a small target.
+    let clipped = false;
+    for (let p = e.parentElement; p && !clipped; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+      const box = p.getBoundingClientRect();
+      clipped = Math.abs(r.right - box.right) < 1 || Math.abs(r.left - box.left) < 1;
+      break;
+    }
+    if (clipped && r.height >= 47.5) continue;
+    const name = (e.getAttribute('aria-label') || e.innerText || e.placeholder || role);
+    found.push({name: name.trim().slice(0, 40), role, width: r.width, height: r.height});
+  }
+  return found;
+}"""
+
+
+def small_targets(page: Page, screen: str, found: dict[str, list[str]]) -> None:
+    """Note in ``found`` every control on screen whose box is under 48×48 px (after a painted
+    frame: the accessibility tree follows the layout)."""
+    painted(page)
+    small = [f"{t['role']} {t['name']!r} {t['width']:.0f}×{t['height']:.0f}"
+             for t in page.evaluate(TOUCH_TARGETS) if t["width"] < 47.5 or t["height"] < 47.5]
+    if small:
+        found[screen] = small
+
+
+def measure(page: Page, screen: str, found: dict[str, list[str]]) -> None:
+    """``small_targets`` over the whole of a long screen: the viewport grows to 390×3000 (the
+    same width, so the same layout) for the reading, then shrinks back."""
+    page.set_viewport_size({"width": 390, "height": 3000})
+    small_targets(page, screen, found)
+    page.set_viewport_size(PHONE)
+    painted(page)
+
+
+def test_every_touch_target_of_the_inspectors_screens_is_48px(
+        platform: Platform, app_process: AppProcess, tmp_path: Path) -> None:
+    """Point 4: on every screen and dialog an inspector meets, no control's box in the
+    accessibility tree is under 48×48 px; the back button is named 返回."""
+    found: dict[str, list[str]] = {}
+    with browser() as instance:
+        page = phone_context(instance, geolocation=QINGDAO).new_page()
+        open_app(page, app_process.url)
+        page.get_by_label("注册码或注册链接").wait_for()
+        measure(page, "enrol", found)
+        enrol(page, app_process, platform, platform.enrolment_code())
+        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        page.get_by_text(entity).first.wait_for()
+        measure(page, "tasks", found)
+        tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
+        measure(page, "task detail", found)
+        tap_to_show(page.get_by_role("button", name="亮码"), page.get_by_text("请企业用手机扫码", exact=False))
+        measure(page, "inspection code", found)
+        tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("button", name="开始检查"))
+        tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
+        choose_file(page, page.get_by_role("button", name="添加照片").first, photo_file(tmp_path))
+        wait_for(lambda: any(a["photos"] for a in latest_draft(app_process)["answers"].values()),
+                 60, "the photo")
+        tap_until(page.get_by_role("button", name="手工输入"),
+                  lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the latitude field focused")
+        measure(page, "inspection", found)
+        screenshot(page, "walk-04-inspection")
+        tap_to_show(page.get_by_role("button", name="签名提交"), page.get_by_role("button", name="知道了"))
+        measure(page, "missing dialog", found)
+        screenshot(page, "walk-04-dialog")
+        tap_to_show(page.get_by_role("button", name="知道了"), page.get_by_role("button", name="签名提交"))
+        tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("button", name="亮码"))
+        tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("tab", name="同步"))
+        tap_to_show(page.get_by_role("tab", name="同步"), page.get_by_role("button", name="立即同步"))
+        measure(page, "sync", found)
+        tap_to_show(page.get_by_role("tab", name="本机"), page.get_by_text("执法检查人员"))
+        measure(page, "device", found)
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
