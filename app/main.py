@@ -25,6 +25,7 @@ from .viewmodels.review import ReviewRecordModel
 from .views.code import CodeView
 from .views.enrol import EnrolView
 from .views.inspect import InspectView
+from .views.own_record import OwnRecordView
 from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
@@ -70,7 +71,8 @@ class Router:
         if session is None:
             return EnrolView(self.app, self.enrolled)
         if self.shell is None:
-            self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"))
+            self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"),
+                                   lambda task_id, record_id: self.navigate(f"/task/{task_id}/record/{record_id}"))
         return self.shell
 
     async def enrolled(self, enrolment: Enrolment) -> None:
@@ -84,6 +86,7 @@ class Router:
             return
         session = self.app.start_session(enrolment)
         session.task_list.load()
+        session.sync_model.on_synced.append(self.synced)
         self.sync_task = asyncio.ensure_future(session.sync_model.run_automatically())
 
     async def route_change(self, _: object = None) -> None:
@@ -100,9 +103,14 @@ class Router:
                     task, session.tasks,
                     show_code=lambda: self.navigate(f"/task/{task_id}/code"),
                     inspect=lambda: self.navigate(f"/task/{task_id}/inspect"),
-                    discard=lambda: self.confirm_discard(task_id)))
+                    discard=lambda: self.confirm_discard(task_id),
+                    open_record=lambda record_id: self.navigate(f"/task/{task_id}/record/{record_id}")))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
+                elif len(parts) == 4 and parts[2] == "record":
+                    row = session.tasks.own_record(task_id, parts[3])
+                    if row is not None:
+                        views.append(OwnRecordView(row, task, session.photos.thumbnail))
                 elif parts[2:] == ["inspect"]:
                     supersedes = session.tasks.supersedes(task)
                     model = InspectionModel(
@@ -157,6 +165,19 @@ class Router:
         await self.go(f"/task/{task_id}")
         if session.sync_model.online:
             await session.sync_model.sync_now()
+
+    def synced(self) -> None:
+        """After each sync: a task's screen shows the state the sync brought (待同步 → 已提交,
+        被退回), and a record the reviewer returned is said at once, on whatever screen."""
+        session = self.app.session
+        assert session is not None
+        parts = [p for p in (self.page.route or "/").split("/") if p]
+        if len(parts) == 2 and parts[0] == "task":
+            self.page.run_task(self.route_change)
+        report = session.sync_model.report
+        if report is not None and report.returned:
+            self.page.show_dialog(ft.SnackBar(ft.Text(s.SYNC_RETURNED.format(count=report.returned)),
+                                              duration=6000))
 
     def confirm_discard(self, task_id: str) -> None:
         session = self.app.session

@@ -173,9 +173,15 @@ SYNC_AUTH = "平台不再接受本机（设备已停用或登记已失效）。�
 SYNC_ERROR = "同步出错：{message}。记录仍保存在本机，请稍后重试；如反复出现请联系审核人"
 SYNC_PENDING = "{count} 条记录待上传"
 SYNC_NOTHING_PENDING = "没有待上传的记录"
+SYNC_ALL_SYNCED = "已全部同步"
+SYNC_RETURNED = "{count} 条记录被审核人退回，请在任务中查看退回原因并修订"
 SYNC_RECORDS = "本机记录"
 SYNC_NO_RECORDS = "还没有签名的记录"
 RECORD_SEQ = "第 {seq} 条 · {time}"
+OWN_RECORD_TITLE = "我的记录"
+OWN_RECORD_OPEN = "查看已签名记录"
+OWN_RECORD_READ_ONLY = "已签名的记录不能修改，只能查看"
+OWN_RECORD_SEQ = "本机序号"
 RECORD_STATES = {
     "pending": "待上传",
     "rejected": "平台拒收",

@@ -53,6 +53,10 @@ class TaskService:
         """Why the reviewer returned the task's record (shown on the task and in the revision)."""
         return review_comment(task, self.latest_record(task["id"]))
 
+    def own_record(self, task_id: str, record_id: str) -> dict[str, Any] | None:
+        """This phone's signed record of the task (its store row, envelope included), or None."""
+        return next((row for row in self.store.records(task_id) if row["id"] == record_id), None)
+
     def signed_record(self, task_id: str, record_hash: str) -> dict[str, Any] | None:
         """This phone's signed record of the task with that hash (what a revision starts from)."""
         for row in self.store.records(task_id):

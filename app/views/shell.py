@@ -38,10 +38,11 @@ def device_tab(enrolment: Enrolment) -> ft.Control:
 
 
 class ShellView(ft.View):
-    def __init__(self, session: Session, open_task: Callable[[str], None]) -> None:
+    def __init__(self, session: Session, open_task: Callable[[str], None],
+                 open_record: Callable[[str, str], None]) -> None:
         self.tabs: list[ft.Control] = [
             TaskListTab(session.task_list, open_task),
-            SyncTab(session.sync_model),
+            SyncTab(session.sync_model, open_record),
             device_tab(session.enrolment),
         ]
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)

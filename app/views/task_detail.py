@@ -32,7 +32,8 @@ def item_tile(n: int, item: dict[str, Any]) -> ft.Control:
 
 class TaskDetailView(ft.View):
     def __init__(self, task: dict[str, Any], tasks: TaskService, *, show_code: Callable[[], None],
-                 inspect: Callable[[], None], discard: Callable[[], None]) -> None:
+                 inspect: Callable[[], None], discard: Callable[[], None],
+                 open_record: Callable[[str], None]) -> None:
         state = tasks.state(task)
         latest = tasks.latest_record(task["id"])
         entity = task["entity"]
@@ -54,6 +55,9 @@ class TaskDetailView(ft.View):
                  TaskState.RETURNED: s.REVISE_INSPECTION}.get(state)
         if label:
             actions.append(ft.Row([primary_button(label, lambda _: inspect(), icon=ft.Icons.EDIT_NOTE)]))
+        if latest is not None:
+            actions.append(ft.TextButton(s.OWN_RECORD_OPEN, icon=ft.Icons.DESCRIPTION_OUTLINED,
+                                         on_click=lambda _: open_record(latest.id)))
         if state == TaskState.IN_PROGRESS:
             actions.append(ft.TextButton(s.DISCARD_DRAFT, icon=ft.Icons.DELETE_OUTLINE,
                                          on_click=lambda _: discard()))

@@ -142,6 +142,7 @@ def test_a_returned_record_is_revised_as_a_new_one_that_supersedes_it(
     ("pending", None, False, None, TaskState.TO_SYNC),
     ("pending", None, True, None, TaskState.TO_SYNC),
     ("acked", "submitted", False, None, TaskState.SUBMITTED),
+    ("acked", None, False, None, TaskState.SUBMITTED),  # uploaded, the platform's word not read yet
     ("acked", "incomplete", False, None, TaskState.SUBMITTED),
     ("acked", "submitted", False, "returned", TaskState.RETURNED),
     ("acked", "returned", True, None, TaskState.IN_PROGRESS),

@@ -161,6 +161,8 @@ def test_return_revise_approve_publish(platform: Platform, app_process: AppProce
         # The inspector's next sync brings the comment: on the task and in the revision form.
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
                  "the return to reach the phone")
+        inspector.get_by_text("1 条记录被审核人退回", exact=False).first.wait_for()  # said at once
+        screenshot(inspector, "review-06b-returned-said")
         back(inspector, inspector.get_by_role("tab", name="同步"))
         tap_to_show(inspector.get_by_text(entity).first, inspector.get_by_text(f"审核人退回意见：{COMMENT}"),
                     timeout=30)

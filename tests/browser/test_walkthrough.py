@@ -29,6 +29,7 @@ from tests.browser.test_inspector_day import (
     QINGDAO,
     choose_file,
     enrol,
+    inspect_task,
     latest_draft,
     photo_file,
     query,
@@ -221,3 +222,31 @@ def test_every_touch_target_of_the_inspectors_screens_is_48px(
         tap_to_show(page.get_by_role("tab", name="本机"), page.get_by_text("执法检查人员"))
         measure(page, "device", found)
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_states_that_are_true(platform: Platform, app_process: AppProcess) -> None:
+    """Point 7: once uploaded the task says 已提交; the idle sync tab says 已全部同步 and when
+    (no "记录 0/0" under a full bar); the inspector opens the signed record, read-only."""
+    with browser() as instance:
+        page = phone_context(instance, geolocation=QINGDAO).new_page()
+        open_app(page, app_process.url)
+        enrol(page, app_process, platform, platform.enrolment_code())
+        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        page.get_by_text(entity).first.wait_for()
+        inspect_task(page, app_process, entity, photo=None, typed_location=None, shot="walk-07")
+        wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the upload")
+        page.get_by_text("记录已提交平台，等待审核", exact=False).wait_for()  # the task's own screen
+        assert page.get_by_role("button", name="亮码").is_visible()
+        screenshot(page, "walk-07-task-submitted")
+        tap_to_show(page.get_by_role("button", name="查看已签名记录"),
+                    page.get_by_text("已签名的记录不能修改", exact=False))
+        assert page.get_by_text("未发现问题").first.is_visible()
+        assert page.get_by_role("button", name="签名提交").count() == 0
+        screenshot(page, "walk-07-own-record")
+        tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("button", name="亮码"))
+        tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("tab", name="同步"))
+        tap_to_show(page.get_by_role("tab", name="同步"), page.get_by_text("已全部同步"))
+        page.get_by_text("上次同步：", exact=False).wait_for()
+        assert page.get_by_text("记录 0/0", exact=False).count() == 0
+        screenshot(page, "walk-07-sync-idle")
