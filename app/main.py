@@ -65,14 +65,15 @@ class Router:
             if self.supervisor_shell is None:
                 self.supervisor_shell = SupervisorShellView(
                     self.app.supervisor, lambda record_id: self.navigate(f"/review/{record_id}"),
-                    self.save_export)
+                    self.save_export, self.sign_out)
             return self.supervisor_shell
         session = self.app.session
         if session is None:
             return EnrolView(self.app, self.enrolled)
         if self.shell is None:
             self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"),
-                                   lambda task_id, record_id: self.navigate(f"/task/{task_id}/record/{record_id}"))
+                                   lambda task_id, record_id: self.navigate(f"/task/{task_id}/record/{record_id}"),
+                                   self.sign_out)
         return self.shell
 
     async def enrolled(self, enrolment: Enrolment) -> None:
@@ -166,11 +167,26 @@ class Router:
         if session.sync_model.online:
             await session.sync_model.sync_now()
 
+    async def sign_out(self) -> None:
+        """退出登记 (本机): stop syncing, forget the enrolment, and show 登记本机 again."""
+        session = self.app.session
+        if session is not None and session.sync.pending_count():
+            return  # signed in the meantime: the tab's check is repeated here
+        self.close()
+        if session is not None:
+            await session.sync_model.finished()  # its thread would write tasks after the forgetting
+        await self.app.sign_out()
+        self.shell = self.supervisor_shell = None
+        self.record_model = None
+        await self.go("/")
+        await self.route_change()
+
     def synced(self) -> None:
         """After each sync: a task's screen shows the state the sync brought (待同步 → 已提交,
         被退回), and a record the reviewer returned is said at once, on whatever screen."""
         session = self.app.session
-        assert session is not None
+        if session is None:
+            return  # signed out while the sync ran
         parts = [p for p in (self.page.route or "/").split("/") if p]
         if len(parts) == 2 and parts[0] == "task":
             self.page.run_task(self.route_change)

@@ -109,6 +109,11 @@ class SyncModel(Observable):
                 callback()
             return report
 
+    async def finished(self) -> None:
+        """Return once no sync is running (one under way writes to the store until it ends)."""
+        async with self._lock:
+            return
+
     async def run_automatically(self) -> None:
         """Sync now and then every ``interval_seconds`` while the platform answers."""
         while True:

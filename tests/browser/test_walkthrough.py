@@ -250,3 +250,36 @@ def test_states_that_are_true(platform: Platform, app_process: AppProcess) -> No
         page.get_by_text("上次同步：", exact=False).wait_for()
         assert page.get_by_text("记录 0/0", exact=False).count() == 0
         screenshot(page, "walk-07-sync-idle")
+
+
+def test_sign_out_never_while_records_are_unsent(platform: Platform, app_process: AppProcess) -> None:
+    """Point 3: 本机 offers 退出登记; with a signed record unsent it is refused and says why;
+    once everything is uploaded it forgets the enrolment and 登记本机 shows again."""
+    with browser() as instance:
+        page = phone_context(instance, geolocation=QINGDAO).new_page()
+        open_app(page, app_process.url)
+        enrol(page, app_process, platform, platform.enrolment_code())
+        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        page.get_by_text(entity).first.wait_for()
+        platform.stop()
+        inspect_task(page, app_process, entity, photo=None, typed_location=None, shot="walk-03")
+        assert query(app_process, "SELECT outbox FROM records") == [("pending",)]
+        tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("tab", name="本机"))
+        tap_to_show(page.get_by_role("tab", name="本机"), page.get_by_role("button", name="退出登记"))
+        tap_to_show(page.get_by_role("button", name="退出登记"),
+                    page.get_by_text("还有 1 条已签名的记录未上传", exact=False))
+        screenshot(page, "walk-03-sign-out-refused")
+        tap_to_show(page.get_by_role("button", name="知道了"), page.get_by_role("button", name="退出登记"))
+        assert query(app_process, "SELECT count(*) FROM enrolment") == [(1,)]
+        platform.start()
+        wait_for(lambda: query(app_process, "SELECT outbox FROM records") == [("acked",)], 60, "the upload")
+        tap_to_show(page.get_by_role("button", name="退出登记"), page.get_by_text("再次使用须重新登记", exact=False))
+        screenshot(page, "walk-03-sign-out-confirm")
+        tap_until(page.get_by_role("button", name="退出登记").last,
+                  lambda: query(app_process, "SELECT count(*) FROM enrolment") == [(0,)], "the enrolment gone")
+        try:
+            page.get_by_label("注册码或注册链接").wait_for()
+        finally:
+            screenshot(page, "walk-03-signed-out")
+        assert query(app_process, "SELECT count(*) FROM records") == [(0,)]
