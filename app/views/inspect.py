@@ -118,7 +118,18 @@ class InspectView(ft.View):
     async def _pick_photos(self, code: str) -> None:
         if self.files is None:
             return
-        await self.model.add_photos(code, await self.files.pick_images())
+        self.model.picking_photos(code)
+        files = []
+        try:
+            files = await self.files.pick_images()
+        finally:
+            await self.model.add_photos(code, files)
+
+    def did_mount(self) -> None:
+        """开始检查 asks for the position at once, so that photos taken from the start carry the
+        place instead of 位置未知 for good (a reopened draft keeps what the inspector chose)."""
+        if self.model.started and self.model.draft.location is None:
+            self.page.run_task(self._locate, None)
 
     async def _locate(self, _: object) -> None:
         if self.location_service is None:

@@ -240,3 +240,24 @@ def test_signing_on_a_full_phone_is_refused_and_the_chain_stays_whole(
     record = asyncio.run(InspectionModel(task, *model_parts).sign())
     assert record["seq"] == 1 and record["prev"] is None, "no sequence number was used up"
     assert store.draft(task["id"]) is None
+
+
+def test_a_photo_already_attached_is_refused_saying_so(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    """The same file again, even a minute later (a new watermark, so a new stored photo), to
+    this item or another, is said and not added; once removed it may be added again."""
+    model = InspectionModel(make_task(), *model_parts)
+    assert model.started
+    model.picking_photos("SP-01")
+    assert "SP-01" in model.busy_items  # 正在处理照片… while the picker is open
+    asyncio.run(model.add_photos("SP-01", [PickedFile("a.jpg", jpeg())]))
+    assert "SP-01" not in model.busy_items
+    asyncio.run(model.add_photos("SP-02", [PickedFile("a 副本.jpg", jpeg())]))
+    assert model.photo_errors["SP-02"] == s.ITEM_PHOTO_DUPLICATE.format(name="a 副本.jpg")
+    assert model.draft.photo_count() == 1
+    model.remove_photo("SP-01", model.draft.answer("SP-01").photos[0])
+    asyncio.run(model.add_photos("SP-02", [PickedFile("a.jpg", jpeg())]))
+    assert model.draft.photo_count() == 1 and "SP-02" not in model.photo_errors
+    model.picking_photos("SP-01")
+    asyncio.run(model.add_photos("SP-01", []))  # the picker cancelled
+    assert not model.busy_items

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.domain.clock import CHINA
 from tests.browser.conftest import AppProcess, Platform
@@ -283,3 +284,41 @@ def test_sign_out_never_while_records_are_unsent(platform: Platform, app_process
         finally:
             screenshot(page, "walk-03-signed-out")
         assert query(app_process, "SELECT count(*) FROM records") == [(0,)]
+
+
+def test_photos_say_what_happens(platform: Platform, app_process: AppProcess, tmp_path: Path) -> None:
+    """Point 5: 开始检查 asks for the position at once (photos carry it); 正在处理照片… shows
+    from the moment the picker opens; the same photo picked again is refused, saying so."""
+    photo = photo_file(tmp_path)
+    with browser() as instance:
+        page = phone_context(instance, geolocation=QINGDAO).new_page()
+        open_app(page, app_process.url)
+        enrol(page, app_process, platform, platform.enrolment_code())
+        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
+        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
+        tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
+        wait_for(lambda: (latest_draft(app_process).get("location") or {}).get("source") == "device",
+                 30, "the position asked for at 开始检查, untapped")
+        page.get_by_text("来自本机定位", exact=False).wait_for()
+
+        def photos() -> list[str]:
+            return [sha for a in latest_draft(app_process)["answers"].values() for sha in a["photos"]]
+
+        working = page.get_by_text("正在处理照片…")
+        for attempt in range(3):
+            try:
+                with page.expect_file_chooser(timeout=10_000) as chooser:
+                    page.get_by_role("button", name="添加照片").first.click()
+                break
+            except PlaywrightTimeout:
+                assert attempt < 2, "no file chooser"
+        working.wait_for()  # already while the picker is open
+        screenshot(page, "walk-05-working")
+        chooser.value.set_files(str(photo))
+        wait_for(lambda: len(photos()) == 1, 60, "the photo")
+        working.wait_for(state="hidden")
+        choose_file(page, page.get_by_role("button", name="添加照片").first, photo)
+        page.get_by_text("这张照片已经添加过", exact=False).wait_for(timeout=60_000)
+        assert len(photos()) == 1
+        screenshot(page, "walk-05-duplicate")
