@@ -277,8 +277,11 @@ def test_sign_out_never_while_records_are_unsent(platform: Platform, app_process
         wait_for(lambda: query(app_process, "SELECT outbox FROM records") == [("acked",)], 60, "the upload")
         tap_to_show(page.get_by_role("button", name="退出登记"), page.get_by_text("再次使用须重新登记", exact=False))
         screenshot(page, "walk-03-sign-out-confirm")
-        tap_until(page.get_by_role("button", name="退出登记").last,
-                  lambda: query(app_process, "SELECT count(*) FROM enrolment") == [(0,)], "the enrolment gone")
+        # The dialog closes at the tap; the forgetting may wait for a sync under way to end.
+        confirm = page.get_by_text("再次使用须重新登记", exact=False)
+        tap_until(page.get_by_role("button", name="退出登记").last, lambda: not confirm.is_visible(),
+                  "the confirmation closed")
+        wait_for(lambda: query(app_process, "SELECT count(*) FROM enrolment") == [(0,)], 60, "the enrolment gone")
         try:
             page.get_by_label("注册码或注册链接").wait_for()
         finally:
