@@ -31,14 +31,17 @@ from .views.enrol import EnrolView
 from .views.inspect import InspectView
 from .views.lookup import EnterpriseView
 from .views.notice import NoticeView
+from .views.own_record import OwnRecordView
 from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
 from .views.task_detail import TaskDetailView
 
+CHINESE = ft.Locale("zh", "CN", "Hans")
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 FONTS = {"CJK": "fonts/ZSCSans-Regular.otf", "CJK Bold": "fonts/ZSCSans-Bold.otf"}
-FONT_GRACE_SECONDS = 1.5
+"""The CJK font for desktop and phone builds. The web client gets it from
+assets/assets/FontManifest.json instead (see ``main``)."""
 
 
 class Router:
@@ -70,14 +73,16 @@ class Router:
             if self.supervisor_shell is None:
                 self.supervisor_shell = SupervisorShellView(
                     self.app.supervisor, lambda record_id: self.navigate(f"/review/{record_id}"),
-                    self.save_export)
+                    self.save_export, self.sign_out)
             return self.supervisor_shell
         session = self.app.session
         if session is None:
             return EnrolView(self.app, self.enrolled)
         if self.shell is None:
             self.shell = ShellView(session, lambda task_id: self.navigate(f"/task/{task_id}"),
-                                   lambda code: self.navigate(f"/lookup/{code}"))
+                                   lambda code: self.navigate(f"/lookup/{code}"),
+                                   lambda task_id, record_id: self.navigate(f"/task/{task_id}/record/{record_id}"),
+                                   self.sign_out)
         return self.shell
 
     async def enrolled(self, enrolment: Enrolment) -> None:
@@ -91,6 +96,7 @@ class Router:
             return
         session = self.app.start_session(enrolment)
         session.task_list.load()
+        session.sync_model.on_synced.append(self.synced)
         self.sync_task = asyncio.ensure_future(session.sync_model.run_automatically())
 
     async def route_change(self, _: object = None) -> None:
@@ -108,9 +114,14 @@ class Router:
                     show_code=lambda: self.navigate(f"/task/{task_id}/code"),
                     inspect=lambda: self.navigate(f"/task/{task_id}/inspect"),
                     discard=lambda: self.confirm_discard(task_id),
-                    save_paper=lambda record_id: self.start_save_paper(task, record_id)))
+                    save_paper=lambda record_id: self.start_save_paper(task, record_id),
+                    open_record=lambda record_id: self.navigate(f"/task/{task_id}/record/{record_id}")))
                 if parts[2:] == ["code"]:
                     views.append(CodeView(task, session.enrolment.server_url))
+                elif len(parts) == 4 and parts[2] == "record":
+                    row = session.tasks.own_record(task_id, parts[3])
+                    if row is not None:
+                        views.append(OwnRecordView(row, task, session.photos.thumbnail))
                 elif parts[2:3] == ["inspect"]:
                     views += self.inspection_views(task, parts[2:])
         if session is not None and len(parts) == 2 and parts[0] == "lookup":
@@ -233,6 +244,34 @@ class Router:
         if session.sync_model.online:
             await session.sync_model.sync_now()
 
+    async def sign_out(self) -> None:
+        """退出登记 (本机): stop syncing, forget the enrolment, and show 登记本机 again."""
+        session = self.app.session
+        if session is not None and session.sync.pending_count():
+            return  # signed in the meantime: the tab's check is repeated here
+        self.close()
+        if session is not None:
+            await session.sync_model.finished()  # its thread would write tasks after the forgetting
+        await self.app.sign_out()
+        self.shell = self.supervisor_shell = None
+        self.record_model = None
+        await self.go("/")
+        await self.route_change()
+
+    def synced(self) -> None:
+        """After each sync: a task's screen shows the state the sync brought (待同步 → 已提交,
+        被退回), and a record the reviewer returned is said at once, on whatever screen."""
+        session = self.app.session
+        if session is None:
+            return  # signed out while the sync ran
+        parts = [p for p in (self.page.route or "/").split("/") if p]
+        if len(parts) == 2 and parts[0] == "task":
+            self.page.run_task(self.route_change)
+        report = session.sync_model.report
+        if report is not None and report.returned:
+            self.page.show_dialog(ft.SnackBar(ft.Text(s.SYNC_RETURNED.format(count=report.returned)),
+                                              duration=6000))
+
     def confirm_discard(self, task_id: str) -> None:
         session = self.app.session
         assert session is not None
@@ -258,19 +297,22 @@ class Router:
             self.sync_task.cancel()
 
 
-async def show_splash(page: ft.Page) -> None:
-    """A screen without text while the browser fetches the CJK font.
+def phone_theme() -> ft.Theme:
+    """The CJK font, and every button, chip and icon button at least 48 px tall (one-handed use).
 
-    Text that Flutter lays out before its font has arrived stays drawn as boxes, so the first
-    real screen is built only after a grace period (the font is 1.6 MB, served by this process).
+    Flutter sizes controls by platform: on a desktop browser, compact density and 32 px buttons;
+    on a phone, 40 px buttons inside a 48 px tap area. Standard density plus padding makes each
+    control's own box 48 px wherever the page is opened (14 + 20 px label + 14; an icon 12 + 24 + 12).
     """
-    page.views.clear()
-    page.views.append(ft.View(route="/", vertical_alignment=ft.MainAxisAlignment.CENTER,
-                              horizontal_alignment=ft.CrossAxisAlignment.CENTER, controls=[
-                                  ft.Icon(ft.Icons.SHIELD_OUTLINED, size=64, color=ft.Colors.PRIMARY),
-                                  ft.ProgressRing(width=28, height=28)]))
-    page.update()
-    await asyncio.sleep(FONT_GRACE_SECONDS)
+    button = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=16, vertical=14))
+    return ft.Theme(
+        font_family="CJK", color_scheme_seed=ft.Colors.INDIGO, visual_density=ft.VisualDensity.STANDARD,
+        text_button_theme=ft.TextButtonTheme(style=button),
+        filled_button_theme=ft.FilledButtonTheme(style=button),
+        outlined_button_theme=ft.OutlinedButtonTheme(style=button),
+        icon_button_theme=ft.IconButtonTheme(style=ft.ButtonStyle(padding=12)),
+        chip_theme=ft.ChipTheme(padding=ft.Padding.symmetric(horizontal=8, vertical=13)),
+    )
 
 
 def make_vault(page: ft.Page, directory: Path) -> KeyVault:
@@ -284,11 +326,16 @@ def make_vault(page: ft.Page, directory: Path) -> KeyVault:
 async def main(page: ft.Page) -> None:
     config = load_config()
     page.title = s.APP_NAME
-    page.fonts = FONTS
-    page.theme = ft.Theme(font_family="CJK", color_scheme_seed=ft.Colors.INDIGO)
+    if not page.web:
+        # In the web client "CJK" is in Flutter's FontManifest.json (ours, in assets/assets/),
+        # which the engine loads before its first frame: text is never laid out in a fallback
+        # font and kept so (chips cut to "待检" after a reload), and no wait is needed here.
+        page.fonts = FONTS
+    # Flutter's own words (the back button's 返回, the date picker) in Simplified Chinese.
+    page.locale_configuration = ft.LocaleConfiguration(supported_locales=[CHINESE],
+                                                       current_locale=CHINESE)
+    page.theme = phone_theme()
     page.theme_mode = ft.ThemeMode.LIGHT
-    if page.web:
-        await show_splash(page)
     directory = data_dir(config)
     store = LocalStore.open(directory / STORE_FILE)
     app = AppState(config, store, make_vault(page, directory),

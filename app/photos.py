@@ -44,6 +44,7 @@ from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFont, UnidentifiedIma
 
 from . import strings as s
 from .config import Config
+from .domain.clock import to_china
 
 __all__ = ["PhotoError", "PhotoSettings", "ProcessedPhoto", "Watermark", "process_photo"]
 
@@ -137,8 +138,9 @@ class PhotoSettings:
 class Watermark:
     """What is burned into the photo.
 
-    ``time`` must carry its UTC offset, which is shown (``2026-03-02 09:15 +08:00``): the photo
-    is evidence, and a bare wall-clock time is ambiguous. ``place`` is an address, coordinates
+    ``time`` must carry its UTC offset (a bare wall-clock time is ambiguous); it is burned in as
+    Beijing time and says so (``2026-03-02 09:15 北京时间``), whatever zone the phone's clock
+    is set to, so the photo reads the same as every screen and export. ``place`` is an address, coordinates
     with their accuracy (``37.50123, 122.11456 ±12 m``) or ``strings.WATERMARK_PLACE_UNKNOWN``.
     ``inspectors`` are ``(name, badge_no)`` pairs.
     """
@@ -156,11 +158,7 @@ class Watermark:
 
     def lines(self) -> list[str]:
         """The watermark's lines, top to bottom, before they are fitted to the photo's width."""
-        offset = self.time.utcoffset()
-        assert offset is not None
-        minutes = int(offset.total_seconds()) // 60
-        sign = "-" if minutes < 0 else "+"
-        stamp = f"{self.time:%Y-%m-%d %H:%M} {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        stamp = s.WATERMARK_BEIJING.format(time=f"{to_china(self.time):%Y-%m-%d %H:%M}")
         inspectors = s.WATERMARK_LIST_SEPARATOR.join(
             s.WATERMARK_INSPECTOR.format(name=_one_line(name), badge_no=_one_line(badge_no))
             for name, badge_no in self.inspectors

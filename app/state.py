@@ -89,6 +89,13 @@ class AppState:
         self.session.sync_model.on_synced.append(self.session.task_list.load)
         return self.session
 
+    async def sign_out(self) -> None:
+        """退出登记: this phone forgets the enrolment, its data and its key. The caller checks
+        first that nothing signed is still unsent (``Session.sync.pending_count``)."""
+        self.store.forget()
+        await self.vault.forget()
+        self.session = self.supervisor = None
+
     def start_supervisor(self, enrolment: Enrolment) -> SupervisorSession:
         service = SupervisorService(enrolment, timeout=self.config.server_timeout_seconds)
         self.supervisor = SupervisorSession(enrolment, service, ReviewQueueModel(service),

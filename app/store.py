@@ -210,6 +210,14 @@ class LocalStore:
                          json.loads(row["inspector"]), row["enrolled_at"],
                          row["public_key"] or "", row["key_storage"] or "")
 
+    @serialised
+    def forget(self) -> None:
+        """Everything of the enrolment gone (退出登记): the device, its tasks, drafts, photos and
+        records. The schema stays; the next enrolment starts a new device and a new chain."""
+        with self.db.atomic():
+            for table in ("enrolment", "tasks", "drafts", "photos", "records"):
+                self.db.execute(f"DELETE FROM {table}")
+
     # --- tasks ----------------------------------------------------------------------------
 
     @serialised

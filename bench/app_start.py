@@ -8,7 +8,7 @@ two; a tenth with a draft, a tenth with a signed record), then prints, best of `
   and build the list's controls (``TaskListTab``) — all the Python the first screen costs;
 - with ``--browser``: the real web client (``python -m app``, the platform unreachable) in
   headless Chromium, from navigation to the first task's name in the accessibility tree
-  (includes the app's 1.5 s wait for the CJK font, see app/main.py).
+  (includes loading the CJK font, which Flutter does before its first frame).
 
 Run from the repository root: ``python -m bench.app_start [--tasks 1000] [--runs 5] [--browser]``.
 """
@@ -68,7 +68,7 @@ def make_store(directory: Path, count: int) -> Path:
     seq, prev = 0, None
     for n, task in enumerate(tasks):
         if n % 10 == 1:
-            store.save_draft(task["id"], Draft.start(task, "2026-03-02T09:00:00+08:00").to_json(), "t")
+            store.save_draft(task["id"], Draft.start(task, "2026-03-02T09:00:00+08:00").to_json(), "2026-03-02T09:00:00+08:00")
         elif n % 10 == 2:
             draft = Draft.start(task, "2026-03-02T09:00:00+08:00")
             for answer in draft.answers.values():
@@ -78,7 +78,7 @@ def make_store(directory: Path, count: int) -> Path:
             record = draft.to_record(task, record_id=f"{n:08d}-0000-4000-8000-000000000000",
                                      device_id="D-0001", seq=seq, prev=prev,
                                      finished_at="2026-03-02T10:00:00+08:00").to_json()
-            store.add_signed_record(dict(sign_record(record, key, "D-0001")), record_hash(record), "t")
+            store.add_signed_record(dict(sign_record(record, key, "D-0001")), record_hash(record), "2026-03-02T10:00:00+08:00")
             prev = record_hash(record)
     return directory / STORE_FILE
 

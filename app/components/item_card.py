@@ -14,6 +14,10 @@ from ..viewmodels.inspection import InspectionModel
 
 RESULT_COLORS = {ItemResult.PASS: ft.Colors.GREEN_700, ItemResult.FAIL: ft.Colors.RED_700,
                  ItemResult.NOT_APPLICABLE: ft.Colors.BLUE_GREY_600}
+THUMBNAIL = 88
+"""A photo's thumbnail in the form, px: room for the 48 px remove button in its corner."""
+TOUCH = 48
+"""The smallest touch target, px (Material's and Apple's guidance for one-handed use)."""
 RESULT_ICONS = {ItemResult.PASS: ft.Icons.CHECK_CIRCLE, ItemResult.FAIL: ft.Icons.CANCEL,
                 ItemResult.NOT_APPLICABLE: ft.Icons.REMOVE_CIRCLE}
 
@@ -57,10 +61,10 @@ class ItemCard(ft.Container):
                                padding=ft.Padding.symmetric(horizontal=6))
         if selected:
             return ft.FilledButton(content=ft.Text(result.value, size=15), icon=RESULT_ICONS[result],
-                                   height=46, expand=True, on_click=choose,
+                                   height=TOUCH, expand=True, on_click=choose,
                                    style=ft.ButtonStyle(bgcolor=color, color=ft.Colors.WHITE,
                                                         shape=style.shape, padding=style.padding))
-        return ft.OutlinedButton(content=ft.Text(result.value, size=15), height=46, expand=True,
+        return ft.OutlinedButton(content=ft.Text(result.value, size=15), height=TOUCH, expand=True,
                                  on_click=choose, style=style)
 
     def refresh(self) -> None:
@@ -76,7 +80,7 @@ class ItemCard(ft.Container):
             self._shown_photos = list(answer.photos)
             self.photos.controls = [self._thumbnail(sha) for sha in answer.photos] + [
                 ft.OutlinedButton(content=ft.Text(s.ITEM_ADD_PHOTO), icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
-                                  height=44, on_click=self._pick)]
+                                  height=TOUCH, on_click=self._pick)]
         self.busy.visible = self.code in self.model.busy_items
         message = self.model.photo_errors.get(self.code)
         self.error.value, self.error.visible = message or "", bool(message)
@@ -86,14 +90,15 @@ class ItemCard(ft.Container):
 
     def _thumbnail(self, sha256: str) -> ft.Control:
         data = self.model.thumbnail(sha256)
-        image: ft.Control = (ft.Image(src=data, width=76, height=76, fit=ft.BoxFit.COVER,
+        image: ft.Control = (ft.Image(src=data, width=THUMBNAIL, height=THUMBNAIL, fit=ft.BoxFit.COVER,
                                       border_radius=8) if data else
                              ft.Icon(ft.Icons.BROKEN_IMAGE_OUTLINED, size=40))
-        return ft.Stack(width=76, height=76, controls=[
-            image,
-            ft.Container(
-                right=0, top=0, width=28, height=28, border_radius=14, bgcolor=ft.Colors.with_opacity(0.55, ft.Colors.BLACK),
-                content=ft.IconButton(ft.Icons.CLOSE, icon_size=16, icon_color=ft.Colors.WHITE,
-                                      tooltip=s.ITEM_REMOVE_PHOTO, padding=0,
-                                      on_click=lambda _: self.model.remove_photo(self.code, sha256))),
-        ])
+        # The remove button's dark circle is 28 px, its touch area the 48 px square around it.
+        remove = ft.Semantics(label=s.ITEM_REMOVE_PHOTO, button=True, content=ft.Container(
+            width=TOUCH, height=TOUCH, padding=4, alignment=ft.Alignment.TOP_RIGHT,
+            on_click=lambda _: self.model.remove_photo(self.code, sha256),
+            content=ft.Container(width=28, height=28, border_radius=14, alignment=ft.Alignment.CENTER,
+                                 bgcolor=ft.Colors.with_opacity(0.6, ft.Colors.BLACK),
+                                 content=ft.Icon(ft.Icons.CLOSE, size=16, color=ft.Colors.WHITE))))
+        return ft.Stack(width=THUMBNAIL, height=THUMBNAIL, controls=[
+            image, ft.Container(right=0, top=0, content=remove)])

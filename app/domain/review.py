@@ -13,19 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import strings as s
+from .clock import local_time
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 PERIODS = ("all", "30d", "quarter", "year")
-
-
-def local_time(value: str | None) -> str:
-    """An RFC 3339 time as Beijing wall-clock time to the minute (records come from many clocks)."""
-    if not value:
-        return "—"
-    moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def time_range(started_at: str, finished_at: str) -> str:
@@ -157,7 +147,3 @@ def check_disposal(disposal: str | None, date_text: str, today: dt.date) -> tupl
     if day > today:
         raise ValueError(s.LEDGER_FUTURE_DATE)
     return disposal, day
-
-
-def today_in_china(clock: dt.datetime | None = None) -> dt.date:
-    return (clock or dt.datetime.now(dt.UTC)).astimezone(CHINA).date()

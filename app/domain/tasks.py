@@ -78,7 +78,8 @@ def task_state(task: Mapping[str, Any], local: LocalRecord | None, has_draft: bo
     elif server:
         state = server.get("state")
     if state is None:
-        return TaskState.TODO
+        # Uploaded, and the platform's word not read back yet: it holds the record.
+        return TaskState.TODO if local is None else TaskState.SUBMITTED
     return shown_state(state)
 
 

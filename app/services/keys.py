@@ -35,6 +35,7 @@ class KeyVault(Protocol):
 
     async def save(self, raw: bytes) -> None: ...
     async def load(self) -> bytes | None: ...
+    async def forget(self) -> None: ...
 
 
 def default_key_dir() -> Path:
@@ -75,6 +76,9 @@ class FileKeyVault:
         except FileNotFoundError:
             return None
 
+    async def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
 
 class SecureStorageVault:
     """The key in the platform's secure storage (a phone's Keystore or Keychain)."""
@@ -92,3 +96,6 @@ class SecureStorageVault:
     async def load(self) -> bytes | None:
         value = await self.storage.get(KEY_NAME)
         return b64url_decode(value, field="device_key") if value else None
+
+    async def forget(self) -> None:
+        await self.storage.remove(KEY_NAME)

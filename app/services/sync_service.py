@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from sync import AuthError, Progress, RetryPolicy, SyncEngine, SyncError, TransportError
+from sync import (
+    AuthError,
+    Progress,
+    RecordState,
+    RetryPolicy,
+    SyncEngine,
+    SyncError,
+    TransportError,
+)
 
 from .. import strings as s
 from ..store import Enrolment, LocalStore, StorageFullError
@@ -32,6 +40,8 @@ class SyncReport:
     tasks: int = 0
     offline: bool = False
     at: str = ""
+    returned: int = 0
+    """How many of this phone's records the platform has newly returned (to be revised)."""
 
 
 class SyncService:
@@ -95,15 +105,21 @@ class SyncService:
             self.store.save_tasks(tasks, at)
         except StorageFullError as e:  # the tasks as pulled before stay, history and all
             return SyncReport(False, str(e), len(pushed.accepted), pushed.rejected, at=at)
-        known = {r["id"] for r in self.store.records()}
+        known = {r["id"]: r["server_state"] for r in self.store.records()}
+        returned = 0
         for task in tasks:
             record = task.get("record")
             if record and record["id"] in known:
+                if record["state"] == RecordState.RETURNED and known[record["id"]] != RecordState.RETURNED:
+                    returned += 1
                 self.store.update_server_state(record["id"], record["state"])
         message = s.SYNC_DONE_DETAIL.format(accepted=len(pushed.accepted), tasks=len(tasks))
         if pushed.rejected:
             message += "；" + s.SYNC_REJECTED.format(count=len(pushed.rejected))
-        return SyncReport(True, message, len(pushed.accepted), pushed.rejected, len(tasks), at=at)
+        if returned:
+            message += "；" + s.SYNC_RETURNED.format(count=returned)
+        return SyncReport(True, message, len(pushed.accepted), pushed.rejected, len(tasks), at=at,
+                          returned=returned)
 
 
 def _message(answer: httpx.Response) -> str:

@@ -70,6 +70,10 @@ class TaskService:
         """The 回避 requests made on site for the task (sent or waiting)."""
         return [r for r in self.store.recusals() if r["task_id"] == task_id]
 
+    def own_record(self, task_id: str, record_id: str) -> dict[str, Any] | None:
+        """This phone's signed record of the task (its store row, envelope included), or None."""
+        return next((row for row in self.store.records(task_id) if row["id"] == record_id), None)
+
     def signed_record(self, task_id: str, record_hash: str) -> dict[str, Any] | None:
         """This phone's signed record of the task with that hash (what a revision starts from)."""
         for row in self.store.records(task_id):

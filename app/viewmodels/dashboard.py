@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import strings as s
+from ..domain.clock import today_in_china
 from ..domain.review import (
     PERIODS,
     custom_period,
     dashboard_filters,
     percent,
     period_range,
-    today_in_china,
 )
 from ..services.supervisor import ExportFile, SupervisorService
 from .base import RemoteModel

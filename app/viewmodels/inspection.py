@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,12 +31,17 @@ class InspectionModel(Observable):
         self.inspections = inspections
         self.photos = photos
         self.busy_items: set[str] = set()
+        # The picked file's SHA-256 → the stored photo's: the stored one has the time burned in,
+        # so the same file picked again a minute later is a different photo unless compared here.
+        self._sources: dict[str, str] = {}
         self.photo_errors: dict[str, str] = {}
         draft = inspections.load_draft(task["id"])
         self.save_error: str | None = None
         """Why the last change could not be saved (a full phone), shown until a save succeeds."""
         self.review_comment = review_comment
         """Why the reviewer returned the record this draft revises (shown above the form)."""
+        self.started = draft is None
+        """Whether this model began the draft (开始检查), rather than reopened a saved one."""
         if draft is None:
             if supersedes is None or revising is None:
                 # A first inspection begins with the notice (InspectionService.start); a revision
@@ -89,22 +95,38 @@ class InspectionModel(Observable):
             photos.remove(sha256)
         self._save()
 
+    def picking_photos(self, code: str) -> None:
+        """The picker is open for item ``code``: 正在处理照片… shows from now on, so the moment
+        the picked file is being handed over (seconds for a large one) is never a still screen."""
+        self.busy_items.add(code)
+        self.photo_errors.pop(code, None)
+        self.changed()
+
     async def add_photos(self, code: str, files: Sequence[PickedFile]) -> None:
-        """Process each file into a watermarked photo of item ``code``; a bad file leaves a
-        message for that item and the others still go in."""
+        """Process each file into a watermarked photo of item ``code``; a bad file, or one
+        already attached to this draft, leaves a message for that item and the others still go in."""
         if not files:
+            self.busy_items.discard(code)
+            self.changed()
             return
         self.busy_items.add(code)
         self.photo_errors.pop(code, None)
         self.changed()
         errors = []
+        attached = {sha for answer in self.draft.answers.values() for sha in answer.photos}
         try:
             for file in files:
+                source = hashlib.sha256(file.data).hexdigest()
+                if self._sources.get(source) in attached:
+                    errors.append(s.ITEM_PHOTO_DUPLICATE.format(name=file.name))
+                    continue
                 try:
                     photo = await self.photos.add(file.data, watermark_for(self.task, self.draft.location))
                 except (PhotoError, StorageFullError) as e:
                     errors.append(f"{file.name}：{e}")
                     continue
+                self._sources[source] = photo.sha256
+                attached.add(photo.sha256)
                 if photo.sha256 not in self.draft.answer(code).photos:
                     self.draft.answer(code).photos.append(photo.sha256)
                 self._save()

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import strings as s
-from ..domain.review import check_disposal, ledger_order, today_in_china
+from ..domain.clock import today_in_china
+from ..domain.review import check_disposal, ledger_order
 from ..services.supervisor import PlatformError, SupervisorService
 from .base import RemoteModel
 

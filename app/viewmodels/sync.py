@@ -22,6 +22,7 @@ class RecordLine:
     """One signed record on this phone, as the sync screen lists it."""
 
     id: str
+    task_id: str
     seq: int
     entity_name: str
     created_at: str
@@ -66,7 +67,7 @@ class SyncModel(Observable):
         for row in reversed(store.records()):
             task = store.task(row["task_id"])
             name = task["entity"]["name"] if task else row["task_id"]
-            lines.append(RecordLine(row["id"], row["seq"], name, row["created_at"],
+            lines.append(RecordLine(row["id"], row["task_id"], row["seq"], name, row["created_at"],
                                     record_state(row), row["error"]))
         return lines
 
@@ -107,6 +108,11 @@ class SyncModel(Observable):
             for callback in self.on_synced:
                 callback()
             return report
+
+    async def finished(self) -> None:
+        """Return once no sync is running (one under way writes to the store until it ends)."""
+        async with self._lock:
+            return
 
     async def run_automatically(self) -> None:
         """Sync now and then every ``interval_seconds`` while the platform answers."""

@@ -9,9 +9,9 @@ import flet as ft
 from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
-from ..components import ItemCard, Section, primary_button, update_if_shown
+from ..components import Choices, ItemCard, Section, primary_button, update_if_shown
+from ..domain.clock import local_time
 from ..domain.inspection import describe_location, parse_typed_location
-from ..domain.review import local_time
 from ..services.files import FileService
 from ..services.location import LocationService, LocationUnavailable
 from ..viewmodels.inspection import InspectionModel
@@ -45,10 +45,9 @@ class InspectView(ft.View):
                                visible=False)
         self.locating = ft.ProgressRing(width=18, height=18, visible=False)
         # outcome, note, sign
-        self.outcome = ft.RadioGroup(
-            value=None if model.draft.outcome is None else str(model.draft.outcome),
-            on_change=lambda e: model.set_outcome(Outcome(e.control.value)),
-            content=ft.Column([ft.Radio(value=o.value, label=o.value) for o in Outcome], spacing=0))
+        self.outcome = Choices([o.value for o in Outcome],
+                               None if model.draft.outcome is None else str(model.draft.outcome),
+                               lambda value: model.set_outcome(Outcome(value)))
         self.missing = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2,
                                overflow=ft.TextOverflow.ELLIPSIS)
         draft = model.draft
@@ -60,7 +59,7 @@ class InspectView(ft.View):
                             primary_button(s.SIGN, self._sign, icon=ft.Icons.DRAW_OUTLINED))
         header: list[ft.Control] = [
             ft.Text(task["entity"]["name"], size=19, weight=ft.FontWeight.BOLD),
-            ft.Text(s.INSPECT_STARTED.format(time=model.draft.started_at.replace("T", " ")[:16]), size=13,
+            ft.Text(s.INSPECT_STARTED.format(time=local_time(model.draft.started_at)), size=13,
                     color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Row([ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=ft.Colors.GREEN_700),
                     ft.Text(s.INSPECT_SAVED, size=13, color=ft.Colors.GREEN_800)], spacing=6),
@@ -136,7 +135,18 @@ class InspectView(ft.View):
     async def _pick_photos(self, code: str) -> None:
         if self.files is None:
             return
-        await self.model.add_photos(code, await self.files.pick_images())
+        self.model.picking_photos(code)
+        files = []
+        try:
+            files = await self.files.pick_images()
+        finally:
+            await self.model.add_photos(code, files)
+
+    def did_mount(self) -> None:
+        """开始检查 asks for the position at once, so that photos taken from the start carry the
+        place instead of 位置未知 for good (a reopened draft keeps what the inspector chose)."""
+        if self.model.started and self.model.draft.location is None:
+            self.page.run_task(self._locate, None)
 
     async def _locate(self, _: object) -> None:
         if self.location_service is None:

@@ -10,7 +10,7 @@ import flet as ft
 from sync import MAX_NOTE_LENGTH
 
 from .. import strings as s
-from ..components import empty_state, update_if_shown
+from ..components import Choices, empty_state, update_if_shown
 from ..viewmodels.ledger import LedgerModel
 from .review_queue import error_banner, refresh_button
 
@@ -60,7 +60,7 @@ class LedgerTab(ft.Column):
                                  weight=ft.FontWeight.W_600 if overdue else None,
                                  color=ft.Colors.RED_800 if overdue else ft.Colors.ON_SURFACE_VARIANT))
         if entry["open"]:
-            lines.append(ft.Row([ft.FilledTonalButton(s.LEDGER_CLOSE, icon=ft.Icons.TASK_ALT, height=44,
+            lines.append(ft.Row([ft.FilledTonalButton(s.LEDGER_CLOSE, icon=ft.Icons.TASK_ALT, height=48,
                                                       on_click=self._closer(entry))],
                                 alignment=ft.MainAxisAlignment.END))
         else:
@@ -80,8 +80,7 @@ class LedgerTab(ft.Column):
         return open_dialog
 
     def _close_dialog(self, entry: dict[str, Any]) -> None:
-        disposal = ft.RadioGroup(content=ft.Column([ft.Radio(value=d, label=d) for d in s.LEDGER_DISPOSALS],
-                                                   spacing=0))
+        disposal = Choices(s.LEDGER_DISPOSALS, None, lambda _: None)
         date = ft.TextField(label=s.LEDGER_DISPOSAL_DATE, value=self.model.today().isoformat(),
                             border_radius=10, dense=True, keyboard_type=ft.KeyboardType.DATETIME)
         note = ft.TextField(label=s.LEDGER_DISPOSAL_NOTE, multiline=True, min_lines=1, max_lines=4,

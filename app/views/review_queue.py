@@ -11,7 +11,7 @@ from sync import Outcome
 
 from .. import strings as s
 from ..components import StateChip, empty_state, update_if_shown
-from ..domain.review import local_time
+from ..domain.clock import local_time
 from ..viewmodels.review import QUEUE_STATES, ReviewQueueModel
 
 
@@ -32,7 +32,7 @@ class ReviewTab(ft.Column):
     def __init__(self, model: ReviewQueueModel, open_record: Callable[[str], object]) -> None:
         self.model = model
         self.open_record = open_record
-        self.chips = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.chips = ft.Row(scroll=ft.ScrollMode.HIDDEN, spacing=8)  # a scrollbar would cover the chips
         self.status = ft.Row([ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, expand=True),
                               refresh_button(self._refresh)])
         self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))

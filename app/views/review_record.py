@@ -11,7 +11,8 @@ from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
-from ..domain.review import ItemView, local_time, notice_text, time_range
+from ..domain.clock import local_time
+from ..domain.review import ItemView, notice_text, time_range
 from ..services.supervisor import ExportFile, PlatformError
 from ..viewmodels.review import ReviewRecordModel
 from .review_queue import error_banner

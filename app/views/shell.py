@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import flet as ft
 
 from .. import strings as s
 from ..components import InfoRow, Section, update_if_shown
+from ..domain.clock import local_time
 from ..services.keys import SECURE_STORAGE
 from ..state import Session
 from ..store import Enrolment
@@ -19,8 +20,29 @@ from .task_list import TaskListTab
 TITLES = (s.TASKS_TITLE, s.LOOKUP_TITLE, s.SYNC_TITLE, s.DEVICE_TITLE)
 
 
-def device_tab(enrolment: Enrolment) -> ft.Control:
-    """本机: who the device belongs to, in which role, and where its key is."""
+def device_tab(enrolment: Enrolment, *, unsent: Callable[[], int],
+               sign_out: Callable[[], Awaitable[None]]) -> ft.Control:
+    """本机: who the device belongs to, in which role, where its key is, and 退出登记 (refused
+    while a signed record has not reached the platform: it would be lost with the data)."""
+    def ask(e: ft.Event[ft.OutlinedButton]) -> None:
+        page = e.page
+        pending = unsent()
+        if pending:
+            page.show_dialog(ft.AlertDialog(
+                title=ft.Text(s.SIGN_OUT), content=ft.Text(s.SIGN_OUT_BLOCKED.format(count=pending)),
+                actions=[ft.TextButton(s.OK, on_click=lambda _: page.pop_dialog())]))
+            return
+
+        async def confirmed(_: object) -> None:
+            page.pop_dialog()
+            await sign_out()
+
+        page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(s.SIGN_OUT), content=ft.Text(s.SIGN_OUT_CONFIRM),
+            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: page.pop_dialog()),
+                     ft.FilledButton(s.SIGN_OUT, on_click=confirmed,
+                                     style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR))]))
+
     if enrolment.key_storage == SECURE_STORAGE:
         key = s.DEVICE_KEY_SECURE
     else:
@@ -31,20 +53,23 @@ def device_tab(enrolment: Enrolment) -> ft.Control:
             InfoRow(s.DEVICE_ROLE, s.ROLE_NAMES.get(enrolment.role, enrolment.role)),
             InfoRow(s.DEVICE_ID, enrolment.device_id, selectable=True),
             InfoRow(s.DEVICE_PLATFORM, enrolment.server_url, selectable=True),
-            InfoRow(s.DEVICE_ENROLLED_AT, enrolment.enrolled_at.replace("T", " ")),
+            InfoRow(s.DEVICE_ENROLLED_AT, local_time(enrolment.enrolled_at, seconds=True)),
             InfoRow(s.DEVICE_KEY, key),
         ]),
+        ft.Row([ft.OutlinedButton(s.SIGN_OUT, icon=ft.Icons.LOGOUT, on_click=ask, expand=True,
+                                  style=ft.ButtonStyle(color=ft.Colors.ERROR))]),
     ])
 
 
 class ShellView(ft.View):
     def __init__(self, session: Session, open_task: Callable[[str], None],
-                 open_enterprise: Callable[[str], None]) -> None:
+                 open_enterprise: Callable[[str], None], open_record: Callable[[str, str], None],
+                 sign_out: Callable[[], Awaitable[None]]) -> None:
         self.tabs: list[ft.Control] = [
             TaskListTab(session.task_list, open_task),
             LookupTab(session.lookup, open_enterprise),
-            SyncTab(session.sync_model),
-            device_tab(session.enrolment),
+            SyncTab(session.sync_model, open_record),
+            device_tab(session.enrolment, unsent=session.sync.pending_count, sign_out=sign_out),
         ]
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
         self.sync_badge = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)

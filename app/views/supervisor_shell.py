@@ -23,13 +23,14 @@ TITLES = (s.REVIEW_TITLE, s.STATS_TITLE, s.LEDGER_TITLE, s.DEVICE_TITLE)
 
 class SupervisorShellView(ft.View):
     def __init__(self, session: SupervisorSession, open_record: Callable[[str], object],
-                 save: Callable[[ExportFile], Awaitable[str]]) -> None:
+                 save: Callable[[ExportFile], Awaitable[str]],
+                 sign_out: Callable[[], Awaitable[None]]) -> None:
         self.session = session
         self.tabs: list[ft.Control] = [
             ReviewTab(session.queue, open_record),
             DashboardTab(session.dashboard, save),
             LedgerTab(session.ledger),
-            device_tab(session.enrolment),
+            device_tab(session.enrolment, unsent=lambda: 0, sign_out=sign_out),  # nothing stored
         ]
         for n, tab in enumerate(self.tabs):
             tab.visible = n == 0

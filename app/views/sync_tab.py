@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from .. import strings as s
 from ..components import Section, StateChip, empty_state, primary_button, update_if_shown
+from ..domain.clock import local_time
 from ..viewmodels.sync import RecordLine, SyncModel
 
 
 class SyncTab(ft.Column):
-    def __init__(self, model: SyncModel) -> None:
+    def __init__(self, model: SyncModel, open_record: Callable[[str, str], None]) -> None:
         self.model = model
+        self.open_record = open_record
         self.status_icon = ft.Icon(ft.Icons.CLOUD_OUTLINED, size=28)
         self.status_text = ft.Text("", size=16, weight=ft.FontWeight.W_600)
         self.pending_text = ft.Text("", size=14)
@@ -50,13 +54,20 @@ class SyncTab(ft.Column):
             self.status_icon.icon, self.status_icon.color = ft.Icons.CLOUD_DONE, ft.Colors.GREEN_700
             self.status_text.value = s.ONLINE
         pending = m.pending
-        self.pending_text.value = s.SYNC_PENDING.format(count=pending) if pending else s.SYNC_NOTHING_PENDING
         report = m.report
-        self.last_text.value = s.SYNC_LAST.format(time=report.at.replace("T", " ")[:19]) if report else s.SYNC_NEVER
+        if pending:
+            self.pending_text.value = s.SYNC_PENDING.format(count=pending)
+        elif report is not None and report.ok:
+            self.pending_text.value = s.SYNC_ALL_SYNCED
+        else:
+            self.pending_text.value = s.SYNC_NOTHING_PENDING
+        self.last_text.value = s.SYNC_LAST.format(time=local_time(report.at, seconds=True)) if report else s.SYNC_NEVER
         if report is not None and not m.running:
             self.message.value = (s.SYNC_DONE + "：" + report.message) if report.ok else report.message
-            self.message.color = ft.Colors.GREEN_800 if report.ok and not report.rejected else ft.Colors.ERROR
-        self.progress.visible = self.progress_text.visible = m.running or m.progress is not None
+            self.message.color = (ft.Colors.GREEN_800 if report.ok and not report.rejected and not report.returned
+                                  else ft.Colors.ERROR)
+        # Progress only while a sync runs: after it, "记录 0/0 0 B / 0 B" under a full bar said nothing.
+        self.progress.visible = self.progress_text.visible = m.running
         self.progress.value = m.progress_value()
         self.progress_text.value = m.progress_text()
         self.button.disabled = m.running
@@ -73,10 +84,11 @@ class SyncTab(ft.Column):
         controls: list[ft.Control] = [
             ft.Row([ft.Text(line.entity_name, size=15, weight=ft.FontWeight.W_600, expand=True),
                     StateChip(label, line.state)]),
-            ft.Text(s.RECORD_SEQ.format(seq=line.seq, time=line.created_at.replace("T", " ")[:16]),
+            ft.Text(s.RECORD_SEQ.format(seq=line.seq, time=local_time(line.created_at)),
                     size=13, color=ft.Colors.ON_SURFACE_VARIANT),
         ]
         if line.error:
             controls.append(ft.Text(line.error, size=13, color=ft.Colors.ERROR))
         return ft.Container(content=ft.Column(controls, spacing=4), padding=ft.Padding.symmetric(vertical=6),
-                            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))
+                            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+                            on_click=lambda _: self.open_record(line.task_id, line.id))

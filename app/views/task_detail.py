@@ -43,7 +43,7 @@ def item_tile(n: int, item: dict[str, Any]) -> ft.Control:
 class TaskDetailView(ft.View):
     def __init__(self, task: dict[str, Any], tasks: TaskService, *, show_code: Callable[[], None],
                  inspect: Callable[[], None], discard: Callable[[], None],
-                 save_paper: Callable[[str], None]) -> None:
+                 save_paper: Callable[[str], None], open_record: Callable[[str], None]) -> None:
         state = tasks.state(task)
         latest = tasks.latest_record(task["id"])
         entity = task["entity"]
@@ -75,11 +75,13 @@ class TaskDetailView(ft.View):
                  TaskState.RETURNED: s.REVISE_INSPECTION}.get(state)
         if label:
             actions.append(ft.Row([primary_button(label, lambda _: inspect(), icon=ft.Icons.EDIT_NOTE)]))
-        if latest is not None:  # the 现场检查笔录 of the last record signed here
+        if latest is not None:  # the last record signed here: its 现场检查笔录, and the record itself
             record_id = latest.id
             actions.append(ft.Row([ft.OutlinedButton(
                 content=ft.Text(s.PAPER_SAVE, size=17), icon=ft.Icons.PICTURE_AS_PDF_OUTLINED,
                 height=52, expand=True, on_click=lambda _: save_paper(record_id))]))
+            actions.append(ft.TextButton(s.OWN_RECORD_OPEN, icon=ft.Icons.DESCRIPTION_OUTLINED,
+                                         on_click=lambda _: open_record(record_id)))
         if state == TaskState.IN_PROGRESS:
             actions.append(ft.TextButton(s.DISCARD_DRAFT, icon=ft.Icons.DELETE_OUTLINE,
                                          on_click=lambda _: discard()))

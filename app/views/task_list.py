@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import flet as ft
 
 from .. import strings as s
 from ..components import StateChip, empty_state, update_if_shown
+from ..domain.clock import today_in_china
 from ..domain.tasks import TaskRow, TaskState
 from ..viewmodels.tasks import TaskListModel
 
@@ -33,7 +33,7 @@ class TaskListTab(ft.Column):
         self.search = ft.TextField(
             hint_text=s.TASKS_SEARCH, prefix_icon=ft.Icons.SEARCH, border_radius=24, dense=True,
             filled=True, border_color=ft.Colors.TRANSPARENT, on_change=self._on_search)
-        self.filters = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.filters = ft.Row(scroll=ft.ScrollMode.HIDDEN, spacing=8)  # a scrollbar would cover the chips
         self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
         super().__init__(expand=True, spacing=10, controls=[self.search, self.filters, self.list])
         model.subscribe(self.render)
@@ -76,7 +76,7 @@ class TaskListTab(ft.Column):
             update_if_shown(self)
 
     def _card(self, row: TaskRow) -> ft.Control:
-        overdue = row.due < dt.date.today().isoformat() and row.state in (
+        overdue = row.due < today_in_china().isoformat() and row.state in (
             TaskState.TODO, TaskState.IN_PROGRESS, TaskState.RETURNED)
         due = ft.Text(s.TASK_DUE.format(due=row.due) + (f" · {s.TASK_OVERDUE}" if overdue else ""),
                       size=13, color=ft.Colors.ERROR if overdue else ft.Colors.ON_SURFACE_VARIANT)

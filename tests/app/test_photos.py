@@ -124,7 +124,7 @@ def test_settings_reject_nonsense(change: dict[str, int]) -> None:
 
 def test_watermark_lines() -> None:
     assert WATERMARK.lines() == [
-        "时间：2026-03-02 09:15 +08:00",
+        "时间：2026-03-02 09:15 北京时间",
         "地点：山东省威海市环翠区新威路25号",
         "检查人员：张三（37060200123）、李四（37060200456）",
         "检查对象：威海市环翠区海鲜食品有限公司　任务：RW-2026-0001",
@@ -133,12 +133,13 @@ def test_watermark_lines() -> None:
 
 @pytest.mark.parametrize(
     ("offset", "shown"),
-    [(dt.timedelta(hours=-5, minutes=-30), "-05:30"), (dt.timedelta(0), "+00:00"),
-     (dt.timedelta(hours=5, minutes=45), "+05:45")],
+    [(dt.timedelta(hours=-5, minutes=-30), "2026-01-06 12:37"), (dt.timedelta(0), "2026-01-06 07:07"),
+     (dt.timedelta(hours=5, minutes=45), "2026-01-06 01:22"), (dt.timedelta(hours=8), "2026-01-05 23:07")],
 )
-def test_watermark_time_shows_its_offset(offset: dt.timedelta, shown: str) -> None:
+def test_watermark_time_is_beijing_time_whatever_the_clock(offset: dt.timedelta, shown: str) -> None:
+    """A phone set to any zone burns in the same Beijing wall-clock time for the same moment."""
     mark = Watermark(dt.datetime(2026, 1, 5, 23, 7, tzinfo=dt.timezone(offset)), "位置未知", ())
-    assert mark.lines()[0] == f"时间：2026-01-05 23:07 {shown}"
+    assert mark.lines()[0] == f"时间：{shown} 北京时间"
 
 
 def test_watermark_optional_lines_and_whitespace() -> None:

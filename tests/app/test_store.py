@@ -31,6 +31,23 @@ def test_enrolment_round_trip(fresh_store: LocalStore) -> None:
     assert fresh_store.enrolment() == enrolment
 
 
+def test_forget_leaves_an_empty_store_with_its_schema(fresh_store: LocalStore) -> None:
+    """退出登记: the enrolment and everything of it gone; the next enrolment starts afresh."""
+    fresh_store.save_enrolment(Enrolment("http://p", "D1", "tok", "inspector", {"id": "WH1"}, "t"))
+    record = make_record(items=[{"code": "SP-01", "result": "合格", "note": "", "photos": []}],
+                         outcome="未发现问题")
+    fresh_store.save_tasks([{"id": record["task_id"], "entity": {"name": "某公司"}}], "t")
+    fresh_store.save_draft("T-2", {"note": "草稿"}, "t")
+    fresh_store.add_photo("a" * 64, b"jpeg", b"thumb", record["task_id"], "t")
+    fresh_store.add_signed_record(sign_record(record, generate_key(), record["device_id"]),
+                                  record_hash(record), "t")
+    fresh_store.forget()
+    assert fresh_store.enrolment() is None
+    assert (fresh_store.tasks(), fresh_store.records(), fresh_store.draft("T-2")) == ([], [], None)
+    assert fresh_store.chain_head() == (0, None)
+    assert fresh_store.schema_version == SCHEMA_VERSION
+
+
 def test_signing_moves_the_draft_into_the_outbox_atomically(fresh_store: LocalStore) -> None:
     record = make_record(items=[{"code": "SP-01", "result": "合格", "note": "", "photos": []}],
                          outcome="未发现问题")

@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from app import strings as s
+from app.domain.clock import CHINA
 from app.domain.inspection import Draft
 from app.domain.review import (
-    CHINA,
     allowed_decisions,
     check_disposal,
     custom_period,

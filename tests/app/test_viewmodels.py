@@ -226,6 +226,7 @@ def test_a_returned_record_is_revised_as_a_new_one_that_supersedes_it(
     ("pending", None, False, None, TaskState.TO_SYNC),
     ("pending", None, True, None, TaskState.TO_SYNC),
     ("acked", "submitted", False, None, TaskState.SUBMITTED),
+    ("acked", None, False, None, TaskState.SUBMITTED),  # uploaded, the platform's word not read yet
     ("acked", "incomplete", False, None, TaskState.SUBMITTED),
     ("acked", "submitted", False, "returned", TaskState.RETURNED),
     ("acked", "returned", True, None, TaskState.IN_PROGRESS),
@@ -360,3 +361,24 @@ def test_a_draft_from_before_the_notice_screen_gets_the_notice_first(
     assert given.answer("SP-01").result == ItemResult.PASS, "what was filled in stays"
     absent = model_parts[0].start(task, notice_shown=False)
     assert absent.nobody_present and absent.notice is None
+
+
+def test_a_photo_already_attached_is_refused_saying_so(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    """The same file again, even a minute later (a new watermark, so a new stored photo), to
+    this item or another, is said and not added; once removed it may be added again."""
+    model = InspectionModel(make_task(), *model_parts)
+    assert model.started
+    model.picking_photos("SP-01")
+    assert "SP-01" in model.busy_items  # 正在处理照片… while the picker is open
+    asyncio.run(model.add_photos("SP-01", [PickedFile("a.jpg", jpeg())]))
+    assert "SP-01" not in model.busy_items
+    asyncio.run(model.add_photos("SP-02", [PickedFile("a 副本.jpg", jpeg())]))
+    assert model.photo_errors["SP-02"] == s.ITEM_PHOTO_DUPLICATE.format(name="a 副本.jpg")
+    assert model.draft.photo_count() == 1
+    model.remove_photo("SP-01", model.draft.answer("SP-01").photos[0])
+    asyncio.run(model.add_photos("SP-02", [PickedFile("a.jpg", jpeg())]))
+    assert model.draft.photo_count() == 1 and "SP-02" not in model.photo_errors
+    model.picking_photos("SP-01")
+    asyncio.run(model.add_photos("SP-01", []))  # the picker cancelled
+    assert not model.busy_items

@@ -77,14 +77,14 @@ class AppProcess:
     log: IO[bytes]
 
 
-def start_app(platform: Platform, directory: Path) -> AppProcess:
+def start_app(platform: Platform, directory: Path, **extra_env: str) -> AppProcess:
     """``python -m app`` serving the web client from its own data and key directories, syncing
-    with ``platform`` every 3 s; returned once it answers."""
+    with ``platform`` every 3 s (``extra_env`` on top, e.g. ``TZ``); returned once it answers."""
     port = free_port()
     data_dir = directory / "app-data"
     env = {**os.environ, "ZSC_SERVER_URL": platform.url, "ZSC_WEB_PORT": str(port),
            "ZSC_APP_DATA_DIR": str(data_dir), "ZSC_KEY_DIR": str(directory / "keys"),
-           "ZSC_SYNC_INTERVAL_SECONDS": "3", "PYTHONUNBUFFERED": "1"}
+           "ZSC_SYNC_INTERVAL_SECONDS": "3", "PYTHONUNBUFFERED": "1", **extra_env}
     directory.mkdir(parents=True, exist_ok=True)
     log = open(directory / "app.log", "wb")  # noqa: SIM115 - closed by stop_app
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
@@ -115,6 +115,14 @@ def stop_app(app: AppProcess) -> None:
 def app_process(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
     """The app as an inspector's phone would run it (see ``start_app``)."""
     app = start_app(platform, tmp_path)
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture
+def utc_app(platform: Platform, tmp_path: Path) -> Iterator[AppProcess]:
+    """The inspector's app on a host whose clock is set to UTC (a typical server)."""
+    app = start_app(platform, tmp_path, TZ="UTC")
     yield app
     stop_app(app)
 

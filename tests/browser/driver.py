@@ -68,11 +68,20 @@ def painted(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save the screen as test-artifacts/NAME.png (after the canvas has painted)."""
+    """Save the screen as test-artifacts/NAME.png once it has settled: two shots a painted
+    frame apart are the same (the accessibility tree shows a new screen before its sliding-in
+    transition has been painted, and a shot in between shows half of each)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    painted(page)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    painted(page)
+    shot = page.screenshot()
+    for _ in range(20):
+        painted(page)
+        again = page.screenshot()
+        if again == shot:
+            break
+        shot = again
+    path.write_bytes(shot)
     return path
 
 

@@ -95,7 +95,7 @@ def choose_file(page: Page, button: Locator, path: Path, tries: int = 3) -> None
 
 def back(page: Page, to: Locator) -> None:
     """The app bar's back arrow, until ``to`` (on the screen before) shows."""
-    tap_to_show(page.get_by_role("button", name="Back").first, to)
+    tap_to_show(page.get_by_role("button", name="返回").first, to)
 
 
 def enrol(page: Page, app: AppProcess, platform: Platform, code: str) -> None:
@@ -200,7 +200,7 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
                   lambda: location_source(app) == "typed",
                   "the typed location saved")
         page.get_by_text("手工输入：", exact=False).wait_for()
-    tap_until(page.get_by_role("radio", name="未发现问题"),
+    tap_until(page.get_by_role("checkbox", name="未发现问题"),
               lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
     tap_to_show(page.get_by_role("button", name="企业确认"), page.get_by_role("radio", name="企业签字确认"))

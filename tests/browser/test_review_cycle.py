@@ -48,6 +48,7 @@ from tests.browser.test_inspector_day import (
     query,
     type_into_focused_field,
 )
+from tests.browser.test_walkthrough import measure
 from tests.conftest import Server
 from tests.utils.phone import Phone, jpeg
 
@@ -76,6 +77,13 @@ def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str |
     answer = httpx.get(f"{platform.url}/api/v1/review/records/{record_id}",
                        headers={"Authorization": f"Bearer {rows[0][0]}"})
     return str(answer.json()["state"]) if answer.status_code == 200 else None
+
+
+def all_touchable(page: Page, screen: str) -> None:
+    """Issue 16, point 4: no control on this screen is under 48×48 px."""
+    small: dict[str, list[str]] = {}
+    measure(page, screen, small)
+    assert not small, f"touch targets under 48 px: {small}"
 
 
 def tall_screenshot(page: Page, name: str, height: int = 2400) -> Path:
@@ -165,10 +173,12 @@ def test_the_supervisor_finds_it_in_the_queue(story: Story) -> None:
     supervisor.get_by_text(entity).first.wait_for(timeout=30_000)
     assert supervisor.get_by_role("tab", name="任务").count() == 0
     screenshot(supervisor, "review-02-queue")
+    all_touchable(supervisor, "queue")
     tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_role("button", name="通过并公示"),
                 timeout=30)
     supervisor.get_by_text("签名有效", exact=False).wait_for()
     tall_screenshot(supervisor, "review-03-record")
+    all_touchable(supervisor, "record")
 
 
 def test_the_supervisor_opens_its_photo_from_the_platform(story: Story) -> None:
@@ -185,6 +195,7 @@ def test_returning_needs_a_reason_then_the_platform_holds_it(story: Story) -> No
     tap_to_show(supervisor.get_by_role("button", name="确认退回"),
                 supervisor.get_by_text("请写明退回原因", exact=False))
     screenshot(supervisor, "review-05-return-dialog")
+    all_touchable(supervisor, "return dialog")
     tap_until(supervisor.get_by_label("退回原因（必填）"),
               lambda: supervisor.evaluate(EMPTY_FIELD_FOCUSED), "the reason field focused")
     type_into_focused_field(supervisor, COMMENT)
@@ -202,6 +213,8 @@ def test_the_inspector_reads_the_comment_and_revises(story: Story) -> None:
     inspector, app_process, entity = story.inspector, story.app, story.entity
     wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE server_state = 'returned'"), 60,
              "the return to reach the phone")
+    inspector.get_by_text("1 条记录被审核人退回", exact=False).first.wait_for()  # said at once
+    screenshot(inspector, "review-06b-returned-said")
     back(inspector, inspector.get_by_role("tab", name="同步"))
     tap_to_show(inspector.get_by_text(entity).first, inspector.get_by_text(f"审核人退回意见：{COMMENT}"),
                 timeout=30)
@@ -240,6 +253,7 @@ def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> N
     tap_to_show(supervisor.get_by_role("tab", name="统计"), supervisor.get_by_text("计划完成率与公示率"),
                 timeout=30)
     tall_screenshot(supervisor, "review-10-dashboard", 3000)
+    all_touchable(supervisor, "dashboard")
     with supervisor.expect_download(timeout=30_000) as download:
         supervisor.get_by_role("button", name="导出 Excel").click()
     saved = ARTIFACTS / "review-dashboard.xlsx"
@@ -259,11 +273,13 @@ def test_the_ledger_closes_an_entry(story: Story) -> None:
     tap_to_show(supervisor.get_by_role("tab", name="台账"), supervisor.get_by_role("button", name="登记处置"),
                 timeout=30)
     screenshot(supervisor, "review-11-ledger")
+    all_touchable(supervisor, "ledger")
     tap_to_show(supervisor.get_by_role("button", name="登记处置").first,
-                supervisor.get_by_role("radio", name="立案"))
-    tap_to_show(supervisor.get_by_role("radio", name="立案"),
-                supervisor.get_by_role("radio", name="立案", checked=True))
+                supervisor.get_by_role("checkbox", name="立案"))
+    tap_to_show(supervisor.get_by_role("checkbox", name="立案"),
+                supervisor.get_by_role("checkbox", name="立案", checked=True))
     screenshot(supervisor, "review-12-ledger-close")
+    all_touchable(supervisor, "ledger close dialog")
     tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
                 timeout=30)
     screenshot(supervisor, "review-13-ledger-closed")
@@ -273,3 +289,4 @@ def test_the_device_screen_says_supervisor(story: Story) -> None:
     supervisor = story.supervisor
     tap_to_show(supervisor.get_by_role("tab", name="本机"), supervisor.get_by_text("审核人"))
     screenshot(supervisor, "review-14-device")
+    all_touchable(supervisor, "device")

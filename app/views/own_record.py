@@ -1,0 +1,70 @@
+"""我的记录: a record this phone signed, read-only (what was submitted, as it was signed).
+
+A signed record is immutable (DESIGN §4): the inspector may read it back, never edit it; a
+correction is a revision the reviewer asks for. Everything comes from this phone's store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from .. import strings as s
+from ..components import InfoRow, Section, StateChip
+from ..domain.clock import local_time
+from ..domain.review import location_text, time_range
+from ..viewmodels.sync import record_state
+
+
+class OwnRecordView(ft.View):
+    def __init__(self, row: dict[str, Any], task: dict[str, Any] | None,
+                 thumbnail: Callable[[str], bytes | None]) -> None:
+        record: dict[str, Any] = json.loads(row["envelope"])["record"]
+        state = record_state(row)
+        names = {item["code"]: item["name"] for item in (task or {}).get("items", [])}
+        place, _doubtful = location_text(record.get("location"))  # the reviewer's flag, not shown here
+        items = [self._item(n, item, names.get(item["code"], item["code"]), thumbnail)
+                 for n, item in enumerate(record["items"], start=1)]
+        super().__init__(
+            route=f"/task/{record['task_id']}/record/{record['id']}", padding=14,
+            scroll=ft.ScrollMode.AUTO, bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            appbar=ft.AppBar(title=ft.Text(s.OWN_RECORD_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
+            controls=[
+                Section(None, [
+                    ft.Row([ft.Text((task or {}).get("entity", {}).get("name", record["task_id"]), size=19,
+                                    weight=ft.FontWeight.BOLD, expand=True),
+                            StateChip(s.RECORD_STATES.get(state, state), state)],
+                           vertical_alignment=ft.CrossAxisAlignment.START),
+                    ft.Text(s.OWN_RECORD_READ_ONLY, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+                    InfoRow(s.RECORD_TIMES, time_range(record["started_at"], record["finished_at"])),
+                    InfoRow(s.RECORD_LOCATION, place),
+                    InfoRow(s.OWN_RECORD_SEQ, s.RECORD_SEQ.format(seq=row["seq"],
+                                                                  time=local_time(row["created_at"]))),
+                    *([ft.Text(row["error"], size=14, color=ft.Colors.ERROR)] if row["error"] else []),
+                ], spacing=10),
+                Section(s.RECORD_ITEMS.format(count=len(items)), items, spacing=14),
+                Section(s.RECORD_OUTCOME, [
+                    ft.Text(record["outcome"], size=16, weight=ft.FontWeight.W_600),
+                    *([ft.Text(s.RECORD_NOTE.format(note=record["note"]), size=14)] if record.get("note") else []),
+                ]),
+            ],
+        )
+
+    @staticmethod
+    def _item(n: int, item: dict[str, Any], name: str,
+              thumbnail: Callable[[str], bytes | None]) -> ft.Control:
+        photos: list[ft.Control] = []
+        for sha in item.get("photos", []):
+            data = thumbnail(sha)
+            photos.append(ft.Image(src=data, width=88, height=88, fit=ft.BoxFit.COVER, border_radius=8)
+                          if data else ft.Icon(ft.Icons.BROKEN_IMAGE_OUTLINED, size=40))
+        return ft.Column(spacing=4, controls=[
+            ft.Text(f"{n}. {name}", size=15, weight=ft.FontWeight.W_600),
+            ft.Text(item["result"], size=15),
+            *([ft.Text(s.RECORD_ITEM_NOTE.format(note=item["note"]), size=14)] if item.get("note") else []),
+            ft.Row(photos, wrap=True, spacing=8) if photos else ft.Text(s.RECORD_NO_PHOTOS, size=13,
+                                                                        color=ft.Colors.ON_SURFACE_VARIANT),
+        ])

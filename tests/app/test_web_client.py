@@ -1,0 +1,41 @@
+"""The web client's page and font manifest are ours (assets/index.html and
+assets/assets/FontManifest.json, served by Flet in place of its own): each is Flet's, plus what
+we add, so a Flet upgrade that changes Flet's copy fails here instead of silently losing ours."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import flet_web
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+FLET_WEB = Path(flet_web.__file__).resolve().parent / "web"
+
+
+def test_the_page_is_flets_with_a_content_security_policy() -> None:
+    ours = (ASSETS / "index.html").read_text(encoding="utf-8")
+    added = re.search(r"  <!-- 掌上查:.*?-->\n  <meta http-equiv=\"Content-Security-Policy\"[^>]*>\n",
+                      ours, re.DOTALL)
+    assert added is not None
+    assert ours.replace(added[0], "") == (FLET_WEB / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_policy_names_no_other_host() -> None:
+    policy = re.search(r'Content-Security-Policy" content="([^"]*)"',
+                       (ASSETS / "index.html").read_text(encoding="utf-8"))
+    assert policy is not None
+    sources = {word for directive in policy[1].split(";") for word in directive.split()[1:]}
+    assert sources <= {"'self'", "'unsafe-inline'", "'wasm-unsafe-eval'", "data:", "blob:"}
+
+
+def test_the_font_manifest_keeps_flets_icons_and_adds_the_cjk_font() -> None:
+    ours = {f["family"]: f["fonts"] for f in json.loads((ASSETS / "assets" / "FontManifest.json").read_text())}
+    flets = {f["family"]: f["fonts"] for f in json.loads((FLET_WEB / "assets" / "FontManifest.json").read_text())}
+    for family in ("MaterialIcons", "packages/cupertino_icons/CupertinoIcons"):
+        assert ours.pop(family) == flets[family]
+    assert ours == {"CJK": [{"asset": "../fonts/ZSCSans-Regular.otf"},
+                            {"weight": 700, "asset": "../fonts/ZSCSans-Bold.otf"}]}
+    for font in ours["CJK"]:
+        assert (ASSETS / "assets" / str(font["asset"])).resolve().is_file()
