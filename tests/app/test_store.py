@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,9 @@ def test_drafts_typed_during_failing_sync_rounds_are_all_kept(tmp_path: Path) ->
                 store.save_tasks(broken, "2026-03-02T09:00:00+08:00")
             except TypeError:
                 failures.append(1)
+            # A real round waits on the network between refreshes; without a pause this loop
+            # takes the store's lock back at once, every time, and the typing thread starves.
+            time.sleep(0.001)
 
     syncing = threading.Thread(target=sync_rounds)
     syncing.start()
