@@ -57,6 +57,8 @@ class Router:
         self.supervisor_shell: SupervisorShellView | None = None
         self.record_model: ReviewRecordModel | None = None
         self.sync_task: asyncio.Task[None] | None = None
+        self.begun: set[str] = set()
+        """Tasks whose draft the notice has just begun: their form asks for the position once."""
         page.on_route_change = self.route_change
         page.on_view_pop = self.view_pop
         page.on_close = self.close
@@ -152,7 +154,9 @@ class Router:
         # One model for the form and 企业确认 (one draft, one owner), read afresh from the store
         # on each route: every change was saved as it happened.
         model = InspectionModel(task, session.inspections, session.photos, supersedes=supersedes,
-                                revising=revising, review_comment=session.tasks.review_comment(task))
+                                revising=revising, review_comment=session.tasks.review_comment(task),
+                                begun=task_id in self.begun)
+        self.begun.discard(task_id)
         session.task_list.load()
         views: list[ft.View] = [InspectView(
             model, files=self.app.files, location=self.app.location,
@@ -168,6 +172,7 @@ class Router:
         session = self.app.session
         assert session is not None
         session.inspections.start(task, notice_shown=shown)
+        self.begun.add(task["id"])
         session.task_list.load()
         await self.route_change()  # the same route, /task/ID/inspect, now with its draft
 

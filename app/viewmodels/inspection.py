@@ -25,7 +25,7 @@ REFUSAL = "__refusal__"
 class InspectionModel(Observable):
     def __init__(self, task: dict[str, Any], inspections: InspectionService, photos: PhotoService,
                  supersedes: str | None = None, *, revising: dict[str, Any] | None = None,
-                 review_comment: str | None = None) -> None:
+                 review_comment: str | None = None, begun: bool = False) -> None:
         super().__init__()
         self.task = task
         self.inspections = inspections
@@ -40,8 +40,9 @@ class InspectionModel(Observable):
         """Why the last change could not be saved (a full phone), shown until a save succeeds."""
         self.review_comment = review_comment
         """Why the reviewer returned the record this draft revises (shown above the form)."""
-        self.started = draft is None
-        """Whether this model began the draft (开始检查), rather than reopened a saved one."""
+        self.started = draft is None or begun
+        """Whether the draft was begun just now (开始检查 after the notice, or a revision), rather
+        than reopened: then the form asks for the position at once."""
         if draft is None:
             if supersedes is None or revising is None:
                 # A first inspection begins with the notice (InspectionService.start); a revision

@@ -367,8 +367,11 @@ def test_a_photo_already_attached_is_refused_saying_so(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     """The same file again, even a minute later (a new watermark, so a new stored photo), to
     this item or another, is said and not added; once removed it may be added again."""
-    model = InspectionModel(make_task(), *model_parts)
-    assert model.started
+    task = make_task()
+    model_parts[0].start(task, notice_shown=True)
+    model = InspectionModel(task, *model_parts, begun=True)
+    assert model.started, "begun by the notice just now: the form asks for the position"
+    assert not InspectionModel(task, *model_parts).started, "reopened later: it does not"
     model.picking_photos("SP-01")
     assert "SP-01" in model.busy_items  # 正在处理照片… while the picker is open
     asyncio.run(model.add_photos("SP-01", [PickedFile("a.jpg", jpeg())]))
