@@ -41,6 +41,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 
+
+def begin_inspection(page: Page, measured: dict[str, list[str]] | None = None) -> None:
+    """开始检查, then the notice given (检查告知, issue 14): the form is open."""
+    tap_to_show(page.get_by_role("button", name="开始检查"),
+                page.get_by_role("button", name="已告知，开始检查"))
+    if measured is not None:
+        measure(page, "notice", measured)
+    tap_to_show(page.get_by_role("button", name="已告知，开始检查"),
+                page.get_by_role("button", name="企业确认"))
+
+
 def test_times_are_beijing_time_on_a_utc_host(platform: Platform, utc_app: AppProcess) -> None:
     """Point 1: the app's host clock is UTC; the inspection's start shows Beijing time, and the
     record keeps the host's offset."""
@@ -52,7 +63,7 @@ def test_times_are_beijing_time_on_a_utc_host(platform: Platform, utc_app: AppPr
         entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
         tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
         before = dt.datetime.now(CHINA)
-        tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
+        begin_inspection(page)
         after = dt.datetime.now(CHINA)
         started = json.loads(query(utc_app, "SELECT data FROM drafts")[0][0])["started_at"]
         assert started.endswith("+00:00"), started  # the record keeps its clock's offset
@@ -204,7 +215,7 @@ def test_every_touch_target_of_the_inspectors_screens_is_48px(
         tap_to_show(page.get_by_role("button", name="亮码"), page.get_by_text("请企业用手机扫码", exact=False))
         measure(page, "inspection code", found)
         tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("button", name="开始检查"))
-        tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
+        begin_inspection(page, measured=found)
         choose_file(page, page.get_by_role("button", name="添加照片").first, photo_file(tmp_path))
         wait_for(lambda: any(a["photos"] for a in latest_draft(app_process)["answers"].values()),
                  60, "the photo")
@@ -212,10 +223,10 @@ def test_every_touch_target_of_the_inspectors_screens_is_48px(
                   lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the latitude field focused")
         measure(page, "inspection", found)
         screenshot(page, "walk-04-inspection")
-        tap_to_show(page.get_by_role("button", name="签名提交"), page.get_by_role("button", name="知道了"))
+        tap_to_show(page.get_by_role("button", name="企业确认"), page.get_by_role("button", name="知道了"))
         measure(page, "missing dialog", found)
         screenshot(page, "walk-04-dialog")
-        tap_to_show(page.get_by_role("button", name="知道了"), page.get_by_role("button", name="签名提交"))
+        tap_to_show(page.get_by_role("button", name="知道了"), page.get_by_role("button", name="企业确认"))
         tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("button", name="亮码"))
         tap_to_show(page.get_by_role("button", name="返回").first, page.get_by_role("tab", name="同步"))
         tap_to_show(page.get_by_role("tab", name="同步"), page.get_by_role("button", name="立即同步"))
@@ -300,7 +311,7 @@ def test_photos_say_what_happens(platform: Platform, app_process: AppProcess, tm
         tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
         entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
         tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
-        tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="签名提交"))
+        begin_inspection(page)
         wait_for(lambda: (latest_draft(app_process).get("location") or {}).get("source") == "device",
                  30, "the position asked for at 开始检查, untapped")
         page.get_by_text("来自本机定位", exact=False).wait_for()
