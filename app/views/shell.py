@@ -24,24 +24,32 @@ def device_tab(enrolment: Enrolment, *, unsent: Callable[[], int],
                sign_out: Callable[[], Awaitable[None]]) -> ft.Control:
     """本机: who the device belongs to, in which role, where its key is, and 退出登记 (refused
     while a signed record has not reached the platform: it would be lost with the data)."""
+    shown: list[ft.AlertDialog] = []  # the dialog a tap opened: a second tap does not stack one
+
     def ask(e: ft.Event[ft.OutlinedButton]) -> None:
         page = e.page
+        if shown and shown[-1].open:
+            return
         pending = unsent()
         if pending:
-            page.show_dialog(ft.AlertDialog(
+            dialog = ft.AlertDialog(
                 title=ft.Text(s.SIGN_OUT), content=ft.Text(s.SIGN_OUT_BLOCKED.format(count=pending)),
-                actions=[ft.TextButton(s.OK, on_click=lambda _: page.pop_dialog())]))
-            return
+                actions=[ft.TextButton(s.OK, on_click=lambda _: page.pop_dialog())])
+        else:
+            async def confirmed(_: object) -> None:
+                if not dialog.open:
+                    return  # a second tap while the first one signs out
+                page.pop_dialog()
+                await sign_out()
 
-        async def confirmed(_: object) -> None:
-            page.pop_dialog()
-            await sign_out()
-
-        page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(s.SIGN_OUT), content=ft.Text(s.SIGN_OUT_CONFIRM),
-            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: page.pop_dialog()),
-                     ft.FilledButton(s.SIGN_OUT, on_click=confirmed,
-                                     style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR))]))
+            dialog = ft.AlertDialog(
+                modal=True, title=ft.Text(s.SIGN_OUT), content=ft.Text(s.SIGN_OUT_CONFIRM),
+                actions=[ft.TextButton(s.CANCEL, on_click=lambda _: page.pop_dialog()),
+                         ft.FilledButton(s.SIGN_OUT, on_click=confirmed,
+                                         style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR))])
+        dialog.on_dismiss = lambda _: shown.clear()  # also when dismissed beside it
+        shown[:] = [dialog]
+        page.show_dialog(dialog)
 
     if enrolment.key_storage == SECURE_STORAGE:
         key = s.DEVICE_KEY_SECURE

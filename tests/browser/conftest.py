@@ -106,9 +106,13 @@ def start_app(platform: Platform, directory: Path, **extra_env: str) -> AppProce
 
 
 def stop_app(app: AppProcess) -> None:
+    """Stop the app and print the end of its log: pytest shows it only when the test failed,
+    which is when the app's side of the story is wanted (CI keeps nothing else)."""
     app.process.terminate()
     app.process.wait(timeout=10)
     app.log.close()
+    lines = (app.data_dir.parent / "app.log").read_text(errors="replace").splitlines()
+    print("--- the end of the app's log ---", *lines[-60:], sep="\n")
 
 
 @pytest.fixture

@@ -114,7 +114,8 @@ def tap_until(target: Locator, done: Callable[[], Any], what: str, *, tries: int
             return
         except AssertionError:
             print(f"tap_until: no {what} after tap {attempt + 1} on {target}")  # shown on failure
-    raise AssertionError(f"{what}: not after {tries} taps on {target}")
+    raise AssertionError(f"{what}: not after {tries} taps on {target}; the screen's tree:\n"
+                         f"{target.page.locator('body').aria_snapshot()}")
 
 
 def tap_to_show(target: Locator, shown: Locator, *, tries: int = 3, timeout: float = 10) -> None:
