@@ -58,6 +58,27 @@ class Databases:
             self.admin.dispose()
 
 
+DATABASE_FIXTURES = frozenset({"make_database_url", "database_url", "engine", "server",
+                               "shared_server", "app_server", "shared_app_server"})
+"""The fixtures through which a test reaches the database under test."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run, keep only the tests that reach a database: the others (pure domain
+    logic, files, HTML) would only repeat the SQLite run. A module that makes its own databases
+    (it names ``Databases`` or ``PG_URL``) is kept whole."""
+    if PG_URL is None:
+        return
+    kept, dropped = [], []
+    for item in items:
+        source = item.path.read_text(encoding="utf-8")
+        own = "Databases(" in source or "PG_URL" in source
+        (kept if own or DATABASE_FIXTURES & set(item.fixturenames) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture
 def make_database_url(tmp_path: Path) -> Iterator[Callable[[], str]]:
     """Makes URLs of fresh, empty databases for this test."""
