@@ -353,10 +353,19 @@ async def main(page: ft.Page) -> None:
     await router.route_change()
 
 
+def warm_up() -> None:
+    """Import every Flet control now, while the server starts, not while the first person
+    waits: Flet 1.0 imports a control's module at its first use, and the first screen's
+    controls cost its session ~0.3 s of imports (measured with py-spy; see bench/app_start.py)."""
+    for name in ft.__all__:
+        getattr(ft, name)
+
+
 def serve_web() -> None:
     """Serve the web client without opening a browser (the URL is printed instead)."""
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     config = load_config()
+    warm_up()
     print(f"{s.APP_NAME} 应用：http://{config.web_host}:{config.web_port}/", flush=True)
     ft.run(
         main,

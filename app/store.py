@@ -266,6 +266,12 @@ class LocalStore:
         row = self.db.execute("SELECT data FROM tasks WHERE id = ?", [task_id]).fetchone()
         return json.loads(row[0]) if row else None
 
+    @serialised
+    def entity_names(self) -> dict[str, str]:
+        """Each task's enterprise name, without parsing every task (the sync screen's list)."""
+        rows = self.db.execute("SELECT id, json_extract(data, '$.entity.name') FROM tasks")
+        return {task_id: name for task_id, name in rows.fetchall() if name is not None}
+
     # --- drafts ---------------------------------------------------------------------------
 
     @serialised

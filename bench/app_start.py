@@ -73,7 +73,7 @@ def make_store(directory: Path, count: int) -> Path:
             draft = Draft.start(task, "2026-03-02T09:00:00+08:00")
             for answer in draft.answers.values():
                 answer.result = "合格"  # type: ignore[assignment]
-            draft.outcome = "未发现问题"  # type: ignore[assignment]
+            draft.outcome = "通过登记的住所（经营场所）无法联系"  # type: ignore[assignment]  # nobody there
             seq += 1
             record = draft.to_record(task, record_id=f"{n:08d}-0000-4000-8000-000000000000",
                                      device_id="D-0001", seq=seq, prev=prev,

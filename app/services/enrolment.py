@@ -13,6 +13,7 @@ from sync import generate_key, private_key_bytes, public_key_b64
 
 from .. import strings as s
 from ..store import Enrolment, LocalStore
+from .http import tls
 from .keys import KeyVault
 
 ENROL_SCHEME = "zsc"
@@ -61,7 +62,7 @@ async def enrol(given: EnrolInput, *, store: LocalStore, vault: KeyVault, timeou
     """
     key = generate_key()
     try:
-        async with httpx.AsyncClient(base_url=given.server_url, timeout=timeout) as client:
+        async with httpx.AsyncClient(base_url=given.server_url, timeout=timeout, verify=tls()) as client:
             answer = await client.post("/api/v1/enroll", json={
                 "code": given.code, "public_key": public_key_b64(key), "device_name": device_name()})
     except httpx.HTTPError:

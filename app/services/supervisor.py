@@ -15,6 +15,7 @@ import httpx
 
 from .. import strings as s
 from ..store import Enrolment
+from .http import tls
 
 
 class PlatformError(Exception):
@@ -58,6 +59,7 @@ class PlatformService:
         try:
             async with httpx.AsyncClient(
                     base_url=self.enrolment.server_url, timeout=self.timeout, transport=self.transport,
+                    verify=tls(),
                     headers={"Authorization": f"Bearer {self.enrolment.token}"}) as client:
                 answer = await client.request(method, path, json=json, params=params)
         except httpx.HTTPError:

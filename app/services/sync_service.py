@@ -25,6 +25,7 @@ from sync import (
 
 from .. import strings as s
 from ..store import Enrolment, LocalStore, StorageFullError
+from .http import tls
 
 # A phone that cannot reach the platform should say so within seconds; the outbox keeps
 # everything and the automatic sync tries again at the next interval.
@@ -54,7 +55,7 @@ class SyncService:
 
     def _client(self) -> httpx.Client:
         return httpx.Client(base_url=self.enrolment.server_url, timeout=self.timeout,
-                            transport=self.transport,
+                            transport=self.transport, verify=tls(),
                             headers={"Authorization": f"Bearer {self.enrolment.token}"})
 
     def reachable(self) -> bool:

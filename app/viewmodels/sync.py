@@ -63,10 +63,10 @@ class SyncModel(Observable):
 
     def records(self) -> list[RecordLine]:
         store = self.service.store
+        names = store.entity_names()
         lines = []
         for row in reversed(store.records()):
-            task = store.task(row["task_id"])
-            name = task["entity"]["name"] if task else row["task_id"]
+            name = names.get(row["task_id"], row["task_id"])
             lines.append(RecordLine(row["id"], row["task_id"], row["seq"], name, row["created_at"],
                                     record_state(row), row["error"]))
         return lines

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from .. import strings as s
-from ..components import InfoRow, Section, update_if_shown
+from ..components import InfoRow, Section, TabBody, update_if_shown
 from ..domain.clock import local_time
 from ..services.keys import SECURE_STORAGE
 from ..state import Session
@@ -73,20 +73,14 @@ class ShellView(ft.View):
     def __init__(self, session: Session, open_task: Callable[[str], None],
                  open_enterprise: Callable[[str], None], open_record: Callable[[str, str], None],
                  sign_out: Callable[[], Awaitable[None]]) -> None:
-        self.tabs: list[ft.Control] = [
-            TaskListTab(session.task_list, open_task),
-            LookupTab(session.lookup, open_enterprise),
-            SyncTab(session.sync_model, open_record),
-            device_tab(session.enrolment, unsent=session.sync.pending_count, sign_out=sign_out),
-        ]
+        self.body = TabBody([
+            lambda: TaskListTab(session.task_list, open_task),
+            lambda: LookupTab(session.lookup, open_enterprise),
+            lambda: SyncTab(session.sync_model, open_record),
+            lambda: device_tab(session.enrolment, unsent=session.sync.pending_count, sign_out=sign_out),
+        ])
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
         self.sync_badge = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
-        # All tabs stay mounted (hidden ones invisible): each keeps its scroll position and
-        # re-renders when its model changes, shown or not.
-        for n, tab in enumerate(self.tabs):
-            tab.visible = n == 0
-            tab.expand = True
-        self.body = ft.Column(self.tabs, expand=True)
         self.sync_model = session.sync_model
         super().__init__(
             route="/", padding=ft.Padding.symmetric(horizontal=14, vertical=8),
@@ -119,6 +113,5 @@ class ShellView(ft.View):
     def _on_tab(self, e: ft.Event[ft.NavigationBar]) -> None:
         index = e.control.selected_index
         self.title.value = TITLES[index]
-        for n, tab in enumerate(self.tabs):
-            tab.visible = n == index
+        self.body.show(index, update=False)
         self.update()

@@ -25,6 +25,7 @@ class SyncTab(ft.Column):
         self.progress_text = ft.Text("", size=13, visible=False)
         self.button = primary_button(s.SYNC_NOW, self._sync, icon=ft.Icons.SYNC)
         self.records = ft.Column(spacing=8)
+        self.lines: list[RecordLine] = []
         super().__init__(expand=True, scroll=ft.ScrollMode.AUTO, spacing=12, controls=[
             Section(None, [
                 ft.Row([self.status_icon, self.status_text], spacing=10),
@@ -72,10 +73,12 @@ class SyncTab(ft.Column):
         self.progress_text.value = m.progress_text()
         self.button.disabled = m.running
         lines = m.records()
-        if not lines:
-            self.records.controls = [empty_state(ft.Icons.INBOX_OUTLINED, s.SYNC_NO_RECORDS)]
-        else:
-            self.records.controls = [self._line(line) for line in lines]
+        if lines != self.lines or not self.records.controls:
+            # Rebuilt only when a record changed: the model changes at every automatic sync,
+            # and a hundred lines drawn anew each time cost the app's first second.
+            self.lines = lines
+            self.records.controls = ([self._line(line) for line in lines] if lines
+                                     else [empty_state(ft.Icons.INBOX_OUTLINED, s.SYNC_NO_RECORDS)])
         if update:
             update_if_shown(self)
 

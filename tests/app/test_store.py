@@ -32,6 +32,13 @@ def test_enrolment_round_trip(fresh_store: LocalStore) -> None:
     assert fresh_store.enrolment() == enrolment
 
 
+def test_entity_names_read_without_parsing_tasks(fresh_store: LocalStore) -> None:
+    """The sync screen's names: each task's enterprise, a task without one left out."""
+    fresh_store.save_tasks([{"id": "T1", "entity": {"name": "青岛‘某’食品店"}, "items": []},
+                            {"id": "T2", "items": []}], "2026-03-01T08:00:00+08:00")
+    assert fresh_store.entity_names() == {"T1": "青岛‘某’食品店"}
+
+
 def test_forget_leaves_an_empty_store_with_its_schema(fresh_store: LocalStore) -> None:
     """退出登记: the enrolment and everything of it gone; the next enrolment starts afresh."""
     fresh_store.save_enrolment(Enrolment("http://p", "D1", "tok", "inspector", {"id": "WH1"}, "t"))
