@@ -12,8 +12,9 @@ from ..domain.clock import today_in_china
 from ..domain.tasks import TaskRow, TaskState
 from ..viewmodels.tasks import TaskListModel
 
-PAGE_SIZE = 50
-"""Cards drawn at first and per 显示更多: a thousand cards at once cost the web client seconds."""
+PAGE_SIZE = 20
+"""Cards drawn at first and per 显示更多: a phone shows five; a thousand cards at once cost the
+web client seconds, and fifty still cost the first screen a tenth of one (bench/app_start.py)."""
 
 
 def warning_mark() -> ft.Control:
