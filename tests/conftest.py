@@ -69,11 +69,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (it names ``Databases`` or ``PG_URL``) is kept whole."""
     if PG_URL is None:
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         source = item.path.read_text(encoding="utf-8")
         own = "Databases(" in source or "PG_URL" in source
-        (kept if own or DATABASE_FIXTURES & set(item.fixturenames) else dropped).append(item)
+        (kept if own or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -255,16 +256,24 @@ def server(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
         yield process
 
 
+@contextlib.contextmanager
+def shared(tmp_path_factory: pytest.TempPathFactory, name: str,
+           serve: Callable[[Path, str], contextlib.AbstractContextManager[Any]]) -> Iterator[Any]:
+    """``serve(data, db)`` on a database of its own for a whole module, dropped after it."""
+    directory = tmp_path_factory.mktemp(name)
+    databases = Databases(directory)
+    try:
+        with serve(directory / "server-data", databases.make()) as served:
+            yield served
+    finally:
+        databases.drop_all()
+
+
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server for a whole test module whose tests do not disturb each other."""
-    directory = tmp_path_factory.mktemp("shared-server")
-    databases = Databases(directory)
-    try:
-        with running_server(directory / "server-data", databases.make()) as process:
-            yield process
-    finally:
-        databases.drop_all()
+    with shared(tmp_path_factory, "shared-server", running_server) as process:
+        yield process
 
 
 @pytest.fixture
@@ -277,10 +286,5 @@ def app_server(tmp_path: Path, database_url: str) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def shared_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server in this process for a whole test module whose tests do not disturb each other."""
-    directory = tmp_path_factory.mktemp("shared-app-server")
-    databases = Databases(directory)
-    try:
-        with serving_in_process(directory / "server-data", databases.make()) as served:
-            yield served
-    finally:
-        databases.drop_all()
+    with shared(tmp_path_factory, "shared-app-server", serving_in_process) as served:
+        yield served
