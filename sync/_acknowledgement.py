@@ -182,7 +182,8 @@ def signature_png_problem(data: bytes) -> str | None:
 
 
 class AckCheck:
-    """Collects the problems of a record's ``notice`` and ``acknowledgement``."""
+    """Collects the problems of a record's ``notice`` and ``acknowledgement`` (and, extended in
+    ``_record``, of the whole record)."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -191,12 +192,14 @@ class AckCheck:
         self.problems.append(Problem(field, message))
 
     def keys(self, value: Mapping[str, object], expected: Sequence[str], path: str) -> None:
+        """Every key of ``expected`` present in ``value`` and no other (``path`` "" at the root)."""
+        prefix = f"{path}." if path else ""
         for key in expected:
             if key not in value:
-                self.add(f"{path}.{key}", "缺少此字段")
+                self.add(f"{prefix}{key}", "缺少此字段")
         for key in value:
             if key not in expected:
-                self.add(f"{path}.{key}", "不是记录格式中的字段")
+                self.add(f"{prefix}{key}", "不是记录格式中的字段")
 
     def text(self, value: object, field: str, label: str, max_len: int, *,
              required: bool = True) -> None:

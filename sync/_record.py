@@ -298,23 +298,8 @@ def photo_hashes(record: Record) -> set[str]:
     return files
 
 
-class _Check:
+class _Check(AckCheck):
     """Collects the problems of one record's JSON."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.problems.append(Problem(field, message))
-
-    def keys(self, value: Mapping[str, object], expected: tuple[str, ...], path: str) -> None:
-        prefix = f"{path}." if path else ""
-        for key in expected:
-            if key not in value:
-                self.add(f"{prefix}{key}", "缺少此字段")
-        for key in value:
-            if key not in expected:
-                self.add(f"{prefix}{key}", "不是记录格式中的字段")
 
     def identifier(
         self, value: object, field: str, label: str, max_len: int = MAX_ID_LENGTH
