@@ -48,6 +48,7 @@ from ._exceptions import (
 )
 from ._merkle import (
     EMPTY_ROOT,
+    MerkleTree,
     TreeHead,
     consistency_proof,
     entry_leaf_hash,
@@ -152,6 +153,7 @@ __all__ = [  # noqa: RUF022
     "Task",
     "TeamMember",
     "TransportError",
+    "MerkleTree",
     "TreeHead",
     "ValidationError",
     "Witness",

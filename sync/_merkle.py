@@ -24,7 +24,7 @@ largest first) can append in O(log n) and still give its root: ``extend_frontier
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -67,43 +67,91 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+class MerkleTree:
+    """A tree's leaf hashes with the root of every perfect subtree that starts at a multiple of
+    its size, level by level, kept as leaves are appended (O(1) amortised per leaf).
+
+    Every subtree the proofs of RFC 9162 §2.1.3.1 and §2.1.4.1 ask for is such a perfect
+    subtree or folds from O(log n) of them, so a proof costs O(log² n) hashes, not a pass over
+    every leaf: a log's public proof routes must not let one request hash the whole log. A tree
+    answers for every size up to its own (the subtrees of a prefix are its subtrees too).
+    """
+
+    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
+        self.levels: list[list[bytes]] = [[]]
+        for digest in leaf_hashes:
+            self.append(digest)
+
+    @property
+    def size(self) -> int:
+        return len(self.levels[0])
+
+    def leaf(self, index: int) -> bytes:
+        return self.levels[0][index]
+
+    def append(self, digest: bytes) -> None:
+        level, index = 0, self.size
+        self.levels[0].append(digest)
+        while index & 1:
+            node = node_hash(self.levels[level][index - 1], self.levels[level][index])
+            level, index = level + 1, index >> 1
+            if level == len(self.levels):
+                self.levels.append([])
+            self.levels[level].append(node)
+
+    def root(self, start: int = 0, end: int | None = None) -> bytes:
+        """MTH(D[start:end]), where ``start`` is a multiple of the largest power of two below
+        ``end - start`` (as every subtree of the RFC's recursion is): the whole tree by default."""
+        end = self.size if end is None else end
+        if not 0 <= start <= end <= self.size:
+            raise ValueError(f"leaves {start}–{end} are not in a tree of {self.size}")
+        n = end - start
+        if n == 0:
+            return EMPTY_ROOT
+        if n & (n - 1) == 0 and start % n == 0:
+            return self.levels[n.bit_length() - 1][start // n]
+        k = _split(n)
+        return node_hash(self.root(start, start + k), self.root(start + k, end))
+
+
+def _tree(leaves: Sequence[bytes] | MerkleTree) -> MerkleTree:
+    return leaves if isinstance(leaves, MerkleTree) else MerkleTree(leaves)
+
+
 def tree_root(leaf_hashes: Sequence[bytes]) -> bytes:
     """MTH(D[n]) of the leaves whose hashes are given (the empty tree's root for none)."""
-    if not leaf_hashes:
-        return EMPTY_ROOT
-    return _subtree_root(leaf_hashes, 0, len(leaf_hashes))
+    return MerkleTree(leaf_hashes).root()
 
 
-def _subtree_root(hashes: Sequence[bytes], start: int, end: int) -> bytes:
-    if end - start == 1:
-        return hashes[start]
-    k = _split(end - start)
-    return node_hash(_subtree_root(hashes, start, start + k), _subtree_root(hashes, start + k, end))
-
-
-def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
+def inclusion_proof(index: int, leaves: Sequence[bytes] | MerkleTree,
+                    size: int | None = None) -> list[bytes]:
     """PATH(m, D[n]) of RFC 9162 §2.1.3.1: the audit path of leaf ``index`` in the tree of the
-    given leaves, nearest the leaf first."""
-    if not 0 <= index < len(leaf_hashes):
-        raise ValueError(f"leaf {index} is not in a tree of {len(leaf_hashes)}")
+    first ``size`` of the given leaves (all of them by default), nearest the leaf first."""
+    tree = _tree(leaves)
+    size = tree.size if size is None else size
+    if not 0 <= index < size <= tree.size:
+        raise ValueError(f"leaf {index} is not in a tree of {size}")
     path: list[bytes] = []
-    start, end = 0, len(leaf_hashes)
+    start, end = 0, size
     while end - start > 1:
         k = _split(end - start)
         if index < start + k:
-            path.append(_subtree_root(leaf_hashes, start + k, end))
+            path.append(tree.root(start + k, end))
             end = start + k
         else:
-            path.append(_subtree_root(leaf_hashes, start, start + k))
+            path.append(tree.root(start, start + k))
             start += k
     return path[::-1]
 
 
-def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
+def consistency_proof(old_size: int, leaves: Sequence[bytes] | MerkleTree,
+                      size: int | None = None) -> list[bytes]:
     """PROOF(m, D[n]) of RFC 9162 §2.1.4.1: that the tree of the first ``old_size`` leaves is a
-    prefix of the tree of all of them. Empty when ``old_size`` is 0 or all of them."""
-    n = len(leaf_hashes)
-    if not 0 <= old_size <= n:
+    prefix of the tree of the first ``size`` (all of them by default). Empty when ``old_size``
+    is 0 or ``size``."""
+    tree = _tree(leaves)
+    n = tree.size if size is None else size
+    if not 0 <= old_size <= n <= tree.size:
         raise ValueError(f"a tree of {old_size} is not a prefix of a tree of {n}")
     if old_size in (0, n):
         return []
@@ -112,15 +160,15 @@ def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes
     while m != end - start:
         k = _split(end - start)
         if m <= k:
-            proof.append(_subtree_root(leaf_hashes, start + k, end))
+            proof.append(tree.root(start + k, end))
             end = start + k
         else:
-            proof.append(_subtree_root(leaf_hashes, start, start + k))
+            proof.append(tree.root(start, start + k))
             m -= k
             start += k
             whole = False
     if not whole:
-        proof.append(_subtree_root(leaf_hashes, start, end))
+        proof.append(tree.root(start, end))
     return proof[::-1]
 
 

@@ -9,13 +9,17 @@ impossible. The database refuses to update or delete a leaf or a tree head (migr
 
 The tree hashing, proofs and tree-head format are ``sync``'s, so that a verifier needs nothing
 else; this module stores leaves, keeps each log's frontier for O(log n) appends, signs tree heads
-with the platform's key and answers proofs from the stored leaf hashes.
+with the platform's key and answers proofs from the stored leaf hashes, kept in memory as a
+``MerkleTree`` per log so that a proof costs O(log² n) hashes (a public route must not let one
+request hash the whole log).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -25,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core import tables as t
 from sync import (
+    MerkleTree,
     TreeHead,
     ZscError,
     canonical_bytes,
@@ -148,13 +153,35 @@ def size_of(conn: sa.Connection, log: Log) -> int:
                             .where(t.merkle_logs.c.name == log)).scalar_one())
 
 
-def _leaf_hashes(conn: sa.Connection, log: Log, size: int) -> list[bytes]:
+_trees: weakref.WeakKeyDictionary[sa.Engine, dict[str, MerkleTree]] = weakref.WeakKeyDictionary()
+_trees_lock = threading.Lock()
+
+
+def _tree(conn: sa.Connection, log: Log, size: int) -> MerkleTree:
+    """The log's tree as this process keeps it, read on from the database to at least ``size``
+    leaves (only the leaves it has not read yet). Leaves never change once committed, so the
+    kept tree stays true; should it ever hold a leaf the database does not (read in a
+    transaction later rolled back), its last leaf differs from the stored one and it is read
+    again from the start."""
     e = t.log_entries
-    hashes = [bytes.fromhex(h) for h in conn.execute(
-        sa.select(e.c.leaf_hash).where(e.c.log == log, e.c.idx < size).order_by(e.c.idx)).scalars()]
-    if len(hashes) != size:
-        raise LookupError(f"the {log} log holds fewer than {size} leaves")
-    return hashes
+    with _trees_lock:
+        trees = _trees.setdefault(conn.engine, {})
+        tree = trees.get(log)
+        if tree is not None and tree.size:
+            last = conn.execute(sa.select(e.c.leaf_hash)
+                                .where(e.c.log == log, e.c.idx == tree.size - 1)).scalar()
+            if last != tree.leaf(tree.size - 1).hex():
+                tree = None
+        if tree is None:
+            tree = trees[log] = MerkleTree()
+        if tree.size < size:
+            for digest in conn.execute(sa.select(e.c.leaf_hash)
+                                       .where(e.c.log == log, e.c.idx >= tree.size, e.c.idx < size)
+                                       .order_by(e.c.idx)).scalars():
+                tree.append(bytes.fromhex(digest))
+        if tree.size < size:
+            raise LookupError(f"the {log} log holds fewer than {size} leaves")
+        return tree
 
 
 def leaf(conn: sa.Connection, log: Log, index: int) -> Leaf | None:
@@ -169,12 +196,12 @@ def leaf(conn: sa.Connection, log: Log, index: int) -> Leaf | None:
 
 def inclusion(conn: sa.Connection, log: Log, index: int, size: int) -> list[bytes]:
     """The audit path of leaf ``index`` in ``log``'s tree of ``size`` leaves."""
-    return inclusion_proof(index, _leaf_hashes(conn, log, size))
+    return inclusion_proof(index, _tree(conn, log, size), size)
 
 
 def consistency(conn: sa.Connection, log: Log, old_size: int, new_size: int) -> list[bytes]:
     """The proof that ``log``'s tree of ``old_size`` leaves is a prefix of that of ``new_size``."""
-    return consistency_proof(old_size, _leaf_hashes(conn, log, new_size))
+    return consistency_proof(old_size, _tree(conn, log, new_size), new_size)
 
 
 def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey) -> list[str]:

@@ -90,6 +90,25 @@ def test_an_entry_rolls_back_with_its_act(engine: sa.Engine) -> None:
         assert merkle_log.leaf(conn, Log.AUDIT, 0) is None
 
 
+def test_proofs_stay_true_after_the_kept_tree_read_leaves_that_rolled_back(engine: sa.Engine) -> None:
+    """The tree a process keeps for proofs read leaves of a transaction that then failed; the
+    leaves committed later at those indexes are proven, not the ones that never were."""
+    with engine.begin() as conn:
+        merkle_log.append_many(conn, Log.AUDIT, [entry(i) for i in range(3)])
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        merkle_log.append_many(conn, Log.AUDIT, [entry(100 + i) for i in range(4)])
+        merkle_log.inclusion(conn, Log.AUDIT, 5, 7)  # read into the kept tree
+        raise RuntimeError("the act failed")
+    with engine.begin() as conn:
+        merkle_log.append_many(conn, Log.AUDIT, [entry(i) for i in range(3, 9)])
+        signed = merkle_log.sign_head(conn, Log.AUDIT, KEY, NOW)
+    head = read_tree_head(signed, public_key_b64(KEY))
+    with engine.connect() as conn:
+        for j in range(9):
+            proof = merkle_log.inclusion(conn, Log.AUDIT, j, 9)
+            assert verify_inclusion(j, 9, entry_leaf_hash(entry(j)), proof, head.root)
+
+
 @pytest.mark.parametrize("statement", [
     sa.update(t.log_entries).values(entry="{}"),
     sa.delete(t.log_entries),

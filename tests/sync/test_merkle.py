@@ -12,6 +12,7 @@ import pytest
 
 from sync import (
     EMPTY_ROOT,
+    MerkleTree,
     SignatureError,
     TreeHead,
     ValidationError,
@@ -135,6 +136,36 @@ def test_consistency_proofs_from_every_smaller_tree(n: int) -> None:
         p = consistency_proof(m, HASHES[:n])
         assert p == ([] if m in (0, n) else proof(m, DATA[:n]))
         assert verify_consistency(m, n, mth(DATA[:m]), new_root, p)
+
+
+def test_a_kept_tree_answers_for_every_smaller_size_as_its_prefix_would(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform keeps one ``MerkleTree`` of the whole log and proves against older heads
+    from it: every root, audit path and consistency proof is the one of the prefix's leaves,
+    and a proof walks O(log² n) kept subtrees, never every leaf."""
+    tree = MerkleTree(HASHES)
+    for n in range(1, len(HASHES) + 1):
+        assert tree.root(0, n) == mth(DATA[:n])
+        for m in range(0, n, 7):
+            assert inclusion_proof(m, tree, n) == path(m, DATA[:n])
+            assert consistency_proof(m, tree, n) == ([] if m == 0 else proof(m, DATA[:n]))
+    big = MerkleTree(sha256(i.to_bytes(4, "big")) for i in range(100_000))
+    calls = 0
+    real_root = MerkleTree.root
+
+    def counted(self: MerkleTree, start: int = 0, end: int | None = None) -> bytes:
+        nonlocal calls
+        calls += 1
+        return real_root(self, start, end)
+
+    monkeypatch.setattr(MerkleTree, "root", counted)
+    inclusion_proof(54_321, big, 99_999)
+    consistency_proof(77_777, big, 99_999)
+    assert calls < 17 ** 2, calls
+    with pytest.raises(ValueError):
+        inclusion_proof(5, tree, 101)
+    with pytest.raises(ValueError):
+        consistency_proof(5, tree, 101)
 
 
 def test_an_altered_removed_or_reordered_leaf_is_caught() -> None:
