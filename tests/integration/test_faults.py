@@ -154,7 +154,8 @@ def test_server_restarted_mid_sync(server: ServerProcess, tmp_path: Path) -> Non
             with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {phone.token}"},
                               timeout=5) as client:
                 engine = SyncEngine(client, LocalStore.open(tmp_path / "phone.db"),
-                                    retry=RetryPolicy(attempts=40, base_seconds=0.1, cap_seconds=0.5))
+                                    # retries enough for a restart on loaded cores (~2 min)
+                                    retry=RetryPolicy(attempts=250, base_seconds=0.1, cap_seconds=0.5))
                 engine.push()
         except BaseException as e:  # noqa: BLE001 - reported to the test thread below
             errors.append(e)
@@ -169,6 +170,6 @@ def test_server_restarted_mid_sync(server: ServerProcess, tmp_path: Path) -> Non
     server.process.wait()
     time.sleep(0.5)
     server.process = spawn_server(server.data, server.db, port)
-    pusher.join(timeout=120)
+    pusher.join(timeout=180)
     assert not errors, errors
     assert_exactly_once(server, store, phone, envelopes)
