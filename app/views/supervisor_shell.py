@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from .. import strings as s
+from ..components import TabBody
 from ..services.supervisor import ExportFile
 from ..state import SupervisorSession
 from .dashboard import DashboardTab
@@ -26,15 +27,12 @@ class SupervisorShellView(ft.View):
                  save: Callable[[ExportFile], Awaitable[str]],
                  sign_out: Callable[[], Awaitable[None]]) -> None:
         self.session = session
-        self.tabs: list[ft.Control] = [
-            ReviewTab(session.queue, open_record),
-            DashboardTab(session.dashboard, save),
-            LedgerTab(session.ledger),
-            device_tab(session.enrolment, unsent=lambda: 0, sign_out=sign_out),  # nothing stored
-        ]
-        for n, tab in enumerate(self.tabs):
-            tab.visible = n == 0
-            tab.expand = True
+        self.body = TabBody([
+            lambda: ReviewTab(session.queue, open_record),
+            lambda: DashboardTab(session.dashboard, save),
+            lambda: LedgerTab(session.ledger),
+            lambda: device_tab(session.enrolment, unsent=lambda: 0, sign_out=sign_out),  # nothing stored
+        ])
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
         super().__init__(
             route="/", padding=ft.Padding.symmetric(horizontal=14, vertical=8),
@@ -54,14 +52,13 @@ class SupervisorShellView(ft.View):
                                                 selected_icon=ft.Icons.RULE_FOLDER, label=s.NAV_LEDGER),
                     ft.NavigationBarDestination(icon=ft.Icons.PHONE_ANDROID, label=s.NAV_DEVICE),
                 ]),
-            controls=[ft.Column(self.tabs, expand=True)],
+            controls=[self.body],
         )
 
     async def _on_tab(self, e: ft.Event[ft.NavigationBar]) -> None:
         index = e.control.selected_index
         self.title.value = TITLES[index]
-        for n, tab in enumerate(self.tabs):
-            tab.visible = n == index
+        self.body.show(index, update=False)
         self.update()
         # Each tab reads the platform when it is shown, so what it shows is current.
         if index == 0:
