@@ -98,8 +98,15 @@ class SyncModel(Observable):
                 self.progress = progress
                 loop.call_soon_threadsafe(self.changed)
 
+            # Cancelling this coroutine (退出登记, the app closing) does not stop the thread:
+            # the lock is held until the thread is done writing to the store, so ``finished``
+            # never returns while a sync still writes (it would put tasks back after 退出登记).
+            work = asyncio.ensure_future(asyncio.to_thread(self.service.run, on_progress))
             try:
-                report = await asyncio.to_thread(self.service.run, on_progress)
+                report = await asyncio.shield(work)
+            except asyncio.CancelledError:
+                await asyncio.wait([work])
+                raise
             finally:
                 self.running = False
             self.report = report
