@@ -5,6 +5,7 @@ we add, so a Flet upgrade that changes Flet's copy fails here instead of silentl
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -18,8 +19,27 @@ def test_the_page_is_flets_with_a_content_security_policy() -> None:
     ours = (ASSETS / "index.html").read_text(encoding="utf-8")
     added = re.search(r"  <!-- 掌上查:.*?-->\n  <meta http-equiv=\"Content-Security-Policy\"[^>]*>\n",
                       ours, re.DOTALL)
-    assert added is not None
-    assert ours.replace(added[0], "") == (FLET_WEB / "index.html").read_text(encoding="utf-8")
+    preloads = re.search(r"  <script>\n    // 掌上查: fetch now.*?</script>\n\n", ours, re.DOTALL)
+    assert added is not None and preloads is not None
+    assert (ours.replace(added[0], "").replace(preloads[0], "")
+            == (FLET_WEB / "index.html").read_text(encoding="utf-8"))
+
+
+def test_what_the_page_preloads_is_what_the_engine_asks_for() -> None:
+    """The early fetches name the manifest's fonts and files the web client serves: a wrong
+    name would download a file twice, or one nobody uses."""
+    page = (ASSETS / "index.html").read_text(encoding="utf-8")
+    script = page[page.index("// 掌上查: fetch now"):]
+    script = script[:script.index("</script>")]
+    fonts = set(re.findall(r'"((?:assets/)?fonts/[^"]+)"', script))
+    manifest = json.loads((ASSETS / "assets" / "FontManifest.json").read_text())
+    wanted = {os.path.normpath(f"assets/{font['asset']}") for family in manifest for font in family["fonts"]}
+    assert fonts == wanted - {"assets/packages/cupertino_icons/assets/CupertinoIcons.ttf"}
+    for font in fonts:
+        assert (ASSETS / font).is_file() or (FLET_WEB / font).is_file(), font
+    assert "preload(\"main.dart.wasm\")" in script and (FLET_WEB / "main.dart.wasm").is_file()
+    for engine in ("skwasm", "skwasm_heavy"):
+        assert engine in script and (FLET_WEB / "canvaskit" / f"{engine}.wasm").is_file()
 
 
 def test_the_policy_names_no_other_host() -> None:
