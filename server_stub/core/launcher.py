@@ -24,8 +24,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Return once ``url`` answers its health check; kill the process and raise if it never does."""
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    """Return once ``url`` answers its health check; kill the process and raise if it never does.
+    A process that exits is seen at once; the ceiling is for one that hangs, and is generous
+    because a start on two busy cores (imports, migrations) took over 30 s."""
     deadline = time.monotonic() + timeout
     while True:
         try:
