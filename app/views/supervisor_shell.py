@@ -24,12 +24,13 @@ TITLES = (s.REVIEW_TITLE, s.STATS_TITLE, s.LEDGER_TITLE, s.DEVICE_TITLE)
 class SupervisorShellView(ft.View):
     def __init__(self, session: SupervisorSession, open_record: Callable[[str], object],
                  save: Callable[[ExportFile], Awaitable[str]],
-                 sign_out: Callable[[], Awaitable[None]]) -> None:
+                 sign_out: Callable[[], Awaitable[None]],
+                 open_ledger_record: Callable[[str], object]) -> None:
         self.session = session
         self.tabs: list[ft.Control] = [
             ReviewTab(session.queue, open_record),
             DashboardTab(session.dashboard, save),
-            LedgerTab(session.ledger),
+            LedgerTab(session.ledger, open_ledger_record),
             device_tab(session.enrolment, unsent=lambda: 0, sign_out=sign_out),  # nothing stored
         ]
         for n, tab in enumerate(self.tabs):
