@@ -84,18 +84,28 @@ def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str |
     return str(answer.json()["state"]) if answer.status_code == 200 else None
 
 
-def pick_date(page: Page, button: Locator, day: dt.date) -> None:
-    """Open the calendar behind a date button, tap ``day`` in it (this month's page, where the
-    picker opens) and confirm."""
-    picker = page.get_by_role("dialog").last
-    tap_to_show(button, page.get_by_role("button", name=re.compile(rf"^{day.day}[,，日 ]")))
-    print(page.locator("body").aria_snapshot())
-    cell = page.get_by_role("button", name=re.compile(rf"^{day.day}[,，日 ]")).first
-    tap_until(cell, lambda: True, "the day")
+def pick_date(page: Page, button: Locator, day: dt.date, *, shot: str | None = None) -> None:
+    """Open the calendar behind a date button, tap ``day`` on the month it opens on (the
+    button's), and confirm, until the button shows ``day``."""
+    cell = page.get_by_role("button", name=re.compile(rf"^{day.day}, {day.year}年{day.month}月{day.day}日"))
+    tap_to_show(button, cell)
+    if shot:
+        screenshot(page, shot)
+    cell.click()
+    painted(page)
+    if shot:
+        screenshot(page, f"{shot}-tapped")
     tap_until(page.get_by_role("button", name="确定").last,
-              lambda: page.get_by_role("button", name=chinese_date(day)).count() > 0,
-              f"{day} picked")
-    del picker
+              lambda: page.get_by_role("button", name=chinese_date(day)).count() > 0
+              and cell.count() == 0, f"{day} picked")
+
+
+def ledger_entries(story: Story) -> list[dict[str, Any]]:
+    """The ledger as the platform gives it to the supervisor's device."""
+    token = query(story.supervisor_app, "SELECT token FROM enrolment")[0][0]
+    answer = httpx.get(f"{story.platform.url}/api/v1/followups", headers={"Authorization": f"Bearer {token}"})
+    entries: list[dict[str, Any]] = answer.json()["entries"]
+    return entries
 
 
 def all_touchable(page: Page, screen: str) -> None:
@@ -308,10 +318,11 @@ def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> N
     start.wait_for()
     screenshot(supervisor, "review-10b-custom-period")
     all_touchable(supervisor, "custom period dialog")
-    day = today.replace(day=2 if today.day >= 2 else 1)
-    pick_date(supervisor, start, day)
+    first_day = today.replace(month=1, day=1)
+    day = first_day + dt.timedelta(days=1) if today > first_day else first_day  # the page it opens on
+    pick_date(supervisor, start, day, shot="review-10c-calendar")
     supervisor.get_by_role("button", name=chinese_date(day)).wait_for()
-    screenshot(supervisor, "review-10c-custom-period-picked")
+    screenshot(supervisor, "review-10d-custom-period-picked")
     tap_to_show(supervisor.get_by_role("button", name="确定"),
                 supervisor.get_by_role("checkbox", name=f"{day.isoformat()} 至 {today.isoformat()}",
                                        checked=True), timeout=30)
@@ -328,11 +339,34 @@ def test_the_ledger_closes_an_entry(story: Story) -> None:
                 supervisor.get_by_role("checkbox", name="立案"))
     tap_to_show(supervisor.get_by_role("checkbox", name="立案"),
                 supervisor.get_by_role("checkbox", name="立案", checked=True))
+    # The date is picked, not typed: today to begin with, and no day after it can be picked.
+    today = today_in_china()
+    date = supervisor.get_by_role("button", name=chinese_date(today))
+    date.wait_for()
     screenshot(supervisor, "review-12-ledger-close")
     all_touchable(supervisor, "ledger close dialog")
+    pick_date(supervisor, date, today, shot="review-12b-ledger-calendar")
     tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
                 timeout=30)
+    closed = [e for e in ledger_entries(story) if not e["open"]]
+    assert [(e["disposal"], e["disposal_date"]) for e in closed] == [("立案", today.isoformat())]
+    story.facts["closed"] = closed[0]
     screenshot(supervisor, "review-13-ledger-closed")
+
+
+def test_a_ledger_entry_opens_its_record_and_comes_back(story: Story) -> None:
+    supervisor, entry = story.supervisor, story.facts["closed"]
+    tap_to_show(supervisor.get_by_text(entry["entity_name"]).first,
+                supervisor.get_by_text("签名有效", exact=False), timeout=30)
+    supervisor.get_by_text(entry["credit_code"], exact=False).first.wait_for()
+    painted(supervisor)
+    assert supervisor.get_by_role("button", name="通过并公示").count() == 0, "read only from the ledger"
+    assert supervisor.get_by_role("button", name="退回").count() == 0
+    screenshot(supervisor, "review-13b-ledger-record")
+    all_touchable(supervisor, "ledger record")
+    back(supervisor, supervisor.get_by_text("已处置 1", exact=False))
+    assert supervisor.get_by_role("tab", name="台账", selected=True).count() == 1, "back in the ledger"
+    screenshot(supervisor, "review-13c-ledger-again")
 
 
 def test_the_device_screen_says_supervisor(story: Story) -> None:

@@ -32,6 +32,7 @@ SUPERVISOR_CALLS = [
     ("POST", "/api/v1/followups/{id}/close", {"disposal": "立案", "disposal_date": "2026-03-10"}),
     ("GET", "/api/v1/stats/dashboard", None),
     ("GET", "/api/v1/stats/export", None),
+    ("GET", "/api/v1/review/export", None),
 ]
 
 
