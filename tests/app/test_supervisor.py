@@ -237,6 +237,13 @@ def test_review_return_then_approve_and_publish(server: Server,
     asyncio.run(again.load())
     assert again.detail is not None
     assert [h["review_comment"] for h in again.detail["history"]] == ["请补充冷藏柜照片", None]
+    changes = again.changes
+    assert changes is not None and changes.reason == "请补充冷藏柜照片" and changes.items == ()
+    assert changes.note == ("第一次", "已补充") and changes.outcome is None and changes.location is None
+    assert model.changes is None, "a first record changed nothing"
+    reading = ReviewRecordModel(service, revision["record"]["id"], read_only=True)
+    asyncio.run(reading.load())
+    assert reading.decisions == () and again.decisions == ("approve", "return"), "the ledger only reads"
     assert asyncio.run(again.approve("同意", publish=False))
     assert again.detail["state"] == "approved" and again.decisions == ("publish",)
     assert asyncio.run(again.publish()) and again.done == s.DONE_PUBLISHED

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from PIL import Image
@@ -89,12 +90,10 @@ def pick_date(page: Page, button: Locator, day: dt.date, *, shot: str | None = N
     button's), and confirm, until the button shows ``day``."""
     cell = page.get_by_role("button", name=re.compile(rf"^{day.day}, {day.year}年{day.month}月{day.day}日"))
     tap_to_show(button, cell)
-    if shot:
-        screenshot(page, shot)
     cell.click()
     painted(page)
     if shot:
-        screenshot(page, f"{shot}-tapped")
+        screenshot(page, shot)
     tap_until(page.get_by_role("button", name="确定").last,
               lambda: page.get_by_role("button", name=chinese_date(day)).count() > 0
               and cell.count() == 0, f"{day} picked")
@@ -311,6 +310,15 @@ def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> N
     saved = ARTIFACTS / "review-dashboard.xlsx"
     download.value.save_as(saved)
     assert saved.read_bytes()[:2] == b"PK"
+    # Every record, one row each (the period shown: all), saved the same way.
+    with supervisor.expect_download(timeout=30_000) as download:
+        supervisor.get_by_role("button", name="导出检查记录明细（Excel）").click()
+    assert download.value.suggested_filename.startswith("掌上查检查记录_")
+    records = ARTIFACTS / "review-records.xlsx"
+    download.value.save_as(records)
+    sheet = openpyxl.load_workbook(records)["检查记录"]
+    ids = {row[0].value for row in sheet.iter_rows(min_row=2)}
+    assert {story.facts["first_id"], story.facts["revision_id"]} <= ids
     # A period of one's own, picked on a calendar: the dialog begins with this year so far.
     today = today_in_china()
     tap_to_show(supervisor.get_by_role("checkbox", name="自定义…"), supervisor.get_by_text("开始日期"))
@@ -358,7 +366,7 @@ def test_a_ledger_entry_opens_its_record_and_comes_back(story: Story) -> None:
     supervisor, entry = story.supervisor, story.facts["closed"]
     tap_to_show(supervisor.get_by_text(entry["entity_name"]).first,
                 supervisor.get_by_text("签名有效", exact=False), timeout=30)
-    supervisor.get_by_text(entry["credit_code"], exact=False).first.wait_for()
+    supervisor.get_by_text("审核记录").first.wait_for()
     painted(supervisor)
     assert supervisor.get_by_role("button", name="通过并公示").count() == 0, "read only from the ledger"
     assert supervisor.get_by_role("button", name="退回").count() == 0
