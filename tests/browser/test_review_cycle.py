@@ -314,6 +314,8 @@ def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> N
     with supervisor.expect_download(timeout=30_000) as download:
         supervisor.get_by_role("button", name="导出检查记录明细（Excel）").click()
     assert download.value.suggested_filename.startswith("掌上查检查记录_")
+    supervisor.get_by_text("已导出：掌上查检查记录_", exact=False).wait_for()
+    screenshot(supervisor, "review-10a-exports")
     records = ARTIFACTS / "review-records.xlsx"
     download.value.save_as(records)
     sheet = openpyxl.load_workbook(records)["检查记录"]
