@@ -48,7 +48,8 @@ class Router:
     """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
     /task/ID/inspect (检查告知 first for a first inspection, before its draft exists; then the
     form) → /task/ID/inspect/acknowledge, and / → /lookup/CREDIT_CODE (信息查询, read from the
-    platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256."""
+    platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256, and from the
+    ledger / → /ledger/ID (read only) → /ledger/ID/photo/SHA256."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -75,7 +76,8 @@ class Router:
             if self.supervisor_shell is None:
                 self.supervisor_shell = SupervisorShellView(
                     self.app.supervisor, lambda record_id: self.navigate(f"/review/{record_id}"),
-                    self.save_export, self.sign_out)
+                    self.save_export, self.sign_out,
+                    lambda record_id: self.navigate(f"/ledger/{record_id}"))
             return self.supervisor_shell
         session = self.app.session
         if session is None:
@@ -130,8 +132,8 @@ class Router:
             enterprise = EnterpriseModel(session.lookup.service, parts[1])
             await enterprise.load()
             views.append(EnterpriseView(enterprise))
-        if self.app.supervisor is not None and len(parts) >= 2 and parts[0] == "review":
-            views += await self.review_views(parts[1], parts[2:])
+        if self.app.supervisor is not None and len(parts) >= 2 and parts[0] in ("review", "ledger"):
+            views += await self.review_views(parts[1], parts[2:], from_ledger=parts[0] == "ledger")
         self.page.views.clear()
         self.page.views.extend(views)
         self.page.update()
@@ -189,23 +191,32 @@ class Router:
         if session.sync_model.online:
             await session.sync_model.sync_now()
 
-    async def review_views(self, record_id: str, rest: list[str]) -> list[ft.View]:
-        """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256."""
+    async def review_views(self, record_id: str, rest: list[str], *,
+                           from_ledger: bool = False) -> list[ft.View]:
+        """/review/ID (the record, read from the platform once) and /review/ID/photo/SHA256;
+        /ledger/ID[/photo/SHA256] is the same record opened from the ledger, to read only
+        (no decision there), whose back arrow returns to the ledger as it was left."""
         supervisor = self.app.supervisor
         assert supervisor is not None
+        prefix = "ledger" if from_ledger else "review"
         model = self.record_model
-        if model is None or model.record_id != record_id:
+        if model is None or model.record_id != record_id or model.read_only != from_ledger:
             model = self.record_model = ReviewRecordModel(supervisor.service, record_id,
-                                                          on_decided=supervisor.queue.load)
+                                                          on_decided=supervisor.queue.load,
+                                                          read_only=from_ledger)
             await model.load()
-        views: list[ft.View] = [ReviewRecordView(
-            model, open_photo=lambda sha: self.navigate(f"/review/{record_id}/photo/{sha}"),
-            decided=self.decided, save=self.save_export)]
+        record_view = ReviewRecordView(
+            model, open_photo=lambda sha: self.navigate(f"/{prefix}/{record_id}/photo/{sha}"),
+            decided=self.decided, save=self.save_export)
+        record_view.route = f"/{prefix}/{record_id}"
+        views: list[ft.View] = [record_view]
         if len(rest) == 2 and rest[0] == "photo":
             try:
-                views.append(PhotoView(record_id, rest[1], await model.photo(rest[1]), None))
+                photo = PhotoView(record_id, rest[1], await model.photo(rest[1]), None)
             except PlatformError as e:
-                views.append(PhotoView(record_id, rest[1], None, str(e)))
+                photo = PhotoView(record_id, rest[1], None, str(e))
+            photo.route = f"/{prefix}/{record_id}/photo/{rest[1]}"
+            views.append(photo)
         return views
 
     async def decided(self, message: str) -> None:

@@ -31,3 +31,18 @@ def local_time(value: str | None, *, seconds: bool = False) -> str:
 def today_in_china(clock: dt.datetime | None = None) -> dt.date:
     """Today's date in Beijing (a task is overdue, a disposal dated, by China's calendar)."""
     return to_china(clock or dt.datetime.now(dt.UTC)).date()
+
+
+def chinese_date(day: dt.date) -> str:
+    """A date as people write it: 2026年3月10日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def picked_date(value: dt.date | dt.datetime) -> dt.date:
+    """The day a date picker's answer means. Flutter's picker gives local midnight of the day
+    picked; whether it arrives as it is, with its offset, or turned to UTC (then 16:00 of the
+    day before, for a browser in China) depends on the client, so the answer is rounded to the
+    nearest midnight on its own clock: right for any browser within 12 hours of UTC."""
+    if not isinstance(value, dt.datetime):
+        return value
+    return (value + dt.timedelta(hours=12)).date()

@@ -106,13 +106,9 @@ def period_range(period: str, today: dt.date) -> tuple[dt.date | None, dt.date |
     raise ValueError(period)
 
 
-def custom_period(start_text: str, end_text: str) -> tuple[dt.date, dt.date]:
-    """A period typed as its first and last day (both included); ``ValueError`` with a Chinese
-    message otherwise."""
-    try:
-        start, end = dt.date.fromisoformat(start_text.strip()), dt.date.fromisoformat(end_text.strip())
-    except ValueError:
-        raise ValueError(s.STATS_CUSTOM_BAD_DATE) from None
+def custom_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """A period of one's own, its first and last day both included (picked on a calendar, so
+    they are real dates); ``ValueError`` with a Chinese message when they are reversed."""
     if start > end:
         raise ValueError(s.STATS_CUSTOM_REVERSED)
     return start, end
@@ -135,15 +131,12 @@ def ledger_order(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return opened + closed
 
 
-def check_disposal(disposal: str | None, date_text: str, today: dt.date) -> tuple[str, dt.date]:
-    """A disposal and its date as typed; ``ValueError`` with a Chinese message otherwise.
-    (The platform also refuses a date before the inspection; it says so in its answer.)"""
+def check_disposal(disposal: str | None, day: dt.date, today: dt.date) -> tuple[str, dt.date]:
+    """A disposal and its date as chosen; ``ValueError`` with a Chinese message otherwise.
+    (The picker offers no future day; the platform also refuses a date before the inspection
+    and says so in its answer.)"""
     if disposal not in s.LEDGER_DISPOSALS:
         raise ValueError(s.LEDGER_NEED_DISPOSAL)
-    try:
-        day = dt.date.fromisoformat(date_text.strip())
-    except ValueError:
-        raise ValueError(s.LEDGER_BAD_DATE) from None
     if day > today:
         raise ValueError(s.LEDGER_FUTURE_DATE)
     return disposal, day

@@ -139,3 +139,8 @@ class SupervisorService(PlatformService):
         found = re.search(r'filename="?([^";]+)"?', answer.headers.get("content-disposition", ""))
         name = found.group(1) if found else f"dashboard.{fmt}"
         return ExportFile(name, answer.content, answer.headers.get("content-type", ""))
+
+    async def records_export(self, filters: dict[str, str]) -> ExportFile:
+        """Every record of the plan and period in ``filters`` as .xlsx (逐条记录导出)."""
+        answer = await self._call("GET", "/api/v1/review/export", params=filters)
+        return ExportFile("records.xlsx", answer.content, answer.headers.get("content-type", ""))

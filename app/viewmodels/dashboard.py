@@ -71,10 +71,10 @@ class DashboardModel(RemoteModel):
         self.period = period
         await self.load()
 
-    async def choose_dates(self, start_text: str, end_text: str) -> str | None:
-        """Show the period typed; ``None`` when done, else the Chinese reason (nothing changed)."""
+    async def choose_dates(self, start: dt.date, end: dt.date) -> str | None:
+        """Show the period picked; ``None`` when done, else the Chinese reason (nothing changed)."""
         try:
-            self.custom = custom_period(start_text, end_text)
+            self.custom = custom_period(start, end)
         except ValueError as e:
             return str(e)
         self.period = CUSTOM
@@ -85,6 +85,13 @@ class DashboardModel(RemoteModel):
         """The figures as the platform exports them, named after today (``PlatformError``)."""
         exported = await self.service.export(self.filters, fmt)
         name = s.STATS_EXPORT_FILE.format(date=self.today().isoformat(), ext=fmt)
+        return ExportFile(name, exported.data, exported.media_type)
+
+    async def export_records(self) -> ExportFile:
+        """Every record of the plan and period shown, one row each, as the platform exports
+        them (``PlatformError``)."""
+        exported = await self.service.records_export(self.filters)
+        name = s.STATS_RECORDS_FILE.format(date=self.today().isoformat())
         return ExportFile(name, exported.data, exported.media_type)
 
     # --- what the screen shows ------------------------------------------------------------

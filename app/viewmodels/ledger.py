@@ -38,10 +38,10 @@ class LedgerModel(RemoteModel):
         return "　".join((s.LEDGER_OPEN.format(count=self.open_count),
                           s.LEDGER_CLOSED.format(count=len(self.entries) - self.open_count)))
 
-    async def close(self, record_id: str, disposal: str | None, date_text: str, note: str) -> str | None:
+    async def close(self, record_id: str, disposal: str | None, day: dt.date, note: str) -> str | None:
         """Close the entry; ``None`` when done, else the Chinese reason (nothing was changed)."""
         try:
-            kind, day = check_disposal(disposal, date_text, self.today())
+            kind, day = check_disposal(disposal, day, self.today())
         except ValueError as e:
             return str(e)
         try:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import strings as s
 from ..domain.review import ItemView, allowed_decisions, gaps_text, location_text, record_items
+from ..domain.revision import RevisionChanges, revision_changes
 from ..services.supervisor import ExportFile, PlatformError, SupervisorService
 from .base import Observable, RemoteModel
 
@@ -49,13 +50,15 @@ class ReviewQueueModel(RemoteModel):
 
 
 class ReviewRecordModel(Observable):
-    """One record: everything recorded, and approve / return / publish."""
+    """One record: everything recorded, and approve / return / publish (none of them when
+    ``read_only``: the record opened from the ledger, to read)."""
 
     def __init__(self, service: SupervisorService, record_id: str,
-                 on_decided: Callable[[], Any] | None = None) -> None:
+                 on_decided: Callable[[], Any] | None = None, *, read_only: bool = False) -> None:
         super().__init__()
         self.service = service
         self.record_id = record_id
+        self.read_only = read_only
         self.on_decided = on_decided
         self.detail: dict[str, Any] | None = None
         self.error: str | None = None
@@ -107,7 +110,17 @@ class ReviewRecordModel(Observable):
 
     @property
     def decisions(self) -> tuple[str, ...]:
-        return allowed_decisions(self.detail) if self.detail and not self.busy else ()
+        if self.read_only or self.busy or not self.detail:
+            return ()
+        return allowed_decisions(self.detail)
+
+    @property
+    def changes(self) -> RevisionChanges | None:
+        """What this revision changed from the record returned before it (``None``: a first record)."""
+        previous = self.detail.get("previous") if self.detail else None
+        if not previous or self.detail is None:
+            return None
+        return revision_changes(previous, self.detail["record"], self.detail.get("item_names"))
 
     @property
     def location(self) -> tuple[str, bool]:

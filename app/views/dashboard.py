@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,12 +11,15 @@ import flet as ft
 from .. import strings as s
 from ..components import Section, update_if_shown
 from ..components.charts import colour_legend, plan_chart, rate_chart, risk_use_chart
+from ..components.date_button import DateButton
 from ..domain.review import PERIODS
 from ..services.supervisor import ExportFile, PlatformError
 from ..viewmodels.dashboard import CUSTOM, DashboardModel
 from .review_queue import error_banner, refresh_button
 
 ALL = "__all__"
+EARLIEST = dt.date(2000, 1, 1)
+"""The first day a custom period may start on (the pickers need a first day)."""
 
 
 class DashboardTab(ft.Column):
@@ -50,18 +54,17 @@ class DashboardTab(ft.Column):
         return choose
 
     def _custom_dialog(self, _: object) -> None:
-        """Two dates typed (the current ones, or this year so far, filled in), checked on 确定."""
+        """Two dates picked on a calendar (the current ones, or this year so far, to begin with),
+        checked on 确定. No day after today: nothing has been inspected there yet."""
         start_day, end_day = self.model.dates
         today = self.model.today()
-        start = ft.TextField(label=s.STATS_CUSTOM_START, border_radius=10, dense=True,
-                             value=(start_day or today.replace(month=1, day=1)).isoformat(),
-                             keyboard_type=ft.KeyboardType.DATETIME)
-        end = ft.TextField(label=s.STATS_CUSTOM_END, border_radius=10, dense=True,
-                           value=(end_day or today).isoformat(), keyboard_type=ft.KeyboardType.DATETIME)
+        start = DateButton(s.STATS_CUSTOM_START, start_day or today.replace(month=1, day=1),
+                           first=EARLIEST, last=today, today=today)
+        end = DateButton(s.STATS_CUSTOM_END, end_day or today, first=EARLIEST, last=today, today=today)
         problem = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
 
         async def apply(_: object) -> None:
-            reason = await self.model.choose_dates(start.value or "", end.value or "")
+            reason = await self.model.choose_dates(start.value, end.value)
             if reason is None:
                 self.page.pop_dialog()
                 return
@@ -82,9 +85,13 @@ class DashboardTab(ft.Column):
             await self._export(fmt)
         return export
 
+    async def _export_records(self, _: object) -> None:
+        await self._export("records")
+
     async def _export(self, fmt: str) -> None:
+        """``csv`` or ``xlsx`` of the figures, or ``records``: every record, one row each."""
         try:
-            exported = await self.model.export(fmt)
+            exported = await (self.model.export_records() if fmt == "records" else self.model.export(fmt))
             where = await self.save(exported)
         except PlatformError as e:
             self.export_message.value, self.export_message.color = str(e), ft.Colors.ERROR
@@ -141,6 +148,9 @@ class DashboardTab(ft.Column):
                     ft.OutlinedButton(content=ft.Text(s.STATS_EXPORT_CSV), icon=ft.Icons.DOWNLOAD,
                                       height=48, expand=True, on_click=self._exporter("csv"))],
                    spacing=10),
+            ft.Row([ft.OutlinedButton(content=ft.Text(s.STATS_EXPORT_RECORDS), icon=ft.Icons.LIST_ALT,
+                                      height=48, expand=True, on_click=self._export_records)]),
+            ft.Text(s.STATS_EXPORT_RECORDS_HINT, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
             self.export_message,
         ]))
         sections.append(ft.Container(height=8))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -11,13 +12,17 @@ from sync import MAX_NOTE_LENGTH
 
 from .. import strings as s
 from ..components import Choices, empty_state, update_if_shown
+from ..components.date_button import DateButton
 from ..viewmodels.ledger import LedgerModel
 from .review_queue import error_banner, refresh_button
 
 
 class LedgerTab(ft.Column):
-    def __init__(self, model: LedgerModel) -> None:
+    """The ledger's cards; a tap on one opens its record to read (``open_record``)."""
+
+    def __init__(self, model: LedgerModel, open_record: Callable[[str], object]) -> None:
         self.model = model
+        self.open_record = open_record
         self.counts = ft.Text("", size=14, weight=ft.FontWeight.W_600, expand=True)
         self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
         super().__init__(expand=True, spacing=6, controls=[
@@ -50,7 +55,8 @@ class LedgerTab(ft.Column):
                                             weight=ft.FontWeight.W_600),
                                     bgcolor=ft.Colors.RED_700, border_radius=10,
                                     padding=ft.Padding.symmetric(horizontal=8, vertical=2))]
-                      if overdue else [])],
+                      if overdue else []),
+                    ft.Icon(ft.Icons.CHEVRON_RIGHT, size=22, color=ft.Colors.ON_SURFACE_VARIANT)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
             ft.Text(s.LEDGER_INSPECTED.format(date=entry["inspected_on"]) + f" · {entry['credit_code']}",
                     size=13, color=ft.Colors.RED_800 if overdue else ft.Colors.ON_SURFACE_VARIANT),
@@ -69,9 +75,12 @@ class LedgerTab(ft.Column):
                                  size=14, color=ft.Colors.GREEN_900))
             if entry.get("note"):
                 lines.append(ft.Text(entry["note"], size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+        # The whole card opens the record it comes from (the 登记处置 button keeps its own tap).
         return ft.Container(
             bgcolor=ft.Colors.RED_50 if overdue else ft.Colors.SURFACE, border_radius=14, padding=14,
             border=ft.Border.all(2 if overdue else 1, ft.Colors.RED_400 if overdue else ft.Colors.OUTLINE_VARIANT),
+            ink=True, tooltip=s.LEDGER_OPEN_RECORD,
+            on_click=lambda _, record_id=entry["record_id"]: self.open_record(record_id),
             content=ft.Column(lines, spacing=6))
 
     def _closer(self, entry: dict[str, Any]) -> Callable[[object], None]:
@@ -81,14 +90,16 @@ class LedgerTab(ft.Column):
 
     def _close_dialog(self, entry: dict[str, Any]) -> None:
         disposal = Choices(s.LEDGER_DISPOSALS, None, lambda _: None)
-        date = ft.TextField(label=s.LEDGER_DISPOSAL_DATE, value=self.model.today().isoformat(),
-                            border_radius=10, dense=True, keyboard_type=ft.KeyboardType.DATETIME)
+        today = self.model.today()
+        # No day after today, none before the inspection (the platform would refuse it).
+        inspected = min(dt.date.fromisoformat(entry["inspected_on"]), today)
+        date = DateButton(s.LEDGER_DISPOSAL_DATE, today, first=inspected, last=today, today=today)
         note = ft.TextField(label=s.LEDGER_DISPOSAL_NOTE, multiline=True, min_lines=1, max_lines=4,
                             border_radius=10, dense=True, max_length=MAX_NOTE_LENGTH)
         problem = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
 
         async def close(_: object) -> None:
-            reason = await self.model.close(entry["record_id"], disposal.value, date.value or "",
+            reason = await self.model.close(entry["record_id"], disposal.value, date.value,
                                             note.value or "")
             if reason is None:
                 self.page.pop_dialog()

@@ -11,6 +11,7 @@ from sync import MAX_NOTE_LENGTH, Outcome
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
+from ..components.revision import revision_section
 from ..domain.clock import local_time
 from ..domain.review import ItemView, notice_text, time_range
 from ..services.supervisor import ExportFile, PlatformError
@@ -125,6 +126,7 @@ class ReviewRecordView(ft.View):
                 ft.Row([ft.TextButton(s.RECORD_PDF, icon=ft.Icons.PICTURE_AS_PDF_OUTLINED, height=48,
                                       on_click=self._download)], alignment=ft.MainAxisAlignment.END),
             ], spacing=4),
+            *([revision_section(m.changes, self._thumbnail)] if m.changes else []),
             Section(s.RECORD_SIGNATURE, checks),
             Section(s.RECORD_OUTCOME, [
                 ft.Text(record["outcome"], size=17, weight=ft.FontWeight.W_600,

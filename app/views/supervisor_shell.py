@@ -25,12 +25,13 @@ TITLES = (s.REVIEW_TITLE, s.STATS_TITLE, s.LEDGER_TITLE, s.DEVICE_TITLE)
 class SupervisorShellView(ft.View):
     def __init__(self, session: SupervisorSession, open_record: Callable[[str], object],
                  save: Callable[[ExportFile], Awaitable[str]],
-                 sign_out: Callable[[], Awaitable[None]]) -> None:
+                 sign_out: Callable[[], Awaitable[None]],
+                 open_ledger_record: Callable[[str], object]) -> None:
         self.session = session
         self.body = TabBody([
             lambda: ReviewTab(session.queue, open_record),
             lambda: DashboardTab(session.dashboard, save),
-            lambda: LedgerTab(session.ledger),
+            lambda: LedgerTab(session.ledger, open_ledger_record),
             lambda: device_tab(session.enrolment, unsent=lambda: 0, sign_out=sign_out),  # nothing stored
         ])
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)

@@ -11,12 +11,15 @@ become a live link in the supervisor's Excel. So, after OWASP's CSV-injection ru
   was exported (a phone number ``+86 …`` or a name ``-某`` round-trips);
 - in .xlsx, text is written as a string cell (``data_type`` ``"s"``), never a formula, unchanged;
 - numbers stay numbers: counts are ``int`` and rates :class:`Percent`, written as numbers in
-  .xlsx (a rate formatted ``0.0%``) and as digits in CSV, never quoted.
+  .xlsx (a rate formatted ``0.0%``) and as digits in CSV, never quoted;
+- dates stay dates: a ``date`` or a naive ``datetime`` (China wall-clock time: Excel has no
+  zones) is a date cell in .xlsx, formatted ``yyyy-mm-dd`` (``yyyy-mm-dd hh:mm``), ISO text in CSV.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,8 +42,11 @@ class Percent:
     fraction: Decimal
 
 
-Cell = str | int | Percent
-"""What an export row holds: text, a count or a rate."""
+Cell = str | int | Percent | dt.date
+"""What an export row holds: text, a count, a rate or a date (a ``datetime`` is a ``date``)."""
+
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def inert_text(text: str) -> str:
@@ -59,6 +65,10 @@ def _csv_cell(value: Cell) -> str:
         return f"{value.fraction * 100:.1f}%"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return inert_text(value)
 
 
@@ -85,3 +95,9 @@ def append_row(sheet: Worksheet, row: Sequence[Cell]) -> None:
             cell.data_type = "s"
         elif isinstance(value, Percent):
             cell.number_format = "0.0%"
+        elif isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                raise ValueError("a spreadsheet time is wall-clock time: convert it first")
+            cell.number_format = TIME_FORMAT
+        elif isinstance(value, dt.date):
+            cell.number_format = DATE_FORMAT

@@ -110,7 +110,8 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:
     """Everything a reviewer needs: the record as signed, names, the signature check re-run now,
-    the device's chain gaps, the revision history, the enterprise's feedback, and whether
+    the device's chain gaps, the revision history, the returned record a revision corrects
+    (``previous``, with the reason it was returned), the enterprise's feedback, and whether
     ``reviewer`` was on the team (then another supervisor must decide)."""
     row = department_record(conn, department, record_id)
     envelope = json.loads(row["envelope"])
@@ -125,7 +126,11 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
     seqs = conn.execute(sa.select(t.records.c.seq)
                         .where(t.records.c.device_id == row["device_id"])).scalars()
     gaps = [[g.start, g.stop - 1] for g in find_gaps(seqs)]
-    items = {i.code: i.name for i in _items(conn, [it["code"] for it in record["items"]])}
+    previous = returned_record(conn, record.get("supersedes"))
+    codes = [it["code"] for it in record["items"]]
+    if previous is not None:
+        codes += [it["code"] for it in previous["record"]["items"]]
+    items = {i.code: i.name for i in _items(conn, codes)}
     people = dict(conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name)
                                .where(t.inspectors.c.id.in_(record["inspectors"]))).all())
     entity = conn.execute(sa.select(t.entities.c.name, t.entities.c.address)
@@ -142,9 +147,25 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
         "review": {"reviewer_id": row["reviewer_id"], "reviewed_at": _iso(row["reviewed_at"]),
                    "comment": row["review_comment"], "published_at": _iso(row["published_at"])},
         "history": revision_history(conn, row["task_id"]),
+        "previous": previous,
         "feedback": feedback.for_task(conn, row["task_id"]),
         "own": bool(conn.execute(sa.select(on_team(reviewer, row["task_id"]))).scalar()),
     }
+
+
+def returned_record(conn: sa.Connection, supersedes: str | None) -> dict[str, Any] | None:
+    """The record a revision corrects (named by its hash in ``supersedes``) as it was signed,
+    with the reviewer's reason for returning it: what the reviewer compares the revision with.
+    ``None`` for a first record. Both are records of one task, so one department's."""
+    if not supersedes:
+        return None
+    r = t.records
+    row = conn.execute(sa.select(r.c.id, r.c.envelope, r.c.review_comment, r.c.reviewed_at)
+                       .where(r.c.hash == supersedes)).mappings().first()
+    if row is None:
+        return None
+    return {"id": row["id"], "record": json.loads(row["envelope"])["record"],
+            "review_comment": row["review_comment"], "reviewed_at": _iso(row["reviewed_at"])}
 
 
 def _items(conn: sa.Connection, codes: list[str]) -> list[Any]:

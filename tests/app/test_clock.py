@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.domain.clock import CHINA, local_time, to_china, today_in_china
+from app.domain.clock import CHINA, chinese_date, local_time, picked_date, to_china, today_in_china
 from app.domain.inspection import now_rfc3339
 from app.services.photo_service import watermark_for
 
@@ -71,3 +71,19 @@ def test_the_watermark_says_beijing_time(host_zone: str) -> None:
     task = {"id": "RW-1", "team": [], "entity": {"name": "某公司"}}
     mark = watermark_for(task, None, dt.datetime(2026, 3, 2, 4, 7, tzinfo=dt.UTC))
     assert mark.lines()[0] == "时间：2026-03-02 12:07 北京时间"
+
+
+def test_a_date_reads_the_way_people_write_it() -> None:
+    assert chinese_date(dt.date(2026, 3, 10)) == "2026年3月10日"
+    assert chinese_date(dt.date(2026, 11, 1)) == "2026年11月1日"
+
+
+@pytest.mark.parametrize("value", [
+    dt.date(2026, 3, 10),
+    dt.datetime(2026, 3, 10),  # local midnight, as the picker made it
+    dt.datetime(2026, 3, 10, tzinfo=CHINA),
+    dt.datetime(2026, 3, 9, 16, tzinfo=dt.UTC),  # a browser in China, its midnight turned to UTC
+    dt.datetime(2026, 3, 10, 5, tzinfo=dt.UTC),  # a browser in New York, likewise
+])
+def test_the_picked_day_is_the_day_picked_whatever_clock_carries_it(value: dt.date) -> None:
+    assert picked_date(value) == dt.date(2026, 3, 10)

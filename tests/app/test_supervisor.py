@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from PIL import Image
 
@@ -72,13 +73,11 @@ def test_the_quarter_starts_on_its_first_month_and_filters_drop_what_is_unset() 
 
 
 def test_a_custom_period_is_two_dates_in_order() -> None:
-    assert custom_period(" 2025-10-01", "2025-12-31 ") == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-    assert custom_period("2026-03-20", "2026-03-20") == (TODAY, TODAY), "one day"
-    for start, end in (("2025/10/01", "2025-12-31"), ("2025-10-01", ""), ("2025-02-30", "2025-03-01")):
-        with pytest.raises(ValueError, match=s.STATS_CUSTOM_BAD_DATE):
-            custom_period(start, end)
+    assert custom_period(dt.date(2025, 10, 1), dt.date(2025, 12, 31)) == (dt.date(2025, 10, 1),
+                                                                         dt.date(2025, 12, 31))
+    assert custom_period(TODAY, TODAY) == (TODAY, TODAY), "one day"
     with pytest.raises(ValueError, match=s.STATS_CUSTOM_REVERSED):
-        custom_period("2026-01-02", "2026-01-01")
+        custom_period(dt.date(2026, 1, 2), dt.date(2026, 1, 1))
 
 
 @pytest.mark.parametrize(("rate", "text"), [(None, "—"), (0.0, "0%"), (0.2727, "27.3%"), (0.5, "50%"),
@@ -131,16 +130,14 @@ def test_the_ledger_puts_open_entries_first_and_overdue_ones_first_among_them() 
 
 
 @pytest.mark.parametrize(("disposal", "date", "message"), [
-    (None, "2026-03-10", s.LEDGER_NEED_DISPOSAL),
-    ("罚款", "2026-03-10", s.LEDGER_NEED_DISPOSAL),
-    ("立案", "2026/03/10", s.LEDGER_BAD_DATE),
-    ("立案", "", s.LEDGER_BAD_DATE),
-    ("立案", "2026-03-21", s.LEDGER_FUTURE_DATE),
+    (None, dt.date(2026, 3, 10), s.LEDGER_NEED_DISPOSAL),
+    ("罚款", dt.date(2026, 3, 10), s.LEDGER_NEED_DISPOSAL),
+    ("立案", dt.date(2026, 3, 21), s.LEDGER_FUTURE_DATE),
 ])
-def test_a_disposal_is_checked_before_it_is_sent(disposal: str | None, date: str, message: str) -> None:
+def test_a_disposal_is_checked_before_it_is_sent(disposal: str | None, date: dt.date, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         check_disposal(disposal, date, TODAY)
-    assert check_disposal("移送其他部门", " 2026-03-20 ", TODAY) == ("移送其他部门", TODAY)
+    assert check_disposal("移送其他部门", TODAY, TODAY) == ("移送其他部门", TODAY)
 
 
 def test_the_reviewers_comment_belongs_to_the_returned_record_only() -> None:
@@ -240,6 +237,13 @@ def test_review_return_then_approve_and_publish(server: Server,
     asyncio.run(again.load())
     assert again.detail is not None
     assert [h["review_comment"] for h in again.detail["history"]] == ["请补充冷藏柜照片", None]
+    changes = again.changes
+    assert changes is not None and changes.reason == "请补充冷藏柜照片" and changes.items == ()
+    assert changes.note == ("第一次", "已补充") and changes.outcome is None and changes.location is None
+    assert model.changes is None, "a first record changed nothing"
+    reading = ReviewRecordModel(service, revision["record"]["id"], read_only=True)
+    asyncio.run(reading.load())
+    assert reading.decisions == () and again.decisions == ("approve", "return"), "the ledger only reads"
     assert asyncio.run(again.approve("同意", publish=False))
     assert again.detail["state"] == "approved" and again.decisions == ("publish",)
     assert asyncio.run(again.publish()) and again.done == s.DONE_PUBLISHED
@@ -273,12 +277,12 @@ def test_dashboard_figures_filters_and_export(server: Server,
     assert model.filters == {"start": (today - dt.timedelta(days=29)).isoformat(), "end": today.isoformat()}
     assert model.figures["inspected"] == 2, "inspected today, within the last 30 days"
     assert model.custom_label == s.STATS_CUSTOM
-    assert asyncio.run(model.choose_dates("2020-01-01", "2019-12-31")) == s.STATS_CUSTOM_REVERSED
+    assert asyncio.run(model.choose_dates(dt.date(2020, 1, 1), dt.date(2019, 12, 31))) == s.STATS_CUSTOM_REVERSED
     assert model.period == "30d" and model.figures["inspected"] == 2, "a refused period changes nothing"
-    assert asyncio.run(model.choose_dates("2020-01-01", "2020-12-31")) is None
+    assert asyncio.run(model.choose_dates(dt.date(2020, 1, 1), dt.date(2020, 12, 31))) is None
     assert model.filters == {"start": "2020-01-01", "end": "2020-12-31"}
     assert model.empty and model.custom_label == "2020-01-01 至 2020-12-31"
-    assert asyncio.run(model.choose_dates(today.isoformat(), today.isoformat())) is None
+    assert asyncio.run(model.choose_dates(today, today)) is None
     assert model.figures["inspected"] == 2, "a one-day period includes that day"
     asyncio.run(model.choose_period("all"))
     assert model.custom_label == s.STATS_CUSTOM
@@ -290,6 +294,10 @@ def test_dashboard_figures_filters_and_export(server: Server,
     assert xlsx.name == f"掌上查统计_{today.isoformat()}.xlsx" and xlsx.data[:2] == b"PK"
     csv = asyncio.run(model.export("csv"))
     assert csv.data.startswith(b"\xef\xbb\xbf") and "问题发现率" in csv.data.decode("utf-8-sig")
+    records = asyncio.run(model.export_records())
+    assert records.name == f"掌上查检查记录_{today.isoformat()}.xlsx" and records.data[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(records.data))["检查记录"]
+    assert sheet.max_row == 1 + 2, "one row per record of the period shown"
 
 
 def test_overdue_publications_are_listed_with_their_deadline(
@@ -316,10 +324,10 @@ def test_the_ledger_closes_an_entry_only_with_a_valid_disposal(
     model = LedgerModel(service, today=lambda: dt.date(2026, 3, 20))
     asyncio.run(model.load())
     assert [e["record_id"] for e in model.entries] == [record_id] and model.open_count == 1
-    assert asyncio.run(model.close(record_id, None, "2026-03-10", "")) == s.LEDGER_NEED_DISPOSAL
-    early = asyncio.run(model.close(record_id, "立案", "2026-01-01", ""))
+    assert asyncio.run(model.close(record_id, None, dt.date(2026, 3, 10), "")) == s.LEDGER_NEED_DISPOSAL
+    early = asyncio.run(model.close(record_id, "立案", dt.date(2026, 1, 1), ""))
     assert early is not None and "不能早于检查日期" in early, "the platform's own reason"
-    assert asyncio.run(model.close(record_id, "责令改正", "2026-03-10", " 已整改 ")) is None
+    assert asyncio.run(model.close(record_id, "责令改正", dt.date(2026, 3, 10), " 已整改 ")) is None
     assert model.open_count == 0 and model.entries[0]["disposal"] == "责令改正"
     assert model.entries[0]["note"] == "已整改"
     assert model.counts == "　".join((s.LEDGER_OPEN.format(count=0), s.LEDGER_CLOSED.format(count=1)))

@@ -9,6 +9,7 @@ are the module's, set up once.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -18,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page
+from PIL import Image
+from playwright.sync_api import Locator, Page
 
+from app.domain.clock import chinese_date, today_in_china
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.directory.demo import SAMR
@@ -42,8 +46,10 @@ from tests.browser.test_inspector_day import (
     EMPTY_FIELD_FOCUSED,
     QINGDAO,
     back,
+    choose_file,
     enrol,
     inspect_task,
+    latest_draft,
     photo_file,
     query,
     type_into_focused_field,
@@ -77,6 +83,28 @@ def platform_state(platform: Platform, app: AppProcess, record_id: str) -> str |
     answer = httpx.get(f"{platform.url}/api/v1/review/records/{record_id}",
                        headers={"Authorization": f"Bearer {rows[0][0]}"})
     return str(answer.json()["state"]) if answer.status_code == 200 else None
+
+
+def pick_date(page: Page, button: Locator, day: dt.date, *, shot: str | None = None) -> None:
+    """Open the calendar behind a date button, tap ``day`` on the month it opens on (the
+    button's), and confirm, until the button shows ``day``."""
+    cell = page.get_by_role("button", name=re.compile(rf"^{day.day}, {day.year}年{day.month}月{day.day}日"))
+    tap_to_show(button, cell)
+    cell.click()
+    painted(page)
+    if shot:
+        screenshot(page, shot)
+    tap_until(page.get_by_role("button", name="确定").last,
+              lambda: page.get_by_role("button", name=chinese_date(day)).count() > 0
+              and cell.count() == 0, f"{day} picked")
+
+
+def ledger_entries(story: Story) -> list[dict[str, Any]]:
+    """The ledger as the platform gives it to the supervisor's device."""
+    token = query(story.supervisor_app, "SELECT token FROM enrolment")[0][0]
+    answer = httpx.get(f"{story.platform.url}/api/v1/followups", headers={"Authorization": f"Bearer {token}"})
+    entries: list[dict[str, Any]] = answer.json()["entries"]
+    return entries
 
 
 def all_touchable(page: Page, screen: str) -> None:
@@ -221,6 +249,12 @@ def test_the_inspector_reads_the_comment_and_revises(story: Story) -> None:
     screenshot(inspector, "review-07-task-returned")
     tap_to_show(inspector.get_by_role("button", name="修订"), inspector.get_by_text(f"退回原因：{COMMENT}"))
     inspector.get_by_role("button", name="签名提交").wait_for()
+    # What the reviewer asked for: a second photo of the first item (the reviewer sees it added).
+    asked_for = story.directory / "冷藏柜温度.jpg"
+    Image.radial_gradient("L").resize((800, 600)).convert("RGB").rotate(90).save(asked_for, "JPEG")
+    choose_file(inspector, inspector.get_by_role("button", name="添加照片").first, asked_for)
+    wait_for(lambda: max(len(a["photos"]) for a in latest_draft(app_process)["answers"].values()) == 2,
+             60, "the second photo")
     screenshot(inspector, "review-08-revision")
     tap_to_show(inspector.get_by_role("button", name="签名提交"), inspector.get_by_role("button", name="确认签名"))
     tap_to_show(inspector.get_by_role("button", name="确认签名"), inspector.get_by_role("button", name="亮码"))
@@ -228,17 +262,34 @@ def test_the_inspector_reads_the_comment_and_revises(story: Story) -> None:
              "the revision to sync")
     revision = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 2")[0][0])["record"]
     first = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 1")[0][0])["record"]
-    assert revision["supersedes"] is not None and revision["items"] == first["items"], \
-        "the revision started from the returned answers, photo included"
+    assert revision["supersedes"] is not None
+    assert [(i["code"], i["result"]) for i in revision["items"]] == [
+        (i["code"], i["result"]) for i in first["items"]], "the revision started from the returned answers"
+    assert revision["items"][0]["photos"][:1] == first["items"][0]["photos"] and \
+        len(revision["items"][0]["photos"]) == 2, "the returned photo kept, the asked-for one added"
     story.facts["revision_id"] = revision["id"]
 
 
-def test_the_supervisor_approves_and_publishes_the_revision(story: Story) -> None:
+def test_the_supervisor_sees_what_the_revision_changed(story: Story) -> None:
     supervisor, entity = story.supervisor, story.entity
     tap_to_show(supervisor.get_by_role("button", name="刷新"), supervisor.get_by_text(entity), timeout=30)
     tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_text(f"审核意见：{COMMENT}"),
                 timeout=30)
+    # First on the screen: the reason the revision answers, then only what changed.
+    supervisor.get_by_text("本次修订的改动（与退回的记录相比）").wait_for()
+    supervisor.get_by_text(f"退回原因：{COMMENT}").wait_for()
+    supervisor.get_by_text("新增照片 1 张").wait_for()
+    items = len(story.tasks[0]["items"])
+    if items > 1:
+        supervisor.get_by_text(f"其余 {items - 1} 项未改").wait_for()
+    assert supervisor.get_by_text("结果：", exact=False).count() == 0, "unchanged results are not listed"
+    screenshot(supervisor, "review-09a-revision-changes")
     tall_screenshot(supervisor, "review-09-revision")
+    all_touchable(supervisor, "revision")
+
+
+def test_the_supervisor_approves_and_publishes_the_revision(story: Story) -> None:
+    supervisor, entity = story.supervisor, story.entity
     tap_to_show(supervisor.get_by_role("button", name="通过并公示"), supervisor.get_by_role("button", name="确认通过并公示"))
     tap_until(supervisor.get_by_role("button", name="确认通过并公示"),
               lambda: platform_state(story.platform, story.supervisor_app,
@@ -259,11 +310,31 @@ def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> N
     saved = ARTIFACTS / "review-dashboard.xlsx"
     download.value.save_as(saved)
     assert saved.read_bytes()[:2] == b"PK"
-    # A period of one's own: the dialog comes filled with this year so far.
-    tap_to_show(supervisor.get_by_role("checkbox", name="自定义…"), supervisor.get_by_label("开始日期（年-月-日）"))
+    # Every record, one row each (the period shown: all), saved the same way.
+    with supervisor.expect_download(timeout=30_000) as download:
+        supervisor.get_by_role("button", name="导出检查记录明细（Excel）").click()
+    assert download.value.suggested_filename.startswith("掌上查检查记录_")
+    supervisor.get_by_text("已导出：掌上查检查记录_", exact=False).wait_for()
+    screenshot(supervisor, "review-10a-exports")
+    records = ARTIFACTS / "review-records.xlsx"
+    download.value.save_as(records)
+    sheet = openpyxl.load_workbook(records)["检查记录"]
+    ids = {row[0].value for row in sheet.iter_rows(min_row=2)}
+    assert {story.facts["first_id"], story.facts["revision_id"]} <= ids
+    # A period of one's own, picked on a calendar: the dialog begins with this year so far.
+    today = today_in_china()
+    tap_to_show(supervisor.get_by_role("checkbox", name="自定义…"), supervisor.get_by_text("开始日期"))
+    start = supervisor.get_by_role("button", name=chinese_date(today.replace(month=1, day=1)))
+    start.wait_for()
     screenshot(supervisor, "review-10b-custom-period")
+    all_touchable(supervisor, "custom period dialog")
+    first_day = today.replace(month=1, day=1)
+    day = first_day + dt.timedelta(days=1) if today > first_day else first_day  # the page it opens on
+    pick_date(supervisor, start, day, shot="review-10c-calendar")
+    supervisor.get_by_role("button", name=chinese_date(day)).wait_for()
+    screenshot(supervisor, "review-10d-custom-period-picked")
     tap_to_show(supervisor.get_by_role("button", name="确定"),
-                supervisor.get_by_role("checkbox", name=re.compile(r"^\d{4}-01-01 至 \d{4}-\d\d-\d\d$"),
+                supervisor.get_by_role("checkbox", name=f"{day.isoformat()} 至 {today.isoformat()}",
                                        checked=True), timeout=30)
     supervisor.get_by_text("计划完成率与公示率").wait_for(timeout=30_000)
 
@@ -278,11 +349,34 @@ def test_the_ledger_closes_an_entry(story: Story) -> None:
                 supervisor.get_by_role("checkbox", name="立案"))
     tap_to_show(supervisor.get_by_role("checkbox", name="立案"),
                 supervisor.get_by_role("checkbox", name="立案", checked=True))
+    # The date is picked, not typed: today to begin with, and no day after it can be picked.
+    today = today_in_china()
+    date = supervisor.get_by_role("button", name=chinese_date(today))
+    date.wait_for()
     screenshot(supervisor, "review-12-ledger-close")
     all_touchable(supervisor, "ledger close dialog")
+    pick_date(supervisor, date, today, shot="review-12b-ledger-calendar")
     tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
                 timeout=30)
+    closed = [e for e in ledger_entries(story) if not e["open"]]
+    assert [(e["disposal"], e["disposal_date"]) for e in closed] == [("立案", today.isoformat())]
+    story.facts["closed"] = closed[0]
     screenshot(supervisor, "review-13-ledger-closed")
+
+
+def test_a_ledger_entry_opens_its_record_and_comes_back(story: Story) -> None:
+    supervisor, entry = story.supervisor, story.facts["closed"]
+    tap_to_show(supervisor.get_by_text(entry["entity_name"]).first,
+                supervisor.get_by_text("签名有效", exact=False), timeout=30)
+    supervisor.get_by_text("审核记录").first.wait_for()
+    painted(supervisor)
+    assert supervisor.get_by_role("button", name="通过并公示").count() == 0, "read only from the ledger"
+    assert supervisor.get_by_role("button", name="退回").count() == 0
+    screenshot(supervisor, "review-13b-ledger-record")
+    all_touchable(supervisor, "ledger record")
+    back(supervisor, supervisor.get_by_text("已处置 1", exact=False))
+    assert supervisor.get_by_role("tab", name="台账", selected=True).count() == 1, "back in the ledger"
+    screenshot(supervisor, "review-13c-ledger-again")
 
 
 def test_the_device_screen_says_supervisor(story: Story) -> None:

@@ -1,19 +1,24 @@
-"""Supervisors' review (审核): the queue, a record, approve, return, publish."""
+"""Supervisors' review (审核): the queue, a record, approve, return, publish, and every record
+of a plan or period as an Excel workbook."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
 from server_stub.api.errors import error_responses
+from server_stub.api.query import QueryDate
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
-from server_stub.core.clock import now
+from server_stub.core.clock import china_today, now
 from server_stub.review import decisions as review
+from server_stub.review import record_export
 from sync import MAX_NOTE_LENGTH, Outcome, RecordState
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
@@ -68,6 +73,23 @@ def review_queue(
     """The department's records in ``state`` (default: waiting for review), oldest first."""
     return Queue(records=[QueueEntry(**r) for r in review.queue(
         conn, supervisor.department, state, reviewer=supervisor.person)])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/review/export", responses={**error_responses(400, 404), 200: {"content": {XLSX: {}}}})
+def export_records(supervisor: SupervisorDep, conn: ConnDep,
+                   plan_id: Annotated[str | None, Query(max_length=60)] = None,
+                   start: QueryDate = None, end: QueryDate = None) -> Response:
+    """Every record of the department's plan ``plan_id`` (all its plans when omitted) inspected
+    from ``start`` to ``end`` (China dates, both included; open-ended when omitted), as an .xlsx:
+    one row per record (检查记录) and one per record and item (检查事项). Never a risk grade."""
+    rows = record_export.records(conn, supervisor.department, plan_id=plan_id,
+                                 period=record_export.Period(start, end))
+    name = f"检查记录_{plan_id or '全部计划'}_{china_today().isoformat()}.xlsx"
+    return Response(record_export.workbook(conn, rows), media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=records.xlsx; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/review/records/{record_id}", responses=error_responses(404))

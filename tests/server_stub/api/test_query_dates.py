@@ -10,7 +10,8 @@ from tests.utils.phone import Phone
 
 NOT_DATES = ["2026-13-01", "2026-02-30", "明天", "2026-1-1", "20260101", "0", "86400", "-1",
              "1e400", "2026-01-01T00:00:00", "2026-01-01Z", "99999-01-01", "0000-01-01", "", "9" * 5000]
-PATHS = ["/api/v1/stats/dashboard", "/api/v1/stats/export", "/api/v1/department/audit"]
+PATHS = ["/api/v1/stats/dashboard", "/api/v1/stats/export", "/api/v1/review/export",
+         "/api/v1/department/audit"]
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ SUPERVISOR_CALLS = [
     ("POST", "/api/v1/followups/{id}/close", {"disposal": "立案", "disposal_date": "2026-03-10"}),
     ("GET", "/api/v1/stats/dashboard", None),
     ("GET", "/api/v1/stats/export", None),
+    ("GET", "/api/v1/review/export", None),
 ]
 
 
@@ -101,6 +102,12 @@ def test_return_revise_approve_publish(server: Server, people: tuple[Phone, Phon
     history = supervisor.client.get(f"/api/v1/review/records/{revision['record']['id']}").json()["history"]
     assert [h["id"] for h in history] == [first["record"]["id"], revision["record"]["id"]]
     assert history[0]["superseded"] and history[0]["review_comment"] == "请补充冷藏柜照片"
+    revised = supervisor.client.get(f"/api/v1/review/records/{revision['record']['id']}").json()
+    previous = revised["previous"]
+    assert previous["id"] == first["record"]["id"] and previous["record"] == first["record"]
+    assert previous["review_comment"] == "请补充冷藏柜照片" and previous["reviewed_at"]
+    assert set(revised["item_names"]) >= {i["code"] for i in first["record"]["items"]}
+    assert supervisor.client.get(f"/api/v1/review/records/{first['record']['id']}").json()["previous"] is None
     twice = inspector.record(task, supersedes=mine["hash"])
     assert inspector.client.post("/api/v1/records", json=twice).json()["error"]["code"] == "not_returned"
 
