@@ -14,7 +14,6 @@ record it corrects, and is signed with a revision time of its own.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -303,18 +302,6 @@ def _not_before(time: str, earliest: str) -> str:
     """``time``, or ``earliest`` if the clock was set back while the inspection went on."""
     later = dt.datetime.fromisoformat(time) >= dt.datetime.fromisoformat(earliest)
     return time if later else earliest
-
-
-def parse_typed_location(lat_text: str, lon_text: str) -> Location:
-    """A location the inspector typed (decimal degrees, WGS 84); ``ValueError`` with a Chinese
-    message when it is not one."""
-    try:
-        lat, lon = float(lat_text.strip()), float(lon_text.strip())
-    except ValueError:
-        raise ValueError(s.LOCATION_TYPED_INVALID) from None
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(s.LOCATION_TYPED_INVALID)
-    return Location(lat=lat, lon=lon, accuracy_m=None, source=LocationSource.TYPED)
 
 
 def describe_location(location: Location | None) -> str:

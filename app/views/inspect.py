@@ -11,7 +11,8 @@ from sync import MAX_NOTE_LENGTH, Outcome
 from .. import strings as s
 from ..components import Choices, ItemCard, Section, primary_button, update_if_shown
 from ..domain.clock import local_time
-from ..domain.inspection import describe_location, parse_typed_location
+from ..domain.coordinates import parse_coordinates
+from ..domain.inspection import describe_location
 from ..services.files import FileService
 from ..services.location import LocationService, LocationUnavailable
 from ..viewmodels.inspection import InspectionModel
@@ -36,11 +37,13 @@ class InspectView(ft.View):
         self.location_error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
         # autofocus: the field takes the focus when it is built, i.e. when 手工输入 shows it. A
         # focus() sent with the same update can arrive before the field exists and be lost.
-        self.lat = ft.TextField(label=s.LOCATION_LAT, dense=True, expand=True, border_radius=10,
-                                keyboard_type=ft.KeyboardType.NUMBER, autofocus=True)
-        self.lon = ft.TextField(label=s.LOCATION_LON, dense=True, expand=True, border_radius=10,
-                                keyboard_type=ft.KeyboardType.NUMBER)
-        self.typed = ft.Column([ft.Row([self.lat, self.lon]),
+        # One field for both values: 度分秒 are typed as one text ("36°4′12.5″N 120°22′58″E"),
+        # and a mistake shows as the field's own error text, beside what was typed.
+        self.typed_field = ft.TextField(label=s.LOCATION_TYPED_LABEL, hint_text=s.LOCATION_TYPED_HINT,
+                                        dense=True, border_radius=10, autofocus=True, error_max_lines=4,
+                                        on_submit=self._use_typed,
+                                        on_change=self._typed_changed)
+        self.typed = ft.Column([self.typed_field,
                                 ft.FilledTonalButton(s.LOCATION_USE_TYPED, on_click=self._use_typed)],
                                visible=False)
         self.locating = ft.ProgressRing(width=18, height=18, visible=False)
@@ -165,17 +168,24 @@ class InspectView(ft.View):
     async def _show_typed(self, _: object) -> None:
         self.typed.visible = True
         self.update()
-        await self.lat.focus()  # type: ignore[no-untyped-call]  # flet leaves focus() unannotated
+        await self.typed_field.focus()  # type: ignore[no-untyped-call]  # flet leaves focus() unannotated
 
     def _use_typed(self, _: object) -> None:
         try:
-            location = parse_typed_location(self.lat.value or "", self.lon.value or "")
+            location = parse_coordinates(self.typed_field.value or "")
         except ValueError as e:
-            self.location_error.value, self.location_error.visible = str(e), True
+            self.typed_field.error = str(e)
             self.update()
             return
+        self.typed_field.error = None
         self.location_error.visible, self.typed.visible = False, False
         self.model.set_location(location)
+
+    def _typed_changed(self, _: object) -> None:
+        """A corrected value clears the old complaint (it is checked again on 使用此位置)."""
+        if self.typed_field.error:
+            self.typed_field.error = None
+            self.typed_field.update()
 
     def _next(self, _: object) -> None:
         """On to 企业确认 once the form is complete."""
