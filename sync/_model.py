@@ -194,7 +194,8 @@ def _coordinates(check: _Checker, lat: object, lon: object) -> None:
         if not isinstance(value, float) or not math.isfinite(value):
             check.require(False, name, f"{label}「{value}」不是数字（十进制度数，如 36.0701）")
         else:
-            check.require(-limit <= value <= limit, name, f"{label}{value}超出范围，应在-{limit}到{limit}之间")
+            shown = str(value).removesuffix(".0")
+            check.require(-limit <= value <= limit, name, f"{label}{shown}超出范围，应在-{limit}到{limit}之间")
     check.require((lat is None) == (lon is None), "lon" if lon is None else "lat",
                   "纬度和经度应同时填写或同时留空")
 
