@@ -94,7 +94,7 @@ def _value(match: re.Match[str], prefix: str) -> _Value:
     def group(name: str) -> str | None:
         return match.group(prefix + name)
 
-    text = (group("all") or "").strip()
+    text = (group("all") or "").strip().replace("'", "′").replace('"', "″")  # as printed
     deg_text, min_text, sec_text = group("deg") or "", group("min"), group("sec")
     axis, sign = _hemisphere(group("hemi"), text, deg_text.startswith("-"))
     degrees = float(deg_text)

@@ -304,11 +304,16 @@ def _not_before(time: str, earliest: str) -> str:
     return time if later else earliest
 
 
+def coordinates_text(location: Location) -> str:
+    """"36.06711, 120.38256": the position alone, five places (about a metre)."""
+    return f"{location.lat:.5f}, {location.lon:.5f}"
+
+
 def describe_location(location: Location | None) -> str:
     """The place as the watermark and the form show it."""
     if location is None:
         return s.WATERMARK_PLACE_UNKNOWN
-    text = f"{location.lat:.5f}, {location.lon:.5f}"
+    text = coordinates_text(location)
     if location.accuracy_m is not None:
         return f"{text} ±{location.accuracy_m:.0f} m"
     return f"{text}（{s.LOCATION_TYPED_SUFFIX}）"
