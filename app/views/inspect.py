@@ -42,7 +42,10 @@ class InspectView(ft.View):
         # focus() sent with the same update can arrive before the field exists and be lost.
         # One field for both values: 度分秒 are typed as one text ("36°4′12.5″N 120°22′58″E"),
         # and a mistake shows as the field's own error text, beside what was typed.
+        # The forms accepted stay readable under the field (a hint would be cut at phone width);
+        # an error takes their place.
         self.typed_field = ft.TextField(label=s.LOCATION_TYPED_LABEL, hint_text=s.LOCATION_TYPED_HINT,
+                                        helper=s.LOCATION_TYPED_HELP, helper_max_lines=2,
                                         dense=True, border_radius=10, autofocus=True, error_max_lines=4,
                                         on_submit=self._use_typed,
                                         on_change=self._typed_changed)

@@ -3,6 +3,7 @@ review shows it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -104,9 +105,12 @@ def test_refused_with_a_reason(text: str, says: str) -> None:
 
 
 def test_the_examples_shown_are_accepted() -> None:
-    """The field's hint and the error's examples must themselves parse."""
+    """The examples under the field and in the errors must themselves parse."""
     from app import strings as s
-    for example in s.LOCATION_TYPED_HINT.split(" 或 "):
+    examples = s.LOCATION_TYPED_HELP.removeprefix("如 ").split(" 或 ")
+    examples += re.findall(r"如 ([^）]+)）", s.COORD_EXAMPLES)
+    assert len(examples) == 4
+    for example in examples:
         parse_coordinates(example)
 
 

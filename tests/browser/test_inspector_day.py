@@ -170,6 +170,11 @@ def typed_position(page: Page, app: AppProcess, text: str, *, shot: str) -> None
     the field before 使用此位置, whose tap is repeated until its effect shows."""
     tap_until(page.get_by_role("button", name="手工输入"),
               lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the position field focused")
+    use = page.get_by_role("button", name="使用此位置")
+    # The card scrolls up once the field has the focus: 使用此位置 clears the bottom bar.
+    wait_for(lambda: (box := use.bounding_box()) and box["y"] + box["height"] < 844 - 104, 10,
+             "the location card in view")
+    screenshot(page, f"{shot}-typed-empty")  # the forms accepted, under the field
     type_into_focused_field(page, BAD_POSITION)
     complaint = page.get_by_text("分应小于 60", exact=False)
     tap_to_show(page.get_by_role("button", name="使用此位置"), complaint)
