@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -168,6 +169,37 @@ def _industry_codes(check: _Checker, codes: tuple[str, ...], name: str, label: s
                       f"{label}「{code}」不是国民经济行业分类代码（如 F、F52、F5212）")
 
 
+def _coerce_degrees(value: object) -> object:
+    """A coordinate given as text (a directory cell) as a float; "" is none; anything else is
+    left for the checker to name."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _coordinates(check: _Checker, lat: object, lon: object) -> None:
+    """The registered address's position: both coordinates or neither, each a finite number
+    of degrees in range (WGS 84)."""
+    for value, name, label, limit in ((lat, "lat", "纬度", 90), (lon, "lon", "经度", 180)):
+        if value is None:
+            continue
+        if not isinstance(value, float) or not math.isfinite(value):
+            check.require(False, name, f"{label}「{value}」不是数字（十进制度数，如 36.0701）")
+        else:
+            shown = str(value).removesuffix(".0")
+            check.require(-limit <= value <= limit, name, f"{label}{shown}超出范围，应在-{limit}到{limit}之间")
+    check.require((lat is None) == (lon is None), "lon" if lon is None else "lat",
+                  "纬度和经度应同时填写或同时留空")
+
+
 @dataclass(frozen=True)
 class InspectionItem:
     """抽查事项: one line of the inspection item list (抽查事项清单)."""
@@ -227,8 +259,14 @@ class Entity:
     """Its GB/T 4754 class as registered (e.g. ``F5212`` 超级市场零售); "" when unknown."""
     tags: tuple[str, ...] = ()
     """Directory tags: licences and registrations that items refer to (特种设备使用单位…)."""
+    lat: float | None = None
+    """WGS 84 latitude of the registered address, when the directory has it (both or neither)."""
+    lon: float | None = None
+    """WGS 84 longitude of the registered address; see ``lat``."""
 
     def __post_init__(self) -> None:
+        _set_coerced(self, "lat", _coerce_degrees)
+        _set_coerced(self, "lon", _coerce_degrees)
         if isinstance(self.credit_code, str):
             object.__setattr__(self, "credit_code", self.credit_code.strip().upper())
         _set_coerced(self, "risk_grade", lambda v: _coerce_enum(RiskGrade, v))
@@ -247,6 +285,7 @@ class Entity:
         check.text(self.industry, "industry", "行业", 100)
         check.enum(self.risk_grade, RiskGrade, "risk_grade", "风险等级")
         check.enum(self.status, EntityStatus, "status", "登记状态")
+        _coordinates(check, self.lat, self.lon)
         check.raise_if_any()
 
 

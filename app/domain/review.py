@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import strings as s
 from .clock import local_time
+from .coordinates import distance_m, distance_text, geo_uri
 
 PERIODS = ("all", "30d", "quarter", "year")
 
@@ -36,6 +37,41 @@ def location_text(location: Mapping[str, Any] | None) -> tuple[str, bool]:
         return s.RECORD_LOCATION_TYPED.format(lat=location["lat"], lon=location["lon"]), True
     return s.RECORD_LOCATION_DEVICE.format(lat=location["lat"], lon=location["lon"],
                                            accuracy=location["accuracy_m"]), False
+
+
+DISTANCE_THRESHOLD_M = 500
+"""Beyond this distance from the registered address the review flags the place (see
+docs/decisions.md: a phone's fix, a building's size and the registered point's own error stay
+well within it; a visit to the wrong street or district does not)."""
+
+
+@dataclass(frozen=True)
+class PlaceCheck:
+    """Where the record says the team stood, against the entity's registered coordinates."""
+
+    text: str
+    flagged: bool
+    """Beyond ``DISTANCE_THRESHOLD_M``: the reviewer should ask why."""
+    map_uri: str | None
+    """The record's position for the phone's map app, when it has one."""
+
+
+def place_check(detail: Mapping[str, Any]) -> PlaceCheck:
+    """The distance line of the review: how far the record's position lies from the registered
+    address, or plainly why it cannot be said (no position recorded, no registered coordinates)."""
+    location, entity = detail["record"].get("location"), detail["entity"]
+    if not location:
+        return PlaceCheck(s.RECORD_DISTANCE_NO_LOCATION, False, None)
+    uri = geo_uri(location["lat"], location["lon"], s.RECORD_MAP_LABEL.format(name=entity["name"]))
+    if entity.get("lat") is None or entity.get("lon") is None:
+        return PlaceCheck(s.RECORD_DISTANCE_NO_COORDINATES, False, uri)
+    metres = distance_m(location["lat"], location["lon"], entity["lat"], entity["lon"])
+    distance = distance_text(metres)
+    if metres > DISTANCE_THRESHOLD_M:
+        return PlaceCheck(s.RECORD_DISTANCE_FAR.format(distance=distance,
+                                                       threshold=distance_text(DISTANCE_THRESHOLD_M)),
+                          True, uri)
+    return PlaceCheck(s.RECORD_DISTANCE.format(distance=distance), False, uri)
 
 
 def notice_text(record: Mapping[str, Any]) -> str:

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import strings as s
-from ..domain.review import ItemView, allowed_decisions, gaps_text, location_text, record_items
+from ..domain.review import (
+    ItemView,
+    PlaceCheck,
+    allowed_decisions,
+    gaps_text,
+    location_text,
+    place_check,
+    record_items,
+)
 from ..domain.revision import RevisionChanges, revision_changes
 from ..services.supervisor import ExportFile, PlatformError, SupervisorService
 from .base import Observable, RemoteModel
@@ -126,6 +134,11 @@ class ReviewRecordModel(Observable):
     def location(self) -> tuple[str, bool]:
         assert self.detail is not None
         return location_text(self.detail["record"].get("location"))
+
+    @property
+    def place(self) -> PlaceCheck:
+        assert self.detail is not None
+        return place_check(self.detail)
 
     @property
     def gaps(self) -> str | None:

@@ -11,11 +11,15 @@ from sync import MAX_NOTE_LENGTH, Outcome
 from .. import strings as s
 from ..components import Choices, ItemCard, Section, primary_button, update_if_shown
 from ..domain.clock import local_time
-from ..domain.inspection import describe_location, parse_typed_location
+from ..domain.coordinates import parse_coordinates
+from ..domain.inspection import coordinates_text, describe_location
 from ..services.files import FileService
 from ..services.location import LocationService, LocationUnavailable
 from ..viewmodels.inspection import InspectionModel
 from .signing import ask_to_sign, show_missing
+
+# ScrollKey is a dataclass behind flet's lazy decorator, which hides its field from mypy.
+LOCATION_KEY = ft.ScrollKey("location")  # type: ignore[call-arg]
 
 
 class InspectView(ft.View):
@@ -36,13 +40,19 @@ class InspectView(ft.View):
         self.location_error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
         # autofocus: the field takes the focus when it is built, i.e. when 手工输入 shows it. A
         # focus() sent with the same update can arrive before the field exists and be lost.
-        self.lat = ft.TextField(label=s.LOCATION_LAT, dense=True, expand=True, border_radius=10,
-                                keyboard_type=ft.KeyboardType.NUMBER, autofocus=True)
-        self.lon = ft.TextField(label=s.LOCATION_LON, dense=True, expand=True, border_radius=10,
-                                keyboard_type=ft.KeyboardType.NUMBER)
-        self.typed = ft.Column([ft.Row([self.lat, self.lon]),
-                                ft.FilledTonalButton(s.LOCATION_USE_TYPED, on_click=self._use_typed)],
-                               visible=False)
+        # One field for both values: 度分秒 are typed as one text ("36°4′12.5″N 120°22′58″E"),
+        # and a mistake shows as the field's own error text, beside what was typed.
+        # The forms accepted stay readable under the field (a hint would be cut at phone width);
+        # an error takes their place.
+        self.typed_field = ft.TextField(label=s.LOCATION_TYPED_LABEL, hint_text=s.LOCATION_TYPED_HINT,
+                                        helper=s.LOCATION_TYPED_HELP, helper_max_lines=2,
+                                        dense=True, border_radius=10, autofocus=True, error_max_lines=4,
+                                        on_submit=self._use_typed,
+                                        on_change=self._typed_changed)
+        self.typed = ft.Column([self.typed_field,
+                                ft.Row([ft.FilledTonalButton(s.LOCATION_USE_TYPED, on_click=self._use_typed)],
+                                       alignment=ft.MainAxisAlignment.END)],
+                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH, visible=False)
         self.locating = ft.ProgressRing(width=18, height=18, visible=False)
         # outcome, note, sign
         self.outcome = Choices([o.value for o in Outcome],
@@ -92,7 +102,7 @@ class InspectView(ft.View):
                        alignment=ft.MainAxisAlignment.END),
                 *self.cards,
                 Section(s.LOCATION_TITLE, [ft.Text(s.INSPECT_VISIT_KEPT, size=14)]) if draft.visit else
-                Section(s.LOCATION_TITLE, [
+                self._keyed(Section(s.LOCATION_TITLE, [
                     ft.Row([self.locating, self.location_text], spacing=8),
                     ft.Row(wrap=True, spacing=8, controls=[
                         ft.FilledTonalButton(s.LOCATION_LOCATE, icon=ft.Icons.MY_LOCATION,
@@ -102,7 +112,7 @@ class InspectView(ft.View):
                         ft.TextButton(s.LOCATION_NONE, on_click=lambda _: model.set_location(None)),
                     ]),
                     self.typed, self.location_error,
-                ]),
+                ])),
                 Section(s.OUTCOME_TITLE, [self.outcome]),
                 Section(s.NOTE_TITLE, [ft.TextField(value=model.draft.note, multiline=True, min_lines=2,
                                                    border_radius=10, label=s.NOTE_TITLE,
@@ -114,6 +124,16 @@ class InspectView(ft.View):
         model.subscribe(self.render)
         self.render(update=False)
 
+    @staticmethod
+    def _keyed(section: ft.Container) -> ft.Container:
+        section.key = LOCATION_KEY
+        return section
+
+    async def _show_location(self) -> None:
+        """The whole 检查地点 card in view: the field, its error line and 使用此位置 (the
+        focused field alone is scrolled to just above the bottom bar, the rest under it)."""
+        await self.scroll_to(scroll_key=LOCATION_KEY, duration=200)
+
     def render(self, update: bool = True) -> None:
         for card in self.cards:
             card.refresh()
@@ -123,7 +143,8 @@ class InspectView(ft.View):
         elif location.source == "device":
             self.location_text.value = s.LOCATION_FROM_DEVICE.format(place=describe_location(location))
         else:
-            self.location_text.value = s.LOCATION_FROM_TYPED.format(place=describe_location(location))
+            # The place alone: the line says 手工输入 already (the watermark's suffix would repeat it).
+            self.location_text.value = s.LOCATION_FROM_TYPED.format(place=coordinates_text(location))
         missing = self.model.missing
         done_text = s.TO_ACKNOWLEDGE_TEXT if self.asks_enterprise else s.SIGN_CONFIRM_TEXT
         self.missing.value = self.model.save_error or ("；".join(missing) if missing else done_text)
@@ -165,17 +186,26 @@ class InspectView(ft.View):
     async def _show_typed(self, _: object) -> None:
         self.typed.visible = True
         self.update()
-        await self.lat.focus()  # type: ignore[no-untyped-call]  # flet leaves focus() unannotated
+        await self.typed_field.focus()  # type: ignore[no-untyped-call]  # flet leaves focus() unannotated
+        await self._show_location()
 
-    def _use_typed(self, _: object) -> None:
+    async def _use_typed(self, _: object) -> None:
         try:
-            location = parse_typed_location(self.lat.value or "", self.lon.value or "")
+            location = parse_coordinates(self.typed_field.value or "")
         except ValueError as e:
-            self.location_error.value, self.location_error.visible = str(e), True
+            self.typed_field.error = str(e)
             self.update()
+            await self._show_location()
             return
+        self.typed_field.error = None
         self.location_error.visible, self.typed.visible = False, False
         self.model.set_location(location)
+
+    def _typed_changed(self, _: object) -> None:
+        """A corrected value clears the old complaint (it is checked again on 使用此位置)."""
+        if self.typed_field.error:
+            self.typed_field.error = None
+            self.typed_field.update()
 
     def _next(self, _: object) -> None:
         """On to 企业确认 once the form is complete."""

@@ -148,6 +148,7 @@ class ReviewRecordView(ft.View):
                                     color=ft.Colors.ORANGE_800 if doubtful else ft.Colors.GREEN_800),
                             ft.Text(place, size=15, expand=True,
                                     color=ft.Colors.DEEP_ORANGE_900 if doubtful else None)], spacing=6),
+                    *self._distance(),
                 ], spacing=2),
                 InfoRow(s.RECORD_TEAM, "、".join(detail["inspector_names"].get(i, i)
                                                 for i in record["inspectors"])),
@@ -179,6 +180,29 @@ class ReviewRecordView(ft.View):
                                                        for h in detail["history"]]))
         sections.append(ft.Container(height=8))
         return sections
+
+    def _distance(self) -> list[ft.Control]:
+        """How far from the registered address the team stood (flagged beyond the threshold in
+        colour and words), and a way to see the place in the phone's map app."""
+        check = self.model.place
+        colour = ft.Colors.RED_800 if check.flagged else ft.Colors.ON_SURFACE_VARIANT
+        lines: list[ft.Control] = [
+            ft.Row([ft.Icon(ft.Icons.WRONG_LOCATION_OUTLINED if check.flagged else ft.Icons.STRAIGHTEN,
+                            size=18, color=colour),
+                    ft.Text(check.text, size=14, expand=True, color=colour,
+                            weight=ft.FontWeight.W_600 if check.flagged else None)], spacing=6)]
+        if check.map_uri is not None:
+            uri = check.map_uri
+
+            async def open_map(_: object) -> None:
+                try:
+                    await ft.UrlLauncher().launch_url(uri)
+                except (RuntimeError, TimeoutError):  # no map app, or the platform refused the URI
+                    self.page.show_dialog(ft.SnackBar(ft.Text(s.RECORD_MAP_FAILED), duration=4000))
+
+            lines.append(ft.Row([ft.TextButton(s.RECORD_MAP, icon=ft.Icons.MAP_OUTLINED, height=48,
+                                               on_click=open_map)], alignment=ft.MainAxisAlignment.END))
+        return lines
 
     def _acknowledgement(self, ack: dict[str, Any] | None) -> list[ft.Control]:
         """The enterprise's signature (or refusal and witness, or nobody there) and statement."""

@@ -48,6 +48,10 @@ entities = sa.Table(
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("industry_code", sa.String(5), nullable=False, server_default=""),
     sa.Column("tags", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    # The registered address's WGS 84 position, when the directory has it: both or neither,
+    # checked by sync.Entity (no check constraint: see migration 0016).
+    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("lon", sa.Float, nullable=True),
 )
 
 inspectors = sa.Table(

@@ -92,6 +92,13 @@ def _list_column(field: str, header: str, required: bool = False) -> Column:
     return Column(field, header, required, _split_list, _join_list)  # type: ignore[arg-type]
 
 
+def _degrees_column(field: str, header: str) -> Column:
+    """A registered address's coordinate (WGS 84 decimal degrees), optional; the model checks
+    range and that both are given or neither. Written back exactly as stored."""
+    return Column(field, header, required=False,
+                  render=lambda v: "" if v is None else repr(v))
+
+
 @dataclass(frozen=True)
 class DirectoryKind(Generic[T]):
     """How one kind of directory maps to CSV."""
@@ -140,6 +147,8 @@ ENTITIES: DirectoryKind[Entity] = DirectoryKind(
         Column("status", "登记状态", required=False),
         Column("industry_code", "行业代码", required=False),
         _list_column("tags", "标签"),
+        _degrees_column("lat", "纬度"),
+        _degrees_column("lon", "经度"),
     ),
 )
 

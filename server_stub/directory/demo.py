@@ -1,6 +1,7 @@
 """A realistic demo directory for 威海市: its real districts, real industry classes, plausible
 enterprise names and addresses, valid credit codes, a risk-grade mix, inspectors from several
-departments, and an item list with the real categories of the national 抽查事项清单.
+departments, and an item list with the real categories of the national 抽查事项清单. Entities
+carry the coordinates of their registered address, scattered around their district's centre.
 
 Deterministic: the same ``seed`` and sizes give the same data, byte for byte. Fast enough for a
 1,000,000-entity benchmark directory (no per-entity validation beyond what the model does).
@@ -41,6 +42,16 @@ DISTRICTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("威海南海新区", "威海南海新区", "371074", ("海韵路", "滨海大道", "观海西路")),
 )
 _DISTRICT_WEIGHTS = (26, 18, 20, 12, 9, 8, 4, 3)
+# Each district's built-up centre (WGS 84, rounded), keyed by name: registered addresses lie
+# around it (see ``_place``).
+_CENTRES: dict[str, tuple[float, float]] = {
+    "环翠区": (37.5091, 122.1164), "文登区": (37.1939, 122.0575), "荣成市": (37.1652, 122.4867),
+    "乳山市": (36.9192, 121.5397), "威海火炬高技术产业开发区": (37.5267, 122.0530),
+    "威海经济技术开发区": (37.4636, 122.1508), "威海临港经济技术开发区": (37.3330, 121.9690),
+    "威海南海新区": (36.9940, 121.9250),
+}
+_SPREAD_DEGREES = 0.02
+"""Standard deviation of an address around its district's centre (about 2 km north–south)."""
 
 # 行业 (GB/T 4754-2017 门类 with typical 威海 trades): per 门类 its trades, each with its GB/T 4754
 # class (or division, where a trade spans several classes) and the directory tags such
@@ -192,7 +203,16 @@ def _org_bodies(rng: random.Random) -> Iterator[str]:
         i += 1
 
 
-def demo_entities(count: int, rng: random.Random) -> list[Entity]:
+def _place(district: str, places: random.Random) -> tuple[float, float]:
+    """A plausible position of a registered address in ``district`` (WGS 84, 6 places)."""
+    lat, lon = _CENTRES[district]
+    return (round(places.gauss(lat, _SPREAD_DEGREES), 6),
+            round(places.gauss(lon, _SPREAD_DEGREES * 1.25), 6))  # a degree east is shorter here
+
+
+def demo_entities(count: int, rng: random.Random, places: random.Random | None = None) -> list[Entity]:
+    """``count`` entities drawn from ``rng``; their registered coordinates come from ``places``
+    alone (none without it), so adding them changed nothing else the seed gives."""
     districts = _weighted(rng, tuple(zip(DISTRICTS, _DISTRICT_WEIGHTS)))
     industries = _weighted(rng, tuple(zip(INDUSTRIES, _INDUSTRY_WEIGHTS)))
     grades = _weighted(rng, RISK_MIX)
@@ -218,7 +238,9 @@ def demo_entities(count: int, rng: random.Random) -> list[Entity]:
             kind = "1"
         address = f"山东省{CITY}{d_name}{rng.choice(streets)}{rng.randint(1, 399)}号"
         code = make_credit_code("9", kind, d_code, body)
-        entities.append(Entity(code, name, address, d_name, i_name, grade, status, industry_code, tags))
+        lat, lon = _place(d_name, places) if places is not None else (None, None)
+        entities.append(Entity(code, name, address, d_name, i_name, grade, status, industry_code, tags,
+                               lat, lon))
     return entities
 
 
@@ -249,7 +271,9 @@ def generate(entities: int = 2000, inspectors: int | None = None, seed: int = 20
     rng = random.Random(seed)
     n_inspectors = inspectors if inspectors is not None else max(40, min(5000, entities // 15))
     items = demo_items()
-    ents = demo_entities(entities, rng)
+    # The coordinates have a random source of their own: the main stream (and every draw,
+    # team and test pinned on the demo's data) stays what it was before they existed.
+    ents = demo_entities(entities, rng, random.Random(f"{seed}/coordinates"))
     staff = demo_inspectors(n_inspectors, rng)
     if ents and staff:
         # A few 回避 (conflict of interest) relations, as real directories carry.

@@ -63,6 +63,7 @@ def entity_row(entity: Entity) -> dict[str, Any]:
         "region": entity.region, "industry": entity.industry,
         "risk_grade": entity.risk_grade.value, "status": entity.status.value,
         "industry_code": entity.industry_code, "tags": list(entity.tags),
+        "lat": entity.lat, "lon": entity.lon,
     }
 
 

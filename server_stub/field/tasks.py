@@ -24,7 +24,8 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
     task_ids = sa.select(t.task_members.c.task_id).where(t.task_members.c.inspector_id == inspector_id)
     query = (
         sa.select(t.tasks, t.plans.c.spec, t.entities.c.name.label("entity_name"),
-                  t.entities.c.address, t.entities.c.region, t.entities.c.industry)
+                  t.entities.c.address, t.entities.c.region, t.entities.c.industry,
+                  t.entities.c.lat, t.entities.c.lon)
         .join(t.plans, t.plans.c.id == t.tasks.c.plan_id)
         .join(t.entities, t.entities.c.credit_code == t.tasks.c.credit_code)
         .where(t.tasks.c.id.in_(task_ids))
@@ -56,7 +57,9 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
             "plan_name": row["spec"]["name"],
             "credit_code": row["credit_code"],
             "entity": {"name": row["entity_name"], "address": row["address"],
-                       "region": row["region"], "industry": row["industry"]},
+                       "region": row["region"], "industry": row["industry"],
+                       # The registered address's position, or nulls: the directory may not have it.
+                       "lat": row["lat"], "lon": row["lon"]},
             "items": [
                 {"code": c, "name": items[c].name, "category": items[c].category,
                  "basis": items[c].basis, "method": items[c].method.value,

@@ -133,12 +133,14 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
     items = {i.code: i.name for i in _items(conn, codes)}
     people = dict(conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name)
                                .where(t.inspectors.c.id.in_(record["inspectors"]))).all())
-    entity = conn.execute(sa.select(t.entities.c.name, t.entities.c.address)
+    entity = conn.execute(sa.select(t.entities.c.name, t.entities.c.address, t.entities.c.lat,
+                                    t.entities.c.lon)
                           .where(t.entities.c.credit_code == row["credit_code"])).one()
     return {
         "id": row["id"], "hash": row["hash"], "state": row["state"], "task_id": row["task_id"],
         "plan_id": row["plan_id"], "superseded": row["superseded"],
-        "entity": {"name": entity.name, "address": entity.address, "credit_code": row["credit_code"]},
+        "entity": {"name": entity.name, "address": entity.address, "credit_code": row["credit_code"],
+                   "lat": entity.lat, "lon": entity.lon},
         "record": record,
         "item_names": items,
         "inspector_names": people,

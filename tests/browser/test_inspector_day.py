@@ -55,6 +55,9 @@ EMPTY_FIELD_FOCUSED = ("() => { const e = document.activeElement;"
                        " return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA')"
                        " && e.value === ''; }")
 
+FIELD_FOCUSED = ("() => { const e = document.activeElement;"
+                 " return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA'); }")
+
 
 def wait_for_empty_focused_field(page: Page) -> None:
     """Until an empty text field has the keyboard focus (Flutter web edits text in a DOM input
@@ -154,8 +157,45 @@ def enterprise_signs(page: Page, app: AppProcess, *, shot: str) -> None:
     page.get_by_role("img", name="已签名").wait_for()
 
 
+BAD_POSITION = "36°75′12″N 120°22′58″E"
+"""75 minutes: refused beside the field."""
+
+
+def typed_position(page: Page, app: AppProcess, text: str, *, shot: str) -> None:
+    """手工输入: a mistyped position is refused with the reason under the 经纬度 field itself
+    (not in a snackbar under the bottom bar), then ``text`` is accepted.
+
+    The field takes the focus when it opens (a click would land on the canvas where Flutter
+    has not scrolled to); typing before it has the focus loses the keys. The value is checked in
+    the field before 使用此位置, whose tap is repeated until its effect shows."""
+    tap_until(page.get_by_role("button", name="手工输入"),
+              lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the position field focused")
+    use = page.get_by_role("button", name="使用此位置")
+    # The card scrolls up once the field has the focus: 使用此位置 clears the bottom bar.
+    wait_for(lambda: (box := use.bounding_box()) and box["y"] + box["height"] < 844 - 104, 10,
+             "the location card in view")
+    screenshot(page, f"{shot}-typed-empty")  # the forms accepted, under the field
+    type_into_focused_field(page, BAD_POSITION)
+    complaint = page.get_by_text("分应小于 60", exact=False)
+    tap_to_show(page.get_by_role("button", name="使用此位置"), complaint)
+    assert location_source(app) != "typed", "a refused position is not saved"
+    field = page.get_by_label("经纬度").bounding_box()
+    said = complaint.first.bounding_box()
+    assert field is not None and said is not None
+    # Flutter's box of the field includes its error line.
+    assert field["y"] < said["y"] < field["y"] + field["height"] + 40, "the reason shows right under the field"
+    assert page.get_by_role("button", name="使用此位置").bounding_box()["y"] > said["y"]  # type: ignore[index]
+    screenshot(page, f"{shot}-typed-refused")
+    tap_until(page.get_by_label("经纬度"), lambda: page.evaluate(FIELD_FOCUSED), "the position field focused")
+    type_into_focused_field(page, text)
+    tap_until(page.get_by_role("button", name="使用此位置"),
+              lambda: location_source(app) == "typed", "the typed location saved")
+    page.get_by_text("手工输入：", exact=False).wait_for()
+    screenshot(page, f"{shot}-typed-accepted")
+
+
 def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None,
-                 typed_location: tuple[str, str] | None, shot: str) -> None:
+                 typed_location: str | None, shot: str) -> None:
     """From the task list: open the task, give the notice, answer every item, locate, choose the
     outcome, have the enterprise sign, sign.
 
@@ -185,21 +225,7 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
                   "the device's location saved")
         page.get_by_text("来自本机定位", exact=False).wait_for()
     else:
-        # The latitude field takes the focus when it opens (a click would land on the canvas
-        # where Flutter has not scrolled to); Tab moves on to the longitude.
-        # Typing before the field has the focus loses the keys (a fixed pause did, under load).
-        # The typed values are checked in the field before 使用此位置, whose tap is repeated
-        # until the draft holds the typed location.
-        tap_until(page.get_by_role("button", name="手工输入"),
-                  lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the latitude field focused")
-        type_into_focused_field(page, typed_location[0])
-        page.keyboard.press("Tab")
-        wait_for_empty_focused_field(page)
-        type_into_focused_field(page, typed_location[1])
-        tap_until(page.get_by_role("button", name="使用此位置"),
-                  lambda: location_source(app) == "typed",
-                  "the typed location saved")
-        page.get_by_text("手工输入：", exact=False).wait_for()
+        typed_position(page, app, typed_location, shot=shot)
     tap_until(page.get_by_role("checkbox", name="未发现问题"),
               lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
@@ -249,7 +275,7 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
         platform.stop()
         back(page, page.get_by_role("tab", name="同步"))
         inspect_task(page, app_process, entities[1], photo=None,
-                     typed_location=("36.06712", "120.38255"), shot="07")
+                     typed_location="北纬36°4′1.6″ 东经120°22′57.2″", shot="07")
         records = query(app_process, "SELECT id, seq, outbox FROM records ORDER BY seq")
         assert [r[1] for r in records] == [1, 2]
         second = records[1][0]
@@ -278,6 +304,8 @@ def test_an_inspectors_day(platform: Platform, app_process: AppProcess, tmp_path
             answer = client.get(f"/api/v1/records/{record_id}")
             assert answer.status_code == 200, answer.text
             assert answer.json()["state"] == "submitted", answer.json()
-    sources = [json.loads(row[0])["record"]["location"]["source"]
-               for row in query(app_process, "SELECT envelope FROM records ORDER BY seq")]
-    assert sources == ["device", "typed"]
+    locations = [json.loads(row[0])["record"]["location"]
+                 for row in query(app_process, "SELECT envelope FROM records ORDER BY seq")]
+    assert [x["source"] for x in locations] == ["device", "typed"]
+    # 北纬36°4′1.6″ 东经120°22′57.2″, signed as decimal degrees.
+    assert (locations[1]["lat"], locations[1]["lon"]) == (36.0671111, 120.3825556)

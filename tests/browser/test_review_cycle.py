@@ -205,6 +205,9 @@ def test_the_supervisor_finds_it_in_the_queue(story: Story) -> None:
     tap_to_show(supervisor.get_by_text(entity).first, supervisor.get_by_role("button", name="通过并公示"),
                 timeout=30)
     supervisor.get_by_text("签名有效", exact=False).wait_for()
+    # The phone stood in Qingdao, the demo's entities are registered in 威海: flagged, in words.
+    supervisor.get_by_text(re.compile(r"^距登记地址 \d+\.\d 公里，超出 500 米$")).wait_for()
+    supervisor.get_by_role("button", name="在地图中查看").wait_for()
     tall_screenshot(supervisor, "review-03-record")
     all_touchable(supervisor, "record")
 

@@ -26,6 +26,7 @@ from tests.browser.driver import (
     wait_for,
 )
 from tests.browser.test_inspector_day import (
+    BAD_POSITION,
     EMPTY_FIELD_FOCUSED,
     QINGDAO,
     choose_file,
@@ -34,6 +35,7 @@ from tests.browser.test_inspector_day import (
     latest_draft,
     photo_file,
     query,
+    type_into_focused_field,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -227,6 +229,10 @@ def test_every_touch_target_of_the_inspectors_screens_is_48px(
                   lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the latitude field focused")
         measure(page, "inspection", found)
         screenshot(page, "walk-04-inspection")
+        type_into_focused_field(page, BAD_POSITION)
+        tap_to_show(page.get_by_role("button", name="使用此位置"),
+                    page.get_by_text("分应小于 60", exact=False))
+        measure(page, "inspection, typed position refused", found)
         tap_to_show(page.get_by_role("button", name="企业确认"), page.get_by_role("button", name="知道了"))
         measure(page, "missing dialog", found)
         screenshot(page, "walk-04-dialog")

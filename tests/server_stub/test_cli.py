@@ -111,6 +111,37 @@ def test_import_with_errors_imports_nothing(tmp_path: Path) -> None:
     assert counts(data) == before, "the valid first row must not have been imported either"
 
 
+def test_import_coordinates_of_registered_addresses(tmp_path: Path) -> None:
+    """纬度/经度 import with the entity; out of range or one without the other is refused with
+    the row and column named, and nothing is imported."""
+    data = tmp_path / "d"
+    invoke("seed-demo", "--data", str(data), "--entities", "20")
+    path = tmp_path / "entities.csv"
+    header = "统一社会信用代码,名称,地址,所属区域,行业,风险等级,纬度,经度"
+    row = "91440300708461136T,某超市,某路1号,环翠区,批发和零售业,A,{lat},{lon}"
+
+    def load(lat: str, lon: str) -> Any:
+        path.write_text(f"{header}\n{row.format(lat=lat, lon=lon)}\n", encoding="utf-8-sig")
+        return CliRunner().invoke(cli, ["import", "entities", str(path), "--data", str(data)])
+
+    def stored() -> Any:
+        with engine_for(data).begin() as conn:
+            return conn.execute(sa.select(t.entities.c.lat, t.entities.c.lon)
+                                .where(t.entities.c.credit_code == "91440300708461136T")).one_or_none()
+
+    for lat, lon, says in (("37.5", "", "第2行「经度」列：纬度和经度应同时填写或同时留空"),
+                           ("", "122.1", "第2行「纬度」列：纬度和经度应同时填写或同时留空"),
+                           ("95", "122.1", "第2行「纬度」列：纬度95超出范围"),
+                           ("37.5", "东经122度", "第2行「经度」列：经度「东经122度」不是数字")):
+        refused = load(lat, lon)
+        assert refused.exit_code == 1 and says in refused.output, refused.output
+        assert stored() is None
+    assert load("37.5091", "122.1164").exit_code == 0
+    assert tuple(stored()) == (37.5091, 122.1164)
+    assert load("", "").exit_code == 0
+    assert tuple(stored()) == (None, None), "emptied cells clear the coordinates"
+
+
 def test_seed_demo_draws_a_plan_and_names_an_inspector_with_tasks(tmp_path: Path) -> None:
     from server_stub.core import tables as t
 

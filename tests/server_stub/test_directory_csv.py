@@ -123,3 +123,45 @@ def test_applicability_travels_through_csv() -> None:
     entity = next(e for e in DEMO.entities if e.industry_code and len(e.tags) > 1)
     text = render_csv(ENTITIES, [entity])
     assert "行业代码" in text and "标签" in text and parse_csv(ENTITIES, text) == [entity]
+
+
+def coordinate_rows(*cells: str) -> str:
+    """Entity rows with the registered address's coordinates in the last two columns."""
+    e = DEMO.entities[0]
+    line = f"{e.credit_code},{e.name},{e.address},{e.region},{e.industry},A,在业"
+    return ("统一社会信用代码,名称,地址,所属区域,行业,风险等级,登记状态,纬度,经度\n"
+            + "\n".join(f"{line},{c}" for c in cells) + "\n")
+
+
+def test_coordinates_are_optional_and_travel_through_csv() -> None:
+    """The registered address's coordinates: two optional columns, written back as stored."""
+    assert DEMO.entities[0].lat is not None
+    text = render_csv(ENTITIES, DEMO.entities[:5])
+    assert text.splitlines()[0].endswith(",纬度,经度")
+    assert parse_csv(ENTITIES, text) == DEMO.entities[:5]
+    (entity,) = parse_csv(ENTITIES, coordinate_rows(" 37.5091 , 122.1164 "))
+    assert (entity.lat, entity.lon) == (37.5091, 122.1164)
+    (bare,) = parse_csv(ENTITIES, coordinate_rows(","))
+    assert (bare.lat, bare.lon) == (None, None)
+    assert parse_csv(ENTITIES, coordinate_rows("-90,180"))[0].lat == -90.0
+    english = coordinate_rows("37.5,122.1").replace("纬度,经度", "lat,lon")
+    assert parse_csv(ENTITIES, english)[0].lon == 122.1
+    assert "纬度" not in render_csv(ENTITIES, [bare]).splitlines()[1].split(",")[-2:]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ("37.5,", RowError(2, "经度", "纬度和经度应同时填写或同时留空")),
+        (",122.1", RowError(2, "纬度", "纬度和经度应同时填写或同时留空")),
+        ("90.5,122.1", RowError(2, "纬度", "纬度90.5超出范围，应在-90到90之间")),
+        ("37.5,-180.01", RowError(2, "经度", "经度-180.01超出范围，应在-180到180之间")),
+        ("北纬37度,122.1", RowError(2, "纬度", "纬度「北纬37度」不是数字（十进制度数，如 36.0701）")),
+        ("nan,122.1", RowError(2, "纬度", "纬度「nan」不是数字（十进制度数，如 36.0701）")),
+        ("37.5,inf", RowError(2, "经度", "经度「inf」不是数字（十进制度数，如 36.0701）")),
+    ],
+)
+def test_bad_coordinates_name_the_cell(cells: str, expected: RowError) -> None:
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(ENTITIES, coordinate_rows(cells))
+    assert info.value.errors == [expected]

@@ -106,3 +106,55 @@ def test_plans_published_before_announcements_get_their_numbers(database_url: st
     assert {r["plan_id"]: (r["department"], r["year"], r["number"]) for r in rows} == {
         "P2": ("甲局", 2026, 1), "P3": ("乙局", 2026, 1), "P4": ("甲局", 2026, 2),
         "P1": ("甲局", 2027, 1)}
+
+
+def test_entities_gain_optional_coordinates(database_url: str) -> None:
+    """Migration 0016 adds the registered address's coordinates in place, on a directory that
+    tasks already reference (a rebuild of ``entities`` would fail there); entities already in
+    the directory have none; and it goes back down, keeping them."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from server_stub.core import tables as t
+    from server_stub.core.db import MIGRATIONS
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def move(step: object, revision: str) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)  # type: ignore[operator]
+
+    entity = {"name": "某店", "address": "某路1号", "region": "市南区", "industry": "零售",
+              "risk_grade": "A", "status": "存续"}
+    move(command.upgrade, "0015")
+    utc = dt.UTC
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO entities (credit_code, name, address, region, industry, "
+                             "risk_grade, status) VALUES ('OLD', '某店', '某路1号', '市南区', '零售', "
+                             "'A', '存续')"))
+        conn.execute(t.plans.insert().values(id="P1", name="P1", spec={"departments": ["甲局"]},
+                                             commitment="c", seed="s",
+                                             created_at=dt.datetime(2026, 1, 1, tzinfo=utc)))
+        conn.execute(sa.text("INSERT INTO tasks (id, plan_id, credit_code, team, items, due, draw_order, "
+                             "created_at) VALUES ('T1', 'P1', 'OLD', '[]', '[]', '2026-12-31', 0, "
+                             "'2026-01-01 00:00:00+00:00')"))
+    move(command.upgrade, "0016")
+    with engine.begin() as conn:
+        assert conn.execute(sa.select(t.entities.c.lat, t.entities.c.lon)).one() == (None, None)
+        conn.execute(t.entities.insert().values(credit_code="NEW", lat=36.0701389, lon=-120.3827778,
+                                                **entity))
+        assert conn.execute(sa.select(t.entities.c.lat, t.entities.c.lon)
+                            .where(t.entities.c.credit_code == "NEW")).one() == (36.0701389, -120.3827778)
+    move(command.downgrade, "0015")
+    with engine.begin() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("entities")}
+        assert "lat" not in columns and "lon" not in columns
+        assert conn.execute(sa.text("SELECT count(*) FROM entities")).scalar() == 2
+    move(command.upgrade, "head")
+    engine.dispose()

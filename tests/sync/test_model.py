@@ -60,6 +60,24 @@ def test_entity_reports_every_problem() -> None:
     assert "校验码" in messages and "风险等级「E」无效" in messages and "名称不能为空" in messages
 
 
+def test_entity_coordinates_are_optional_both_or_neither() -> None:
+    """The registered address's position: older directories and tasks have none."""
+    base = (CODE, "威海某某有限公司", "山东省威海市环翠区新威路1号", "环翠区", "批发和零售业", "A")
+    assert (Entity(*base).lat, Entity(*base).lon) == (None, None)
+    placed = Entity(*base, lat=37, lon="122.1164")  # type: ignore[arg-type]
+    assert (placed.lat, placed.lon) == (37.0, 122.1164) and isinstance(placed.lat, float)
+    assert Entity(*base, lat="", lon=" ").lat is None  # type: ignore[arg-type]
+    for lat, lon, field, says in ((37.5, None, "lon", "同时填写或同时留空"),
+                                  (None, 122.1, "lat", "同时填写或同时留空"),
+                                  (-90.01, 122.1, "lat", "纬度-90.01超出范围"),
+                                  (37.5, 180.5, "lon", "经度180.5超出范围"),
+                                  (True, 122.1, "lat", "不是数字"),
+                                  (float("nan"), 122.1, "lat", "不是数字")):
+        with pytest.raises(ValidationError) as info:
+            Entity(*base, lat=lat, lon=lon)  # type: ignore[arg-type]
+        assert [(p.field, says in p.message) for p in info.value.problems] == [(field, True)], info.value
+
+
 def test_risk_grade_labels() -> None:
     assert [g.label for g in RiskGrade] == ["低风险", "一般风险", "较高风险", "高风险"]
 

@@ -24,6 +24,10 @@ class EntityOut(BaseModel):
     address: str
     region: str
     industry: str
+    lat: float | None = Field(default=None, description="WGS 84 latitude of the registered address, "
+                                                       "null when the directory has none")
+    lon: float | None = Field(default=None, description="WGS 84 longitude of the registered address, "
+                                                       "null when the directory has none")
 
 
 class TaskItem(BaseModel):
