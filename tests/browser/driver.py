@@ -63,8 +63,11 @@ def open_app(page: Page, url: str) -> None:
 
 def painted(page: Page) -> None:
     """Wait until the browser has drawn two more frames: Flutter paints its canvas in an
-    animation frame, so what the last change showed is on screen after them."""
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    animation frame, so what the last change showed is on screen after them. At most 5 s: a
+    page whose frames stop (Chromium throttles one it deems hidden) must not hang the suite."""
+    page.evaluate("() => Promise.race(["
+                  "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))),"
+                  "new Promise(done => setTimeout(done, 5000))])")
 
 
 def screenshot(page: Page, name: str) -> Path:
