@@ -26,7 +26,7 @@ from tests.browser.driver import (
     tap_until,
     wait_for,
 )
-from tests.browser.test_inspector_day import back, enrol, query
+from tests.browser.phone import back, enrol, query
 from tests.utils.history import Earlier, add_earlier
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -21,7 +21,7 @@ from tests.browser.driver import (
     tap_to_show,
     wait_for,
 )
-from tests.browser.test_inspector_day import QINGDAO, back, enrol, inspect_task, query
+from tests.browser.phone import QINGDAO, back, enrol, inspect_task, query
 from tests.browser.test_review_cycle import a_supervisor, tall_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

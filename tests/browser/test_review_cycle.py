@@ -42,7 +42,7 @@ from tests.browser.driver import (
     tap_until,
     wait_for,
 )
-from tests.browser.test_inspector_day import (
+from tests.browser.phone import (
     EMPTY_FIELD_FOCUSED,
     QINGDAO,
     back,

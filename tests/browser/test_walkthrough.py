@@ -25,12 +25,13 @@ from tests.browser.driver import (
     tap_until,
     wait_for,
 )
-from tests.browser.test_inspector_day import (
+from tests.browser.phone import (
     BAD_POSITION,
     EMPTY_FIELD_FOCUSED,
     QINGDAO,
     choose_file,
     enrol,
+    enrolled,
     inspect_task,
     latest_draft,
     photo_file,
@@ -59,10 +60,7 @@ def test_times_are_beijing_time_on_a_utc_host(platform: Platform, utc_app: AppPr
     record keeps the host's offset."""
     with browser() as instance:
         page = phone_context(instance, geolocation=QINGDAO).new_page()
-        open_app(page, utc_app.url)
-        enrol(page, utc_app, platform, platform.enrolment_code())
-        tasks = wait_for(lambda: query(utc_app, "SELECT data FROM tasks"), 30, "the tasks")
-        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        entity = enrolled(page, utc_app, platform)
         tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
         before = dt.datetime.now(CHINA)
         begin_inspection(page)
@@ -142,10 +140,7 @@ def test_nothing_is_fetched_from_another_host(platform: Platform, app_process: A
         context = phone_context(instance)
         context.route(lambda url: not url.startswith(app_process.url), record)
         page = context.new_page()
-        open_app(page, app_process.url)
-        enrol(page, app_process, platform, platform.enrolment_code())
-        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
-        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        entity = enrolled(page, app_process, platform)
         tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
         open_app(page, app_process.url)
         page.get_by_text(entity).first.wait_for()
@@ -251,11 +246,7 @@ def test_states_that_are_true(platform: Platform, app_process: AppProcess) -> No
     (no "记录 0/0" under a full bar); the inspector opens the signed record, read-only."""
     with browser() as instance:
         page = phone_context(instance, geolocation=QINGDAO).new_page()
-        open_app(page, app_process.url)
-        enrol(page, app_process, platform, platform.enrolment_code())
-        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
-        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
-        page.get_by_text(entity).first.wait_for()
+        entity = enrolled(page, app_process, platform)
         inspect_task(page, app_process, entity, photo=None, typed_location=None, shot="walk-07")
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the upload")
         page.get_by_text("记录已提交平台，等待审核", exact=False).wait_for()  # the task's own screen
@@ -279,11 +270,7 @@ def test_sign_out_never_while_records_are_unsent(platform: Platform, app_process
     once everything is uploaded it forgets the enrolment and 登记本机 shows again."""
     with browser() as instance:
         page = phone_context(instance, geolocation=QINGDAO).new_page()
-        open_app(page, app_process.url)
-        enrol(page, app_process, platform, platform.enrolment_code())
-        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
-        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
-        page.get_by_text(entity).first.wait_for()
+        entity = enrolled(page, app_process, platform)
         platform.stop()
         inspect_task(page, app_process, entity, photo=None, typed_location=None, shot="walk-03")
         assert query(app_process, "SELECT outbox FROM records") == [("pending",)]
@@ -317,10 +304,7 @@ def test_photos_say_what_happens(platform: Platform, app_process: AppProcess, tm
     photo = photo_file(tmp_path)
     with browser() as instance:
         page = phone_context(instance, geolocation=QINGDAO).new_page()
-        open_app(page, app_process.url)
-        enrol(page, app_process, platform, platform.enrolment_code())
-        tasks = wait_for(lambda: query(app_process, "SELECT data FROM tasks"), 30, "the tasks")
-        entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
+        entity = enrolled(page, app_process, platform)
         tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
         begin_inspection(page)
         wait_for(lambda: (latest_draft(app_process).get("location") or {}).get("source") == "device",
