@@ -170,7 +170,7 @@ def test_every_watermark_character_is_in_the_font() -> None:
     box = drawn("\U0001f600")
     text = "".join(WATERMARK.lines()) + s.WATERMARK_PLACE_UNKNOWN + "±…-+:"
     assert not {c for c in set(text) - {" ", "　"} if drawn(c) == box}
-    assert drawn("䶵") == box  # the check can fail: outside GB2312, not in the font
+    assert drawn("䶵") == box  # the check can fail: Extension A, not in the font
 
 
 def test_long_text_is_cut_with_an_ellipsis() -> None:
