@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from PIL import Image
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import FloatRect, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import AppProcess, Platform
@@ -173,9 +173,13 @@ def typed_position(page: Page, app: AppProcess, text: str, *, shot: str) -> None
     complaint = page.get_by_text("分应小于 60", exact=False)
     tap_to_show(page.get_by_role("button", name="使用此位置"), complaint)
     assert location_source(app) != "typed", "a refused position is not saved"
-    field = page.get_by_label("经纬度").bounding_box()
-    said = complaint.first.bounding_box()
-    assert field is not None and said is not None
+    def boxes() -> tuple[FloatRect, FloatRect] | None:
+        """Both boxes, or None while the tree is rebuilt as the screen settles (a node just
+        read may be between two versions)."""
+        field, said = page.get_by_label("经纬度").bounding_box(), complaint.first.bounding_box()
+        return (field, said) if field and said else None
+
+    field, said = wait_for(boxes, 10, "the field and its reason laid out")
     # Flutter's box of the field includes its error line.
     assert field["y"] < said["y"] < field["y"] + field["height"] + 40, "the reason shows right under the field"
     assert page.get_by_role("button", name="使用此位置").bounding_box()["y"] > said["y"]  # type: ignore[index]

@@ -25,7 +25,7 @@ def test_exported_members() -> None:
         # states and roles, one name each
         "RecordState", "RESULT_STATES", "Role", "OutboxState",
         # the publication log (DESIGN §10)
-        "EMPTY_ROOT", "TreeHead", "consistency_proof", "entry_leaf_hash", "extend_frontier",
+        "EMPTY_ROOT", "MerkleTree", "TreeHead", "consistency_proof", "entry_leaf_hash", "extend_frontier",
         "frontier_root", "hex_hashes", "inclusion_proof", "leaf_hash", "node_hash", "parse_hashes",
         "read_tree_head", "tree_root", "verify_consistency", "verify_inclusion",
         # the sync engine (DESIGN §5, client side)
