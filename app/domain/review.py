@@ -80,7 +80,7 @@ def notice_text(record: Mapping[str, Any]) -> str:
     if notice:
         return s.RECORD_NOTICE_SHOWN.format(time=local_time(notice["shown_at"]))
     ack = record.get("acknowledgement")
-    return s.RECORD_NO_NOTICE if ack and ack["kind"] == "absent" else s.RECORD_NO_ACK
+    return s.RECORD_NO_NOTICE if ack and ack["kind"] == "absent" else s.RECORD_NOTICE_NONE
 
 
 def gaps_text(gaps: Sequence[Sequence[int]]) -> str | None:

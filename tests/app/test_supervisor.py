@@ -26,6 +26,7 @@ from app.domain.review import (
     gaps_text,
     ledger_order,
     location_text,
+    notice_text,
     percent,
     period_range,
     time_range,
@@ -84,6 +85,15 @@ def test_a_custom_period_is_two_dates_in_order() -> None:
                                             (1.0, "100%"), (0.99996, "100%")])
 def test_percent(rate: float | None, text: str) -> None:
     assert percent(rate) == text
+
+
+def test_the_notice_line_says_what_the_record_holds() -> None:
+    """Shown, nobody there, or a record from before the notice existed: never 无企业确认, which
+    is the acknowledgement's line (it said so twice on a format-1 record's screen)."""
+    shown = {"notice": {"shown_at": "2026-03-02T09:00:00+08:00"}, "acknowledgement": None}
+    assert notice_text(shown) == "已于 2026-03-02 09:00 出示执法证件并告知检查依据、事项及回避、陈述申辩权利"
+    assert notice_text({"notice": None, "acknowledgement": {"kind": "absent"}}) == s.RECORD_NO_NOTICE
+    assert notice_text({"v": 1}) == s.RECORD_NOTICE_NONE != s.RECORD_NO_ACK
 
 
 def test_where_and_when_as_the_reviewer_reads_them() -> None:
