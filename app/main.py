@@ -58,6 +58,8 @@ class Router:
         self.supervisor_shell: SupervisorShellView | None = None
         self.record_model: ReviewRecordModel | None = None
         self.sync_task: asyncio.Task[None] | None = None
+        self.refresh: asyncio.Task[None] | None = None
+        """The task screen redrawn after a sync (kept: the loop holds tasks only weakly)."""
         self.begun: set[str] = set()
         """Tasks whose draft the notice has just begun: their form asks for the position once."""
         page.on_route_change = self.route_change
@@ -282,7 +284,9 @@ class Router:
             return  # signed out while the sync ran
         parts = [p for p in (self.page.route or "/").split("/") if p]
         if len(parts) == 2 and parts[0] == "task":
-            self.page.run_task(self.route_change)
+            # On this loop, not through page.run_task: that needs the browser connected, and a
+            # sync also ends while the web client reconnects (it then gets the screen whole).
+            self.refresh = asyncio.get_running_loop().create_task(self.route_change())
         report = session.sync_model.report
         if report is not None and report.returned:
             self.page.show_dialog(ft.SnackBar(ft.Text(s.SYNC_RETURNED.format(count=report.returned)),
