@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Download,
+    Locator,
+    Page,
+    Route,
+    sync_playwright,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = "/usr/bin/chromium"
@@ -127,6 +135,21 @@ def tap_until(target: Locator, done: Callable[[], Any], what: str, *, tries: int
             print(f"tap_until: no {what} after tap {attempt + 1} on {target}")  # shown on failure
     raise AssertionError(f"{what}: not after {tries} taps on {target}; the screen's tree:\n"
                          f"{target.page.locator('body').aria_snapshot()}")
+
+
+def tap_to_download(page: Page, target: Locator, *, tries: int = 3, timeout: float = 30) -> Download:
+    """Tap ``target`` until the browser starts a download, and return it. Like every tap here,
+    one may be lost under load: a tap made while the web client reconnects its websocket (on
+    starved cores the server's ping can time out) reaches nobody."""
+    for attempt in range(tries):
+        try:
+            with page.expect_download(timeout=timeout * 1000) as download:
+                target.click()
+            return download.value
+        except PlaywrightTimeout:
+            print(f"tap_to_download: no download after tap {attempt + 1} on {target}")  # shown on failure
+    raise AssertionError(f"no download after {tries} taps on {target}; the screen's tree:\n"
+                         f"{page.locator('body').aria_snapshot()}")
 
 
 def tap_to_show(target: Locator, shown: Locator, *, tries: int = 3, timeout: float = 10) -> None:

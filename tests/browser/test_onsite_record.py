@@ -18,6 +18,7 @@ from tests.browser.driver import (
     open_app,
     phone_context,
     screenshot,
+    tap_to_download,
     tap_to_show,
     wait_for,
 )
@@ -54,10 +55,8 @@ def test_notice_signature_sync_review_and_paper(platform: Platform, app_process:
         # The enterprise's copy, drawn on the phone.
         pdf_button = inspector.get_by_role("button", name="笔录 PDF")
         pdf_button.wait_for()
-        with inspector.expect_download(timeout=30_000) as download:
-            pdf_button.click()
         phone_pdf = ARTIFACTS / "onsite-phone.pdf"
-        download.value.save_as(phone_pdf)
+        tap_to_download(inspector, pdf_button).save_as(phone_pdf)
         assert phone_pdf.read_bytes().startswith(b"%PDF-")
 
         # The supervisor sees the notice, the signature image and the statement, and the PDF.
@@ -70,10 +69,8 @@ def test_notice_signature_sync_review_and_paper(platform: Platform, app_process:
         tall_screenshot(supervisor, "onsite-03-supervisor-record", 2600)
         supervisor.get_by_text("张三（店长）签字确认").scroll_into_view_if_needed()
         screenshot(supervisor, "onsite-04-supervisor-signature")
-        with supervisor.expect_download(timeout=30_000) as download:
-            supervisor.get_by_role("button", name="下载笔录 PDF").click()
         platform_pdf = ARTIFACTS / "onsite-platform.pdf"
-        download.value.save_as(platform_pdf)
+        tap_to_download(supervisor, supervisor.get_by_role("button", name="下载笔录 PDF")).save_as(platform_pdf)
         assert platform_pdf.read_bytes().startswith(b"%PDF-")
         back(supervisor, supervisor.get_by_role("tab", name="审核"))
 

@@ -38,6 +38,7 @@ from tests.browser.driver import (
     painted,
     phone_context,
     screenshot,
+    tap_to_download,
     tap_to_show,
     tap_until,
     wait_for,
@@ -308,19 +309,16 @@ def test_the_dashboard_exports_and_takes_a_period_of_ones_own(story: Story) -> N
                 timeout=30)
     tall_screenshot(supervisor, "review-10-dashboard", 3000)
     all_touchable(supervisor, "dashboard")
-    with supervisor.expect_download(timeout=30_000) as download:
-        supervisor.get_by_role("button", name="导出 Excel").click()
     saved = ARTIFACTS / "review-dashboard.xlsx"
-    download.value.save_as(saved)
+    tap_to_download(supervisor, supervisor.get_by_role("button", name="导出 Excel")).save_as(saved)
     assert saved.read_bytes()[:2] == b"PK"
     # Every record, one row each (the period shown: all), saved the same way.
-    with supervisor.expect_download(timeout=30_000) as download:
-        supervisor.get_by_role("button", name="导出检查记录明细（Excel）").click()
-    assert download.value.suggested_filename.startswith("掌上查检查记录_")
+    download = tap_to_download(supervisor, supervisor.get_by_role("button", name="导出检查记录明细（Excel）"))
+    assert download.suggested_filename.startswith("掌上查检查记录_")
     supervisor.get_by_text("已导出：掌上查检查记录_", exact=False).wait_for()
     screenshot(supervisor, "review-10a-exports")
     records = ARTIFACTS / "review-records.xlsx"
-    download.value.save_as(records)
+    download.save_as(records)
     sheet = openpyxl.load_workbook(records)["检查记录"]
     ids = {row[0].value for row in sheet.iter_rows(min_row=2)}
     assert {story.facts["first_id"], story.facts["revision_id"]} <= ids
