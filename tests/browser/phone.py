@@ -98,11 +98,18 @@ def back(page: Page, to: Locator) -> None:
 def enrol(page: Page, app: AppProcess, platform: Platform, code: str) -> None:
     """登记本机 with the supervisor's enrolment link pasted into the code field, until the app
     holds its token."""
-    page.get_by_label("注册码或注册链接").wait_for()
-    page.get_by_label("注册码或注册链接").click()
-    page.get_by_label("注册码或注册链接").fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
-    tap_until(page.get_by_role("button", name="登记本机"),
-              lambda: query(app, "SELECT token FROM enrolment"), "the enrolment")
+    field = page.get_by_label("注册码或注册链接")
+    field.wait_for()
+    for attempt in range(3):  # keys sent while the client reconnects or lays out can be lost
+        field.click()
+        field.fill("zsc://enroll?" + urlencode({"server": platform.url, "code": code}))
+        try:
+            tap_until(page.get_by_role("button", name="登记本机"),
+                      lambda: query(app, "SELECT token FROM enrolment"), "the enrolment", tries=2)
+            return
+        except AssertionError:
+            if attempt == 2 or not field.is_visible():
+                raise
 
 
 def latest_draft(app: AppProcess) -> dict[str, Any]:
