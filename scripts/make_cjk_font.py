@@ -87,16 +87,21 @@ DROPPED_FEATURES = {"locl", "vert", "vrt2", "vkrn", "vpal", "vhal", "valt", "vch
 DROPPED_TABLES = ["vhea", "vmtx", "VORG"]
 
 
-def gb2312_chars() -> set[str]:
-    """Every character of GB2312, by decoding each valid EUC-CN two-byte code."""
+def _two_byte_chars(codec: str, leads: range, trails: range) -> set[str]:
+    """Every character ``codec`` decodes from a two-byte code of these lead and trail bytes."""
     chars: set[str] = set()
-    for hi in range(0xA1, 0xFF):
-        for lo in range(0xA1, 0xFF):
+    for hi in leads:
+        for lo in trails:
             try:
-                chars.add(bytes((hi, lo)).decode("gb2312"))
+                chars.add(bytes((hi, lo)).decode(codec))
             except UnicodeDecodeError:
                 continue
     return chars
+
+
+def gb2312_chars() -> set[str]:
+    """Every character of GB2312, by decoding each valid EUC-CN two-byte code."""
+    return _two_byte_chars("gb2312", range(0xA1, 0xFF), range(0xA1, 0xFF))
 
 
 def gb2312_hanzi() -> set[str]:
@@ -111,14 +116,7 @@ def gbk_chars() -> set[str]:
     compatibility block (郎 﨎 ...), and the symbols GBK adds to GB2312 (box drawing,
     vertical forms, ...). Noto Sans CJK lacks only ≒ (U+2252) of them.
     """
-    chars: set[str] = set()
-    for hi in range(0x81, 0xFF):
-        for lo in range(0x40, 0xFF):
-            try:
-                chars.add(bytes((hi, lo)).decode("gbk"))
-            except UnicodeDecodeError:
-                continue
-    return chars
+    return _two_byte_chars("gbk", range(0x81, 0xFF), range(0x40, 0xFF))
 
 
 def wanted_codepoints(extra: str = "") -> set[int]:
