@@ -9,6 +9,9 @@ It is internal (it carries risk grades through the strata); :func:`public_strata
 strata the public sees, and :func:`compare_with_publication` lets anyone holding an export check
 it against the public page.
 
+Format 5 draws the teams in credit-code order over the whole draw (:func:`team_order`) and
+numbers the tasks in that order, so that neither a task's number nor the workload cap follows the
+strata (DESIGN §11); the re-run checks both. Earlier formats drew teams in draw order.
 Format 4 adds ``directory_changes``: every change to the directories and the item list from
 :data:`DIRECTORY_LOOKBACK` before the plan was created until the population was frozen, object by
 object, from the audit trail (issue 19): a change of status, region or industry that took an entity
@@ -50,18 +53,23 @@ from server_stub.draws.sampling import (
     draw_teams,
     population_commitment,
     stratum_size,
+    task_ids,
+    team_order,
 )
 from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
 
-FORMAT = "zsc-draw-audit/4"
+FORMAT = "zsc-draw-audit/5"
+DIRECTORY_FORMAT = "zsc-draw-audit/4"
+"""Exports whose teams were drawn in draw order, stratum by stratum (issue 19 to 23)."""
 CEREMONY_FORMAT = "zsc-draw-audit/3"
 """Exports with the ceremony but without the directory changes before the freeze (issue 13 to 19)."""
-CEREMONY_FORMATS = (FORMAT, CEREMONY_FORMAT)
+CEREMONY_FORMATS = (FORMAT, DIRECTORY_FORMAT, CEREMONY_FORMAT)
+DIRECTORY_FORMATS = (FORMAT, DIRECTORY_FORMAT)
 SECRET_AS_SEED_FORMAT = "zsc-draw-audit/2"
 """Exports of draws whose seed was the platform's secret itself (issue 11 to issue 13)."""
 LEGACY_FORMAT = "zsc-draw-audit/1"
 """Exports of draws made with an unsalted ``ids_hash`` per stratum (before issue 11)."""
-FORMATS = (FORMAT, CEREMONY_FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
+FORMATS = (FORMAT, DIRECTORY_FORMAT, CEREMONY_FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
 
 DIRECTORY_LOOKBACK = dt.timedelta(days=30)
 """How long before a plan's creation the export's directory changes begin: a directory shaped
@@ -223,7 +231,7 @@ def _verify(export: Mapping[str, Any]) -> Verification:
     else:
         _check(checks, commitment(seed) == export["commitment"], "随机种子与事先公布的承诺值一致",
                "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
-    if export["format"] == FORMAT:
+    if export["format"] in DIRECTORY_FORMATS:
         _check_directory_changes(checks, export)
     drawn: list[str] = []
     grades_seen = []
@@ -250,9 +258,11 @@ def _verify(export: Mapping[str, Any]) -> Verification:
                             qualifications=tuple(i["qualifications"]), active=i["active"],
                             conflicts=tuple(i["conflicts"])) for i in export["inspectors"]]
     items = [_placeholder_item(i) for i in export["items"]]
-    teams = draw_teams(plan, seed, drawn, inspectors, items)
+    strata_free = export["format"] == FORMAT
+    teams = draw_teams(plan, seed, team_order(drawn) if strata_free else drawn, inspectors, items)
     published_tasks = {t["credit_code"]: t for t in export["tasks"]}
     published_unassigned = {u["credit_code"] for u in export["unassigned"]}
+    expected_ids = task_ids(plan.id, teams) if strata_free else {}
     for n, assignment in enumerate(teams.assignments, start=1):
         task = published_tasks.pop(assignment.credit_code, None)
         got = "、".join(task["team"]) if task else "（未派）"
@@ -260,6 +270,11 @@ def _verify(export: Mapping[str, Any]) -> Verification:
         _check(checks, task is not None and tuple(task["team"]) == assignment.team,
                f"检查组{n}：{assignment.credit_code} → {got} 一致",
                f"检查组{n}：{assignment.credit_code} 公布为 {got}，重新选派应为 {want}")
+        if strata_free and task is not None:
+            want_id = expected_ids[assignment.credit_code]
+            _check(checks, task["id"] == want_id, f"任务编号 {want_id} 按统一社会信用代码顺序编排",
+                   f"{assignment.credit_code} 的任务编号公布为 {task['id']}，"
+                   f"按统一社会信用代码顺序应为 {want_id}")
     for u in teams.unassigned:
         _check(checks, u.credit_code in published_unassigned, f"{u.credit_code} 未能组队，一致",
                f"{u.credit_code} 应为未能组队（{u.reason}），公布结果不同")
@@ -339,7 +354,7 @@ def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str
 
 def _compare(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
     checks: list[Check] = []
-    if export["format"] == FORMAT:
+    if export["format"] in DIRECTORY_FORMATS:
         count = export["directory_changes"]["count"]
         _check(checks, count == publication["directory_changes"],
                f"名录冻结前的名录变更条数（{count}）与公示一致",

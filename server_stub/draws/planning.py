@@ -43,6 +43,8 @@ from server_stub.draws.sampling import (
     draw_teams,
     population_commitment,
     stratum_size,
+    task_ids,
+    team_order,
 )
 from sync import Entity, Plan, RiskGrade, ValidationError
 
@@ -348,10 +350,10 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     inspectors = [i for i in queries.load_inspectors(conn) if i.department in plan.departments]
     catalogue = queries.load_items(conn, codes=plan.items)
     try:
-        teams = draw_teams(plan, seed, draw.drawn, inspectors, catalogue)
+        teams = draw_teams(plan, seed, team_order(draw.drawn), inspectors, catalogue)
     except ValueError as e:
         raise Invalid("invalid_plan", str(e)) from None
-    task_ids = {a.credit_code: f"{plan.id}-{n:05d}" for n, a in enumerate(teams.assignments, 1)}
+    ids = task_ids(plan.id, teams)
     ceremony_json = {
         "derivation": DERIVATION, "secret": secret, "created_at": _iso(row["created_at"]),
         "entropy_spec": entropy_spec(row).to_json(), "frozen_at": _iso(ceremony["frozen_at"]),
@@ -362,7 +364,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
                                       as_utc(ceremony["frozen_at"]))
     audit = build_export(plan=plan, draw=draw, frozen=frozen, commitment=row["commitment"],
                          ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
-                         teams=teams, task_ids=task_ids, drawn_at=now.isoformat(),
+                         teams=teams, task_ids=ids, drawn_at=now.isoformat(),
                          directory_changes=changes)
     by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
@@ -375,7 +377,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     c = t.draw_ceremonies
     conn.execute(c.update().where(c.c.id == ceremony["id"]).values(
         open_plan_id=None, state="drawn", closed_at=now, entropy=ceremony_json["entropy"]))
-    _store_tasks(conn, plan, teams, task_ids, now)
+    _store_tasks(conn, plan, teams, ids, now)
     record_act(conn, actor, ActKind.DRAW_MADE, plan_id, plan_id=plan_id, at=now,
                after={"entropy": ceremony_json["entropy"], "seed": seed, "drawn": len(draw.drawn),
                       "assigned": len(teams.assignments)})
@@ -383,15 +385,17 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
                        audit["unassigned"], publication["strata"])
 
 
-def _store_tasks(conn: sa.Connection, plan: Plan, teams: TeamDraw, task_ids: dict[str, str],
+def _store_tasks(conn: sa.Connection, plan: Plan, teams: TeamDraw, ids: dict[str, str],
                  now: dt.datetime) -> None:
+    """The tasks, each with its number (``draw_order``: the task id's number, credit-code order,
+    never the order of the strata)."""
     rows = [
-        {"id": task_ids[a.credit_code], "plan_id": plan.id, "credit_code": a.credit_code,
-         "team": list(a.team), "items": list(a.items), "due": plan.window_end, "draw_order": n,
-         "created_at": now}
-        for n, a in enumerate(teams.assignments, 1)
+        {"id": ids[a.credit_code], "plan_id": plan.id, "credit_code": a.credit_code,
+         "team": list(a.team), "items": list(a.items), "due": plan.window_end,
+         "draw_order": int(ids[a.credit_code].rsplit("-", 1)[1]), "created_at": now}
+        for a in teams.assignments
     ]
-    members = [{"task_id": task_ids[a.credit_code], "inspector_id": i}
+    members = [{"task_id": ids[a.credit_code], "inspector_id": i}
                for a in teams.assignments for i in a.team]
     if rows:
         conn.execute(t.tasks.insert(), rows)

@@ -307,6 +307,20 @@ def _draw_stratum(grade: RiskGrade, codes: list[str], ratio: Decimal, seed: str)
 # --- team draw -------------------------------------------------------------------------------
 
 
+def team_order(drawn: Iterable[str]) -> list[str]:
+    """The order in which the drawn entities get their teams: credit-code order over the whole
+    draw. Draw order runs stratum by stratum, and a team draw in that order would fill the
+    workload cap grade by grade (DESIGN §11: nothing public follows the strata)."""
+    return sorted(drawn)
+
+
+def task_ids(plan_id: str, teams: TeamDraw) -> dict[str, str]:
+    """Each formed team's task id, ``{plan}-{n:05d}`` numbered in credit-code order once the
+    whole draw is made: a task's number tells no more than its credit code, which is public."""
+    codes = sorted(a.credit_code for a in teams.assignments)
+    return {code: f"{plan_id}-{n:05d}" for n, code in enumerate(codes, 1)}
+
+
 @dataclass(frozen=True)
 class Assignment:
     """A formed team: inspector ids in ticket order, and every item of the plan."""
@@ -337,7 +351,8 @@ def draw_teams(
     inspectors: Iterable[Inspector],
     catalogue: Iterable[InspectionItem],
 ) -> TeamDraw:
-    """Form a team for every drawn entity, in draw order (``EntityDraw.drawn``).
+    """Form a team for every drawn entity, in the order of ``credit_codes`` (the platform hands in
+    :func:`team_order` of the draw; exports made before format 5 used draw order).
 
     An inspector is eligible for an entity when they are active, belong to one of the plan's
     departments, hold every qualification the plan's items require (in a joint plan: those of
