@@ -12,7 +12,13 @@ thread's transaction and vanish with its rollback.
 
 Tables: ``meta`` (schema version), ``enrolment`` (this device: server, id, token, inspector),
 ``tasks`` (as pulled, JSON), ``task_history`` (each task's enterprise's earlier inspections, JSON), ``drafts`` (a record being filled in, per task), ``photos`` (processed
-JPEGs and thumbnails by SHA-256), ``records`` (signed envelopes: the outbox and the history).
+JPEGs and thumbnails by SHA-256), ``records`` (signed envelopes: the outbox and the history),
+``recusals`` (回避 requested on site, until sent).
+
+The file holds the bearer token, the tasks, the records and the photos: its directory is 0700 and
+the database 0600 (``LocalStore.open``), as the device key's file is. SQLite gives the ``-wal``,
+``-shm`` and ``-journal`` files it makes the database's own mode, so they are 0600 too; files
+and a directory left more open by an older install are narrowed at every open.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -88,6 +95,23 @@ def _recusals(db: Database) -> None:
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside the database while it writes."""
+
+
+def _make_private(path: Path) -> None:
+    """``path``'s directory 0700 and the database with its side files 0600, created so when
+    missing (an empty file is an empty database) and narrowed when an older install left them
+    open: SQLite gives a side file it creates the database's mode, never the umask's."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    os.chmod(path.parent, PRIVATE_DIR)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    for file in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
+        try:
+            os.chmod(file, PRIVATE_FILE)
+        except FileNotFoundError:
+            pass  # not there (or SQLite just removed it, closing another connection)
 
 
 class StorageFullError(Exception):
@@ -159,10 +183,13 @@ class LocalStore:
 
     @classmethod
     def open(cls, path: Path) -> LocalStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """The store in ``path``, made private first: its directory 0700, the database and its
+        side files 0600, whatever the umask and whatever an older install left."""
+        _make_private(path)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss
+        _make_private(path)  # the -wal and -shm just made (SQLite gives them the file's mode)
         return cls(Database(conn))
 
     # --- schema ---------------------------------------------------------------------------

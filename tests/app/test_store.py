@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,70 @@ def test_forget_leaves_an_empty_store_with_its_schema(fresh_store: LocalStore) -
     assert (fresh_store.tasks(), fresh_store.records(), fresh_store.draft("T-2")) == ([], [], None)
     assert fresh_store.chain_head() == (0, None)
     assert fresh_store.schema_version == SCHEMA_VERSION
+
+
+def fill_every_table(store: LocalStore) -> None:
+    """Something of an enrolment in each of the store's tables, through its public methods."""
+    store.save_enrolment(Enrolment("http://p", "D1", "bearer-token-of-张三", "inspector",
+                                   {"id": "WH1"}, "t"))
+    record = make_record(items=[{"code": "SP-01", "result": "合格", "note": "", "photos": []}],
+                         outcome="未发现问题")
+    store.save_tasks([{"id": record["task_id"], "entity": {"name": "某公司"},
+                       "history": [{"date": "2025-06-01", "outcome": "发现问题待后续处理"}]}], "t")
+    store.save_draft("T-2", {"note": "草稿"}, "t")
+    store.add_photo("a" * 64, b"jpeg", b"thumb", record["task_id"], "t")
+    store.add_signed_record(sign_record(record, generate_key(), record["device_id"]),
+                            record_hash(record), "t")
+    store.add_recusal({"id": "R-1", "task_id": "T-3", "inspector_id": "WH2",
+                       "inspector_name": "李四", "reason": "亲属关系", "requested_at": "t"})
+
+
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.usefixtures("usual_umask")
+def test_the_store_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """The bearer token, the tasks, the records and the photos: the directory 0700, the database
+    and the log SQLite writes beside it 0600, as the device key's file."""
+    path = tmp_path / "data" / "zsc.db"
+    store = LocalStore.open(path)
+    fill_every_table(store)
+    store.save_draft("T-2", {"note": "再写一次"}, "t2")
+    files = {p.name: mode(p) for p in path.parent.iterdir()}
+    assert {"zsc.db", "zsc.db-wal", "zsc.db-shm"} <= set(files)
+    assert files == dict.fromkeys(files, 0o600)
+    assert mode(path.parent) == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.usefixtures("usual_umask")
+def test_an_older_install_left_open_is_made_private_at_open(tmp_path: Path) -> None:
+    """An upgrade: the directory 0755 and the database, its log and index 0644 as an older app
+    made them (one of its connections still open) become private, with their data."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    older = LocalStore(Database(sqlite3.connect(directory / "zsc.db", isolation_level=None)))
+    older.db.execute("PRAGMA journal_mode=WAL")
+    older.save_draft("T-1", {"note": "升级前的草稿"}, "t")
+    files = sorted(directory.iterdir())
+    assert {p.name for p in files} == {"zsc.db", "zsc.db-wal", "zsc.db-shm"}
+    assert [mode(p) for p in files] == [0o644] * 3 and mode(directory) == 0o755
+    store = LocalStore.open(directory / "zsc.db")
+    assert store.draft("T-1") == {"note": "升级前的草稿"}
+    assert {p.name: mode(p) for p in directory.iterdir()} == dict.fromkeys(
+        ["zsc.db", "zsc.db-wal", "zsc.db-shm"], 0o600)
+    assert mode(directory) == 0o700
 
 
 def test_signing_moves_the_draft_into_the_outbox_atomically(fresh_store: LocalStore) -> None:
