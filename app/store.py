@@ -95,6 +95,9 @@ def _recusals(db: Database) -> None:
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
+KEPT_TABLES = frozenset({"meta"})
+"""What 退出登记 leaves: the schema's version. Every other table is emptied (``forget``)."""
+
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 SIDE_FILES = ("-wal", "-shm", "-journal")
 """The files SQLite keeps beside the database while it writes."""
@@ -239,11 +242,29 @@ class LocalStore:
 
     @serialised
     def forget(self) -> None:
-        """Everything of the enrolment gone (退出登记): the device, its tasks, drafts, photos and
-        records. The schema stays; the next enrolment starts a new device and a new chain."""
-        with self.db.atomic():
-            for table in ("enrolment", "tasks", "drafts", "photos", "records"):
-                self.db.execute(f"DELETE FROM {table}")
+        """Everything of the enrolment gone (退出登记): the device, its tasks and their histories,
+        drafts, photos, records and 回避 requests; every table but the schema's bookkeeping
+        (``KEPT_TABLES``), read from the file itself so that no table added later is left out.
+        The schema stays; the next enrolment starts a new device and a new chain."""
+        (secure,) = self.db.execute("PRAGMA secure_delete").fetchone()
+        self.db.execute("PRAGMA secure_delete = ON")  # the rows' bytes zeroed, not just unlinked
+        try:
+            with self.db.atomic():
+                for table in self._data_tables():
+                    self.db.execute(f'DELETE FROM "{table}"')
+        finally:
+            self.db.execute(f"PRAGMA secure_delete = {int(secure)}")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # and the log's older copies of them
+
+    def _data_tables(self) -> list[str]:
+        """Every table holding data, i.e. all but SQLite's own, ``KEPT_TABLES`` and the shadow
+        tables a virtual (full-text) table keeps its index in (emptying it empties them)."""
+        rows = [(name, sql or "") for name, sql
+                in self.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+                if not name.startswith("sqlite_")]
+        virtual = [name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL TABLE")]
+        return [name for name, _ in rows if name not in KEPT_TABLES
+                and not any(name.startswith(f"{v}_") for v in virtual)]
 
     # --- tasks ----------------------------------------------------------------------------
 

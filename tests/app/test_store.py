@@ -75,6 +75,37 @@ def fill_every_table(store: LocalStore) -> None:
                        "inspector_name": "李四", "reason": "亲属关系", "requested_at": "t"})
 
 
+def test_forget_also_drops_the_task_histories_and_the_recusals(fresh_store: LocalStore) -> None:
+    """A recusal left behind would be sent by the next enrolment, under the next person."""
+    fill_every_table(fresh_store)
+    fresh_store.forget()
+    assert fresh_store.task_histories() == {}
+    assert fresh_store.recusals() == []
+
+
+def test_forget_empties_every_table_but_the_schema_version(tmp_path: Path) -> None:
+    """Every table there is, not a list kept by hand: one added later is forgotten too (and this
+    test asks that ``fill_every_table`` puts something in it)."""
+    store = LocalStore.open(tmp_path / "zsc.db")
+    fill_every_table(store)
+    store.db.execute("PRAGMA secure_delete = OFF")  # SQLite's default (Debian's build turns it on)
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the rows in the file itself too
+    store.save_draft("T-2", {"note": "草稿改过"}, "t2")  # and in the log
+    tables = [r[0] for r in store.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
+    rows = {t: store.db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    assert all(rows.values()), f"fill_every_table leaves a table empty: {rows}"
+    store.forget()
+    rows = {t: store.db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    assert rows == {t: 1 if t == "meta" else 0 for t in tables}
+    assert store.schema_version == SCHEMA_VERSION
+    files = [tmp_path / name for name in ("zsc.db", "zsc.db-wal") if (tmp_path / name).exists()]
+    assert not any(secret in f.read_bytes() for f in files for secret in (
+        "bearer-token-of-张三".encode(), "草稿".encode())), \
+        "the forgotten rows' bytes are overwritten, in the file and in its log"
+    assert store.db.execute("PRAGMA secure_delete").fetchone() == (0,), "as it was"
+
+
 @pytest.fixture
 def usual_umask() -> Iterator[None]:
     before = os.umask(0o022)
