@@ -265,8 +265,8 @@ class Router:
     async def sign_out(self) -> None:
         """退出登记 (本机): stop syncing, forget the enrolment, and show 登记本机 again."""
         session = self.app.session
-        if session is not None and session.sync.pending_count():
-            return  # signed in the meantime: the tab's check is repeated here
+        if session is not None and session.sync.sign_out_refusal():
+            return  # signed or recused in the meantime: the tab's check is repeated here
         self.close()
         if session is not None:
             await session.sync_model.finished()  # its thread would write tasks after the forgetting

@@ -91,7 +91,8 @@ class AppState:
 
     async def sign_out(self) -> None:
         """退出登记: this phone forgets the enrolment, its data and its key. The caller checks
-        first that nothing signed is still unsent (``Session.sync.pending_count``)."""
+        first that nothing signed and no 回避申请 is still unsent
+        (``Session.sync.sign_out_refusal``)."""
         self.store.forget()
         await self.vault.forget()
         self.session = self.supervisor = None

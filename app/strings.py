@@ -72,6 +72,7 @@ SIGN_OUT = "退出登记"
 SIGN_OUT_CONFIRM = ("退出后，本机将删除登记信息、签名私钥、任务、草稿和本机保存的记录副本（已上传的记录仍在平台）。"
                     "再次使用须重新登记。")
 SIGN_OUT_BLOCKED = "还有 {count} 条已签名的记录未上传，上传后才能退出登记。请联网后在“同步”中上传"
+SIGN_OUT_BLOCKED_RECUSALS = "还有 {count} 条回避申请未上传，联网同步后才能退出登记"
 DEVICE_KEY_MISSING = "找不到本机的签名私钥，无法签名。请联系审核人重新登记本机"
 
 # task list

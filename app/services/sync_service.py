@@ -69,6 +69,16 @@ class SyncService:
     def pending_count(self) -> int:
         return len(self.store.pending_records())
 
+    def sign_out_refusal(self) -> str | None:
+        """Why 退出登记 must wait, or None: a signed record or a 回避申请 the platform does not
+        have yet would be lost with the data it forgets."""
+        reasons = []
+        if records := self.pending_count():
+            reasons.append(s.SIGN_OUT_BLOCKED.format(count=records))
+        if recusals := len(self.store.recusals(pending=True)):
+            reasons.append(s.SIGN_OUT_BLOCKED_RECUSALS.format(count=recusals))
+        return "\n".join(reasons) or None
+
     def _send_recusals(self, client: httpx.Client) -> None:
         """Hand the platform every 回避 request it does not have yet. A refusal (4xx) is kept with
         its reason and not retried; the platform unreachable leaves the rest for the next round

@@ -20,20 +20,21 @@ from .task_list import TaskListTab
 TITLES = (s.TASKS_TITLE, s.LOOKUP_TITLE, s.SYNC_TITLE, s.DEVICE_TITLE)
 
 
-def device_tab(enrolment: Enrolment, *, unsent: Callable[[], int],
+def device_tab(enrolment: Enrolment, *, refusal: Callable[[], str | None],
                sign_out: Callable[[], Awaitable[None]]) -> ft.Control:
-    """本机: who the device belongs to, in which role, where its key is, and 退出登记 (refused
-    while a signed record has not reached the platform: it would be lost with the data)."""
+    """本机: who the device belongs to, in which role, where its key is, and 退出登记 (refused,
+    saying ``refusal``'s why, while a signed record or a 回避申请 has not reached the platform:
+    it would be lost with the data)."""
     shown: list[ft.AlertDialog] = []  # the dialog a tap opened: a second tap does not stack one
 
     def ask(e: ft.Event[ft.OutlinedButton]) -> None:
         page = e.page
         if shown and shown[-1].open:
             return
-        pending = unsent()
-        if pending:
+        refused = refusal()
+        if refused:
             dialog = ft.AlertDialog(
-                title=ft.Text(s.SIGN_OUT), content=ft.Text(s.SIGN_OUT_BLOCKED.format(count=pending)),
+                title=ft.Text(s.SIGN_OUT), content=ft.Text(refused),
                 actions=[ft.TextButton(s.OK, on_click=lambda _: page.pop_dialog())])
         else:
             async def confirmed(_: object) -> None:
@@ -77,7 +78,8 @@ class ShellView(ft.View):
             lambda: TaskListTab(session.task_list, open_task),
             lambda: LookupTab(session.lookup, open_enterprise),
             lambda: SyncTab(session.sync_model, open_record),
-            lambda: device_tab(session.enrolment, unsent=session.sync.pending_count, sign_out=sign_out),
+            lambda: device_tab(session.enrolment, refusal=session.sync.sign_out_refusal,
+                               sign_out=sign_out),
         ])
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
         self.sync_badge = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)

@@ -32,7 +32,7 @@ class SupervisorShellView(ft.View):
             lambda: ReviewTab(session.queue, open_record),
             lambda: DashboardTab(session.dashboard, save),
             lambda: LedgerTab(session.ledger, open_ledger_record),
-            lambda: device_tab(session.enrolment, unsent=lambda: 0, sign_out=sign_out),  # nothing stored
+            lambda: device_tab(session.enrolment, refusal=lambda: None, sign_out=sign_out),  # nothing stored
         ])
         self.title = ft.Text(TITLES[0], size=20, weight=ft.FontWeight.BOLD)
         super().__init__(

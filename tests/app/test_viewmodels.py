@@ -22,6 +22,7 @@ from app.photos import PhotoSettings
 from app.services.files import PickedFile
 from app.services.inspections import InspectionService, SigningError
 from app.services.photo_service import PhotoService
+from app.services.sync_service import SyncService
 from app.services.tasks import TaskService
 from app.store import LocalStore
 from app.viewmodels.inspection import InspectionModel
@@ -344,6 +345,32 @@ def test_a_recusal_is_kept_until_sent_and_ends_the_draft(
     assert TaskService(store).recusals(task["id"]) == [pending]
     store.recusal_sent(pending["id"])
     assert store.recusals(pending=True) == [] and store.recusals()[0]["sent"] == 1
+
+
+def test_sign_out_waits_for_an_unsent_recusal_as_for_a_signed_record(
+        store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
+    """退出登记 forgets everything: a 回避申请 the platform does not have yet would be lost (or,
+    kept, sent by the next enrolment under the next person), so it waits as a record does."""
+    task = make_task()
+    store.save_tasks([task], "t")
+    enrolment = store.enrolment()
+    assert enrolment is not None
+    sync = SyncService(store, enrolment, timeout=1.0)
+    assert sync.sign_out_refusal() is None
+    model_parts[0].request_recusal(task, "WH002", "该检查人员系企业负责人亲属")
+    assert sync.sign_out_refusal() == s.SIGN_OUT_BLOCKED_RECUSALS.format(count=1)
+    assert "回避申请" in s.SIGN_OUT_BLOCKED_RECUSALS
+    store.recusal_sent(store.recusals()[0]["id"])
+    assert sync.sign_out_refusal() is None
+    model_parts[0].request_recusal(task, "WH001", "另一理由")
+    store.recusal_sent(store.recusals(pending=True)[0]["id"], "任务已重新安排")
+    assert sync.sign_out_refusal() is None, "one the platform refused for good is not waited for"
+    model = begin(make_task("T-2"), model_parts)
+    answer_all(model)
+    model.set_outcome(Outcome.NO_PROBLEM)
+    acknowledged(model)
+    asyncio.run(model.sign())
+    assert sync.sign_out_refusal() == s.SIGN_OUT_BLOCKED.format(count=1)
 
 
 def test_a_draft_from_before_the_notice_screen_gets_the_notice_first(
