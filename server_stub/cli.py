@@ -123,7 +123,12 @@ def cli() -> None:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="工作进程数（多核机器上同时同步的手机很多时使用）")
-def serve(data_dir: Path | None, database_url: str | None, host: str, port: int, workers: int) -> None:
+@click.option("--forwarded-allow-ips", "forwarded", default="", envvar="ZSC_FORWARDED_ALLOW_IPS",
+              show_envvar=True,
+              help="信任其 X-Forwarded-For 等转发头的反向代理地址（逗号分隔）；默认不信任任何地址。"
+                   "只填本平台前面的反向代理，否则任何人都能自称任意来源地址，绕过频率限制")
+def serve(data_dir: Path | None, database_url: str | None, host: str, port: int, workers: int,
+          forwarded: str) -> None:
     """启动平台服务器。"""
     import uvicorn
 
@@ -133,15 +138,19 @@ def serve(data_dir: Path | None, database_url: str | None, host: str, port: int,
     # Migrated, and the server key and admin token made, once here, before any worker starts.
     app = create_app(settings)
     click.echo(f"掌上查平台：http://{host}:{port}/  （数据目录 {settings.data_dir}，{workers} 个工作进程）")
+    # uvicorn trusts forwarding headers from 127.0.0.1 unless told otherwise, so a local process
+    # could choose the address that rate limits and the audit trail see: trust only named proxies.
+    trusted = forwarded.strip()
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=bool(trusted),
+                    forwarded_allow_ips=trusted)
         return
     app.state.engine.dispose()
     # Each worker process builds its own app with create_app() from these settings.
     os.environ["ZSC_DATA_DIR"] = str(settings.data_dir)
     os.environ["ZSC_DATABASE_URL"] = settings.database_url
     uvicorn.run("server_stub.main:create_app", factory=True, workers=workers, host=host, port=port,
-                log_level="warning")
+                log_level="warning", proxy_headers=bool(trusted), forwarded_allow_ips=trusted)
 
 
 @cli.command("seed-demo")

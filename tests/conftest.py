@@ -237,8 +237,9 @@ def serving_in_process(data: Path, db: str, fake_now: str | None = None,
     try:
         app = create_app(dataclasses.replace(Settings.from_env(data, db), **settings))
         port = free_port()
+        # no forwarding header is trusted, as ``serve`` without --forwarded-allow-ips
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="off"))
+                                               lifespan="off", proxy_headers=False))
         thread = threading.Thread(target=server.run, name=f"platform:{port}", daemon=True)
         thread.start()
         try:

@@ -25,7 +25,7 @@ from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.field.enrollment import ALPHABET
 from sync import make_token, new_record_id, read_token, sign_record
-from tests.conftest import Server
+from tests.conftest import Server, running_server
 from tests.server_stub.api.test_review import enrol_people, other_inspector, submit
 from tests.utils.phone import Phone, admin_client, busiest_inspector, jpeg
 
@@ -342,6 +342,51 @@ def test_enrolment_guessing_gets_429(server: Server) -> None:
     assert "分钟后再试" in answer.json()["error"]["message"]
     # Even the right code waits: the address is throttled, not the code.
     assert httpx.post(f"{server.url}/api/v1/enroll", json={**body, "code": good}).status_code == 429
+
+
+FORGED = {"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=203.0.113.7", "X-Real-IP": "203.0.113.7"}
+
+
+def _issue_code(server: Server, headers: dict[str, str]) -> tuple[str, str]:
+    """A code issued over the admin API with ``headers``, and the origin its audit entry shows."""
+    inspector = busiest_inspector(server)
+    with admin_client(server) as admin:
+        code = admin.post("/api/v1/enrollment-codes", json={"inspector_id": inspector},
+                          headers=headers).json()["code"]
+        entries = admin.get("/api/v1/audit", params={"kind": "device.enrolment_code",
+                                                     "object": inspector}).json()["entries"]
+    return code, entries[-1]["origin"]
+
+
+def test_forwarding_headers_choose_no_address(tmp_path: Path, database_url: str) -> None:
+    """uvicorn trusts ``X-Forwarded-For`` from 127.0.0.1 unless told otherwise: a local process
+    could then pick a fresh address for every guess and for the audit trail (issue 23 point 3).
+    Through a real ``serve`` process, as deployed."""
+    with running_server(tmp_path / "data", database_url) as server:
+        _guesses_from_made_up_addresses(server)
+
+
+def _guesses_from_made_up_addresses(server: Server) -> None:
+    good, origin = _issue_code(server, FORGED)
+    assert origin == "127.0.0.1", "the audit trail shows the address the server saw"
+    body = {"public_key": "A" * 43, "device_name": "猜码"}
+    answers = []
+    for n in range(40):
+        code = "".join(ALPHABET[(5 * n + i) % len(ALPHABET)] for i in range(12))
+        address = f"198.51.100.{n}"
+        answers.append(httpx.post(f"{server.url}/api/v1/enroll", json={**body, "code": code}, headers={
+            "X-Forwarded-For": address, "Forwarded": f"for={address}", "X-Real-IP": address}).status_code)
+    assert answers[:10] == [403] * 10 and set(answers[10:]) == {429}, answers
+    answer = httpx.post(f"{server.url}/api/v1/enroll", json={**body, "code": good},
+                        headers={"X-Forwarded-For": "192.0.2.99"})
+    assert answer.status_code == 429, "a made-up address does not lift the limit"
+
+
+def test_a_named_proxy_is_trusted(tmp_path: Path, database_url: str) -> None:
+    """``--forwarded-allow-ips`` (``ZSC_FORWARDED_ALLOW_IPS``) names the proxies whose header counts."""
+    with running_server(tmp_path / "data", database_url,
+                        env={"ZSC_FORWARDED_ALLOW_IPS": "127.0.0.1"}) as behind_proxy:
+        assert _issue_code(behind_proxy, FORGED)[1] == "203.0.113.7"
 
 
 def test_expired_code_feedback_is_received(server: Server) -> None:
