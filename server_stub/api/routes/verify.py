@@ -66,9 +66,26 @@ def _verdict_page(conn: sa.Connection, token: str, payload: dict[str, Any] | Non
     found = {row.code: row for row in conn.execute(
         sa.select(t.items.c.code, t.items.c.name, t.items.c.basis).where(t.items.c.code.in_(codes)))}
     until = dt.datetime.fromisoformat(payload["valid_until"]) - dt.timedelta(seconds=1)
+    out_of_post = _out_of_post(conn, payload)
+    if out_of_post and not problem:
+        names = "、".join(m["name"] for m in payload["team"] if m["badge_no"] in out_of_post)
+        problem = (f"检查组中的{names}已不在岗，不能再以执法检查人员身份实施检查：您可以拒绝其检查，"
+                   "并可拨打12315核实。")
     return render("verify.html", status=400 if problem else 200, payload=payload, problem=problem,
-                  notice=notice, token=token, until=until.date().isoformat(),
+                  notice=notice, token=token, until=until.date().isoformat(), out_of_post=out_of_post,
                   items=[found[code] for code in codes if code in found])
+
+
+def _out_of_post(conn: sa.Connection, payload: dict[str, Any]) -> set[str]:
+    """Badge numbers of the code's team who are no longer in post (不在岗) in the staff directory:
+    the code still verifies (the platform signed it), but vouches only for staff in post."""
+    team = conn.execute(sa.select(t.tasks.c.team).where(t.tasks.c.id == payload["task_id"])).scalar()
+    if not team:
+        return set()
+    i = t.inspectors
+    inactive = set(conn.execute(sa.select(i.c.badge_no)
+                                .where(i.c.id.in_(list(team)), i.c.active.is_(False))).scalars())
+    return {str(m["badge_no"]) for m in payload["team"] if m["badge_no"] in inactive}
 
 
 @router.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)

@@ -138,6 +138,24 @@ def set_active(server: Server, inspector_id: str, active: bool, tmp_path: Path) 
     admin("import", "inspectors", str(exported), "--data", str(server.data), "--db", server.db)
 
 
+def test_the_code_check_vouches_only_for_staff_in_post(server: Server, tmp_path: Path) -> None:
+    """A genuine code of a team with someone now 不在岗 is no ✓ (issue 23 point 4)."""
+    inspector = Phone(server, busiest_inspector(server)).enroll()
+    task = inspector.tasks()[0]
+    page = f"{server.url}/v/{task['code_token']}"
+    before = httpx.get(page)
+    assert before.status_code == 200 and "✓ 这是一次真实的“双随机”抽查" in before.text
+    assert "不在岗" not in before.text
+    me = next(m for m in task["team"] if m["id"] == inspector.inspector_id)
+    set_active(server, inspector.inspector_id, False, tmp_path)
+    after = httpx.get(page)
+    assert after.status_code == 400 and "✓" not in after.text
+    assert f"检查组中的{me['name']}已不在岗" in after.text and "可以拒绝其检查" in after.text
+    assert after.text.count("已不在岗，可拒绝其检查") == 1, "only that member is marked"
+    set_active(server, inspector.inspector_id, True, tmp_path)
+    assert httpx.get(page).status_code == 200
+
+
 def test_inactive_staff_are_refused_everything(server: Server, tmp_path: Path) -> None:
     inspector, supervisor = enrol_people(server)
     task = inspector.tasks()[0]
