@@ -55,7 +55,11 @@ STATUSES: dict[type[DomainError], int] = {
     NotAnImage: 415,
     Invalid: 422,
     TooMany: 429,
-    Damaged: 500,
+    # Something stored is broken (a photo that does not decode): the request was fine, but its
+    # answer cannot be made, and asking again will not change that. Not a 5xx, which says "the
+    # platform failed, try again later" (the app's engine retries every 5xx) and is what a crash
+    # answers: this is a clean refusal that says why.
+    Damaged: 422,
 }
 """The status code of each kind of domain error; a subclass answers as its nearest listed base."""
 

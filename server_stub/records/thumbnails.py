@@ -18,11 +18,18 @@ def thumbnail(jpeg: bytes, long_edge: int) -> bytes:
     """``jpeg`` shrunk to at most ``long_edge`` pixels on its long side (never enlarged).
 
     Pillow's ``thumbnail`` decodes a JPEG at a reduced scale first (draft mode), so a 1600-pixel
-    photo costs a fraction of a full decode. Raises ``OSError`` when the bytes are not an image.
+    photo costs a fraction of a full decode. Raises ``OSError`` when the bytes do not decode (not
+    an image, cut short, damaged), whatever Pillow raised: its decoders also raise ``ValueError``,
+    ``SyntaxError``, ``struct.error``... on broken input, and a caller needs one kind to catch.
     """
-    with Image.open(io.BytesIO(jpeg)) as image:
-        image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
-        small = image.convert("RGB")
+    try:
+        with Image.open(io.BytesIO(jpeg)) as image:
+            image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
+            small = image.convert("RGB")
+    except OSError:
+        raise
+    except Exception as e:  # see above
+        raise OSError(f"the image does not decode: {e!r}") from e
     out = io.BytesIO()
     small.save(out, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
     return out.getvalue()

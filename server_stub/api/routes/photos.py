@@ -74,13 +74,17 @@ def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: Conn
 
 
 @router.get("/photos/{sha256}/thumbnail", responses={200: {"content": {"image/jpeg": {}}},
-                                                      **error_responses(400, 404, 500)})
+                                                      **error_responses(400, 404, 422)})
 def get_photo_thumbnail(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep,
                         long_edge: Annotated[int, Query(ge=64, le=800)] = 240) -> Response:
-    """A small JPEG of a photo (at most ``long_edge`` pixels on its long side), for lists."""
+    """A small JPEG of a photo (at most ``long_edge`` pixels on its long side), for lists; 422
+    when the stored photo does not decode (never a 500: asking again would not help)."""
     data = _visible_photo(sha256, request, device, conn)
     try:
         small = thumbnail(data, long_edge)
-    except OSError:  # it was checked at upload: the stored file has been damaged since
-        raise Damaged("photo_damaged", "平台上的这张照片已损坏，请联系管理员") from None
+    except OSError:
+        # Every upload is decoded whole now, so this is a file stored before that check (cut
+        # short, or a bare header) or one damaged on the platform's disk since.
+        raise Damaged("photo_damaged",
+                      "平台上的这张照片不完整或已损坏，无法显示：请联系管理员") from None
     return Response(small, media_type="image/jpeg", headers=PHOTO_CACHING)

@@ -18,6 +18,7 @@ from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.directory.demo import SAMR
 from tests.conftest import Server, serving_in_process
+from tests.server_stub.api.test_sync_contract import header_only_jpeg, truncated_jpeg
 from tests.utils.phone import Phone, busiest_inspector, jpeg
 
 SUPERVISOR_CALLS = [
@@ -275,11 +276,21 @@ def test_photo_thumbnails_for_lists(server: Server, people: tuple[Phone, Phone])
     assert hidden.status_code == unknown.status_code == 404 and hidden.json() == unknown.json()
 
 
-def test_a_damaged_stored_photo_is_a_clear_error(server: Server, people: tuple[Phone, Phone]) -> None:
+@pytest.mark.parametrize("stored_bytes", [
+    b"\xff\xd8 damaged on the platform's disk", truncated_jpeg(), header_only_jpeg(65535, 1)],
+    ids=["damaged on disk", "JPEG cut at 13 %, stored before uploads were decoded",
+         "bare header claiming 65535x1, stored before uploads were decoded"])
+def test_a_stored_photo_that_does_not_decode_is_a_clear_422(
+        server: Server, people: tuple[Phone, Phone], stored_bytes: bytes) -> None:
+    """Never a 500 (which the app's engine would retry for ever): the photo will not get better."""
     inspector, supervisor = people
     envelope = submit(inspector, inspector.tasks()[0])
     name = envelope["record"]["items"][0]["photos"][0]
     stored = next(server.data.rglob(f"{name}.jpg"))
-    stored.write_bytes(b"\xff\xd8 damaged on the platform's disk")
-    answer = supervisor.client.get(f"/api/v1/photos/{name}/thumbnail")
-    assert answer.status_code == 500 and answer.json()["error"]["code"] == "photo_damaged"
+    stored.write_bytes(stored_bytes)
+    for who in (supervisor, inspector):
+        for long_edge in (64, 240, 800):
+            answer = who.client.get(f"/api/v1/photos/{name}/thumbnail", params={"long_edge": long_edge})
+            assert answer.status_code == 422, answer.text
+            error = answer.json()["error"]
+            assert error["code"] == "photo_damaged" and "照片不完整或已损坏" in error["message"]

@@ -5,11 +5,18 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import importlib
+import io
 import json
+import pkgutil
+import random
+import struct
 
 import httpx
 import pytest
+from PIL import Image, ImageFile
 
+import server_stub
 from sync import generate_key, public_key_b64, sign_record
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, admin_client, busiest_inspector, jpeg
@@ -106,6 +113,60 @@ def test_photo_too_large_is_413(phone: Phone) -> None:
     data = b"\xff\xd8" + bytes(9 * 1024 * 1024)
     answer = phone.client.put(f"/api/v1/photos/{hashlib.sha256(data).hexdigest()}", content=data)
     assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
+
+
+def detailed_jpeg() -> bytes:
+    """A real JPEG of ~30 KB: noise compresses like a detailed photo, so its scan fills the file."""
+    rng = random.Random(23)
+    image = Image.frombytes("RGB", (240, 180), rng.randbytes(240 * 180 * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    """``detailed_jpeg`` cut after 13 % of its bytes (as in issue 23: 4,000 of 30,629), past its
+    headers: Pillow opens it and reads its size, and only decoding finds it cut short."""
+    data = detailed_jpeg()
+    return data[:len(data) * 13 // 100]
+
+
+def header_only_jpeg(width: int, height: int) -> bytes:
+    """A JPEG's headers alone, up to the start of the scan, claiming ``width`` × ``height``."""
+    data = bytearray(jpeg(3, (16, 16)))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    sos = data.index(b"\xff\xda")
+    (length,) = struct.unpack(">H", data[sos + 2:sos + 4])
+    return bytes(data[:sos + 2 + length])
+
+
+@pytest.mark.parametrize("data", [truncated_jpeg(), header_only_jpeg(65535, 1)],
+                         ids=["JPEG cut at 13 %", "bare header claiming 65535x1"])
+def test_a_photo_that_does_not_decode_is_415_and_not_stored(phone: Phone, data: bytes) -> None:
+    with Image.open(io.BytesIO(data)) as image:  # its header reads as a JPEG of few pixels
+        assert image.format == "JPEG" and image.width * image.height <= 65535
+    name = hashlib.sha256(data).hexdigest()
+    for _ in range(2):
+        answer = phone.client.put(f"/api/v1/photos/{name}", content=data,
+                                  headers={"Content-Type": "image/jpeg"})
+        assert answer.status_code == 415, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "photo_not_decodable" and "无法解码" in error["message"]
+    assert phone.client.get(f"/api/v1/photos/{name}").status_code == 404, "nothing was stored"
+    whole = detailed_jpeg()
+    answer = phone.client.put(f"/api/v1/photos/{hashlib.sha256(whole).hexdigest()}", content=whole,
+                              headers={"Content-Type": "image/jpeg"})
+    assert answer.status_code in (200, 201), "the whole file is taken"
+
+
+def test_nothing_in_the_server_lets_pillow_load_truncated_images() -> None:
+    """With ``ImageFile.LOAD_TRUNCATED_IMAGES`` set, Pillow decodes a cut file padded with grey and
+    the check above passes it: no module of the server may set it."""
+    for module in pkgutil.walk_packages(server_stub.__path__, "server_stub."):
+        if ".migrations" not in module.name and not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
 # --- records ---------------------------------------------------------------------------------
