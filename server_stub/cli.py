@@ -25,7 +25,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from server_stub.core import audit_trail
 from server_stub.core import merkle_log as ml
-from server_stub.core.admin_token import admin_token
+from server_stub.core.admin_token import admin_token, rotate
 from server_stub.core.audit_trail import Actor
 from server_stub.core.clock import now
 from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
@@ -72,10 +72,11 @@ def data_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="数据目录（默认 ./data）")(func)
 
 
-def load_settings(data_dir: Path | None, database_url: str | None) -> Settings:
+def load_settings(data_dir: Path | None, database_url: str | None, *,
+                  check_admin_token: bool = True) -> Settings:
     """The settings, or a one-line error (not a traceback) naming the malformed variable."""
     try:
-        return Settings.from_env(data_dir, database_url)
+        return Settings.from_env(data_dir, database_url, check_admin_token=check_admin_token)
     except ValueError as e:
         raise click.ClickException(str(e)) from None
 
@@ -254,9 +255,22 @@ def demo_plan(today: dt.date) -> Plan:
 
 @cli.command("admin-token")
 @data_options
-def admin_token_command(data_dir: Path | None, database_url: str | None) -> None:
+@click.option("--new", "new", is_flag=True,
+              help="生成新的随机管理员令牌，替换数据目录中保存的令牌并打印它（轮换令牌：旧令牌作废，"
+                   "运行中的服务器重启后才使用新令牌）")
+def admin_token_command(data_dir: Path | None, database_url: str | None, new: bool) -> None:
     """打印管理员令牌（调用创建计划、抽取等管理接口时使用）。"""
-    click.echo(admin_token(load_settings(data_dir, database_url).data_dir))
+    if not new:
+        click.echo(admin_token(load_settings(data_dir, database_url).data_dir))
+        return
+    # Not refused for a bad ZSC_ADMIN_TOKEN: this is what its message tells the administrator to run.
+    settings = load_settings(data_dir, database_url, check_admin_token=False)
+    click.echo(rotate(settings.data_dir))
+    click.echo(f"新的管理员令牌已存入 {settings.data_dir / 'admin_token'}（仅所有者可读）；"
+               "运行中的服务器须重启后才使用它", err=True)
+    if os.environ.get("ZSC_ADMIN_TOKEN"):
+        click.echo("注意：已设置 ZSC_ADMIN_TOKEN，平台使用该变量而不是数据目录中的令牌："
+                   "请把它改为上面的新令牌，或取消该变量", err=True)
 
 
 @cli.group()

@@ -7,7 +7,7 @@ largest photo the server accepts. ``ZSC_WARNING_THRESHOLDS`` (default ``30,20,10
 problem-rate percentages of the red, orange and yellow warnings. ``ZSC_FOLLOWUP_DUE_DAYS`` (default
 30) is how many calendar days after the inspection a 发现问题待后续处理 may stay without its disposal
 before the ledger flags it overdue. ``ZSC_FREQUENT_VISITS`` (default 2): the dashboard warns of
-enterprises inspected more often than this in a year by all departments together. ``ZSC_ADMIN_TOKEN`` is checked here too (see ``admin``).
+enterprises inspected more often than this in a year by all departments together. ``ZSC_ADMIN_TOKEN`` is checked here too (see ``admin_token``).
 """
 
 from __future__ import annotations
@@ -77,9 +77,11 @@ class Settings:
     frequent_after: int = DEFAULT_FREQUENT_AFTER
 
     @classmethod
-    def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None) -> Settings:
+    def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None, *,
+                 check_admin_token: bool = True) -> Settings:
         """The settings for ``data_dir``; ``ValueError`` (in Chinese, naming the variable) for a
-        malformed environment variable."""
+        malformed environment variable. ``check_admin_token=False`` is for ``admin-token --new``
+        alone, which makes the token that replaces a refused one."""
         directory = Path(data_dir or os.environ.get("ZSC_DATA_DIR") or "data").resolve()
         url = database_url or os.environ.get("ZSC_DATABASE_URL") or f"sqlite:///{directory / 'zsc.db'}"
         max_photo = max_photo_bytes_from(os.environ.get("ZSC_MAX_PHOTO_BYTES"))
@@ -87,7 +89,8 @@ class Settings:
         due_days = due_days_from(os.environ.get("ZSC_FOLLOWUP_DUE_DAYS"))
         frequent = whole_number_from("ZSC_FREQUENT_VISITS", os.environ.get("ZSC_FREQUENT_VISITS"),
                                      DEFAULT_FREQUENT_AFTER, 1, 100, "次")
-        token_from_env()  # a short administrator token stops the start like any malformed setting
+        if check_admin_token:
+            token_from_env()  # a guessable admin token stops the start like any malformed setting
         return cls(directory, url, max_photo, thresholds, due_days, frequent)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import subprocess
 import sys
 from decimal import Decimal
@@ -105,11 +106,12 @@ def test_a_short_admin_token_stops_the_server_and_the_cli(
         assert "Traceback" not in result.output
 
 
-def test_a_long_admin_token_is_the_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("ZSC_ADMIN_TOKEN", "t" * 32)
+def test_a_long_random_admin_token_is_the_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    token = secrets.token_urlsafe(32)
+    monkeypatch.setenv("ZSC_ADMIN_TOKEN", token)
     Settings.from_env(tmp_path)
     result = CliRunner().invoke(cli, ["admin-token", "--data", str(tmp_path)])
-    assert result.exit_code == 0 and result.output.strip() == "t" * 32
+    assert result.exit_code == 0 and result.output.strip() == token
 
 
 def test_a_short_admin_token_stops_a_real_server_process(tmp_path: Path) -> None:
