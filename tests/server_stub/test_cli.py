@@ -51,11 +51,11 @@ def fresh_databases(monkeypatch: pytest.MonkeyPatch, make_database_url: Callable
     original = Settings.from_env.__func__  # type: ignore[attr-defined]
 
     def from_env(cls: type[Settings], data_dir: Path | None = None,
-                 database_url: str | None = None) -> Settings:
+                 database_url: str | None = None, **options: bool) -> Settings:
         key = str(data_dir)
         if database_url is None:
             database_url = urls.setdefault(key, make_database_url())
-        return original(cls, data_dir, database_url)  # type: ignore[no-any-return]
+        return original(cls, data_dir, database_url, **options)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(Settings, "from_env", classmethod(from_env))
 
