@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
+from server_stub.core.clock import china_date
 from server_stub.core.errors import Conflict, Invalid
 from server_stub.publication import log as publication_log
 from server_stub.review.decisions import (
@@ -84,6 +85,8 @@ def close(conn: sa.Connection, department: str, record_id: str, *, disposal: str
         raise Invalid("not_pending", "该记录的检查结果不是“发现问题待后续处理”，无需登记后续处置")
     if disposal_date < row["inspected_on"]:
         raise Invalid("bad_date", "处置日期不能早于检查日期")
+    if disposal_date > china_date(now):
+        raise Invalid("bad_date", f"处置日期不能晚于今天（{china_date(now).isoformat()}，北京时间）：请登记已作出的处置")
     try:
         with conn.begin_nested():
             conn.execute(t.followups.insert().values(

@@ -191,6 +191,11 @@ def test_follow_up_ledger(server_with_due_days: Server) -> None:
     early = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
                                    json={"disposal": "立案", "disposal_date": "2026-01-01"})
     assert early.status_code == 422 and "不能早于检查日期" in early.json()["error"]["message"]
+    tomorrow = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=1))
+    for future in ("2099-12-31", tomorrow.isoformat()):
+        late = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
+                                      json={"disposal": "立案", "disposal_date": future})
+        assert late.status_code == 422 and "处置日期不能晚于今天" in late.json()["error"]["message"], future
     done = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
                                   json={"disposal": "责令改正", "disposal_date": "2026-03-10", "note": "已整改"})
     assert done.status_code == 204
