@@ -23,6 +23,7 @@ and a directory left more open by an older install are narrowed at every open.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -109,7 +110,12 @@ def _make_private(path: Path) -> None:
     open: SQLite gives a side file it creates the database's mode, never the umask's."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     os.chmod(path.parent, PRIVATE_DIR)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    if not path.exists():
+        # Never open (and close) a database SQLite may hold: closing any descriptor of a file
+        # drops every POSIX lock this process has on it, SQLite's included (a reader beside it
+        # then met "disk I/O error" in the fault tests).
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another opener
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     for file in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
         try:
             os.chmod(file, PRIVATE_FILE)
