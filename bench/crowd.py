@@ -39,7 +39,7 @@ import httpx
 import psycopg
 import sqlalchemy as sa
 
-from bench.sync import cli, enrol, photo_bytes
+from bench.sync import cli, enrol, photo_bytes, recent_visit
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.core.launcher import free_port, spawn_server
@@ -53,6 +53,7 @@ from sync import (
     sign_record,
     verify_envelope,
 )
+from tests.utils.workload import add_tasks
 
 
 @dataclass
@@ -63,17 +64,26 @@ class Phone:
     """(photo name, photo, record envelope as sent), in chain order."""
 
 
-def make_phones(url: str, admin_token: str, inspectors: list[str], count: int, records: int) -> list[Phone]:
+def make_phones(url: str, db: str, admin_token: str, inspectors: list[str], count: int,
+                records: int) -> list[Phone]:
+    """``count`` phones of ``inspectors`` in turn, each with ``records`` signed records of tasks of
+    its own: a task takes one record (issue 23), so the tasks are added first (``add_tasks``)."""
+    owners = [inspectors[n % len(inspectors)] for n in range(count)]
+    added = add_tasks(db, owners, records)
     phones = []
-    for n in range(count):
+    for n, inspector in enumerate(owners):
         key = generate_key()
-        device = enrol(url, inspectors[n % len(inspectors)], admin_token, key)
-        tasks = httpx.get(f"{url}/api/v1/tasks", headers={"Authorization": f"Bearer {device['token']}"},
-                          timeout=60).json()["tasks"]
+        device = enrol(url, inspector, admin_token, key)
+        pulled = httpx.get(f"{url}/api/v1/tasks", headers={"Authorization": f"Bearer {device['token']}"},
+                           timeout=60).json()["tasks"]
+        by_id = {task["id"]: task for task in pulled}
+        turn = n // len(inspectors)
+        tasks = [by_id[task_id] for task_id in added[inspector][turn * records:(turn + 1) * records]]
         phone = Phone(device["token"], public_key_b64(key))
         prev = None
+        started, finished = recent_visit()
         for seq in range(1, records + 1):
-            task = tasks[seq % len(tasks)]
+            task = tasks[seq - 1]
             photo = photo_bytes(n * 1000 + seq, side=200)  # about 40 KB
             name = hashlib.sha256(photo).hexdigest()
             items = tuple(RecordItem(code=i["code"], result="合格", photos=(name,) if k == 0 else ())
@@ -81,8 +91,8 @@ def make_phones(url: str, admin_token: str, inspectors: list[str], count: int, r
             record = Record(
                 id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
                 inspectors=tuple(m["id"] for m in task["team"]), items=items, outcome="未发现问题",
-                location=None, started_at="2026-03-02T09:00:00+08:00",
-                finished_at="2026-03-02T09:40:00+08:00", device_id=device["device_id"], seq=seq, prev=prev,
+                location=None, started_at=started,
+                finished_at=finished, device_id=device["device_id"], seq=seq, prev=prev,
             ).to_json()
             prev = record_hash(record)
             envelope = json.dumps(sign_record(record, key, device["device_id"]), ensure_ascii=False).encode()
@@ -307,7 +317,7 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int) -
         url = f"http://127.0.0.1:{port}"
         server = spawn_server(data, db, port, workers=workers)
         try:
-            phones = make_phones(url, token, inspectors_with_tasks(db), phones_count, records)
+            phones = make_phones(url, db, token, inspectors_with_tasks(db), phones_count, records)
             cpu_before = cpu_seconds(server.pid)
             with health_watch(url) as health:
                 outcome, elapsed = asyncio.run(crowd(port, phones))

@@ -12,6 +12,7 @@ always measured).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -42,6 +43,7 @@ from sync import (
     sign_record,
     verify_envelope,
 )
+from tests.utils.workload import add_tasks
 
 
 def cli(*args: str, data: Path, db: str) -> str:
@@ -61,16 +63,25 @@ def enrol(url: str, inspector: str, admin_token: str, key: Any) -> dict[str, Any
     return result
 
 
+def recent_visit() -> tuple[str, str]:
+    """A visit's start and end a few minutes ago, China time: after the draw the bench's server
+    made at its start (a visit before its task's draw is refused) and not after its now."""
+    finished = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(microsecond=0)
+    finished -= dt.timedelta(minutes=1)
+    return (finished - dt.timedelta(minutes=4)).isoformat(), finished.isoformat()
+
+
 def signed_records(tasks: list[dict[str, Any]], device_id: str, key: Any, count: int) -> list[dict[str, Any]]:
     envelopes, prev = [], None
+    started, finished = recent_visit()
     for seq in range(1, count + 1):
-        task = tasks[seq % len(tasks)]
+        task = tasks[seq - 1]  # a task takes one record
         record = Record(
             id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
             inspectors=tuple(m["id"] for m in task["team"]),
             items=tuple(RecordItem(code=i["code"], result="合格") for i in task["items"]),
-            outcome="未发现问题", location=None, started_at="2026-03-02T09:00:00+08:00",
-            finished_at="2026-03-02T09:40:00+08:00", device_id=device_id, seq=seq, prev=prev,
+            outcome="未发现问题", location=None, started_at=started,
+            finished_at=finished, device_id=device_id, seq=seq, prev=prev,
         ).to_json()
         prev = record_hash(record)
         envelopes.append(sign_record(record, key, device_id))
@@ -116,7 +127,10 @@ def raw_photo_limit(photos: list[bytes], directory: Path) -> float:
 def measure(db: str | None, records: int, photos: list[bytes], work: Path) -> tuple[float, float, Any]:
     data = work / "server"
     db = db or f"sqlite:///{work / 'server.db'}"
-    inspector = cli("seed-demo", "--entities", "2000", data=data, db=db).split()[-1]
+    # a task takes one record (issue 23): as many entities as records, plus the demo's own
+    entities = str(max(2000, records + 1000))
+    inspector = cli("seed-demo", "--entities", entities, data=data, db=db).split()[-1]
+    add_tasks(db, [inspector], records)
     token = cli("admin-token", data=data, db=db).split()[-1]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -125,7 +139,7 @@ def measure(db: str | None, records: int, photos: list[bytes], work: Path) -> tu
         key = generate_key()
         device = enrol(url, inspector, token, key)
         headers = {"Authorization": f"Bearer {device['token']}"}
-        tasks = httpx.get(f"{url}/api/v1/tasks", headers=headers).json()["tasks"]
+        tasks = httpx.get(f"{url}/api/v1/tasks", headers=headers, timeout=60).json()["tasks"]
         envelopes = signed_records(tasks, device["device_id"], key, records)
         store = LocalStore.open(work / "phone.db")
         store.save_enrolment(Enrolment(url, device["device_id"], device["token"], "inspector", {}, ""))
@@ -138,7 +152,8 @@ def measure(db: str | None, records: int, photos: list[bytes], work: Path) -> tu
             assert len(result.accepted) == records, result.rejected[:3]
             start = time.perf_counter()
             for data_ in photos:
-                answer = client.put(f"/api/v1/photos/{hashlib.sha256(data_).hexdigest()}", content=data_)
+                answer = client.put(f"/api/v1/photos/{hashlib.sha256(data_).hexdigest()}", content=data_,
+                                    headers={"Content-Type": "image/jpeg"})
                 assert answer.status_code == 201, answer.text
             photo_rate = sum(map(len, photos)) / (time.perf_counter() - start) / 1e6
         return record_rate, photo_rate, (envelopes, public_key_b64(key))

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from server_stub.core.launcher import PROJECT_ROOT as ROOT
 from server_stub.core.launcher import free_port, spawn_server
+from tests.utils.workload import drawn_long_ago
 
 PG_URL = os.environ.get("ZSC_TEST_PG_URL")
 
@@ -160,6 +161,7 @@ class DemoTemplate:
         template = self.databases.make()
         seeded = run_cli("seed-demo", "--entities", str(DEMO_ENTITIES), data=self.seed_data,
                          db=template)
+        drawn_long_ago(template)  # before the fixed times the tests' visits are signed at
         return template, seeded.stdout
 
     def drop(self) -> None:

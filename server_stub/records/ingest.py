@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server_stub.core import tables as t
+from server_stub.core.clock import CHINA, as_utc
 from server_stub.core.errors import (
     Conflict,
     DomainError,
@@ -230,9 +231,11 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         raise Invalid("finished_in_future",
                       "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
     task = _check_task(conn, device, record)
+    _check_times(record, drawn_at=as_utc(task["created_at"]), now=now)
     try:
         chain = _check_chain(conn, record)
         _check_supersedes(conn, record)
+        _check_one_current(conn, device, record)
     except DomainError:
         # Read committed (PostgreSQL): a concurrent request may have stored this very record since
         # ``_existing`` looked, taking its place in the chain and its revision. Then it is a repeat.
@@ -273,6 +276,25 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
                               "missing_photos": missing, "chain": chain})
 
 
+def _check_times(record: Record, *, drawn_at: dt.datetime, now: dt.datetime) -> None:
+    """Every time of a record lies between its task's draw and now, give or take ``CLOCK_SKEW``
+    (a phone's clock is set by hand as often as not): a visit cannot come before the task was
+    drawn, nor be finished, or revised, after the platform's now. ``started_at <= finished_at``
+    is the record's own rule (``sync.validate_record``)."""
+    times = {"开始时间": record.started_at, "结束时间": record.finished_at}
+    if record.revised_at:
+        times["修订时间"] = record.revised_at
+    for label, value in times.items():
+        moment = parse_rfc3339(value)
+        if moment < drawn_at - CLOCK_SKEW:
+            drawn = drawn_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+            raise Invalid("time_before_draw",
+                          f"记录的{label}早于该任务的抽取时间（{drawn}，北京时间）：请核对手机的日期和时间")
+        if moment > now + CLOCK_SKEW:
+            raise Invalid("finished_in_future",
+                          f"记录的{label}晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
+
+
 def _check_signer(device: Device, envelope: object) -> None:
     """A device submits only records it signed as itself: the envelope's ``key_id`` and the
     record's ``device_id`` must both be the device whose token sends them (DESIGN §4). Anything
@@ -310,9 +332,12 @@ def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) ->
 def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMapping:
     """The record's task, with its entity's industry, region and grade (as at this inspection)."""
     e = t.entities
+    # The task's row is locked (PostgreSQL; SQLite's writers take turns anyway) so that two
+    # records for one task, arriving at once, are checked one after the other (``_check_one_current``).
     task = conn.execute(sa.select(t.tasks, e.c.industry, e.c.region, e.c.risk_grade)
                         .join(e, e.c.credit_code == t.tasks.c.credit_code)
-                        .where(t.tasks.c.id == record.task_id)).mappings().first()
+                        .where(t.tasks.c.id == record.task_id)
+                        .with_for_update(of=t.tasks)).mappings().first()
     if task is None:
         raise Invalid("unknown_task", f"任务「{record.task_id}」不存在")
     team = list(task["team"])
@@ -371,6 +396,28 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
     if changed:
         raise Invalid("revision_changes_visit",
                       f"修订记录应保留原现场检查的{'、'.join(changed)}（修订时间另记于revised_at）")
+
+
+def _check_one_current(conn: sa.Connection, device: Device, record: Record) -> None:
+    """A task has one current result (DESIGN §11): one record, or a revision naming it in
+    ``supersedes``. A second record for a task that already has one (a teammate's phone, or a new
+    device of the same inspector) is refused, naming the record that holds the task and who made it."""
+    r, i = t.records, t.inspectors
+    holder = conn.execute(
+        sa.select(r.c.id, r.c.inspector_id, i.c.name)
+        .join(i, i.c.id == r.c.inspector_id, isouter=True)
+        .where(r.c.task_id == record.task_id, r.c.superseded.is_(False),
+               r.c.hash != (record.supersedes or ""))
+        .order_by(r.c.received_at, r.c.id).limit(1)).first()
+    if holder is None:
+        return
+    if holder.inspector_id == device.inspector_id:
+        raise Conflict("task_has_record",
+                       f"该任务已由您在另一台设备上提交记录（记录编号 {holder.id}）：一次检查只有一份现场检查笔录，"
+                       "如需更正，请待审核退回后在该设备上修订")
+    raise Conflict("task_has_record",
+                   f"该任务已由 {holder.name or holder.inspector_id} 提交记录（记录编号 {holder.id}）："
+                   "一次检查只有一份现场检查笔录，如需更正，请由其修订")
 
 
 def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:

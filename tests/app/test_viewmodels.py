@@ -412,3 +412,19 @@ def test_a_photo_already_attached_is_refused_saying_so(
     model.picking_photos("SP-01")
     asyncio.run(model.add_photos("SP-01", []))  # the picker cancelled
     assert not model.busy_items
+
+
+@pytest.mark.parametrize(("theirs", "expected"), [
+    ("submitted", TaskState.SUBMITTED),  # a teammate's record holds the task (issue 23)
+    ("published", TaskState.APPROVED),
+    ("returned", TaskState.RETURNED),  # theirs returned: this phone's is still to be redone
+])
+def test_a_refused_record_beside_a_teammates_shows_the_teammates_state(theirs: str,
+                                                                      expected: TaskState) -> None:
+    """The platform refused this phone's record because a teammate's holds the task: the task
+    shows that record's state, not 被退回 (nothing here is to be redone)."""
+    from app.domain.tasks import LocalRecord, task_state
+    local = LocalRecord("MINE", "m" * 64, "rejected", None, "该任务已由 张三 提交记录")
+    record = {"id": "THEIRS", "hash": "t" * 64, "state": theirs}
+    assert task_state(make_task(record=record), local, False) == expected
+    assert task_state(make_task(record={**record, "id": "MINE"}), local, False) == TaskState.RETURNED

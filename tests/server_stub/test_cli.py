@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from sync import (
     verify_envelope,
 )
 from tests.utils.ceremony import DICE, WITNESSES
+from tests.utils.workload import add_tasks
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
@@ -315,7 +317,9 @@ def submitted(data: Path, device: devices.Device, key: Ed25519PrivateKey, seq: i
               prev: str | None) -> dict[str, Any]:
     """This device's record number ``seq``, signed and ingested: its record JSON."""
     with engine_for(data).begin() as conn:
-        task = tasks_for_inspector(conn, device.inspector_id, generate_key(), due_days=30)[0]
+        # a task without a record yet: a task takes one record (issue 23)
+        task = next(task for task in tasks_for_inspector(conn, device.inspector_id, generate_key(),
+                                                         due_days=30) if not task.get("record"))
         record = Record(
             id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
             inspectors=tuple(m["id"] for m in task["team"]),
@@ -323,7 +327,9 @@ def submitted(data: Path, device: devices.Device, key: Ed25519PrivateKey, seq: i
                         for i in task["items"]),
             outcome=Outcome.NO_PROBLEM,
             location=Location(lat=37.5, lon=122.1, accuracy_m=12.0, source=LocationSource.DEVICE),
-            started_at="2026-03-02T09:00:00+08:00", finished_at="2026-03-02T09:40:00+08:00",
+            # a visit of a few minutes ago: after the draw seed-demo made (issue 23)
+            started_at=(now() - dt.timedelta(minutes=5)).isoformat(),
+            finished_at=(now() - dt.timedelta(minutes=1)).isoformat(),
             device_id=device.id, seq=seq, prev=prev,
         ).to_json()
         envelope = sign_record(record, key, device.id)
@@ -354,6 +360,7 @@ def test_revoke_device_refuses_its_later_calls_and_keeps_its_records(tmp_path: P
 
 def test_chain_gaps_lists_the_devices_whose_records_skip_numbers(tmp_path: Path) -> None:
     data, inspector = seeded(tmp_path)
+    add_tasks(Settings.from_env(data).database_url, [inspector], 5)  # one per record sent
     assert "没有缺号" in invoke("chain-gaps", "--data", str(data)).output
     steady, _, steady_key = enrolled(data, inspector)
     gappy, _, gappy_key = enrolled(data, inspector)

@@ -59,6 +59,9 @@ class Phone:
     token: str = ""
     seq: int = 0
     prev: str | None = None
+    task_ids: tuple[str, ...] = ()
+    """When given, the only tasks :meth:`tasks` answers (tasks a test added for this phone:
+    ``tests/utils/workload.py``), in this order."""
 
     def enroll(self, role: str = "inspector") -> Phone:
         with admin_client(self.server) as admin:
@@ -80,6 +83,9 @@ class Phone:
         answer = self.client.get("/api/v1/tasks")
         assert answer.status_code == 200, answer.text
         tasks: list[dict[str, Any]] = answer.json()["tasks"]
+        if self.task_ids:
+            by_id = {task["id"]: task for task in tasks}
+            return [by_id[task_id] for task_id in self.task_ids]
         return tasks
 
     def record(self, task: dict[str, Any], photos: list[bytes] = (), **changes: Any) -> dict[str, Any]:  # type: ignore[assignment]

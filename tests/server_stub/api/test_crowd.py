@@ -27,6 +27,7 @@ from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from tests.conftest import ServerProcess, running_server
 from tests.utils.phone import Phone, busiest_inspector, jpeg
+from tests.utils.workload import add_tasks
 
 T = TypeVar("T")
 
@@ -134,8 +135,10 @@ def test_one_record_sent_by_a_crowd_is_stored_once(crowd_server: ServerProcess) 
 def test_many_phones_send_their_own_records_at_once(crowd_server: ServerProcess) -> None:
     inspector = busiest_inspector(crowd_server)
     phones = [Phone(crowd_server, inspector).enroll() for _ in range(8)]
-    tasks = phones[0].tasks()
     per_phone = 3
+    # a task takes one record (issue 23): each phone of the inspector has tasks of its own
+    mine = add_tasks(crowd_server.db, [inspector] * len(phones), per_phone)[inspector]
+    by_id = {task["id"]: task for task in phones[0].tasks()}
 
     def push(phone: Phone, seed: int) -> Callable[[], list[list[int]]]:
         """One phone's whole push: each record after its photo, in chain order."""
@@ -145,7 +148,7 @@ def test_many_phones_send_their_own_records_at_once(crowd_server: ServerProcess)
                 for n in range(per_phone):
                     photo = jpeg(seed * 100 + n)
                     name = hashlib.sha256(photo).hexdigest()
-                    envelope = phone.record(tasks[n % len(tasks)], photos=[photo])
+                    envelope = phone.record(by_id[mine[seed * per_phone + n]], photos=[photo])
                     outcomes.append(until_answered(partial(c.put, f"/api/v1/photos/{name}", content=photo)))
                     outcomes.append(until_answered(partial(c.post, "/api/v1/records", json=envelope)))
             return outcomes

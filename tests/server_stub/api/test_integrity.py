@@ -46,11 +46,12 @@ def error_code(answer: httpx.Response) -> str:
 
 def test_a_device_cannot_sign_under_another_device_id(server: Server) -> None:
     phone = Phone(server, busiest_inspector(server)).enroll()
-    task = phone.tasks()[0]
-    first = phone.record(task)
+    tasks = phone.tasks()
+    first = phone.record(tasks[0])
     assert phone.client.post("/api/v1/records", json=first).status_code == 201
-    deleted = phone.record(task)  # seq 2, "deleted on the phone": a gap the platform reports
-    assert phone.client.post("/api/v1/records", json=phone.record(task)).json()["chain"]["gaps"] == [[2, 2]]
+    deleted = phone.record(tasks[1])  # seq 2, "deleted on the phone": a gap the platform reports
+    third = phone.client.post("/api/v1/records", json=phone.record(tasks[2]))
+    assert third.json()["chain"]["gaps"] == [[2, 2]]
 
     # Fill the gap afterwards under a made-up device id, with the real chain's prev.
     invented = dict(deleted["record"], device_id="Dinvented0000001")
@@ -75,6 +76,24 @@ def test_a_record_finished_in_the_future_is_refused(server: Server) -> None:
                             finished_at="2099-01-01T10:00:00+08:00")
     answer = phone.client.post("/api/v1/records", json=envelope)
     assert answer.status_code == 422 and error_code(answer) == "finished_in_future"
+
+
+@pytest.mark.parametrize(("started", "finished"), [
+    ("2019-01-01T09:00:00+08:00", "2019-01-01T10:00:00+08:00"),
+    ("2024-12-31T23:00:00+08:00", "2025-01-02T10:00:00+08:00"),  # 9 hours before the draw
+], ids=["years-before-the-draw", "started-before-the-draw"])
+def test_times_that_cannot_be_true_are_refused(server: Server, started: str, finished: str) -> None:
+    """A visit lies between its task's draw and now (issue 23 point 5). The template's tasks count
+    as drawn at 2025-01-01T00:00Z (08:00 China time; ``tests/conftest.py``)."""
+    phone = Phone(server, busiest_inspector(server)).enroll()
+    envelope = phone.record(phone.tasks()[0], started_at=started, finished_at=finished)
+    answer = phone.client.post("/api/v1/records", json=envelope)
+    assert answer.status_code == 422 and error_code(answer) == "time_before_draw", answer.text
+    assert "早于该任务的抽取时间（2025-01-01 08:00，北京时间）" in answer.json()["error"]["message"]
+    within_skew = phone.record(phone.tasks()[0], started_at="2025-01-01T07:55:00+08:00",
+                               finished_at="2025-01-01T09:00:00+08:00", seq=1, prev=None)
+    assert phone.client.post("/api/v1/records", json=within_skew).status_code == 201, \
+        "five minutes before the draw is a phone's clock, within the stated skew"
 
 
 # --- 2. nobody reviews their own inspection (回避) ------------------------------------------

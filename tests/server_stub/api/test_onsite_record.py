@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import re
 import shutil
 import struct
@@ -25,6 +24,7 @@ from sync import Acknowledgement, Notice, TeamMember, Witness, b64url_encode, ca
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import Phone, jpeg
+from tests.utils.workload import add_tasks
 
 UNREACHABLE = "通过登记的住所（经营场所）无法联系"
 
@@ -52,9 +52,12 @@ def people(shared_server: ServerProcess) -> tuple[Phone, Phone]:
 
 
 @pytest.fixture(scope="module")
-def tasks(people: tuple[Phone, Phone]) -> Iterator[dict[str, Any]]:
-    """The inspector's tasks, round and round (a task may have several records)."""
-    return itertools.cycle(people[0].tasks())
+def tasks(shared_server: ServerProcess, people: tuple[Phone, Phone]) -> Iterator[dict[str, Any]]:
+    """A fresh task of the inspector's for every record the module sends (a task takes one
+    record, issue 23): their three, then forty added."""
+    inspector = people[0]
+    add_tasks(shared_server.db, [inspector.inspector_id], 40)
+    return iter(inspector.tasks())
 
 
 def send_signed(phone: Phone, task: dict[str, Any], **changes: Any) -> tuple[dict[str, Any], bytes]:

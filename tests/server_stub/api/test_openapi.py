@@ -32,6 +32,7 @@ from tests.conftest import ServerProcess
 from tests.server_stub.api.test_review import other_inspector
 from tests.utils.ceremony import ENTROPY
 from tests.utils.phone import Phone, busiest_inspector, jpeg
+from tests.utils.workload import drawn_long_ago
 
 pytestmark = pytest.mark.slow
 
@@ -156,6 +157,7 @@ def test_genuine_calls_get_documented_answers(shared_server: ServerProcess,
     call("GET", "/api/v1/plans/{plan_id}", 200, path_parameters={"plan_id": "OPENAPI-1"})
     call("POST", "/api/v1/plans/{plan_id}/draw", 201, path_parameters={"plan_id": "OPENAPI-1"},
          body=ENTROPY)
+    drawn_long_ago(shared_server.db)  # before the visit Phone signs at a fixed time
 
     inspector = busiest_inspector(shared_server)
     issued = call("POST", "/api/v1/enrollment-codes", 201,

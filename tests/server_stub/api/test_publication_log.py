@@ -47,6 +47,7 @@ from sync import (
 )
 from tests.conftest import ROOT, ServerProcess, run_cli
 from tests.utils.phone import Phone, jpeg
+from tests.utils.workload import drawn_long_ago
 
 ENTITIES = 3000
 """Enough for the demo plan to give about fifty tasks: one per record of the tests below."""
@@ -98,6 +99,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     databases = Databases(directory)
     data, db = directory / "data", databases.make()
     run_cli("seed-demo", "--entities", str(ENTITIES), data=data, db=db)
+    drawn_long_ago(db)  # before the visits Phone signs at fixed times
     app = create_app(Settings.from_env(data, db))
     try:
         with TestClient(app, base_url="http://platform") as client:

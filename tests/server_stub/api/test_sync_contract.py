@@ -20,6 +20,7 @@ import server_stub
 from sync import generate_key, public_key_b64, sign_record
 from tests.conftest import ServerProcess
 from tests.utils.phone import Phone, admin_client, busiest_inspector, jpeg
+from tests.utils.workload import add_tasks
 
 
 @pytest.fixture
@@ -30,7 +31,10 @@ def server(shared_server: ServerProcess) -> ServerProcess:
 
 @pytest.fixture
 def phone(server: ServerProcess) -> Phone:
-    return Phone(server, busiest_inspector(server)).enroll()
+    """A phone with three tasks of its own: a task takes one record (issue 23), and the tests
+    here share one server."""
+    inspector = busiest_inspector(server)
+    return Phone(server, inspector, task_ids=tuple(add_tasks(server.db, [inspector], 3)[inspector])).enroll()
 
 
 # --- enrolment -------------------------------------------------------------------------------
@@ -208,10 +212,10 @@ def test_malformed_record_is_400(phone: Phone, body: bytes) -> None:
 
 
 def test_unknown_and_revoked_devices_are_401(server: ServerProcess, phone: Phone) -> None:
-    task = phone.tasks()[0]
-    first = phone.record(task)
+    tasks = phone.tasks()
+    first = phone.record(tasks[0])
     assert phone.client.post("/api/v1/records", json=first).status_code == 201
-    later = phone.record(task)
+    later = phone.record(tasks[1])
     with admin_client(server) as admin:
         assert admin.post(f"/api/v1/devices/{phone.device_id}/revoke").status_code == 204
     answer = phone.client.post("/api/v1/records", json=later)
@@ -295,10 +299,10 @@ def test_replay_under_a_new_id_is_caught_by_the_chain(phone: Phone) -> None:
 
 
 def test_gap_in_the_chain_is_accepted_and_reported(server: ServerProcess, phone: Phone) -> None:
-    task = phone.tasks()[0]
-    assert phone.client.post("/api/v1/records", json=phone.record(task)).status_code == 201
-    phone.record(task)  # seq 2: "deleted on the phone", never sent
-    third = phone.client.post("/api/v1/records", json=phone.record(task))
+    tasks = phone.tasks()
+    assert phone.client.post("/api/v1/records", json=phone.record(tasks[0])).status_code == 201
+    phone.record(tasks[1])  # seq 2: "deleted on the phone", never sent
+    third = phone.client.post("/api/v1/records", json=phone.record(tasks[2]))
     assert third.status_code == 201 and third.json()["chain"] == {"status": "gap", "gaps": [[2, 2]]}
     with admin_client(server) as admin:
         gaps = admin.get("/api/v1/chain-gaps").json()["devices"]
