@@ -115,6 +115,7 @@ TASK_STATE_HINT = {
     "已通过": "记录已审核通过。",
 }
 TASK_RETURN_REASON = "退回原因：{reason}"
+TASK_REFUSED_REASON = "平台未接收本机的记录：{reason}（该记录仍保存在本机）"
 TASK_NOT_FOUND = "找不到这个任务，可能已被撤销"
 
 # inspection code (亮码)

@@ -61,15 +61,20 @@ def task_state(task: Mapping[str, Any], local: LocalRecord | None, has_draft: bo
     A record waiting in the outbox is 待同步 whatever came before it; a draft is 检查中. The
     platform's word (``task["record"]``, the newest record it received for the task, perhaps a
     teammate's) counts when it is about this phone's latest record, or when this phone has none.
-    A record the platform refused for good counts as returned: it must be redone.
+    A record the platform refused for good counts as returned: it must be redone, unless the
+    platform holds another current record of the task, whose state is then the task's.
     """
     if local is not None and local.outbox == OutboxState.PENDING:
         return TaskState.TO_SYNC
     if has_draft:
         return TaskState.IN_PROGRESS
-    if local is not None and local.outbox == OutboxState.REJECTED:
-        return TaskState.RETURNED
     server = task.get("record")
+    if local is not None and local.outbox == OutboxState.REJECTED:
+        if server and server.get("id") != local.id and server.get("state") != RecordState.RETURNED:
+            # The platform holds another current record of the task (a teammate's, or one from
+            # this person's other phone: issue 23): that one's state is the task's.
+            return shown_state(str(server.get("state") or RecordState.SUBMITTED))
+        return TaskState.RETURNED
     state: str | None = None
     if local is not None:
         state = local.server_state

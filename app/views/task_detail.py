@@ -8,6 +8,8 @@ from typing import Any
 
 import flet as ft
 
+from sync import OutboxState
+
 from .. import strings as s
 from ..components import (
     InfoRow,
@@ -65,8 +67,8 @@ class TaskDetailView(ft.View):
                                 + (f"（{recusal['error']}）" if recusal["error"] else ""),
                                 size=14, color=ft.Colors.DEEP_ORANGE_900))
         if latest is not None and latest.error:
-            hint.append(ft.Text(s.TASK_RETURN_REASON.format(reason=latest.error), size=14,
-                                color=ft.Colors.ERROR))
+            line = s.TASK_REFUSED_REASON if latest.outbox == OutboxState.REJECTED else s.TASK_RETURN_REASON
+            hint.append(ft.Text(line.format(reason=latest.error), size=14, color=ft.Colors.ERROR))
         actions: list[ft.Control] = [
             ft.Row([ft.OutlinedButton(content=ft.Text(s.SHOW_CODE, size=17), icon=ft.Icons.QR_CODE_2,
                                       height=52, expand=True, on_click=lambda _: show_code())]),
