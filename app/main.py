@@ -247,7 +247,7 @@ class Router:
         except (KeyError, ValueError, OSError) as e:
             self.page.show_dialog(ft.SnackBar(ft.Text(s.PAPER_FAILED.format(message=e))))
             return
-        name = paper.file_name(record_id)
+        name = paper.file_name(task, record_id)
         path = await self.app.files.save(name, data)
         self.page.show_dialog(ft.SnackBar(ft.Text(
             s.PAPER_SAVED.format(path=path) if path else s.PAPER_DOWNLOADED.format(name=name)),

@@ -112,10 +112,11 @@ class SupervisorService(PlatformService):
         return (await self._call("GET", f"/api/v1/photos/{sha256}/thumbnail",
                                  params={"long_edge": str(long_edge)})).content
 
-    async def record_pdf(self, record_id: str) -> ExportFile:
-        """The record's 现场检查笔录 as the platform renders it (for the file and for printing)."""
+    async def record_pdf(self, record_id: str, name: str) -> ExportFile:
+        """The record's 现场检查笔录 as the platform renders it (for the file and for printing),
+        saved as ``name`` (``sync.file_name.record_pdf_name``)."""
         answer = await self._call("GET", f"/api/v1/records/{record_id}/pdf")
-        return ExportFile(f"现场检查笔录_{record_id}.pdf", answer.content, "application/pdf")
+        return ExportFile(name, answer.content, "application/pdf")
 
     # --- 台账 --------------------------------------------------------------------------------
 

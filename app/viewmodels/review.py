@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from sync.file_name import record_pdf_name
+
 from .. import strings as s
 from ..domain.review import (
     ItemView,
@@ -110,7 +112,10 @@ class ReviewRecordModel(Observable):
 
     async def paper(self) -> ExportFile:
         """The record's PDF from the platform (``PlatformError`` when it cannot be had)."""
-        return await self.service.record_pdf(self.record_id)
+        detail = self.detail or {}
+        name = record_pdf_name((detail.get("entity") or {}).get("name", ""),
+                               (detail.get("record") or {}).get("started_at", ""))
+        return await self.service.record_pdf(self.record_id, name)
 
     @property
     def items(self) -> list[ItemView]:

@@ -38,6 +38,7 @@ from app.viewmodels.dashboard import DashboardModel
 from app.viewmodels.ledger import LedgerModel
 from app.viewmodels.review import ReviewQueueModel, ReviewRecordModel
 from sync import ItemResult, Outcome, RecordItem
+from sync.file_name import record_pdf_name
 from tests.app.factories import make_task
 from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people
@@ -430,3 +431,6 @@ def test_the_reviewer_gets_the_signature_and_the_paper(server: Server,
     assert Image.open(io.BytesIO(model.thumbnails[signature])).format == "JPEG"
     paper = asyncio.run(model.paper())
     assert paper.data.startswith(b"%PDF-") and paper.name.endswith(".pdf")
+    # named after the enterprise and the day, as the platform and the inspector's phone name it
+    assert paper.name == record_pdf_name(task["entity"]["name"], envelope["record"]["started_at"])
+    assert paper.name.startswith(f"现场检查笔录_{task['entity']['name']}_")

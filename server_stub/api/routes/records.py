@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -12,10 +14,12 @@ from pydantic import BaseModel, Field
 from server_stub.api.deps import ConnDep, DeviceDep, request_body
 from server_stub.api.errors import error_responses
 from server_stub.api.limits import MAX_RECORD_BYTES
+from server_stub.core import tables as t
 from server_stub.core.clock import now
 from server_stub.core.errors import RecordNotFound
 from server_stub.field import devices
 from server_stub.records import ingest, paper
+from sync.file_name import china_date, record_pdf_name
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
@@ -81,6 +85,17 @@ def get_record_pdf(record_id: str, request: Request, device: DeviceDep, conn: Co
     if not devices.may_read_record(conn, device, record_id):
         raise RecordNotFound()
     pdf = paper.record_pdf(conn, request.app.state.photo_store, record_id, str(request.base_url))
-    name = quote(f"现场检查笔录_{record_id}.pdf")
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+                    headers={"Content-Disposition": _pdf_disposition(conn, record_id)})
+
+
+def _pdf_disposition(conn: sa.Connection, record_id: str) -> str:
+    """``现场检查笔录_<企业名称>_<检查日期>.pdf`` (RFC 5987 ``filename*``), with a plain ASCII name
+    before it for clients that read no ``filename*``."""
+    r, e = t.records, t.entities
+    row = conn.execute(sa.select(r.c.envelope, e.c.name).select_from(
+        r.outerjoin(e, e.c.credit_code == r.c.credit_code)).where(r.c.id == record_id)).one()
+    started_at = str(json.loads(row.envelope)["record"].get("started_at") or "")
+    name = record_pdf_name(row.name or "", started_at)
+    fallback = "record-" + (china_date(started_at) or "pdf") + ".pdf"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
