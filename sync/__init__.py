@@ -30,6 +30,7 @@ from ._chain import (
     describe_seqs,
     find_gaps,
 )
+from ._china_time import china_time
 from ._credit_code import (
     check_character,
     credit_code_problem,
@@ -166,6 +167,7 @@ __all__ = [  # noqa: RUF022
     "check_items_answered",
     "check_json_shape",
     "check_url",
+    "china_time",
     "consistency_proof",
     "credit_code_problem",
     "describe_seqs",

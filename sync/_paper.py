@@ -11,7 +11,6 @@ saying so: a paper is never refused for want of a thumbnail.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
 from ._acknowledgement import AcknowledgementKind
+from ._china_time import china_time
 from ._record import Record
 
 REGULAR_FONT = "ZSCSans-Regular.otf"
@@ -70,12 +70,10 @@ def render_record_pdf(sheet: RecordSheet, font_dir: Path) -> bytes:
     return bytes(paper.output())
 
 
-def _local(value: str | None) -> str:
-    """An RFC 3339 time as the phone's wall clock wrote it, to the minute."""
-    if not value:
-        return "—"
-    moment = dt.datetime.fromisoformat(value)
-    return moment.strftime("%Y年%m月%d日 %H:%M")
+def _local(value: str | None, *, label: bool = True) -> str:
+    """An RFC 3339 time in 北京时间 to the minute, labelled (``china_time``): the paper says the
+    same time whatever the zone the phone or the platform's host was in."""
+    return china_time(value, label=label) if value else "—"
 
 
 class _Paper(FPDF):
@@ -164,7 +162,7 @@ class _Paper(FPDF):
         self.row("统一社会信用代码", record.credit_code)
         self.row("地址", sheet.entity_address)
         self.heading("二、检查时间、地点和检查人员")
-        self.row("检查时间", f"{_local(record.started_at)} 至 {_local(record.finished_at)}")
+        self.row("检查时间", f"{_local(record.started_at, label=False)} 至 {_local(record.finished_at)}")
         if record.revised_at:
             self.row("修订时间", _local(record.revised_at))
         self.row("检查地点", self._place(record))

@@ -4,23 +4,12 @@ every value is escaped for where it lands (text, attribute), and URLs are built 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from server_stub.core.clock import CHINA, as_utc
-
-
-def china_time(value: str | dt.datetime | None) -> str:
-    """A stored moment (ISO 8601 text or a datetime, UTC when it names no zone) as China's wall
-    clock, to the minute: the public reads 北京时间, not UTC. None or "" print as ""."""
-    if not value:
-        return ""
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
-
+from sync import china_time
 
 ENVIRONMENT = Environment(loader=PackageLoader("server_stub", "templates"),
                           autoescape=select_autoescape(("html",)))

@@ -21,7 +21,7 @@ def test_exported_members() -> None:
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
         # the 现场检查笔录 (issue 14): the enterprise's part, and the paper
         "Acknowledgement", "AcknowledgementKind", "MAX_SIGNATURE_BYTES", "Notice", "TeamMember",
-        "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf",
+        "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf", "china_time",
         # states and roles, one name each
         "RecordState", "RESULT_STATES", "Role", "OutboxState",
         # the publication log (DESIGN §10)

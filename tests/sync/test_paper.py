@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
 import shutil
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from sync import RecordSheet, check_url, record_hash, render_record_pdf, validate_record
+from sync import RecordSheet, check_url, china_time, record_hash, render_record_pdf, validate_record
 from tests.sync.factories import make_record
 from tests.sync.test_acknowledgement import NOTICE, REFUSED, SIGNED
 
@@ -138,5 +141,46 @@ def test_a_revision_shows_both_times(tmp_path: Path) -> None:
     if not POPPLER:
         pytest.skip("poppler-utils 未安装")
     text = re.sub(r"\s+", "", pdf_text(render_record_pdf(paper, FONT_DIR), tmp_path))
-    assert "2024年05月01日09:30至2024年05月01日10:45" in text
-    assert "修订时间2024年05月03日14:20" in text
+    assert "2024-05-0109:30至2024-05-0110:45（北京时间）" in text
+    assert "修订时间2024-05-0314:20（北京时间）" in text
+
+
+@pytest.fixture
+def utc_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test process's zone is UTC, so the host's zone cannot put China time on paper."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@needs_poppler
+@pytest.mark.parametrize("offset", ["+00:00", "+08:00"])
+def test_every_time_on_paper_is_china_time_labelled(offset: str, utc_host: None,
+                                                    tmp_path: Path) -> None:
+    """Issue 24 point 1: a web client on a UTC host signs in UTC; the paper says 北京时间."""
+    def at(china: str) -> str:  # 2026-12-06 09:14 China time, written with ``offset``
+        moment = dt.datetime.fromisoformat(f"2026-12-06T{china}:00+08:00")
+        return moment.astimezone(dt.timezone(dt.timedelta(hours=int(offset[1:3])))).isoformat()
+
+    paper = sheet(started_at=at("09:14"), finished_at=at("09:18"),
+                  notice=NOTICE | {"shown_at": at("09:14")})
+    assert paper.record.started_at.endswith(offset)
+    pdf = render_record_pdf(paper, FONT_DIR)
+    (ARTIFACTS / f"paper-china-time{offset.replace(':', '')}.pdf").parent.mkdir(exist_ok=True)
+    (ARTIFACTS / f"paper-china-time{offset.replace(':', '')}.pdf").write_bytes(pdf)
+    text = re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+    assert "检查时间2026-12-0609:14至2026-12-0609:18（北京时间）" in text
+    assert "2026-12-0609:14（北京时间），检查人员向被检查对象出示了执法证件" in text
+    assert "签名时间：2026-12-0609:18（北京时间）" in text
+    assert "01:14" not in text and "01:18" not in text
+
+
+def test_china_time_whatever_the_offset(utc_host: None) -> None:
+    assert china_time("2026-12-06T01:28:16+00:00") == "2026-12-06 09:28（北京时间）"
+    assert china_time("2026-12-06T09:28:16+08:00") == "2026-12-06 09:28（北京时间）"
+    assert china_time("2026-12-05T20:00:00-05:00") == "2026-12-06 09:00（北京时间）"
+    assert china_time("2026-12-05T17:30:00") == "2026-12-06 01:30（北京时间）", "naive is UTC"
+    assert china_time("2026-12-06T01:28:16Z", label=False) == "2026-12-06 09:28"
+    assert china_time(None) == "" and china_time("") == ""
