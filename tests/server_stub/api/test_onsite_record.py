@@ -66,7 +66,8 @@ def send_signed(phone: Phone, task: dict[str, Any], **changes: Any) -> tuple[dic
     assert put(phone, png).status_code == 201
     ack = Acknowledgement(kind="signed", name="张三", role="店长", statement="对检查结果无异议",
                           signature=hashlib.sha256(png).hexdigest())
-    envelope = phone.record(task, notice=notice(task), acknowledgement=ack, **changes)
+    changes.setdefault("notice", notice(task))
+    envelope = phone.record(task, acknowledgement=ack, **changes)
     answer = phone.client.post("/api/v1/records", json=envelope)
     assert answer.status_code == 201, answer.text
     assert answer.json()["state"] == "submitted", "the signature counts as the record's file"
@@ -121,7 +122,7 @@ def test_a_signed_record_its_pdf_and_its_public_check(people: tuple[Phone, Phone
     assert answer.status_code == 204, answer.text
     published = httpx.get(f"{shared_server.url}/r/{record['id']}")
     assert task["entity"]["name"] in published.text and inspector.device_id in published.text
-    assert "2026-03-02T09:40:00+08:00" in published.text
+    assert "2026-03-02 09:40（北京时间）" in published.text and "+08:00" not in published.text
 
 
 def refusal(photos: tuple[str, ...]) -> Acknowledgement:
