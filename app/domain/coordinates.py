@@ -166,3 +166,16 @@ def geo_uri(lat: float, lon: float, label: str) -> str:
     map app the user chose, which puts a pin with the label there."""
     point = f"{lat:.7f},{lon:.7f}"
     return f"geo:{point}?q={point}({urllib.parse.quote(label, safe='')})"
+
+
+def osm_url(lat: float, lon: float) -> str:
+    """The position on openstreetmap.org, a pin at zoom 17: a web page any browser opens. The
+    project's coordinates are WGS 84 (docs/decisions.md), which OpenStreetMap draws without shift."""
+    return f"https://www.openstreetmap.org/?mlat={lat:.7f}&mlon={lon:.7f}#map=17/{lat:.7f}/{lon:.7f}"
+
+
+def map_link(lat: float, lon: float, label: str, *, web: bool) -> str:
+    """What 在地图中查看 opens: in the web client (``page.web``) a browser cannot hand a ``geo:``
+    URI to anything, so the OpenStreetMap page; on a phone the ``geo:`` URI, for the map app the
+    user chose."""
+    return osm_url(lat, lon) if web else geo_uri(lat, lon, label)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import strings as s
 from .clock import local_time
-from .coordinates import distance_m, distance_text, geo_uri
+from .coordinates import distance_m, distance_text, map_link
 
 PERIODS = ("all", "30d", "quarter", "year")
 
@@ -54,6 +54,12 @@ class PlaceCheck:
     """Beyond ``DISTANCE_THRESHOLD_M``: the reviewer should ask why."""
     map_uri: str | None
     """The record's position for the phone's map app, when it has one."""
+    web_map_url: str | None = None
+    """The same position as an https map page, for the web client (``geo:`` opens nothing there)."""
+
+    def map_link(self, *, web: bool) -> str | None:
+        """What 在地图中查看 opens: the https page in a browser, the ``geo:`` URI on a phone."""
+        return self.web_map_url if web else self.map_uri
 
 
 def place_check(detail: Mapping[str, Any]) -> PlaceCheck:
@@ -62,16 +68,18 @@ def place_check(detail: Mapping[str, Any]) -> PlaceCheck:
     location, entity = detail["record"].get("location"), detail["entity"]
     if not location:
         return PlaceCheck(s.RECORD_DISTANCE_NO_LOCATION, False, None)
-    uri = geo_uri(location["lat"], location["lon"], s.RECORD_MAP_LABEL.format(name=entity["name"]))
+    label = s.RECORD_MAP_LABEL.format(name=entity["name"])
+    uri = map_link(location["lat"], location["lon"], label, web=False)
+    web = map_link(location["lat"], location["lon"], label, web=True)
     if entity.get("lat") is None or entity.get("lon") is None:
-        return PlaceCheck(s.RECORD_DISTANCE_NO_COORDINATES, False, uri)
+        return PlaceCheck(s.RECORD_DISTANCE_NO_COORDINATES, False, uri, web)
     metres = distance_m(location["lat"], location["lon"], entity["lat"], entity["lon"])
     distance = distance_text(metres)
     if metres > DISTANCE_THRESHOLD_M:
         return PlaceCheck(s.RECORD_DISTANCE_FAR.format(distance=distance,
                                                        threshold=distance_text(DISTANCE_THRESHOLD_M)),
-                          True, uri)
-    return PlaceCheck(s.RECORD_DISTANCE.format(distance=distance), False, uri)
+                          True, uri, web)
+    return PlaceCheck(s.RECORD_DISTANCE.format(distance=distance), False, uri, web)
 
 
 def notice_text(record: Mapping[str, Any]) -> str:

@@ -192,11 +192,15 @@ class ReviewRecordView(ft.View):
                     ft.Text(check.text, size=14, expand=True, color=colour,
                             weight=ft.FontWeight.W_600 if check.flagged else None)], spacing=6)]
         if check.map_uri is not None:
-            uri = check.map_uri
 
             async def open_map(_: object) -> None:
+                # in a browser the https map page, in a tab of its own; on a phone geo: (docs/decisions.md)
+                web = bool(self.page.web)
+                uri = check.map_link(web=web)
+                if uri is None:
+                    return
                 try:
-                    await ft.UrlLauncher().launch_url(uri)
+                    await ft.UrlLauncher().launch_url(uri, web_only_window_name="_blank" if web else None)
                 except (RuntimeError, TimeoutError):  # no map app, or the platform refused the URI
                     self.page.show_dialog(ft.SnackBar(ft.Text(s.RECORD_MAP_FAILED), duration=4000))
 
