@@ -1,8 +1,8 @@
 """The dashboard's charts (``flet-charts``), drawn for a phone held in one hand.
 
-Bars stand in one chart with short labels under them (a number or a grade) and the full names in
-a legend underneath: long Chinese names of industries and regions do not fit under a bar on a
-390-pixel screen. Each bar carries its value on top, so nothing needs a tap to be read.
+Bars stand in one chart with their names under them, shortened to what fits a bar's share of a
+390-pixel screen in two lines (``app.domain.chart_labels``), and the full names in a legend
+underneath. Each bar carries its value on top, so nothing needs a tap to be read.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import flet as ft
 import flet_charts as fch
 
 from .. import strings as s
+from ..domain.chart_labels import bar_labels
 from ..domain.review import percent
 
 WARNING_COLOURS: dict[str | None, str] = {
@@ -46,8 +47,9 @@ def _bar_chart(groups: list[fch.BarChartGroup], labels: Sequence[str]) -> fch.Ba
         tooltip=fch.BarChartTooltip(bgcolor=ft.Colors.TRANSPARENT, margin=2,
                                     padding=ft.Padding.all(0)),
         left_axis=_percent_axis(),
-        bottom_axis=fch.ChartAxis(label_size=26, labels=[
-            fch.ChartAxisLabel(value=n, label=ft.Text(label, size=12, weight=ft.FontWeight.W_600))
+        bottom_axis=fch.ChartAxis(label_size=38 if any("\n" in x for x in labels) else 26, labels=[
+            fch.ChartAxisLabel(value=n, label=ft.Text(label, size=12, weight=ft.FontWeight.W_600,
+                                                      text_align=ft.TextAlign.CENTER))
             for n, label in enumerate(labels)]),
         horizontal_grid_lines=fch.ChartGridLines(interval=50, color=ft.Colors.OUTLINE_VARIANT, width=1),
         border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE)),
@@ -74,11 +76,11 @@ def plan_chart(plans: Sequence[Mapping[str, Any]]) -> ft.Control:
     legend = ft.Row([_swatch(COMPLETION_COLOUR), ft.Text(s.STATS_COMPLETION, size=13),
                      ft.Container(width=8),
                      _swatch(PUBLICATION_COLOUR), ft.Text(s.STATS_PUBLICATION, size=13)], spacing=6)
-    lines = [ft.Text(f"{n + 1}. " + s.STATS_PLAN_LINE.format(
+    lines = [ft.Text(s.STATS_PLAN_LINE.format(
         name=p["name"], tasks=p["tasks"], completed=p["completed"], published=p["published"],
         completion=percent(p["completion_rate"]), publication=percent(p["publication_rate"])), size=13)
-        for n, p in enumerate(plans)]
-    return ft.Column([_bar_chart(groups, [str(n + 1) for n in range(len(plans))]), legend, *lines],
+        for p in plans]
+    return ft.Column([_bar_chart(groups, bar_labels([str(p["name"]) for p in plans])), legend, *lines],
                      spacing=8)
 
 
@@ -86,15 +88,16 @@ def rate_chart(rows: Sequence[Mapping[str, Any]], *, short_labels: bool = False)
     """Problem discovery rate per group, each bar in its four-colour warning, highest first.
 
     ``short_labels``: the keys themselves fit under the bars (risk grades A–D); otherwise the
-    bars are numbered and the legend names them.
+    bars carry their names shortened (``bar_labels``) and the legend the full names.
     """
     width = 22 if len(rows) <= 5 else 14
     groups = [fch.BarChartGroup(x=n, rods=[_rod(r["rate"], WARNING_COLOURS[r["colour"]], width)])
               for n, r in enumerate(rows)]
-    labels = [str(r["key"]) if short_labels else str(n + 1) for n, r in enumerate(rows)]
+    keys = [str(r["key"]) for r in rows]
+    labels = keys if short_labels else bar_labels(keys)
     legend = []
-    for n, r in enumerate(rows):
-        name = str(r["key"]) if short_labels else f"{n + 1}. {r['key']}"
+    for r in rows:
+        name = str(r["key"])
         legend.append(ft.Row([
             _swatch(WARNING_COLOURS[r["colour"]]),
             ft.Text(name, size=13, expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
