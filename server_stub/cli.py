@@ -41,6 +41,7 @@ from server_stub.directory.csv_files import (
     write_csv,
 )
 from server_stub.directory.demo import SAMR, generate
+from server_stub.directory.demo_history import add_demo_history
 from server_stub.draws import planning
 from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
@@ -184,6 +185,12 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
             dice = "".join(secrets.choice("0123456789") for _ in range(MIN_DICE_DIGITS))
             print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now(), actor=actor, dice=dice,
                                          witnesses=("演示数据：程序模拟掷骰，无现场见证",)))
+            # Last year's results for some of the demo inspector's enterprises: every 风险预警.
+            busiest = queries.busiest_inspector(conn)
+            if busiest is not None:
+                add_demo_history(conn, inspector=busiest, plan_id=DEMO_PLAN_ID, seed=seed,
+                                 today=now().date(),
+                                 key=load_or_create_server_key(settings.data_dir))
         inspector = queries.busiest_inspector(conn)
         supervisor = queries.colleague_without_tasks(conn, inspector) if inspector else None
     if inspector is None:

@@ -426,3 +426,40 @@ def test_audit_lists_exports_and_verifies_the_trail(tmp_path: Path) -> None:
                                                   t.log_entries.c.idx == 3))
     caught = CliRunner().invoke(cli, ["audit", "verify", "--data", str(data)])
     assert caught.exit_code == 1 and "核对不通过" in caught.output and "缺少" in caught.output
+
+
+def test_seed_demo_gives_the_demo_inspector_every_risk_warning(tmp_path: Path) -> None:
+    """Issue 24 point 8: among the tasks the demo inspector pulls, enterprises with each 风险预警
+    the app shows (computed as the app does, from the pulled history), of last year's results that
+    are real rows: signed by a device whose key verifies them, published in a publication log
+    that verifies, and timed before this year's draw."""
+    from app.domain.lookup import WarningKind, parse_history, warnings
+    from server_stub.cli import DEMO_PLAN_ID
+    from server_stub.core import merkle_log
+    from server_stub.core.config import DEFAULT_DUE_DAYS
+    from server_stub.core.merkle_log import Log
+    from server_stub.core.server_key import load_or_create_server_key
+
+    data = tmp_path / "d"
+    inspector = invoke("seed-demo", "--data", str(data)).output.strip().splitlines()[-1]
+    key = load_or_create_server_key(data)
+    with engine_for(data).begin() as conn:
+        tasks = tasks_for_inspector(conn, inspector, key, due_days=DEFAULT_DUE_DAYS)
+        kinds = {w.kind for task in tasks
+                 for w in warnings(parse_history(task["history"]), now().date())}
+        assert kinds == set(WarningKind)
+        assert sum(len(task["history"]) for task in tasks) > len(WarningKind), \
+            "beside the warnings, a history that raises none"
+        assert merkle_log.verify_stored(conn, Log.PUBLICATION, key) == []
+        r, d = t.records, t.devices
+        rows = conn.execute(sa.select(r.c.envelope, r.c.hash, r.c.finished_at, d.c.public_key,
+                                      t.tasks.c.created_at)
+                            .join(d, d.c.id == r.c.device_id)
+                            .join(t.tasks, t.tasks.c.id == r.c.task_id)).all()
+        assert len(rows) >= len(WarningKind)
+        drawn = conn.execute(sa.select(sa.func.min(t.tasks.c.created_at))
+                             .where(t.tasks.c.plan_id == DEMO_PLAN_ID)).scalar_one()
+        for row in rows:
+            signed = verify_envelope(json.loads(row.envelope), row.public_key)
+            assert record_hash(signed) == row.hash
+            assert row.created_at < row.finished_at < drawn
