@@ -1,4 +1,7 @@
-"""Every Chinese string the app shows, in one place (DESIGN §2)."""
+"""Every Chinese string the app shows, in one place (DESIGN §2). The words for states and roles
+are ``sync``'s one label table each (issue 24 point 6), shared with the platform's pages and exports."""
+
+from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, OutboxState, RecordState
 
 APP_NAME = "掌上查"
 APP_SUBTITLE = "“双随机、一公开”现场检查"
@@ -109,10 +112,12 @@ DISCARD_DRAFT_CONFIRM = "放弃后，本次填写的内容和照片关联将被�
 TASK_STATE_HINT = {
     "待检查": "到达现场后，先向企业亮码，再点“开始检查”。",
     "检查中": "草稿已自动保存，可随时继续。",
-    "待同步": "记录已签名，联网后会自动上传。",
-    "已提交": "记录已提交平台，等待审核。",
-    "被退回": "记录被退回，请修改后重新提交（原记录保留，新记录将注明更正关系）。",
-    "已通过": "记录已审核通过。",
+    OUTBOX_STATE_LABELS[OutboxState.PENDING]: "记录已签名，联网后会自动上传。",
+    RECORD_STATE_LABELS[RecordState.INCOMPLETE]: "平台已收到记录，照片还没有传齐：联网后会自动补传，传齐后进入审核。",
+    RECORD_STATE_LABELS[RecordState.SUBMITTED]: "记录已提交平台，等待审核。",
+    RECORD_STATE_LABELS[RecordState.RETURNED]: "记录已退回，请修改后重新提交（原记录保留，新记录将注明更正关系）。",
+    RECORD_STATE_LABELS[RecordState.APPROVED]: "记录已审核通过，等待公示。",
+    RECORD_STATE_LABELS[RecordState.PUBLISHED]: "记录已审核通过并公示。",
 }
 TASK_RETURN_REASON = "退回原因：{reason}"
 TASK_REFUSED_REASON = "平台未接收本机的记录：{reason}（该记录仍保存在本机）"
@@ -203,20 +208,10 @@ OWN_RECORD_TITLE = "我的记录"
 OWN_RECORD_OPEN = "查看已签名记录"
 OWN_RECORD_READ_ONLY = "已签名的记录不能修改，只能查看"
 OWN_RECORD_SEQ = "本机序号"
-RECORD_STATES = {
-    "pending": "待上传",
-    "rejected": "平台拒收",
-    "incomplete": "照片未齐",
-    "submitted": "已提交",
-    "returned": "被退回",
-    "approved": "已通过",
-    "published": "已公示",
-}
 ONLINE = "在线"
 OFFLINE = "离线"
 
 # roles
-ROLE_NAMES = {"inspector": "执法检查人员", "supervisor": "审核人"}
 DEVICE_ROLE = "本机角色"
 ENROL_CONTINUE_SUPERVISOR = "进入审核"
 
@@ -235,10 +230,11 @@ PLATFORM_NOT_SUPERVISOR = "本机不是审核人设备，不能查看审核内�
 PLATFORM_HTTP = "平台返回错误（HTTP {status}），请稍后重试"
 
 # 审核: the queue
-REVIEW_STATES = {"submitted": "待审核", "returned": "已退回", "approved": "待公示",
-                 "published": "已公示", "feedback": "企业反馈", "recusals": "回避申请"}
+REVIEW_STATES = {**{str(state): RECORD_STATE_LABELS[state] for state in (
+    RecordState.SUBMITTED, RecordState.RETURNED, RecordState.APPROVED, RecordState.PUBLISHED)},
+    "feedback": "企业反馈", "recusals": "回避申请"}
 REVIEW_EMPTY = {"submitted": "没有待审核的记录", "returned": "没有已退回的记录",
-                "approved": "没有已通过待公示的记录", "published": "没有已公示的记录",
+                "approved": "没有已通过、待公示的记录", "published": "没有已公示的记录",
                 "feedback": "没有企业反馈", "recusals": "没有回避申请"}
 REVIEW_OWN = "需他人审核"
 RECORD_OWN = "您是本次检查的检查组成员，应当回避：本记录须由其他审核人审核"
@@ -329,7 +325,7 @@ CONFIRM_PUBLISH = "确认公示"
 DONE_APPROVED_PUBLISHED = "已通过并公示"
 DONE_APPROVED = "已通过，待公示"
 DONE_RETURNED = "已退回，检查人员将看到退回原因"
-DONE_PUBLISHED = "已公示"
+DONE_PUBLISHED = RECORD_STATE_LABELS[RecordState.PUBLISHED]
 
 # 统计
 STATS_ALL_PLANS = "全部计划"

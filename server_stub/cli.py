@@ -50,7 +50,7 @@ from server_stub.field import devices
 from server_stub.field.enrollment import enroll_uri, issue_code
 from server_stub.publication.workdays import parse_holiday_csv
 from server_stub.records import ingest
-from sync import Plan, RiskGrade, describe_seqs
+from sync import Plan, RiskGrade, Role, describe_seqs, role_label
 
 _SAVERS: dict[str, Callable[..., int]] = {
     "items": lambda conn, objs, actor: queries.save_items(conn, items=objs, actor=actor),
@@ -535,13 +535,10 @@ def verify_draw(path: Path, published_path: Path | None, quiet: bool) -> None:
     click.echo(f"复核通过：{len(checks)} 项全部一致。")
 
 
-ROLE_NAMES = {"inspector": "执法检查人员", "supervisor": "审核人"}
-
-
 @cli.command("enroll-code")
 @data_options
 @click.option("--inspector", "inspector_id", required=True, help="执法检查人员名录库中的人员编号")
-@click.option("--role", type=click.Choice(sorted(ROLE_NAMES)), default="inspector",
+@click.option("--role", type=click.Choice(sorted(r.value for r in Role)), default="inspector",
               show_default=True, help="设备的角色：执法检查人员或审核人")
 @click.option("--valid-hours", default=24, show_default=True, type=click.IntRange(1, 24 * 14),
               help="有效小时数")
@@ -557,7 +554,7 @@ def enroll_code(data_dir: Path | None, database_url: str | None, inspector_id: s
                               valid_for=dt.timedelta(hours=valid_hours))
     except DomainError as e:
         fail(e.message)
-    click.echo(f"{inspector_id} 的{ROLE_NAMES[role]}设备一次性注册码"
+    click.echo(f"{inspector_id} 的{role_label(role)}设备一次性注册码"
                f"（{valid_hours} 小时内有效，只能使用一次）：")
     print_qr(enroll_uri(server_url, code))
     click.echo(f"用掌上查扫描上方二维码注册（服务器 {server_url}），或手动输入注册码：")

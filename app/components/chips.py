@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import flet as ft
 
+from sync import SUPERSEDED
+
 from ..domain.tasks import TaskState, shown_state
 
 # (background, text) per state: one colour family each, readable in sunlight.
@@ -11,9 +13,12 @@ _COLORS: dict[str, tuple[str, str]] = {
     TaskState.TODO: (ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800),
     TaskState.IN_PROGRESS: (ft.Colors.AMBER_100, ft.Colors.BROWN_800),
     TaskState.TO_SYNC: (ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900),
+    TaskState.INCOMPLETE: (ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900),
     TaskState.SUBMITTED: (ft.Colors.BLUE_50, ft.Colors.BLUE_900),
     TaskState.RETURNED: (ft.Colors.RED_50, ft.Colors.RED_900),
     TaskState.APPROVED: (ft.Colors.GREEN_50, ft.Colors.GREEN_900),
+    TaskState.PUBLISHED: (ft.Colors.GREEN_100, ft.Colors.GREEN_900),
+    SUPERSEDED: (ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800),  # a revision replaced it
 }
 def state_colors(state: str) -> tuple[str, str]:
     """Colours for a task state, or for a record's platform or outbox state (the colours of the

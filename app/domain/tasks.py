@@ -1,34 +1,38 @@
-"""What the inspector sees of a task: its state (待检查 … 已通过), search and the state filter."""
+"""What the inspector sees of a task: its state (待检查 … 已公示), search and the state filter."""
 
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sync import OutboxState, RecordState
+from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, OutboxState, RecordState
 
 
 class TaskState(enum.StrEnum):
-    """A task's state on this phone, in the order the filter offers them."""
+    """A task's state on this phone, in the order the filter offers them. Where it names a
+    record's state its word is that state's, from ``sync``'s one label table (issue 24 point 6)."""
 
     TODO = "待检查"
     IN_PROGRESS = "检查中"
-    TO_SYNC = "待同步"
-    SUBMITTED = "已提交"
-    RETURNED = "被退回"
-    APPROVED = "已通过"
+    TO_SYNC = OUTBOX_STATE_LABELS[OutboxState.PENDING]
+    INCOMPLETE = RECORD_STATE_LABELS[RecordState.INCOMPLETE]
+    SUBMITTED = RECORD_STATE_LABELS[RecordState.SUBMITTED]
+    RETURNED = RECORD_STATE_LABELS[RecordState.RETURNED]
+    APPROVED = RECORD_STATE_LABELS[RecordState.APPROVED]
+    PUBLISHED = RECORD_STATE_LABELS[RecordState.PUBLISHED]
 
 
 # The platform's record states (DESIGN §5 GET /api/v1/records/{id}) as the inspector reads them:
 # the one map from a record's state to what the app shows (task list, chips, sync screen).
 SERVER_STATES: dict[RecordState, TaskState] = {
-    RecordState.INCOMPLETE: TaskState.SUBMITTED,
+    RecordState.INCOMPLETE: TaskState.INCOMPLETE,
     RecordState.SUBMITTED: TaskState.SUBMITTED,
     RecordState.RETURNED: TaskState.RETURNED,
     RecordState.APPROVED: TaskState.APPROVED,
-    RecordState.PUBLISHED: TaskState.APPROVED,
+    RecordState.PUBLISHED: TaskState.PUBLISHED,
 }
 OUTBOX_STATES: dict[OutboxState, TaskState] = {
     OutboxState.PENDING: TaskState.TO_SYNC,
@@ -42,6 +46,19 @@ _SHOWN: dict[str, TaskState] = {str(k): v for k, v in (*SERVER_STATES.items(), *
 def shown_state(state: str) -> TaskState:
     """The task state a record's platform or outbox state is shown as (chip colours)."""
     return _SHOWN.get(state, TaskState.SUBMITTED)
+
+
+def superseded_hashes(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The hashes of this phone's records that a revision the platform holds names: those
+    records are no longer to be acted on (已修订, not 已退回)."""
+    hashes: set[str] = set()
+    for row in rows:
+        if row["outbox"] != OutboxState.ACKED:
+            continue
+        supersedes = json.loads(row["envelope"])["record"].get("supersedes")
+        if supersedes:
+            hashes.add(str(supersedes))
+    return hashes
 
 
 @dataclass(frozen=True)

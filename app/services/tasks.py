@@ -15,6 +15,7 @@ from ..domain.tasks import (
     TaskState,
     review_comment,
     revision_target,
+    superseded_hashes,
     task_row,
     task_state,
 )
@@ -72,7 +73,11 @@ class TaskService:
 
     def own_record(self, task_id: str, record_id: str) -> dict[str, Any] | None:
         """This phone's signed record of the task (its store row, envelope included), or None."""
-        return next((row for row in self.store.records(task_id) if row["id"] == record_id), None)
+        rows = self.store.records(task_id)
+        row = next((row for row in rows if row["id"] == record_id), None)
+        if row is not None:
+            row["superseded"] = row["hash"] in superseded_hashes(rows)
+        return row
 
     def signed_record(self, task_id: str, record_hash: str) -> dict[str, Any] | None:
         """This phone's signed record of the task with that hash (what a revision starts from)."""

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sync import OutboxState, Progress, RecordState
+from sync import SUPERSEDED, OutboxState, Progress, RecordState
 
 from .. import strings as s
+from ..domain.tasks import superseded_hashes
 from ..services.sync_service import SyncReport, SyncService
 from .base import Observable
 
@@ -26,15 +27,19 @@ class RecordLine:
     seq: int
     entity_name: str
     created_at: str
-    state: str  # a key of strings.RECORD_STATES
+    state: str  # a key of sync.state_label: a platform or outbox state, or sync.SUPERSEDED
     error: str | None
 
 
-def record_state(row: dict[str, Any]) -> str:
-    """The record's outbox state until the platform holds it, then the platform's state."""
+def record_state(row: dict[str, Any], *, superseded: bool = False) -> str:
+    """The record's outbox state until the platform holds it, then the platform's state;
+    ``sync.SUPERSEDED`` (已修订) for a returned record whose revision the platform holds."""
     if row["outbox"] in (OutboxState.PENDING, OutboxState.REJECTED):
         return str(row["outbox"])
-    return str(row["server_state"] or RecordState.SUBMITTED)
+    state = str(row["server_state"] or RecordState.SUBMITTED)
+    if superseded and state == RecordState.RETURNED:
+        return SUPERSEDED
+    return state
 
 
 def human_bytes(n: int) -> str:
@@ -65,10 +70,12 @@ class SyncModel(Observable):
         store = self.service.store
         names = store.entity_names()
         lines = []
-        for row in reversed(store.records()):
+        rows = store.records()
+        superseded = superseded_hashes(rows)
+        for row in reversed(rows):
             name = names.get(row["task_id"], row["task_id"])
             lines.append(RecordLine(row["id"], row["task_id"], row["seq"], name, row["created_at"],
-                                    record_state(row), row["error"]))
+                                    record_state(row, superseded=row["hash"] in superseded), row["error"]))
         return lines
 
     def progress_text(self) -> str:

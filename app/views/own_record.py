@@ -12,6 +12,8 @@ from typing import Any
 
 import flet as ft
 
+from sync import state_label
+
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip
 from ..domain.clock import local_time
@@ -23,7 +25,7 @@ class OwnRecordView(ft.View):
     def __init__(self, row: dict[str, Any], task: dict[str, Any] | None,
                  thumbnail: Callable[[str], bytes | None]) -> None:
         record: dict[str, Any] = json.loads(row["envelope"])["record"]
-        state = record_state(row)
+        state = record_state(row, superseded=bool(row.get("superseded")))
         names = {item["code"]: item["name"] for item in (task or {}).get("items", [])}
         place, _doubtful = location_text(record.get("location"))  # the reviewer's flag, not shown here
         items = [self._item(n, item, names.get(item["code"], item["code"]), thumbnail)
@@ -36,7 +38,7 @@ class OwnRecordView(ft.View):
                 Section(None, [
                     ft.Row([ft.Text((task or {}).get("entity", {}).get("name", record["task_id"]), size=19,
                                     weight=ft.FontWeight.BOLD, expand=True),
-                            StateChip(s.RECORD_STATES.get(state, state), state)],
+                            StateChip(state_label(state), state)],
                            vertical_alignment=ft.CrossAxisAlignment.START),
                     ft.Text(s.OWN_RECORD_READ_ONLY, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
                     InfoRow(s.RECORD_TIMES, time_range(record["started_at"], record["finished_at"])),

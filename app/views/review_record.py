@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from sync import MAX_NOTE_LENGTH, Outcome
+from sync import MAX_NOTE_LENGTH, SUPERSEDED, Outcome, state_label
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
@@ -21,7 +21,6 @@ from .review_queue import error_banner
 RESULT_COLOURS = {"合格": ("green", ft.Colors.GREEN_50, ft.Colors.GREEN_900),
                   "不合格": ("red", ft.Colors.RED_50, ft.Colors.RED_900),
                   "不涉及": ("grey", ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800)}
-REVIEW_STATE_LABELS = {**s.RECORD_STATES, **s.REVIEW_STATES}
 
 
 def banner(icon: ft.IconData, text: str, background: str, foreground: str) -> ft.Control:
@@ -118,7 +117,8 @@ class ReviewRecordView(ft.View):
         sections: list[ft.Control] = [
             Section(None, [
                 ft.Row([ft.Text(entity["name"], size=20, weight=ft.FontWeight.BOLD, expand=True),
-                        StateChip(REVIEW_STATE_LABELS.get(state, state), state)],
+                        StateChip(state_label(state, superseded=bool(detail["superseded"])),
+                                  SUPERSEDED if detail["superseded"] else state)],
                        vertical_alignment=ft.CrossAxisAlignment.START),
                 ft.Text(f"{s.TASK_CREDIT_CODE} {entity['credit_code']}", size=13, selectable=True,
                         color=ft.Colors.ON_SURFACE_VARIANT),
@@ -160,7 +160,7 @@ class ReviewRecordView(ft.View):
         review = detail["review"]
         if review.get("reviewed_at"):
             lines: list[ft.Control] = [ft.Text(s.RECORD_REVIEWED.format(
-                time=local_time(review["reviewed_at"]), state=REVIEW_STATE_LABELS.get(state, state)), size=14)]
+                time=local_time(review["reviewed_at"]), state=state_label(state)), size=14)]
             if review.get("comment"):
                 lines.append(ft.Text(s.RECORD_COMMENT.format(comment=review["comment"]), size=14))
             if review.get("published_at"):
@@ -275,10 +275,8 @@ class ReviewRecordView(ft.View):
                             on_click=lambda _: self.open_photo(sha256))
 
     def _revision(self, revision: dict[str, Any], current_id: str) -> ft.Control:
-        state = "superseded" if revision["superseded"] else revision["state"]
-        label = s.RECORD_HISTORY_LINE.format(
-            time=local_time(revision["received_at"]),
-            state=REVIEW_STATE_LABELS.get(revision["state"], revision["state"]))
+        state = SUPERSEDED if revision["superseded"] else revision["state"]
+        label = s.RECORD_HISTORY_LINE.format(time=local_time(revision["received_at"]), state=state_label(state))
         if revision["id"] == current_id:
             label += s.RECORD_HISTORY_CURRENT
         lines: list[ft.Control] = [
@@ -290,7 +288,7 @@ class ReviewRecordView(ft.View):
                                  size=14, color=ft.Colors.RED_900 if revision["state"] == "returned" else None))
         return ft.Container(content=ft.Column(lines, spacing=2), padding=ft.Padding.only(left=10),
                             border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT
-                                                                     if state == "superseded"
+                                                                     if state == SUPERSEDED
                                                                      else ft.Colors.PRIMARY)))
 
     # --- deciding (each asks first) --------------------------------------------------------

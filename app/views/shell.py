@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import flet as ft
 
+from sync import role_label
+
 from .. import strings as s
 from ..components import InfoRow, Section, TabBody, update_if_shown
 from ..domain.clock import local_time
@@ -59,7 +61,7 @@ def device_tab(enrolment: Enrolment, *, refusal: Callable[[], str | None],
     return ft.Column(scroll=ft.ScrollMode.AUTO, spacing=12, controls=[
         owner_section(enrolment),
         Section(None, [
-            InfoRow(s.DEVICE_ROLE, s.ROLE_NAMES.get(enrolment.role, enrolment.role)),
+            InfoRow(s.DEVICE_ROLE, role_label(enrolment.role)),
             InfoRow(s.DEVICE_ID, enrolment.device_id, selectable=True),
             InfoRow(s.DEVICE_PLATFORM, enrolment.server_url, selectable=True),
             InfoRow(s.DEVICE_ENROLLED_AT, local_time(enrolment.enrolled_at, seconds=True)),

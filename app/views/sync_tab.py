@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import flet as ft
 
+from sync import state_label
+
 from .. import strings as s
 from ..components import Section, StateChip, empty_state, primary_button, update_if_shown
 from ..domain.clock import local_time
@@ -83,7 +85,7 @@ class SyncTab(ft.Column):
             update_if_shown(self)
 
     def _line(self, line: RecordLine) -> ft.Control:
-        label = s.RECORD_STATES.get(line.state, line.state)
+        label = state_label(line.state)
         controls: list[ft.Control] = [
             ft.Row([ft.Text(line.entity_name, size=15, weight=ft.FontWeight.W_600, expand=True),
                     StateChip(label, line.state)]),

@@ -34,6 +34,7 @@ from sync import (
     SignatureError,
     ValidationError,
     find_gaps,
+    state_label,
     verify_envelope,
 )
 
@@ -192,12 +193,8 @@ def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: 
     if changed != 1:
         # every caller has found the record first (department_record), and records stay
         state = conn.execute(sa.select(r.c.state).where(r.c.id == record_id)).scalar_one()
-        raise Conflict("wrong_state", f"记录当前状态为「{STATE_LABELS.get(state, state)}」，不能进行此操作")
+        raise Conflict("wrong_state", f"记录当前状态为「{state_label(state)}」，不能进行此操作")
 
-
-STATE_LABELS = {RecordState.INCOMPLETE: "照片未齐", RecordState.SUBMITTED: "待审核",
-                RecordState.RETURNED: "已退回", RecordState.APPROVED: "已通过",
-                RecordState.PUBLISHED: "已公示"}
 
 
 def decidable_record(conn: sa.Connection, department: str, reviewer: str,

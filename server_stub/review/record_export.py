@@ -30,16 +30,14 @@ from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
 from server_stub.core.errors import NotFound
 from server_stub.publication.spreadsheet import Cell, append_row
-from server_stub.review.decisions import STATE_LABELS, department_plans
-from sync import RecordState
+from server_stub.review.decisions import department_plans
+from sync import RecordState, state_label
 
 RECORD_COLUMNS = ("记录编号", "计划编号", "计划名称", "任务编号", "市场主体名称", "统一社会信用代码",
                   "检查人员", "检查开始时间", "检查结束时间", "检查结果", "事项数", "合格", "不合格",
                   "不涉及", "不合格事项", "状态", "是否当前结果", "提交时间", "审核意见", "公示日期")
 ITEM_COLUMNS = ("记录编号", "计划编号", "市场主体名称", "统一社会信用代码", "检查结束时间", "事项编码",
                 "事项名称", "检查结果", "说明", "照片数", "状态", "是否当前结果")
-SUPERSEDED = "已退回（已修订）"
-"""A returned record that a revision replaced: it stays in the export, but is not the result."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +54,6 @@ def wall_clock(value: str | dt.datetime | None) -> dt.datetime | None:
         return None
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else as_utc(value)
     return moment.astimezone(CHINA).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def state_label(state: str, superseded: bool) -> str:
-    if superseded:
-        return SUPERSEDED
-    return STATE_LABELS.get(RecordState(state), state)
 
 
 def records(conn: sa.Connection, department: str, *, plan_id: str | None = None,
@@ -114,7 +106,9 @@ def sheets(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> tuple[list[li
     for row in rows:
         record = row["record"]
         results = [i["result"] for i in record["items"]]
-        state = state_label(row["state"], row["superseded"])
+        # one word per state (sync's table): a returned record a revision replaced is 已修订;
+        # it stays in the export, but is not the result
+        state = state_label(row["state"], superseded=row["superseded"])
         current = "否" if row["superseded"] or row["state"] == RecordState.RETURNED else "是"
         finished = wall_clock(record["finished_at"])
         record_rows.append(_no_none([

@@ -228,11 +228,11 @@ def test_a_returned_record_is_revised_as_a_new_one_that_supersedes_it(
     ("pending", None, True, None, TaskState.TO_SYNC),
     ("acked", "submitted", False, None, TaskState.SUBMITTED),
     ("acked", None, False, None, TaskState.SUBMITTED),  # uploaded, the platform's word not read yet
-    ("acked", "incomplete", False, None, TaskState.SUBMITTED),
+    ("acked", "incomplete", False, None, TaskState.INCOMPLETE),
     ("acked", "submitted", False, "returned", TaskState.RETURNED),
     ("acked", "returned", True, None, TaskState.IN_PROGRESS),
     ("acked", "submitted", False, "approved", TaskState.APPROVED),
-    ("acked", "submitted", False, "published", TaskState.APPROVED),
+    ("acked", "submitted", False, "published", TaskState.PUBLISHED),
     ("rejected", None, False, None, TaskState.RETURNED),
     (None, None, False, "submitted", TaskState.SUBMITTED),  # a teammate's record
 ])
@@ -416,13 +416,13 @@ def test_a_photo_already_attached_is_refused_saying_so(
 
 @pytest.mark.parametrize(("theirs", "expected"), [
     ("submitted", TaskState.SUBMITTED),  # a teammate's record holds the task (issue 23)
-    ("published", TaskState.APPROVED),
+    ("published", TaskState.PUBLISHED),
     ("returned", TaskState.RETURNED),  # theirs returned: this phone's is still to be redone
 ])
 def test_a_refused_record_beside_a_teammates_shows_the_teammates_state(theirs: str,
                                                                       expected: TaskState) -> None:
     """The platform refused this phone's record because a teammate's holds the task: the task
-    shows that record's state, not 被退回 (nothing here is to be redone)."""
+    shows that record's state, not 已退回 (nothing here is to be redone)."""
     from app.domain.tasks import LocalRecord, task_state
     local = LocalRecord("MINE", "m" * 64, "rejected", None, "该任务已由 张三 提交记录")
     record = {"id": "THEIRS", "hash": "t" * 64, "state": theirs}

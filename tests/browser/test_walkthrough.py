@@ -110,7 +110,7 @@ def test_filter_chips_keep_labels_and_counts_after_reloads(platform: Platform,
         page.get_by_text(entity).first.wait_for()
         first = chip_widths(page)
         assert set(first) == {f"全部 {len(tasks)}", f"待检查 {len(tasks)}", "检查中 0", "待同步 0",
-                              "已提交 0", "被退回 0", "已通过 0"}, first
+                              "照片未齐 0", "待审核 0", "已退回 0", "已通过 0", "已公示 0"}, first
         screenshot(page, "walk-02-chips-0")
         for n in range(1, 4):
             open_app(page, app_process.url)
@@ -242,7 +242,7 @@ def test_every_touch_target_of_the_inspectors_screens_is_48px(
 
 
 def test_states_that_are_true(platform: Platform, app_process: AppProcess) -> None:
-    """Point 7: once uploaded the task says 已提交; the idle sync tab says 已全部同步 and when
+    """Point 7: once uploaded the task says 待审核; the idle sync tab says 已全部同步 and when
     (no "记录 0/0" under a full bar); the inspector opens the signed record, read-only."""
     with browser() as instance:
         page = phone_context(instance, geolocation=QINGDAO).new_page()

@@ -24,6 +24,9 @@ def test_exported_members() -> None:
         "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf", "china_time",
         # states and roles, one name each
         "RecordState", "RESULT_STATES", "Role", "OutboxState",
+        # one word per state (issue 24 point 6): the label tables
+        "RECORD_STATE_LABELS", "OUTBOX_STATE_LABELS", "ROLE_LABELS", "SUPERSEDED", "SUPERSEDED_LABEL",
+        "state_label", "role_label",
         # the publication log (DESIGN §10)
         "EMPTY_ROOT", "MerkleTree", "TreeHead", "consistency_proof", "entry_leaf_hash", "extend_frontier",
         "frontier_root", "hex_hashes", "inclusion_proof", "leaf_hash", "node_hash", "parse_hashes",

@@ -60,7 +60,7 @@ def test_one_row_per_record_with_numbers_dates_and_states(exported: dict[str, An
     rows = by_id(book["检查记录"])
     returned, revision, failed = (exported[k]["id"] for k in ("returned", "revision", "failed"))
     assert set(rows) == {returned, revision, failed}, "every record, the replaced one included"
-    assert rows[returned]["状态"].value == "已退回（已修订）" and rows[returned]["是否当前结果"].value == "否"
+    assert rows[returned]["状态"].value == "已修订" and rows[returned]["是否当前结果"].value == "否"
     assert rows[revision]["状态"].value == "待审核" and rows[revision]["是否当前结果"].value == "是"
     assert rows[returned]["审核意见"].value == "请补充照片"
 
