@@ -277,8 +277,8 @@ class Router:
         await self.route_change()
 
     def synced(self) -> None:
-        """After each sync: a task's screen shows the state the sync brought (待同步 → 已提交,
-        被退回), and a record the reviewer returned is said at once, on whatever screen."""
+        """After each sync: a task's screen shows the state the sync brought (待同步 → 待审核,
+        已退回), and a record the reviewer returned is said at once, on whatever screen."""
         session = self.app.session
         if session is None:
             return  # signed out while the sync ran
