@@ -160,8 +160,10 @@ def serve(data_dir: Path | None, database_url: str | None, host: str, port: int,
 @click.option("--entities", default=2000, show_default=True, help="检查对象户数")
 @click.option("--seed", default=2026, show_default=True, help="随机种子（同一种子生成相同数据）")
 @click.option("--if-empty", is_flag=True, help="名录库已有数据时不再生成")
+@click.option("--history/--no-history", default=True, show_default=True,
+              help="为演示检查人员的部分检查对象生成往年检查结果（显示各类风险预警）")
 def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, seed: int,
-              if_empty: bool) -> None:
+              if_empty: bool, history: bool) -> None:
     """生成威海市演示数据（事项清单、两库），并创建、抽取一个演示计划。
 
     打印一名可做审核人的同部门人员编号，最后一行打印一名有任务的执法检查人员编号。
@@ -187,7 +189,7 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
                                          witnesses=("演示数据：程序模拟掷骰，无现场见证",)))
             # Last year's results for some of the demo inspector's enterprises: every 风险预警.
             busiest = queries.busiest_inspector(conn)
-            if busiest is not None:
+            if history and busiest is not None:
                 add_demo_history(conn, inspector=busiest, plan_id=DEMO_PLAN_ID, seed=seed,
                                  today=now().date(),
                                  key=load_or_create_server_key(settings.data_dir))
