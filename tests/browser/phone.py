@@ -172,8 +172,9 @@ def typed_position(page: Page, app: AppProcess, text: str, *, shot: str) -> None
     tap_until(page.get_by_role("button", name="手工输入"),
               lambda: page.evaluate(EMPTY_FIELD_FOCUSED), "the position field focused")
     use = page.get_by_role("button", name="使用此位置")
-    # The card scrolls up once the field has the focus: 使用此位置 clears the bottom bar.
-    wait_for(lambda: (box := use.bounding_box()) and box["y"] + box["height"] < 844 - 104, 10,
+    # The card scrolls up once the field has the focus: 使用此位置 clears the bottom bar (on two
+    # starved cores the scroll took over 10 s: seen with CI and two CPU burners beside it).
+    wait_for(lambda: (box := use.bounding_box()) and box["y"] + box["height"] < 844 - 104, 30,
              "the location card in view")
     screenshot(page, f"{shot}-typed-empty")  # the forms accepted, under the field
     type_into_focused_field(page, BAD_POSITION)
