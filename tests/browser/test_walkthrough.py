@@ -76,7 +76,7 @@ CHIP_BOXES = """() => Object.fromEntries([...document.querySelectorAll('flt-sema
     .map(e => [e.getAttribute('aria-label'), e.getBoundingClientRect().width]))"""
 
 
-def chip_widths(page: Page, count: int = 7) -> dict[str, float]:
+def chip_widths(page: Page, count: int = 9) -> dict[str, float]:
     """The filter chips' names and widths, read from the accessibility tree in one go (the
     list is redrawn after every sync), once all ``count`` chips are in it."""
     def all_chips() -> dict[str, float] | None:
