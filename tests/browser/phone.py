@@ -123,8 +123,10 @@ def location_source(app: AppProcess) -> str | None:
     return (latest_draft(app).get("location") or {}).get("source")
 
 
-def answered(app: AppProcess) -> int:
-    return sum(1 for a in latest_draft(app).get("answers", {}).values() if a.get("result"))
+def answered(app: AppProcess, result: str | None = None) -> int:
+    """How many items the draft has answered (with ``result``, when given)."""
+    return sum(1 for a in latest_draft(app).get("answers", {}).values()
+               if a.get("result") and result in (None, a.get("result")))
 
 
 def focus_and_type(page: Page, label: str, text: str) -> None:
@@ -231,8 +233,10 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
     items = page.get_by_role("button", name="合格", exact=True).count()
     assert items >= 1
     for n in range(items):
+        # 合格 saved, not merely an answer: on starved cores a tap landed once on 不合格 beside it
+        # while the card was still moving, and tapping 合格 again is what a person would do.
         tap_until(page.get_by_role("button", name="合格", exact=True).nth(n),
-                  lambda n=n: answered(app) > n, f"item {n + 1} answered", timeout=5)
+                  lambda n=n: answered(app, "合格") > n, f"item {n + 1} answered 合格", timeout=5)
     if photo is not None:
         choose_file(page, page.get_by_role("button", name="添加照片").first, photo)
         wait_for(lambda: any(answer["photos"] for answer in latest_draft(app)["answers"].values()),
