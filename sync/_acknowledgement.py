@@ -7,9 +7,16 @@ person, or, when the enterprise refuses, the refusal is noted with a witness and
 
     "notice": {"shown_at": "<RFC 3339>", "inspectors": [{"id", "name", "badge_no"}, ...]} | null
     "acknowledgement":
-        {"kind": "signed", "name", "role", "statement", "signature": "<sha256 of the PNG>"}
-      | {"kind": "refused", "note", "witness": {"name", "unit"}, "photos": ["<sha256>", ...]}
+        {"kind": "signed", "name", "role", "statement", "signature": "<sha256 of the PNG>",
+         "covers": "<sha256>"}
+      | {"kind": "refused", "note", "witness": {"name", "unit"}, "photos": ["<sha256>", ...],
+         "covers": "<sha256>"}
       | {"kind": "absent"}
+
+``covers`` (record format 3, issue 24) is the SHA-256 of the content the enterprise was shown
+when it signed or refused (``_record.content_hash``: the findings, the outcome, the place, the
+times and the notice), so that an acknowledgement carried over into a revision says by itself
+whether it covers the revision's findings; format 2 records have no ``covers`` and stay valid.
 
 Why each rule:
 
@@ -62,6 +69,15 @@ ACK_KEYS: dict[str, tuple[str, ...]] = {
     AcknowledgementKind.REFUSED: ("kind", "note", "witness", "photos"),
     AcknowledgementKind.ABSENT: ("kind",),
 }
+"""The keys of each kind in format 2; format 3 adds ``covers`` to the kinds in ``BOUND_KINDS``."""
+BOUND_KINDS = (AcknowledgementKind.SIGNED, AcknowledgementKind.REFUSED)
+"""The answers given on some content (nobody present answered nothing)."""
+
+
+def ack_keys(kind: str, bound: bool) -> tuple[str, ...]:
+    """The keys an acknowledgement of ``kind`` has, with ``covers`` when ``bound`` (format 3)."""
+    keys = ACK_KEYS[kind]
+    return (*keys, "covers") if bound and kind in BOUND_KINDS else keys
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,8 @@ class Acknowledgement:
     """How the refusal went, in the inspectors' words."""
     witness: Witness | None = None
     photos: tuple[str, ...] = ()
+    covers: str | None = None
+    """The SHA-256 of the content it was given on (format 3); None in format 2."""
 
     def __post_init__(self) -> None:
         kinds = {k.value for k in AcknowledgementKind}
@@ -123,14 +141,19 @@ class Acknowledgement:
         object.__setattr__(self, "photos", tuple(self.photos))
 
     def to_json(self) -> dict[str, JsonValue]:
+        data: dict[str, JsonValue]
         if self.kind == AcknowledgementKind.SIGNED:
-            return {"kind": str(self.kind), "name": self.name, "role": self.role,
+            data = {"kind": str(self.kind), "name": self.name, "role": self.role,
                     "statement": self.statement, "signature": self.signature}
-        if self.kind == AcknowledgementKind.REFUSED:
-            return {"kind": str(self.kind), "note": self.note,
+        elif self.kind == AcknowledgementKind.REFUSED:
+            data = {"kind": str(self.kind), "note": self.note,
                     "witness": None if self.witness is None else self.witness.to_json(),
                     "photos": list(self.photos)}
-        return {"kind": str(self.kind)}
+        else:
+            return {"kind": str(self.kind)}
+        if self.covers is not None:
+            data["covers"] = self.covers
+        return data
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -155,15 +178,18 @@ def acknowledgement_from_json(data: Mapping[str, object] | None) -> Acknowledgem
     if data is None:
         return None
     kind = AcknowledgementKind(str(data["kind"]))
+    covers = data.get("covers")
+    bound = None if covers is None else str(covers)
     if kind == AcknowledgementKind.SIGNED:
         return Acknowledgement(kind=kind, name=str(data["name"]), role=str(data["role"]),
-                               statement=str(data["statement"]), signature=str(data["signature"]))
+                               statement=str(data["statement"]), signature=str(data["signature"]),
+                               covers=bound)
     if kind == AcknowledgementKind.REFUSED:
         witness, photos = data["witness"], data["photos"]
         assert isinstance(witness, Mapping) and isinstance(photos, list)
         return Acknowledgement(kind=kind, note=str(data["note"]),
                                witness=Witness(str(witness["name"]), str(witness["unit"])),
-                               photos=tuple(str(p) for p in photos))
+                               photos=tuple(str(p) for p in photos), covers=bound)
     return Acknowledgement(kind=kind)
 
 
@@ -245,8 +271,9 @@ class AckCheck:
         if isinstance(inspectors, list | tuple) and ids != list(inspectors):
             self.add("notice.inspectors", "检查告知中的检查人员应与记录的检查人员一致（同样顺序）")
 
-    def acknowledgement(self, ack: object, max_note: int) -> str | None:
-        """Check ``ack``; its kind when it names a valid one."""
+    def acknowledgement(self, ack: object, max_note: int, *, bound: bool) -> str | None:
+        """Check ``ack`` (with ``covers`` when ``bound``: format 3); its kind when it names a
+        valid one."""
         if not isinstance(ack, Mapping):
             self.add("acknowledgement", "企业确认应为JSON对象")
             return None
@@ -257,7 +284,9 @@ class AckCheck:
             return None
         assert isinstance(kind, str)
         path = "acknowledgement"
-        self.keys(ack, ACK_KEYS[kind], path)
+        self.keys(ack, ack_keys(kind, bound), path)
+        if "covers" in ack and not is_sha256_hex(ack["covers"]):
+            self.add(f"{path}.covers", "企业确认所针对内容的哈希应为64位小写十六进制的SHA-256值")
         if kind == AcknowledgementKind.SIGNED:
             self.text_in(ack, "name", path, "企业签名人姓名", MAX_PERSON_LENGTH)
             self.text_in(ack, "role", path, "企业签名人职务", MAX_PERSON_LENGTH)

@@ -8,8 +8,12 @@ A record travels as a JSON object with exactly these keys, every one present (nu
      "revised_at", "notice", "acknowledgement"}
 
 Format 2 (the 现场检查笔录, issue 14) added the last three keys; format 1 records, from apps
-before it, have none of them and stay valid (shown as 无企业确认). ``Record.v`` follows from the
-content: a record with any of the three set is format 2. See ``_acknowledgement`` for the notice
+before it, have none of them and stay valid (shown as 无企业确认). Format 3 (issue 24) has the
+same keys and binds a signed or refused acknowledgement to the content it was given on
+(``acknowledgement.covers``, see ``content_hash``), so that a revision carrying the visit's
+signature over changed findings says so itself (``acknowledges_content``). ``Record.v`` follows
+from the content: 3 when the acknowledgement names what it covers, 2 with any of the three keys
+set, else 1. See ``_acknowledgement`` for the notice
 and the enterprise's answer. Format 2 also asks that an item answered 不合格 states its facts
 (a non-empty note), and that a revision (``supersedes`` set) carries ``revised_at``, the time it
 was signed, while ``started_at``, ``finished_at`` and ``location`` stay those of the visit (the
@@ -43,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import math
 import re
 import uuid
@@ -51,6 +56,7 @@ from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from ._acknowledgement import (
+    BOUND_KINDS,
     AckCheck,
     Acknowledgement,
     AcknowledgementKind,
@@ -58,13 +64,22 @@ from ._acknowledgement import (
     acknowledgement_from_json,
     notice_from_json,
 )
-from ._canonical import MAX_SAFE_INTEGER, ROOT, JsonValue, is_sha256_hex, parse_rfc3339
+from ._canonical import (
+    MAX_SAFE_INTEGER,
+    ROOT,
+    JsonValue,
+    canonical_bytes,
+    is_sha256_hex,
+    parse_rfc3339,
+)
 from ._credit_code import credit_code_problem
 from ._exceptions import Problem, ValidationError
 from ._model import MIN_TEAM_SIZE, ItemResult, Outcome
 
-RECORD_VERSION = 2
-"""The format this code writes; format 1 (no acknowledgement) is still read."""
+RECORD_VERSION = 3
+"""The newest format (an acknowledgement bound to its content); formats 1 (no acknowledgement)
+and 2 (an acknowledgement without ``covers``, and every 无人在场 record) are read and written."""
+FORMATS = (1, 2, RECORD_VERSION)
 MAX_NOTE_LENGTH = 2000
 MAX_PHOTO_PIXELS = 60_000_000
 """The most pixels (width × height) a photo may declare, on the phone before decoding and on the
@@ -79,6 +94,12 @@ RECORD_KEYS = (
     "started_at", "finished_at", "device_id", "seq", "prev", "supersedes",
 )  # fmt: skip
 RECORD_KEYS_V2 = (*RECORD_KEYS, "revised_at", "notice", "acknowledgement")
+"""The keys of formats 2 and 3."""
+CONTENT_KEYS = ("task_id", "credit_code", "inspectors", "items", "outcome", "note", "location",
+                "started_at", "finished_at", "notice")
+"""What the enterprise is shown and answers on: everything the paper says of the visit. Not the
+record's id, device chain or revision fields (they are not the enterprise's to confirm), nor the
+acknowledgement itself."""
 ITEM_KEYS = ("code", "result", "note", "photos")
 LOCATION_KEYS = ("lat", "lon", "accuracy_m", "source")
 
@@ -179,9 +200,12 @@ class Record:
 
     @property
     def v(self) -> int:
-        """The record's format: 2 when it carries any field of the 现场检查笔录, else 1."""
+        """The record's format: 3 when its acknowledgement names what it covers, 2 when it
+        carries any other field of the 现场检查笔录, else 1."""
+        if self.acknowledgement is not None and self.acknowledgement.covers is not None:
+            return RECORD_VERSION
         extended = (self.revised_at, self.notice, self.acknowledgement)
-        return RECORD_VERSION if any(x is not None for x in extended) else 1
+        return 2 if any(x is not None for x in extended) else 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inspectors", tuple(self.inspectors))
@@ -210,12 +234,48 @@ class Record:
             "prev": self.prev,
             "supersedes": self.supersedes,
         }
-        if self.v == RECORD_VERSION:
+        if self.v > 1:
             data["revised_at"] = self.revised_at
             data["notice"] = None if self.notice is None else self.notice.to_json()
             data["acknowledgement"] = (None if self.acknowledgement is None
                                        else self.acknowledgement.to_json())
         return data
+
+
+def content_hash(record: Mapping[str, object]) -> str:
+    """The SHA-256 (hex) of the JCS form of a record's ``CONTENT_KEYS``: what an enterprise's
+    acknowledgement covers. ``record`` is a record's JSON (``Record.to_json()``)."""
+    return hashlib.sha256(canonical_bytes({key: record.get(key) for key in CONTENT_KEYS})).hexdigest()
+
+
+def acknowledges_content(record: Record) -> bool | None:
+    """Whether the enterprise's signature or refusal was given on this record's own content.
+
+    True: it was (a first record, or a revision the enterprise answered again); False: it was
+    given on other content (a revision that changed what the enterprise saw: 修订内容未经企业确认);
+    None: there is nothing to tell (no acknowledgement, nobody present) or the record alone cannot
+    tell (a format 2 revision: the platform compares it with the record it corrects)."""
+    ack = record.acknowledgement
+    if ack is None or ack.kind == AcknowledgementKind.ABSENT:
+        return None
+    if ack.covers is None:
+        return True if record.supersedes is None else None
+    return ack.covers == content_hash(record.to_json())
+
+
+def bind_acknowledgement(record: Record, covers: str | None = None) -> Record:
+    """``record`` with its signed or refused acknowledgement bound (format 3) to ``covers``, by
+    default its own content: what the app signs. A revision that keeps the visit's
+    acknowledgement passes the hash that acknowledgement covered."""
+    ack = record.acknowledgement
+    if ack is None or ack.kind == AcknowledgementKind.ABSENT:
+        return record
+    data = record.to_json()
+    acknowledgement = data["acknowledgement"]
+    assert isinstance(acknowledgement, dict)
+    acknowledgement["covers"] = covers or content_hash(data)
+    data["v"] = RECORD_VERSION
+    return validate_record(data)
 
 
 def new_record_id() -> str:
@@ -343,11 +403,11 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
         return [Problem(ROOT, "记录应为JSON对象")]
     check = _Check()
     v = data.get("v")
-    v2 = isinstance(v, int) and not isinstance(v, bool) and v == RECORD_VERSION
+    known = isinstance(v, int) and not isinstance(v, bool) and v in FORMATS
+    v2 = known and v != 1
     check.keys(data, RECORD_KEYS_V2 if v2 else RECORD_KEYS, "")
-    if "v" in data and (isinstance(v, bool) or v not in (1, RECORD_VERSION)
-                        or not isinstance(v, int)):
-        check.add("v", f"不支持的记录格式版本「{v}」，应为1或{RECORD_VERSION}")
+    if "v" in data and not known:
+        check.add("v", f"不支持的记录格式版本「{v}」，应为{'、'.join(map(str, FORMATS))}")
     if "id" in data and not (isinstance(data["id"], str) and _UUID4.fullmatch(data["id"])):
         check.add("id", "记录编号应为小写的第4版UUID，例如3f2b8c1e-9d4a-4b7e-8c2d-1a2b3c4d5e6f")
     if "task_id" in data:
@@ -376,7 +436,7 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
         check.identifier(data["device_id"], "device_id", "设备编号")
     _check_chain_fields(check, data)
     if v2:
-        check.problems += _on_site_problems(data)
+        check.problems += _on_site_problems(data, bound=v == RECORD_VERSION)
     return check.problems
 
 
@@ -442,8 +502,9 @@ def _check_failed_items_explained(check: _Check, items: object) -> None:
             check.add(f"items[{i}].note", "检查结论为「不合格」的事项须填写情况说明")
 
 
-def _on_site_problems(data: Mapping[str, object]) -> list[Problem]:
-    """The rules of format 2's own fields: the revision time, the notice, the acknowledgement."""
+def _on_site_problems(data: Mapping[str, object], *, bound: bool) -> list[Problem]:
+    """The rules of format 2's and 3's own fields: the revision time, the notice, the
+    acknowledgement (``bound``: format 3, naming the content it covers)."""
     check = AckCheck()
     supersedes, revised_at = data.get("supersedes"), data.get("revised_at")
     finished = _time(None, data.get("finished_at"), "finished_at", "结束时间")
@@ -461,7 +522,9 @@ def _on_site_problems(data: Mapping[str, object]) -> list[Problem]:
     if ack is None and "acknowledgement" in data and supersedes is None:
         check.add("acknowledgement", "记录须有企业确认（签字、拒签或无人在场）")
     elif ack is not None:
-        kind = check.acknowledgement(ack, MAX_NOTE_LENGTH)
+        kind = check.acknowledgement(ack, MAX_NOTE_LENGTH, bound=bound)
+    if bound:
+        _check_bound(check, data, kind)
     if kind == AcknowledgementKind.ABSENT:
         outcome = data.get("outcome")
         if outcome in {o.value for o in Outcome} and not Outcome(str(outcome)).fits_absence:
@@ -480,6 +543,20 @@ def _on_site_problems(data: Mapping[str, object]) -> list[Problem]:
             if shown is not None and finished is not None and shown > finished:
                 check.add("notice.shown_at", "检查告知时间不能晚于检查结束时间")
     return check.problems
+
+
+def _check_bound(check: AckCheck, data: Mapping[str, object], kind: str | None) -> None:
+    """Format 3: a signed or refused acknowledgement, and a first record's covers its content (a
+    revision's may cover the record it corrects: what it then says is 修订内容未经企业确认)."""
+    if data.get("acknowledgement") is None or (kind is not None and kind not in BOUND_KINDS):
+        check.add("acknowledgement", f"格式{RECORD_VERSION}的记录须有企业签字或拒签的确认"
+                  "（无人在场或没有企业确认的记录为格式2）")
+        return
+    ack = data["acknowledgement"]
+    covers = ack.get("covers") if isinstance(ack, Mapping) else None
+    if (data.get("supersedes") is None and is_sha256_hex(covers)
+            and covers != content_hash(data)):
+        check.add("acknowledgement.covers", "企业确认应针对本记录的内容（covers应为本记录内容的SHA-256）")
 
 
 def _time(check: AckCheck | None, value: object, field: str, label: str) -> dt.datetime | None:
