@@ -59,3 +59,18 @@ def test_the_font_manifest_keeps_flets_icons_and_adds_the_cjk_font() -> None:
                             {"weight": 700, "asset": "../fonts/ZSCSans-Bold.otf"}]}
     for font in ours["CJK"]:
         assert (ASSETS / "assets" / str(font["asset"])).resolve().is_file()
+
+
+def test_the_page_loads_no_script_from_another_host_and_preloads_the_loaders_modules() -> None:
+    """Issue 24 point 9: Flet's client appends a <script> for Rive's runtime from a CDN on every
+    load; the page keeps a foreign address off every script (so no request at all, not even one
+    the policy refuses), and fetches the two modules the loader imports before compiling."""
+    page = (ASSETS / "index.html").read_text(encoding="utf-8")
+    script = page[page.index("// 掌上查: fetch now"):]
+    script = script[:script.index("</script>")]
+    assert 'Object.defineProperty(HTMLScriptElement.prototype, "src"' in script
+    assert "Element.prototype.setAttribute = function" in script
+    assert 'link.rel = "modulepreload"' in script and '"main.dart.mjs"' in script
+    assert (FLET_WEB / "main.dart.mjs").is_file()
+    for engine in ("skwasm", "skwasm_heavy"):
+        assert (FLET_WEB / "canvaskit" / f"{engine}.js").is_file()
