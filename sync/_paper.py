@@ -24,7 +24,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from ._acknowledgement import AcknowledgementKind
 from ._china_time import china_time
-from ._record import Record
+from ._record import Record, acknowledges_content
 
 REGULAR_FONT = "ZSCSans-Regular.otf"
 BOLD_FONT = "ZSCSans-Bold.otf"
@@ -61,6 +61,20 @@ class RecordSheet:
     """Photo SHA-256 → a small rendition of it (not hashed: a thumbnail is made from the photo)."""
     url: str
     """The public check URL the QR code opens (``check_url``)."""
+    acknowledged: bool | None = None
+    """Whether the enterprise's answer covers this record's content, where the record alone
+    cannot tell (a format 2 revision: the platform follows its chain); None: from the record
+    (``acknowledges_content``)."""
+    signed_version: str | None = None
+    """The id of the record whose content the enterprise answered on, when not this one."""
+
+    @property
+    def confirmed(self) -> bool | None:
+        """True/False: the enterprise's signature or refusal was/was not given on this content;
+        None: there is none, or it cannot be told."""
+        if self.acknowledged is not None:
+            return self.acknowledged
+        return acknowledges_content(self.record)
 
 
 def render_record_pdf(sheet: RecordSheet, font_dir: Path) -> bytes:
@@ -155,8 +169,13 @@ class _Paper(FPDF):
         self.set_font("cjk", "", 9)
         self.cell(0, 5, f"记录编号：{record.id}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if record.supersedes:
-            self.para("本笔录为修订记录：检查时间和地点为原现场检查的时间和地点；"
+            self.para("本笔录为修订记录：检查时间为原现场检查的时间；"
                       f"修订时间 {_local(record.revised_at)}。", 9.5, bold=True)
+            if sheet.confirmed is False:
+                self.set_text_color(160, 0, 0)
+                self.para("修订内容未经企业确认：第六部分被检查对象的意见和签名（或拒签）是对原笔录作出的，"
+                          "不针对本修订记录的检查事项、结论和地点。", 10.5, bold=True)
+                self.set_text_color(0, 0, 0)
         self.heading("一、被检查对象")
         self.row("名称", sheet.entity_name)
         self.row("统一社会信用代码", record.credit_code)
@@ -222,6 +241,14 @@ class _Paper(FPDF):
         if ack.kind == AcknowledgementKind.ABSENT:
             self.para("检查时被检查对象无人在场，无人签字确认。")
             return
+        on_original = sheet.record.supersedes is not None and sheet.confirmed is not True
+        if on_original:
+            original = f"（记录编号 {sheet.signed_version}）" if sheet.signed_version else ""
+            self.para(f"以下为被检查对象对原笔录{original}的意见；"
+                      + ("修订内容未经企业确认。" if sheet.confirmed is False
+                         else "修订内容是否经企业确认，以监管平台核验为准。"), 10.5, bold=True)
+        elif sheet.record.supersedes is not None:
+            self.para("被检查对象已就本修订记录的内容重新确认。", 10.5, bold=True)
         if ack.kind == AcknowledgementKind.REFUSED:
             self.para("被检查对象拒绝签字。", 11, bold=True)
             if ack.note:
@@ -231,14 +258,15 @@ class _Paper(FPDF):
             self.images([sheet.thumbnails.get(p) for p in ack.photos])
             return
         self.para(f"陈述意见：{ack.statement}" if ack.statement else "陈述意见：无")
-        self.para("以上笔录已阅，情况属实。", 10.5)
+        if not on_original:
+            self.para("以上笔录已阅，情况属实。", 10.5)
         signature = sheet.signature
         if signature is None or hashlib.sha256(signature).hexdigest() != ack.signature:
             signature = None
         if self.get_y() + 40 > self.h - MARGIN - 6:
             self.add_page()
         self.set_font("cjk", "B", 10.5)
-        self.cell(38, LINE, "被检查对象签名")
+        self.cell(38, LINE, "原笔录上的签名" if on_original else "被检查对象签名")
         y = self.get_y()
         self._image_or_box(signature, MARGIN + 38, y, SIGNATURE_WIDTH, 30)
         self.set_xy(MARGIN, y + 32)

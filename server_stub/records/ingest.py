@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +43,10 @@ from sync import (
     RecordState,
     SignatureError,
     ValidationError,
+    acknowledges_content,
     check_chain,
     check_items_answered,
+    content_hash,
     find_gaps,
     parse_json,
     parse_rfc3339,
@@ -373,8 +376,12 @@ def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
 
 def _check_supersedes(conn: sa.Connection, record: Record) -> None:
     """A revision replaces a record its supervisor returned, of the same task, once; a format 2
-    revision keeps the visit's own time, place, notice and acknowledgement (what happened on
-    site does not change when the record is corrected later)."""
+    or 3 revision keeps the visit's own time and notice (what happened on site does not change
+    when the record is corrected later) and may correct the place.
+
+    Its acknowledgement is either the one it corrects, carried over (in format 3 still naming the
+    content it was given on, so the revision says 修订内容未经企业确认 when that content changed),
+    or a new one the enterprise gave on the revision itself (``covers`` its own content)."""
     if record.supersedes is None:
         return
     old = conn.execute(sa.select(t.records.c.task_id, t.records.c.state, t.records.c.superseded,
@@ -389,13 +396,40 @@ def _check_supersedes(conn: sa.Connection, record: Record) -> None:
     if record.v == 1:
         return
     original = json.loads(old.envelope)["record"]
-    kept = {"started_at": "开始时间", "finished_at": "结束时间", "location": "检查地点",
-            "notice": "检查告知", "acknowledgement": "企业确认"}
-    changed = [label for key, label in kept.items()
-               if record.to_json()[key] != original.get(key)]
+    data = record.to_json()
+    kept = {"started_at": "开始时间", "finished_at": "结束时间", "notice": "检查告知"}
+    changed = [label for key, label in kept.items() if data[key] != original.get(key)]
+    if not _acknowledgement_kept(data, original):
+        if not acknowledges_content(record):
+            changed.append("企业确认")
+        elif _reuses_signature(data, original):
+            raise Invalid("revision_reuses_signature",
+                          "企业就修订内容重新确认须重新签名：不能沿用原笔录的签名图片")
     if changed:
         raise Invalid("revision_changes_visit",
-                      f"修订记录应保留原现场检查的{'、'.join(changed)}（修订时间另记于revised_at）")
+                      f"修订记录应保留原现场检查的{'、'.join(changed)}（修订时间另记于revised_at；"
+                      "企业就修订内容重新确认的，确认须针对修订后的内容）")
+
+
+def _reuses_signature(data: Mapping[str, Any], original: Mapping[str, Any]) -> bool:
+    """Whether a new acknowledgement presents the signature drawn on the original as its own."""
+    ack, before = data.get("acknowledgement") or {}, original.get("acknowledgement") or {}
+    return bool(ack.get("signature")) and ack.get("signature") == before.get("signature")
+
+
+def _acknowledgement_kept(data: Mapping[str, Any], original: Mapping[str, Any]) -> bool:
+    """Whether ``data`` (a revision) carries the acknowledgement of ``original`` as it was: the
+    same, or a format 2 one bound in format 3 to the content it was given on."""
+    ack, before = data.get("acknowledgement"), original.get("acknowledgement")
+    if ack == before or not isinstance(ack, Mapping) or not isinstance(before, Mapping):
+        return ack == before
+    if "covers" in before or "covers" not in ack:
+        return False
+    # Only a first record's format 2 acknowledgement is known to cover that record's content; a
+    # format 2 revision's is carried over as it is (``confirmation`` follows its chain).
+    unbound = {key: value for key, value in ack.items() if key != "covers"}
+    return (unbound == before and original.get("supersedes") is None
+            and ack["covers"] == content_hash(original))
 
 
 def _check_one_current(conn: sa.Connection, device: Device, record: Record) -> None:

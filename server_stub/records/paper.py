@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.merkle_log import Log
 from server_stub.publication.announcements import public_results
+from server_stub.records.confirmation import Confirmation, confirmation
 from server_stub.records.photo_store import PhotoStore
 from server_stub.records.thumbnails import thumbnail
 from sync import (
@@ -57,13 +58,15 @@ def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url
     files = {sha: _stored(photos, sha) for sha in sent}
     ack = record.acknowledgement
     signature = files.get(ack.signature) if ack is not None and ack.signature else None
+    confirmed = confirmation(conn, record)
     sheet = RecordSheet(
         record=record, digest=row.hash, entity_name=entity.name, entity_address=entity.address,
         item_names={i.code: i.name for i in items}, item_basis={i.code: i.basis for i in items},
         team={m.id: (m.name, m.badge_no) for m in team}, signature=signature,
         thumbnails={sha: small for sha, data in files.items()
                     if data is not None and (small := _thumbnail(data)) is not None},
-        url=check_url(base_url, record.id, row.hash))
+        url=check_url(base_url, record.id, row.hash),
+        acknowledged=confirmed.confirmed, signed_version=confirmed.signed_version)
     return render_record_pdf(sheet, FONT_DIR)
 
 
@@ -99,6 +102,9 @@ class CheckResult:
     """The ids of the records that revise this one (a superseded record's successors)."""
     withdrawal: dict[str, str] | None = None
     """For a withdrawn result: when (``at``, UTC) and why (``reason``), as the log published it."""
+    confirmation: Confirmation = field(default_factory=lambda: Confirmation(None))
+    """Whether the enterprise confirmed what this record says: a revision whose findings it never
+    saw is 修订内容未经企业确认 and names the version it signed (issue 24 point 2)."""
     published: dict[str, Any] | None = None
     """For a published, standing record only: entity, the result as every public view shows it
     (``result``, ``remarks``, ``correction``), device, signing time."""
@@ -143,8 +149,10 @@ def check_record(conn: sa.Connection, record_id: str, paper_hash: str | None) ->
                      "device_id": row.device_id,
                      "signed_at": record.get("revised_at") or record["finished_at"],
                      "hash": row.hash}
+    confirmed = confirmation(conn, validate_record(envelope["record"])) if genuine else Confirmation(None)
     return CheckResult(found=True, genuine=genuine, hash_matches=matches, standing=standing,
-                       revisions=revisions, withdrawal=withdrawal, published=published)
+                       revisions=revisions, withdrawal=withdrawal, confirmation=confirmed,
+                       published=published)
 
 
 def _withdrawal(conn: sa.Connection, record_id: str) -> dict[str, str] | None:

@@ -26,6 +26,7 @@ from server_stub.field import feedback
 from server_stub.field.devices import Device
 from server_stub.publication import log as publication_log
 from server_stub.publication.announcements import number_plan
+from server_stub.records.confirmation import confirmation
 from sync import (
     RESULT_STATES,
     Outcome,
@@ -35,6 +36,7 @@ from sync import (
     ValidationError,
     find_gaps,
     state_label,
+    validate_record,
     verify_envelope,
 )
 
@@ -151,9 +153,17 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
                    "comment": row["review_comment"], "published_at": _iso(row["published_at"])},
         "history": revision_history(conn, row["task_id"]),
         "previous": previous,
+        "confirmation": _confirmation_json(conn, record),
         "feedback": feedback.for_task(conn, row["task_id"]),
         "own": bool(conn.execute(sa.select(on_team(reviewer, row["task_id"]))).scalar()),
     }
+
+
+def _confirmation_json(conn: sa.Connection, record: dict[str, Any]) -> dict[str, Any]:
+    """Whether the enterprise confirmed this record's content (``records.confirmation``): a
+    reviewer must know when a revision's findings were never shown to the enterprise."""
+    found = confirmation(conn, validate_record(record))
+    return {"confirmed": found.confirmed, "signed_version": found.signed_version}
 
 
 def returned_record(conn: sa.Connection, supersedes: str | None) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from sync import (
     Location,
     Record,
     RecordItem,
+    bind_acknowledgement,
     generate_key,
     new_record_id,
     public_key_b64,
@@ -88,8 +89,11 @@ class Phone:
             return [by_id[task_id] for task_id in self.task_ids]
         return tasks
 
-    def record(self, task: dict[str, Any], photos: list[bytes] = (), **changes: Any) -> dict[str, Any]:  # type: ignore[assignment]
-        """The next record of this phone's chain for ``task``, signed: an envelope."""
+    def record(self, task: dict[str, Any], photos: list[bytes] = (), *,  # type: ignore[assignment]
+               covers: str | bool = False, **changes: Any) -> dict[str, Any]:
+        """The next record of this phone's chain for ``task``, signed: an envelope. ``covers``
+        binds its acknowledgement (format 3) to its own content (True, as the app does) or to
+        the content hash given (a revision keeping the visit's acknowledgement)."""
         names = [hashlib.sha256(p).hexdigest() for p in photos]
         items = [RecordItem(code=item["code"], result="合格", note="", photos=tuple(names) if n == 0 else ())
                  for n, item in enumerate(task["items"])]
@@ -101,6 +105,9 @@ class Phone:
             "device_id": self.device_id, "seq": self.seq + 1, "prev": self.prev, "supersedes": None,
         }
         values.update(changes)
-        record = Record(**values).to_json()
+        made = Record(**values)
+        if covers:
+            made = bind_acknowledgement(made, None if covers is True else covers)
+        record = made.to_json()
         self.seq, self.prev = record["seq"], record_hash(record)  # type: ignore[assignment]
         return sign_record(record, self.key, self.device_id)
