@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -15,11 +15,20 @@ from server_stub.api.deps import ConnDep
 from server_stub.api.errors import error_responses
 from server_stub.api.routes.log import Receipt, SizeQuery, receipt
 from server_stub.api.templates import render
+from server_stub.core import merkle_log
 from server_stub.core.errors import RecordNotFound
 from server_stub.core.merkle_log import Log
 from server_stub.publication import announcements
 from server_stub.publication import log as publication_log
 from server_stub.publication import results as publication
+from sync import (
+    ZscError,
+    entry_leaf_hash,
+    parse_hashes,
+    public_key_b64,
+    read_tree_head,
+    verify_inclusion,
+)
 
 router = APIRouter(tags=["public"])
 
@@ -232,3 +241,45 @@ def result_proof(record_id: Annotated[str, Path(max_length=36)], conn: ConnDep,
     if found is None:
         raise RecordNotFound()
     return Receipt(**receipt(conn, Log.PUBLICATION, found[0], size))
+
+
+# --- the same proofs as pages people read (issue 24, point 4) --------------------------------
+
+KINDS = {"publish": "公示", "correct": "更正", "follow_up": "后续处置结果公示", "withdraw": "撤回公示"}
+
+
+def _checked_head(request: Request, head: dict[str, Any]) -> tuple[bool, bytes]:
+    """Whether the tree head's signature verifies with the platform's published key, and its root."""
+    try:
+        return True, read_tree_head(head, public_key_b64(request.app.state.server_key)).root
+    except ZscError:
+        return False, b""
+
+
+@router.get("/results/{record_id}/proof", response_class=HTMLResponse, include_in_schema=False)
+def result_proof_page(record_id: Annotated[str, Path(max_length=36)], request: Request,
+                      conn: ConnDep) -> HTMLResponse:
+    """``result_proof`` as a page: what the leaf says, the inclusion proof and the signed tree
+    head, each checked and explained in Chinese, times in 北京时间; the JSON one link further."""
+    found = publication_log.standing(conn, record_id)
+    if found is None:
+        raise RecordNotFound()
+    proof = receipt(conn, Log.PUBLICATION, found[0], None)
+    head = proof["tree_head"]
+    signed, root = _checked_head(request, head)
+    leaf_hash = entry_leaf_hash(proof["entry"])
+    included = signed and verify_inclusion(proof["index"], head["size"], leaf_hash,
+                                           parse_hashes(proof["proof"], "proof"), root)
+    return render("proof.html", record_id=record_id, proof=proof, head=head, signed=signed,
+                  included=included, leaf_hash=leaf_hash.hex(), kinds=KINDS,
+                  key=public_key_b64(request.app.state.server_key))
+
+
+@router.get("/log/publication", response_class=HTMLResponse, include_in_schema=False)
+def log_head_page(request: Request, conn: ConnDep) -> HTMLResponse:
+    """The publication log's newest signed tree head as a page (``/api/v1/log/publication/head``
+    is its JSON): what it is, its size, root and time in 北京时间, and whether it is signed."""
+    head = merkle_log.latest_head(conn, Log.PUBLICATION)
+    signed = head is not None and _checked_head(request, head)[0]
+    return render("log_head.html", head=head, signed=signed,
+                  key=public_key_b64(request.app.state.server_key))

@@ -266,7 +266,7 @@ def test_a_correction_is_published_not_edited(platform: Platform, people: People
         checked = check_record(conn, record_id, None).published
     assert checked is not None and checked["outcome"] == after["outcome"], "the paper's check too"
     page = platform.client.get("/results").text
-    assert after["remarks"] in page and f"/api/v1/public/results/{record_id}/proof" in page
+    assert after["remarks"] in page and f'href="/results/{record_id}/proof"' in page
     acts = platform.client.get("/api/v1/audit", params={"kind": "review.corrected"},
                                headers={"Authorization": f"Bearer {admin_token(platform.data)}"}).json()
     assert [(e["object"], e["after"]["leaf"]) for e in acts["entries"]
