@@ -90,6 +90,7 @@ from ._model import (
 )
 from ._paper import RecordSheet, check_url, render_record_pdf
 from ._record import (
+    CONTENT_KEYS,
     MAX_NOTE_LENGTH,
     MAX_PHOTO_PIXELS,
     RECORD_VERSION,
@@ -125,6 +126,7 @@ __all__ = [  # noqa: RUF022
     "Acknowledgement",
     "AcknowledgementKind",
     "AuthError",
+    "CONTENT_KEYS",
     "ChainHead",
     "ChainStatus",
     "ChainVerdict",

@@ -7,8 +7,11 @@ being killed. ``Draft.missing`` says, in Chinese, what still keeps the form from
 
 The notice (告知) is given before the draft exists: ``Draft.start`` takes the time it was shown,
 or None when nobody of the enterprise is there, which fixes the acknowledgement to 无人在场. A
-revision keeps the visit (``Draft.visit``: its times, place, notice and acknowledgement) from the
-record it corrects, and is signed with a revision time of its own.
+revision keeps the visit (``Draft.visit``: its times, notice and acknowledgement) from the record
+it corrects, may correct the place, and is signed with a revision time of its own. The visit's
+acknowledgement covers the content it was given on (record format 3): when the revision changes
+that content, the enterprise either answers again on the revision (``Draft.reconfirm``) or the
+revision is signed as 修订内容未经企业确认 (``Draft.unconfirmed``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync import (
+    CONTENT_KEYS,
     Acknowledgement,
     AcknowledgementKind,
     ItemResult,
@@ -30,6 +34,8 @@ from sync import (
     RecordItem,
     TeamMember,
     Witness,
+    bind_acknowledgement,
+    content_hash,
     validate_record,
 )
 
@@ -141,7 +147,11 @@ class Draft:
     ack: AckAnswer = field(default_factory=AckAnswer)
     visit: dict[str, Any] | None = None
     """A revision's visit, from the record it corrects: ``started_at``, ``finished_at``,
-    ``location``, ``notice`` and ``acknowledgement`` as signed then. None for a first record."""
+    ``notice`` and ``acknowledgement`` as signed then (the acknowledgement bound, where it can be,
+    to the content it was given on). None for a first record."""
+    reconfirm: bool = False
+    """A revision the enterprise answers again (signs or refuses) in ``ack``, instead of keeping
+    the visit's acknowledgement."""
 
     @classmethod
     def start(cls, task: Mapping[str, Any], started_at: str, supersedes: str | None = None, *,
@@ -195,7 +205,12 @@ class Draft:
                                       accuracy_m=location.get("accuracy_m"),
                                       source=LocationSource(location.get("source", "typed")))
         draft.visit = {key: returned.get(key) for key in (
-            "started_at", "finished_at", "location", "notice", "acknowledgement")}
+            "started_at", "finished_at", "notice", "acknowledgement")}
+        ack = draft.visit["acknowledgement"]
+        if (isinstance(ack, dict) and ack.get("kind") != AcknowledgementKind.ABSENT
+                and "covers" not in ack and returned.get("supersedes") is None):
+            # A format 2 first record: its acknowledgement was given on its own content.
+            draft.visit["acknowledgement"] = ack | {"covers": content_hash(returned)}
         draft.started_at = str(returned["started_at"])
         return draft
 
@@ -214,6 +229,7 @@ class Draft:
             "notice": self.notice,
             "ack": self.ack.to_json(),
             "visit": self.visit,
+            "reconfirm": self.reconfirm,
         }
 
     @classmethod
@@ -232,6 +248,7 @@ class Draft:
             notice=data.get("notice"),
             ack=AckAnswer.from_json(data.get("ack") or {}),
             visit=data.get("visit"),
+            reconfirm=bool(data.get("reconfirm", False)),
         )
 
     def photo_count(self) -> int:
@@ -261,16 +278,46 @@ class Draft:
         return problems
 
     def ack_missing(self) -> list[str]:
-        """What keeps the enterprise's acknowledgement from standing (a revision keeps the
-        visit's own, so nothing)."""
-        return [] if self.visit is not None else self.ack.missing()
+        """What keeps the enterprise's acknowledgement from standing (a revision that keeps the
+        visit's own: nothing)."""
+        return [] if self.visit is not None and not self.reconfirm else self.ack.missing()
+
+    def unconfirmed(self, task: Mapping[str, Any]) -> bool:
+        """Whether signing this revision now, keeping the visit's acknowledgement, makes it
+        修订内容未经企业确认: its content differs from what the enterprise answered on (or that
+        cannot be told: a revision of a revision from an older app)."""
+        if self.visit is None or self.reconfirm:
+            return False
+        ack = self.visit.get("acknowledgement")
+        if not isinstance(ack, Mapping) or ack.get("kind") == AcknowledgementKind.ABSENT:
+            return False
+        covers = ack.get("covers")
+        return covers is None or covers != content_hash(self._content(task))
+
+    def _content(self, task: Mapping[str, Any]) -> dict[str, Any]:
+        """The record's content (``sync.CONTENT_KEYS``) as signing now would make it."""
+        assert self.visit is not None
+        items = [{"code": item["code"], "result": str(self.answer(item["code"]).result),
+                  "note": self.answer(item["code"]).note.strip(),
+                  "photos": list(dict.fromkeys(self.answer(item["code"]).photos))}
+                 for item in task["items"]]
+        content = {"task_id": str(task["id"]), "credit_code": str(task["credit_code"]),
+                   "inspectors": [member["id"] for member in task["team"]], "items": items,
+                   "outcome": None if self.outcome is None else str(self.outcome),
+                   "note": self.note.strip(),
+                   "location": None if self.location is None else self.location.to_json(),
+                   "started_at": self.visit["started_at"],
+                   "finished_at": self.visit["finished_at"], "notice": self.visit["notice"]}
+        assert tuple(content) == CONTENT_KEYS
+        return content
 
     def to_record(self, task: Mapping[str, Any], *, record_id: str, device_id: str, seq: int,
                   prev: str | None, finished_at: str) -> Record:
         """The record to sign; raises ``sync.ValidationError`` if anything breaks a rule.
 
-        A revision takes the visit's times, place, notice and acknowledgement from the record it
-        corrects and ``finished_at`` as its revision time."""
+        A revision takes the visit's times, notice and (unless the enterprise answered again)
+        acknowledgement from the record it corrects and ``finished_at`` as its revision time. An
+        acknowledgement given on this record is bound to its content (format 3)."""
         items = []
         for item in task["items"]:
             answer = self.answer(item["code"])
@@ -290,11 +337,16 @@ class Draft:
             acknowledgement=self.ack.to_acknowledgement() if self.visit is None else None,
         )
         if self.visit is None:
-            return record
+            return bind_acknowledgement(record)
         data = record.to_json()
-        data.update(self.visit)
-        data["v"] = 2
+        data.update({key: value for key, value in self.visit.items() if key != "location"})
         data["revised_at"] = _not_before(finished_at, str(self.visit["finished_at"]))
+        if self.reconfirm:
+            data["acknowledgement"] = self.ack.to_acknowledgement().to_json()
+            data["v"] = 2
+            return bind_acknowledgement(validate_record(data))
+        ack = data["acknowledgement"]
+        data["v"] = 3 if isinstance(ack, dict) and "covers" in ack else 2
         return validate_record(data)
 
 

@@ -186,6 +186,17 @@ class InspectionModel(Observable):
     def ack_missing(self) -> list[str]:
         return self.draft.ack_missing()
 
+    def ask_enterprise_again(self, again: bool) -> None:
+        """Whether the enterprise answers this revision again (True) or it keeps the visit's
+        answer, signed as 修订内容未经企业确认 when its content changed."""
+        self.draft.reconfirm = again
+        self._save()
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Whether signing now would make a revision 修订内容未经企业确认."""
+        return self.draft.unconfirmed(self.task)
+
     def signature_image(self) -> bytes | None:
         sha256 = self.draft.ack.signature
         return None if sha256 is None else self.photos.file(sha256)

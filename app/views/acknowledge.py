@@ -11,6 +11,7 @@ from sync import MAX_NOTE_LENGTH, AcknowledgementKind, ItemResult
 
 from .. import strings as s
 from ..components import Section, primary_button, update_if_shown
+from ..components.choices import radio
 from ..components.signature_pad import SignaturePad
 from ..services.files import FileService
 from ..viewmodels.inspection import REFUSAL, InspectionModel
@@ -30,7 +31,7 @@ def _field(label: str, value: str, on_change: Callable[[str], None], *, multilin
 
 class AcknowledgeView(ft.View):
     def __init__(self, model: InspectionModel, *, files: FileService | None,
-                 on_signed: Callable[[], Awaitable[None]]) -> None:
+                 on_signed: Callable[[str], Awaitable[None]]) -> None:
         self.model = model
         self.files = files
         self.on_signed = on_signed
@@ -38,11 +39,12 @@ class AcknowledgeView(ft.View):
         self.kind = ft.RadioGroup(
             value=None if ack.kind is None else str(ack.kind),
             on_change=lambda e: model.set_ack_kind(AcknowledgementKind(e.control.value)),
-            content=ft.Column([ft.Radio(value=k, label=s.ACK_KINDS[k]) for k in
+            content=ft.Column([radio(k, s.ACK_KINDS[k]) for k in
                                (AcknowledgementKind.SIGNED, AcknowledgementKind.REFUSED)], spacing=0))
         text = model.set_ack_text
         self.signature = ft.Column(spacing=8)
-        self.signed_panel = ft.Column(spacing=10, controls=[
+        # Stretched: the fields are as wide as the cards above them.
+        self.signed_panel = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
             _field(s.ACK_NAME, ack.name, lambda v: text("name", v)),
             _field(s.ACK_ROLE, ack.role, lambda v: text("role", v)),
             _field(s.ACK_STATEMENT, ack.statement, lambda v: text("statement", v), multiline=True,
@@ -51,7 +53,7 @@ class AcknowledgeView(ft.View):
         ])
         self.refusal_photos = ft.Row(wrap=True, spacing=8, run_spacing=8)
         self.refusal_error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
-        self.refused_panel = ft.Column(spacing=10, controls=[
+        self.refused_panel = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
             _field(s.ACK_REFUSAL_NOTE, ack.note, lambda v: text("note", v), multiline=True,
                    max_length=MAX_NOTE_LENGTH),
             _field(s.ACK_WITNESS_NAME, ack.witness_name, lambda v: text("witness_name", v)),
@@ -94,7 +96,7 @@ class AcknowledgeView(ft.View):
                              weight=ft.FontWeight.W_600))
         if draft.note.strip():
             lines.append(ft.Text(draft.note.strip(), size=15))
-        return Section(s.ACK_READ, lines, spacing=6)
+        return Section(s.ACK_REVISION if draft.reconfirm else s.ACK_READ, lines, spacing=6)
 
     def render(self, update: bool = True) -> None:
         ack = self.model.draft.ack

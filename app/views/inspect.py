@@ -25,7 +25,7 @@ LOCATION_KEY = ft.ScrollKey("location")  # type: ignore[call-arg]
 class InspectView(ft.View):
     def __init__(self, model: InspectionModel, *, files: FileService | None,
                  location: LocationService | None,
-                 on_signed: Callable[[], Awaitable[None]],
+                 on_signed: Callable[[str], Awaitable[None]],
                  acknowledge: Callable[[], None]) -> None:
         self.model = model
         self.acknowledge = acknowledge
@@ -101,7 +101,6 @@ class InspectView(ft.View):
                                       on_click=lambda _: model.all_remaining_pass())],
                        alignment=ft.MainAxisAlignment.END),
                 *self.cards,
-                Section(s.LOCATION_TITLE, [ft.Text(s.INSPECT_VISIT_KEPT, size=14)]) if draft.visit else
                 self._keyed(Section(s.LOCATION_TITLE, [
                     ft.Row([self.locating, self.location_text], spacing=8),
                     ft.Row(wrap=True, spacing=8, controls=[
@@ -146,7 +145,8 @@ class InspectView(ft.View):
             # The place alone: the line says 手工输入 already (the watermark's suffix would repeat it).
             self.location_text.value = s.LOCATION_FROM_TYPED.format(place=coordinates_text(location))
         missing = self.model.missing
-        done_text = s.TO_ACKNOWLEDGE_TEXT if self.asks_enterprise else s.SIGN_CONFIRM_TEXT
+        done_text = (s.TO_ACKNOWLEDGE_TEXT if self.asks_enterprise else
+                     s.REVISION_UNCONFIRMED_HINT if self.model.unconfirmed else s.SIGN_CONFIRM_TEXT)
         self.missing.value = self.model.save_error or ("；".join(missing) if missing else done_text)
         self.missing.color = (ft.Colors.ERROR if missing or self.model.save_error
                               else ft.Colors.ON_SURFACE_VARIANT)
@@ -166,7 +166,8 @@ class InspectView(ft.View):
     def did_mount(self) -> None:
         """开始检查 asks for the position at once, so that photos taken from the start carry the
         place instead of 位置未知 for good (a reopened draft keeps what the inspector chose)."""
-        if self.model.started and self.model.draft.location is None:
+        # Not for a revision: it is made later, elsewhere; its place is the visit's, corrected by hand.
+        if self.model.started and self.model.draft.location is None and self.model.draft.visit is None:
             self.page.run_task(self._locate, None)
 
     async def _locate(self, _: object) -> None:
@@ -216,5 +217,35 @@ class InspectView(ft.View):
         self.acknowledge()
 
     def _sign(self, _: object) -> None:
+        """Sign; a revision whose content the enterprise has not answered on asks first whether
+        the enterprise confirms it again (企业确认) or it goes as 修订内容未经企业确认."""
+        model = self.model
+        missing = model.missing
+        if missing:
+            show_missing(self.page, missing)
+            return
+        if model.draft.reconfirm:
+            self.acknowledge()
+            return
+        if not model.unconfirmed:
+            self._sign_now()
+            return
+
+        def choose(again: bool) -> None:
+            self.page.pop_dialog()
+            model.ask_enterprise_again(again)
+            if again:
+                self.acknowledge()
+            else:
+                self._sign_now()
+
+        self.page.show_dialog(ft.AlertDialog(
+            title=ft.Text(s.REVISION_UNCONFIRMED_TITLE),
+            content=ft.Text(s.REVISION_UNCONFIRMED_TEXT, size=15),
+            actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
+                     ft.TextButton(s.REVISION_WITHOUT_ENTERPRISE, on_click=lambda _: choose(False)),
+                     ft.FilledButton(s.REVISION_ASK_ENTERPRISE, on_click=lambda _: choose(True))]))
+
+    def _sign_now(self) -> None:
         ask_to_sign(self.page, self.model, leaving=lambda: self.model.unsubscribe(self.render),
                     on_signed=self.on_signed)

@@ -20,8 +20,9 @@ def show_missing(page: ft.Page, missing: list[str]) -> None:
 
 
 def ask_to_sign(page: ft.Page, model: InspectionModel, *, leaving: Callable[[], None],
-                on_signed: Callable[[], Awaitable[None]]) -> None:
-    """Say what is missing, or confirm and sign; ``leaving`` runs before ``on_signed`` moves on."""
+                on_signed: Callable[[str], Awaitable[None]]) -> None:
+    """Say what is missing, or confirm and sign; ``leaving`` runs before ``on_signed`` (given the
+    record's id) moves on and says where the record is."""
     missing = model.missing + model.ack_missing
     if missing:
         show_missing(page, missing)
@@ -30,19 +31,20 @@ def ask_to_sign(page: ft.Page, model: InspectionModel, *, leaving: Callable[[], 
     async def confirmed(_: object) -> None:
         page.pop_dialog()
         try:
-            await model.sign()
+            record = await model.sign()
         except SigningError as e:
             page.show_dialog(ft.AlertDialog(
                 title=ft.Text(s.SIGN_MISSING_TITLE), content=ft.Text(str(e)),
                 actions=[ft.TextButton(s.OK, on_click=lambda _: page.pop_dialog())]))
             return
         leaving()
-        page.show_dialog(ft.SnackBar(ft.Text(s.SIGNED), duration=4000))
-        await on_signed()
+        await on_signed(record["id"])
 
     page.show_dialog(ft.AlertDialog(
         modal=True, title=ft.Text(s.SIGN_CONFIRM_TITLE),
         content=ft.Column([ft.Text(model.summary(), size=15),
+                           *([ft.Text(s.REVISION_UNCONFIRMED_NOTE, size=14, weight=ft.FontWeight.W_600,
+                                      color=ft.Colors.DEEP_ORANGE_900)] if model.unconfirmed else []),
                            ft.Text(s.SIGN_CONFIRM_TEXT, size=14, color=ft.Colors.ERROR)], tight=True),
         actions=[ft.TextButton(s.CANCEL, on_click=lambda _: page.pop_dialog()),
                  ft.FilledButton(s.SIGN_CONFIRM, on_click=confirmed)]))

@@ -33,6 +33,7 @@ from sync import (
     ItemResult,
     Location,
     Outcome,
+    content_hash,
     record_hash,
     verify_envelope,
 )
@@ -155,7 +156,9 @@ def test_each_acknowledgement_is_signed_into_the_record(
         model.set_ack_text("witness_unit", "某某社区居委会")
         asyncio.run(model.add_refusal_photos([PickedFile("拒签.jpg", jpeg())]))
     record = asyncio.run(model.sign())
-    assert record["v"] == 2 and record["acknowledgement"]["kind"] == kind
+    assert record["v"] == (2 if kind == "absent" else 3) and record["acknowledgement"]["kind"] == kind
+    if kind != "absent":
+        assert record["acknowledgement"]["covers"] == content_hash(record), "bound to what was read"
     assert (record["notice"] is None) == (kind == "absent")
     if kind != "absent":
         assert [m["badge_no"] for m in record["notice"]["inspectors"]] == ["37020001", "37020002"]

@@ -23,7 +23,7 @@ def test_exported_members() -> None:
         "Acknowledgement", "AcknowledgementKind", "MAX_SIGNATURE_BYTES", "Notice", "TeamMember",
         "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf", "china_time",
         # an acknowledgement bound to what it was given on (issue 24 point 2, record format 3)
-        "acknowledges_content", "bind_acknowledgement", "content_hash",
+        "CONTENT_KEYS", "acknowledges_content", "bind_acknowledgement", "content_hash",
         # states and roles, one name each
         "RecordState", "RESULT_STATES", "Role", "OutboxState",
         # one word per state (issue 24 point 6): the label tables
