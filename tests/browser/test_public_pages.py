@@ -86,9 +86,20 @@ def test_public_pages_on_a_phone(platform: Platform) -> None:
         print(f"first visit of /v/… in Chromium: {total} bytes transferred: {transferred}")
         assert total < FIRST_VISIT_LIMIT, transferred
         assert any(".woff2" in e["name"] for e in transferred), "the font cut to the page"
+        assert not any(".otf" in e["name"] for e in transferred), "not the whole font"
         assert "这是一次真实的“双随机”抽查" in measured["text"]
         check_layout("/v/", measured)
         save(page, "public-1-code")
+        # a character the page does not hold, typed: the phone's own CJK font draws it, or
+        # where there is none (this machine) the whole font, fetched only now
+        page.fill("textarea[name=message]", "蔄山镇的店铺：检查很规范。")
+        page.evaluate("() => document.fonts.ready")
+        page.wait_for_function("() => [...document.fonts].every(f => f.status !== 'loading')")
+        whole = page.evaluate("""() => [...document.fonts].filter(f => f.family.includes('Whole'))
+            .map(f => f.status)""")
+        print(f"the whole font after typing 蔄: {whole}")
+        assert "error" not in whole, whole
+        page.locator("form").screenshot(path=str(ARTIFACTS / "public-1b-typed.png"))
 
         pages = [("/", "public-2-home"), ("/plans", "public-3-plans"),
                  (f"/draws/{plan}", "public-4-draw"), ("/results", "public-5-results"),
