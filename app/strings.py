@@ -484,6 +484,8 @@ REVISION_UNCONFIRMED_TEXT = ("企业在原笔录上的签名（或拒签）只�
                              "• 不经企业确认提交：笔录、审核和公示中将注明“修订内容未经企业确认”。")
 REVISION_ASK_ENTERPRISE = "请企业确认"
 REVISION_WITHOUT_ENTERPRISE = "不经企业确认提交"
+RECORD_UNCONFIRMED = "修订内容未经企业确认：以下签名（或拒签）是企业对原笔录作出的，不针对本修订的检查结论、结果或地点"
+RECORD_UNCONFIRMED_VERSION = "（原笔录 {id}）"
 REVISION_UNCONFIRMED_HINT = "修订内容与企业确认的不同：签名时可请企业重新确认"
 REVISION_UNCONFIRMED_NOTE = "本修订将注明：修订内容未经企业确认"
 ACK_REVISION = "请企业负责人阅读修订后的检查情况，并重新签名确认（或记录拒签）："

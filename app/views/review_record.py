@@ -134,7 +134,8 @@ class ReviewRecordView(ft.View):
                 *([ft.Text(s.RECORD_NOTE.format(note=record["note"]), size=14)] if record.get("note") else []),
             ]),
             # What the enterprise was told and how it answered, next to the outcome it answered.
-            Section(s.RECORD_ACK, [ft.Text(notice_text(record), size=13,
+            Section(s.RECORD_ACK, [*self._confirmation(detail.get("confirmation") or {}),
+                                   ft.Text(notice_text(record), size=13,
                                            color=ft.Colors.ON_SURFACE_VARIANT),
                                    *self._acknowledgement(record.get("acknowledgement"))]),
             Section(None, [
@@ -207,6 +208,15 @@ class ReviewRecordView(ft.View):
             lines.append(ft.Row([ft.TextButton(s.RECORD_MAP, icon=ft.Icons.MAP_OUTLINED, height=48,
                                                on_click=open_map)], alignment=ft.MainAxisAlignment.END))
         return lines
+
+    @staticmethod
+    def _confirmation(confirmation: dict[str, Any]) -> list[ft.Control]:
+        """A revision whose findings the enterprise never saw says so before its signature."""
+        if confirmation.get("confirmed") is not False:
+            return []
+        version = confirmation.get("signed_version")
+        text = s.RECORD_UNCONFIRMED + (s.RECORD_UNCONFIRMED_VERSION.format(id=version) if version else "")
+        return [banner(ft.Icons.REPORT_OUTLINED, text, ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900)]
 
     def _acknowledgement(self, ack: dict[str, Any] | None) -> list[ft.Control]:
         """The enterprise's signature (or refusal and witness, or nobody there) and statement."""

@@ -29,7 +29,8 @@ from server_stub.core.clock import CHINA, as_utc, china_date
 from server_stub.core.errors import NotFound
 from server_stub.core.merkle_log import Log
 from server_stub.publication.spreadsheet import Cell, append_row, csv_text
-from sync import Outcome, RecordState
+from server_stub.records.confirmation import confirmation
+from sync import Outcome, RecordState, validate_record
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("plan_id", "抽查计划编号"),
@@ -69,11 +70,17 @@ def result_wording(outcome: str, disposal: str | None) -> str:
     return outcome
 
 
-def remarks(outcome: str, disposal_date: dt.date | None) -> str:
-    """备注: when a follow-up was closed, and what the result said before."""
-    if outcome != Outcome.PROBLEM_PENDING or disposal_date is None:
-        return ""
-    return f"{disposal_date.isoformat()}完成后续处置（原检查结果：{outcome}）"
+UNCONFIRMED = "修订内容未经企业确认"
+"""备注 of a revision published with the enterprise's answer to the version before it (issue 24)."""
+
+
+def remarks(outcome: str, disposal_date: dt.date | None, *, unconfirmed: bool = False) -> str:
+    """备注: when a follow-up was closed, and what the result said before; and whether the
+    enterprise never confirmed a revision's content."""
+    parts = [UNCONFIRMED] if unconfirmed else []
+    if outcome == Outcome.PROBLEM_PENDING and disposal_date is not None:
+        parts.append(f"{disposal_date.isoformat()}完成后续处置（原检查结果：{outcome}）")
+    return "；".join(parts)
 
 
 def public_results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: bool = False,
@@ -125,7 +132,15 @@ def _results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: 
     codes = {item["code"] for record in records for item in record["items"]}
     names = dict(conn.execute(sa.select(t.items.c.code, t.items.c.name)
                               .where(t.items.c.code.in_(codes))).all())
-    return [_result(row, record, names) for row, record in zip(rows, records, strict=True)]
+    return [_result(row, record, names, _unconfirmed(conn, record))
+            for row, record in zip(rows, records, strict=True)]
+
+
+def _unconfirmed(conn: sa.Connection, record: dict[str, Any]) -> bool:
+    """Whether a revision is published with an answer the enterprise gave on another version."""
+    if record.get("supersedes") is None:
+        return False
+    return confirmation(conn, validate_record(record)).confirmed is False
 
 
 def _published() -> tuple[sa.ColumnElement[bool], ...]:
@@ -136,7 +151,8 @@ def _published() -> tuple[sa.ColumnElement[bool], ...]:
             sa.not_(sa.exists().where(p.c.record_id == r.c.id, p.c.status == "withdrawn")))
 
 
-def _result(row: sa.RowMapping, record: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+def _result(row: sa.RowMapping, record: dict[str, Any], names: dict[str, str],
+            unconfirmed: bool) -> dict[str, Any]:
     items = [{"code": i["code"], "name": names.get(i["code"], i["code"]), "result": i["result"]}
              for i in record["items"]]
     departments: list[str] = row["spec"]["departments"]
@@ -156,7 +172,8 @@ def _result(row: sa.RowMapping, record: dict[str, Any], names: dict[str, str]) -
         "region": row["region"],
         "completed_on": row["inspected_on"].isoformat(),
         "result": result_wording(row["outcome"], row["disposal"]),
-        "remarks": remarks(row["outcome"], disposal_date),
+        "remarks": remarks(row["outcome"], disposal_date, unconfirmed=unconfirmed),
+        **({"unconfirmed": True} if unconfirmed else {}),
         "outcome": row["outcome"],
         "follow_up": None if row["disposal"] is None else {
             "disposal": row["disposal"], "result": result_wording(row["outcome"], row["disposal"]),

@@ -158,7 +158,9 @@ def _corrected(result: dict[str, Any], outcome: str,
     note = (f"{correction['corrected_on']}更正（原检查结果：{correction['outcome']}）："
             f"{correction['reason']}")
     return {**result, "outcome": outcome, "result": result_wording(outcome, disposal),
-            "remarks": "；".join(x for x in (remarks(outcome, closed_on), note) if x),
+            "remarks": "；".join(x for x in (remarks(outcome, closed_on,
+                                                     unconfirmed=bool(result.get("unconfirmed"))),
+                                             note) if x),
             "follow_up": follow_up and {**follow_up, "result": result_wording(outcome, disposal)},
             "correction": correction}
 

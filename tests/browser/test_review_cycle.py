@@ -30,7 +30,7 @@ from app.domain.clock import chinese_date, today_in_china
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.directory.demo import SAMR
-from sync import RecordItem
+from sync import RecordItem, content_hash
 from tests.browser.conftest import AppProcess, Platform, start_app, started_platform, stop_app
 from tests.browser.driver import (
     ARTIFACTS,
@@ -284,13 +284,23 @@ def test_the_inspector_reads_the_comment_and_revises(story: Story) -> None:
     wait_for(lambda: max(len(a["photos"]) for a in latest_draft(app_process)["answers"].values()) == 2,
              60, "the second photo")
     screenshot(inspector, "review-08-revision")
-    tap_to_show(inspector.get_by_role("button", name="签名提交"), inspector.get_by_role("button", name="确认签名"))
+    # The added photo is something the enterprise never saw: ask it again, or say so (issue 24).
+    tap_to_show(inspector.get_by_role("button", name="签名提交"),
+                inspector.get_by_role("button", name="不经企业确认提交"))
+    inspector.get_by_role("button", name="请企业确认").wait_for()
+    screenshot(inspector, "review-08b-revision-unconfirmed-choice")
+    tap_to_show(inspector.get_by_role("button", name="不经企业确认提交"),
+                inspector.get_by_role("button", name="确认签名"))
+    inspector.get_by_text("本修订将注明：修订内容未经企业确认").wait_for()
+    screenshot(inspector, "review-08c-revision-sign")
     tap_to_show(inspector.get_by_role("button", name="确认签名"), inspector.get_by_role("button", name="亮码"))
     wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE seq = 2 AND outbox = 'acked'"), 60,
              "the revision to sync")
     revision = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 2")[0][0])["record"]
     first = json.loads(query(app_process, "SELECT envelope FROM records WHERE seq = 1")[0][0])["record"]
     assert revision["supersedes"] is not None
+    assert revision["acknowledgement"] == first["acknowledgement"], "the visit's answer, as given"
+    assert revision["acknowledgement"]["covers"] == content_hash(first) != content_hash(revision)
     assert [(i["code"], i["result"]) for i in revision["items"]] == [
         (i["code"], i["result"]) for i in first["items"]], "the revision started from the returned answers"
     assert revision["items"][0]["photos"][:1] == first["items"][0]["photos"] and \
@@ -307,6 +317,7 @@ def test_the_supervisor_sees_what_the_revision_changed(story: Story) -> None:
     supervisor.get_by_text("本次修订的改动（与退回的记录相比）").wait_for()
     supervisor.get_by_text(f"退回原因：{COMMENT}").wait_for()
     supervisor.get_by_text("新增照片 1 张").wait_for()
+    supervisor.get_by_text("修订内容未经企业确认", exact=False).first.wait_for()
     items = len(story.tasks[0]["items"])
     if items > 1:
         supervisor.get_by_text(f"其余 {items - 1} 项未改").wait_for()

@@ -19,6 +19,7 @@ import pytest
 from sync import Acknowledgement, Location, RecordItem, canonical_bytes, content_hash
 from tests.conftest import ServerProcess
 from tests.server_stub.api.test_onsite_record import notice, put, signature_png
+from tests.server_stub.api.test_record_check import approve, page, public_result
 from tests.server_stub.api.test_review import enrol_people
 from tests.utils.phone import Phone
 from tests.utils.workload import add_tasks
@@ -184,3 +185,22 @@ def test_records_of_apps_before_format_3_still_work_and_are_judged_by_their_chai
     assert status == 201, text
     detail = supervisor.client.get(f"/api/v1/review/records/{bound['record']['id']}").json()
     assert detail["confirmation"]["confirmed"] is False, "its note differs from what was signed"
+
+
+def test_an_unconfirmed_revision_is_published_saying_so(
+        people: tuple[Phone, Phone], tasks: Iterator[dict[str, Any]],
+        shared_server: ServerProcess) -> None:
+    inspector, supervisor = people
+    task = next(tasks)
+    original = returned(people, task)
+    kept_ack = Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
+    revision = revise(inspector, task, original, acknowledgement=kept_ack,
+                      covers=original["acknowledgement"]["covers"], items=failed_items(task),
+                      outcome="发现问题待后续处理")
+    assert post(inspector, revision)[0] == 201
+    rid = revision["record"]["id"]
+    approve(supervisor, rid)
+    shown = public_result(shared_server, rid)
+    assert shown is not None and shown["remarks"].startswith("修订内容未经企业确认"), shown
+    text = page(shared_server, rid)
+    assert "修订内容未经企业确认" in text and shown["result"] in text
