@@ -25,6 +25,7 @@ from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
 from .viewmodels.lookup import EnterpriseModel
 from .viewmodels.review import ReviewRecordModel
+from .viewmodels.sync import signed_message
 from .views.acknowledge import AcknowledgeView
 from .views.code import CodeView
 from .views.enrol import EnrolView
@@ -164,11 +165,11 @@ class Router:
         session.task_list.load()
         views: list[ft.View] = [InspectView(
             model, files=self.app.files, location=self.app.location,
-            on_signed=lambda: self.signed(task_id),
+            on_signed=lambda record_id: self.signed(task_id, record_id),
             acknowledge=lambda: self.navigate(f"/task/{task_id}/inspect/acknowledge"))]
         if rest == ["inspect", "acknowledge"]:
             views.append(AcknowledgeView(model, files=self.app.files,
-                                         on_signed=lambda: self.signed(task_id)))
+                                         on_signed=lambda record_id: self.signed(task_id, record_id)))
         return views
 
     async def notice_given(self, task: dict[str, Any], shown: bool) -> None:
@@ -253,14 +254,23 @@ class Router:
             s.PAPER_SAVED.format(path=path) if path else s.PAPER_DOWNLOADED.format(name=name)),
             duration=4000))
 
-    async def signed(self, task_id: str) -> None:
+    async def signed(self, task_id: str, record_id: str) -> None:
+        """Back to the task; online, the record is sent at once. The message says where the
+        record is: sent (the chip says 已提交), or to be sent once the platform answers."""
         session = self.app.session
         assert session is not None
         session.task_list.load()
         session.sync_model.changed()
         await self.go(f"/task/{task_id}")
         if session.sync_model.online:
+            uploading = ft.SnackBar(ft.Text(s.SIGNED_UPLOADING), duration=60000)
+            self.page.show_dialog(uploading)
+            await session.sync_model.finished()  # a sync under way may have begun before the signing
             await session.sync_model.sync_now()
+            uploading.open = False  # or the next message would wait its turn behind it
+            uploading.update()
+        self.page.show_dialog(ft.SnackBar(ft.Text(signed_message(session.tasks.own_record(task_id, record_id))),
+                                          duration=5000))
 
     async def sign_out(self) -> None:
         """退出登记 (本机): stop syncing, forget the enrolment, and show 登记本机 again."""
@@ -376,11 +386,39 @@ def warm_up() -> None:
         getattr(ft, name)
 
 
+PHOTOS_PER_PICK = 10
+"""How many photos of the largest size allowed one pick may hand over at once (see below)."""
+
+
+def allow_large_messages(max_bytes: int) -> None:
+    """Let the web client's websocket carry messages up to ``max_bytes``.
+
+    A pick's files come over the app's websocket in one message (app/services/files.py), and
+    uvicorn closes a connection whose message passes 16 MiB: five 6 MB photos picked together
+    never arrived (the connection dropped, 正在处理照片… stayed, nothing was said). Flet starts
+    uvicorn without a way to pass its ``ws_max_size``, so its default is raised here, in the one
+    process that serves one phone's web client.
+    """
+    import uvicorn
+
+    base = uvicorn.Config
+
+    class Config(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("ws_max_size", max_bytes)
+            super().__init__(*args, **kwargs)
+
+    if not getattr(base, "zsc_large_messages", False):
+        Config.zsc_large_messages = True
+        uvicorn.Config = Config  # type: ignore[misc]
+
+
 def serve_web() -> None:
     """Serve the web client without opening a browser (the URL is printed instead)."""
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     config = load_config()
     warm_up()
+    allow_large_messages(PHOTOS_PER_PICK * config.photo_max_file_bytes + (1 << 20))
     print(f"{s.APP_NAME} 应用：http://{config.web_host}:{config.web_port}/", flush=True)
     ft.run(
         main,

@@ -42,6 +42,18 @@ def record_state(row: dict[str, Any], *, superseded: bool = False) -> str:
     return state
 
 
+def signed_message(row: dict[str, Any] | None) -> str:
+    """What the snackbar says once a record is signed and, when online, the sync after it has
+    run: that it reached the platform only when the platform holds it (the chip then says 已提交)."""
+    if row is None or row["outbox"] == OutboxState.PENDING:
+        return s.SIGNED
+    if row["outbox"] == OutboxState.REJECTED:
+        return s.SIGNED_REJECTED.format(error=row["error"] or "")
+    if row["server_state"] == RecordState.INCOMPLETE:
+        return s.SIGNED_PHOTOS_PENDING
+    return s.SIGNED_UPLOADED
+
+
 def human_bytes(n: int) -> str:
     if n < 1024:
         return f"{n} B"

@@ -41,9 +41,14 @@ class LookupTab(ft.Column):
         self.button = ft.FilledButton(content=ft.Text(s.LOOKUP_SEARCH_BUTTON, size=16), height=TOUCH,
                                       on_click=self._search)
         self.body = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        super().__init__(expand=True, scroll=ft.ScrollMode.AUTO, spacing=10, controls=[
-            ft.Row([self.field, self.button], vertical_alignment=ft.CrossAxisAlignment.START),
-            self.check, self.body])
+        # Only the results scroll: the field stays on top whole. (Inside the scrolling column its
+        # floating label, drawn over the top border, was cut by the scroll view's edge.)
+        super().__init__(expand=True, spacing=10, controls=[
+            ft.Container(ft.Row([self.field, self.button], vertical_alignment=ft.CrossAxisAlignment.START),
+                         padding=ft.Padding.only(top=6)),
+            self.check,
+            ft.Column([self.body], expand=True, scroll=ft.ScrollMode.AUTO,
+                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])
         model.subscribe(self.render)
         self.render(update=False)
 

@@ -13,6 +13,7 @@ from sync import MAX_NOTE_LENGTH
 
 from .. import strings as s
 from ..components import Section, primary_button
+from ..components.choices import radio
 
 
 class NoticeView(ft.View):
@@ -67,7 +68,7 @@ class NoticeView(ft.View):
     def _recusal(self, _: object) -> None:
         """Who the enterprise asks to withdraw, and why; the inspection then does not go ahead."""
         who = ft.RadioGroup(content=ft.Column([
-            ft.Radio(value=m["id"], label=s.NOTICE_MEMBER.format(name=m["name"], badge=m["badge_no"]))
+            radio(m["id"], s.NOTICE_MEMBER.format(name=m["name"], badge=m["badge_no"]))
             for m in self.task["team"]], spacing=0))
         reason = ft.TextField(label=s.RECUSAL_REASON, multiline=True, min_lines=2, max_lines=4,
                               border_radius=10, max_length=MAX_NOTE_LENGTH)

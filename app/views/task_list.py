@@ -36,7 +36,9 @@ class TaskListTab(ft.Column):
             filled=True, border_color=ft.Colors.TRANSPARENT, on_change=self._on_search)
         self.filters = ft.Row(scroll=ft.ScrollMode.HIDDEN, spacing=8)  # a scrollbar would cover the chips
         self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
-        super().__init__(expand=True, spacing=10, controls=[self.search, self.filters, self.list])
+        # Stretched: the search bar is as wide as the cards under it.
+        super().__init__(expand=True, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                         controls=[self.search, self.filters, self.list])
         model.subscribe(self.render)
         self.render(update=False)
 

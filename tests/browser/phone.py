@@ -248,7 +248,7 @@ def inspect_task(page: Page, app: AppProcess, entity: str, *, photo: Path | None
         page.get_by_text("来自本机定位", exact=False).wait_for()
     else:
         typed_position(page, app, typed_location, shot=shot)
-    tap_until(page.get_by_role("checkbox", name="未发现问题"),
+    tap_until(page.get_by_role("radio", name="未发现问题"),
               lambda: latest_draft(app).get("outcome") == "未发现问题", "the outcome saved", timeout=5)
     screenshot(page, f"{shot}-inspection")
     tap_to_show(page.get_by_role("button", name="企业确认"), page.get_by_role("radio", name="企业签字确认"))

@@ -382,9 +382,9 @@ def test_the_ledger_closes_an_entry(story: Story) -> None:
     screenshot(supervisor, "review-11-ledger")
     all_touchable(supervisor, "ledger")
     tap_to_show(supervisor.get_by_role("button", name="登记处置").first,
-                supervisor.get_by_role("checkbox", name="立案"))
-    tap_to_show(supervisor.get_by_role("checkbox", name="立案"),
-                supervisor.get_by_role("checkbox", name="立案", checked=True))
+                supervisor.get_by_role("radio", name="立案"))
+    tap_to_show(supervisor.get_by_role("radio", name="立案"),
+                supervisor.get_by_role("radio", name="立案", checked=True))
     # The date is picked, not typed: today to begin with, and no day after it can be picked.
     today = today_in_china()
     date = supervisor.get_by_role("button", name=chinese_date(today))
