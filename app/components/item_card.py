@@ -35,12 +35,10 @@ class ItemCard(ft.Container):
                                  max_length=MAX_NOTE_LENGTH, counter="",  # no "0/2000" under every item
                                  on_change=lambda e: model.set_item_note(self.code, e.control.value or ""))
         self.photos = ft.Row(wrap=True, spacing=8, run_spacing=8)
-        self.busy = ft.Row([ft.ProgressRing(width=18, height=18), ft.Text(s.ITEM_PHOTO_WORKING, size=13)],
-                           visible=False)
         self.error = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)
         self.suggest_photo = ft.Text(s.ITEM_PHOTO_SUGGESTED, size=13, color=ft.Colors.DEEP_ORANGE_900,
                                      visible=False)
-        self._shown_photos: list[str] | None = None
+        self._shown_photos: tuple[object, ...] | None = None
         checkpoints = "；".join(item.get("checkpoints", []))
         super().__init__(
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
@@ -48,7 +46,7 @@ class ItemCard(ft.Container):
             content=ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
                 ft.Text(f"{n}. {item['name']}", size=16, weight=ft.FontWeight.W_600),
                 ft.Text(checkpoints, size=13, color=ft.Colors.ON_SURFACE_VARIANT, visible=bool(checkpoints)),
-                self.results, self.note, self.suggest_photo, self.photos, self.busy, self.error,
+                self.results, self.note, self.suggest_photo, self.photos, self.error,
             ]),
         )
         self.refresh()
@@ -76,17 +74,34 @@ class ItemCard(ft.Container):
         self.note.error = s.MISSING_FAIL_NOTE.format(names="本事项") if (
             failed and not answer.note.strip()) else None
         self.suggest_photo.visible = failed and not answer.photos
-        if self._shown_photos != answer.photos:
-            self._shown_photos = list(answer.photos)
-            self.photos.controls = [self._thumbnail(sha) for sha in answer.photos] + [
+        busy = self.code in self.model.busy_items
+        progress = self.model.photo_progress.get(self.code)
+        shown = (tuple(answer.photos), busy, progress)
+        if self._shown_photos != shown:  # rebuilt only when they change
+            self._shown_photos = shown
+            self.photos.controls = [self._thumbnail(sha) for sha in answer.photos] + (
+                [self._working(progress)] if busy else []) + [
                 ft.OutlinedButton(content=ft.Text(s.ITEM_ADD_PHOTO), icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
                                   height=TOUCH, on_click=self._pick)]
-        self.busy.visible = self.code in self.model.busy_items
         message = self.model.photo_errors.get(self.code)
         self.error.value, self.error.visible = message or "", bool(message)
 
     async def _pick(self, _: object) -> None:
         await self.pick_photos(self.code)
+
+    @staticmethod
+    def _working(progress: tuple[int, int] | None) -> ft.Control:
+        """The tile where the next photo will show, while the picked files are handed over and
+        processed: a spinner, 正在处理照片…, and how many of the picked files are done."""
+        lines: list[ft.Control] = [ft.ProgressRing(width=22, height=22),
+                                   ft.Text(s.ITEM_PHOTO_WORKING, size=11, text_align=ft.TextAlign.CENTER)]
+        if progress is not None:
+            lines.append(ft.Text(s.ITEM_PHOTO_PROGRESS.format(done=progress[0], total=progress[1]), size=11))
+        return ft.Container(
+            width=THUMBNAIL, height=THUMBNAIL, border_radius=8, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
+            alignment=ft.Alignment.CENTER, padding=4,
+            content=ft.Column(lines, spacing=4, tight=True, alignment=ft.MainAxisAlignment.CENTER,
+                              horizontal_alignment=ft.CrossAxisAlignment.CENTER))
 
     def _thumbnail(self, sha256: str) -> ft.Control:
         data = self.model.thumbnail(sha256)

@@ -34,8 +34,12 @@ class PhotoService:
 
     async def add(self, data: bytes, watermark: Watermark) -> ProcessedPhoto:
         """Process and keep one photo; raises ``PhotoError`` (Chinese message) for a bad file."""
-        photo = await asyncio.to_thread(process_photo, data, watermark=watermark,
-                                        settings=self.settings)
+        return await asyncio.to_thread(self._process_and_keep, data, watermark)
+
+    def _process_and_keep(self, data: bytes, watermark: Watermark) -> ProcessedPhoto:
+        """In a worker thread: the pipeline, then the store's write (its fsync included), so the
+        UI's loop never waits on either (the store serialises its writers with a lock)."""
+        photo = process_photo(data, watermark=watermark, settings=self.settings)
         self.store.add_photo(photo.sha256, photo.jpeg, photo.thumbnail, watermark.task_id,
                              watermark.time.isoformat(timespec="seconds"))
         return photo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,8 @@ class InspectionModel(Observable):
         self.inspections = inspections
         self.photos = photos
         self.busy_items: set[str] = set()
+        self.photo_progress: dict[str, tuple[int, int]] = {}
+        """Item code → (files done, files picked) while a pick of photos is processed."""
         # The picked file's SHA-256 → the stored photo's: the stored one has the time burned in,
         # so the same file picked again a minute later is a different photo unless compared here.
         self._sources: dict[str, str] = {}
@@ -116,8 +119,12 @@ class InspectionModel(Observable):
         errors = []
         attached = {sha for answer in self.draft.answers.values() for sha in answer.photos}
         try:
-            for file in files:
-                source = hashlib.sha256(file.data).hexdigest()
+            for done, file in enumerate(files):
+                self.photo_progress[code] = (done, len(files))
+                self.changed()
+                # Hashing, decoding, scaling, encoding and storing all run in a worker thread:
+                # the UI's loop only waits (a 12 MP photo costs ~0.2 s of CPU).
+                source = await asyncio.to_thread(_sha256, file.data)
                 if self._sources.get(source) in attached:
                     errors.append(s.ITEM_PHOTO_DUPLICATE.format(name=file.name))
                     continue
@@ -133,6 +140,7 @@ class InspectionModel(Observable):
                 self._save()
         finally:
             self.busy_items.discard(code)
+            self.photo_progress.pop(code, None)
         if errors:
             self.photo_errors[code] = "\n".join(errors)
         self.changed()
@@ -226,3 +234,7 @@ class InspectionModel(Observable):
         except ValidationError as e:
             raise SigningError(s.SIGN_FAILED.format(
                 message="；".join(p.message for p in e.problems))) from e
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,8 @@ from tests.app.factories import enrolled, make_task
 
 @pytest.fixture
 def store() -> LocalStore:
-    return LocalStore(Database(memory=True))
+    # Usable from worker threads, as the app's own store is (photos are stored from one).
+    return LocalStore(Database(sqlite3.connect(":memory:", check_same_thread=False)))
 
 
 @pytest.fixture
