@@ -108,8 +108,8 @@ def ours(path: Path) -> None:
 def first_paint(directory: Path, runs: int) -> tuple[list[float], list[float]]:
     """Seconds from navigation to the first task's name in the accessibility tree: ``runs``
     times in a new browser context (nothing cached), and as many reloads of one page."""
-    from server_stub.core.launcher import free_port
     from tests.browser.driver import browser, open_app, phone_context
+    from tests.utils.launcher import free_port
 
     port = free_port()
     env = {**os.environ, "ZSC_WEB_PORT": str(port), "ZSC_APP_DATA_DIR": str(directory),

@@ -42,7 +42,6 @@ import sqlalchemy as sa
 from bench.sync import cli, enrol, photo_bytes, recent_visit
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
-from server_stub.core.launcher import free_port, spawn_server
 from sync import (
     Record,
     RecordItem,
@@ -53,6 +52,7 @@ from sync import (
     sign_record,
     verify_envelope,
 )
+from tests.utils.launcher import free_port, spawn_server
 from tests.utils.workload import add_tasks
 
 

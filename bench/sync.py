@@ -30,7 +30,6 @@ import httpx
 from PIL import Image
 
 from app.store import Enrolment, LocalStore
-from server_stub.core.launcher import PROJECT_ROOT, free_port, spawn_server
 from server_stub.records.photo_store import DirectoryPhotoStore
 from sync import (
     Record,
@@ -43,6 +42,7 @@ from sync import (
     sign_record,
     verify_envelope,
 )
+from tests.utils.launcher import PROJECT_ROOT, free_port, spawn_server
 from tests.utils.workload import add_tasks
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.store import LocalStore
+from server_stub.access.history import HISTORY_LIMIT
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import Actor
 from server_stub.core.config import Settings
@@ -29,7 +30,6 @@ from server_stub.directory import queries
 from server_stub.directory.demo import SAMR, generate
 from server_stub.field.devices import token_hash
 from server_stub.main import create_app
-from server_stub.records.history import HISTORY_LIMIT
 from sync import Outcome
 from tests.utils.history import Earlier, add_earlier
 

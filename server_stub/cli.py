@@ -32,6 +32,7 @@ from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from server_stub.core.db import make_engine, migrate
 from server_stub.core.errors import DomainError
 from server_stub.core.server_key import load_or_create_server_key
+from server_stub.demo_history import add_demo_history
 from server_stub.directory import queries
 from server_stub.directory.csv_files import (
     KINDS,
@@ -41,7 +42,6 @@ from server_stub.directory.csv_files import (
     write_csv,
 )
 from server_stub.directory.demo import SAMR, generate
-from server_stub.directory.demo_history import add_demo_history
 from server_stub.draws import planning
 from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec

@@ -22,8 +22,8 @@ import hypothesis
 import pytest
 import sqlalchemy as sa
 
-from server_stub.core.launcher import PROJECT_ROOT as ROOT
-from server_stub.core.launcher import free_port, spawn_server
+from tests.utils.launcher import PROJECT_ROOT as ROOT
+from tests.utils.launcher import free_port, spawn_server
 from tests.utils.workload import drawn_long_ago
 
 PG_URL = os.environ.get("ZSC_TEST_PG_URL")

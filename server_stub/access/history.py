@@ -10,16 +10,23 @@ inspector's judgement must not lean on the agency's internal grades, and notes m
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
 
+from server_stub.access.scope import FINAL_STATES, department_plans
 from server_stub.core import tables as t
-from server_stub.review.decisions import FINAL_STATES, department_plans
-from server_stub.review.followups import disposal_deadline
 from sync import Outcome, RecordState
+
+
+def disposal_deadline(inspected: dt.date, due_days: int) -> dt.date:
+    """后续处置台账: the last day to record the disposal, ``due_days`` calendar days after the
+    inspection (here because what a department sees of a result includes whether it is overdue)."""
+    return inspected + dt.timedelta(days=due_days)
+
 
 HISTORY_LIMIT = 10
 """Earlier inspections kept per enterprise, newest first. A 双随机 enterprise is inspected about

@@ -25,12 +25,12 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from server_stub.access import scope
 from server_stub.core import audit_trail
 from server_stub.core.audit_trail import Actor
 from server_stub.core.db import READ_ONLY
 from server_stub.core.errors import TooLarge, Unauthenticated
 from server_stub.field.devices import Device, authenticate
-from server_stub.review import decisions
 
 
 def get_engine(request: Request) -> sa.Engine:
@@ -156,7 +156,7 @@ class Supervisor:
 def get_supervisor(conn: ConnDep, device: DeviceDep) -> Supervisor:
     """The calling supervisor: the one place a supervisor's call checks the role (403 for an
     inspector's device) and finds the department."""
-    return Supervisor(device, decisions.require_supervisor(conn, device))
+    return Supervisor(device, scope.require_supervisor(conn, device))
 
 
 SupervisorDep = Annotated[Supervisor, Depends(get_supervisor)]

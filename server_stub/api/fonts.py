@@ -33,9 +33,8 @@ from functools import cache
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from server_stub.core.launcher import PROJECT_ROOT
+from server_stub.core.paths import FONTS_DIR
 
-FONTS_DIR = PROJECT_ROOT / "assets" / "fonts"
 FACES = {"ZSCSans-Regular": 400, "ZSCSans-Bold": 700}
 """Each face of the family "ZSC Sans" and its CSS weight; the file is ``<face>.otf``."""
 

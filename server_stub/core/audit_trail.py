@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from server_stub.core import clock
 from server_stub.core import merkle_log as ml
 from server_stub.core import tables as t
-from server_stub.publication.spreadsheet import Cell, csv_text
+from server_stub.core.spreadsheet import Cell, csv_text
 from sync import parse_json
 
 ENTRY_VERSION = 1

@@ -18,15 +18,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from server_stub.core.admin_token import token_from_env
-from server_stub.publication.aggregation import DEFAULT_THRESHOLDS, Thresholds
-from server_stub.publication.dashboard import DEFAULT_FREQUENT_AFTER
-from server_stub.review.followups import DEFAULT_DUE_DAYS
+from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
 
 
 DEFAULT_MAX_PHOTO_BYTES = 8 * 1024 * 1024
+DEFAULT_DUE_DAYS = 30
+"""后续处置台账: calendar days from the inspection to a disposal before the entry is overdue."""
+DEFAULT_FREQUENT_AFTER = 2
+"""频繁检查预警: more than this many inspections of one enterprise in a calendar year."""
 
 
 def thresholds_from(raw: str | None) -> Thresholds:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from server_stub.publication.spreadsheet import csv_text, from_csv_text
+from server_stub.core.spreadsheet import csv_text, from_csv_text
 from sync import Entity, InspectionItem, Inspector, ValidationError
 
 T = TypeVar("T", Entity, Inspector, InspectionItem)

@@ -1,7 +1,7 @@
 """Tasks as a device sees them (DESIGN §5 ``GET /api/v1/tasks``): never a risk grade.
 
 Each task carries the enterprise's earlier inspections that the inspector's department may see
-(``records.history``), so that the phone has them at the enterprise's door, offline."""
+(``access.history``), so that the phone has them at the enterprise's door, offline."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server_stub.access.history import department_of, visible_history
 from server_stub.core import tables as t
 from server_stub.directory import queries
 from server_stub.field.inspection_code import code_payload, sign_code
-from server_stub.records.history import department_of, visible_history
 
 
 def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519PrivateKey, *,

@@ -28,7 +28,7 @@ from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc, china_date
 from server_stub.core.errors import NotFound
 from server_stub.core.merkle_log import Log
-from server_stub.publication.spreadsheet import Cell, append_row, csv_text
+from server_stub.core.spreadsheet import Cell, append_row, csv_text
 from server_stub.records.confirmation import confirmation
 from sync import Outcome, RecordState, validate_record
 

@@ -15,23 +15,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server_stub.access.scope import FINAL_STATES, department_plans
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA
+from server_stub.core.config import DEFAULT_FREQUENT_AFTER
+from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server_stub.draws.plan_codec import plan_from_json
 from server_stub.publication.aggregation import (
-    DEFAULT_THRESHOLDS,
     GroupRate,
     Overdue,
     PlanFigures,
     RiskGradeUse,
-    Thresholds,
     overdue_publications,
     plan_figures,
     problem_rates,
     risk_grade_use,
 )
 from server_stub.publication.workdays import WorkCalendar
-from server_stub.review.decisions import FINAL_STATES, department_plans
 from sync import Outcome, RecordState
 
 
@@ -52,8 +52,6 @@ class FrequentVisit:
     departments: list[str]
 
 
-DEFAULT_FREQUENT_AFTER = 2
-"""频繁检查预警: more than this many inspections of one enterprise in a calendar year."""
 
 
 @dataclass(frozen=True)

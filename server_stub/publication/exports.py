@@ -13,8 +13,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from server_stub.core.spreadsheet import Cell, Percent, append_row, csv_text
 from server_stub.publication.dashboard import Dashboard
-from server_stub.publication.spreadsheet import Cell, Percent, append_row, csv_text
 
 _FILLS = {"红色": "F8B4B4", "橙色": "FCD9A8", "黄色": "FFF3A8", "绿色": "C6EFCE"}
 

@@ -19,19 +19,17 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server_stub.access.scope import department_plans, department_record, on_team
 from server_stub.core import tables as t
 from server_stub.core.clock import as_utc, china_date
-from server_stub.core.errors import Conflict, Invalid, NotAllowed, RecordNotFound
+from server_stub.core.errors import Conflict, Invalid, NotAllowed
 from server_stub.field import feedback
-from server_stub.field.devices import Device
 from server_stub.publication import log as publication_log
 from server_stub.publication.announcements import number_plan
 from server_stub.records.confirmation import confirmation
 from sync import (
-    RESULT_STATES,
     Outcome,
     RecordState,
-    Role,
     SignatureError,
     ValidationError,
     find_gaps,
@@ -41,42 +39,6 @@ from sync import (
 )
 
 DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
-FINAL_STATES = tuple(sorted(RESULT_STATES))
-"""States of a current result: what counts as inspected, on the dashboard and in the ledger."""
-
-
-def require_supervisor(conn: sa.Connection, device: Device) -> str:
-    """The supervisor's department; 403 for an inspector's device."""
-    if device.role != Role.SUPERVISOR:
-        raise NotAllowed("supervisors_only", "只有审核人可以进行此操作")
-    department: str = conn.execute(sa.select(t.inspectors.c.department)
-                                   .where(t.inspectors.c.id == device.inspector_id)).scalar_one()
-    return department
-
-
-def department_plans(department: str) -> sa.Select[str]:
-    return sa.select(t.plan_departments.c.plan_id).where(t.plan_departments.c.department == department)
-
-
-def department_record(conn: sa.Connection, department: str, record_id: str) -> sa.RowMapping:
-    """The record, if it belongs to a plan of ``department``; another department's record is
-    answered exactly like one that does not exist (404), so its id reveals nothing."""
-    r = t.records
-    row = conn.execute(
-        sa.select(r, t.tasks.c.plan_id).join(t.tasks, t.tasks.c.id == r.c.task_id)
-        .where(r.c.id == record_id, t.tasks.c.plan_id.in_(department_plans(department)))
-    ).mappings().first()
-    if row is None:
-        raise RecordNotFound()
-    return row
-
-
-def on_team(person: str, task_id: sa.ColumnElement[str] | str) -> sa.Exists:
-    """Whether ``person`` is on the team of the task ``task_id``."""
-    m = t.task_members
-    return sa.exists().where(m.c.task_id == task_id, m.c.inspector_id == person)
-
-
 def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> None:
     """403 when ``person`` was on the task's team: their own inspection needs another reviewer."""
     if conn.execute(sa.select(on_team(person, task_id))).scalar():
@@ -265,22 +227,3 @@ def return_record(conn: sa.Connection, department: str, reviewer: str, record_id
     _transition(conn, record_id, RecordState.SUBMITTED, state=RecordState.RETURNED,
                 reviewer_id=reviewer,
                 reviewed_at=now, review_comment=comment.strip())
-
-
-def photo_visible_to(conn: sa.Connection, device: Device, sha256: str) -> bool:
-    """DESIGN §11: a device sees a photo it sent itself, or one that belongs to a record it may
-    see (inspectors: of a task on their team; supervisors: of their department's plans). A photo
-    belongs to a record only once the record's own device has sent its bytes (``photo_uploads``),
-    so naming someone else's photo hash in a record opens nothing."""
-    u, rp, r = t.photo_uploads, t.record_photos, t.records
-    if device.role != Role.SUPERVISOR and conn.execute(
-            sa.select(u.c.sha256).where(u.c.sha256 == sha256, u.c.device_id == device.id)).first():
-        return True
-    query = (sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
-             .join(u, sa.and_(u.c.sha256 == rp.c.sha256, u.c.device_id == r.c.device_id))
-             .where(rp.c.sha256 == sha256))
-    if device.role == Role.SUPERVISOR:
-        query = query.where(r.c.plan_id.in_(department_plans(require_supervisor(conn, device))))
-    else:
-        query = query.where(on_team(device.inspector_id, r.c.task_id))
-    return conn.execute(query.limit(1)).first() is not None

@@ -9,26 +9,16 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server_stub.access.history import disposal_deadline
+from server_stub.access.scope import FINAL_STATES, department_plans, department_record
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.clock import china_date
+from server_stub.core.config import DEFAULT_DUE_DAYS
 from server_stub.core.errors import Conflict, Invalid
 from server_stub.publication import log as publication_log
-from server_stub.review.decisions import (
-    DISPOSALS,
-    FINAL_STATES,
-    department_plans,
-    department_record,
-    refuse_own_inspection,
-)
+from server_stub.review.decisions import DISPOSALS, refuse_own_inspection
 from sync import Outcome
-
-DEFAULT_DUE_DAYS = 30
-
-
-def disposal_deadline(inspected: dt.date, due_days: int) -> dt.date:
-    """The last day to record the disposal: ``due_days`` calendar days after the inspection."""
-    return inspected + dt.timedelta(days=due_days)
 
 
 def disposal_due(inspected: dt.date, today: dt.date, due_days: int) -> tuple[dt.date, bool]:

@@ -26,11 +26,11 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from server_stub.access.scope import department_plans
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
 from server_stub.core.errors import NotFound
-from server_stub.publication.spreadsheet import Cell, append_row
-from server_stub.review.decisions import department_plans
+from server_stub.core.spreadsheet import Cell, append_row
 from sync import RecordState, state_label
 
 RECORD_COLUMNS = ("记录编号", "计划编号", "计划名称", "任务编号", "市场主体名称", "统一社会信用代码",

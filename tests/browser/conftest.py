@@ -16,9 +16,9 @@ from typing import IO
 import httpx
 import pytest
 
-from server_stub.core.launcher import PROJECT_ROOT, free_port, spawn_server
 from tests.browser.driver import CHROMIUM
 from tests.conftest import DEMO, run_cli
+from tests.utils.launcher import PROJECT_ROOT, free_port, spawn_server
 
 
 @dataclass

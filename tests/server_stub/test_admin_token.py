@@ -26,7 +26,7 @@ from server_stub.core.admin_token import (
     token_from_env,
 )
 from server_stub.core.config import Settings
-from server_stub.core.launcher import PROJECT_ROOT
+from tests.utils.launcher import PROJECT_ROOT
 
 GUESSABLE = [
     pytest.param("a" * 32, "重复", id="32 × a"),

@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from server_stub.core.warning_thresholds import Thresholds, WarningColour
 from server_stub.publication.aggregation import (
-    Thresholds,
-    WarningColour,
     overdue_publications,
     plan_figures,
     problem_rates,

@@ -23,6 +23,7 @@ from server_stub.core import tables as t
 from server_stub.core.audit_trail import Act, ActKind, Actor, ActorRole
 from server_stub.core.db import make_engine
 from server_stub.core.server_key import load_or_create_server_key
+from server_stub.core.spreadsheet import from_csv_text
 from server_stub.directory import queries
 from server_stub.directory.demo import SAMR
 from server_stub.draws import planning
@@ -30,7 +31,6 @@ from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.population import YearlyCap
 from server_stub.field import devices
 from server_stub.field.enrollment import issue_code
-from server_stub.publication.spreadsheet import from_csv_text
 from sync import (
     Entity,
     EntityStatus,

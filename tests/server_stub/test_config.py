@@ -15,15 +15,16 @@ from click.testing import CliRunner
 
 from server_stub.cli import cli
 from server_stub.core.config import (
+    DEFAULT_DUE_DAYS,
     DEFAULT_MAX_PHOTO_BYTES,
     Settings,
     due_days_from,
     max_photo_bytes_from,
     thresholds_from,
 )
-from server_stub.core.launcher import PROJECT_ROOT
-from server_stub.publication.aggregation import DEFAULT_THRESHOLDS, Thresholds
-from server_stub.review.followups import DEFAULT_DUE_DAYS, disposal_due
+from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
+from server_stub.review.followups import disposal_due
+from tests.utils.launcher import PROJECT_ROOT
 
 
 def test_warning_thresholds() -> None:

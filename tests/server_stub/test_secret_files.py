@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from server_stub.core.admin_token import admin_token
-from server_stub.core.launcher import PROJECT_ROOT
 from server_stub.core.secret_files import create_once
+from tests.utils.launcher import PROJECT_ROOT
 
 
 def test_a_value_made_meanwhile_by_another_process_wins(tmp_path: Path) -> None:

@@ -14,15 +14,15 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from server_stub.cli import cli
-from server_stub.directory.csv_files import ENTITIES, INSPECTORS, parse_csv, read_csv, render_csv
-from server_stub.directory.demo import generate
-from server_stub.publication.spreadsheet import (
+from server_stub.core.spreadsheet import (
     Percent,
     append_row,
     csv_text,
     from_csv_text,
     inert_text,
 )
+from server_stub.directory.csv_files import ENTITIES, INSPECTORS, parse_csv, read_csv, render_csv
+from server_stub.directory.demo import generate
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
 """Cell texts a spreadsheet program would run as formulas (OWASP's list)."""

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from server_stub.access import history
 from server_stub.api.deps import ConnDep, DeviceDep
 from server_stub.api.errors import error_responses
 from server_stub.directory import search
-from server_stub.records import history
 
 router = APIRouter(prefix="/api/v1", tags=["lookup"])
 

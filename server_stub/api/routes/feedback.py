@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from server_stub.access import scope
 from server_stub.api.deps import ConnDep, SupervisorDep
 from server_stub.api.errors import error_responses
 from server_stub.field import feedback
-from server_stub.review import decisions as review
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -33,5 +33,5 @@ class FeedbackList(BaseModel):
 def feedback_list(supervisor: SupervisorDep, conn: ConnDep) -> FeedbackList:
     """Enterprises' feedback on the department's inspections (left on the inspection code's
     page), newest first."""
-    entries = feedback.for_plans(conn, review.department_plans(supervisor.department))
+    entries = feedback.for_plans(conn, scope.department_plans(supervisor.department))
     return FeedbackList(feedback=[FeedbackEntry(**f) for f in entries])

@@ -9,13 +9,12 @@ from server_stub.api import fonts
 from server_stub.api.deps import ConnDep
 from server_stub.api.templates import render
 from server_stub.core.errors import NotFound, TooMany
-from server_stub.core.launcher import PROJECT_ROOT
+from server_stub.core.paths import FONTS_DIR
 from server_stub.directory import queries
 from server_stub.draws import planning
 
 router = APIRouter(tags=["pages"])
 
-FONTS_DIR = PROJECT_ROOT / "assets" / "fonts"
 FONTS = frozenset({"ZSCSans-Regular.otf", "ZSCSans-Bold.otf"})
 """The bundled CJK font (``scripts/make_cjk_font.py``): a phone or PC without a Chinese font
 otherwise draws every character of the pages as a box. The pages name it cut to their own

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from server_stub.access import scope
 from server_stub.api.deps import ConnDep, DeviceDep, request_body
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
 from server_stub.core.errors import Damaged, NotFound
 from server_stub.records import ingest
 from server_stub.records.thumbnails import thumbnail
-from server_stub.review import decisions as review
 
 router = APIRouter(prefix="/api/v1", tags=["photos"], responses=error_responses(401))
 
@@ -55,7 +55,7 @@ PHOTO_CACHING = {"Cache-Control": "private, max-age=86400"}
 
 def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnDep) -> bytes:
     """A stored photo this device may see: supervisors their department's, inspectors their own."""
-    if not review.photo_visible_to(conn, device, sha256):
+    if not scope.photo_visible_to(conn, device, sha256):
         raise NotFound("photo_not_found", "照片不存在或无权查看")
     try:
         data: bytes = request.app.state.photo_store.get(sha256)

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from server_stub.api.deps import ConnDep
 from server_stub.api.templates import render
-from server_stub.records.paper import check_record
+from server_stub.publication.record_check import check_record
 from sync import is_sha256_hex
 
 router = APIRouter(tags=["verify"])

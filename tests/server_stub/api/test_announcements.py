@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from server_stub.api.routes.pages import FONTS_DIR
+from server_stub.core.paths import FONTS_DIR
 from server_stub.core import tables as t
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine

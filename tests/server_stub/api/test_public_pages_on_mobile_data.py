@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server_stub.api import fonts
-from server_stub.api.routes.pages import FONTS_DIR
+from server_stub.core.paths import FONTS_DIR
 from tests.conftest import Server
 from tests.server_stub.api.test_review import enrol_people, submit
 from tests.utils.phone import Phone

@@ -29,7 +29,7 @@ from server_stub.core.config import Settings
 from server_stub.core.merkle_log import Log
 from server_stub.directory.demo import SAMR
 from server_stub.main import create_app
-from server_stub.records.paper import check_record
+from server_stub.publication.record_check import check_record
 from sync import (
     RecordItem,
     TreeHead,
