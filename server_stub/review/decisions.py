@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.access.scope import department_plans, department_record, on_team
 from server_stub.core import tables as t
+from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.clock import as_utc, china_date
 from server_stub.core.errors import Conflict, Invalid, NotAllowed
 from server_stub.field import feedback
@@ -178,52 +179,72 @@ def decidable_record(conn: sa.Connection, department: str, reviewer: str,
     return row
 
 
-def approve(conn: sa.Connection, department: str, reviewer: str, record_id: str, *, comment: str,
-            publish: bool, key: Ed25519PrivateKey, now: dt.datetime) -> None:
+# Each decision below is made by ``actor`` (a supervisor of ``department``) and writes its own
+# audit-trail entry in the decision's transaction, as follow-ups, draws and devices do theirs.
+
+def _audit(conn: sa.Connection, actor: Actor, kind: ActKind, record_id: str, before: RecordState,
+           after: dict[str, Any], now: dt.datetime) -> None:
+    record_act(conn, actor, kind, record_id, plan_id=plan_of_record(conn, record_id),
+               before={"state": before.value}, after=after, at=now)
+
+
+def approve(conn: sa.Connection, department: str, record_id: str, *, comment: str,
+            publish: bool, actor: Actor, key: Ed25519PrivateKey, now: dt.datetime) -> None:
     """Approves a submitted record; with ``publish``, publishes it too (a leaf of the publication
     log, signed with the platform's ``key``, in this transaction)."""
-    row = decidable_record(conn, department, reviewer, record_id)
-    _transition(conn, record_id, RecordState.SUBMITTED,
-                state=RecordState.PUBLISHED if publish else RecordState.APPROVED,
-                reviewer_id=reviewer, reviewed_at=now, review_comment=comment or None,
+    row = decidable_record(conn, department, actor.person, record_id)
+    state = RecordState.PUBLISHED if publish else RecordState.APPROVED
+    _transition(conn, record_id, RecordState.SUBMITTED, state=state,
+                reviewer_id=actor.person, reviewed_at=now, review_comment=comment or None,
                 published_at=now if publish else None,
                 published_on=china_date(now) if publish else None)
     if publish:
         number_plan(conn, row["plan_id"], now)
         publication_log.record_publication(conn, record_id, key=key, now=now)
+    _audit(conn, actor, ActKind.RECORD_APPROVED, record_id, RecordState.SUBMITTED,
+           {"state": state.value, "comment": comment}, now)
 
 
-def publish(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
+def publish(conn: sa.Connection, department: str, record_id: str, *, actor: Actor,
             key: Ed25519PrivateKey, now: dt.datetime) -> None:
     """Publishes an approved record: a leaf of the publication log, in this transaction."""
-    row = decidable_record(conn, department, reviewer, record_id)
+    row = decidable_record(conn, department, actor.person, record_id)
     _transition(conn, record_id, RecordState.APPROVED, state=RecordState.PUBLISHED, published_at=now,
                 published_on=china_date(now))
     number_plan(conn, row["plan_id"], now)
     publication_log.record_publication(conn, record_id, key=key, now=now)
+    _audit(conn, actor, ActKind.RECORD_PUBLISHED, record_id, RecordState.APPROVED,
+           {"state": RecordState.PUBLISHED.value}, now)
 
 
-def correct(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
-            outcome: Outcome, reason: str, key: Ed25519PrivateKey, now: dt.datetime) -> int:
+def correct(conn: sa.Connection, department: str, record_id: str, *, outcome: Outcome,
+            reason: str, actor: Actor, key: Ed25519PrivateKey, now: dt.datetime) -> int:
     """Publishes a correction of a published result (under the same 回避 rule as publishing it);
     returns the correction's leaf index."""
-    decidable_record(conn, department, reviewer, record_id)
-    return publication_log.correct(conn, record_id, outcome=outcome, reason=reason, key=key, now=now)
+    decidable_record(conn, department, actor.person, record_id)
+    leaf = publication_log.correct(conn, record_id, outcome=outcome, reason=reason, key=key, now=now)
+    _audit(conn, actor, ActKind.RESULT_CORRECTED, record_id, RecordState.PUBLISHED,
+           {"outcome": outcome.value, "reason": reason.strip(), "leaf": leaf}, now)
+    return leaf
 
 
-def withdraw(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
-             reason: str, key: Ed25519PrivateKey, now: dt.datetime) -> int:
+def withdraw(conn: sa.Connection, department: str, record_id: str, *, reason: str,
+             actor: Actor, key: Ed25519PrivateKey, now: dt.datetime) -> int:
     """Withdraws a published result from the public list, publishing the withdrawal; returns its
     leaf index."""
-    decidable_record(conn, department, reviewer, record_id)
-    return publication_log.withdraw(conn, record_id, reason=reason, key=key, now=now)
+    decidable_record(conn, department, actor.person, record_id)
+    leaf = publication_log.withdraw(conn, record_id, reason=reason, key=key, now=now)
+    _audit(conn, actor, ActKind.RESULT_WITHDRAWN, record_id, RecordState.PUBLISHED,
+           {"withdrawn": True, "reason": reason.strip(), "leaf": leaf}, now)
+    return leaf
 
 
-def return_record(conn: sa.Connection, department: str, reviewer: str, record_id: str, *,
-                  comment: str, now: dt.datetime) -> None:
+def return_record(conn: sa.Connection, department: str, record_id: str, *, comment: str,
+                  actor: Actor, now: dt.datetime) -> None:
     if not comment.strip():
         raise Invalid("comment_required", "退回时请写明退回原因")
-    decidable_record(conn, department, reviewer, record_id)
+    decidable_record(conn, department, actor.person, record_id)
     _transition(conn, record_id, RecordState.SUBMITTED, state=RecordState.RETURNED,
-                reviewer_id=reviewer,
-                reviewed_at=now, review_comment=comment.strip())
+                reviewer_id=actor.person, reviewed_at=now, review_comment=comment.strip())
+    _audit(conn, actor, ActKind.RECORD_RETURNED, record_id, RecordState.SUBMITTED,
+           {"state": RecordState.RETURNED.value, "comment": comment.strip()}, now)

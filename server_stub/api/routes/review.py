@@ -3,11 +3,9 @@ of a plan or period as an Excel workbook."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -15,11 +13,10 @@ from pydantic import BaseModel, Field
 from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
 from server_stub.api.errors import error_responses
 from server_stub.api.query import QueryDate
-from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
 from server_stub.core.clock import china_today, now
 from server_stub.review import decisions as review
 from server_stub.review import record_export
-from sync import MAX_NOTE_LENGTH, Outcome, RecordState
+from sync import MAX_NOTE_LENGTH, Outcome
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -102,21 +99,8 @@ def review_record(record_id: str, supervisor: SupervisorDep, conn: ConnDep) -> d
              responses=error_responses(404, 409))
 def approve(record_id: str, body: Decision, supervisor: SupervisorDep, actor: SupervisorActorDep,
             conn: ConnDep, request: Request) -> None:
-    at = now()
-    review.approve(conn, supervisor.department, supervisor.person, record_id, comment=body.comment,
-                   publish=body.publish, key=request.app.state.server_key, now=at)
-    state = RecordState.PUBLISHED if body.publish else RecordState.APPROVED
-    _record_decision(conn, actor, ActKind.RECORD_APPROVED, record_id, RecordState.SUBMITTED,
-                     {"state": state.value, "comment": body.comment}, at)
-
-
-def _record_decision(conn: sa.Connection, actor: Actor, kind: ActKind, record_id: str,
-                     before: RecordState, after: dict[str, Any], at: dt.datetime) -> None:
-    """A decision's audit entry, in the decision's transaction. Written here rather than in
-    ``review.decisions`` so that the decisions keep their signatures (the publication log
-    is being added there in the same round); the route is the one caller of each."""
-    record_act(conn, actor, kind, record_id, plan_id=plan_of_record(conn, record_id),
-               before={"state": before.value}, after=after, at=at)
+    review.approve(conn, supervisor.department, record_id, comment=body.comment,
+                   publish=body.publish, actor=actor, key=request.app.state.server_key, now=now())
 
 
 @router.post("/review/records/{record_id}/return", status_code=204,
@@ -124,11 +108,8 @@ def _record_decision(conn: sa.Connection, actor: Actor, kind: ActKind, record_id
 def return_record(record_id: str, body: ReturnIn, supervisor: SupervisorDep,
                   actor: SupervisorActorDep, conn: ConnDep) -> None:
     """Return the record to its inspector with a comment; they submit a revision."""
-    at = now()
-    review.return_record(conn, supervisor.department, supervisor.person, record_id,
-                         comment=body.comment, now=at)
-    _record_decision(conn, actor, ActKind.RECORD_RETURNED, record_id, RecordState.SUBMITTED,
-                     {"state": RecordState.RETURNED.value, "comment": body.comment.strip()}, at)
+    review.return_record(conn, supervisor.department, record_id, comment=body.comment,
+                         actor=actor, now=now())
 
 
 @router.post("/review/records/{record_id}/publish", status_code=204,
@@ -136,11 +117,8 @@ def return_record(record_id: str, body: ReturnIn, supervisor: SupervisorDep,
 def publish(record_id: str, supervisor: SupervisorDep, actor: SupervisorActorDep,
             conn: ConnDep, request: Request) -> None:
     """Publish an approved record on the public results page."""
-    at = now()
-    review.publish(conn, supervisor.department, supervisor.person, record_id,
-                   key=request.app.state.server_key, now=at)
-    _record_decision(conn, actor, ActKind.RECORD_PUBLISHED, record_id, RecordState.APPROVED,
-                     {"state": RecordState.PUBLISHED.value}, at)
+    review.publish(conn, supervisor.department, record_id, actor=actor,
+                   key=request.app.state.server_key, now=now())
 
 
 @router.post("/review/records/{record_id}/correct", status_code=201,
@@ -149,13 +127,9 @@ def correct(record_id: str, body: CorrectionIn, supervisor: SupervisorDep,
             actor: SupervisorActorDep, conn: ConnDep, request: Request) -> Amendment:
     """Publish a corrected result of a published record: the new 检查结果 with the reason, as a
     new leaf of the publication log (the published result is never edited in place)."""
-    at = now()
-    leaf = review.correct(conn, supervisor.department, supervisor.person, record_id,
-                          outcome=body.outcome, reason=body.reason,
-                          key=request.app.state.server_key, now=at)
-    _record_decision(conn, actor, ActKind.RESULT_CORRECTED, record_id, RecordState.PUBLISHED,
-                     {"outcome": body.outcome.value, "reason": body.reason.strip(), "leaf": leaf}, at)
-    return Amendment(leaf=leaf)
+    return Amendment(leaf=review.correct(conn, supervisor.department, record_id,
+                                         outcome=body.outcome, reason=body.reason, actor=actor,
+                                         key=request.app.state.server_key, now=now()))
 
 
 @router.post("/review/records/{record_id}/withdraw", status_code=201,
@@ -164,9 +138,6 @@ def withdraw(record_id: str, body: WithdrawalIn, supervisor: SupervisorDep,
              actor: SupervisorActorDep, conn: ConnDep, request: Request) -> Amendment:
     """Withdraw a published result from the public list; the withdrawal and its reason are
     published as a leaf of the publication log."""
-    at = now()
-    leaf = review.withdraw(conn, supervisor.department, supervisor.person, record_id,
-                           reason=body.reason, key=request.app.state.server_key, now=at)
-    _record_decision(conn, actor, ActKind.RESULT_WITHDRAWN, record_id, RecordState.PUBLISHED,
-                     {"withdrawn": True, "reason": body.reason.strip(), "leaf": leaf}, at)
-    return Amendment(leaf=leaf)
+    return Amendment(leaf=review.withdraw(conn, supervisor.department, record_id,
+                                          reason=body.reason, actor=actor,
+                                          key=request.app.state.server_key, now=now()))
