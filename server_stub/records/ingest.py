@@ -1,7 +1,7 @@
 """Ingest of signed records and their photos, exactly once (DESIGN §5).
 
 Every call is safe to repeat. A record is identified by its device-made id; the same id with the
-same bytes is answered 200 and changes nothing, the same id with other bytes is a conflict. Unique
+same bytes is answered as already there and changes nothing, the same id with other bytes is a conflict. Unique
 keys (record id, record hash, device + seq, photo hash) make this hold between concurrent requests
 and between several server processes on one database, not only within one process.
 """
@@ -63,9 +63,12 @@ CLOCK_SKEW = dt.timedelta(minutes=10)
 this is refused (a phone whose date is wrong must be set right, not believed)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestAnswer:
-    status: int
+    """What an upload did: ``new`` when it stored something (the door says 201), else it was
+    there already (200: safe to repeat); ``body`` is the answer's content."""
+
+    new: bool
     body: dict[str, Any] = field(default_factory=dict)
 
 
@@ -74,7 +77,8 @@ class IngestAnswer:
 
 def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: str, data: bytes,
               *, now: dt.datetime) -> IngestAnswer:
-    """Store a photo under its hash: 201 new, 200 already there; 400 / 413 / 415 for bad bytes.
+    """Store a photo under its hash (new, or already there); ``Malformed``, ``TooLarge`` or
+    ``NotAnImage`` for bad bytes.
 
     Every device that sends the bytes is noted (``photo_uploads``): a record's photo counts as
     present only once the record's own device has sent it, so naming another device's photo in
@@ -90,7 +94,7 @@ def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: st
                        stored_at=now)
     _insert_once(conn, t.photo_uploads, sha256=sha256, device_id=device.id, uploaded_at=now)
     _promote_complete_records(conn, sha256, device.id)
-    return IngestAnswer(201 if new else 200, {"sha256": sha256, "size": len(data)})
+    return IngestAnswer(new, {"sha256": sha256, "size": len(data)})
 
 
 def _insert_once(conn: sa.Connection, table: sa.Table, **values: Any) -> bool:
@@ -274,7 +278,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     if record.supersedes is not None:
         conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
                      .values(superseded=True))
-    return IngestAnswer(201, {"id": record.id, "hash": digest, "task_id": record.task_id,
+    return IngestAnswer(True, {"id": record.id, "hash": digest, "task_id": record.task_id,
                               "state": RecordState.INCOMPLETE if missing else RecordState.SUBMITTED,
                               "missing_photos": missing, "chain": chain})
 
@@ -329,7 +333,7 @@ def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) ->
         raise Conflict("id_conflict",
                        "该记录编号已用于内容不同的另一条记录：已签名的记录不能修改，请以修订记录提交")
     _refresh_state(conn, existing["id"])
-    return IngestAnswer(200, record_status(conn, existing["id"]))
+    return IngestAnswer(False, record_status(conn, existing["id"]))
 
 
 def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMapping:

@@ -334,7 +334,7 @@ def submitted(data: Path, device: devices.Device, key: Ed25519PrivateKey, seq: i
         ).to_json()
         envelope = sign_record(record, key, device.id)
         answer = ingest.submit_record(conn, device, json.dumps(envelope).encode(), now=now())
-    assert answer.status == 201
+    assert answer.new
     return record
 
 

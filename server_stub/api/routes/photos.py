@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from server_stub.access import scope
-from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.api.deps import ConnDep, DeviceDep, get_settings, request_body
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
 from server_stub.core.errors import Damaged, NotFound
@@ -19,7 +19,7 @@ from server_stub.records.thumbnails import thumbnail
 router = APIRouter(prefix="/api/v1", tags=["photos"], responses=error_responses(401))
 
 
-PhotoBody = Annotated[bytes, request_body(lambda request: request.app.state.max_photo_bytes)]
+PhotoBody = Annotated[bytes, request_body(lambda request: get_settings(request).max_photo_bytes)]
 
 
 class PhotoOut(BaseModel):
@@ -43,7 +43,7 @@ def put_photo(
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
     answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
     conn.commit()  # here, not after a hop back through the event loop: see ConnDep
-    return JSONResponse(answer.body, status_code=answer.status)
+    return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
 PhotoName = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]

@@ -62,7 +62,7 @@ def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONRespo
     """Submit a signed record; safe to repeat. The answer lists photos still missing."""
     answer = ingest.submit_record(conn, device, body, now=now())
     conn.commit()  # here, not after a hop back through the event loop: see ConnDep
-    return JSONResponse(answer.body, status_code=answer.status)
+    return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
 @router.get("/records/{record_id}", responses=error_responses(401, 404))
