@@ -136,13 +136,9 @@ class Act:
     plan_id: str | None = None
 
 
-def _utc(moment: dt.datetime) -> str:
-    return clock.as_utc(moment).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _entry(actor: Actor, act: Act, at: dt.datetime) -> dict[str, Any]:
     return {"v": ENTRY_VERSION, "kind": act.kind.value, "object": act.object_id,
-            "plan": act.plan_id, "actor": actor.to_json(), "origin": actor.origin, "at": _utc(at),
+            "plan": act.plan_id, "actor": actor.to_json(), "origin": actor.origin, "at": clock.log_stamp(at),
             "before": None if act.before is None else dict(act.before),
             "after": None if act.after is None else dict(act.after)}
 
@@ -273,7 +269,7 @@ def directory_changes(conn: sa.Connection, since: dt.datetime, until: dt.datetim
         grouped[entry["kind"]].setdefault(entry["object"], []).append(
             {"at": entry["at"], "by": entry["actor"]["person"], "before": entry["before"],
              "after": entry["after"]})
-    return {"since": _utc(since), "until": _utc(until),
+    return {"since": clock.log_stamp(since), "until": clock.log_stamp(until),
             "count": sum(len(changes) for objects in grouped.values()
                          for changes in objects.values()),
             **{DIRECTORY_NAMES[ActKind(kind)]:
@@ -294,7 +290,7 @@ def verify(conn: sa.Connection, key: Ed25519PrivateKey) -> list[str]:
         index = indexed.pop(row.idx, None)
         if index is None:
             problems.append(f"第{row.idx}条没有索引")
-        elif (index.kind, index.object_id, index.person, _utc(index.at), index.plan_id) != (
+        elif (index.kind, index.object_id, index.person, clock.log_stamp(index.at), index.plan_id) != (
                 entry["kind"], entry["object"], entry["actor"]["person"], entry["at"],
                 entry["plan"]):
             problems.append(f"第{row.idx}条的索引与条目不符")

@@ -40,3 +40,18 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     """A stored time as an aware datetime: SQLite hands back naive ones, and every time the
     platform stores is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def rfc3339(value: dt.datetime) -> str:
+    """A stored or current time as the API writes it: RFC 3339 in UTC (``…+00:00``)."""
+    return as_utc(value).astimezone(dt.UTC).isoformat()
+
+
+def rfc3339_or_none(value: dt.datetime | None) -> str | None:
+    """``rfc3339`` of a time that may be missing (a record not yet reviewed)."""
+    return None if value is None else rfc3339(value)
+
+
+def log_stamp(value: dt.datetime) -> str:
+    """A time as the signed logs write it (tree heads, leaves, audit entries): UTC with ``Z``."""
+    return rfc3339(value).replace("+00:00", "Z")

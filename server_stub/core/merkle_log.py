@@ -27,6 +27,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server_stub.core import clock
 from server_stub.core import tables as t
 from sync import (
     MerkleTree,
@@ -111,7 +112,7 @@ def sign_head(conn: sa.Connection, log: Log, key: Ed25519PrivateKey,
         return signed
     head = TreeHead(log=log.value, size=row.size,
                     root=frontier_root([bytes.fromhex(h) for h in row.frontier]),
-                    timestamp=now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"))
+                    timestamp=clock.log_stamp(now))
     signed = head.sign(key)
     conn.execute(t.tree_heads.insert().values(log=log, size=head.size, root=head.root.hex(),
                                               timestamp=head.timestamp,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, record_act
 from server_stub.core.audit_trail import directory_changes as trail_directory_changes
-from server_stub.core.clock import CHINA, as_utc, china_date
+from server_stub.core.clock import CHINA, as_utc, china_date, rfc3339
 from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.directory import queries
 from server_stub.draws.audit import DIRECTORY_LOOKBACK, build_export, public_strata
@@ -436,7 +436,7 @@ def _iso(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return as_utc(value).isoformat()
+        return rfc3339(value)
     return str(value)
 
 

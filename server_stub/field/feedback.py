@@ -3,19 +3,14 @@ supervisors of the inspecting departments read it: beside the task's record and 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
-from server_stub.core.clock import as_utc
+from server_stub.core.clock import rfc3339
 
 LIST_LIMIT = 200
-
-
-def _iso(value: dt.datetime) -> str:
-    return as_utc(value).isoformat()
 
 
 def for_task(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
@@ -23,7 +18,7 @@ def for_task(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
     f = t.feedback
     rows = conn.execute(sa.select(f.c.message, f.c.contact, f.c.created_at)
                         .where(f.c.task_id == task_id).order_by(f.c.created_at, f.c.id)).mappings()
-    return [{**row, "created_at": _iso(row["created_at"])} for row in rows]
+    return [{**row, "created_at": rfc3339(row["created_at"])} for row in rows]
 
 
 def for_plans(conn: sa.Connection, plans: sa.Select[str]) -> list[dict[str, Any]]:
@@ -39,4 +34,4 @@ def for_plans(conn: sa.Connection, plans: sa.Select[str]) -> list[dict[str, Any]
         .where(tk.c.plan_id.in_(plans))
         .order_by(f.c.created_at.desc(), f.c.id.desc()).limit(LIST_LIMIT)
     ).mappings()
-    return [{**row, "created_at": _iso(row["created_at"])} for row in rows]
+    return [{**row, "created_at": rfc3339(row["created_at"])} for row in rows]

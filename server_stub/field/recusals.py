@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
-from server_stub.core.clock import as_utc
+from server_stub.core.clock import as_utc, rfc3339
 from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.field.devices import Device
 from sync import MAX_NOTE_LENGTH, ValidationError, parse_rfc3339
@@ -66,4 +66,4 @@ def for_department(conn: sa.Connection, department: str) -> list[dict[str, Any]]
         .join(i, i.c.id == r.c.inspector_id)
         .where(tk.c.plan_id.in_(sa.select(pd.c.plan_id).where(pd.c.department == department)))
         .order_by(r.c.requested_at.desc(), r.c.id).limit(200)).mappings()
-    return [{**row, "requested_at": as_utc(row["requested_at"]).isoformat()} for row in rows]
+    return [{**row, "requested_at": rfc3339(row["requested_at"])} for row in rows]

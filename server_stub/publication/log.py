@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core import merkle_log
 from server_stub.core import tables as t
-from server_stub.core.clock import china_date
+from server_stub.core.clock import china_date, log_stamp
 from server_stub.core.errors import Conflict, Invalid
 from server_stub.core.merkle_log import Log
 from server_stub.publication.announcements import live_result, remarks, result_wording
@@ -59,10 +59,6 @@ class Status(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-def _stamp(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _append(conn: sa.Connection, entry: dict[str, Any], key: Ed25519PrivateKey,
             now: dt.datetime) -> int:
     index = merkle_log.append(conn, Log.PUBLICATION, entry)
@@ -82,7 +78,7 @@ def record_publication(conn: sa.Connection, record_id: str, *, key: Ed25519Priva
     transaction, and returns its leaf's index. A second publication of one record is refused by
     the database (``publications``' key), so it can never stand on two publish leaves."""
     entry = {"type": ENTRY_TYPE, "kind": Kind.PUBLISH.value, "record_id": record_id,
-             "record_hash": _record_hash(conn, record_id), "at": _stamp(now),
+             "record_hash": _record_hash(conn, record_id), "at": log_stamp(now),
              "result": live_result(conn, record_id)}
     index = _append(conn, entry, key, now)
     conn.execute(t.publications.insert().values(record_id=record_id, leaf=index,
@@ -141,7 +137,7 @@ def correct(conn: sa.Connection, record_id: str, *, outcome: Outcome, reason: st
     result = _corrected(shown, outcome.value, {"outcome": shown["outcome"], "reason": why,
                                                "corrected_on": china_date(now).isoformat()})
     new = _append(conn, {"type": ENTRY_TYPE, "kind": Kind.CORRECT.value, "record_id": record_id,
-                         "record_hash": entry["record_hash"], "at": _stamp(now), "result": result,
+                         "record_hash": entry["record_hash"], "at": log_stamp(now), "result": result,
                          "amends": index, "reason": why}, key, now)
     _move(conn, record_id, index, new, Status.CORRECTED)
     return new
@@ -179,7 +175,7 @@ def record_follow_up(conn: sa.Connection, record_id: str, *, key: Ed25519Private
     if correction is not None:  # the correction stands: shown with the disposal
         result = _corrected(result, entry["result"]["outcome"], correction)
     new = _append(conn, {"type": ENTRY_TYPE, "kind": Kind.FOLLOW_UP.value, "record_id": record_id,
-                         "record_hash": entry["record_hash"], "at": _stamp(now), "result": result,
+                         "record_hash": entry["record_hash"], "at": log_stamp(now), "result": result,
                          "amends": index}, key, now)
     _move(conn, record_id, index, new, found[1])
     return new
@@ -192,7 +188,7 @@ def withdraw(conn: sa.Connection, record_id: str, *, reason: str, key: Ed25519Pr
     why = _reason(reason)
     index, entry = _amendable(conn, record_id)
     new = _append(conn, {"type": ENTRY_TYPE, "kind": Kind.WITHDRAW.value, "record_id": record_id,
-                         "record_hash": entry["record_hash"], "at": _stamp(now),
+                         "record_hash": entry["record_hash"], "at": log_stamp(now),
                          "amends": index, "reason": why}, key, now)
     _move(conn, record_id, index, new, Status.WITHDRAWN)
     return new

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from server_stub.access.scope import department_plans, department_record, on_team
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, plan_of_record, record_act
-from server_stub.core.clock import as_utc, china_date
+from server_stub.core.clock import china_date, rfc3339_or_none
 from server_stub.core.errors import Conflict, Invalid, NotAllowed
 from server_stub.field import feedback
 from server_stub.publication import log as publication_log
@@ -64,14 +64,8 @@ def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITT
                t.tasks.c.plan_id.in_(department_plans(department)))
         .order_by(r.c.received_at, r.c.id)
     ).mappings()
-    return [{**row, "finished_at": _iso(row["finished_at"]), "revision": row["supersedes"] is not None,
+    return [{**row, "finished_at": rfc3339_or_none(row["finished_at"]), "revision": row["supersedes"] is not None,
              "own": bool(row["own"])} for row in rows]
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return as_utc(value).isoformat()
 
 
 def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:
@@ -112,8 +106,8 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
         "inspector_names": people,
         "signature": signature,
         "chain_gaps": gaps,
-        "review": {"reviewer_id": row["reviewer_id"], "reviewed_at": _iso(row["reviewed_at"]),
-                   "comment": row["review_comment"], "published_at": _iso(row["published_at"])},
+        "review": {"reviewer_id": row["reviewer_id"], "reviewed_at": rfc3339_or_none(row["reviewed_at"]),
+                   "comment": row["review_comment"], "published_at": rfc3339_or_none(row["published_at"])},
         "history": revision_history(conn, row["task_id"]),
         "previous": previous,
         "confirmation": _confirmation_json(conn, record),
@@ -141,7 +135,7 @@ def returned_record(conn: sa.Connection, supersedes: str | None) -> dict[str, An
     if row is None:
         return None
     return {"id": row["id"], "record": json.loads(row["envelope"])["record"],
-            "review_comment": row["review_comment"], "reviewed_at": _iso(row["reviewed_at"])}
+            "review_comment": row["review_comment"], "reviewed_at": rfc3339_or_none(row["reviewed_at"])}
 
 
 def _items(conn: sa.Connection, codes: list[str]) -> list[Any]:
@@ -156,7 +150,7 @@ def revision_history(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
                   r.c.review_comment, r.c.superseded)
         .where(r.c.task_id == task_id).order_by(r.c.received_at, r.c.id)
     ).mappings()
-    return [{**row, "received_at": _iso(row["received_at"])} for row in rows]
+    return [{**row, "received_at": rfc3339_or_none(row["received_at"])} for row in rows]
 
 
 def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: Any) -> None:
