@@ -1,7 +1,13 @@
 """The administrator's tool: ``python -m server_stub COMMAND``.
 
 Every command takes ``--data DIR`` (default ``./data`` or ``$ZSC_DATA_DIR``) and ``--db URL``
-(default: SQLite in the data directory, or ``$ZSC_DATABASE_URL``).
+(default: SQLite in the data directory, or ``$ZSC_DATABASE_URL``); the other settings are
+``ZSC_`` environment variables (``core.config``).
+
+``migrate`` brings the database's schema up to this code's; ``serve`` does it itself on the
+embedded SQLite default and, on a server database, refuses to start on a schema that is not this
+code's. The administrator's other commands, run one at a time, bring the schema up as ``migrate``
+does.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from server_stub.core.admin_token import admin_token, rotate
 from server_stub.core.audit_trail import Actor
 from server_stub.core.clock import now
 from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
-from server_stub.core.db import make_engine, migrate
+from server_stub.core.db import make_engine, migrate, newest_revision, schema_revision
 from server_stub.core.errors import DomainError
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.demo_history import add_demo_history
@@ -125,34 +131,62 @@ def cli() -> None:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="工作进程数（多核机器上同时同步的手机很多时使用）")
-@click.option("--forwarded-allow-ips", "forwarded", default="", envvar="ZSC_FORWARDED_ALLOW_IPS",
-              show_envvar=True,
-              help="信任其 X-Forwarded-For 等转发头的反向代理地址（逗号分隔）；默认不信任任何地址。"
+@click.option("--forwarded-allow-ips", "forwarded", default=None,
+              help="信任其 X-Forwarded-For 等转发头的反向代理地址（逗号分隔；默认取环境变量 "
+                   "ZSC_FORWARDED_ALLOW_IPS，未设置则不信任任何地址）。"
                    "只填本平台前面的反向代理，否则任何人都能自称任意来源地址，绕过频率限制")
 def serve(data_dir: Path | None, database_url: str | None, host: str, port: int, workers: int,
-          forwarded: str) -> None:
-    """启动平台服务器。"""
+          forwarded: str | None) -> None:
+    """启动平台服务器（默认的 SQLite 数据库先自动升级结构；其他数据库请先运行 migrate）。"""
     import uvicorn
 
     from server_stub.main import create_app
 
     settings = load_settings(data_dir, database_url)
-    # Migrated, and the server key and admin token made, once here, before any worker starts.
-    app = create_app(settings)
+    engine = make_engine(settings.database_url)
+    # Migrated (or found migrated), and the server key and admin token made, once here, before
+    # any worker starts: the workers only build the app.
+    if settings.embedded_database:
+        migrate(engine)
+    else:
+        current, newest = schema_revision(engine), newest_revision()
+        if current != newest:
+            engine.dispose()
+            fail(f"数据库结构版本为 {current or '空（未建表）'}，本程序需要 {newest}："
+                 "请先运行 python -m server_stub migrate（使用同样的 --db 或 ZSC_DATABASE_URL）")
+    app = create_app(settings, engine)
     click.echo(f"掌上查平台：http://{host}:{port}/  （数据目录 {settings.data_dir}，{workers} 个工作进程）")
     # uvicorn trusts forwarding headers from 127.0.0.1 unless told otherwise, so a local process
     # could choose the address that rate limits and the audit trail see: trust only named proxies.
-    trusted = forwarded.strip()
+    trusted = (settings.forwarded_allow_ips if forwarded is None else forwarded).strip()
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=bool(trusted),
                     forwarded_allow_ips=trusted)
         return
-    app.state.engine.dispose()
-    # Each worker process builds its own app with create_app() from these settings.
-    os.environ["ZSC_DATA_DIR"] = str(settings.data_dir)
-    os.environ["ZSC_DATABASE_URL"] = settings.database_url
+    engine.dispose()
+    # Each worker process builds its own app with create_app(), reading these settings back
+    # from the environment it inherits (--data and --db included).
+    os.environ.update(settings.environment())
     uvicorn.run("server_stub.main:create_app", factory=True, workers=workers, host=host, port=port,
                 log_level="warning", proxy_headers=bool(trusted), forwarded_allow_ips=trusted)
+
+
+@cli.command("migrate")
+@data_options
+def migrate_command(data_dir: Path | None, database_url: str | None) -> None:
+    """把数据库结构升级到本程序的版本（部署新版本后、启动服务器前运行；默认的 SQLite 数据库由 serve 自动升级）。"""
+    settings = load_settings(data_dir, database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        before = schema_revision(engine)
+        migrate(engine)
+        after = schema_revision(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"数据库结构已是最新版本（{after}），无需升级。")
+    else:
+        click.echo(f"数据库结构已从 {before or '空数据库'} 升级到 {after}。")
 
 
 @cli.command("seed-demo")
@@ -270,14 +304,15 @@ def demo_plan(today: dt.date) -> Plan:
 def admin_token_command(data_dir: Path | None, database_url: str | None, new: bool) -> None:
     """打印管理员令牌（调用创建计划、抽取等管理接口时使用）。"""
     if not new:
-        click.echo(admin_token(load_settings(data_dir, database_url).data_dir))
+        settings = load_settings(data_dir, database_url)
+        click.echo(admin_token(settings.data_dir, settings.admin_token_value))
         return
     # Not refused for a bad ZSC_ADMIN_TOKEN: this is what its message tells the administrator to run.
     settings = load_settings(data_dir, database_url, check_admin_token=False)
     click.echo(rotate(settings.data_dir))
     click.echo(f"新的管理员令牌已存入 {settings.data_dir / 'admin_token'}（仅所有者可读）；"
                "运行中的服务器须重启后才使用它", err=True)
-    if os.environ.get("ZSC_ADMIN_TOKEN"):
+    if settings.admin_token is not None:
         click.echo("注意：已设置 ZSC_ADMIN_TOKEN，平台使用该变量而不是数据目录中的令牌："
                    "请把它改为上面的新令牌，或取消该变量", err=True)
 

@@ -1,4 +1,8 @@
-"""Builds the platform server's ASGI app."""
+"""Builds the platform server's ASGI app.
+
+``create_app`` touches no schema: ``serve`` migrates the embedded SQLite default (or finds a
+server database migrated, by ``python -m server_stub migrate``) once, before any worker starts.
+"""
 
 from __future__ import annotations
 
@@ -33,28 +37,23 @@ from server_stub.api.routes import (
 )
 from server_stub.core.admin_token import admin_token
 from server_stub.core.config import Settings
-from server_stub.core.db import DB_SLOTS, make_engine, migrate
+from server_stub.core.db import DB_SLOTS, make_engine
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.records.photo_store import DirectoryPhotoStore
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
-    """The server for ``settings`` (from the environment when omitted), schema migrated; with no
-    arguments, the factory each worker process of ``serve --workers N`` calls."""
+    """The server for ``settings`` (from the environment when omitted) over a migrated database;
+    with no arguments, the factory each worker process of ``serve --workers N`` calls. The routes
+    read the settings through ``api.deps.SettingsDep``."""
     settings = settings or Settings.from_env()
-    engine = engine or make_engine(settings.database_url)
-    migrate(engine)
     app = FastAPI(title="掌上查平台 API", version="1.0")
     app.state.settings = settings
-    app.state.engine = engine
+    app.state.engine = engine or make_engine(settings.database_url)
     app.state.db_slots = anyio.Semaphore(DB_SLOTS)
-    app.state.admin_token = admin_token(settings.data_dir)
+    app.state.admin_token = admin_token(settings.data_dir, settings.admin_token_value)
     app.state.server_key = load_or_create_server_key(settings.data_dir)
     app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)
-    app.state.max_photo_bytes = settings.max_photo_bytes
-    app.state.thresholds = settings.thresholds
-    app.state.followup_due_days = settings.followup_due_days
-    app.state.frequent_after = settings.frequent_after
     app.add_middleware(BodyLimits, limit_for=lambda method, path: body_limit(
         method, path, settings.max_photo_bytes))
     install_error_handlers(app)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -238,7 +237,7 @@ def serving_in_process(data: Path, db: str, fake_now: str | None = None,
     DEMO.seed(data, db)
     clock.pin(dt.datetime.fromisoformat(fake_now) if fake_now else None)
     try:
-        app = create_app(dataclasses.replace(Settings.from_env(data, db), **settings))
+        app = create_app(Settings.from_env(data, db, **settings))
         port = free_port()
         # no forwarding header is trusted, as ``serve`` without --forwarded-allow-ips
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: a connection inside one transaction per request.
+"""Dependencies shared by the routes: the settings, and a connection inside one transaction per
+request.
 
 Nothing here or in a route blocks the event loop: the routes are plain functions that FastAPI
 runs in its thread pool, and the dependencies below hand their database work to it.
@@ -28,9 +29,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from server_stub.access import scope
 from server_stub.core import audit_trail
 from server_stub.core.audit_trail import Actor
+from server_stub.core.config import Settings
 from server_stub.core.db import READ_ONLY
 from server_stub.core.errors import TooLarge, Unauthenticated
 from server_stub.field.devices import Device, authenticate
+
+
+def get_settings(request: Request) -> Settings:
+    """The server's settings (``core.config``), as ``create_app`` was given them."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_engine(request: Request) -> sa.Engine:

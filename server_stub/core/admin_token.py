@@ -1,9 +1,10 @@
 """The administrator's token: what a plan's creator or a draw's runner presents to the API.
 
-``ZSC_ADMIN_TOKEN`` sets it; otherwise it is made once, at random (``new_token``), and kept in the
-data directory (``admin_token``, readable by its owner only). ``python -m server_stub admin-token``
-prints it; ``admin-token --new`` makes a new one and puts it in the file instead (``rotate``).
-Supervisor accounts (enrolled devices with the supervisor role) come later.
+``ZSC_ADMIN_TOKEN`` (read with the other settings, ``config``) sets it; otherwise it is made
+once, at random (``new_token``), and kept in the data directory (``admin_token``, readable by
+its owner only). ``python -m server_stub admin-token`` prints it; ``admin-token --new`` makes a
+new one and puts it in the file instead (``rotate``). It opens the administrator's calls alone:
+supervisors act through enrolled devices with the supervisor role, each under their own name.
 
 The token opens plan creation and draws to anyone who can guess it, so a token from the
 environment must be hard to guess, not only long: at least ``MIN_LENGTH`` characters and at least
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import secrets
 from pathlib import Path
 
@@ -98,23 +98,16 @@ def weakness(token: str) -> str | None:
     return f"太容易猜到（估计约 {bits:.0f} 比特，至少需要 {MIN_BITS} 比特）：{'，'.join(reasons)}"
 
 
-def token_from_env() -> str | None:
-    """``ZSC_ADMIN_TOKEN`` when set; ``ValueError`` (in Chinese, naming it, saying what is wrong
-    and how to make a good one) when it is too short or too easy to guess."""
-    value = os.environ.get("ZSC_ADMIN_TOKEN")
-    if not value:
-        return None
-    problem = weakness(value)
-    if problem is not None:
-        raise ValueError(f"ZSC_ADMIN_TOKEN {problem}。{ADVICE}")
-    return value
+def with_advice(problem: str) -> str:
+    """The refusal of a guessable ``ZSC_ADMIN_TOKEN``: what is wrong, then what to run."""
+    return f"{problem}。{ADVICE}"
 
 
-def admin_token(data_dir: Path) -> str:
-    """The administrator token for the server whose data lives in ``data_dir``."""
-    from_env = token_from_env()
-    if from_env:
-        return from_env
+def admin_token(data_dir: Path, configured: str | None = None) -> str:
+    """The administrator token for the server whose data lives in ``data_dir``: ``configured``
+    (``ZSC_ADMIN_TOKEN``, checked with the settings) when set, else the data directory's."""
+    if configured:
+        return configured
     made = create_once(data_dir / FILE_NAME, lambda: new_token().encode())
     return made.decode().strip()
 

@@ -1,28 +1,42 @@
-"""Server settings: a data directory and an optional database URL, from the CLI or environment.
+"""Server settings: one object (``Settings``, pydantic-settings) read from ``ZSC_`` environment
+variables, the CLI's ``--data`` and ``--db`` coming before them.
 
-``ZSC_DATA_DIR`` (default ``./data``) holds the SQLite database, the photo store and the server's
-signing key. ``ZSC_DATABASE_URL`` replaces the SQLite file with another database, e.g.
-``postgresql+psycopg://user@127.0.0.1:5432/zsc``. ``ZSC_MAX_PHOTO_BYTES`` (default 8 MiB) is the
-largest photo the server accepts. ``ZSC_WARNING_THRESHOLDS`` (default ``30,20,10``) sets the
-problem-rate percentages of the red, orange and yellow warnings. ``ZSC_FOLLOWUP_DUE_DAYS`` (default
-30) is how many calendar days after the inspection a 发现问题待后续处理 may stay without its disposal
-before the ledger flags it overdue. ``ZSC_FREQUENT_VISITS`` (default 2): the dashboard warns of
-enterprises inspected more often than this in a year by all departments together. ``ZSC_ADMIN_TOKEN`` is checked here too (see ``admin_token``).
+- ``ZSC_DATA_DIR`` (default ``./data``): the SQLite database, the photo store, the signing key.
+- ``ZSC_DATABASE_URL`` (default: ``zsc.db`` in the data directory): another database, e.g.
+  ``postgresql+psycopg://user@127.0.0.1:5432/zsc``.
+- ``ZSC_MAX_PHOTO_BYTES`` (default 8 MiB): the largest photo the server accepts.
+- ``ZSC_WARNING_THRESHOLDS`` (default ``30,20,10``): the problem-rate percentages of the red,
+  orange and yellow warnings.
+- ``ZSC_FOLLOWUP_DUE_DAYS`` (default 30): calendar days after the inspection a 发现问题待后续处理
+  may stay without its disposal before the ledger flags it overdue.
+- ``ZSC_FREQUENT_VISITS`` (default 2): the dashboard warns of enterprises inspected more often
+  than this in a year by all departments together.
+- ``ZSC_ADMIN_TOKEN`` (default: made once and kept in the data directory, ``admin_token``): the
+  administrator's token; a guessable one stops the start like any malformed value.
+- ``ZSC_FORWARDED_ALLOW_IPS`` (default none): the reverse proxies whose forwarding headers
+  ``serve`` trusts, comma-separated.
+
+A malformed value stops the server and every command at start with a one-line Chinese message
+naming the variable (``from_env`` raises ``ValueError``). The routes read the settings through
+one dependency, ``api.deps.SettingsDep``.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
 
-from server_stub.core.admin_token import token_from_env
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from server_stub.core.admin_token import weakness, with_advice
 from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
 
+PREFIX = "ZSC_"
 
 DEFAULT_MAX_PHOTO_BYTES = 8 * 1024 * 1024
 DEFAULT_DUE_DAYS = 30
@@ -30,11 +44,20 @@ DEFAULT_DUE_DAYS = 30
 DEFAULT_FREQUENT_AFTER = 2
 """频繁检查预警: more than this many inspections of one enterprise in a calendar year."""
 
+# name, low, high, default, unit of each whole-number setting
+_WHOLE_NUMBERS: dict[str, tuple[int, int, int, str]] = {
+    "max_photo_bytes": (64 * 1024, 2**30, DEFAULT_MAX_PHOTO_BYTES, "字节数"),
+    "followup_due_days": (1, 3650, DEFAULT_DUE_DAYS, "天数"),
+    "frequent_visits": (1, 100, DEFAULT_FREQUENT_AFTER, "次"),
+}
 
-def thresholds_from(raw: str | None) -> Thresholds:
+
+def _variable(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def thresholds_from(raw: str) -> Thresholds:
     """``"30,20,10"``: the red, orange and yellow problem-rate percentages of the four colours."""
-    if not raw:
-        return DEFAULT_THRESHOLDS
     try:
         red, orange, yellow = (Decimal(v.strip()) for v in raw.split(","))
     except (ValueError, ArithmeticError):
@@ -45,56 +68,102 @@ def thresholds_from(raw: str | None) -> Thresholds:
         raise ValueError(f"ZSC_WARNING_THRESHOLDS「{raw}」：{e}") from None
 
 
-def whole_number_from(name: str, raw: str | None, default: int, low: int, high: int, what: str) -> int:
-    """The integer setting ``name`` in ``low..high`` (``default`` when unset); ``ValueError``
-    saying what it should be otherwise."""
-    if not raw:
-        return default
+def _whole_number(field: str, raw: object) -> int:
+    """The whole-number setting ``field`` in its range; ``ValueError`` saying what it should be."""
+    low, high, default, unit = _WHOLE_NUMBERS[field]
     try:
-        value: int | None = int(raw.strip())
+        value: int | None = int(str(raw).strip()) if not isinstance(raw, bool) else None
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise ValueError(f"{name}「{raw}」应为 {low} 到 {high} 之间的整数{what}，默认 {default}")
+        raise ValueError(f"{_variable(field)}「{raw}」应为 {low} 到 {high} 之间的整数{unit}，默认 {default}")
     return value
 
 
-def max_photo_bytes_from(raw: str | None) -> int:
-    """The largest photo upload in bytes: 64 KiB to 1 GiB."""
-    return whole_number_from("ZSC_MAX_PHOTO_BYTES", raw, DEFAULT_MAX_PHOTO_BYTES, 64 * 1024, 2**30, "字节数")
+class Settings(BaseSettings):
+    """The server's settings (see the module's table); frozen once read."""
 
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, frozen=True,
+                                      extra="ignore")
 
-def due_days_from(raw: str | None) -> int:
-    """The follow-up ledger's calendar days from inspection to overdue: 1 to 3650."""
-    return whole_number_from("ZSC_FOLLOWUP_DUE_DAYS", raw, DEFAULT_DUE_DAYS, 1, 3650, "天数")
-
-
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    """Empty (unset): the SQLite file ``zsc.db`` in ``data_dir``."""
     max_photo_bytes: int = DEFAULT_MAX_PHOTO_BYTES
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    warning_thresholds: Annotated[Thresholds, NoDecode] = DEFAULT_THRESHOLDS
     followup_due_days: int = DEFAULT_DUE_DAYS
-    frequent_after: int = DEFAULT_FREQUENT_AFTER
+    frequent_visits: int = DEFAULT_FREQUENT_AFTER
+    admin_token: SecretStr | None = None
+    """Checked (``admin_token.weakness``) by ``from_env`` unless told not to."""
+    forwarded_allow_ips: str = ""
+
+    @field_validator("max_photo_bytes", "followup_due_days", "frequent_visits", mode="before")
+    @classmethod
+    def _whole(cls, value: object, info: Any) -> int:
+        return _whole_number(info.field_name, value)
+
+    @field_validator("warning_thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        return thresholds_from(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _paths(self) -> Settings:
+        # frozen: set once here, while the object is being made
+        object.__setattr__(self, "data_dir", self.data_dir.resolve())
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'zsc.db'}")
+        return self
 
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None, database_url: str | None = None, *,
-                 check_admin_token: bool = True) -> Settings:
-        """The settings for ``data_dir``; ``ValueError`` (in Chinese, naming the variable) for a
-        malformed environment variable. ``check_admin_token=False`` is for ``admin-token --new``
-        alone, which makes the token that replaces a refused one."""
-        directory = Path(data_dir or os.environ.get("ZSC_DATA_DIR") or "data").resolve()
-        url = database_url or os.environ.get("ZSC_DATABASE_URL") or f"sqlite:///{directory / 'zsc.db'}"
-        max_photo = max_photo_bytes_from(os.environ.get("ZSC_MAX_PHOTO_BYTES"))
-        thresholds = thresholds_from(os.environ.get("ZSC_WARNING_THRESHOLDS"))
-        due_days = due_days_from(os.environ.get("ZSC_FOLLOWUP_DUE_DAYS"))
-        frequent = whole_number_from("ZSC_FREQUENT_VISITS", os.environ.get("ZSC_FREQUENT_VISITS"),
-                                     DEFAULT_FREQUENT_AFTER, 1, 100, "次")
-        if check_admin_token:
-            token_from_env()  # a guessable admin token stops the start like any malformed setting
-        return cls(directory, url, max_photo, thresholds, due_days, frequent)
+                 check_admin_token: bool = True, **overrides: Any) -> Settings:
+        """The settings from the environment, ``data_dir``, ``database_url`` and ``overrides``
+        (field names) before it; ``ValueError`` (in Chinese, one line per malformed variable,
+        naming it) otherwise. ``check_admin_token=False`` is for ``admin-token --new`` alone,
+        which makes the token that replaces a refused one."""
+        given = {"data_dir": data_dir, "database_url": database_url, **overrides}
+        try:
+            settings = cls(**{k: v for k, v in given.items() if v is not None})
+        except ValidationError as e:
+            raise ValueError("\n".join(_message(error) for error in e.errors())) from None
+        token = settings.admin_token_value
+        problem = weakness(token) if check_admin_token and token else None
+        if problem is not None:
+            raise ValueError(with_advice(f"ZSC_ADMIN_TOKEN {problem}"))
+        return settings
+
+    @property
+    def admin_token_value(self) -> str | None:
+        return self.admin_token.get_secret_value() if self.admin_token else None
 
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def embedded_database(self) -> bool:
+        """The zero-set-up default (a SQLite file): ``serve`` migrates it itself."""
+        return self.database_url.startswith("sqlite")
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the ``ZSC_`` variables that give them back (the admin token and
+        the proxies aside: those come from the environment alone): what the worker processes
+        of ``serve --workers N`` read."""
+        t = self.warning_thresholds
+        values = {"data_dir": str(self.data_dir), "database_url": self.database_url,
+                  "max_photo_bytes": str(self.max_photo_bytes),
+                  "warning_thresholds": f"{t.red},{t.orange},{t.yellow}",
+                  "followup_due_days": str(self.followup_due_days),
+                  "frequent_visits": str(self.frequent_visits)}
+        return {_variable(field): value for field, value in values.items()}
+
+
+def _message(error: Any) -> str:
+    """A validation error as one line: the validators' own Chinese message, or the variable's name
+    and what pydantic found wrong."""
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, ValueError):
+        return str(cause)
+    field = str(error["loc"][0]) if error.get("loc") else ""
+    return f"{_variable(field)}「{error.get('input')}」有误：{error['msg']}"

@@ -1,4 +1,5 @@
-"""The database: one engine per process, migrated to the newest schema with Alembic at start.
+"""The database: one engine per process, its schema migrated with Alembic by ``migrate`` (the
+``migrate`` command, and ``serve`` on the embedded SQLite default) before any worker starts.
 
 SQLite (the zero-set-up default) gets WAL and foreign keys on every connection, so several
 readers and one writer work together; PostgreSQL needs only a lock timeout.
@@ -21,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -127,10 +130,28 @@ def make_engine(url: str) -> sa.Engine:
                             connect_args={"options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"})
 
 
-def migrate(engine: sa.Engine) -> None:
-    """Bring the schema up to the newest revision (a no-op when it is already there)."""
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def newest_revision() -> str:
+    """The revision this code's schema is at (the migrations' head)."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(engine: sa.Engine) -> str | None:
+    """The revision the database's schema is at; None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema up to the newest revision (a no-op when it is already there)."""
+    config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -463,3 +463,27 @@ def test_seed_demo_gives_the_demo_inspector_every_risk_warning(tmp_path: Path) -
             signed = verify_envelope(json.loads(row.envelope), row.public_key)
             assert record_hash(signed) == row.hash
             assert row.created_at < row.finished_at < drawn
+
+
+def test_migrate_brings_the_schema_up_once_and_says_so(tmp_path: Path) -> None:
+    from server_stub.core.db import newest_revision, schema_revision
+
+    data = tmp_path / "data"
+    first = invoke("migrate", "--data", str(data))
+    assert first.exit_code == 0 and f"升级到 {newest_revision()}" in first.output
+    assert schema_revision(engine_for(data)) == newest_revision()
+    again = invoke("migrate", "--data", str(data))
+    assert again.exit_code == 0 and "无需升级" in again.output
+
+
+def test_building_the_app_touches_no_schema(tmp_path: Path, database_url: str) -> None:
+    """What every worker of ``serve --workers N`` does at start: no migration (``serve`` or
+    ``migrate`` did it once before)."""
+    from server_stub.core.db import schema_revision
+    from server_stub.main import create_app
+
+    app = create_app(Settings.from_env(tmp_path / "data", database_url))
+    try:
+        assert schema_revision(app.state.engine) is None
+    finally:
+        app.state.engine.dispose()

@@ -7,6 +7,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,66 +15,128 @@ import pytest
 from click.testing import CliRunner
 
 from server_stub.cli import cli
-from server_stub.core.config import (
-    DEFAULT_DUE_DAYS,
-    DEFAULT_MAX_PHOTO_BYTES,
-    Settings,
-    due_days_from,
-    max_photo_bytes_from,
-    thresholds_from,
-)
+from server_stub.core.config import DEFAULT_DUE_DAYS, DEFAULT_MAX_PHOTO_BYTES, Settings
 from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server_stub.review.followups import disposal_due
 from tests.utils.launcher import PROJECT_ROOT
 
+VARIABLES = ("ZSC_DATA_DIR", "ZSC_DATABASE_URL", "ZSC_MAX_PHOTO_BYTES", "ZSC_WARNING_THRESHOLDS",
+             "ZSC_FOLLOWUP_DUE_DAYS", "ZSC_FREQUENT_VISITS", "ZSC_ADMIN_TOKEN",
+             "ZSC_FORWARDED_ALLOW_IPS")
 
-def test_warning_thresholds() -> None:
-    assert thresholds_from(None) == thresholds_from("") == DEFAULT_THRESHOLDS
-    assert thresholds_from(" 40, 25.5 ,5") == Thresholds(Decimal(40), Decimal("25.5"), Decimal(5))
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Settings]:
+    """The settings read from these ``ZSC_`` variables alone (any others of the test's own
+    environment removed), with the data directory ``tmp_path``."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    def read(**variables: str) -> Settings:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        return Settings.from_env(tmp_path)
+
+    return read
+
+
+def test_the_defaults(environment: Callable[..., Settings], tmp_path: Path) -> None:
+    settings = environment()
+    assert settings.data_dir == tmp_path.resolve()
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'zsc.db'}"
+    assert settings.embedded_database
+    assert settings.max_photo_bytes == DEFAULT_MAX_PHOTO_BYTES == 8 * 1024 * 1024
+    assert settings.warning_thresholds == DEFAULT_THRESHOLDS
+    assert settings.followup_due_days == DEFAULT_DUE_DAYS == 30
+    assert settings.frequent_visits == 2
+    assert settings.admin_token is None and settings.forwarded_allow_ips == ""
+    empty = environment(ZSC_FOLLOWUP_DUE_DAYS="", ZSC_WARNING_THRESHOLDS="", ZSC_MAX_PHOTO_BYTES="")
+    assert empty == settings, "a variable set empty is a variable unset"
+
+
+def test_warning_thresholds(environment: Callable[..., Settings]) -> None:
+    assert environment(ZSC_WARNING_THRESHOLDS=" 40, 25.5 ,5").warning_thresholds == Thresholds(
+        Decimal(40), Decimal("25.5"), Decimal(5))
 
 
 @pytest.mark.parametrize("raw", ["30,20", "30,20,10,5", "三十,20,10", "30;20;10"])
-def test_bad_warning_thresholds_are_refused_with_the_form_expected(raw: str) -> None:
-    with pytest.raises(ValueError, match="应为三个百分数，如 30,20,10"):
-        thresholds_from(raw)
+def test_bad_warning_thresholds_are_refused_with_the_form_expected(
+        environment: Callable[..., Settings], raw: str) -> None:
+    with pytest.raises(ValueError, match=f"^ZSC_WARNING_THRESHOLDS「{raw}」应为三个百分数，如 30,20,10$"):
+        environment(ZSC_WARNING_THRESHOLDS=raw)
 
 
-def test_warning_thresholds_must_fall_from_red_to_yellow() -> None:
+def test_warning_thresholds_must_fall_from_red_to_yellow(environment: Callable[..., Settings]) -> None:
     with pytest.raises(ValueError, match="ZSC_WARNING_THRESHOLDS「10,20,30」：预警阈值应满足 100 ≥ 红 > 橙 > 黄 > 0"):
-        thresholds_from("10,20,30")
+        environment(ZSC_WARNING_THRESHOLDS="10,20,30")
 
 
-def test_max_photo_bytes() -> None:
-    assert max_photo_bytes_from(None) == DEFAULT_MAX_PHOTO_BYTES == 8 * 1024 * 1024
-    assert max_photo_bytes_from("65536") == 65536
-    assert max_photo_bytes_from(str(2**30)) == 2**30
+def test_max_photo_bytes(environment: Callable[..., Settings]) -> None:
+    assert environment(ZSC_MAX_PHOTO_BYTES="65536").max_photo_bytes == 65536
+    assert environment(ZSC_MAX_PHOTO_BYTES=str(2**30)).max_photo_bytes == 2**30
     for raw in ("65535", "8MB", "-1", str(2**30 + 1)):
-        with pytest.raises(ValueError, match=f"ZSC_MAX_PHOTO_BYTES「{raw}」应为 65536 到 1073741824 之间的整数字节数"):
-            max_photo_bytes_from(raw)
+        with pytest.raises(ValueError, match=f"^ZSC_MAX_PHOTO_BYTES「{raw}」应为 65536 到 1073741824 之间的整数字节数"):
+            environment(ZSC_MAX_PHOTO_BYTES=raw)
 
 
-def test_follow_up_due_days() -> None:
-    assert due_days_from(None) == due_days_from("") == DEFAULT_DUE_DAYS == 30
-    assert due_days_from(" 45 ") == 45
-    assert due_days_from("1") == 1 and due_days_from("3650") == 3650
+def test_follow_up_due_days(environment: Callable[..., Settings]) -> None:
+    assert environment(ZSC_FOLLOWUP_DUE_DAYS=" 45 ").followup_due_days == 45
+    assert environment(ZSC_FOLLOWUP_DUE_DAYS="1").followup_due_days == 1
+    assert environment(ZSC_FOLLOWUP_DUE_DAYS="3650").followup_due_days == 3650
 
 
 @pytest.mark.parametrize("raw", ["0", "-5", "3651", "1.5", "三十", "30天"])
-def test_bad_due_days_are_refused_with_the_range(raw: str) -> None:
-    with pytest.raises(ValueError, match=f"ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数，默认 30"):
-        due_days_from(raw)
+def test_bad_due_days_are_refused_with_the_range(environment: Callable[..., Settings], raw: str) -> None:
+    with pytest.raises(ValueError, match=f"^ZSC_FOLLOWUP_DUE_DAYS「{raw}」应为 1 到 3650 之间的整数天数，默认 30$"):
+        environment(ZSC_FOLLOWUP_DUE_DAYS=raw)
 
 
-def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("ZSC_FOLLOWUP_DUE_DAYS", "60")
-    monkeypatch.setenv("ZSC_WARNING_THRESHOLDS", "50,30,10")
-    monkeypatch.setenv("ZSC_MAX_PHOTO_BYTES", "2000000")
-    monkeypatch.delenv("ZSC_DATABASE_URL", raising=False)
-    settings = Settings.from_env(tmp_path)
+def test_frequent_visits(environment: Callable[..., Settings]) -> None:
+    assert environment(ZSC_FREQUENT_VISITS="5").frequent_visits == 5
+    for raw in ("0", "101", "两次"):
+        with pytest.raises(ValueError, match=f"^ZSC_FREQUENT_VISITS「{raw}」应为 1 到 100 之间的整数次，默认 2$"):
+            environment(ZSC_FREQUENT_VISITS=raw)
+
+
+def test_every_malformed_variable_is_named_on_a_line_of_its_own(environment: Callable[..., Settings]) -> None:
+    with pytest.raises(ValueError) as refused:
+        environment(ZSC_MAX_PHOTO_BYTES="8MB", ZSC_FOLLOWUP_DUE_DAYS="一个月")
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 2 and lines[0].startswith("ZSC_MAX_PHOTO_BYTES「8MB」")
+    assert lines[1].startswith("ZSC_FOLLOWUP_DUE_DAYS「一个月」"), "no pydantic wording around them"
+
+
+def test_settings_read_the_environment(environment: Callable[..., Settings], tmp_path: Path) -> None:
+    settings = environment(ZSC_FOLLOWUP_DUE_DAYS="60", ZSC_WARNING_THRESHOLDS="50,30,10",
+                           ZSC_MAX_PHOTO_BYTES="2000000", ZSC_FREQUENT_VISITS="4",
+                           ZSC_FORWARDED_ALLOW_IPS="10.0.0.1")
     assert settings.followup_due_days == 60
-    assert settings.thresholds.red == Decimal(50)
+    assert settings.warning_thresholds.red == Decimal(50)
     assert settings.max_photo_bytes == 2_000_000
+    assert settings.frequent_visits == 4 and settings.forwarded_allow_ips == "10.0.0.1"
     assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'zsc.db'}"
+
+
+def test_the_cli_and_the_code_come_before_the_environment(
+        environment: Callable[..., Settings], tmp_path: Path) -> None:
+    environment(ZSC_DATA_DIR="/elsewhere", ZSC_DATABASE_URL="postgresql+psycopg://x@h/zsc",
+                ZSC_FOLLOWUP_DUE_DAYS="60")
+    settings = Settings.from_env(tmp_path, "sqlite:///other.db", followup_due_days=45)
+    assert settings.data_dir == tmp_path.resolve() and settings.database_url == "sqlite:///other.db"
+    assert settings.followup_due_days == 45
+    server_database = Settings.from_env()
+    assert server_database.data_dir == Path("/elsewhere")
+    assert not server_database.embedded_database
+
+
+def test_the_workers_read_back_the_same_settings(environment: Callable[..., Settings],
+                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``serve --workers N`` hands its settings to the worker processes as ``ZSC_`` variables."""
+    settings = environment(ZSC_WARNING_THRESHOLDS="40,25.5,5", ZSC_FREQUENT_VISITS="3")
+    given = Settings.from_env(tmp_path / "data", "sqlite:///x.db", followup_due_days=45)
+    for name, value in given.environment().items():
+        monkeypatch.setenv(name, value)
+    assert Settings.from_env() == given != settings
 
 
 def test_a_disposal_is_overdue_the_day_after_its_deadline() -> None:
@@ -99,7 +162,7 @@ def test_the_cli_names_a_malformed_setting_instead_of_a_traceback(
 def test_a_short_admin_token_stops_the_server_and_the_cli(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token: str) -> None:
     monkeypatch.setenv("ZSC_ADMIN_TOKEN", token)
-    with pytest.raises(ValueError, match=f"ZSC_ADMIN_TOKEN 太短（{len(token)} 个字符）：管理员令牌至少 32 个字符"):
+    with pytest.raises(ValueError, match=f"^ZSC_ADMIN_TOKEN 太短（{len(token)} 个字符）：管理员令牌至少 32 个字符"):
         Settings.from_env(tmp_path)
     for command in (["serve"], ["admin-token"], ["plan", "list"]):
         result = CliRunner().invoke(cli, [*command, "--data", str(tmp_path)])
@@ -110,7 +173,8 @@ def test_a_short_admin_token_stops_the_server_and_the_cli(
 def test_a_long_random_admin_token_is_the_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     token = secrets.token_urlsafe(32)
     monkeypatch.setenv("ZSC_ADMIN_TOKEN", token)
-    Settings.from_env(tmp_path)
+    assert Settings.from_env(tmp_path).admin_token_value == token
+    assert token not in repr(Settings.from_env(tmp_path)), "kept out of logs"
     result = CliRunner().invoke(cli, ["admin-token", "--data", str(tmp_path)])
     assert result.exit_code == 0 and result.output.strip() == token
 

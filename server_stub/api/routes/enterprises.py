@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from server_stub.access import history
-from server_stub.api.deps import ConnDep, DeviceDep
+from server_stub.api.deps import ConnDep, DeviceDep, SettingsDep
 from server_stub.api.errors import error_responses
 from server_stub.directory import search
 
@@ -68,11 +68,12 @@ def search_enterprises(device: DeviceDep, conn: ConnDep,
 
 
 @router.get("/enterprises/{credit_code}", responses=error_responses(401, 404))
-def enterprise(credit_code: str, device: DeviceDep, request: Request, conn: ConnDep) -> EnterpriseDetail:
+def enterprise(credit_code: str, device: DeviceDep, settings: SettingsDep,
+               conn: ConnDep) -> EnterpriseDetail:
     """One entity's registered details and the earlier inspections this device's person may see."""
     details = search.entity_details(conn, credit_code)
     found = history.visible_history(conn, [details["credit_code"]],
                                     history.department_of(conn, device.inspector_id),
-                                    due_days=request.app.state.followup_due_days)
+                                    due_days=settings.followup_due_days)
     return EnterpriseDetail(enterprise=EnterpriseOut(**details),
                             history=[HistoryOut(**h) for h in found.get(details["credit_code"], [])])

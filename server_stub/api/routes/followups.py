@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
+from server_stub.api.deps import ConnDep, SettingsDep, SupervisorActorDep, SupervisorDep
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import china_today, now
 from server_stub.review import followups
@@ -43,10 +43,10 @@ class Ledger(BaseModel):
 
 
 @router.get("/followups")
-def ledger(request: Request, supervisor: SupervisorDep, conn: ConnDep) -> Ledger:
+def ledger(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep) -> Ledger:
     """后续处置台账: open entries first; each with its disposal deadline, overdue ones flagged."""
     entries = followups.ledger(conn, supervisor.department, today=china_today(),
-                               due_days=request.app.state.followup_due_days)
+                               due_days=settings.followup_due_days)
     return Ledger(entries=[LedgerEntry(**e) for e in entries])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep, DeviceDep
+from server_stub.api.deps import ConnDep, DeviceDep, SettingsDep
 from server_stub.api.errors import error_responses
 from server_stub.api.routes.enterprises import HistoryOut
 from server_stub.field import tasks
@@ -67,9 +67,10 @@ class TaskList(BaseModel):
 
 
 @router.get("/tasks", responses=error_responses(401))
-def list_tasks(device: DeviceDep, request: Request, conn: ConnDep) -> TaskList:
+def list_tasks(device: DeviceDep, request: Request, settings: SettingsDep,
+               conn: ConnDep) -> TaskList:
     """The tasks whose team includes this device's inspector, each with its signed inspection code."""
     key = request.app.state.server_key
     found = tasks.tasks_for_inspector(conn, device.inspector_id, key,
-                                      due_days=request.app.state.followup_due_days)
+                                      due_days=settings.followup_due_days)
     return TaskList(tasks=[TaskOut(**t) for t in found])

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from app.store import LocalStore
 from server_stub.core import tables as t
 from server_stub.core.config import Settings
+from server_stub.core.db import migrate
 from server_stub.directory import queries
 from server_stub.directory.demo import generate
 from server_stub.field.devices import enroll
@@ -50,6 +51,7 @@ class DevFullStore(DirectoryPhotoStore):
 def test_full_disk_is_a_507_and_the_phone_keeps_its_record(tmp_path: Path, database_url: str) -> None:
     app = create_app(Settings.from_env(tmp_path / "data", database_url))
     app.state.photo_store = DevFullStore(tmp_path / "photos")
+    migrate(app.state.engine)  # as serve does before the app starts
     demo = generate(entities=50, seed=1)
     now = dt.datetime.now(dt.UTC)
     key = generate_key()
