@@ -310,12 +310,19 @@ class AckCheck:
 
     def _refusal_photos(self, photos: object) -> None:
         path = "acknowledgement.photos"
-        if not isinstance(photos, list) or not photos:
+        if photos is None or photos == []:
             self.add(path, "企业拒绝签字时须拍摄至少一张照片")
+        else:
+            self.photo_list(photos, path, duplicate="照片不能重复")
+
+    def photo_list(self, photos: object, path: str, *, duplicate: str) -> None:
+        """A list of photo names (SHA-256), each once: an item's evidence or a refusal's."""
+        if not isinstance(photos, list | tuple):
+            self.add(path, "照片应为SHA-256值的列表")
             return
         for j, photo in enumerate(photos):
             if not is_sha256_hex(photo):
                 self.add(f"{path}[{j}]", "照片名应为64位小写十六进制的SHA-256值")
         hashable = [p for p in photos if isinstance(p, str)]
         if len(set(hashable)) != len(hashable):
-            self.add(path, "照片不能重复")
+            self.add(path, duplicate)

@@ -478,19 +478,7 @@ def _check_items(check: _Check, items: object) -> None:
         if "note" in item:
             check.note(item["note"], f"{path}.note", "事项说明")
         if "photos" in item:
-            _check_photos(check, item["photos"], f"{path}.photos")
-
-
-def _check_photos(check: _Check, photos: object, path: str) -> None:
-    if not isinstance(photos, list | tuple):
-        check.add(path, "照片应为SHA-256值的列表")
-        return
-    for j, photo in enumerate(photos):
-        if not is_sha256_hex(photo):
-            check.add(f"{path}[{j}]", "照片名应为64位小写十六进制的SHA-256值")
-    hashable = [p for p in photos if isinstance(p, str)]
-    if len(set(hashable)) != len(hashable):
-        check.add(path, "同一事项中的照片不能重复")
+            check.photo_list(item["photos"], f"{path}.photos", duplicate="同一事项中的照片不能重复")
 
 
 def _check_failed_items_explained(check: _Check, items: object) -> None:
