@@ -265,10 +265,12 @@ class Router:
         if session.sync_model.online:
             uploading = ft.SnackBar(ft.Text(s.SIGNED_UPLOADING), duration=60000)
             self.page.show_dialog(uploading)
-            await session.sync_model.finished()  # a sync under way may have begun before the signing
-            await session.sync_model.sync_now()
-            uploading.open = False  # or the next message would wait its turn behind it
-            uploading.update()
+            try:
+                await session.sync_model.finished()  # a sync under way may have begun before the signing
+                await session.sync_model.sync_now()
+            finally:
+                uploading.open = False  # or the next message would wait its turn behind it
+                uploading.update()
         self.page.show_dialog(ft.SnackBar(ft.Text(signed_message(session.tasks.own_record(task_id, record_id))),
                                           duration=5000))
 
