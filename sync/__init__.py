@@ -11,6 +11,7 @@ from ._acknowledgement import (
     Witness,
     signature_png_problem,
 )
+from ._answers import PlatformRefusal, platform_refusal
 from ._canonical import (
     MAX_JSON_DEPTH,
     b64url_decode,
@@ -152,6 +153,7 @@ __all__ = [  # noqa: RUF022
     "OutboxState",
     "Outcome",
     "Plan",
+    "PlatformRefusal",
     "Problem",
     "Progress",
     "PushResult",
@@ -213,6 +215,7 @@ __all__ = [  # noqa: RUF022
     "parse_ratio",
     "parse_rfc3339",
     "photo_hashes",
+    "platform_refusal",
     "private_key_bytes",
     "public_key_b64",
     "read_token",

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from ._answers import platform_refusal
 from ._exceptions import AuthError, SyncError, TransportError
 
 PERMANENT_REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
@@ -82,14 +83,7 @@ class PushResult:
 def _expect_success(response: httpx.Response) -> None:
     """Raise ``SyncError`` with the platform's message for any answer that is not 2xx."""
     if not response.is_success:
-        raise SyncError(_message(response))
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return f"平台返回错误（HTTP {response.status_code}）"
+        raise SyncError(platform_refusal(response).message)
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -133,7 +127,7 @@ class SyncEngine:
                 failure: str = f"{type(e).__name__}"
             else:
                 if response.status_code == 401:
-                    raise AuthError(_message(response))
+                    raise AuthError(platform_refusal(response).message)
                 if response.status_code < 500 and response.status_code != 429:
                     return response
                 failure = f"HTTP {response.status_code}"
@@ -187,7 +181,7 @@ class SyncEngine:
         response = self.request("POST", "/api/v1/records", content=record.envelope,
                                 headers={"Content-Type": "application/json"})
         if response.status_code in PERMANENT_REFUSALS:
-            return _message(response)
+            return platform_refusal(response).message
         _expect_success(response)
         status = response.json()
         if status["missing_photos"]:
@@ -206,7 +200,7 @@ class SyncEngine:
         response = self.request("PUT", f"/api/v1/photos/{sha256}", content=self.outbox.photo(sha256),
                                 headers={"Content-Type": "image/jpeg"})
         if response.status_code in PERMANENT_REFUSALS:
-            return f"照片未被接受：{_message(response)}"
+            return f"照片未被接受：{platform_refusal(response).message}"
         _expect_success(response)
         self.outbox.photo_uploaded(sha256)
         return None

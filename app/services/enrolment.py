@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from sync import generate_key, private_key_bytes, public_key_b64
+from sync import generate_key, platform_refusal, private_key_bytes, public_key_b64
 
 from .. import strings as s
 from ..store import Enrolment, LocalStore
@@ -68,11 +68,7 @@ async def enrol(given: EnrolInput, *, store: LocalStore, vault: KeyVault, timeou
     except httpx.HTTPError:
         raise EnrolError(s.ENROL_OFFLINE) from None
     if answer.status_code != 201:
-        try:
-            message = str(answer.json()["error"]["message"])
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {answer.status_code}"
-        raise EnrolError(s.ENROL_FAILED.format(message=message))
+        raise EnrolError(s.ENROL_FAILED.format(message=platform_refusal(answer).message))
     body = answer.json()
     try:
         await vault.save(private_key_bytes(key))

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from sync import platform_refusal
+
 from .. import strings as s
 from ..store import Enrolment
 from .http import tls
@@ -35,14 +37,12 @@ class ExportFile:
 
 
 def _error(answer: httpx.Response) -> PlatformError:
-    try:
-        error = answer.json()["error"]
-        code, message = str(error.get("code", "")), str(error["message"])
-    except (ValueError, KeyError, TypeError):
+    refusal = platform_refusal(answer)
+    if not refusal.code:
         return PlatformError(s.PLATFORM_HTTP.format(status=answer.status_code), status=answer.status_code)
-    if code == "supervisors_only":
+    if refusal.code == "supervisors_only":
         return PlatformError(s.PLATFORM_NOT_SUPERVISOR, status=answer.status_code)
-    return PlatformError(s.PLATFORM_REFUSED.format(message=message), status=answer.status_code)
+    return PlatformError(s.PLATFORM_REFUSED.format(message=refusal.message), status=answer.status_code)
 
 
 class PlatformService:

@@ -21,6 +21,7 @@ from sync import (
     SyncEngine,
     SyncError,
     TransportError,
+    platform_refusal,
 )
 
 from .. import strings as s
@@ -94,7 +95,7 @@ class SyncService:
             elif answer.status_code == 401:
                 raise AuthError(answer.text)
             elif 400 <= answer.status_code < 500:
-                self.store.recusal_sent(recusal["id"], _message(answer))
+                self.store.recusal_sent(recusal["id"], platform_refusal(answer).message)
             else:
                 raise TransportError(f"HTTP {answer.status_code}")
 

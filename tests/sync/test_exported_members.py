@@ -35,6 +35,8 @@ def test_exported_members() -> None:
         "read_tree_head", "tree_root", "verify_consistency", "verify_inclusion",
         # the sync engine (DESIGN §5, client side)
         "AuthError", "Outbox", "Progress", "PushResult", "RetryPolicy", "SyncEngine", "TransportError",
+        # what an error answer says, read one way (issue 25 point 4)
+        "PlatformRefusal", "platform_refusal",
     }
 
 
