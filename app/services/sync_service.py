@@ -132,11 +132,3 @@ class SyncService:
             message += "；" + s.SYNC_RETURNED.format(count=returned)
         return SyncReport(True, message, len(pushed.accepted), pushed.rejected, len(tasks), at=at,
                           returned=returned)
-
-
-def _message(answer: httpx.Response) -> str:
-    """The platform's Chinese message of an error answer (DESIGN §5), or its status."""
-    try:
-        return str(answer.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {answer.status_code}"
