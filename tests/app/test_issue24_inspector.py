@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from app import strings as s
 from app.components import Choices
 from app.config import load_config
 from app.photos import PhotoSettings
+from app.services import photo_service
 from app.services.files import PickedFile
 from app.services.inspections import InspectionService
 from app.services.photo_service import PhotoService
 from app.store import LocalStore
+from app.viewmodels import inspection
 from app.viewmodels.inspection import InspectionModel
 from app.viewmodels.sync import signed_message
 from app.views.own_record import OwnRecordView
@@ -51,19 +54,27 @@ def begin(task: dict[str, Any], parts: tuple[InspectionService, PhotoService]) -
 
 
 def test_five_camera_photos_are_processed_while_the_loop_keeps_ticking(
-        parts: tuple[InspectionService, PhotoService]) -> None:
+        parts: tuple[InspectionService, PhotoService], monkeypatch: pytest.MonkeyPatch) -> None:
     """Hashing, decoding, scaling, watermarking, encoding and storing five 12 MP photos leave the
-    UI's event loop free: it never goes 200 ms without running (a frame's worth of work could be
-    sent every tick), and the item shows how far the pick has got meanwhile."""
-    task = make_task()
-    model = begin(task, parts)
-    code = task["items"][0]["code"]
+    UI's event loop free: each step runs on another thread, and the loop never goes 200 ms
+    without running (a frame's worth of work could be sent every tick); the item shows how far
+    the pick has got meanwhile."""
     files = [PickedFile(f"现场{n}.jpg", camera_photo(50 + 5 * n)) for n in range(5)]
     assert all(len(f.data) > 2_000_000 for f in files)
-    seen: list[tuple[int, int] | None] = []
-    model.subscribe(lambda: seen.append(model.photo_progress.get(code)))
+    threads: dict[str, set[int]] = {"process": set(), "store": set(), "hash": set()}
+    store = parts[1].store
 
-    async def run() -> tuple[float, float]:
+    def recorded(name: str, work: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            threads[name].add(threading.get_ident())
+            return work(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(photo_service, "process_photo", recorded("process", photo_service.process_photo))
+    monkeypatch.setattr(store, "add_photo", recorded("store", store.add_photo))
+    monkeypatch.setattr(inspection, "_sha256", recorded("hash", inspection._sha256))
+
+    async def run(model: InspectionModel, code: str) -> tuple[float, float, int]:
         gaps: list[float] = []
         stop = asyncio.Event()
 
@@ -82,14 +93,27 @@ def test_five_camera_photos_are_processed_while_the_loop_keeps_ticking(
         took = time.perf_counter() - start
         stop.set()
         await ticker
-        return max(gaps), took
+        return max(gaps), took, threading.get_ident()
 
-    longest, took = asyncio.run(run())
-    assert len(model.draft.answer(code).photos) == 5
-    assert took > 0.3, "the work was really done"
-    assert longest < 0.2, f"the loop waited {longest * 1000:.0f} ms (five photos took {took:.1f} s)"
-    assert (0, 5) in seen and (4, 5) in seen, seen
-    assert code not in model.busy_items and code not in model.photo_progress
+    # On two cores shared with browsers and servers the OS alone can hold a thread 200 ms: a
+    # gap counts only if it comes back (work on the loop would cost ~0.2 s a photo, every time).
+    for attempt in range(3):
+        task = make_task(f"T-{attempt}")
+        model = begin(task, parts)
+        code = task["items"][0]["code"]
+        seen: list[tuple[int, int] | None] = []
+        model.subscribe(lambda model=model, code=code, seen=seen: seen.append(model.photo_progress.get(code)))
+        longest, took, loop_thread = asyncio.run(run(model, code))
+        assert len(model.draft.answer(code).photos) == 5
+        assert took > 0.3, "the work was really done"
+        for name, used in threads.items():
+            assert used and loop_thread not in used, f"{name} ran on the event loop's thread"
+        assert (0, 5) in seen and (4, 5) in seen, seen
+        assert code not in model.busy_items and code not in model.photo_progress
+        if longest < 0.2:
+            break
+        print(f"attempt {attempt + 1}: the loop waited {longest * 1000:.0f} ms (five photos took {took:.1f} s)")
+    assert longest < 0.2, f"the loop waited {longest * 1000:.0f} ms three times"
     for sha in model.draft.answer(code).photos:
         assert parts[1].file(sha) and parts[1].thumbnail(sha)
 
