@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import json
 import os
-import secrets
+import random
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -192,7 +192,8 @@ def migrate_command(data_dir: Path | None, database_url: str | None) -> None:
 @cli.command("seed-demo")
 @data_options
 @click.option("--entities", default=2000, show_default=True, help="检查对象户数")
-@click.option("--seed", default=2026, show_default=True, help="随机种子（同一种子生成相同数据）")
+@click.option("--seed", default=2026, show_default=True,
+              help="随机种子：同一种子生成相同的名录和相同的演示抽取结果（演示用骰子点数、计划密钥均由它得出）")
 @click.option("--if-empty", is_flag=True, help="名录库已有数据时不再生成")
 @click.option("--history/--no-history", default=True, show_default=True,
               help="为演示检查人员的部分检查对象生成往年检查结果（显示各类风险预警）")
@@ -215,10 +216,14 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
                 f"已生成演示数据：抽查事项 {len(demo.items)} 项，检查对象 {len(demo.entities)} 户，"
                 f"执法检查人员 {len(demo.inspectors)} 人。"
             )
-            planning.create_plan(conn, demo_plan(now().date()), now=now(), actor=actor)
-            planning.freeze_population(conn, DEMO_PLAN_ID, now=now(), actor=actor)
-            # Demo dice: random like real ones, witnessed by nobody, and said to be so.
-            dice = "".join(secrets.choice("0123456789") for _ in range(MIN_DICE_DIGITS))
+            # Demo dice, and the plan's secret and salts, from the seed: the same seed gives the
+            # same draw (tests rely on it). Witnessed by nobody, and said to be so.
+            rolls = random.Random(f"seed-demo draw {seed}")
+            planning.create_plan(conn, demo_plan(now().date()), now=now(), actor=actor,
+                                 random_hex=lambda n: rolls.randbytes(n).hex())
+            planning.freeze_population(conn, DEMO_PLAN_ID, now=now(), actor=actor,
+                                       random_hex=lambda n: rolls.randbytes(n).hex())
+            dice = "".join(rolls.choice("0123456789") for _ in range(MIN_DICE_DIGITS))
             print_draw(planning.run_draw(conn, DEMO_PLAN_ID, now=now(), actor=actor, dice=dice,
                                          witnesses=("演示数据：程序模拟掷骰，无现场见证",)))
             # Last year's results for some of the demo inspector's enterprises: every 风险预警.

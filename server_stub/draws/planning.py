@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,15 +48,20 @@ from server_stub.draws.sampling import (
 )
 from sync import Entity, Plan, RiskGrade, ValidationError
 
+RandomHex = Callable[[int], str]
+"""``n`` random bytes as hex digits. The platform's secrets and salts come from the system's
+CSPRNG (``secrets.token_hex``); only ``seed-demo`` passes a seeded source, so that the same seed
+gives the same demo draw (its tests hold still), and its plan says it was witnessed by nobody."""
 
-def new_secret() -> str:
+
+def new_secret(random_hex: RandomHex = secrets.token_hex) -> str:
     """The platform's fresh 128-bit secret for a plan, as 32 hex digits."""
-    return secrets.token_hex(16)
+    return random_hex(16)
 
 
-def new_salt() -> str:
+def new_salt(random_hex: RandomHex = secrets.token_hex) -> str:
     """A fresh salt for one stratum's population commitment: 128 random bits, in hex."""
-    return secrets.token_hex(SALT_HEX_DIGITS // 2)
+    return random_hex(SALT_HEX_DIGITS // 2)
 
 
 def known_departments(conn: sa.Connection) -> set[str]:
@@ -88,7 +93,8 @@ PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
 
 
 def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, actor: Actor,
-                entropy: EntropySpec | None = None, kind: str = RANDOM_KIND) -> str:
+                entropy: EntropySpec | None = None, kind: str = RANDOM_KIND,
+                random_hex: RandomHex = secrets.token_hex) -> str:
     """Store a plan with a fresh secret and the public randomness its draw will take (``entropy``,
     default 20 dice); returns the secret's commitment to publish. Nobody chooses the secret.
 
@@ -111,7 +117,7 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, actor: Act
         raise Invalid("invalid_plan",
                       "本计划的抽查事项不适用于范围内的任何检查对象（请核对事项的适用行业、对象标签和计划范围）"
                       + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
-    secret = new_secret()
+    secret = new_secret(random_hex)
     digest = commitment(secret)
     entropy_json = (entropy or EntropySpec()).to_json()
     conn.execute(t.plans.insert().values(
@@ -243,7 +249,8 @@ def _open_ceremony(conn: sa.Connection, plan_id: str) -> sa.RowMapping | None:
     return conn.execute(sa.select(c).where(c.c.open_plan_id == plan_id)).mappings().first()
 
 
-def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Actor) -> Freeze:
+def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Actor,
+                      random_hex: RandomHex = secrets.token_hex) -> Freeze:
     """Step 1 of a draw: fix the plan's population and publish it (per stratum its size, ratio,
     k and a salted commitment that names no grade; and one commitment over them all) before
     any entropy exists. 409 when the plan is drawn or a frozen population waits for its entropy.
@@ -256,7 +263,7 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, ac
     populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
     frozen = []
     for grade in plan.ratios:
-        ids, salt = sorted(populations[grade]), new_salt()
+        ids, salt = sorted(populations[grade]), new_salt(random_hex)
         frozen.append({"grade": grade.value, "ids": ids, "salt": salt,
                        "population_commitment": population_commitment(ids, salt),
                        "excluded_at_cap": sorted(at_their_cap[grade])})

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -248,6 +249,35 @@ def test_drafts_typed_during_failing_sync_rounds_are_all_kept(tmp_path: Path) ->
     assert failures, "sync rounds ran and rolled back meanwhile"
     assert {task_id: len(store.draft(task_id)["note"]) for task_id in saved} == saved  # type: ignore[index]
     assert store.tasks() == [], "each failed round left nothing behind"
+
+
+def test_a_draft_saved_while_another_thread_signs_survives_the_signing_failing(tmp_path: Path) -> None:
+    """The lock at work: the sync thread's transaction (signing the next record) is open when the
+    UI thread saves a draft, then fails and rolls back. Without the lock the draft's write joins
+    that transaction as a savepoint on the shared connection and vanishes with its rollback,
+    though ``save_draft`` returned; with it, the save waits for the rollback and is kept."""
+    store = LocalStore.open(tmp_path / "zsc.db")
+    signing, saved = threading.Event(), threading.Event()
+
+    def sign(seq: int, prev: str | None) -> tuple[dict[str, Any], str]:
+        signing.set()
+        saved.wait(timeout=0.5)  # the UI thread saves now (with the lock, it waits for us)
+        raise RuntimeError("the key store refused")
+
+    def type_a_draft() -> None:
+        assert signing.wait(timeout=10)
+        store.save_draft("T1", {"note": "现场记录"}, "2026-03-02T09:00:00+08:00")
+        saved.set()
+
+    typing = threading.Thread(target=type_a_draft)
+    typing.start()
+    try:
+        with pytest.raises(RuntimeError, match="refused"):
+            store.add_next_record(sign, "2026-03-02T09:00:00+08:00")
+    finally:
+        typing.join(timeout=10)
+    assert saved.is_set()
+    assert store.draft("T1") == {"note": "现场记录"}, "the draft the screen called saved is there"
 
 
 def test_every_public_method_of_the_store_holds_its_lock() -> None:

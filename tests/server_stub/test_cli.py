@@ -158,6 +158,24 @@ def test_seed_demo_draws_a_plan_and_names_an_inspector_with_tasks(tmp_path: Path
     assert again.output.strip().splitlines()[-1] == inspector
 
 
+def test_seed_demo_draws_the_same_with_the_same_seed(tmp_path: Path) -> None:
+    """The demo's dice, plan secret and salts come from ``--seed``: the tests' data holds still."""
+    from server_stub.core import tables as t
+
+    def seeded(name: str, seed: str) -> tuple[str, list[tuple[Any, ...]]]:
+        data = tmp_path / name
+        result = invoke("seed-demo", "--data", str(data), "--entities", "300", "--seed", seed,
+                        "--no-history")
+        with engine_for(data).begin() as conn:
+            tasks = conn.execute(sa.select(t.tasks.c.id, t.tasks.c.credit_code, t.tasks.c.team)
+                                 .order_by(t.tasks.c.id)).all()
+        return result.output, [tuple(row) for row in tasks]
+
+    first, again, other = seeded("a", "7"), seeded("b", "7"), seeded("c", "8")
+    assert first == again and first[1]
+    assert other[1] != first[1]
+
+
 def test_plan_create_draw_and_verify(tmp_path: Path) -> None:
     data = tmp_path / "d"
     invoke("seed-demo", "--data", str(data), "--entities", "400")
