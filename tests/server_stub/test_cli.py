@@ -505,3 +505,17 @@ def test_building_the_app_touches_no_schema(tmp_path: Path, database_url: str) -
         assert schema_revision(app.state.engine) is None
     finally:
         app.state.engine.dispose()
+
+
+def test_serve_refuses_a_server_database_migrate_has_not_brought_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a server database (PostgreSQL; here a SQLite file taken for one) ``serve`` migrates
+    nothing: it names ``migrate`` and stops, the schema left as it was."""
+    from server_stub.core.db import schema_revision
+
+    monkeypatch.setattr(Settings, "embedded_database", property(lambda self: False))
+    data = tmp_path / "data"
+    refused = CliRunner().invoke(cli, ["serve", "--data", str(data), "--port", "1"])
+    assert refused.exit_code == 1
+    assert "数据库结构版本为 空（未建表）" in refused.output and "server_stub migrate" in refused.output
+    assert schema_revision(engine_for(data)) is None
