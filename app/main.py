@@ -11,7 +11,7 @@ import flet as ft
 import flet_geolocator as ftg
 from flet_secure_storage import SecureStorage
 
-from sync import Role
+from sync import Role, TaskJson
 
 from . import strings as s
 from .config import load_config
@@ -141,7 +141,7 @@ class Router:
         self.page.views.extend(views)
         self.page.update()
 
-    def inspection_views(self, task: dict[str, Any], rest: list[str]) -> list[ft.View]:
+    def inspection_views(self, task: TaskJson, rest: list[str]) -> list[ft.View]:
         """The notice first when the task has no draft yet (a first inspection); then the form,
         and 企业确认 over it."""
         session = self.app.session
@@ -172,7 +172,7 @@ class Router:
                                          on_signed=lambda record_id: self.signed(task_id, record_id)))
         return views
 
-    async def notice_given(self, task: dict[str, Any], shown: bool) -> None:
+    async def notice_given(self, task: TaskJson, shown: bool) -> None:
         """The notice was shown (or nobody was there): the draft begins, and with it the form."""
         session = self.app.session
         assert session is not None
@@ -181,7 +181,7 @@ class Router:
         session.task_list.load()
         await self.route_change()  # the same route, /task/ID/inspect, now with its draft
 
-    async def recusal(self, task: dict[str, Any], inspector_id: str, reason: str) -> None:
+    async def recusal(self, task: TaskJson, inspector_id: str, reason: str) -> None:
         """The enterprise asked an inspector to withdraw: kept, sent with the next sync, and the
         inspection does not go ahead (``ValueError`` for the dialog when incomplete)."""
         session = self.app.session
@@ -234,10 +234,10 @@ class Router:
         path = await self.app.files.save(exported.name, exported.data)
         return s.STATS_EXPORT_SAVED.format(path=path) if path else s.STATS_EXPORTED.format(name=exported.name)
 
-    def start_save_paper(self, task: dict[str, Any], record_id: str) -> None:
+    def start_save_paper(self, task: TaskJson, record_id: str) -> None:
         self.page.run_task(self.save_paper, task, record_id)
 
-    async def save_paper(self, task: dict[str, Any], record_id: str) -> None:
+    async def save_paper(self, task: TaskJson, record_id: str) -> None:
         """The enterprise's copy: the record's PDF, drawn on the phone, offline, then shared or
         saved (a download in the web client)."""
         session = self.app.session

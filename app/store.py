@@ -38,7 +38,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
-from sync import OutboxState, photo_hashes, validate_record
+from sync import OutboxState, TaskJson, photo_hashes, validate_record
 
 from . import strings as s
 
@@ -275,7 +275,7 @@ class LocalStore:
     # --- tasks ----------------------------------------------------------------------------
 
     @serialised
-    def save_tasks(self, tasks: list[dict[str, Any]], pulled_at: str) -> None:
+    def save_tasks(self, tasks: list[TaskJson], pulled_at: str) -> None:
         """Keep the pulled tasks, each with its history (stored apart); a task no longer assigned
         is dropped, with its history, unless work exists for it."""
         keep = {t["id"] for t in tasks}
@@ -311,12 +311,12 @@ class LocalStore:
             [task_id, task_id]).fetchone())
 
     @serialised
-    def tasks(self) -> list[dict[str, Any]]:
+    def tasks(self) -> list[TaskJson]:
         rows = self.db.execute("SELECT data FROM tasks").fetchall()
         return sorted((json.loads(r[0]) for r in rows), key=lambda t: (t["due"], t["id"]))
 
     @serialised
-    def task(self, task_id: str) -> dict[str, Any] | None:
+    def task(self, task_id: str) -> TaskJson | None:
         row = self.db.execute("SELECT data FROM tasks WHERE id = ?", [task_id]).fetchone()
         return json.loads(row[0]) if row else None
 

@@ -121,6 +121,16 @@ from ._signing import (
     verify_envelope,
 )
 from ._states import RESULT_STATES, OutboxState, RecordState, Role
+from ._wire import (
+    FollowUp,
+    HistoryEntry,
+    TaskEntity,
+    TaskItem,
+    TaskJson,
+    TaskRecord,
+    TeamMemberJson,
+    read_tasks,
+)
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
 __all__ = [  # noqa: RUF022
@@ -135,6 +145,8 @@ __all__ = [  # noqa: RUF022
     "Entity",
     "EntityStatus",
     "Envelope",
+    "FollowUp",
+    "HistoryEntry",
     "InspectionItem",
     "InspectionMethod",
     "Inspector",
@@ -174,7 +186,12 @@ __all__ = [  # noqa: RUF022
     "SyncEngine",
     "SyncError",
     "Task",
+    "TaskEntity",
+    "TaskItem",
+    "TaskJson",
+    "TaskRecord",
     "TeamMember",
+    "TeamMemberJson",
     "TransportError",
     "TreeHead",
     "ValidationError",
@@ -218,6 +235,7 @@ __all__ = [  # noqa: RUF022
     "platform_refusal",
     "private_key_bytes",
     "public_key_b64",
+    "read_tasks",
     "read_token",
     "read_tree_head",
     "record_hash",

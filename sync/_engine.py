@@ -28,6 +28,7 @@ import httpx
 
 from ._answers import platform_refusal
 from ._exceptions import AuthError, SyncError, TransportError
+from ._wire import TaskJson, read_tasks
 
 PERMANENT_REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
 
@@ -138,12 +139,15 @@ class SyncEngine:
                 self.sleep(max(retry_after, self.retry.delay(attempt, self.rng)))
         raise TransportError(f"无法连接平台（{failure}），已保存在本机，稍后会自动重试")
 
-    def pull_tasks(self) -> list[dict[str, Any]]:
-        """The tasks assigned to this device's inspector."""
+    def pull_tasks(self) -> list[TaskJson]:
+        """The tasks assigned to this device's inspector; ``SyncError`` for an answer that is not
+        the contract's shape (nothing of it is kept)."""
         response = self.request("GET", "/api/v1/tasks")
         _expect_success(response)
-        tasks: list[dict[str, Any]] = response.json()["tasks"]
-        return tasks
+        try:
+            return read_tasks(response.json())
+        except ValueError as e:  # not JSON, or not the shape (ValidationError is a ValueError)
+            raise SyncError(f"平台返回的任务列表格式不符，未作更新：{e}") from None
 
     def push(self) -> PushResult:
         """Send every pending record, oldest first, each after its photos."""

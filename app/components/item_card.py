@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import flet as ft
 
-from sync import MAX_NOTE_LENGTH, ItemResult
+from sync import MAX_NOTE_LENGTH, ItemResult, TaskItem
 
 from .. import strings as s
 from ..viewmodels.inspection import InspectionModel
@@ -23,7 +22,7 @@ RESULT_ICONS = {ItemResult.PASS: ft.Icons.CHECK_CIRCLE, ItemResult.FAIL: ft.Icon
 
 
 class ItemCard(ft.Container):
-    def __init__(self, n: int, item: dict[str, Any], model: InspectionModel,
+    def __init__(self, n: int, item: TaskItem, model: InspectionModel,
                  pick_photos: Callable[[str], Awaitable[None]]) -> None:
         self.code = item["code"]
         self.model = model

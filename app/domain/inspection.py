@@ -32,6 +32,7 @@ from sync import (
     Outcome,
     Record,
     RecordItem,
+    TaskJson,
     TeamMember,
     Witness,
     bind_acknowledgement,
@@ -125,7 +126,7 @@ class AckAnswer:
             photos=tuple(dict.fromkeys(self.photos)))
 
 
-def notice_for(task: Mapping[str, Any], shown_at: str) -> dict[str, Any]:
+def notice_for(task: TaskJson, shown_at: str) -> dict[str, Any]:
     """The notice (JSON, as the record carries it) shown at ``shown_at``: who showed credentials."""
     return {"shown_at": shown_at, "inspectors": [
         {"id": m["id"], "name": m["name"], "badge_no": m["badge_no"]} for m in task["team"]]}
@@ -154,7 +155,7 @@ class Draft:
     the visit's acknowledgement."""
 
     @classmethod
-    def start(cls, task: Mapping[str, Any], started_at: str, supersedes: str | None = None, *,
+    def start(cls, task: TaskJson, started_at: str, supersedes: str | None = None, *,
               notice_shown_at: str | None = None) -> Draft:
         """A fresh draft; ``notice_shown_at`` is when the notice was shown, None when nobody of
         the enterprise is there (the acknowledgement is then 无人在场)."""
@@ -165,7 +166,7 @@ class Draft:
             draft.give_notice(task, notice_shown_at)
         return draft
 
-    def give_notice(self, task: Mapping[str, Any], shown_at: str | None) -> None:
+    def give_notice(self, task: TaskJson, shown_at: str | None) -> None:
         """The notice shown at ``shown_at``; None: nobody of the enterprise is there, so the
         acknowledgement is 无人在场."""
         if shown_at is not None:
@@ -187,7 +188,7 @@ class Draft:
         return self.visit is None and self.ack.kind == AcknowledgementKind.ABSENT
 
     @classmethod
-    def revise(cls, task: Mapping[str, Any], returned: Mapping[str, Any], started_at: str,
+    def revise(cls, task: TaskJson, returned: Mapping[str, Any], started_at: str,
                supersedes: str) -> Draft:
         """A revision of the ``returned`` record (its JSON as signed): every answer, the outcome,
         the note and the place carried over, for the inspector to correct what the reviewer
@@ -254,7 +255,7 @@ class Draft:
     def photo_count(self) -> int:
         return sum(len(a.photos) for a in self.answers.values())
 
-    def missing(self, task: Mapping[str, Any]) -> list[str]:
+    def missing(self, task: TaskJson) -> list[str]:
         """What keeps this draft from being signed, in Chinese; empty when it can be signed."""
         problems = []
         unanswered = [item["name"] for item in task["items"]
@@ -282,7 +283,7 @@ class Draft:
         visit's own: nothing)."""
         return [] if self.visit is not None and not self.reconfirm else self.ack.missing()
 
-    def unconfirmed(self, task: Mapping[str, Any]) -> bool:
+    def unconfirmed(self, task: TaskJson) -> bool:
         """Whether signing this revision now, keeping the visit's acknowledgement, makes it
         修订内容未经企业确认: its content differs from what the enterprise answered on (or that
         cannot be told: a revision of a revision from an older app)."""
@@ -294,7 +295,7 @@ class Draft:
         covers = ack.get("covers")
         return covers is None or covers != content_hash(self._content(task))
 
-    def _content(self, task: Mapping[str, Any]) -> dict[str, Any]:
+    def _content(self, task: TaskJson) -> dict[str, Any]:
         """The record's content (``sync.CONTENT_KEYS``) as signing now would make it."""
         assert self.visit is not None
         items = [{"code": item["code"], "result": str(self.answer(item["code"]).result),
@@ -311,7 +312,7 @@ class Draft:
         assert tuple(content) == CONTENT_KEYS
         return content
 
-    def to_record(self, task: Mapping[str, Any], *, record_id: str, device_id: str, seq: int,
+    def to_record(self, task: TaskJson, *, record_id: str, device_id: str, seq: int,
                   prev: str | None, finished_at: str) -> Record:
         """The record to sign; raises ``sync.ValidationError`` if anything breaks a rule.
 

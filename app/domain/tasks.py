@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, OutboxState, RecordState
+from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, OutboxState, RecordState, TaskJson
 
 
 class TaskState(enum.StrEnum):
@@ -72,7 +72,7 @@ class LocalRecord:
     error: str | None = None
 
 
-def task_state(task: Mapping[str, Any], local: LocalRecord | None, has_draft: bool) -> TaskState:
+def task_state(task: TaskJson, local: LocalRecord | None, has_draft: bool) -> TaskState:
     """The state of ``task`` from what this phone holds and what the platform last said.
 
     A record waiting in the outbox is 待同步 whatever came before it; a draft is 检查中. The
@@ -105,7 +105,7 @@ def task_state(task: Mapping[str, Any], local: LocalRecord | None, has_draft: bo
     return shown_state(state)
 
 
-def revision_target(task: Mapping[str, Any], local: LocalRecord | None) -> str | None:
+def revision_target(task: TaskJson, local: LocalRecord | None) -> str | None:
     """The hash a revision of this task supersedes: the record the platform returned.
 
     ``None`` for a first record, and for a record the platform refused outright (it never held
@@ -120,7 +120,7 @@ def revision_target(task: Mapping[str, Any], local: LocalRecord | None) -> str |
     return None
 
 
-def review_comment(task: Mapping[str, Any], local: LocalRecord | None) -> str | None:
+def review_comment(task: TaskJson, local: LocalRecord | None) -> str | None:
     """The reviewer's reason when the platform returned the task's record, else None.
 
     Only while the returned record is the task's newest: once a revision is on its way the
@@ -154,7 +154,7 @@ class TaskRow:
         return all(word in haystack for word in query.lower().split())
 
 
-def task_row(task: Mapping[str, Any], state: TaskState, *, warned: bool = False) -> TaskRow:
+def task_row(task: TaskJson, state: TaskState, *, warned: bool = False) -> TaskRow:
     return TaskRow(
         id=str(task["id"]),
         entity_name=str(task["entity"]["name"]),

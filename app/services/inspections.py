@@ -6,6 +6,7 @@ from typing import Any
 
 from sync import (
     MAX_NOTE_LENGTH,
+    TaskJson,
     load_private_key,
     new_record_id,
     public_key_b64,
@@ -33,7 +34,7 @@ class InspectionService:
         data = self.store.draft(task_id)
         return None if data is None else Draft.from_json(data)
 
-    def start(self, task: dict[str, Any], *, notice_shown: bool) -> Draft:
+    def start(self, task: TaskJson, *, notice_shown: bool) -> Draft:
         """The draft of a first inspection, begun once the notice was shown (or, nobody of the
         enterprise being there, could not be); a draft begun before this step gets it now."""
         now = now_rfc3339()
@@ -46,7 +47,7 @@ class InspectionService:
         self.save_draft(draft)
         return draft
 
-    def request_recusal(self, task: dict[str, Any], inspector_id: str, reason: str) -> None:
+    def request_recusal(self, task: TaskJson, inspector_id: str, reason: str) -> None:
         """The enterprise asked that ``inspector_id`` withdraw: the inspection does not go ahead;
         the request waits in the store until the sync hands it to the platform (the task goes
         back to its supervisors). ``ValueError`` (Chinese) for an empty reason or no one chosen."""
@@ -66,7 +67,7 @@ class InspectionService:
     def discard_draft(self, task_id: str) -> None:
         self.store.delete_draft(task_id)
 
-    async def sign(self, draft: Draft, task: dict[str, Any]) -> dict[str, Any]:
+    async def sign(self, draft: Draft, task: TaskJson) -> dict[str, Any]:
         """Sign ``draft`` as this device's next record and put it in the outbox; the record JSON.
 
         ``seq``/``prev`` continue the device's chain, read in the same transaction that puts the

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from sync import RecordSheet, check_url, photo_hashes, render_record_pdf, validate_record
+from sync import RecordSheet, TaskJson, check_url, photo_hashes, render_record_pdf, validate_record
 from sync.file_name import record_pdf_name
 
 from ..store import LocalStore
@@ -21,13 +20,13 @@ class PaperService:
         self.store = store
         self.server_url = server_url
 
-    def file_name(self, task: dict[str, Any], record_id: str) -> str:
+    def file_name(self, task: TaskJson, record_id: str) -> str:
         """``现场检查笔录_<企业名称>_<检查日期>.pdf``, as the platform names the same paper."""
         row = next((r for r in self.store.records(task["id"]) if r["id"] == record_id), None)
         started_at = json.loads(row["envelope"])["record"].get("started_at", "") if row else ""
         return record_pdf_name(task["entity"]["name"], started_at)
 
-    def render(self, task: dict[str, Any], record_id: str) -> bytes:
+    def render(self, task: TaskJson, record_id: str) -> bytes:
         """The PDF of this phone's record ``record_id`` of ``task`` (``KeyError`` if it has none)."""
         row = next((r for r in self.store.records(task["id"]) if r["id"] == record_id), None)
         if row is None:

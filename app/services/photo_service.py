@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
-from typing import Any
 
-from sync import Location
+from sync import Location, TaskJson
 
 from ..domain.inspection import describe_location
 from ..photos import PhotoSettings, ProcessedPhoto, Watermark, process_photo
 from ..store import LocalStore
 
 
-def watermark_for(task: Mapping[str, Any], location: Location | None,
+def watermark_for(task: TaskJson, location: Location | None,
                   time: dt.datetime | None = None) -> Watermark:
     """Time, place, the team and the entity, as burned into every photo of the task."""
     return Watermark(

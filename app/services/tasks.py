@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sync import OutboxState
+from sync import OutboxState, TaskJson
 
 from ..domain.lookup import HistoryEntry, RiskWarning, parse_history, warnings
 from ..domain.tasks import (
@@ -51,19 +51,19 @@ class TaskService:
     def warnings(self, task_id: str, today: dt.date | None = None) -> list[RiskWarning]:
         return warnings(self.history(task_id), today or dt.date.today())
 
-    def task(self, task_id: str) -> dict[str, Any] | None:
+    def task(self, task_id: str) -> TaskJson | None:
         return self.store.task(task_id)
 
     def latest_record(self, task_id: str) -> LocalRecord | None:
         return _local(self.store.latest_records().get(task_id))
 
-    def state(self, task: dict[str, Any]) -> TaskState:
+    def state(self, task: TaskJson) -> TaskState:
         return task_state(task, self.latest_record(task["id"]), self.store.draft(task["id"]) is not None)
 
-    def supersedes(self, task: dict[str, Any]) -> str | None:
+    def supersedes(self, task: TaskJson) -> str | None:
         return revision_target(task, self.latest_record(task["id"]))
 
-    def review_comment(self, task: dict[str, Any]) -> str | None:
+    def review_comment(self, task: TaskJson) -> str | None:
         """Why the reviewer returned the task's record (shown on the task and in the revision)."""
         return review_comment(task, self.latest_record(task["id"]))
 

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sync import AcknowledgementKind, ItemResult, Location, Outcome, ValidationError
+from sync import AcknowledgementKind, ItemResult, Location, Outcome, TaskJson, ValidationError
 
 from .. import strings as s
 from ..domain.inspection import Draft, describe_location, now_rfc3339
@@ -24,7 +24,7 @@ REFUSAL = "__refusal__"
 
 
 class InspectionModel(Observable):
-    def __init__(self, task: dict[str, Any], inspections: InspectionService, photos: PhotoService,
+    def __init__(self, task: TaskJson, inspections: InspectionService, photos: PhotoService,
                  supersedes: str | None = None, *, revising: dict[str, Any] | None = None,
                  review_comment: str | None = None, begun: bool = False) -> None:
         super().__init__()

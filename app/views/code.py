@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
+
+from sync import TaskJson
 
 from .. import strings as s
 from ..services.qr import qr_png, verification_url
 
 
 class CodeView(ft.View):
-    def __init__(self, task: dict[str, Any], server_url: str) -> None:
+    def __init__(self, task: TaskJson, server_url: str) -> None:
         png = qr_png(verification_url(server_url, task["code_token"]))
         team = "、".join(f"{m['name']}（{m['badge_no']}）" for m in task["team"])
         super().__init__(

@@ -5,11 +5,10 @@ that an inspector withdraw (回避) and to state its case (陈述申辩)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import flet as ft
 
-from sync import MAX_NOTE_LENGTH
+from sync import MAX_NOTE_LENGTH, TaskJson
 
 from .. import strings as s
 from ..components import Section, primary_button
@@ -17,7 +16,7 @@ from ..components.choices import radio
 
 
 class NoticeView(ft.View):
-    def __init__(self, task: dict[str, Any], *, start: Callable[[bool], Awaitable[None]],
+    def __init__(self, task: TaskJson, *, start: Callable[[bool], Awaitable[None]],
                  recuse: Callable[[str, str], Awaitable[None]]) -> None:
         """``start(True)`` once the notice was given, ``start(False)`` when nobody is there;
         ``recuse(inspector_id, reason)`` records a 回避 request (``ValueError`` when incomplete)."""

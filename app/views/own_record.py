@@ -12,7 +12,7 @@ from typing import Any
 
 import flet as ft
 
-from sync import state_label
+from sync import TaskJson, state_label
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip
@@ -22,11 +22,11 @@ from ..viewmodels.sync import record_state
 
 
 class OwnRecordView(ft.View):
-    def __init__(self, row: dict[str, Any], task: dict[str, Any] | None,
+    def __init__(self, row: dict[str, Any], task: TaskJson | None,
                  thumbnail: Callable[[str], bytes | None]) -> None:
         record: dict[str, Any] = json.loads(row["envelope"])["record"]
         state = record_state(row, superseded=bool(row.get("superseded")))
-        names = {item["code"]: item["name"] for item in (task or {}).get("items", [])}
+        names = {item["code"]: item["name"] for item in (task["items"] if task else [])}
         place, _doubtful = location_text(record.get("location"))  # the reviewer's flag, not shown here
         items = [self._item(n, item, names.get(item["code"], item["code"]), thumbnail)
                  for n, item in enumerate(record["items"], start=1)]
@@ -36,7 +36,7 @@ class OwnRecordView(ft.View):
             appbar=ft.AppBar(title=ft.Text(s.OWN_RECORD_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
             controls=[
                 Section(None, [
-                    ft.Row([ft.Text((task or {}).get("entity", {}).get("name", record["task_id"]), size=19,
+                    ft.Row([ft.Text(task["entity"]["name"] if task else record["task_id"], size=19,
                                     weight=ft.FontWeight.BOLD, expand=True),
                             StateChip(state_label(state), state)],
                            vertical_alignment=ft.CrossAxisAlignment.START),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 import flet as ft
 
-from sync import OutboxState
+from sync import OutboxState, TaskItem, TaskJson
 
 from .. import strings as s
 from ..components import (
@@ -25,7 +24,7 @@ from ..domain.tasks import TaskState
 from ..services.tasks import TaskService
 
 
-def item_tile(n: int, item: dict[str, Any]) -> ft.Control:
+def item_tile(n: int, item: TaskItem) -> ft.Control:
     checkpoints = [ft.Text(f"• {c}", size=14) for c in item.get("checkpoints", [])]
     return ft.ExpansionTile(
         title=ft.Text(f"{n}. {item['name']}", size=15, weight=ft.FontWeight.W_600),
@@ -43,7 +42,7 @@ def item_tile(n: int, item: dict[str, Any]) -> ft.Control:
 
 
 class TaskDetailView(ft.View):
-    def __init__(self, task: dict[str, Any], tasks: TaskService, *, show_code: Callable[[], None],
+    def __init__(self, task: TaskJson, tasks: TaskService, *, show_code: Callable[[], None],
                  inspect: Callable[[], None], discard: Callable[[], None],
                  save_paper: Callable[[str], None], open_record: Callable[[str], None]) -> None:
         state = tasks.state(task)

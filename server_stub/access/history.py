@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
-from typing import Any
 
 import sqlalchemy as sa
 
 from server_stub.access.scope import FINAL_STATES, department_plans
 from server_stub.core import tables as t
-from sync import Outcome, RecordState
+from sync import FollowUp, HistoryEntry, Outcome, RecordState
 
 
 def disposal_deadline(inspected: dt.date, due_days: int) -> dt.date:
@@ -35,7 +34,7 @@ once a year per department (the yearly caps), so ten reach back several years; t
 
 def visible_history(conn: sa.Connection, credit_codes: Collection[str] | sa.Select[tuple[str]],
                     department: str, *, due_days: int,
-                    limit: int = HISTORY_LIMIT) -> dict[str, list[dict[str, Any]]]:
+                    limit: int = HISTORY_LIMIT) -> dict[str, list[HistoryEntry]]:
     """Per credit code, its newest ``limit`` results that ``department`` may see (see the module's
     rule), newest first. One query for all the codes (given, or as a subquery: an inspector's 200
     tasks' codes as 200 bound values cost more to compile than to run), so a 200-task sync costs
@@ -74,16 +73,16 @@ def visible_history(conn: sa.Connection, credit_codes: Collection[str] | sa.Sele
             .where(t.plan_departments.c.plan_id.in_(plan_ids))
             .order_by(t.plan_departments.c.plan_id, t.plan_departments.c.department)):
         departments[plan_id].append(name)
-    history: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    history: dict[str, list[HistoryEntry]] = defaultdict(list)
     for row in rows:
         history[row["credit_code"]].append(_entry(row, departments[row["plan_id"]], due_days))
     return dict(history)
 
 
-def _entry(row: sa.RowMapping, departments: list[str], due_days: int) -> dict[str, Any]:
+def _entry(row: sa.RowMapping, departments: list[str], due_days: int) -> HistoryEntry:
     """One history entry on the wire. ``followup`` is null unless the outcome opened a ledger
     entry and the caller's department may read that ledger."""
-    followup = None
+    followup: FollowUp | None = None
     if row["own"] and row["outcome"] == Outcome.PROBLEM_PENDING.value:
         followup = {
             "open": row["disposal"] is None,

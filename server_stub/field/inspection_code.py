@@ -14,13 +14,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core.clock import CHINA
-from sync import make_token
+from sync import TeamMemberJson, make_token
 
 TOKEN_VERSION = 1
 
 
 def code_payload(*, task_id: str, credit_code: str, entity_name: str,
-                 team: Sequence[Mapping[str, str]], window_start: dt.date,
+                 team: Sequence[TeamMemberJson], window_start: dt.date,
                  due: dt.date) -> dict[str, Any]:
     start = dt.datetime.combine(window_start, dt.time(), CHINA)
     end = dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), CHINA)

@@ -6,7 +6,6 @@ Each task carries the enterprise's earlier inspections that the inspector's depa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,10 +14,11 @@ from server_stub.access.history import department_of, visible_history
 from server_stub.core import tables as t
 from server_stub.directory import queries
 from server_stub.field.inspection_code import code_payload, sign_code
+from sync import TaskJson, TaskRecord, TeamMemberJson
 
 
 def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519PrivateKey, *,
-                        due_days: int) -> list[dict[str, Any]]:
+                        due_days: int) -> list[TaskJson]:
     """Every task whose team includes ``inspector_id``, in due-date order, with its signed code
     and the enterprise's visible history (the task's own record left out: it is no history)."""
     task_ids = sa.select(t.task_members.c.task_id).where(t.task_members.c.inspector_id == inspector_id)
@@ -35,7 +35,7 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
     item_codes = {code for row in rows for code in row["items"]}
     people = {code for row in rows for code in row["team"]}
     items = {i.code: i for i in queries.load_items(conn, codes=sorted(item_codes))}
-    team = {
+    team: dict[str, TeamMemberJson] = {
         r["id"]: {"id": r["id"], "name": r["name"], "badge_no": r["badge_no"]}
         for r in conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name, t.inspectors.c.badge_no)
                               .where(t.inspectors.c.id.in_(sorted(people)))).mappings()
@@ -43,7 +43,7 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
     latest = latest_records(conn, [row["id"] for row in rows])
     history = visible_history(conn, sa.select(t.tasks.c.credit_code).where(t.tasks.c.id.in_(task_ids)),
                               department_of(conn, inspector_id), due_days=due_days)
-    result = []
+    result: list[TaskJson] = []
     for row in rows:
         members = [team[i] for i in row["team"]]
         payload = code_payload(
@@ -75,7 +75,7 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
     return result
 
 
-def latest_records(conn: sa.Connection, task_ids: list[str]) -> dict[str, dict[str, Any]]:
+def latest_records(conn: sa.Connection, task_ids: list[str]) -> dict[str, TaskRecord]:
     """The current record of each task (id, hash, state, and the reviewer's comment)."""
     r = t.records
     rows = conn.execute(

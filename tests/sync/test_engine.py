@@ -24,6 +24,7 @@ from sync import (
     record_hash,
     sign_record,
 )
+from tests.app.factories import make_task
 from tests.sync.factories import make_record
 
 KEY = generate_key()
@@ -177,13 +178,22 @@ def test_unexpected_answer_is_a_sync_error() -> None:
 
 
 def test_pull_tasks() -> None:
-    tasks = [{"id": "T1"}]
+    tasks = [make_task("T1")]
 
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/api/v1/tasks"
         return httpx.Response(200, content=json.dumps({"tasks": tasks}).encode())
 
     assert engine(LocalStore(Database(memory=True)), handler)[0].pull_tasks() == tasks
+
+
+@pytest.mark.parametrize("body", [b"<html>proxy</html>", b'{"tasks": {}}', b'{"tasks": [{"id": "T1"}]}'])
+def test_tasks_not_of_the_contracts_shape_are_refused_whole(body: bytes) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    with pytest.raises(SyncError, match="任务列表格式不符"):
+        engine(LocalStore(Database(memory=True)), handler)[0].pull_tasks()
 
 
 def test_a_busy_platform_is_retried_after_the_wait_it_asks_for() -> None:

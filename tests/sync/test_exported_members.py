@@ -37,6 +37,9 @@ def test_exported_members() -> None:
         "AuthError", "Outbox", "Progress", "PushResult", "RetryPolicy", "SyncEngine", "TransportError",
         # what an error answer says, read one way (issue 25 point 4)
         "PlatformRefusal", "platform_refusal",
+        # the answers' shapes, typed once for both sides (issue 25 point 3)
+        "FollowUp", "HistoryEntry", "TaskEntity", "TaskItem", "TaskJson", "TaskRecord", "TeamMemberJson",
+        "read_tasks",
     }
 
 

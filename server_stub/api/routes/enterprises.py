@@ -76,4 +76,5 @@ def enterprise(credit_code: str, device: DeviceDep, settings: SettingsDep,
                                     history.department_of(conn, device.inspector_id),
                                     due_days=settings.followup_due_days)
     return EnterpriseDetail(enterprise=EnterpriseOut(**details),
-                            history=[HistoryOut(**h) for h in found.get(details["credit_code"], [])])
+                            history=[HistoryOut.model_validate(h)
+                                     for h in found.get(details["credit_code"], [])])

@@ -73,4 +73,4 @@ def list_tasks(device: DeviceDep, request: Request, settings: SettingsDep,
     key = request.app.state.server_key
     found = tasks.tasks_for_inspector(conn, device.inspector_id, key,
                                       due_days=settings.followup_due_days)
-    return TaskList(tasks=[TaskOut(**t) for t in found])
+    return TaskList(tasks=[TaskOut.model_validate(t) for t in found])

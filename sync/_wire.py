@@ -1,0 +1,143 @@
+"""The shapes of the sync contract's answers (DESIGN §5), typed once for both sides.
+
+The platform builds its ``GET /api/v1/tasks`` answer as these ``TypedDict``s and the app reads
+them as the same types, so a field renamed here fails the type check of whichever side still
+uses the old name, not a phone in the field. ``read_tasks`` is the app's door: an answer that
+is not this shape (a proxy's page, an older or newer platform) is refused whole with every
+problem named, before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict, cast
+
+from ._exceptions import Problem, ValidationError
+
+
+class TaskEntity(TypedDict):
+    """检查对象 as the team needs it at the door (never a risk grade)."""
+
+    name: str
+    address: str
+    region: str
+    industry: str
+    lat: NotRequired[float | None]
+    lon: NotRequired[float | None]
+
+
+class TaskItem(TypedDict):
+    """One 抽查事项 of the task."""
+
+    code: str
+    name: str
+    category: str
+    basis: str
+    method: str
+    department: str
+    checkpoints: list[str]
+
+
+class TeamMemberJson(TypedDict):
+    """An inspector of the team, as shown to the enterprise (亮证)."""
+
+    id: str
+    name: str
+    badge_no: str
+
+
+class TaskRecord(TypedDict):
+    """The task's current record on the platform, whoever of the team sent it."""
+
+    id: str
+    hash: str
+    state: str
+    comment: str | None
+
+
+class FollowUp(TypedDict):
+    """A 发现问题待后续处理's ledger entry, for the department that keeps it."""
+
+    open: bool
+    due_on: str
+    disposal: str | None
+    disposal_date: str | None
+
+
+class HistoryEntry(TypedDict):
+    """An earlier inspection of the same enterprise the caller's department may see."""
+
+    record_id: str
+    task_id: NotRequired[str]
+    inspected_on: str
+    departments: list[str]
+    plan_name: str
+    outcome: str
+    published: bool
+    followup: FollowUp | None
+    withdrawn: bool
+
+
+class TaskJson(TypedDict):
+    """抽查任务 as ``GET /api/v1/tasks`` gives it to the team's phones."""
+
+    id: str
+    plan_id: str
+    plan_name: str
+    credit_code: str
+    entity: TaskEntity
+    items: list[TaskItem]
+    team: list[TeamMemberJson]
+    due: str
+    code_token: str
+    record: TaskRecord | None
+    history: NotRequired[list[HistoryEntry]]
+
+
+_REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "task": {"id": str, "plan_id": str, "plan_name": str, "credit_code": str, "entity": dict,
+             "items": list, "team": list, "due": str, "code_token": str,
+             "record": (dict, type(None))},
+    "entity": {"name": str, "address": str, "region": str, "industry": str},
+    "item": {"code": str, "name": str, "category": str, "basis": str, "method": str,
+             "department": str, "checkpoints": list},
+    "member": {"id": str, "name": str, "badge_no": str},
+    "record": {"id": str, "hash": str, "state": str},
+}
+
+
+def _check(value: object, kind: str, path: str, problems: list[Problem]) -> bool:
+    if not isinstance(value, Mapping):
+        problems.append(Problem(path, "应为JSON对象"))
+        return False
+    for key, types in _REQUIRED[kind].items():
+        if key not in value:
+            problems.append(Problem(f"{path}.{key}", "缺少此字段"))
+        elif not isinstance(value[key], types):
+            problems.append(Problem(f"{path}.{key}", "类型不符"))
+    return True
+
+
+def read_tasks(body: object) -> list[TaskJson]:
+    """The tasks of a ``GET /api/v1/tasks`` answer; ``ValidationError`` naming every place the
+    answer departs from ``TaskJson`` (extra fields are allowed: a newer platform may add some)."""
+    problems: list[Problem] = []
+    tasks = body.get("tasks") if isinstance(body, Mapping) else None
+    if not isinstance(tasks, list):
+        raise ValidationError([Problem("tasks", "平台的任务列表应为JSON数组")])
+    for n, task in enumerate(tasks):
+        path = f"tasks[{n}]"
+        if not _check(task, "task", path, problems):
+            continue
+        if isinstance(task.get("entity"), Mapping):
+            _check(task["entity"], "entity", f"{path}.entity", problems)
+        for kind, key in (("item", "items"), ("member", "team")):
+            for m, part in enumerate(task.get(key) or []):
+                _check(part, kind, f"{path}.{key}[{m}]", problems)
+        if isinstance(task.get("record"), Mapping):
+            _check(task["record"], "record", f"{path}.record", problems)
+        if not isinstance(task.get("history", []), list):
+            problems.append(Problem(f"{path}.history", "类型不符"))
+    if problems:
+        raise ValidationError(problems)
+    return cast(list[TaskJson], tasks)
