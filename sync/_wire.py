@@ -10,13 +10,18 @@ problem named, before anything is stored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NotRequired, TypedDict, cast
+from typing import NotRequired, cast
+
+# typing_extensions' TypedDict: pydantic reads these as the platform's answer models, and on
+# Python < 3.12 it accepts only this one.
+from typing_extensions import TypedDict
 
 from ._exceptions import Problem, ValidationError
 
 
 class TaskEntity(TypedDict):
-    """检查对象 as the team needs it at the door (never a risk grade)."""
+    """检查对象 as the team needs it at the door (never a risk grade); ``lat``/``lon``: WGS 84
+    position of the registered address, null when the directory has none."""
 
     name: str
     address: str
@@ -47,7 +52,8 @@ class TeamMemberJson(TypedDict):
 
 
 class TaskRecord(TypedDict):
-    """The task's current record on the platform, whoever of the team sent it."""
+    """The task's current record on the platform, whoever of the team sent it; ``comment``: the
+    reviewer's (why it was returned)."""
 
     id: str
     hash: str
@@ -56,7 +62,8 @@ class TaskRecord(TypedDict):
 
 
 class FollowUp(TypedDict):
-    """A 发现问题待后续处理's ledger entry, for the department that keeps it."""
+    """A 发现问题待后续处理's ledger entry, for the department that keeps it; ``due_on``: the
+    disposal deadline, ZSC_FOLLOWUP_DUE_DAYS calendar days after the inspection."""
 
     open: bool
     due_on: str
@@ -65,10 +72,10 @@ class FollowUp(TypedDict):
 
 
 class HistoryEntry(TypedDict):
-    """An earlier inspection of the same enterprise the caller's department may see."""
+    """An earlier inspection of the same enterprise the caller's department may see; ``followup``
+    only where it may read the ledger; ``withdrawn``: the published result was withdrawn."""
 
     record_id: str
-    task_id: NotRequired[str]
     inspected_on: str
     departments: list[str]
     plan_name: str

@@ -34,12 +34,12 @@ once a year per department (the yearly caps), so ten reach back several years; t
 
 def visible_history(conn: sa.Connection, credit_codes: Collection[str] | sa.Select[tuple[str]],
                     department: str, *, due_days: int,
-                    limit: int = HISTORY_LIMIT) -> dict[str, list[HistoryEntry]]:
+                    limit: int = HISTORY_LIMIT) -> dict[str, list[tuple[str, HistoryEntry]]]:
     """Per credit code, its newest ``limit`` results that ``department`` may see (see the module's
     rule), newest first. One query for all the codes (given, or as a subquery: an inspector's 200
     tasks' codes as 200 bound values cost more to compile than to run), so a 200-task sync costs
-    the same round trips as one task. Each entry keeps its ``task_id`` for the caller's own use;
-    the answers leave it out."""
+    the same round trips as one task. Each entry comes with its ``task_id``, for the caller's own
+    use (the answers leave it out)."""
     codes = credit_codes if isinstance(credit_codes, sa.Select) else sorted(credit_codes)
     r, tk, f, p = t.records, t.tasks, t.followups, t.publications
     own_plan = tk.c.plan_id.in_(department_plans(department))
@@ -73,9 +73,10 @@ def visible_history(conn: sa.Connection, credit_codes: Collection[str] | sa.Sele
             .where(t.plan_departments.c.plan_id.in_(plan_ids))
             .order_by(t.plan_departments.c.plan_id, t.plan_departments.c.department)):
         departments[plan_id].append(name)
-    history: dict[str, list[HistoryEntry]] = defaultdict(list)
+    history: dict[str, list[tuple[str, HistoryEntry]]] = defaultdict(list)
     for row in rows:
-        history[row["credit_code"]].append(_entry(row, departments[row["plan_id"]], due_days))
+        history[row["credit_code"]].append(
+            (row["task_id"], _entry(row, departments[row["plan_id"]], due_days)))
     return dict(history)
 
 
@@ -92,7 +93,6 @@ def _entry(row: sa.RowMapping, departments: list[str], due_days: int) -> History
         }
     return {
         "record_id": row["id"],
-        "task_id": row["task_id"],
         "inspected_on": row["inspected_on"].isoformat(),
         "departments": departments,
         "plan_name": row["plan_name"],

@@ -70,7 +70,8 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
             "due": row["due"].isoformat(),
             "code_token": sign_code(payload, key),
             "record": latest.get(row["id"]),
-            "history": [h for h in history.get(row["credit_code"], []) if h["task_id"] != row["id"]],
+            "history": [entry for task_id, entry in history.get(row["credit_code"], [])
+                        if task_id != row["id"]],
         })
     return result
 

@@ -11,6 +11,7 @@ from server_stub.access import history
 from server_stub.api.deps import ConnDep, DeviceDep, SettingsDep
 from server_stub.api.errors import error_responses
 from server_stub.directory import search
+from sync import HistoryEntry
 
 router = APIRouter(prefix="/api/v1", tags=["lookup"])
 
@@ -32,29 +33,9 @@ class EnterprisePage(BaseModel):
     last_page: int = Field(description="the last page the search serves: beyond it, narrow the query")
 
 
-class FollowupOut(BaseModel):
-    open: bool
-    due_on: str = Field(description="处置期限：检查日期后 ZSC_FOLLOWUP_DUE_DAYS 个自然日")
-    disposal: str | None
-    disposal_date: str | None
-
-
-class HistoryOut(BaseModel):
-    """An earlier inspection; ``followup`` only where the caller's department may read the ledger."""
-
-    record_id: str
-    inspected_on: str
-    departments: list[str]
-    plan_name: str
-    outcome: str
-    published: bool
-    followup: FollowupOut | None
-    withdrawn: bool = Field(description="the published result was withdrawn")
-
-
 class EnterpriseDetail(BaseModel):
     enterprise: EnterpriseOut
-    history: list[HistoryOut]
+    history: list[HistoryEntry]
 
 
 @router.get("/enterprises", responses=error_responses(400, 401, 422))
@@ -76,5 +57,4 @@ def enterprise(credit_code: str, device: DeviceDep, settings: SettingsDep,
                                     history.department_of(conn, device.inspector_id),
                                     due_days=settings.followup_due_days)
     return EnterpriseDetail(enterprise=EnterpriseOut(**details),
-                            history=[HistoryOut.model_validate(h)
-                                     for h in found.get(details["credit_code"], [])])
+                            history=[entry for _task, entry in found.get(details["credit_code"], [])])
