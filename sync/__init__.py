@@ -124,11 +124,13 @@ from ._states import RESULT_STATES, OutboxState, RecordState, Role
 from ._wire import (
     FollowUp,
     HistoryEntry,
+    QueueEntry,
     TaskEntity,
     TaskItem,
     TaskJson,
     TaskRecord,
     TeamMemberJson,
+    read_queue,
     read_tasks,
 )
 
@@ -168,6 +170,7 @@ __all__ = [  # noqa: RUF022
     "PlatformRefusal",
     "Problem",
     "Progress",
+    "QueueEntry",
     "PushResult",
     "RECORD_STATE_LABELS",
     "RECORD_VERSION",
@@ -235,6 +238,7 @@ __all__ = [  # noqa: RUF022
     "platform_refusal",
     "private_key_bytes",
     "public_key_b64",
+    "read_queue",
     "read_tasks",
     "read_token",
     "read_tree_head",

@@ -101,6 +101,23 @@ class TaskJson(TypedDict):
     history: NotRequired[list[HistoryEntry]]
 
 
+class QueueEntry(TypedDict):
+    """One record in a supervisor's review queue (``GET /api/v1/review/queue``); ``own``: the
+    supervisor was on the task's team, so another reviewer must review it (回避)."""
+
+    id: str
+    task_id: str
+    credit_code: str
+    entity_name: str
+    inspector_id: str
+    inspector_name: str
+    outcome: str
+    finished_at: str | None
+    state: str
+    revision: bool
+    own: bool
+
+
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "task": {"id": str, "plan_id": str, "plan_name": str, "credit_code": str, "entity": dict,
              "items": list, "team": list, "due": str, "code_token": str,
@@ -110,6 +127,9 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
              "department": str, "checkpoints": list},
     "member": {"id": str, "name": str, "badge_no": str},
     "record": {"id": str, "hash": str, "state": str},
+    "queue": {"id": str, "task_id": str, "credit_code": str, "entity_name": str,
+              "inspector_id": str, "inspector_name": str, "outcome": str,
+              "finished_at": (str, type(None)), "state": str, "revision": bool, "own": bool},
 }
 
 
@@ -148,3 +168,16 @@ def read_tasks(body: object) -> list[TaskJson]:
     if problems:
         raise ValidationError(problems)
     return cast(list[TaskJson], tasks)
+
+
+def read_queue(body: object) -> list[QueueEntry]:
+    """The entries of a ``GET /api/v1/review/queue`` answer; ``ValidationError`` as ``read_tasks``."""
+    records = body.get("records") if isinstance(body, Mapping) else None
+    if not isinstance(records, list):
+        raise ValidationError([Problem("records", "平台的审核队列应为JSON数组")])
+    problems: list[Problem] = []
+    for n, entry in enumerate(records):
+        _check(entry, "queue", f"records[{n}]", problems)
+    if problems:
+        raise ValidationError(problems)
+    return cast(list[QueueEntry], records)

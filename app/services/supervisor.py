@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from sync import platform_refusal
+from sync import QueueEntry, platform_refusal, read_queue
 
 from .. import strings as s
 from ..store import Enrolment
@@ -74,10 +74,12 @@ class SupervisorService(PlatformService):
 
     # --- 审核 --------------------------------------------------------------------------------
 
-    async def queue(self, state: str = "submitted") -> list[dict[str, Any]]:
+    async def queue(self, state: str = "submitted") -> list[QueueEntry]:
         answer = await self._call("GET", "/api/v1/review/queue", params={"state": state})
-        records: list[dict[str, Any]] = answer.json()["records"]
-        return records
+        try:
+            return read_queue(answer.json())
+        except ValueError as e:
+            raise PlatformError(s.PLATFORM_REFUSED.format(message=str(e)), status=answer.status_code) from None
 
     async def feedback(self) -> list[dict[str, Any]]:
         """Enterprises' feedback on the department's inspections, newest first."""

@@ -7,7 +7,7 @@ in ``error`` and nothing changes here until the platform has said yes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sync.file_name import record_pdf_name
@@ -37,7 +37,7 @@ class ReviewQueueModel(RemoteModel):
         self.service = service
         self.loaded = False
         self.state = "submitted"
-        self.records: list[dict[str, Any]] = []
+        self.records: Sequence[Mapping[str, Any]] = []
         """The records in ``state``, or the feedback entries when ``state`` is ``feedback``."""
 
     async def load(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import flet as ft
@@ -67,7 +67,7 @@ class ReviewTab(ft.Column):
         if update:
             update_if_shown(self)
 
-    def _card(self, record: dict[str, Any]) -> ft.Control:
+    def _card(self, record: Mapping[str, Any]) -> ft.Control:
         chips: list[ft.Control] = []
         if record["revision"]:
             chips.append(StateChip(s.REVIEW_REVISION, "returned"))
@@ -89,7 +89,7 @@ class ReviewTab(ft.Column):
             ]),
         )
 
-    def _recusal_card(self, entry: dict[str, Any]) -> ft.Control:
+    def _recusal_card(self, entry: Mapping[str, Any]) -> ft.Control:
         """One 回避 request: the task goes back for another team."""
         return ft.Container(
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
@@ -104,7 +104,7 @@ class ReviewTab(ft.Column):
             ]),
         )
 
-    def _feedback_card(self, entry: dict[str, Any]) -> ft.Control:
+    def _feedback_card(self, entry: Mapping[str, Any]) -> ft.Control:
         """One enterprise's feedback; a tap opens the task's record when there is one."""
         record_id = entry.get("record_id")
         contact = entry["contact"] or s.FEEDBACK_NO_CONTACT

@@ -30,6 +30,7 @@ from server_stub.publication.announcements import number_plan
 from server_stub.records.confirmation import confirmation
 from sync import (
     Outcome,
+    QueueEntry,
     RecordState,
     SignatureError,
     ValidationError,
@@ -48,7 +49,7 @@ def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> Non
 
 
 def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITTED, *,
-          reviewer: str) -> list[dict[str, Any]]:
+          reviewer: str) -> list[QueueEntry]:
     """The department's current (not superseded) records in ``state``, oldest first; ``own``
     marks those ``reviewer`` inspected (需他人审核)."""
     r, e = t.records, t.entities
@@ -64,8 +65,11 @@ def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITT
                t.tasks.c.plan_id.in_(department_plans(department)))
         .order_by(r.c.received_at, r.c.id)
     ).mappings()
-    return [{**row, "finished_at": rfc3339_or_none(row["finished_at"]), "revision": row["supersedes"] is not None,
-             "own": bool(row["own"])} for row in rows]
+    return [{"id": row["id"], "task_id": row["task_id"], "credit_code": row["credit_code"],
+             "entity_name": row["entity_name"], "inspector_id": row["inspector_id"],
+             "inspector_name": row["inspector_name"], "outcome": row["outcome"],
+             "finished_at": rfc3339_or_none(row["finished_at"]), "state": row["state"],
+             "revision": row["supersedes"] is not None, "own": bool(row["own"])} for row in rows]
 
 
 def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:

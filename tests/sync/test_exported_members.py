@@ -39,7 +39,7 @@ def test_exported_members() -> None:
         "PlatformRefusal", "platform_refusal",
         # the answers' shapes, typed once for both sides (issue 25 point 3)
         "FollowUp", "HistoryEntry", "TaskEntity", "TaskItem", "TaskJson", "TaskRecord", "TeamMemberJson",
-        "read_tasks",
+        "read_tasks", "QueueEntry", "read_queue",
     }
 
 

@@ -16,24 +16,10 @@ from server_stub.api.query import QueryDate
 from server_stub.core.clock import china_today, now
 from server_stub.review import decisions as review
 from server_stub.review import record_export
-from sync import MAX_NOTE_LENGTH, Outcome
+from sync import MAX_NOTE_LENGTH, Outcome, QueueEntry
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
-
-
-class QueueEntry(BaseModel):
-    id: str
-    task_id: str
-    credit_code: str
-    entity_name: str
-    inspector_id: str
-    inspector_name: str
-    outcome: str
-    finished_at: str | None
-    state: str
-    revision: bool
-    own: bool = Field(description="本人参加了该任务的检查组：须由其他审核人审核（回避）")
 
 
 class Queue(BaseModel):
@@ -68,8 +54,7 @@ def review_queue(
     state: Literal["submitted", "approved", "returned", "published"] = "submitted",
 ) -> Queue:
     """The department's records in ``state`` (default: waiting for review), oldest first."""
-    return Queue(records=[QueueEntry(**r) for r in review.queue(
-        conn, supervisor.department, state, reviewer=supervisor.person)])
+    return Queue(records=review.queue(conn, supervisor.department, state, reviewer=supervisor.person))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
