@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sync import content_hash
 from tests.browser.conftest import AppProcess, Platform
 from tests.browser.driver import (
     ARTIFACTS,
@@ -48,9 +49,10 @@ def test_notice_signature_sync_review_and_paper(platform: Platform, app_process:
         screenshot(inspector, "onsite-02-signed")
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
         record = json.loads(query(app_process, "SELECT envelope FROM records")[0][0])["record"]
-        assert record["v"] == 2 and record["notice"]["inspectors"][0]["badge_no"] == task["team"][0]["badge_no"]
+        assert record["v"] == 3 and record["notice"]["inspectors"][0]["badge_no"] == task["team"][0]["badge_no"]
         ack = record["acknowledgement"]
         assert ack["kind"] == "signed" and ack["name"] == "张三" and ack["role"] == "店长"
+        assert ack["covers"] == content_hash(record), "the signature covers what the enterprise read"
 
         # The enterprise's copy, drawn on the phone.
         pdf_button = inspector.get_by_role("button", name="笔录 PDF")

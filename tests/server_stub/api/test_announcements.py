@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from server_stub.core.paths import FONTS_DIR
 from server_stub.core import tables as t
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine
+from server_stub.core.paths import FONTS_DIR
 from server_stub.directory.demo import SAMR
 from server_stub.main import create_app
 from sync import RecordItem
