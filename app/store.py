@@ -35,10 +35,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from sync import OutboxState, TaskJson, photo_hashes, validate_record
+from sync import OutboxState, PendingRequest, TaskJson, photo_hashes, validate_record
 
 from . import strings as s
 
@@ -466,10 +467,17 @@ class LocalStore:
         return [dict(zip(keys, r, strict=True)) for r in rows.fetchall()]
 
     @serialised
-    def recusal_sent(self, recusal_id: str, error: str | None = None) -> None:
-        """The platform has the request (``error`` None) or refused it for good (its reason)."""
+    def pending_requests(self) -> list[PendingRequest]:
+        """The outbox's other requests (``sync.Outbox``): the 回避 requests not yet sent."""
+        return [PendingRequest(r["id"], f"/api/v1/tasks/{quote(r['task_id'], safe='')}/recusals",
+                               {k: r[k] for k in ("id", "inspector_id", "reason", "requested_at")})
+                for r in self.recusals(pending=True)]
+
+    @serialised
+    def request_done(self, request_id: str, refusal: str | None) -> None:
+        """The platform has the request (``refusal`` None) or refused it for good (its reason)."""
         with _writing():
-            self.db.execute("UPDATE recusals SET sent = 1, error = ? WHERE id = ?", [error, recusal_id])
+            self.db.execute("UPDATE recusals SET sent = 1, error = ? WHERE id = ?", [refusal, request_id])
 
     @serialised
     def latest_records(self) -> dict[str, dict[str, Any]]:

@@ -38,7 +38,7 @@ from ._credit_code import (
     make_credit_code,
     validate_credit_code,
 )
-from ._engine import Outbox, Progress, PushResult, RetryPolicy, SyncEngine
+from ._engine import Outbox, PendingRequest, Progress, PushResult, RetryPolicy, SyncEngine
 from ._exceptions import (
     AuthError,
     Problem,
@@ -166,12 +166,13 @@ __all__ = [  # noqa: RUF022
     "Outbox",
     "OutboxState",
     "Outcome",
+    "PendingRequest",
     "Plan",
     "PlatformRefusal",
     "Problem",
     "Progress",
-    "QueueEntry",
     "PushResult",
+    "QueueEntry",
     "RECORD_STATE_LABELS",
     "RECORD_VERSION",
     "RESULT_STATES",

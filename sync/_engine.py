@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,8 +42,19 @@ class PendingRecordLike(Protocol):
     def photos(self) -> Sequence[str]: ...
 
 
+@dataclass(frozen=True)
+class PendingRequest:
+    """Something else the phone owes the platform (a 回避 request): a JSON body to POST, kept in
+    the outbox until the platform has it (201 or 200) or refuses it for good."""
+
+    id: str
+    path: str
+    body: Mapping[str, object]
+
+
 class Outbox(Protocol):
-    """What the engine needs from the app's store."""
+    """What the engine needs from the app's store: signed records with their photos, and the
+    other requests the phone owes (one outbox, one way to send, retry and refuse)."""
 
     def pending_records(self) -> Sequence[PendingRecordLike]: ...
     def photo(self, sha256: str) -> bytes: ...
@@ -51,6 +62,8 @@ class Outbox(Protocol):
     def photo_uploaded(self, sha256: str) -> None: ...
     def acknowledged(self, record_id: str, server_state: str) -> None: ...
     def rejected(self, record_id: str, message: str) -> None: ...
+    def pending_requests(self) -> Sequence[PendingRequest]: ...
+    def request_done(self, request_id: str, refusal: str | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -150,7 +163,8 @@ class SyncEngine:
             raise SyncError(f"平台返回的任务列表格式不符，未作更新：{e}") from None
 
     def push(self) -> PushResult:
-        """Send every pending record, oldest first, each after its photos."""
+        """Send every pending record, oldest first, each after its photos; then every other
+        pending request."""
         pending = list(self.outbox.pending_records())
         sizes = {r.id: len(r.envelope) + sum(self._photo_size(s) for s in r.photos) for r in pending}
         total = sum(sizes.values())
@@ -166,6 +180,13 @@ class SyncEngine:
                 result.rejected.append((record.id, refusal))
             done_bytes += sizes[record.id]
             self._report(n, len(pending), done_bytes, total)
+        for request in self.outbox.pending_requests():
+            response = self.request("POST", request.path, json=dict(request.body))
+            if response.status_code in PERMANENT_REFUSALS or response.status_code == 404:
+                self.outbox.request_done(request.id, platform_refusal(response).message)
+                continue
+            _expect_success(response)
+            self.outbox.request_done(request.id, None)
         return result
 
     def _photo_size(self, sha256: str) -> int:

@@ -21,7 +21,6 @@ from sync import (
     SyncEngine,
     SyncError,
     TransportError,
-    platform_refusal,
 )
 
 from .. import strings as s
@@ -80,32 +79,12 @@ class SyncService:
             reasons.append(s.SIGN_OUT_BLOCKED_RECUSALS.format(count=recusals))
         return "\n".join(reasons) or None
 
-    def _send_recusals(self, client: httpx.Client) -> None:
-        """Hand the platform every 回避 request it does not have yet. A refusal (4xx) is kept with
-        its reason and not retried; the platform unreachable leaves the rest for the next round
-        (``TransportError``, as for records)."""
-        for recusal in self.store.recusals(pending=True):
-            body = {k: recusal[k] for k in ("id", "inspector_id", "reason", "requested_at")}
-            try:
-                answer = client.post(f"/api/v1/tasks/{recusal['task_id']}/recusals", json=body)
-            except httpx.HTTPError as e:
-                raise TransportError(str(e)) from e
-            if answer.status_code in (200, 201):
-                self.store.recusal_sent(recusal["id"])
-            elif answer.status_code == 401:
-                raise AuthError(answer.text)
-            elif 400 <= answer.status_code < 500:
-                self.store.recusal_sent(recusal["id"], platform_refusal(answer).message)
-            else:
-                raise TransportError(f"HTTP {answer.status_code}")
-
     def run(self, on_progress: Callable[[Progress], None] | None = None) -> SyncReport:
         at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         with self._client() as client:
             engine = SyncEngine(client, self.store, retry=UI_RETRY, on_progress=on_progress)
             try:
                 pushed = engine.push()
-                self._send_recusals(client)
                 tasks = engine.pull_tasks()
             except TransportError:
                 return SyncReport(False, s.SYNC_OFFLINE, offline=True, at=at)

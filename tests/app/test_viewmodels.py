@@ -348,7 +348,7 @@ def test_a_recusal_is_kept_until_sent_and_ends_the_draft(
     assert pending["inspector_name"] == "李四" and pending["reason"] == "该检查人员系企业负责人亲属"
     assert store.draft(task["id"]) is None, "the inspection does not go ahead"
     assert TaskService(store).recusals(task["id"]) == [pending]
-    store.recusal_sent(pending["id"])
+    store.request_done(pending["id"], None)
     assert store.recusals(pending=True) == [] and store.recusals()[0]["sent"] == 1
 
 
@@ -365,10 +365,10 @@ def test_sign_out_waits_for_an_unsent_recusal_as_for_a_signed_record(
     model_parts[0].request_recusal(task, "WH002", "该检查人员系企业负责人亲属")
     assert sync.sign_out_refusal() == s.SIGN_OUT_BLOCKED_RECUSALS.format(count=1)
     assert "回避申请" in s.SIGN_OUT_BLOCKED_RECUSALS
-    store.recusal_sent(store.recusals()[0]["id"])
+    store.request_done(store.recusals()[0]["id"], None)
     assert sync.sign_out_refusal() is None
     model_parts[0].request_recusal(task, "WH001", "另一理由")
-    store.recusal_sent(store.recusals(pending=True)[0]["id"], "任务已重新安排")
+    store.request_done(store.recusals(pending=True)[0]["id"], "任务已重新安排")
     assert sync.sign_out_refusal() is None, "one the platform refused for good is not waited for"
     model = begin(make_task("T-2"), model_parts)
     answer_all(model)

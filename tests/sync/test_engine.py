@@ -220,3 +220,47 @@ def test_a_retry_after_beyond_the_cap_ends_the_push_at_once() -> None:
     with pytest.raises(TransportError, match="稍后会自动重试"):
         eng.push()
     assert calls == [1] and sleeps == [] and len(store.pending_records()) == 1
+
+
+def store_with_recusals(*task_ids: str) -> LocalStore:
+    store = LocalStore(Database(memory=True))
+    for n, task_id in enumerate(task_ids):
+        store.add_recusal({"id": f"00000000-0000-4000-8000-00000000000{n}", "task_id": task_id,
+                            "inspector_id": "WH002", "inspector_name": "李四", "reason": "亲属关系",
+                            "requested_at": f"2026-03-02T09:0{5 + n}:00+08:00"})
+    return store
+
+
+def test_other_requests_go_through_the_same_outbox_after_the_records() -> None:
+    """One outbox (issue 25 point 4): a 回避 request is sent by the engine, with its retries; a
+    refusal for good is kept with its reason, the accepted one is done, nothing is sent twice."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        if "T-2" in request.url.path:
+            return httpx.Response(409, json={"error": {"code": "conflict", "message": "任务已重新安排"}})
+        if len(calls) == 1:
+            return httpx.Response(503)
+        assert json.loads(request.content)["reason"] == "亲属关系"
+        return httpx.Response(201, json={})
+
+    store = store_with_recusals("T-1", "T-2")
+    sender, sleeps = engine(store, handler)
+    sender.push()
+    assert calls == ["POST /api/v1/tasks/T-1/recusals"] * 2 + ["POST /api/v1/tasks/T-2/recusals"]
+    assert len(sleeps) == 1, "the busy answer was retried like a record's"
+    assert store.pending_requests() == []
+    assert [(r["sent"], r["error"]) for r in store.recusals()] == [(1, None), (1, "任务已重新安排")]
+    sender.push()
+    assert len(calls) == 3, "nothing is sent twice"
+
+
+def test_an_unreachable_platform_keeps_the_request() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("down")
+
+    store = store_with_recusals("T-1")
+    with pytest.raises(TransportError):
+        engine(store, handler)[0].push()
+    assert len(store.pending_requests()) == 1

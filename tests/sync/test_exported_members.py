@@ -34,7 +34,8 @@ def test_exported_members() -> None:
         "frontier_root", "hex_hashes", "inclusion_proof", "leaf_hash", "node_hash", "parse_hashes",
         "read_tree_head", "tree_root", "verify_consistency", "verify_inclusion",
         # the sync engine (DESIGN §5, client side)
-        "AuthError", "Outbox", "Progress", "PushResult", "RetryPolicy", "SyncEngine", "TransportError",
+        "AuthError", "Outbox", "PendingRequest", "Progress", "PushResult", "RetryPolicy", "SyncEngine",
+        "TransportError",
         # what an error answer says, read one way (issue 25 point 4)
         "PlatformRefusal", "platform_refusal",
         # the answers' shapes, typed once for both sides (issue 25 point 3)
