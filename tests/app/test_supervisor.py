@@ -14,6 +14,7 @@ import httpx
 import openpyxl
 import pytest
 from PIL import Image
+from sqlite_utils import Database
 
 from app import strings as s
 from app.domain.clock import CHINA
@@ -33,7 +34,8 @@ from app.domain.review import (
 )
 from app.domain.tasks import LocalRecord, review_comment
 from app.services.supervisor import PlatformError, SupervisorService
-from app.store import Enrolment
+from app.services.sync_service import SyncService
+from app.store import Enrolment, LocalStore
 from app.viewmodels.dashboard import DashboardModel
 from app.viewmodels.ledger import LedgerModel
 from app.viewmodels.review import ReviewQueueModel, ReviewRecordModel
@@ -407,10 +409,15 @@ def test_own_inspections_wait_for_another_reviewer_and_feedback_is_listed(
     assert other.decisions == ("approve", "return")
     assert other.detail is not None and [f["message"] for f in other.detail["feedback"]] == ["检查人员态度很好"]
 
-    # 回避 asked on site reaches the department's supervisors, with its reason.
-    request = {"id": str(uuid.uuid4()), "inspector_id": task["team"][0]["id"], "reason": "系企业负责人亲属",
-               "requested_at": "2026-03-02T09:05:00+08:00"}
-    assert inspector.client.post(f"/api/v1/tasks/{task['id']}/recusals", json=request).status_code == 201
+    # 回避 asked on site leaves the phone through its one outbox at the next sync and reaches the
+    # department's supervisors, with its reason.
+    store = LocalStore(Database(memory=True))
+    store.add_recusal({"id": str(uuid.uuid4()), "task_id": task["id"], "inspector_id": task["team"][0]["id"],
+                       "inspector_name": task["team"][0]["name"], "reason": "系企业负责人亲属",
+                       "requested_at": "2026-03-02T09:05:00+08:00"})
+    report = SyncService(store, app_enrolment(server, inspector, "inspector"), timeout=10).run()
+    assert report.ok, report.message
+    assert [(r["sent"], r["error"]) for r in store.recusals()] == [(1, None)]
     recusals = ReviewQueueModel(colleague)
     asyncio.run(recusals.show("recusals"))
     assert [(r["reason"], r["entity_name"]) for r in recusals.records] == [
