@@ -10,7 +10,7 @@ problem named, before anything is stored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NotRequired, cast
+from typing import Any, NotRequired, cast
 
 # typing_extensions' TypedDict: pydantic reads these as the platform's answer models, and on
 # Python < 3.12 it accepts only this one.
@@ -118,6 +118,88 @@ class QueueEntry(TypedDict):
     own: bool
 
 
+class SignatureCheck(TypedDict):
+    """The device signature checked again by the platform when the detail was asked for."""
+
+    valid: bool
+    message: str
+
+
+class ReviewEntity(TypedDict):
+    name: str
+    address: str
+    credit_code: str
+    lat: float | None
+    lon: float | None
+
+
+class ReviewState(TypedDict):
+    reviewer_id: str | None
+    reviewed_at: str | None
+    comment: str | None
+    published_at: str | None
+
+
+class RevisionLine(TypedDict):
+    """One record of the task in the order received (修订记录)."""
+
+    id: str
+    hash: str
+    state: str
+    supersedes: str | None
+    outcome: str
+    received_at: str | None
+    review_comment: str | None
+    superseded: bool
+
+
+class ReturnedRecord(TypedDict):
+    """The record a revision corrects, as signed, with why it was returned."""
+
+    id: str
+    record: dict[str, Any]
+    review_comment: str | None
+    reviewed_at: str | None
+
+
+class FeedbackLine(TypedDict):
+    message: str
+    contact: str
+    created_at: str
+
+
+class ContentConfirmation(TypedDict):
+    """Whether the enterprise's answer covers this record's content (None: there is none), and
+    the version it was given on when another (修订内容未经企业确认)."""
+
+    confirmed: bool | None
+    signed_version: str | None
+
+
+class ReviewDetail(TypedDict):
+    """``GET /api/v1/review/records/{id}``: everything a reviewer needs of one record.
+    ``record`` is the signed record's JSON (``sync.validate_record`` reads it)."""
+
+    id: str
+    hash: str
+    state: str
+    task_id: str
+    plan_id: str
+    superseded: bool
+    entity: ReviewEntity
+    record: dict[str, Any]
+    item_names: dict[str, str]
+    inspector_names: dict[str, str]
+    signature: SignatureCheck
+    chain_gaps: list[list[int]]
+    review: ReviewState
+    history: list[RevisionLine]
+    previous: ReturnedRecord | None
+    confirmation: ContentConfirmation
+    feedback: list[FeedbackLine]
+    own: bool
+
+
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "task": {"id": str, "plan_id": str, "plan_name": str, "credit_code": str, "entity": dict,
              "items": list, "team": list, "due": str, "code_token": str,
@@ -127,6 +209,11 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
              "department": str, "checkpoints": list},
     "member": {"id": str, "name": str, "badge_no": str},
     "record": {"id": str, "hash": str, "state": str},
+    "detail": {"id": str, "hash": str, "state": str, "task_id": str, "plan_id": str,
+               "superseded": bool, "entity": dict, "record": dict, "item_names": dict,
+               "inspector_names": dict, "signature": dict, "chain_gaps": list, "review": dict,
+               "history": list, "previous": (dict, type(None)), "confirmation": dict,
+               "feedback": list, "own": bool},
     "queue": {"id": str, "task_id": str, "credit_code": str, "entity_name": str,
               "inspector_id": str, "inspector_name": str, "outcome": str,
               "finished_at": (str, type(None)), "state": str, "revision": bool, "own": bool},
@@ -181,3 +268,18 @@ def read_queue(body: object) -> list[QueueEntry]:
     if problems:
         raise ValidationError(problems)
     return cast(list[QueueEntry], records)
+
+
+def read_review_detail(body: object) -> ReviewDetail:
+    """A ``GET /api/v1/review/records/{id}`` answer; ``ValidationError`` as ``read_tasks``."""
+    problems: list[Problem] = []
+    # The signed record is read whole by validate_record where it is used; here only what the
+    # screen needs at once.
+    if (_check(body, "detail", "detail", problems) and isinstance(body, Mapping)
+            and isinstance(body.get("record"), Mapping)):
+        for key in ("items", "outcome", "started_at", "finished_at"):
+            if key not in body["record"]:
+                problems.append(Problem(f"detail.record.{key}", "缺少此字段"))
+    if problems:
+        raise ValidationError(problems)
+    return cast(ReviewDetail, body)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from sync import QueueEntry, platform_refusal, read_queue
+from sync import QueueEntry, ReviewDetail, platform_refusal, read_queue, read_review_detail
 
 from .. import strings as s
 from ..store import Enrolment
@@ -91,9 +91,12 @@ class SupervisorService(PlatformService):
         rows: list[dict[str, Any]] = (await self._call("GET", "/api/v1/review/recusals")).json()["recusals"]
         return rows
 
-    async def record(self, record_id: str) -> dict[str, Any]:
-        detail: dict[str, Any] = (await self._call("GET", f"/api/v1/review/records/{record_id}")).json()
-        return detail
+    async def record(self, record_id: str) -> ReviewDetail:
+        answer = await self._call("GET", f"/api/v1/review/records/{record_id}")
+        try:
+            return read_review_detail(answer.json())
+        except ValueError as e:
+            raise PlatformError(s.PLATFORM_REFUSED.format(message=str(e)), status=answer.status_code) from None
 
     async def approve(self, record_id: str, comment: str, *, publish: bool) -> None:
         await self._call("POST", f"/api/v1/review/records/{record_id}/approve",

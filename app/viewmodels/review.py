@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sync import ReviewDetail
 from sync.file_name import record_pdf_name
 
 from .. import strings as s
@@ -70,7 +71,7 @@ class ReviewRecordModel(Observable):
         self.record_id = record_id
         self.read_only = read_only
         self.on_decided = on_decided
-        self.detail: dict[str, Any] | None = None
+        self.detail: ReviewDetail | None = None
         self.error: str | None = None
         self.busy = False
         self.done: str | None = None
@@ -112,9 +113,9 @@ class ReviewRecordModel(Observable):
 
     async def paper(self) -> ExportFile:
         """The record's PDF from the platform (``PlatformError`` when it cannot be had)."""
-        detail = self.detail or {}
-        name = record_pdf_name((detail.get("entity") or {}).get("name", ""),
-                               (detail.get("record") or {}).get("started_at", ""))
+        detail = self.detail
+        name = record_pdf_name(detail["entity"]["name"] if detail else "",
+                               detail["record"].get("started_at", "") if detail else "")
         return await self.service.record_pdf(self.record_id, name)
 
     @property
@@ -130,10 +131,10 @@ class ReviewRecordModel(Observable):
     @property
     def changes(self) -> RevisionChanges | None:
         """What this revision changed from the record returned before it (``None``: a first record)."""
-        previous = self.detail.get("previous") if self.detail else None
+        previous = self.detail["previous"] if self.detail else None
         if not previous or self.detail is None:
             return None
-        return revision_changes(previous, self.detail["record"], self.detail.get("item_names"))
+        return revision_changes(previous, self.detail["record"], self.detail["item_names"])
 
     @property
     def location(self) -> tuple[str, bool]:

@@ -7,7 +7,15 @@ from typing import Any
 
 import flet as ft
 
-from sync import MAX_NOTE_LENGTH, SUPERSEDED, Outcome, state_label
+from sync import (
+    MAX_NOTE_LENGTH,
+    SUPERSEDED,
+    ContentConfirmation,
+    Outcome,
+    ReviewDetail,
+    RevisionLine,
+    state_label,
+)
 
 from .. import strings as s
 from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
@@ -90,7 +98,7 @@ class ReviewRecordView(ft.View):
         elif not buttons:
             self.bottom_appbar = None
 
-    def _sections(self, detail: dict[str, Any]) -> list[ft.Control]:
+    def _sections(self, detail: ReviewDetail) -> list[ft.Control]:
         m = self.model
         record, entity = detail["record"], detail["entity"]
         state = detail["state"]
@@ -134,7 +142,7 @@ class ReviewRecordView(ft.View):
                 *([ft.Text(s.RECORD_NOTE.format(note=record["note"]), size=14)] if record.get("note") else []),
             ]),
             # What the enterprise was told and how it answered, next to the outcome it answered.
-            Section(s.RECORD_ACK, [*self._confirmation(detail.get("confirmation") or {}),
+            Section(s.RECORD_ACK, [*self._confirmation(detail["confirmation"]),
                                    ft.Text(notice_text(record), size=13,
                                            color=ft.Colors.ON_SURFACE_VARIANT),
                                    *self._acknowledgement(record.get("acknowledgement"))]),
@@ -210,11 +218,11 @@ class ReviewRecordView(ft.View):
         return lines
 
     @staticmethod
-    def _confirmation(confirmation: dict[str, Any]) -> list[ft.Control]:
+    def _confirmation(confirmation: ContentConfirmation) -> list[ft.Control]:
         """A revision whose findings the enterprise never saw says so before its signature."""
-        if confirmation.get("confirmed") is not False:
+        if confirmation["confirmed"] is not False:
             return []
-        version = confirmation.get("signed_version")
+        version = confirmation["signed_version"]
         text = s.RECORD_UNCONFIRMED + (s.RECORD_UNCONFIRMED_VERSION.format(id=version) if version else "")
         return [banner(ft.Icons.REPORT_OUTLINED, text, ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900)]
 
@@ -284,7 +292,7 @@ class ReviewRecordView(ft.View):
                             tooltip=self.model.photo_errors.get(sha256) or s.PHOTO_OPEN,
                             on_click=lambda _: self.open_photo(sha256))
 
-    def _revision(self, revision: dict[str, Any], current_id: str) -> ft.Control:
+    def _revision(self, revision: RevisionLine, current_id: str) -> ft.Control:
         state = SUPERSEDED if revision["superseded"] else revision["state"]
         label = s.RECORD_HISTORY_LINE.format(time=local_time(revision["received_at"]), state=state_label(state))
         if revision["id"] == current_id:

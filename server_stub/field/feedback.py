@@ -9,16 +9,18 @@ import sqlalchemy as sa
 
 from server_stub.core import tables as t
 from server_stub.core.clock import rfc3339
+from sync import FeedbackLine
 
 LIST_LIMIT = 200
 
 
-def for_task(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
+def for_task(conn: sa.Connection, task_id: str) -> list[FeedbackLine]:
     """The task's feedback, oldest first."""
     f = t.feedback
     rows = conn.execute(sa.select(f.c.message, f.c.contact, f.c.created_at)
                         .where(f.c.task_id == task_id).order_by(f.c.created_at, f.c.id)).mappings()
-    return [{**row, "created_at": rfc3339(row["created_at"])} for row in rows]
+    return [{"message": row["message"], "contact": row["contact"],
+             "created_at": rfc3339(row["created_at"])} for row in rows]
 
 
 def for_plans(conn: sa.Connection, plans: sa.Select[str]) -> list[dict[str, Any]]:

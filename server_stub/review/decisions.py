@@ -29,9 +29,14 @@ from server_stub.publication import log as publication_log
 from server_stub.publication.announcements import number_plan
 from server_stub.records.confirmation import confirmation
 from sync import (
+    ContentConfirmation,
     Outcome,
     QueueEntry,
     RecordState,
+    ReturnedRecord,
+    ReviewDetail,
+    RevisionLine,
+    SignatureCheck,
     SignatureError,
     ValidationError,
     find_gaps,
@@ -41,6 +46,8 @@ from sync import (
 )
 
 DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
+
+
 def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> None:
     """403 when ``person`` was on the task's team: their own inspection needs another reviewer."""
     if conn.execute(sa.select(on_team(person, task_id))).scalar():
@@ -72,7 +79,7 @@ def queue(conn: sa.Connection, department: str, state: str = RecordState.SUBMITT
              "revision": row["supersedes"] is not None, "own": bool(row["own"])} for row in rows]
 
 
-def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> dict[str, Any]:
+def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: str) -> ReviewDetail:
     """Everything a reviewer needs: the record as signed, names, the signature check re-run now,
     the device's chain gaps, the revision history, the returned record a revision corrects
     (``previous``, with the reason it was returned), the enterprise's feedback, and whether
@@ -84,7 +91,7 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
                        .where(t.devices.c.id == row["device_id"])).scalar_one()
     try:
         verify_envelope(envelope, key)
-        signature = {"valid": True, "message": "签名有效：记录自签名后未被改动"}
+        signature: SignatureCheck = {"valid": True, "message": "签名有效：记录自签名后未被改动"}
     except (SignatureError, ValidationError) as e:
         signature = {"valid": False, "message": f"签名无效：{e}"}
     seqs = conn.execute(sa.select(t.records.c.seq)
@@ -120,14 +127,14 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
     }
 
 
-def _confirmation_json(conn: sa.Connection, record: dict[str, Any]) -> dict[str, Any]:
+def _confirmation_json(conn: sa.Connection, record: dict[str, Any]) -> ContentConfirmation:
     """Whether the enterprise confirmed this record's content (``records.confirmation``): a
     reviewer must know when a revision's findings were never shown to the enterprise."""
     found = confirmation(conn, validate_record(record))
     return {"confirmed": found.confirmed, "signed_version": found.signed_version}
 
 
-def returned_record(conn: sa.Connection, supersedes: str | None) -> dict[str, Any] | None:
+def returned_record(conn: sa.Connection, supersedes: str | None) -> ReturnedRecord | None:
     """The record a revision corrects (named by its hash in ``supersedes``) as it was signed,
     with the reviewer's reason for returning it: what the reviewer compares the revision with.
     ``None`` for a first record. Both are records of one task, so one department's."""
@@ -146,7 +153,7 @@ def _items(conn: sa.Connection, codes: list[str]) -> list[Any]:
     return list(conn.execute(sa.select(t.items.c.code, t.items.c.name).where(t.items.c.code.in_(codes))))
 
 
-def revision_history(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
+def revision_history(conn: sa.Connection, task_id: str) -> list[RevisionLine]:
     """Every record of the task, first to last, with its state and review comment."""
     r = t.records
     rows = conn.execute(
@@ -154,7 +161,11 @@ def revision_history(conn: sa.Connection, task_id: str) -> list[dict[str, Any]]:
                   r.c.review_comment, r.c.superseded)
         .where(r.c.task_id == task_id).order_by(r.c.received_at, r.c.id)
     ).mappings()
-    return [{**row, "received_at": rfc3339_or_none(row["received_at"])} for row in rows]
+    return [{"id": row["id"], "hash": row["hash"], "state": row["state"],
+             "supersedes": row["supersedes"], "outcome": row["outcome"],
+             "received_at": rfc3339_or_none(row["received_at"]),
+             "review_comment": row["review_comment"], "superseded": row["superseded"]}
+            for row in rows]
 
 
 def _transition(conn: sa.Connection, record_id: str, from_state: str, **values: Any) -> None:

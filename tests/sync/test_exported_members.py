@@ -40,7 +40,9 @@ def test_exported_members() -> None:
         "PlatformRefusal", "platform_refusal",
         # the answers' shapes, typed once for both sides (issue 25 point 3)
         "FollowUp", "HistoryEntry", "TaskEntity", "TaskItem", "TaskJson", "TaskRecord", "TeamMemberJson",
-        "read_tasks", "QueueEntry", "read_queue",
+        "read_tasks", "QueueEntry", "read_queue", "ContentConfirmation", "FeedbackLine",
+        "ReturnedRecord", "ReviewDetail", "ReviewEntity", "ReviewState", "RevisionLine",
+        "SignatureCheck", "read_review_detail",
     }
 
 

@@ -46,3 +46,14 @@ def test_the_review_queue() -> None:
     assert [p.field for p in e.value.problems] == ["records[0].own"]
     with pytest.raises(ValidationError):
         read_queue({"tasks": []})
+
+
+def test_a_review_detail_missing_its_parts_is_refused() -> None:
+    from sync import read_review_detail
+
+    with pytest.raises(ValidationError) as e:
+        read_review_detail({"id": "r1", "record": {}})
+    fields = [p.field for p in e.value.problems]
+    assert "detail.confirmation" in fields and "detail.record.items" in fields
+    with pytest.raises(ValidationError):
+        read_review_detail([])

@@ -3,7 +3,7 @@ of a plan or period as an Excel workbook."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -16,7 +16,7 @@ from server_stub.api.query import QueryDate
 from server_stub.core.clock import china_today, now
 from server_stub.review import decisions as review
 from server_stub.review import record_export
-from sync import MAX_NOTE_LENGTH, Outcome, QueueEntry
+from sync import MAX_NOTE_LENGTH, Outcome, QueueEntry, ReviewDetail
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -75,7 +75,7 @@ def export_records(supervisor: SupervisorDep, conn: ConnDep,
 
 
 @router.get("/review/records/{record_id}", responses=error_responses(404))
-def review_record(record_id: str, supervisor: SupervisorDep, conn: ConnDep) -> dict[str, Any]:
+def review_record(record_id: str, supervisor: SupervisorDep, conn: ConnDep) -> ReviewDetail:
     """Everything recorded, the signature re-checked now, device-chain gaps, revision history."""
     return review.detail(conn, supervisor.department, record_id, reviewer=supervisor.person)
 
