@@ -74,7 +74,7 @@ def build(directory: Path, tasks: int, earlier: int) -> TestClient:
             id="D-BENCH", inspector_id=staff[0], role="inspector", name="bench", public_key="A" * 43,
             token_hash=token_hash(TOKEN), enrolled_at=now))
     engine.dispose()
-    app = create_app(Settings(directory, url))
+    app = create_app(Settings(data_dir=directory, database_url=url))
     return TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
