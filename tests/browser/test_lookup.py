@@ -67,11 +67,11 @@ def fill_until(field: Locator, text: str, sign: Locator, *, shown: bool = True) 
     def done() -> bool:
         return sign.is_visible() == shown
 
-    for attempt in range(3):
+    for attempt in range(4):  # thrice 10 s were once not enough on two starved cores
         field.click()
         field.fill(text)
         try:
-            wait_for(done, 10, f"{sign} {'shown' if shown else 'gone'}")
+            wait_for(done, 20, f"{sign} {'shown' if shown else 'gone'}")
             return
         except AssertionError:
             print(f"fill_until: try {attempt + 1} of {text!r} did not take")
