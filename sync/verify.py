@@ -257,9 +257,20 @@ def _run(args: argparse.Namespace) -> str:
     return check_consistency(old, new, proof, key)
 
 
+def _key_joined(argv: Sequence[str]) -> list[str]:
+    """``--key VALUE`` as ``--key=VALUE``: a base64url key starts with ``-`` one time in 64, and
+    argparse would take it for an option and refuse the command."""
+    joined: list[str] = []
+    rest = iter(argv)
+    for arg in rest:
+        value = next(rest, None) if arg == "--key" else None
+        joined.append(arg if value is None else f"--key={value}")
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the verifier; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_key_joined(sys.argv[1:] if argv is None else argv))
     try:
         print(_run(args))
     except Failed as e:

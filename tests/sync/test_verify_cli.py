@@ -1,0 +1,36 @@
+"""The verifier's command line takes any platform key (issue 25 follow-up): a base64url key
+starts with "-" one time in 64, and ``--key -6_KQ…`` must not be read as an option (it once
+failed six tests of a CI run whose platform key happened to start so)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from sync import generate_key, public_key_b64
+from sync.verify import BAD_INPUT, NOT_VERIFIED, main
+
+
+def key_starting_with_a_dash() -> str:
+    for _ in itertools.count():
+        key = public_key_b64(generate_key())
+        if key.startswith("-"):
+            return key
+    raise AssertionError("unreachable")
+
+
+def test_a_key_starting_with_a_dash_is_a_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text("{}", encoding="utf-8")
+    status = main(["result", str(receipt), "--key", key_starting_with_a_dash()])
+    err = capsys.readouterr().err
+    assert "expected one argument" not in err and status in (NOT_VERIFIED, BAD_INPUT), err
+    assert "--key" not in err or "参数错误" not in err
+
+
+def test_a_missing_key_value_is_still_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["result", "receipt.json", "--key"])
+    assert "--key" in capsys.readouterr().err
