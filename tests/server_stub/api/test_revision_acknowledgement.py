@@ -72,6 +72,19 @@ def revise(phone: Phone, task: dict[str, Any], original: dict[str, Any], **chang
     return phone.record(task, **(kept | changes))
 
 
+def kept(original: dict[str, Any]) -> Acknowledgement:
+    """The acknowledgement of ``original`` as a revision carries it over (``covers`` and all)."""
+    return Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
+
+
+def unconfirmed_revision(phone: Phone, task: dict[str, Any], original: dict[str, Any]
+                         ) -> dict[str, Any]:
+    """A revision that fails the first item under the visit's acknowledgement, kept as given."""
+    return revise(phone, task, original, acknowledgement=kept(original),
+                  covers=original["acknowledgement"]["covers"], items=failed_items(task),
+                  outcome="发现问题待后续处理")
+
+
 def post(phone: Phone, envelope: dict[str, Any]) -> tuple[int, str]:
     answer = phone.client.post("/api/v1/records", json=envelope)
     if answer.status_code >= 400:  # the phone's chain goes on from before the refused record
@@ -85,10 +98,7 @@ def test_changed_findings_under_the_visits_signature_are_marked_unconfirmed(
     inspector, supervisor = people
     task = next(tasks)
     original = returned(people, task)
-    kept_ack = Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
-    revision = revise(inspector, task, original, acknowledgement=kept_ack,
-                      covers=original["acknowledgement"]["covers"], items=failed_items(task),
-                      outcome="发现问题待后续处理")
+    revision = unconfirmed_revision(inspector, task, original)
     status, text = post(inspector, revision)
     assert status == 201, text
     rid = revision["record"]["id"]
@@ -145,7 +155,7 @@ def test_a_revision_may_correct_the_place_but_not_the_time(
     inspector, supervisor = people
     task = next(tasks)
     original = returned(people, task)
-    kept_ack = Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
+    kept_ack = kept(original)
     covers = original["acknowledgement"]["covers"]
     moved_time = revise(inspector, task, original, acknowledgement=kept_ack, covers=covers,
                         finished_at="2026-03-02T09:50:00+08:00")
@@ -167,7 +177,7 @@ def test_records_of_apps_before_format_3_still_work_and_are_judged_by_their_chai
     task = next(tasks)
     original = returned(people, task, covers=False)
     assert original["v"] == 2
-    kept_ack = Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
+    kept_ack = kept(original)
     old_app = revise(inspector, task, original, acknowledgement=kept_ack,
                      items=failed_items(task), outcome="发现问题待后续处理")
     assert old_app["record"]["v"] == 2
@@ -178,7 +188,7 @@ def test_records_of_apps_before_format_3_still_work_and_are_judged_by_their_chai
 
     task = next(tasks)
     original = returned(people, task, covers=False)
-    kept_ack = Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
+    kept_ack = kept(original)
     bound = revise(inspector, task, original, acknowledgement=kept_ack,
                    covers=content_hash(original), note="补充说明")
     status, text = post(inspector, bound)
@@ -193,10 +203,7 @@ def test_an_unconfirmed_revision_is_published_saying_so(
     inspector, supervisor = people
     task = next(tasks)
     original = returned(people, task)
-    kept_ack = Acknowledgement(**{**original["acknowledgement"], "kind": "signed"})
-    revision = revise(inspector, task, original, acknowledgement=kept_ack,
-                      covers=original["acknowledgement"]["covers"], items=failed_items(task),
-                      outcome="发现问题待后续处理")
+    revision = unconfirmed_revision(inspector, task, original)
     assert post(inspector, revision)[0] == 201
     rid = revision["record"]["id"]
     approve(supervisor, rid)
