@@ -66,6 +66,41 @@ class InspectionMethod(enum.StrEnum):
     ONLINE = "网络监测"
 
 
+class StaffKind(enum.StrEnum):
+    """人员类别 in the staff directory (执法检查人员名录库).
+
+    执法人员 hold a 执法证: a team has at least two, only they sign a record and show their
+    card. 专业技术人员 are taken into the directory to assist (可吸收专业技术人员入库辅助执法检查):
+    they join a team where an item needs their specialty and record findings for it.
+    """
+
+    OFFICER = "执法人员"
+    EXPERT = "专业技术人员"
+
+
+class DepartmentLevel(enum.StrEnum):
+    """A department's level: the city's, or a county's (县、市、区 and the development zones)."""
+
+    CITY = "市级"
+    COUNTY = "县级"
+
+
+class PlanLevel(enum.StrEnum):
+    """Who draws and who inspects (抽查层级), as the seeds name the four ways a city runs it."""
+
+    CITY_DRAWS_COUNTY = "市抽县查"
+    """The city department draws; the county staff of each drawn entity's region inspect."""
+    CITY_DRAWS_CITY = "市抽市查"
+    COUNTY_DRAWS_COUNTY = "县抽县查"
+    CITY_AND_COUNTY = "市县联查"
+    """The city department draws; each team has the city's staff and the entity's county's."""
+
+    @property
+    def county_staff(self) -> bool:
+        """Whether teams are drawn from the county staff of each entity's region."""
+        return self in (PlanLevel.CITY_DRAWS_COUNTY, PlanLevel.CITY_AND_COUNTY)
+
+
 class ItemResult(enum.StrEnum):
     """The answer to one inspection item."""
 
@@ -218,6 +253,9 @@ class InspectionItem:
     tags: tuple[str, ...] = ()
     """Directory tags (e.g. 特种设备使用单位) of the entities this item applies to. An item with
     neither industries nor tags applies to every entity (e.g. 企业公示信息)."""
+    specialty: str = ""
+    """The specialty a 专业技术人员 on the team must hold for this item ("" when none is
+    needed); the draw adds one such expert to each team whose items need it."""
 
     def applies_to(self, entity: Entity) -> bool:
         """Whether an inspection of ``entity`` may include this item: its industry code starts
@@ -240,6 +278,8 @@ class InspectionItem:
         check.text(self.basis, "basis", "检查依据", 2000)
         check.enum(self.method, InspectionMethod, "method", "检查方式")
         check.text(self.department, "department", "检查主体", 100)
+        check.require(isinstance(self.specialty, str) and len(self.specialty) <= 60,
+                      "specialty", "所需专业不能超过60个字符")
         check.require(bool(self.checkpoints), "checkpoints", "检查内容至少一条")
         check.raise_if_any()
 
@@ -301,21 +341,85 @@ class Inspector:
     active: bool = True
     conflicts: tuple[str, ...] = ()
     """Credit codes of entities this inspector must recuse from (回避)."""
+    kind: StaffKind = StaffKind.OFFICER
+    """执法人员, or 专业技术人员 whose ``qualifications`` are their specialties."""
+
+    @property
+    def is_officer(self) -> bool:
+        return self.kind is StaffKind.OFFICER
 
     def __post_init__(self) -> None:
         _set_coerced(self, "qualifications", _tuple_of_str)  # type: ignore[arg-type]
         _set_coerced(self, "conflicts", _tuple_of_str)  # type: ignore[arg-type]
+        _set_coerced(self, "kind", lambda v: _coerce_enum(StaffKind, v))
         object.__setattr__(self, "conflicts", tuple(c.upper() for c in self.conflicts))
         check = _Checker()
         check.text(self.id, "id", "人员编号", 40)
         check.text(self.name, "name", "姓名", 40)
         check.text(self.department, "department", "所属部门", 100)
-        check.text(self.badge_no, "badge_no", "执法证号", 40)
+        check.enum(self.kind, StaffKind, "kind", "人员类别")
+        if self.kind is StaffKind.EXPERT:
+            # an expert holds no 执法证: the column then holds a certificate's number, or nothing
+            check.require(isinstance(self.badge_no, str) and len(self.badge_no) <= 40,
+                          "badge_no", "证书编号不能超过40个字符")
+        else:
+            check.text(self.badge_no, "badge_no", "执法证号", 40)
         check.require(isinstance(self.active, bool), "active", "在岗状态应为是或否")
         for code in self.conflicts:
             problem = credit_code_problem(code)
             check.require(problem is None, "conflicts", f"回避对象「{code}」：{problem}")
         check.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department of the city's 双随机 system, at the city's level or a county's.
+
+    ``region`` is the county's 区划 name as entities carry it (a city department: the city's
+    name); ``parent`` is the city department a county department answers to in the same line of
+    work (环翠区市场监督管理局 → 威海市市场监督管理局), which is how a 市抽县查 plan finds the
+    county staff who stand in for it.
+    """
+
+    name: str
+    level: DepartmentLevel
+    region: str
+    parent: str = ""
+
+    def __post_init__(self) -> None:
+        _set_coerced(self, "level", lambda v: _coerce_enum(DepartmentLevel, v))
+        check = _Checker()
+        check.text(self.name, "name", "部门名称", 100)
+        check.enum(self.level, DepartmentLevel, "level", "部门层级")
+        check.text(self.region, "region", "所属区划", 60)
+        check.require(isinstance(self.parent, str) and len(self.parent) <= 100, "parent",
+                      "上级部门不能超过100个字符")
+        if self.level is DepartmentLevel.CITY:
+            check.require(not self.parent, "parent", "市级部门没有上级部门")
+        else:
+            check.require(bool(self.parent) and self.parent != self.name, "parent",
+                          "县级部门须写明对应的市级部门")
+        check.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """检查方案: what is checked, when and how, agreed by the lead and partner departments and
+    carried to the phones with the items (市场监管总局: 检查内容、时间和方式)."""
+
+    content: str
+    schedule: str
+    method: str
+
+    def __post_init__(self) -> None:
+        check = _Checker()
+        check.text(self.content, "scheme.content", "检查内容", 2000)
+        check.text(self.schedule, "scheme.schedule", "检查时间安排", 500)
+        check.text(self.method, "scheme.method", "检查方式", 500)
+        check.raise_if_any()
+
+
+MAX_BATCHES = 12
 
 
 def parse_ratio(value: object) -> Decimal:
@@ -360,6 +464,16 @@ class Plan:
     exclude_inspected_within_days: int | None = None
     workload_cap: int | None = None
     """Most tasks one inspector may receive from this plan (None: no cap)."""
+    level: PlanLevel | None = None
+    """抽查层级; None: drawn and inspected by the plan's own departments (the plans made before
+    levels existed, and any plan whose departments are all of one level)."""
+    scheme: Scheme | None = None
+    batches: tuple[dt.date, ...] = ()
+    """Release dates of the drawn tasks' batches (分批次派发), ascending, within the window;
+    empty: every task is released when drawn. The split into batches is drawn too."""
+    replaces_county: bool = False
+    """A city plan declared as replacing the county plans of the same items this year (凡市级
+    部门明确县级不再组织发起的抽查任务，县级不再另行制定相同的抽查计划)."""
 
     @property
     def lead_department(self) -> str:
@@ -423,6 +537,26 @@ class Plan:
             "workload_cap",
             "每人任务上限应为正整数",
         )
+        if self.level is not None:
+            level = _coerce_enum(PlanLevel, self.level)
+            object.__setattr__(self, "level", level)
+            check.enum(level, PlanLevel, "level", "抽查层级")
+        check.require(self.scheme is None or isinstance(self.scheme, Scheme), "scheme",
+                      "检查方案无效")
+        _set_coerced(self, "batches", tuple)  # type: ignore[arg-type]
+        batches_ok = all(isinstance(d, dt.date) for d in self.batches)
+        check.require(batches_ok, "batches", "批次派发日期无效")
+        if batches_ok and self.batches:
+            check.require(len(self.batches) <= MAX_BATCHES, "batches",
+                          f"派发批次不能超过{MAX_BATCHES}批")
+            check.require(list(self.batches) == sorted(set(self.batches)), "batches",
+                          "各批次派发日期应从早到晚排列且不重复")
+            if dates_ok:
+                check.require(self.window_start <= self.batches[0]
+                              and self.batches[-1] <= self.window_end, "batches",
+                              "批次派发日期应在计划起止日期之内")
+        check.require(isinstance(self.replaces_county, bool), "replaces_county",
+                      "是否替代县级计划应为是或否")
         check.raise_if_any()
 
 

@@ -34,6 +34,8 @@ items = sa.Table(
     # empty: every entity).
     sa.Column("industries", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("tags", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    # The specialty a 专业技术人员 on the team must hold for this item ("" none).
+    sa.Column("specialty", sa.String(60), nullable=False, server_default=""),
 )
 
 entities = sa.Table(
@@ -64,6 +66,8 @@ inspectors = sa.Table(
     sa.Column("qualifications", sa.JSON, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("conflicts", sa.JSON, nullable=False),
+    # 执法人员 or 专业技术人员 (sync.StaffKind; no check constraint: see migration 0017).
+    sa.Column("kind", sa.String(10), nullable=False, server_default="执法人员"),
 )
 
 plans = sa.Table(
@@ -108,6 +112,8 @@ tasks = sa.Table(
     sa.Column("due", sa.Date, nullable=False),
     sa.Column("draw_order", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The day (China time) the task's batch is released to the phones; null: at once.
+    sa.Column("release_on", sa.Date, nullable=True),
 )
 
 task_members = sa.Table(
@@ -393,4 +399,35 @@ publications = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.CheckConstraint("status IN ('published', 'corrected', 'withdrawn')",
                        name="ck_publications_status"),
+)
+
+departments = sa.Table(
+    "departments",
+    metadata,
+    # The departments of the city's 双随机 system by level and region (sync.Department); a county
+    # department names the city department it answers to in the same line of work.
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("level", sa.String(4), nullable=False),
+    sa.Column("region", sa.String(60), nullable=False, index=True),
+    sa.Column("parent", sa.String(100), nullable=False, server_default=""),
+    sa.CheckConstraint("level IN ('市级', '县级')", name="ck_departments_level"),
+)
+
+plan_partners = sa.Table(
+    "plan_partners",
+    metadata,
+    # Each 配合部门's answer to a joint plan (经配合部门确认后实施): pending until it confirms its
+    # part (its items, the staff it offers, its qualification needs) or declines with a reason.
+    # The freeze waits for every partner to have answered.
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("department", sa.String(100), primary_key=True),
+    sa.Column("state", sa.String(10), nullable=False, server_default="pending"),
+    # The inspector ids it offers (empty: any of its staff), and what it asks of them.
+    sa.Column("staff", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("qualifications", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("answered_by", sa.String(100), nullable=True),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('pending', 'confirmed', 'declined')",
+                       name="ck_plan_partners_state"),
 )

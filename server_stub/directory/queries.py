@@ -54,6 +54,7 @@ def item_row(item: InspectionItem) -> dict[str, Any]:
         "method": item.method.value, "department": item.department,
         "checkpoints": list(item.checkpoints), "qualification": item.qualification,
         "industries": list(item.industries), "tags": list(item.tags),
+        "specialty": item.specialty,
     }
 
 
@@ -72,6 +73,7 @@ def inspector_row(inspector: Inspector) -> dict[str, Any]:
         "id": inspector.id, "name": inspector.name, "department": inspector.department,
         "badge_no": inspector.badge_no, "qualifications": list(inspector.qualifications),
         "active": inspector.active, "conflicts": list(inspector.conflicts),
+        "kind": inspector.kind.value,
     }
 
 

@@ -9,10 +9,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sync import Plan, Problem, ValidationError
+from sync import Plan, PlanLevel, Problem, Scheme, ValidationError
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON. The terms added by issue 26 (level, scheme, batches, replacing county
+    plans) appear only when set, so a plan made before them encodes exactly as it did: its
+    audit exports and the commitments over them still match."""
     return {
         "id": plan.id,
         "name": plan.name,
@@ -27,6 +30,11 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "statuses": [s.value for s in plan.statuses],
         "exclude_inspected_within_days": plan.exclude_inspected_within_days,
         "workload_cap": plan.workload_cap,
+        **({"level": plan.level.value} if plan.level else {}),
+        **({"scheme": {"content": plan.scheme.content, "schedule": plan.scheme.schedule,
+                       "method": plan.scheme.method}} if plan.scheme else {}),
+        **({"batches": [d.isoformat() for d in plan.batches]} if plan.batches else {}),
+        **({"replaces_county": True} if plan.replaces_county else {}),
     }
 
 
@@ -45,6 +53,10 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
     if missing:
         raise ValidationError(missing)
     statuses = data.get("statuses")
+    scheme = data.get("scheme")
+    batches = data.get("batches") or ()
+    if not isinstance(batches, list | tuple):
+        raise ValidationError.single("batches", "批次派发日期应为日期列表")
     return Plan(
         id=data["id"],
         name=data["name"],
@@ -59,4 +71,25 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         **({"statuses": tuple(statuses)} if statuses else {}),
         exclude_inspected_within_days=data.get("exclude_inspected_within_days"),
         workload_cap=data.get("workload_cap"),
+        level=_level(data.get("level")),
+        scheme=None if scheme is None else _scheme(scheme),
+        batches=tuple(_date(d, "batches") for d in batches),
+        replaces_county=data.get("replaces_county", False),
     )
+
+
+def _level(value: object) -> PlanLevel | None:
+    if value is None or value == "":
+        return None
+    try:
+        return PlanLevel(value)
+    except ValueError:
+        allowed = "、".join(level.value for level in PlanLevel)
+        raise ValidationError.single("level", f"抽查层级「{value}」无效，应为：{allowed}") from None
+
+
+def _scheme(value: object) -> Scheme:
+    if not isinstance(value, Mapping):
+        raise ValidationError.single("scheme", "检查方案应写明检查内容、时间安排和检查方式")
+    return Scheme(content=value.get("content"), schedule=value.get("schedule"),  # type: ignore[arg-type]
+                  method=value.get("method"))  # type: ignore[arg-type]

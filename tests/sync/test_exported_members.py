@@ -9,6 +9,8 @@ def test_exported_members() -> None:
         "ItemResult", "Outcome", "Plan", "Problem", "RiskGrade", "SyncError", "Task",
         "ValidationError", "ZscError", "check_character", "credit_code_problem", "make_credit_code",
         "parse_ratio", "validate_credit_code",
+        # the office half (issue 26): departments by level, staff kinds, the scheme, batches
+        "Department", "DepartmentLevel", "PlanLevel", "Scheme", "StaffKind", "MAX_BATCHES",
         # the record contract (DESIGN §4)
         "MAX_NOTE_LENGTH", "MAX_PHOTO_PIXELS", "RECORD_VERSION", "Location", "LocationSource", "Record", "RecordItem",
         "check_items_answered", "new_record_id", "photo_hashes", "validate_record",
