@@ -82,7 +82,7 @@ def _level(value: object) -> PlanLevel | None:
     if value is None or value == "":
         return None
     try:
-        return PlanLevel(value)
+        return PlanLevel(str(value))
     except ValueError:
         allowed = "、".join(level.value for level in PlanLevel)
         raise ValidationError.single("level", f"抽查层级「{value}」无效，应为：{allowed}") from None
