@@ -85,6 +85,15 @@ class HistoryEntry(TypedDict):
     withdrawn: bool
 
 
+class SchemeJson(TypedDict):
+    """检查方案 of the task's plan (issue 26): what is checked, when and how, as the lead and
+    partner departments agreed it."""
+
+    content: str
+    schedule: str
+    method: str
+
+
 class TaskJson(TypedDict):
     """抽查任务 as ``GET /api/v1/tasks`` gives it to the team's phones."""
 
@@ -99,6 +108,8 @@ class TaskJson(TypedDict):
     code_token: str
     record: TaskRecord | None
     history: NotRequired[list[HistoryEntry]]
+    scheme: NotRequired[SchemeJson | None]
+    """The plan's 检查方案; absent or null: the plan has none (and a platform before issue 26)."""
 
 
 class QueueEntry(TypedDict):
@@ -208,6 +219,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "item": {"code": str, "name": str, "category": str, "basis": str, "method": str,
              "department": str, "checkpoints": list},
     "member": {"id": str, "name": str, "badge_no": str},
+    "scheme": {"content": str, "schedule": str, "method": str},
     "record": {"id": str, "hash": str, "state": str},
     "detail": {"id": str, "hash": str, "state": str, "task_id": str, "plan_id": str,
                "superseded": bool, "entity": dict, "record": dict, "item_names": dict,
@@ -252,6 +264,8 @@ def read_tasks(body: object) -> list[TaskJson]:
             _check(task["record"], "record", f"{path}.record", problems)
         if not isinstance(task.get("history", []), list):
             problems.append(Problem(f"{path}.history", "类型不符"))
+        if task.get("scheme") is not None:
+            _check(task["scheme"], "scheme", f"{path}.scheme", problems)
     if problems:
         raise ValidationError(problems)
     return cast(list[TaskJson], tasks)

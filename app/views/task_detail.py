@@ -41,6 +41,18 @@ def item_tile(n: int, item: TaskItem) -> ft.Control:
     )
 
 
+def scheme_section(task: TaskJson) -> list[ft.Control]:
+    """The plan's 检查方案 (issue 26) above the items it goes with; nothing for a plan without."""
+    scheme = task.get("scheme")
+    if not scheme:
+        return []
+    return [Section(s.TASK_SCHEME, [
+        InfoRow(s.SCHEME_CONTENT, scheme["content"]),
+        InfoRow(s.SCHEME_SCHEDULE, scheme["schedule"]),
+        InfoRow(s.SCHEME_METHOD, scheme["method"]),
+    ])]
+
+
 class TaskDetailView(ft.View):
     def __init__(self, task: TaskJson, tasks: TaskService, *, show_code: Callable[[], None],
                  inspect: Callable[[], None], discard: Callable[[], None],
@@ -111,6 +123,7 @@ class TaskDetailView(ft.View):
                             ft.Text(f"{m['name']}　{s.DEVICE_BADGE} {m['badge_no']}", size=15)])
                     for m in task["team"]
                 ]),
+                *scheme_section(task),
                 Section(f"{s.TASK_ITEMS_TITLE}（{len(task['items'])}）",
                         [item_tile(n, item) for n, item in enumerate(task["items"], start=1)],
                         spacing=0),

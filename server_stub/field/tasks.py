@@ -72,6 +72,10 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
             "record": latest.get(row["id"]),
             "history": [entry for task_id, entry in history.get(row["credit_code"], [])
                         if task_id != row["id"]],
+            # the plan's 检查方案 (issue 26), null when it has none
+            "scheme": None if not (scheme := row["spec"].get("scheme")) else {
+                "content": scheme["content"], "schedule": scheme["schedule"],
+                "method": scheme["method"]},
         })
     return result
 
