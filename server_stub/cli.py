@@ -63,11 +63,14 @@ _SAVERS: dict[str, Callable[..., int]] = {
     "entities": lambda conn, objs, actor: queries.save_entities(conn, entities=objs, actor=actor),
     "inspectors": lambda conn, objs, actor: queries.save_inspectors(conn, inspectors=objs,
                                                                     actor=actor),
+    "departments": lambda conn, objs, actor: queries.save_departments(conn, departments=objs,
+                                                                      actor=actor),
 }
 _LOADERS: dict[str, Callable[[sa.Connection], list[Any]]] = {
     "items": lambda conn: queries.load_items(conn),
     "entities": queries.load_entities,
     "inspectors": queries.load_inspectors,
+    "departments": queries.load_departments,
 }
 
 

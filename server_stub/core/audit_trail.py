@@ -50,6 +50,7 @@ class ActKind(enum.StrEnum):
     ITEM_SAVED = "directory.item"
     ENTITY_SAVED = "directory.entity"
     INSPECTOR_SAVED = "directory.inspector"
+    DEPARTMENT_SAVED = "directory.department"
     HOLIDAYS_LOADED = "settings.holidays"
     YEARLY_CAP_SET = "settings.yearly_cap"
     PLAN_CREATED = "plan.created"
@@ -74,7 +75,8 @@ DIRECTORY_NAMES = {ActKind.ENTITY_SAVED: "entities", ActKind.INSPECTOR_SAVED: "i
 
 KIND_LABELS = {
     ActKind.ITEM_SAVED: "抽查事项清单变更", ActKind.ENTITY_SAVED: "检查对象名录变更",
-    ActKind.INSPECTOR_SAVED: "执法检查人员名录变更", ActKind.HOLIDAYS_LOADED: "导入节假日安排",
+    ActKind.INSPECTOR_SAVED: "执法检查人员名录变更", ActKind.DEPARTMENT_SAVED: "部门名录变更",
+    ActKind.HOLIDAYS_LOADED: "导入节假日安排",
     ActKind.YEARLY_CAP_SET: "设置年度抽查次数上限", ActKind.PLAN_CREATED: "创建抽查计划",
     ActKind.POPULATION_FROZEN: "冻结名录", ActKind.DRAW_MADE: "抽取",
     ActKind.DRAW_ABANDONED: "放弃抽取", ActKind.ENROLMENT_CODE_ISSUED: "签发设备注册码",

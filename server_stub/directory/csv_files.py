@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from server_stub.core.spreadsheet import csv_text, from_csv_text
-from sync import Entity, InspectionItem, Inspector, ValidationError
+from sync import Department, Entity, InspectionItem, Inspector, ValidationError
 
-T = TypeVar("T", Entity, Inspector, InspectionItem)
+T = TypeVar("T", Entity, Inspector, InspectionItem, Department)
 
 _LIST_SPLIT = re.compile(r"[\n;；]")
 _TRUE = {"是", "在岗", "true", "1", "yes", "y"}
@@ -130,6 +130,7 @@ ITEMS: DirectoryKind[InspectionItem] = DirectoryKind(
         Column("qualification", "所需资质", required=False),
         _list_column("industries", "适用行业代码"),
         _list_column("tags", "适用对象标签"),
+        Column("specialty", "所需专业", required=False),
     ),
 )
 
@@ -165,11 +166,25 @@ INSPECTORS: DirectoryKind[Inspector] = DirectoryKind(
         Column("active", "是否在岗", required=False, parse=_parse_bool,
                render=lambda v: "是" if v else "否"),
         _list_column("conflicts", "回避对象"),
+        Column("kind", "人员类别", required=False),
+    ),
+)
+
+DEPARTMENTS: DirectoryKind[Department] = DirectoryKind(
+    "部门名录",
+    Department,
+    "name",
+    (
+        Column("name", "部门名称"),
+        Column("level", "层级"),
+        Column("region", "所属区划"),
+        Column("parent", "对应市级部门", required=False),
     ),
 )
 
 # Keyed by the name the command line uses, so the kind (and the objects' type) is known at run time.
-KINDS: dict[str, DirectoryKind[Any]] = {"items": ITEMS, "entities": ENTITIES, "inspectors": INSPECTORS}
+KINDS: dict[str, DirectoryKind[Any]] = {"items": ITEMS, "entities": ENTITIES, "inspectors": INSPECTORS,
+                                        "departments": DEPARTMENTS}
 
 
 def decode_csv_bytes(data: bytes) -> str:

@@ -24,7 +24,7 @@ from server_stub.core.audit_trail import (
     record_act,
     record_acts,
 )
-from sync import Entity, InspectionItem, Inspector
+from sync import Department, Entity, InspectionItem, Inspector
 
 _BATCH = 5000
 
@@ -75,6 +75,21 @@ def inspector_row(inspector: Inspector) -> dict[str, Any]:
         "active": inspector.active, "conflicts": list(inspector.conflicts),
         "kind": inspector.kind.value,
     }
+
+
+def department_row(department: Department) -> dict[str, Any]:
+    return {"name": department.name, "level": department.level.value,
+            "region": department.region, "parent": department.parent}
+
+
+def save_departments(conn: sa.Connection, *, departments: Iterable[Department], actor: Actor) -> int:
+    return _save_audited(conn, t.departments, ActKind.DEPARTMENT_SAVED,
+                         (department_row(d) for d in departments), actor)
+
+
+def load_departments(conn: sa.Connection) -> list[Department]:
+    query = sa.select(t.departments).order_by(t.departments.c.name)
+    return [Department(**row) for row in conn.execute(query).mappings()]
 
 
 def _save_audited(conn: sa.Connection, table: sa.Table, kind: ActKind,

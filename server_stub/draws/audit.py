@@ -9,7 +9,10 @@ It is internal (it carries risk grades through the strata); :func:`public_strata
 strata the public sees, and :func:`compare_with_publication` lets anyone holding an export check
 it against the public page.
 
-Format 5 draws the teams in credit-code order over the whole draw (:func:`team_order`) and
+Format 6 (issue 26) carries what the year's office half adds to a team draw: each inspector's
+staff kind (执法人员 or 专业技术人员) and each item's specialty, the departments by level and
+region and the drawn entities' regions where the plan draws county staff (市抽县查, 市县联查), and
+each task's batch release date; the re-run checks teams, experts and batches. Format 5 draws the teams in credit-code order over the whole draw (:func:`team_order`) and
 numbers the tasks in that order, so that neither a task's number nor the workload cap follows the
 strata (DESIGN §11); the re-run checks both. Earlier formats drew teams in draw order.
 Format 4 adds ``directory_changes``: every change to the directories and the item list from
@@ -47,7 +50,9 @@ from server_stub.draws.sampling import (
     ALGORITHM_VERSION,
     SALT_HEX_DIGITS,
     EntityDraw,
+    Staffing,
     TeamDraw,
+    batch_release,
     commitment,
     consistent_sample,
     draw_teams,
@@ -56,20 +61,32 @@ from server_stub.draws.sampling import (
     task_ids,
     team_order,
 )
-from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade
+from sync import (
+    Department,
+    InspectionItem,
+    InspectionMethod,
+    Inspector,
+    Plan,
+    RiskGrade,
+    StaffKind,
+)
 
-FORMAT = "zsc-draw-audit/5"
+FORMAT = "zsc-draw-audit/6"
+STRATA_FREE_FORMAT = "zsc-draw-audit/5"
+"""Exports made before the year's office half (issue 24 to 26): no levels, experts or batches."""
 DIRECTORY_FORMAT = "zsc-draw-audit/4"
 """Exports whose teams were drawn in draw order, stratum by stratum (issue 19 to 23)."""
 CEREMONY_FORMAT = "zsc-draw-audit/3"
 """Exports with the ceremony but without the directory changes before the freeze (issue 13 to 19)."""
-CEREMONY_FORMATS = (FORMAT, DIRECTORY_FORMAT, CEREMONY_FORMAT)
-DIRECTORY_FORMATS = (FORMAT, DIRECTORY_FORMAT)
+CEREMONY_FORMATS = (FORMAT, STRATA_FREE_FORMAT, DIRECTORY_FORMAT, CEREMONY_FORMAT)
+DIRECTORY_FORMATS = (FORMAT, STRATA_FREE_FORMAT, DIRECTORY_FORMAT)
+STRATA_FREE_FORMATS = (FORMAT, STRATA_FREE_FORMAT)
 SECRET_AS_SEED_FORMAT = "zsc-draw-audit/2"
 """Exports of draws whose seed was the platform's secret itself (issue 11 to issue 13)."""
 LEGACY_FORMAT = "zsc-draw-audit/1"
 """Exports of draws made with an unsalted ``ids_hash`` per stratum (before issue 11)."""
-FORMATS = (FORMAT, DIRECTORY_FORMAT, CEREMONY_FORMAT, SECRET_AS_SEED_FORMAT, LEGACY_FORMAT)
+FORMATS = (FORMAT, STRATA_FREE_FORMAT, DIRECTORY_FORMAT, CEREMONY_FORMAT, SECRET_AS_SEED_FORMAT,
+           LEGACY_FORMAT)
 
 DIRECTORY_LOOKBACK = dt.timedelta(days=30)
 """How long before a plan's creation the export's directory changes begin: a directory shaped
@@ -91,12 +108,18 @@ def build_export(
     task_ids: Mapping[str, str],
     drawn_at: str,
     directory_changes: Mapping[str, Any],
+    staffing: Staffing | None = None,
+    release: Mapping[str, dt.date] | None = None,
 ) -> dict[str, Any]:
     """The auditor export for a draw that has just been made from the ``frozen`` strata (each
     with its grade, sorted ids, salt and commitment); ``ceremony`` holds the secret, the times
     and the entropy that derived ``draw.seed``; ``directory_changes`` the audit trail's
-    directory changes before the freeze (``audit_trail.directory_changes``)."""
+    directory changes before the freeze (``audit_trail.directory_changes``); ``staffing`` where
+    the teams came from and ``release`` each task's batch release date."""
     drawn = {s.grade.value: s for s in draw.strata}
+    staffing = staffing or Staffing()
+    release = release or {}
+    pool = staffing.pool_departments(plan)
     return {
         "format": FORMAT,
         "plan": plan_to_json(plan),
@@ -122,17 +145,26 @@ def build_export(
             for f in frozen
         ],
         "items": [
-            {"code": i.code, "department": i.department, "qualification": i.qualification}
+            {"code": i.code, "department": i.department, "qualification": i.qualification,
+             "specialty": i.specialty}
             for i in catalogue if i.code in plan.items
         ],
         "inspectors": [
             {"id": i.id, "department": i.department, "qualifications": list(i.qualifications),
-             "active": i.active, "conflicts": list(i.conflicts)}
-            for i in inspectors if i.department in plan.departments
+             "active": i.active, "conflicts": list(i.conflicts), "kind": i.kind.value}
+            for i in inspectors if i.department in pool
         ],
+        # where a plan draws county staff: the departments and the drawn entities' regions
+        "departments": [
+            {"name": d.name, "level": d.level.value, "region": d.region, "parent": d.parent}
+            for d in sorted(staffing.departments.values(), key=lambda d: d.name)
+        ],
+        "regions": {code: staffing.regions[code] for code in sorted(staffing.regions)},
         "tasks": [
             {"id": task_ids[a.credit_code], "credit_code": a.credit_code, "team": list(a.team),
-             "items": list(a.items)}
+             "experts": list(a.experts), "items": list(a.items),
+             "release_on": None if a.credit_code not in release
+             else release[a.credit_code].isoformat()}
             for a in teams.assignments
         ],
         "unassigned": [{"credit_code": u.credit_code, "reason": u.reason} for u in teams.unassigned],
@@ -184,10 +216,18 @@ def _compare_sequences(checks: list[Check], label: str, expected: Sequence[str],
 
 
 def _placeholder_item(data: Mapping[str, Any]) -> InspectionItem:
-    """An item as the team draw sees it: only department and qualification matter."""
+    """An item as the team draw sees it: only department, qualification and specialty matter."""
     return InspectionItem(code=data["code"], category="-", name="-", basis="-",
                           method=InspectionMethod.ON_SITE, department=data["department"],
-                          checkpoints=("-",), qualification=data.get("qualification", ""))
+                          checkpoints=("-",), qualification=data.get("qualification", ""),
+                          specialty=data.get("specialty", ""))
+
+
+def _staffing(export: Mapping[str, Any], plan: Plan) -> Staffing:
+    """Where the export says the teams came from (exports before format 6: the plan's own
+    departments)."""
+    departments = {d["name"]: Department(**d) for d in export.get("departments", [])}
+    return Staffing(plan.level, departments, dict(export.get("regions", {})))
 
 
 def _check_format(export: object) -> None:
@@ -256,10 +296,14 @@ def _verify(export: Mapping[str, Any]) -> Verification:
            "分层与计划的风险等级不一致")
     inspectors = [Inspector(id=i["id"], name="-", department=i["department"], badge_no="-",
                             qualifications=tuple(i["qualifications"]), active=i["active"],
-                            conflicts=tuple(i["conflicts"])) for i in export["inspectors"]]
+                            conflicts=tuple(i["conflicts"]), kind=i.get("kind", StaffKind.OFFICER))
+                  for i in export["inspectors"]]
     items = [_placeholder_item(i) for i in export["items"]]
-    strata_free = export["format"] == FORMAT
-    teams = draw_teams(plan, seed, team_order(drawn) if strata_free else drawn, inspectors, items)
+    strata_free = export["format"] in STRATA_FREE_FORMATS
+    teams = draw_teams(plan, seed, team_order(drawn) if strata_free else drawn, inspectors, items,
+                       _staffing(export, plan))
+    if export["format"] == FORMAT:
+        _check_batches(checks, plan, seed, teams, export["tasks"])
     published_tasks = {t["credit_code"]: t for t in export["tasks"]}
     published_unassigned = {u["credit_code"] for u in export["unassigned"]}
     expected_ids = task_ids(plan.id, teams) if strata_free else {}
@@ -284,6 +328,21 @@ def _verify(export: Mapping[str, Any]) -> Verification:
         if code not in drawn_set:
             checks.append(Check(False, f"{code} 出现在公布结果中，但重新抽取时没有抽中"))
     return Verification(tuple(checks))
+
+
+def _check_batches(checks: list[Check], plan: Plan, seed: str, teams: TeamDraw,
+                   tasks: Sequence[Mapping[str, Any]]) -> None:
+    """Each task's release date is its batch's in the drawn split (``sampling.batch_release``)."""
+    if not plan.batches:
+        _check(checks, all(t.get("release_on") is None for t in tasks), "不分批次，抽取后即派发",
+               "计划不分批次，但有任务写有派发日期")
+        return
+    expected = batch_release(plan, seed, [a.credit_code for a in teams.assignments])
+    published = {t["credit_code"]: t.get("release_on") for t in tasks}
+    wrong = sorted(code for code, day in expected.items() if published.get(code) != day.isoformat())
+    counts = "、".join(f"{d.isoformat()} {list(expected.values()).count(d)}户" for d in plan.batches)
+    _check(checks, not wrong, f"分{len(plan.batches)}批派发（{counts}），各任务的批次与重新划分一致",
+           f"{len(wrong)}个任务的派发批次与重新划分不一致（如 {'、'.join(wrong[:3])}）")
 
 
 def _check_ceremony(checks: list[Check], export: Mapping[str, Any], plan: Plan) -> None:

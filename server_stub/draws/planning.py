@@ -37,7 +37,9 @@ from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
 from server_stub.draws.sampling import (
     SALT_HEX_DIGITS,
+    Staffing,
     TeamDraw,
+    batch_release,
     commitment,
     draw_populations,
     draw_teams,
@@ -219,6 +221,17 @@ def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[E
     return [Entity(**row) for row in conn.execute(query.order_by(e.c.credit_code)).mappings()]
 
 
+def plan_staffing(conn: sa.Connection, plan: Plan, drawn: Sequence[str]) -> Staffing:
+    """Where the plan's teams come from: its level, the departments by level and region, and
+    the region of each drawn entity (``sampling.Staffing``)."""
+    if plan.level is None or not plan.level.county_staff:
+        return Staffing(plan.level)
+    e = t.entities
+    regions = dict(conn.execute(sa.select(e.c.credit_code, e.c.region)
+                                .where(e.c.credit_code.in_(list(drawn)))).tuples().all())
+    return Staffing(plan.level, {d.name: d for d in queries.load_departments(conn)}, regions)
+
+
 @dataclass(frozen=True)
 class Freeze:
     """A population frozen for a draw: what is published before the entropy is entered."""
@@ -354,13 +367,16 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     frozen = list(ceremony["population"])
     populations = {RiskGrade(f["grade"]): f["ids"] for f in frozen}
     draw = draw_populations(plan, populations, seed)
-    inspectors = [i for i in queries.load_inspectors(conn) if i.department in plan.departments]
+    staffing = plan_staffing(conn, plan, draw.drawn)
+    pool = staffing.pool_departments(plan)
+    inspectors = [i for i in queries.load_inspectors(conn) if i.department in pool]
     catalogue = queries.load_items(conn, codes=plan.items)
     try:
-        teams = draw_teams(plan, seed, team_order(draw.drawn), inspectors, catalogue)
+        teams = draw_teams(plan, seed, team_order(draw.drawn), inspectors, catalogue, staffing)
     except ValueError as e:
         raise Invalid("invalid_plan", str(e)) from None
     ids = task_ids(plan.id, teams)
+    release = batch_release(plan, seed, [a.credit_code for a in teams.assignments])
     ceremony_json = {
         "derivation": DERIVATION, "secret": secret, "created_at": _iso(row["created_at"]),
         "entropy_spec": entropy_spec(row).to_json(), "frozen_at": _iso(ceremony["frozen_at"]),
@@ -372,7 +388,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     audit = build_export(plan=plan, draw=draw, frozen=frozen, commitment=row["commitment"],
                          ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
                          teams=teams, task_ids=ids, drawn_at=now.isoformat(),
-                         directory_changes=changes)
+                         directory_changes=changes, staffing=staffing, release=release)
     by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
     try:
@@ -384,7 +400,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     c = t.draw_ceremonies
     conn.execute(c.update().where(c.c.id == ceremony["id"]).values(
         open_plan_id=None, state="drawn", closed_at=now, entropy=ceremony_json["entropy"]))
-    _store_tasks(conn, plan, teams, ids, now)
+    _store_tasks(conn, plan, teams, ids, release, now)
     record_act(conn, actor, ActKind.DRAW_MADE, plan_id, plan_id=plan_id, at=now,
                after={"entropy": ceremony_json["entropy"], "seed": seed, "drawn": len(draw.drawn),
                       "assigned": len(teams.assignments)})
@@ -393,13 +409,14 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
 
 
 def _store_tasks(conn: sa.Connection, plan: Plan, teams: TeamDraw, ids: dict[str, str],
-                 now: dt.datetime) -> None:
+                 release: dict[str, dt.date], now: dt.datetime) -> None:
     """The tasks, each with its number (``draw_order``: the task id's number, credit-code order,
-    never the order of the strata)."""
+    never the order of the strata) and its batch's release date (null: released at once)."""
     rows = [
         {"id": ids[a.credit_code], "plan_id": plan.id, "credit_code": a.credit_code,
          "team": list(a.team), "items": list(a.items), "due": plan.window_end,
-         "draw_order": int(ids[a.credit_code].rsplit("-", 1)[1]), "created_at": now}
+         "draw_order": int(ids[a.credit_code].rsplit("-", 1)[1]), "created_at": now,
+         "release_on": release.get(a.credit_code)}
         for a in teams.assignments
     ]
     members = [{"task_id": ids[a.credit_code], "inspector_id": i}

@@ -30,17 +30,28 @@ per draw. A province (30,000 entities, 5,000 inspectors in 50 departments) takes
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import heapq
 import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from sync import Entity, InspectionItem, Inspector, Plan, RiskGrade, parse_ratio
+from sync import (
+    Department,
+    DepartmentLevel,
+    Entity,
+    InspectionItem,
+    Inspector,
+    Plan,
+    PlanLevel,
+    RiskGrade,
+    parse_ratio,
+)
 
 ALGORITHM = "consistent_sampler"
 """Name of the sampling algorithm, as published with every draw."""
@@ -50,6 +61,9 @@ ALGORITHM_VERSION = "1.0.10"
 
 TEAM_SEED_INFIX = "/team/"
 """A team is ordered with the seed ``SEED + TEAM_SEED_INFIX + credit_code``."""
+
+BATCH_SEED_INFIX = "/batch/"
+"""The tasks are split into batches in ticket order for ``SEED + BATCH_SEED_INFIX``."""
 
 # Chinese text of this module (reasons shown to the supervisor who runs the draw). To move into
 # server_stub's strings module once there is one (DESIGN §2: one place per side).
@@ -66,6 +80,8 @@ MSG_TOO_FEW_ELIGIBLE = "可派检查人员{eligible}人，不足检查组人数{
 MSG_MISSING_DEPARTMENTS = "联合抽查部门{departments}无可派检查人员"
 MSG_EXCLUDED = "排除：{details}"
 MSG_EXCLUSION_COUNT = "{label}{count}人"
+MSG_NO_COUNTERPART = "「{region}」没有对应「{department}」的县级部门"
+MSG_NO_EXPERT = "缺少可派的具备「{specialty}」专业的专业技术人员"
 REASON_INACTIVE = "不在岗"
 REASON_UNQUALIFIED = "缺少所需资格"
 REASON_CONFLICT = "需回避"
@@ -323,11 +339,13 @@ def task_ids(plan_id: str, teams: TeamDraw) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Assignment:
-    """A formed team: inspector ids in ticket order, and every item of the plan."""
+    """A formed team: its 执法人员 in ticket order, then its 专业技术人员 (``experts``, one per
+    specialty the items need, in the order of the specialties), and every item of the plan."""
 
     credit_code: str
     team: tuple[str, ...]
     items: tuple[str, ...]
+    experts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -344,60 +362,140 @@ class TeamDraw:
     unassigned: tuple[Unassigned, ...]
 
 
+@dataclass(frozen=True)
+class Staffing:
+    """Where each entity's team comes from (DESIGN §12): the plan's level, the departments by
+    level and region, and each drawn entity's region.
+
+    Without a level that draws county staff every team comes from the plan's own departments,
+    whatever the regions. In a 市抽县查 plan each of the plan's (city) departments is stood in for
+    by its county counterpart in the entity's region (the county department whose ``parent`` it
+    is); in a 市县联查 plan by both.
+    """
+
+    level: PlanLevel | None = None
+    departments: Mapping[str, Department] = field(default_factory=dict)
+    regions: Mapping[str, str] = field(default_factory=dict)
+
+    def counterpart(self, department: str, region: str) -> str | None:
+        """The county department answering to ``department`` in ``region``, if the directory has
+        one (the first by name, should it list two)."""
+        found = sorted(d.name for d in self.departments.values()
+                       if d.parent == department and d.region == region
+                       and d.level is DepartmentLevel.COUNTY)
+        return found[0] if found else None
+
+    def pool_departments(self, plan: Plan) -> set[str]:
+        """Every department whose staff the plan may send anywhere: its own (in a 市抽县查 plan
+        only their 专业技术人员, the city's expert pool) and, at a level that draws county staff,
+        their county counterparts."""
+        own = set(plan.departments)
+        if self.level is None or not self.level.county_staff:
+            return own
+        return own | {d.name for d in self.departments.values()
+                      if d.parent in own and d.level is DepartmentLevel.COUNTY}
+
+    def units(self, plan: Plan, code: str) -> tuple[list[str], list[str]]:
+        """The departments a team for ``code`` must each bring someone from, in order, and the
+        plan's departments that have no county counterpart in the entity's region."""
+        if self.level is None or not self.level.county_staff:
+            return list(plan.departments), []
+        region = self.regions.get(code, "")
+        units: list[str] = []
+        missing: list[str] = []
+        for department in plan.departments:
+            if self.level is PlanLevel.CITY_AND_COUNTY:
+                units.append(department)
+            county = self.counterpart(department, region)
+            if county is None:
+                missing.append(MSG_NO_COUNTERPART.format(region=region or "（未知区划）",
+                                                         department=department))
+            else:
+                units.append(county)
+        return units, missing
+
+    def slot_of(self, plan: Plan) -> dict[str, str]:
+        """For each department of the pool, the plan department whose items its staff inspect
+        (itself, or the city department a county one answers to)."""
+        return {d: d if d in plan.departments else self.departments[d].parent
+                for d in self.pool_departments(plan)}
+
+
+def needed_specialties(plan: Plan, catalogue: Mapping[str, InspectionItem]) -> list[str]:
+    """The specialties the plan's items need on a team, each once, in code-point order."""
+    return sorted({catalogue[c].specialty for c in plan.items
+                   if c in catalogue and catalogue[c].specialty})
+
+
 def draw_teams(
     plan: Plan,
     seed: str,
     credit_codes: Sequence[str],
     inspectors: Iterable[Inspector],
     catalogue: Iterable[InspectionItem],
+    staffing: Staffing | None = None,
 ) -> TeamDraw:
     """Form a team for every drawn entity, in the order of ``credit_codes`` (the platform hands in
     :func:`team_order` of the draw; exports made before format 5 used draw order).
 
-    An inspector is eligible for an entity when they are active, belong to one of the plan's
-    departments, hold every qualification the plan's items require (in a joint plan: those of
-    the items of their own department; ``""`` requires none), need not recuse from the entity
-    (回避: its credit code is in ``Inspector.conflicts``), and have fewer tasks from this draw
-    than the plan's ``workload_cap``. The eligible are ordered by
+    A 执法人员 is eligible for an entity when they are active, belong to one of the departments
+    ``staffing`` sends there (the plan's own, or their county counterparts in the entity's region:
+    :class:`Staffing`), hold every qualification the plan's items require (in a joint plan: those
+    of the items of the department they stand for; ``""`` requires none), need not recuse from the
+    entity (回避: its credit code is in ``Inspector.conflicts``), and have fewer tasks from this
+    draw than the plan's ``workload_cap``. The eligible are ordered by
     ``consistent_sample(ids, seed + "/team/" + credit_code, len(ids))``.
 
-    A single-department plan takes the first ``team_size``. A joint plan forms one team across
-    departments: first, for each of the plan's departments in the plan's order, the first
-    eligible inspector of that department in ticket order; then the remaining places from the
-    other eligible inspectors in ticket order. Either way the team lists its members in ticket
-    order and the task carries all the plan's items.
+    The team takes, for each of the entity's departments in order, the first eligible 执法人员 of
+    that department in ticket order; then the remaining places up to ``team_size`` from the
+    other eligible in ticket order (a single-department plan simply takes the first
+    ``team_size``). Then, for each specialty an item needs (:func:`needed_specialties`), unless a
+    chosen expert already holds it, the first 专业技术人员 in the same ticket order who is
+    active, of those departments, holds the specialty, need not recuse and is under the cap.
 
-    A team is formed only with exactly ``team_size`` members (never fewer, so never one) and, in
-    a joint plan, someone from every department. Otherwise the entity is reported unassigned with
-    how many were eligible, which departments were missing and why inspectors were excluded.
-    Only formed teams count towards the workload cap.
+    A team is formed only with exactly ``team_size`` 执法人员 (never fewer, so never one),
+    someone from every department and an expert for every specialty. Otherwise the entity is
+    reported unassigned with the reason. Only formed teams count towards the workload cap.
 
     Raises ``ValueError`` when a plan item is missing from ``catalogue``, when a joint plan's item
     belongs to none of its departments, or when a joint plan's team is smaller than its number of
     departments.
     """
-    required = _required_qualifications(plan, {item.code: item for item in catalogue})
-    pool = [i for i in inspectors if i.department in plan.departments]
+    staffing = staffing or Staffing()
+    items_by_code = {item.code: item for item in catalogue}
+    required = _required_qualifications(plan, items_by_code)
+    specialties = needed_specialties(plan, items_by_code)
+    slot_of = staffing.slot_of(plan)
+    pool = [i for i in inspectors if i.department in slot_of]
     _check_sample_args([i.id for i in pool], 0)
     _check_sample_args(credit_codes, 0)
-    qualified, unqualified = _qualified(pool, required)
-    roster = _Roster(plan, qualified)
+    officers, unqualified = _qualified([i for i in pool if i.is_officer], required, slot_of)
+    roster = _Roster(plan, sorted(slot_of), officers)
+    experts = _Experts([i for i in pool if not i.is_officer and i.active], plan.workload_cap)
     assignments: list[Assignment] = []
     unassigned: list[Unassigned] = []
     for code in credit_codes:
-        groups = roster.eligible(code)
+        units, no_counterpart = staffing.units(plan, code)
+        groups = roster.eligible(code, units)
         eligible = sum(len(ids) for ids, _ in groups)
-        missing = [d for d, (ids, _) in zip(plan.departments, groups, strict=True) if not ids]
-        if eligible < plan.team_size or missing:
+        missing = [d for d, (ids, _) in zip(units, groups, strict=True) if not ids]
+        if eligible < plan.team_size or missing or no_counterpart:
             excluded = unqualified + roster.excluded(code)
-            reason = _unassigned_reason(eligible, plan.team_size, missing, excluded)
+            reason = _unassigned_reason(eligible, plan.team_size, missing, excluded,
+                                        no_counterpart)
             unassigned.append(Unassigned(code, reason))
             continue
         hasher = _ticket_hasher(seed + TEAM_SEED_INFIX + code)
         ordered = _ticket_order(hasher, _prefilter(groups, hasher, plan.team_size))
-        team = _pick_team(ordered, roster.department_of, plan)
+        team = _pick_team(ordered, roster.department_of, units, plan.team_size)
+        chosen, lacking = experts.pick(hasher, code, {*units, *plan.departments}, specialties)
+        if lacking:
+            unassigned.append(Unassigned(code, SEPARATOR.join(
+                MSG_NO_EXPERT.format(specialty=s) for s in lacking)))
+            continue
         roster.assign(team)
-        assignments.append(Assignment(code, team, plan.items))
+        experts.assign(chosen)
+        assignments.append(Assignment(code, team + chosen, plan.items, chosen))
     return TeamDraw(tuple(assignments), tuple(unassigned))
 
 
@@ -426,15 +524,15 @@ def _required_qualifications(
 
 
 def _qualified(
-    pool: Iterable[Inspector], required: Mapping[str, frozenset[str]]
+    pool: Iterable[Inspector], required: Mapping[str, frozenset[str]], slot_of: Mapping[str, str]
 ) -> tuple[list[Inspector], Counter[str]]:
-    """The inspectors able to go anywhere in this plan, and why the others cannot, counted."""
+    """The 执法人员 able to go anywhere in this plan, and why the others cannot, counted."""
     qualified: list[Inspector] = []
     excluded: Counter[str] = Counter()
     for inspector in pool:
         if not inspector.active:
             excluded[REASON_INACTIVE] += 1
-        elif not required[inspector.department] <= set(inspector.qualifications):
+        elif not required[slot_of[inspector.department]] <= set(inspector.qualifications):
             excluded[REASON_UNQUALIFIED] += 1
         else:
             qualified.append(inspector)
@@ -442,7 +540,7 @@ def _qualified(
 
 
 class _Roster:
-    """The plan's qualified inspectors who are still under the workload cap, by department.
+    """The plan's qualified 执法人员 who are still under the workload cap, by department.
 
     Qualification and active status do not depend on the entity, and the cap changes only when
     a team is formed, so the lists (ids and their UTF-8 bytes, which every entity's tickets
@@ -450,9 +548,9 @@ class _Roster:
     of interest are left to take out.
     """
 
-    def __init__(self, plan: Plan, qualified: Iterable[Inspector]) -> None:
+    def __init__(self, plan: Plan, departments: Iterable[str], qualified: Iterable[Inspector]) -> None:
         self.department_of: dict[str, str] = {}
-        self._available: dict[str, list[str]] = {d: [] for d in plan.departments}
+        self._available: dict[str, list[str]] = {d: [] for d in departments}
         self._conflicts: dict[str, set[str]] = {}
         for inspector in qualified:
             self.department_of[inspector.id] = inspector.department
@@ -464,10 +562,10 @@ class _Roster:
         self._workload: Counter[str] = Counter()
         self._at_cap: set[str] = set()
 
-    def eligible(self, code: str) -> list[tuple[list[str], list[bytes]]]:
-        """Ids and their bytes of who may go to ``code``, per department in the plan's order."""
+    def eligible(self, code: str, units: Sequence[str]) -> list[tuple[list[str], list[bytes]]]:
+        """Ids and their bytes of who may go to ``code``, per department of ``units`` in order."""
         conflicted = self._conflicts.get(code)
-        groups = [(ids, self._encoded[d]) for d, ids in self._available.items()]
+        groups = [(self._available[d], self._encoded[d]) for d in units]
         if not conflicted:
             return groups
         return [
@@ -498,24 +596,84 @@ class _Roster:
             self._encoded[department] = [i.encode() for i in ids]
 
 
-def _pick_team(ordered: list[str], department_of: Mapping[str, str], plan: Plan) -> tuple[str, ...]:
-    """The first ``team_size`` in ticket order, after the first of each department (joint plans).
+class _Experts:
+    """The active 专业技术人员 of the plan's pool, and their workload in this draw. Few, so each
+    entity's candidates are simply ticket-ordered in full."""
+
+    def __init__(self, experts: Iterable[Inspector], cap: int | None) -> None:
+        self._experts = list(experts)
+        self._cap = cap
+        self._workload: Counter[str] = Counter()
+
+    def pick(self, hasher: hashlib._Hash, code: str, departments: set[str],
+             specialties: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+        """The experts for ``code``'s team, and the specialties nobody eligible holds."""
+        if not specialties:
+            return (), []
+        eligible = [e for e in self._experts
+                    if e.department in departments and code not in e.conflicts
+                    and (self._cap is None or self._workload[e.id] < self._cap)]
+        by_id = {e.id: e for e in eligible}
+        ordered = _ticket_order(hasher, by_id)
+        chosen: list[str] = []
+        lacking: list[str] = []
+        for specialty in specialties:
+            if any(specialty in by_id[c].qualifications for c in chosen):
+                continue
+            first = next((i for i in ordered if i not in chosen
+                          and specialty in by_id[i].qualifications), None)
+            if first is None:
+                lacking.append(specialty)
+            else:
+                chosen.append(first)
+        return tuple(chosen), lacking
+
+    def assign(self, chosen: Iterable[str]) -> None:
+        self._workload.update(chosen)
+
+
+def _pick_team(ordered: list[str], department_of: Mapping[str, str], units: Sequence[str],
+               team_size: int) -> tuple[str, ...]:
+    """The first ``team_size`` in ticket order, after the first of each of ``units``.
 
     ``ordered`` need only be the prefiltered candidates in ticket order: they hold the first of
     every department and the first ``team_size`` overall (everyone taken besides the departments'
     firsts is among those), in the same relative order.
     """
-    chosen = {next(i for i in ordered if department_of[i] == d) for d in plan.departments}
-    chosen.update(
-        itertools.islice((i for i in ordered if i not in chosen), plan.team_size - len(chosen))
-    )
+    chosen = {next(i for i in ordered if department_of[i] == d) for d in units}
+    chosen.update(itertools.islice((i for i in ordered if i not in chosen), team_size - len(chosen)))
     return tuple(i for i in ordered if i in chosen)
 
 
+def batch_release(plan: Plan, seed: str, credit_codes: Iterable[str]) -> dict[str, dt.date]:
+    """The release date of each formed task's batch (分批次派发), or nothing for a plan without
+    batches.
+
+    The tasks' credit codes are put in ticket order for ``seed + "/batch/"`` over the whole draw
+    (never stratum by stratum: a batch must not tell a grade, DESIGN §11), then split into
+    ``len(plan.batches)`` runs as even as can be, the earlier runs taking one more; the n-th run
+    is released on the n-th date.
+    """
+    if not plan.batches:
+        return {}
+    codes = sorted(credit_codes)
+    ordered = consistent_sample(codes, seed + BATCH_SEED_INFIX, len(codes))
+    count = len(plan.batches)
+    size, extra = divmod(len(ordered), count)
+    release: dict[str, dt.date] = {}
+    start = 0
+    for n, day in enumerate(plan.batches):
+        end = start + size + (1 if n < extra else 0)
+        release.update(dict.fromkeys(ordered[start:end], day))
+        start = end
+    return release
+
+
 def _unassigned_reason(
-    eligible: int, team_size: int, missing: Sequence[str], excluded: Mapping[str, int]
+    eligible: int, team_size: int, missing: Sequence[str], excluded: Mapping[str, int],
+    no_counterpart: Sequence[str] = (),
 ) -> str:
-    parts = []
+    parts = list(no_counterpart)
     if eligible < team_size:
         parts.append(MSG_TOO_FEW_ELIGIBLE.format(eligible=eligible, team_size=team_size))
     if missing:

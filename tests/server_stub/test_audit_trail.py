@@ -278,7 +278,7 @@ def test_the_auditors_export_lists_a_status_change_made_the_day_before_the_freez
         export = planning.load_draw(conn, "P1", "audit")
         publication = planning.load_draw(conn, "P1", "publication")
     listed = export["directory_changes"]
-    assert export["format"] == "zsc-draw-audit/5"
+    assert export["format"] == "zsc-draw-audit/6"
     assert listed["count"] == 1 and listed["inspectors"] == [] and listed["items"] == []
     assert listed["entities"] == [{"id": target.credit_code, "changes": [{
         "at": "2026-03-03T09:00:00Z", "by": TESTER.person,

@@ -160,7 +160,7 @@ def test_earlier_formats_verify_as_they_were_made(engine: sa.Engine) -> None:
     """A format 4 draw (teams in draw order, tasks numbered so) still verifies; the same teams
     under format 5 do not, nor do format 5 tasks numbered in draw order."""
     export: dict = drawn_plan(engine, leaky_plan(workload_cap=1))["export"]  # type: ignore[assignment]
-    assert export["format"] == "zsc-draw-audit/5" and verify_export(export).ok
+    assert export["format"] == "zsc-draw-audit/6" and verify_export(export).ok
     in_draw_order = _export_in("zsc-draw-audit/4", export, list)
     assert in_draw_order["tasks"] != export["tasks"], "with the cap binding, the order matters"
     assert verify_export(in_draw_order).ok

@@ -111,7 +111,7 @@ def test_acts_over_the_api_are_recorded_and_read_by_who_may(server: ServerProces
     assert SAMR != "威海市应急管理局"
 
     export = admin.get(f"/api/v1/draws/{DEMO_PLAN_ID}/audit").json()
-    assert export["format"] == "zsc-draw-audit/5" and verify_export(export).ok
+    assert export["format"] == "zsc-draw-audit/6" and verify_export(export).ok
     published = httpx.get(f"{server.url}/api/v1/draws/{DEMO_PLAN_ID}").json()
     assert published["directory_changes"] == export["directory_changes"]["count"] > 0, \
         "seed-demo filled the directory just before it froze the demo plan"
