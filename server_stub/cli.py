@@ -48,7 +48,7 @@ from server_stub.directory.csv_files import (
     write_csv,
 )
 from server_stub.directory.demo import SAMR, generate
-from server_stub.draws import planning
+from server_stub.draws import partners, planning
 from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
 from server_stub.draws.population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
@@ -355,12 +355,17 @@ def plan() -> None:
 @click.option("--public-value-date", default=None, help="该数值公布的日期 YYYY-MM-DD（抽取不早于此日）")
 @click.option("--kind", type=click.Choice(INSPECTION_KINDS), default=RANDOM_KIND, show_default=True,
               help="检查类型（部门可规定某些类型不计入每年抽查次数上限）")
+@click.option("--scheme-content", default=None, help="检查方案：检查内容（与时间安排、检查方式同时给出）")
+@click.option("--scheme-schedule", default=None, help="检查方案：时间安排")
+@click.option("--scheme-method", default=None, help="检查方案：检查方式")
 def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
                 departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
                 team_size: int, start: str, end: str, regions: tuple[str, ...],
                 industries: tuple[str, ...], statuses: tuple[str, ...], exclude_days: int | None,
                 workload_cap: int | None, dice_digits: int, no_dice: bool,
-                public_value_source: str | None, public_value_date: str | None, kind: str) -> None:
+                public_value_source: str | None, public_value_date: str | None, kind: str,
+                scheme_content: str | None, scheme_schedule: str | None,
+                scheme_method: str | None) -> None:
     """创建抽查计划，公布平台密钥的承诺值和抽取时采用的公开随机数。"""
     parsed: dict[str, str] = {}
     for pair in ratios:
@@ -372,6 +377,11 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
             "ratios": parsed, "team_size": team_size, "window_start": start, "window_end": end,
             "regions": list(regions), "industries": list(industries), "statuses": list(statuses),
             "exclude_inspected_within_days": exclude_days, "workload_cap": workload_cap}
+    scheme = (scheme_content, scheme_schedule, scheme_method)
+    if any(part is not None for part in scheme):
+        if any(part is None for part in scheme):
+            fail("计划未创建：检查方案须同时给出 --scheme-content、--scheme-schedule 和 --scheme-method")
+        spec["scheme"] = dict(zip(("content", "schedule", "method"), scheme, strict=True))
     if (public_value_source is None) != (public_value_date is None):
         fail("计划未创建：--public-value-source 和 --public-value-date 须同时给出")
     try:
@@ -396,6 +406,56 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
                              if s["excluded_at_cap"] else "") for s in preview))
     click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
     click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")
+
+
+@cli.command("confirm-partner")
+@data_options
+@click.argument("plan_id")
+@click.argument("department")
+@click.option("--staff", "staff", multiple=True,
+              help="本部门派出参加检查的人员编号，可重复（不给出：本部门在岗人员均可抽取）")
+@click.option("--qualification", "qualifications", multiple=True, help="资格要求，可重复")
+def confirm_partner(data_dir: Path | None, database_url: str | None, plan_id: str,
+                    department: str, staff: tuple[str, ...],
+                    qualifications: tuple[str, ...]) -> None:
+    """配合部门确认参加联合抽查计划（含检查方案），写明派出人员和资格要求；名录冻结前可重新答复。"""
+    _answer_partner(data_dir, database_url, plan_id, department,
+                    partners.Answer(True, staff=staff, qualifications=qualifications))
+
+
+@cli.command("decline-partner")
+@data_options
+@click.argument("plan_id")
+@click.argument("department")
+@click.option("--reason", required=True, help="不同意的原因（将公开）")
+def decline_partner(data_dir: Path | None, database_url: str | None, plan_id: str,
+                    department: str, reason: str) -> None:
+    """配合部门不同意参加联合抽查计划，须写明原因；在其确认之前，计划不能冻结名录。"""
+    _answer_partner(data_dir, database_url, plan_id, department,
+                    partners.Answer(False, reason=reason))
+
+
+def _answer_partner(data_dir: Path | None, database_url: str | None, plan_id: str,
+                    department: str, given: partners.Answer) -> None:
+    settings, engine = open_engine(data_dir, database_url)
+    try:
+        with acting(settings, engine) as (conn, actor):
+            stored = partners.answer(conn, plan_id, department, given, now=now(), actor=actor)
+            waiting = [p for p in partners.partners_of(conn, plan_id)
+                       if p["state"] != partners.CONFIRMED]
+    except DomainError as e:
+        fail(f"未答复：{e.message}")
+    if stored["state"] == partners.CONFIRMED:
+        click.echo(f"{department} 已确认参加计划 {plan_id}；派出人员："
+                   f"{'、'.join(stored['staff']) or '本部门在岗人员均可'}；资格要求："
+                   f"{'、'.join(stored['qualifications']) or '无'}")
+    else:
+        click.echo(f"{department} 不同意参加计划 {plan_id}（原因已公开）：{stored['reason']}")
+    if waiting:
+        click.echo("尚未确认的配合部门：" + "、".join(
+            f"{p['department']}（{partners.STATE_LABELS[p['state']]}）" for p in waiting))
+    else:
+        click.echo(f"全部配合部门均已确认，可以冻结名录：freeze {plan_id}")
 
 
 def describe_entropy(spec: EntropySpec) -> str:

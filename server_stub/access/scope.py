@@ -41,6 +41,14 @@ def require_supervisor(conn: sa.Connection, device: Caller) -> str:
     return department
 
 
+def require_own_department(caller_department: str | None, department: str) -> None:
+    """403 unless the caller acts for ``department``: a supervisor answers for their own
+    department only (a joint plan's partner, issue 26); None is the administrator, who sets up
+    for every department."""
+    if caller_department is not None and caller_department != department:
+        raise NotAllowed("other_department", f"只能以本部门（{caller_department}）的名义答复")
+
+
 def department_plans(department: str) -> sa.Select[str]:
     return sa.select(t.plan_departments.c.plan_id).where(t.plan_departments.c.department == department)
 

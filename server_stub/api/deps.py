@@ -184,6 +184,39 @@ SupervisorActorDep = Annotated[Actor, Depends(get_supervisor_actor, scope="funct
 """For a supervisor's route whose act the audit trail records (see ``AdminActorDep``)."""
 
 
+@dataclass(frozen=True)
+class AdminOrSupervisor:
+    """A call the administrator or a supervisor may make: the actor to record, and the
+    supervisor's department (None: the administrator, who acts for any department)."""
+
+    actor: Actor
+    department: str | None
+
+
+def get_admin_or_supervisor(request: Request,
+                            admin: Annotated[Credentials, Depends(admin_bearer)],
+                            _device: Annotated[Credentials, Depends(device_bearer)],
+                            conn: ConnDep) -> Iterator[AdminOrSupervisor]:
+    """The administrator's token, or else an enrolled supervisor's device (401 for neither, 403
+    ``supervisors_only`` for an inspector's device); the audit trail's head is signed once the
+    route is done, as for ``AdminActorDep``. Both schemes read the one Authorization header."""
+    token = admin.credentials if admin else None
+    expected: str = request.app.state.admin_token
+    if token is not None and secrets.compare_digest(token.encode(), expected.encode()):
+        caller = AdminOrSupervisor(Actor.administrator(token, _address(request)), None)
+    else:
+        device = authenticate(conn, token)
+        department = scope.require_supervisor(conn, device)
+        caller = AdminOrSupervisor(
+            Actor.supervisor(device.inspector_id, device.id, _address(request)), department)
+    yield caller
+    audit_trail.seal(conn, request.app.state.server_key)
+
+
+AdminOrSupervisorDep = Annotated[AdminOrSupervisor, Depends(get_admin_or_supervisor,
+                                                            scope="function")]
+
+
 def request_body(limit: Callable[[Request], int]) -> Any:
     """A dependency on the request body, at most ``limit(request)`` bytes (413 beyond), read on
     the event loop so that the route itself can run in the thread pool. Declare it after

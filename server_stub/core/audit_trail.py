@@ -65,6 +65,8 @@ class ActKind(enum.StrEnum):
     FOLLOWUP_CLOSED = "followup.closed"
     RESULT_CORRECTED = "review.corrected"
     RESULT_WITHDRAWN = "review.withdrawn"
+    PARTNER_CONFIRMED = "plan.partner_confirmed"
+    PARTNER_DECLINED = "plan.partner_declined"
 
 
 DIRECTORY_KINDS = (ActKind.ENTITY_SAVED, ActKind.INSPECTOR_SAVED, ActKind.ITEM_SAVED)
@@ -84,6 +86,7 @@ KIND_LABELS = {
     ActKind.RECORD_PUBLISHED: "公示", ActKind.RECORD_RETURNED: "退回",
     ActKind.FOLLOWUP_CLOSED: "后续处置登记", ActKind.RESULT_CORRECTED: "更正公示结果",
     ActKind.RESULT_WITHDRAWN: "撤回公示结果",
+    ActKind.PARTNER_CONFIRMED: "配合部门确认联合抽查", ActKind.PARTNER_DECLINED: "配合部门不同意联合抽查",
 }
 
 

@@ -24,6 +24,7 @@ from server_stub.core.audit_trail import directory_changes as trail_directory_ch
 from server_stub.core.clock import CHINA, as_utc, china_date, rfc3339
 from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.directory import queries
+from server_stub.draws import partners
 from server_stub.draws.audit import DIRECTORY_LOOKBACK, build_export, public_strata
 from server_stub.draws.ceremony import (
     DERIVATION,
@@ -128,6 +129,7 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, actor: Act
     ))
     conn.execute(t.plan_departments.insert(),
                  [{"plan_id": plan.id, "department": d} for d in plan.departments])
+    partners.add_partners(conn, plan)  # a joint plan waits for its partners' answers
     # the commitment, never the secret: supervisors read their plans' entries
     record_act(conn, actor, ActKind.PLAN_CREATED, plan.id, plan_id=plan.id, at=now,
                after={"name": plan.name, "spec": plan_to_json(plan), "kind": kind,
@@ -270,6 +272,7 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, ac
     """
     plan, row = load_plan(conn, plan_id)
     _refuse_if_drawn(conn, plan_id)
+    partners.require_confirmed(conn, plan_id)  # 经配合部门确认后实施
     if _open_ceremony(conn, plan_id) is not None:
         raise Conflict("already_frozen",
                        f"抽查计划「{plan_id}」的名录已冻结，等待录入公开随机数（或先放弃本次抽取）")
@@ -370,6 +373,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     staffing = plan_staffing(conn, plan, draw.drawn)
     pool = staffing.pool_departments(plan)
     inspectors = [i for i in queries.load_inspectors(conn) if i.department in pool]
+    inspectors = partners.limit_to_offered(conn, plan_id, inspectors)  # each partner's offer
     catalogue = queries.load_items(conn, codes=plan.items)
     try:
         teams = draw_teams(plan, seed, team_order(draw.drawn), inspectors, catalogue, staffing)
@@ -486,13 +490,15 @@ def public_plan(row: sa.RowMapping, drawn: bool) -> dict[str, Any]:
         "window_start": spec["window_start"], "window_end": spec["window_end"],
         "commitment": row["commitment"], "created_at": _iso(row["created_at"]),
         "entropy": entropy_spec(row).to_json(), "kind": row["kind"], "drawn": drawn,
+        "scheme": spec.get("scheme"),
     }
 
 
 def get_public_plan(conn: sa.Connection, plan_id: str) -> dict[str, Any]:
     _, row = load_plan(conn, plan_id)
     drawn = conn.execute(sa.select(t.draws.c.plan_id).where(t.draws.c.plan_id == plan_id)).first()
-    return {**public_plan(row, drawn is not None), "ceremonies": ceremonies_of(conn, plan_id)}
+    return {**public_plan(row, drawn is not None), "ceremonies": ceremonies_of(conn, plan_id),
+            "partners": partners.public_partners(partners.partners_of(conn, plan_id))}
 
 
 def list_public_plans(conn: sa.Connection) -> list[dict[str, Any]]:

@@ -36,6 +36,14 @@ class EntropyIn(BaseModel):
     public_value: PublicValueIn | None = None
 
 
+class SchemeIn(BaseModel):
+    """检查方案: what is checked, when and how (agreed with the partners; shown on the phones)."""
+
+    content: str = Field(max_length=2000, description="检查内容")
+    schedule: str = Field(max_length=500, description="时间安排")
+    method: str = Field(max_length=500, description="检查方式")
+
+
 class PlanIn(BaseModel):
     id: str = Field(max_length=60, description="英文字母、数字和 . _ - ，以字母或数字开头（其余答 422）")
     name: str = Field(max_length=200)
@@ -54,6 +62,7 @@ class PlanIn(BaseModel):
                                description="the public randomness the draw will take")
     kind: Literal["双随机抽查", "投诉举报", "案件线索", "转办交办"] = Field(
         default="双随机抽查", description="检查类型: what a department's yearly cap may exempt")
+    scheme: SchemeIn | None = Field(default=None, description="检查方案 (issue 26)")
 
 
 class PublicPlan(BaseModel):
@@ -76,6 +85,10 @@ class PublicPlan(BaseModel):
     ceremonies: list[dict[str, Any]] = Field(
         default=[], description="every attempt at the draw, in order: frozen population (strata, "
                                 "commitment, time), then drawn (entropy, witnesses) or abandoned (reason)")
+    scheme: SchemeIn | None = Field(default=None, description="检查方案; null: none given")
+    partners: list[dict[str, Any]] = Field(
+        default=[], description="配合部门的答复 (as GET /plans/{id}/partners): department, state, "
+                                "state_label, answered_at, reason of a decline")
 
 
 class PlanList(BaseModel):
