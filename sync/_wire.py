@@ -41,14 +41,19 @@ class TaskItem(TypedDict):
     method: str
     department: str
     checkpoints: list[str]
+    specialty: NotRequired[str]
+    """The specialty a 专业技术人员 on the team brings for this item ("" or absent: none)."""
 
 
 class TeamMemberJson(TypedDict):
-    """An inspector of the team, as shown to the enterprise (亮证)."""
+    """A member of the team, as shown to the enterprise (亮证)."""
 
     id: str
     name: str
     badge_no: str
+    kind: NotRequired[str]
+    """执法人员 (absent: a platform before issue 26) or 专业技术人员, who shows no 执法证 and
+    does not sign."""
 
 
 class TaskRecord(TypedDict):

@@ -41,6 +41,7 @@ from sync import (
 )
 
 from .. import strings as s
+from .tasks import officers
 
 
 def now_rfc3339(clock: dt.datetime | None = None) -> str:
@@ -127,9 +128,10 @@ class AckAnswer:
 
 
 def notice_for(task: TaskJson, shown_at: str) -> dict[str, Any]:
-    """The notice (JSON, as the record carries it) shown at ``shown_at``: who showed credentials."""
+    """The notice (JSON, as the record carries it) shown at ``shown_at``: who showed credentials
+    (the 执法人员; a 专业技术人员 has no 执法证 to show)."""
     return {"shown_at": shown_at, "inspectors": [
-        {"id": m["id"], "name": m["name"], "badge_no": m["badge_no"]} for m in task["team"]]}
+        {"id": m["id"], "name": m["name"], "badge_no": m["badge_no"]} for m in officers(task)]}
 
 
 @dataclass

@@ -8,7 +8,34 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, OutboxState, RecordState, TaskJson
+from sync import (
+    OUTBOX_STATE_LABELS,
+    RECORD_STATE_LABELS,
+    OutboxState,
+    RecordState,
+    StaffKind,
+    TaskJson,
+    TeamMemberJson,
+)
+
+
+def is_expert(member: TeamMemberJson) -> bool:
+    """Whether a team member is a 专业技术人员 (no 执法证, does not sign; issue 26)."""
+    return member.get("kind") == StaffKind.EXPERT
+
+
+def officers(task: TaskJson) -> list[TeamMemberJson]:
+    """The team's 执法人员: who show their 执法证 and sign."""
+    return [m for m in task["team"] if not is_expert(m)]
+
+
+def experts(task: TaskJson) -> list[TeamMemberJson]:
+    return [m for m in task["team"] if is_expert(m)]
+
+
+def credential(member: TeamMemberJson) -> str:
+    """What stands beside a member's name on paper and photos: the 执法证号, or 专业技术人员."""
+    return StaffKind.EXPERT.value if is_expert(member) else member["badge_no"]
 
 
 class TaskState(enum.StrEnum):

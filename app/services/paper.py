@@ -10,6 +10,7 @@ from pathlib import Path
 from sync import RecordSheet, TaskJson, check_url, photo_hashes, render_record_pdf, validate_record
 from sync.file_name import record_pdf_name
 
+from ..domain.tasks import credential
 from ..store import LocalStore
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
@@ -41,7 +42,7 @@ class PaperService:
             entity_address=task["entity"].get("address", ""),
             item_names={i["code"]: i["name"] for i in task["items"]},
             item_basis={i["code"]: i.get("basis", "") for i in task["items"]},
-            team={m["id"]: (m["name"], m["badge_no"]) for m in task["team"]},
+            team={m["id"]: (m["name"], credential(m)) for m in task["team"]},
             signature=None if signature is None else self._file(signature, thumbnail=False),
             thumbnails={sha: data for sha, data in thumbnails.items() if data is not None},
             url=check_url(self.server_url, record.id, row["hash"]))

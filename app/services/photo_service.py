@@ -9,6 +9,7 @@ import hashlib
 from sync import Location, TaskJson
 
 from ..domain.inspection import describe_location
+from ..domain.tasks import credential
 from ..photos import PhotoSettings, ProcessedPhoto, Watermark, process_photo
 from ..store import LocalStore
 
@@ -19,7 +20,7 @@ def watermark_for(task: TaskJson, location: Location | None,
     return Watermark(
         time=(time or dt.datetime.now()).astimezone(),
         place=describe_location(location),
-        inspectors=tuple((m["name"], m["badge_no"]) for m in task["team"]),
+        inspectors=tuple((m["name"], credential(m)) for m in task["team"]),
         entity_name=str(task["entity"]["name"]),
         task_id=str(task["id"]),
     )

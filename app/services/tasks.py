@@ -13,6 +13,7 @@ from ..domain.tasks import (
     LocalRecord,
     TaskRow,
     TaskState,
+    is_expert,
     review_comment,
     revision_target,
     superseded_hashes,
@@ -56,6 +57,13 @@ class TaskService:
 
     def latest_record(self, task_id: str) -> LocalRecord | None:
         return _local(self.store.latest_records().get(task_id))
+
+    def own_member_is_expert(self, task: TaskJson) -> bool:
+        """Whether this phone's person is on the task's team as a 专业技术人员, who does not sign
+        a record (the platform refuses one from their device too)."""
+        enrolment = self.store.enrolment()
+        own = None if enrolment is None else enrolment.inspector.get("id")
+        return any(m["id"] == own and is_expert(m) for m in task["team"])
 
     def state(self, task: TaskJson) -> TaskState:
         return task_state(task, self.latest_record(task["id"]), self.store.draft(task["id"]) is not None)

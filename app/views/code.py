@@ -7,13 +7,14 @@ import flet as ft
 from sync import TaskJson
 
 from .. import strings as s
+from ..domain.tasks import credential
 from ..services.qr import qr_png, verification_url
 
 
 class CodeView(ft.View):
     def __init__(self, task: TaskJson, server_url: str) -> None:
         png = qr_png(verification_url(server_url, task["code_token"]))
-        team = "、".join(f"{m['name']}（{m['badge_no']}）" for m in task["team"])
+        team = "、".join(f"{m['name']}（{credential(m)}）" for m in task["team"])
         super().__init__(
             route=f"/task/{task['id']}/code", bgcolor=ft.Colors.WHITE, padding=20,
             horizontal_alignment=ft.CrossAxisAlignment.CENTER, scroll=ft.ScrollMode.AUTO,

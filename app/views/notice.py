@@ -13,6 +13,7 @@ from sync import MAX_NOTE_LENGTH, TaskJson
 from .. import strings as s
 from ..components import Section, primary_button
 from ..components.choices import radio
+from ..domain.tasks import experts, is_expert, officers
 
 
 class NoticeView(ft.View):
@@ -23,8 +24,12 @@ class NoticeView(ft.View):
         self.task = task
         self.start = start
         self.recuse = recuse
-        members = [ft.Text(s.NOTICE_MEMBER.format(name=m["name"], badge=m["badge_no"]), size=20,
-                           weight=ft.FontWeight.W_600) for m in task["team"]]
+        members: list[ft.Control] = [
+            ft.Text(s.NOTICE_MEMBER.format(name=m["name"], badge=m["badge_no"]), size=20,
+                    weight=ft.FontWeight.W_600) for m in officers(task)]
+        if experts(task):
+            members += [ft.Text(s.NOTICE_EXPERTS, size=16),
+                        *(ft.Text(s.TEAM_EXPERT.format(name=m["name"]), size=18) for m in experts(task))]
         items = [ft.Text(f"{n}. " + s.NOTICE_ITEM.format(name=i["name"], basis=i.get("basis", "")),
                          size=17) for n, i in enumerate(task["items"], start=1)]
         super().__init__(
@@ -67,7 +72,8 @@ class NoticeView(ft.View):
     def _recusal(self, _: object) -> None:
         """Who the enterprise asks to withdraw, and why; the inspection then does not go ahead."""
         who = ft.RadioGroup(content=ft.Column([
-            radio(m["id"], s.NOTICE_MEMBER.format(name=m["name"], badge=m["badge_no"]))
+            radio(m["id"], s.TEAM_EXPERT.format(name=m["name"]) if is_expert(m)
+                  else s.NOTICE_MEMBER.format(name=m["name"], badge=m["badge_no"]))
             for m in self.task["team"]], spacing=0))
         reason = ft.TextField(label=s.RECUSAL_REASON, multiline=True, min_lines=2, max_lines=4,
                               border_radius=10, max_length=MAX_NOTE_LENGTH)

@@ -20,7 +20,7 @@ from ..components import (
 )
 from ..components.history import history_key
 from ..domain.lookup import HistoryEntry
-from ..domain.tasks import TaskState
+from ..domain.tasks import TaskState, is_expert
 from ..services.tasks import TaskService
 
 
@@ -37,6 +37,8 @@ def item_tile(n: int, item: TaskItem) -> ft.Control:
             *checkpoints,
             InfoRow(s.ITEM_BASIS, item.get("basis", "")),
             InfoRow(s.ITEM_DEPARTMENT, item.get("department", "")),
+            *([ft.Text(s.ITEM_SPECIALTY.format(specialty=item["specialty"]), size=14,
+                       color=ft.Colors.TEAL_900)] if item.get("specialty") else []),
         ],
     )
 
@@ -86,6 +88,9 @@ class TaskDetailView(ft.View):
         ]
         label = {TaskState.TODO: s.START_INSPECTION, TaskState.IN_PROGRESS: s.CONTINUE_INSPECTION,
                  TaskState.RETURNED: s.REVISE_INSPECTION}.get(state)
+        if tasks.own_member_is_expert(task):  # a 专业技术人员 does not sign (issue 26)
+            label = None
+            actions.append(ft.Text(s.EXPERT_NO_SIGNING, size=15, color=ft.Colors.ON_SURFACE_VARIANT))
         if label:
             actions.append(ft.Row([primary_button(label, lambda _: inspect(), icon=ft.Icons.EDIT_NOTE)]))
         if latest is not None:  # the last record signed here: its 现场检查笔录, and the record itself
@@ -119,8 +124,10 @@ class TaskDetailView(ft.View):
                 ]),
                 Section(f"{s.HISTORY_TITLE}（{len(history)}）", history_controls(history, warnings, today)),
                 Section(s.TASK_TEAM, [
-                    ft.Row([ft.Icon(ft.Icons.BADGE_OUTLINED, size=20),
-                            ft.Text(f"{m['name']}　{s.DEVICE_BADGE} {m['badge_no']}", size=15)])
+                    ft.Row([ft.Icon(ft.Icons.ENGINEERING_OUTLINED if is_expert(m) else ft.Icons.BADGE_OUTLINED,
+                                    size=20),
+                            ft.Text(s.TEAM_EXPERT.format(name=m["name"]) if is_expert(m)
+                                    else f"{m['name']}　{s.DEVICE_BADGE} {m['badge_no']}", size=15)])
                     for m in task["team"]
                 ]),
                 *scheme_section(task),

@@ -34,6 +34,7 @@ from server_stub.draws.ceremony import (
     derive_seed,
     population_set_commitment,
 )
+from server_stub.draws.levels import level_problems
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
 from server_stub.draws.sampling import (
@@ -88,7 +89,7 @@ def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
     for department in plan.departments:
         if department not in known:
             problems.append(f"部门「{department}」在执法检查人员名录库中没有人员")
-    return problems
+    return problems + level_problems(conn, plan)
 
 
 PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")

@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.core.clock import CHINA
-from sync import TeamMemberJson, make_token
+from sync import StaffKind, TeamMemberJson, make_token
 
 TOKEN_VERSION = 1
 
@@ -29,7 +29,11 @@ def code_payload(*, task_id: str, credit_code: str, entity_name: str,
         "task_id": task_id,
         "credit_code": credit_code,
         "entity": entity_name,
-        "team": [{"name": m["name"], "badge_no": m["badge_no"]} for m in team],
+        # a 专业技术人员 shows no 执法证: marked so (issue 26); an officer's entry is as before
+        "team": [{"name": m["name"], "badge_no": m["badge_no"]}
+                 if m.get("kind", StaffKind.OFFICER) == StaffKind.OFFICER
+                 else {"name": m["name"], "badge_no": m["badge_no"], "kind": m["kind"]}
+                 for m in team],
         "valid_from": start.isoformat(),
         "valid_until": end.isoformat(),
     }

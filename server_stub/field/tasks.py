@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server_stub.access.history import department_of, visible_history
+from server_stub.core import clock
 from server_stub.core import tables as t
 from server_stub.directory import queries
 from server_stub.field.inspection_code import code_payload, sign_code
@@ -18,10 +19,17 @@ from sync import TaskJson, TaskRecord, TeamMemberJson
 
 
 def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519PrivateKey, *,
-                        due_days: int) -> list[TaskJson]:
-    """Every task whose team includes ``inspector_id``, in due-date order, with its signed code
-    and the enterprise's visible history (the task's own record left out: it is no history)."""
-    task_ids = sa.select(t.task_members.c.task_id).where(t.task_members.c.inspector_id == inspector_id)
+                        due_days: int, today: dt.date | None = None) -> list[TaskJson]:
+    """Every released task whose team includes ``inspector_id``, in due-date order, with its
+    signed code and the enterprise's visible history (the task's own record left out: it is no
+    history). A task of a later batch (分批次派发) reaches the phone from its release day on
+    (``today``, China time; default: now)."""
+    today = today or clock.china_date(clock.now())
+    tk = t.tasks
+    task_ids = (sa.select(t.task_members.c.task_id)
+                .join(tk, tk.c.id == t.task_members.c.task_id)
+                .where(t.task_members.c.inspector_id == inspector_id,
+                       sa.or_(tk.c.release_on.is_(None), tk.c.release_on <= today)))
     query = (
         sa.select(t.tasks, t.plans.c.spec, t.entities.c.name.label("entity_name"),
                   t.entities.c.address, t.entities.c.region, t.entities.c.industry,
@@ -35,10 +43,11 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
     item_codes = {code for row in rows for code in row["items"]}
     people = {code for row in rows for code in row["team"]}
     items = {i.code: i for i in queries.load_items(conn, codes=sorted(item_codes))}
+    i = t.inspectors
     team: dict[str, TeamMemberJson] = {
-        r["id"]: {"id": r["id"], "name": r["name"], "badge_no": r["badge_no"]}
-        for r in conn.execute(sa.select(t.inspectors.c.id, t.inspectors.c.name, t.inspectors.c.badge_no)
-                              .where(t.inspectors.c.id.in_(sorted(people)))).mappings()
+        r["id"]: {"id": r["id"], "name": r["name"], "badge_no": r["badge_no"], "kind": r["kind"]}
+        for r in conn.execute(sa.select(i.c.id, i.c.name, i.c.badge_no, i.c.kind)
+                              .where(i.c.id.in_(sorted(people)))).mappings()
     }
     latest = latest_records(conn, [row["id"] for row in rows])
     history = visible_history(conn, sa.select(t.tasks.c.credit_code).where(t.tasks.c.id.in_(task_ids)),
@@ -63,7 +72,8 @@ def tasks_for_inspector(conn: sa.Connection, inspector_id: str, key: Ed25519Priv
             "items": [
                 {"code": c, "name": items[c].name, "category": items[c].category,
                  "basis": items[c].basis, "method": items[c].method.value,
-                 "department": items[c].department, "checkpoints": list(items[c].checkpoints)}
+                 "department": items[c].department, "checkpoints": list(items[c].checkpoints),
+                 "specialty": items[c].specialty}
                 for c in row["items"] if c in items
             ],
             "team": members,

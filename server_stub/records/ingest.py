@@ -42,6 +42,7 @@ from sync import (
     Record,
     RecordState,
     SignatureError,
+    StaffKind,
     ValidationError,
     acknowledges_content,
     check_chain,
@@ -350,7 +351,17 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
     team = list(task["team"])
     if device.inspector_id not in team:
         raise NotAllowed("not_on_team", "本设备的执法检查人员不在该任务的检查组中")
+    i = t.inspectors
+    experts = set(conn.execute(sa.select(i.c.id).where(
+        i.c.id.in_(team), i.c.kind == StaffKind.EXPERT.value)).scalars())
+    if device.inspector_id in experts:
+        raise NotAllowed("expert_cannot_sign",
+                         "专业技术人员不能签署现场检查笔录：请由检查组的执法人员签署提交")
     problems = []
+    if record.notice is not None:
+        shown = [m.name for m in record.notice.inspectors if m.id in experts]
+        if shown:
+            problems.append(f"检查告知中出示执法证的人员应为执法人员，{'、'.join(shown)}是专业技术人员")
     if record.credit_code != task["credit_code"]:
         problems.append(f"统一社会信用代码与任务不符（任务为{task['credit_code']}）")
     outsiders = [i for i in record.inspectors if i not in team]
