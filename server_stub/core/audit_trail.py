@@ -65,6 +65,10 @@ class ActKind(enum.StrEnum):
     FOLLOWUP_CLOSED = "followup.closed"
     RESULT_CORRECTED = "review.corrected"
     RESULT_WITHDRAWN = "review.withdrawn"
+    SANDBOX_ADDED = "sandbox.added"
+    SANDBOX_REMOVED = "sandbox.removed"
+    TRIGGER_LIST_BUILT = "trigger_list.built"
+    PLAN_TRIGGER_LIST = "plan.trigger_list"
     PARTNER_CONFIRMED = "plan.partner_confirmed"
     PARTNER_DECLINED = "plan.partner_declined"
 
@@ -87,6 +91,8 @@ KIND_LABELS = {
     ActKind.FOLLOWUP_CLOSED: "后续处置登记", ActKind.RESULT_CORRECTED: "更正公示结果",
     ActKind.RESULT_WITHDRAWN: "撤回公示结果",
     ActKind.PARTNER_CONFIRMED: "配合部门确认联合抽查", ActKind.PARTNER_DECLINED: "配合部门不同意联合抽查",
+    ActKind.SANDBOX_ADDED: "加入沙盒监管名单", ActKind.SANDBOX_REMOVED: "移出沙盒监管名单",
+    ActKind.TRIGGER_LIST_BUILT: "编制风险触发预警清单", ActKind.PLAN_TRIGGER_LIST: "触发式抽查计划采用清单",
 }
 
 

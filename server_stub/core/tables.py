@@ -431,3 +431,50 @@ plan_partners = sa.Table(
     sa.CheckConstraint("state IN ('pending', 'confirmed', 'declined')",
                        name="ck_plan_partners_state"),
 )
+
+trigger_lists = sa.Table(
+    "trigger_lists",
+    metadata,
+    # A 风险触发预警清单 (issue 26): the entities a published rule picked when it was built, fixed
+    # from then on (a new build is a new list). A 触发式抽查 plan draws from its list ∩ scope.
+    # Internal but for the rule text and the count: the members and the salt of the commitment
+    # go to the auditor's export only.
+    sa.Column("id", sa.String(60), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    # red-warning | overdue-followup | imported (draws.triggers.Rule)
+    sa.Column("rule", sa.String(20), nullable=False),
+    sa.Column("rule_text", sa.Text, nullable=False),
+    sa.Column("members", sa.JSON, nullable=False),
+    sa.Column("salt", sa.String(32), nullable=False),
+    sa.Column("commitment", sa.String(64), nullable=False),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("built_by", sa.String(100), nullable=False),
+)
+
+plan_triggers = sa.Table(
+    "plan_triggers",
+    metadata,
+    # The trigger list a 触发式抽查 plan draws from (one per plan, named at its creation).
+    sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("list_id", sa.String(60), sa.ForeignKey("trigger_lists.id"), nullable=False),
+)
+
+sandbox_entries = sa.Table(
+    "sandbox_entries",
+    metadata,
+    # 沙盒监管 (issue 26): an entity 信用好、风险低 kept out of routine 双随机抽查 plans from
+    # ``starts_on`` to ``ends_on`` (China dates, both included), with the reason. A removal ends the
+    # entry at ``removed_at`` and keeps it, so a draw's export can show the sandbox as it stood at
+    # the freeze. Internal: membership says "low risk", which is a grade by another name.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("credit_code", sa.String(18), sa.ForeignKey("entities.credit_code"), nullable=False,
+              index=True),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("added_by", sa.String(100), nullable=False),
+    sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("removed_by", sa.String(100), nullable=True),
+    sa.Column("removal_reason", sa.Text, nullable=True),
+)

@@ -44,6 +44,7 @@ from server_stub.draws.ceremony import (
     derive_seed,
     population_set_commitment,
 )
+from server_stub.draws.list_audit import check_lists
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.sampling import (
     ALGORITHM,
@@ -273,6 +274,7 @@ def _verify(export: Mapping[str, Any]) -> Verification:
                "随机种子与事先公布的承诺值不一致：种子可能在抽取后被更换")
     if export["format"] in DIRECTORY_FORMATS:
         _check_directory_changes(checks, export)
+    checks += [Check(ok, message) for ok, message in check_lists(export)]  # sandbox, trigger list
     drawn: list[str] = []
     grades_seen = []
     for stratum in export["strata"]:

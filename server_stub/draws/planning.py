@@ -35,6 +35,7 @@ from server_stub.draws.ceremony import (
     population_set_commitment,
 )
 from server_stub.draws.levels import level_problems
+from server_stub.draws.lists import admitted, export_sections
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
 from server_stub.draws.sampling import (
@@ -307,7 +308,8 @@ def _strata_now(conn: sa.Connection, plan: Plan, kind: str, now: dt.datetime
     populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
     at_their_cap: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
     counted = _counted_inspections(conn, plan, kind, now)
-    for entity in plan_population(conn, plan, now):
+    # the sandbox keeps its members out of routine plans; a triggered plan keeps to its list
+    for entity in admitted(conn, plan.id, kind, plan_population(conn, plan, now), now):
         capped = any(at_cap(counts[entity.credit_code], cap) for cap, counts in counted)
         (at_their_cap if capped else populations)[entity.risk_grade].append(entity.credit_code)
     return populations, at_their_cap
@@ -394,6 +396,8 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
                          ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
                          teams=teams, task_ids=ids, drawn_at=now.isoformat(),
                          directory_changes=changes, staffing=staffing, release=release)
+    audit |= export_sections(conn, plan_id, row["kind"], created_at=row["created_at"],
+                             frozen_at=as_utc(ceremony["frozen_at"]))  # the lists it saw
     by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
     try:

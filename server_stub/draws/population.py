@@ -29,10 +29,15 @@ def fitting(plan: Plan, items: Sequence[InspectionItem], entities: Iterable[Enti
 
 
 RANDOM_KIND = "双随机抽查"
+TRIGGERED_KIND = "触发式抽查"
+"""A plan drawn from a trigger list ∩ its scope (``draws.triggers``). Not held to the yearly cap
+(a risk signal, like a complaint, cannot wait for next year), but its visits count against the
+cap for routine plans of its departments (``inspections_in_year`` counts every kind a department
+does not exempt), so an entity just inspected on a trigger is spared a routine visit that year."""
 EXEMPTABLE_KINDS = ("投诉举报", "案件线索", "转办交办")
 """Inspection kinds a department may leave out of its yearly cap: they follow a complaint, a
 case or a referral, not the draw, and must happen whatever the count."""
-INSPECTION_KINDS = (RANDOM_KIND, *EXEMPTABLE_KINDS)
+INSPECTION_KINDS = (RANDOM_KIND, TRIGGERED_KIND, *EXEMPTABLE_KINDS)
 DEFAULT_YEARLY_CAP = 1
 
 
@@ -51,8 +56,9 @@ class YearlyCap:
             raise ValueError(f"不计入上限的检查类型只能是：{'、'.join(EXEMPTABLE_KINDS)}（不认识「{'、'.join(unknown)}」）")
 
     def counts(self, kind: str) -> bool:
-        """Whether an inspection of ``kind`` counts against the cap (and is held to it)."""
-        return kind not in self.exempt
+        """Whether a plan of ``kind`` is held to the cap (a triggered plan never is; see
+        :data:`TRIGGERED_KIND`), and, but for a triggered plan, whether it counts against it."""
+        return kind not in self.exempt and kind != TRIGGERED_KIND
 
 
 def at_cap(inspections: int, cap: YearlyCap) -> bool:
