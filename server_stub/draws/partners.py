@@ -67,13 +67,14 @@ def add_partners(conn: sa.Connection, plan: Plan) -> None:
                        "qualifications": []} for d in partners])
 
 
-def partners_of(conn: sa.Connection, plan_id: str) -> list[dict[str, Any]]:
+def partners_of(conn: sa.Connection, plan_id: str, *, lock: bool = False) -> list[dict[str, Any]]:
     """The plan's partners' answers, in the order the plan names its departments (internal:
-    with the staff offered)."""
+    with the staff offered); with ``lock``, their rows locked until the caller commits."""
     p = t.plan_partners
     spec = conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id == plan_id)).scalar()
     order = {d: n for n, d in enumerate(spec["departments"] if spec else ())}
-    rows = conn.execute(sa.select(p).where(p.c.plan_id == plan_id)).mappings().all()
+    query = sa.select(p).where(p.c.plan_id == plan_id)
+    rows = conn.execute(query.with_for_update() if lock else query).mappings().all()
     return [{"department": r["department"], "state": r["state"], "staff": list(r["staff"]),
              "qualifications": list(r["qualifications"]), "reason": r["reason"],
              "answered_by": r["answered_by"], "answered_at": rfc3339_or_none(r["answered_at"])}
@@ -135,7 +136,9 @@ def answer(conn: sa.Connection, plan_id: str, department: str, given: Answer, *,
         raise NotFound("plan_not_found", f"抽查计划「{plan_id}」不存在")
     p = t.plan_partners
     where = sa.and_(p.c.plan_id == plan_id, p.c.department == department)
-    old = conn.execute(sa.select(p).where(where)).mappings().first()
+    # locked before the freeze is looked for: a freeze running at once locks the same rows
+    # (require_confirmed), so either it sees this answer or this answer sees it
+    old = conn.execute(sa.select(p).where(where).with_for_update()).mappings().first()
     if old is None:
         raise NotFound("partner_not_found", f"「{department}」不是抽查计划「{plan_id}」的配合部门")
     if _frozen_or_drawn(conn, plan_id):
@@ -157,7 +160,7 @@ def require_confirmed(conn: sa.Connection, plan_id: str) -> None:
     """409 unless every partner of the plan has confirmed: naming those who have not answered
     and those who declined, with their reasons. A plan without partners (and a joint plan made
     before partners answered, which has no answers stored) passes."""
-    partners = partners_of(conn, plan_id)
+    partners = partners_of(conn, plan_id, lock=True)  # no answer changes under the freeze
     pending = [p["department"] for p in partners if p["state"] == PENDING]
     declined = [p for p in partners if p["state"] == DECLINED]
     if not pending and not declined:
