@@ -3,6 +3,9 @@
 A plan's level says who draws and who inspects. The lead department's level must fit it (the
 city draws 市抽县查, 市抽市查 and 市县联查; a county 县抽县查), and a level that sends county staff
 needs, for each of the plan's departments, county counterparts in the departments directory.
+The item list names a line of work's 检查主体 at the city's level; a county department
+inspects its parent's items as its own (:func:`plan_items`).
+
 A city plan may declare that it replaces the county plans of its items this year (凡市级部门明确
 县级不再组织发起的抽查任务，县级不再另行制定相同的抽查计划): a county plan of the same year
 repeating any of those items is refused, the city plan named.
@@ -10,11 +13,14 @@ repeating any of those items is refused, the city plan named.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.directory import queries
 from server_stub.draws.plan_codec import plan_from_json
-from sync import Department, DepartmentLevel, Plan, PlanLevel
+from sync import Department, DepartmentLevel, InspectionItem, Plan, PlanLevel
 
 CITY_LEVELS = (PlanLevel.CITY_DRAWS_COUNTY, PlanLevel.CITY_DRAWS_CITY, PlanLevel.CITY_AND_COUNTY)
 
@@ -23,6 +29,20 @@ def _departments(conn: sa.Connection, names: list[str]) -> dict[str, Department]
     d = t.departments
     rows = conn.execute(sa.select(d).where(sa.or_(d.c.name.in_(names), d.c.parent.in_(names))))
     return {row["name"]: Department(**row) for row in rows.mappings()}
+
+
+def plan_items(conn: sa.Connection, plan: Plan) -> list[InspectionItem]:
+    """The plan's items as its departments inspect them: an item of a city department that is
+    not itself in the plan but is the parent of one of the plan's county departments is that
+    county department's (环翠区市场监督管理局 checks 威海市市场监督管理局's list). The draw, its
+    population and its export all see the items so."""
+    items = queries.load_items(conn, codes=plan.items)
+    d = t.departments
+    rows = conn.execute(sa.select(d.c.name, d.c.parent).where(
+        d.c.name.in_(list(plan.departments)), d.c.parent != "")).all()
+    stand_in = {parent: name for name, parent in rows if parent not in plan.departments}
+    return [dataclasses.replace(i, department=stand_in[i.department]) if i.department in stand_in
+            else i for i in items]
 
 
 def level_problems(conn: sa.Connection, plan: Plan) -> list[str]:

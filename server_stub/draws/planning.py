@@ -34,7 +34,7 @@ from server_stub.draws.ceremony import (
     derive_seed,
     population_set_commitment,
 )
-from server_stub.draws.levels import level_problems
+from server_stub.draws.levels import level_problems, plan_items
 from server_stub.draws.lists import admitted, export_sections
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
@@ -77,7 +77,7 @@ def known_departments(conn: sa.Connection) -> set[str]:
 def plan_problems(conn: sa.Connection, plan: Plan) -> list[str]:
     """What makes ``plan`` impossible to run against the current directories (Chinese)."""
     problems = []
-    items = {i.code: i for i in queries.load_items(conn, codes=plan.items)}
+    items = {i.code: i for i in plan_items(conn, plan)}
     for code in plan.items:
         item = items.get(code)
         if item is None:
@@ -201,7 +201,7 @@ def plan_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[E
     """The entities the plan may draw now: its scope (grades with a ratio, statuses, regions,
     industries, recent draws left out), then the entities its items apply to
     (``population.fitting``)."""
-    items = queries.load_items(conn, codes=plan.items)
+    items = plan_items(conn, plan)
     return fitting(plan, items, _scope_entities(conn, plan, now))
 
 
@@ -231,8 +231,8 @@ def plan_staffing(conn: sa.Connection, plan: Plan, drawn: Sequence[str]) -> Staf
     if plan.level is None or not plan.level.county_staff:
         return Staffing(plan.level)
     e = t.entities
-    regions = dict(conn.execute(sa.select(e.c.credit_code, e.c.region)
-                                .where(e.c.credit_code.in_(list(drawn)))).tuples().all())
+    regions = {code: region for code, region in conn.execute(
+        sa.select(e.c.credit_code, e.c.region).where(e.c.credit_code.in_(list(drawn))))}
     return Staffing(plan.level, {d.name: d for d in queries.load_departments(conn)}, regions)
 
 
@@ -377,7 +377,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     pool = staffing.pool_departments(plan)
     inspectors = [i for i in queries.load_inspectors(conn) if i.department in pool]
     inspectors = partners.limit_to_offered(conn, plan_id, inspectors)  # each partner's offer
-    catalogue = queries.load_items(conn, codes=plan.items)
+    catalogue = plan_items(conn, plan)
     try:
         teams = draw_teams(plan, seed, team_order(draw.drawn), inspectors, catalogue, staffing)
     except ValueError as e:
