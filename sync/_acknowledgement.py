@@ -53,6 +53,12 @@ MEMBER_KEYS = ("id", "name", "badge_no")
 WITNESS_KEYS = ("name", "unit")
 
 
+def _in_order_within(shown: list[object], inspectors: list[object]) -> bool:
+    """Whether ``shown`` is ``inspectors`` with none or some left out, in the same order."""
+    rest = iter(inspectors)
+    return bool(shown) and all(any(i == s for i in rest) for s in shown)
+
+
 class AcknowledgementKind(enum.StrEnum):
     """How the enterprise answered the record at the end of the visit."""
 
@@ -268,8 +274,11 @@ class AckCheck:
             self.text_in(member, "name", path, "姓名", MAX_PERSON_LENGTH)
             self.text_in(member, "badge_no", path, "执法证号", MAX_PERSON_LENGTH)
             ids.append(member.get("id"))
-        if isinstance(inspectors, list | tuple) and ids != list(inspectors):
-            self.add("notice.inspectors", "检查告知中的检查人员应与记录的检查人员一致（同样顺序）")
+        if isinstance(inspectors, list | tuple) and not _in_order_within(ids, list(inspectors)):
+            # a 专业技术人员 (issue 26) shows no 执法证, so may be left out; the platform, which
+            # knows who is which, holds every 执法人员 of the record to having shown theirs
+            self.add("notice.inspectors", "检查告知中的检查人员应为记录的检查人员，且顺序相同"
+                                          "（专业技术人员不出示执法证，不列入）")
 
     def acknowledgement(self, ack: object, max_note: int, *, bound: bool) -> str | None:
         """Check ``ack`` (with ``covers`` when ``bound``: format 3); its kind when it names a

@@ -359,9 +359,13 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
                          "专业技术人员不能签署现场检查笔录：请由检查组的执法人员签署提交")
     problems = []
     if record.notice is not None:
-        shown = [m.name for m in record.notice.inspectors if m.id in experts]
-        if shown:
-            problems.append(f"检查告知中出示执法证的人员应为执法人员，{'、'.join(shown)}是专业技术人员")
+        shown = {m.id for m in record.notice.inspectors}
+        if shown & experts:
+            problems.append(f"检查告知中出示执法证的人员应为执法人员，{'、'.join(sorted(shown & experts))}"
+                            "是专业技术人员")
+        unshown = [i for i in record.inspectors if i not in experts and i not in shown]
+        if unshown:
+            problems.append(f"检查告知中缺少执法人员{'、'.join(unshown)}：每位执法人员都应出示执法证")
     if record.credit_code != task["credit_code"]:
         problems.append(f"统一社会信用代码与任务不符（任务为{task['credit_code']}）")
     outsiders = [i for i in record.inspectors if i not in team]
