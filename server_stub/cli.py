@@ -48,12 +48,13 @@ from server_stub.directory.csv_files import (
     write_csv,
 )
 from server_stub.directory.demo import SAMR, generate
-from server_stub.draws import partners, planning
+from server_stub.draws import partners, planning, sandbox, triggers
 from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
 from server_stub.draws.population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
 from server_stub.field import devices
 from server_stub.field.enrollment import enroll_uri, issue_code
+from server_stub.publication import ratio_advice
 from server_stub.publication.workdays import parse_holiday_csv
 from server_stub.records import ingest
 from sync import Plan, RiskGrade, Role, describe_seqs, role_label
@@ -358,6 +359,8 @@ def plan() -> None:
 @click.option("--scheme-content", default=None, help="检查方案：检查内容（与时间安排、检查方式同时给出）")
 @click.option("--scheme-schedule", default=None, help="检查方案：时间安排")
 @click.option("--scheme-method", default=None, help="检查方案：检查方式")
+@click.option("--trigger-list", "trigger_list", default=None,
+              help="触发式抽查：采用的风险触发预警清单编号（trigger-list 命令编制）")
 def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
                 departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
                 team_size: int, start: str, end: str, regions: tuple[str, ...],
@@ -365,7 +368,7 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
                 workload_cap: int | None, dice_digits: int, no_dice: bool,
                 public_value_source: str | None, public_value_date: str | None, kind: str,
                 scheme_content: str | None, scheme_schedule: str | None,
-                scheme_method: str | None) -> None:
+                scheme_method: str | None, trigger_list: str | None = None) -> None:
     """创建抽查计划，公布平台密钥的承诺值和抽取时采用的公开随机数。"""
     parsed: dict[str, str] = {}
     for pair in ratios:
@@ -392,11 +395,15 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
         fail(f"计划未创建：{e}")
     settings, engine = open_engine(data_dir, database_url)
     try:
+        triggers.require_list(kind, trigger_list)
         new_plan = planning.validated_plan(spec)
         with acting(settings, engine) as (conn, actor):
             digest = planning.create_plan(conn, new_plan, now=now(), actor=actor, entropy=entropy,
                                           kind=kind)
+            if trigger_list is not None:
+                triggers.attach(conn, plan_id, trigger_list, kind=kind, actor=actor, now=now())
             preview = planning.population_preview(conn, plan_id, now=now())
+            advice = plan_ratio_advice(conn, new_plan)
     except DomainError as e:
         fail(f"计划未创建：{e.message}")
     click.echo(f"已创建抽查计划「{name}」（{plan_id}）。")
@@ -406,6 +413,7 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
                              if s["excluded_at_cap"] else "") for s in preview))
     click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
     click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")
+    echo_ratio_advice(advice, entered=True)
 
 
 @cli.command("confirm-partner")
@@ -798,3 +806,135 @@ def audit_verify(data_dir: Path | None, database_url: str | None) -> None:
         fail(f"核对不通过：{len(problems)} 处问题。")
     signed = f"，最新签名树头 {head['size']} 条，树根 {head['root']}" if head else ""
     click.echo(f"核对通过：共 {size} 条{signed}。")
+
+
+# 沙盒监管, 触发式抽查 and 动态调整 (issue 26 points 6 and 7)
+
+
+def plan_ratio_advice(conn: sa.Connection, new_plan: Plan) -> list[ratio_advice.Suggestion]:
+    """The suggestion from last year's published results beside the plan's entered ratios."""
+    year = new_plan.window_start.year - 1
+    return ratio_advice.suggest(ratio_advice.year_results(conn, year), year, dict(new_plan.ratios))
+
+
+def echo_ratio_advice(advice: list[ratio_advice.Suggestion], *, entered: bool) -> None:
+    """The suggestion per grade, with its reasons (internal: it names grades)."""
+    click.echo("抽查比例动态调整建议（内部，含风险等级；不低于最低比例 A 1%、B 3%、C 10%、D 20%）：")
+    for s in advice:
+        mine = "" if not entered else (
+            "；本计划未抽查该等级" if s.entered is None else f"；本计划录入 {ratio_advice.percent(s.entered)}%")
+        click.echo(f"  {s.grade.value}类：建议 {ratio_advice.percent(s.suggested)}%{mine}。{s.reason}")
+    for s in advice:
+        if s.warning:
+            click.echo(f"注意：{s.warning}", err=True)
+
+
+@cli.command("suggest-ratios")
+@data_options
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="据以建议的结果年份")
+def suggest_ratios(data_dir: Path | None, database_url: str | None, year: int) -> None:
+    """按某年已公示的检查结果（各风险等级的问题发现率）建议下一年的抽查比例（内部，含风险等级）。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        advice = ratio_advice.suggest(ratio_advice.year_results(conn, year), year)
+    echo_ratio_advice(advice, entered=False)
+
+
+def _day(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} 应为日期 YYYY-MM-DD（收到「{value}」）")
+        raise
+
+
+@cli.command("sandbox-add")
+@data_options
+@click.argument("credit_code")
+@click.option("--from", "starts", required=True, help="沙盒监管开始日期 YYYY-MM-DD")
+@click.option("--to", "ends", required=True, help="沙盒监管结束日期 YYYY-MM-DD（含）")
+@click.option("--reason", required=True, help="理由（信用好、风险低的依据）")
+def sandbox_add(data_dir: Path | None, database_url: str | None, credit_code: str, starts: str,
+                ends: str, reason: str) -> None:
+    """把检查对象加入沙盒监管名单：期限内不进入“双随机抽查”计划的名录（触发式抽查不受影响）。"""
+    starts_on, ends_on = _day(starts, "--from"), _day(ends, "--to")
+    settings, engine = open_engine(data_dir, database_url)
+    try:
+        with acting(settings, engine) as (conn, actor):
+            entry = sandbox.add(conn, credit_code, starts_on=starts_on, ends_on=ends_on,
+                                reason=reason, actor=actor, now=now())
+    except DomainError as e:
+        fail(f"未加入：{e.message}")
+    click.echo(f"已加入沙盒监管名单（第{entry['id']}条）：{credit_code}，"
+               f"{entry['starts_on']} 至 {entry['ends_on']}。")
+
+
+@cli.command("sandbox-remove")
+@data_options
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, help="移出的理由")
+def sandbox_remove(data_dir: Path | None, database_url: str | None, entry_id: int,
+                   reason: str) -> None:
+    """把沙盒监管名单的一条提前结束（该条保留，注明移出时间和理由）。"""
+    settings, engine = open_engine(data_dir, database_url)
+    try:
+        with acting(settings, engine) as (conn, actor):
+            entry = sandbox.remove(conn, entry_id, reason=reason, actor=actor, now=now())
+    except DomainError as e:
+        fail(f"未移出：{e.message}")
+    click.echo(f"已移出沙盒监管名单：第{entry_id}条（{entry['credit_code']}）。")
+
+
+@cli.command("sandbox-list")
+@data_options
+def sandbox_list(data_dir: Path | None, database_url: str | None) -> None:
+    """列出沙盒监管名单（内部）。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        entries = sandbox.entries(conn)
+    for e in entries:
+        state = "已移出" if e["removed_at"] else "有效"
+        click.echo(f"{e['id']}\t{e['credit_code']}\t{e['starts_on']} 至 {e['ends_on']}\t{state}\t"
+                   f"{_inert(e['reason'])}")
+    click.echo(f"共 {len(entries)} 条。")
+
+
+def _read_codes(path: Path) -> list[str]:
+    """Credit codes from a file: one a line, or the first column of a CSV; a header, blank
+    lines and lines beginning with # are skipped."""
+    codes = []
+    for line in decode_csv_bytes(path.read_bytes()).splitlines():
+        cell = line.split(",", 1)[0].strip().strip('"').strip()
+        if cell and not cell.startswith("#") and cell not in ("统一社会信用代码", "credit_code"):
+            codes.append(cell.upper())
+    return codes
+
+
+@cli.command("trigger-list")
+@data_options
+@click.argument("list_id")
+@click.option("--name", required=True, help="清单名称")
+@click.option("--rule", type=click.Choice([r.value for r in triggers.Rule]), required=True,
+              help="red-warning：红色预警的行业和区域；overdue-followup：后续处置超期；imported：导入")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="imported：统一社会信用代码文件（每行一个，或 CSV 第一列）")
+@click.option("--rule-text", default=None, help="imported：触发规则（将公开），如“12个月内被投诉举报3次以上”")
+def trigger_list(data_dir: Path | None, database_url: str | None, list_id: str, name: str,
+                 rule: str, path: Path | None, rule_text: str | None) -> None:
+    """编制风险触发预警清单（编制后不再变动），供“触发式抽查”计划采用。"""
+    chosen = triggers.Rule(rule)
+    if (chosen is triggers.Rule.IMPORTED) != (path is not None):
+        fail("未编制：--file 只用于 imported，且 imported 必须给出 --file")
+    codes = [] if path is None else _read_codes(path)
+    settings, engine = open_engine(data_dir, database_url)
+    try:
+        with acting(settings, engine) as (conn, actor):
+            built = triggers.build(conn, list_id, name, chosen, actor=actor, now=now(),
+                                   thresholds=settings.warning_thresholds,
+                                   due_days=settings.followup_due_days, text=rule_text,
+                                   imported=codes)
+    except DomainError as e:
+        fail(f"未编制：{e.message}")
+    click.echo(f"已编制风险触发预警清单「{built['name']}」（{list_id}）：{built['count']} 户。")
+    click.echo(f"触发规则：{built['rule_text']}")
+    click.echo(f"清单承诺值：{built['commitment']}")

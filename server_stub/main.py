@@ -22,6 +22,7 @@ from server_stub.api.routes import (
     enterprises,
     feedback,
     followups,
+    lists,
     log,
     pages,
     partners,
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_html_errors(app)
     install_security_headers(app)
     document_validation_errors(app)
-    for routes in (audit, directory, plans, partners, enrollment, tasks, enterprises, photos, records, review,
+    for routes in (audit, directory, plans, partners, lists, enrollment, tasks, enterprises, photos, records, review,
                    feedback, followups, stats, devices, results, log, verify, record_check, recusals, pages):
         app.include_router(routes.router)
     return app

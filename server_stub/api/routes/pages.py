@@ -11,7 +11,7 @@ from server_stub.api.templates import render
 from server_stub.core.errors import NotFound, TooMany
 from server_stub.core.paths import FONTS_DIR
 from server_stub.directory import queries
-from server_stub.draws import planning
+from server_stub.draws import planning, triggers
 
 router = APIRouter(tags=["pages"])
 
@@ -28,14 +28,17 @@ def home(conn: ConnDep) -> HTMLResponse:
 
 @router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
 def plans_page(conn: ConnDep) -> HTMLResponse:
-    return render("plans.html", plans=planning.list_public_plans(conn))
+    shown = triggers.public_triggers(conn)
+    return render("plans.html", plans=[{**p, "trigger": shown.get(p["id"])}
+                                       for p in planning.list_public_plans(conn)])
 
 
 @router.get("/draws/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
 def draw_page(plan_id: str, conn: ConnDep) -> HTMLResponse:
     """A plan's draw: its ceremony so far, and once drawn the seed's derivation and the drawn
     entities (never a grade)."""
-    plan = planning.get_public_plan(conn, plan_id)
+    plan = {**planning.get_public_plan(conn, plan_id),
+            "trigger": triggers.public_trigger(triggers.plan_list(conn, plan_id))}
     draw = planning.load_draw(conn, plan_id, "publication") if plan["drawn"] else None
     return render("draw.html", plan=plan, draw=draw)
 

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from server_stub.api.deps import AdminActorDep, AdminDep, ConnDep
 from server_stub.api.errors import error_responses
-from server_stub.core.clock import now
+from server_stub.api.routes.lists import RatioSuggestions, parse_ratios, suggestions
+from server_stub.core.clock import china_today, now
 from server_stub.core.errors import Invalid, NotFound
-from server_stub.draws import planning
+from server_stub.draws import planning, triggers
 from server_stub.draws.ceremony import (
     MAX_DICE_DIGITS,
     MIN_DICE_DIGITS,
@@ -60,8 +61,10 @@ class PlanIn(BaseModel):
     workload_cap: int | None = Field(default=None, ge=1)
     entropy: EntropyIn = Field(default_factory=lambda: EntropyIn(),
                                description="the public randomness the draw will take")
-    kind: Literal["双随机抽查", "投诉举报", "案件线索", "转办交办"] = Field(
+    kind: Literal["双随机抽查", "触发式抽查", "投诉举报", "案件线索", "转办交办"] = Field(
         default="双随机抽查", description="检查类型: what a department's yearly cap may exempt")
+    trigger_list: str | None = Field(default=None, max_length=60,
+                                     description="触发式抽查: the trigger list it draws from (required)")
     scheme: SchemeIn | None = Field(default=None, description="检查方案 (issue 26)")
 
 
@@ -89,6 +92,27 @@ class PublicPlan(BaseModel):
     partners: list[dict[str, Any]] = Field(
         default=[], description="配合部门的答复 (as GET /plans/{id}/partners): department, state, "
                                 "state_label, answered_at, reason of a decline")
+    trigger: PublicTrigger | None = Field(default=None, description="触发式抽查: its list's rule and count")
+
+
+class PublicTrigger(BaseModel):
+    """What anyone sees of a triggered plan's list: never a member, never a grade."""
+
+    name: str
+    rule_label: str
+    rule_text: str = Field(description="触发规则")
+    count: int = Field(description="清单户数")
+    built_at: str
+    commitment: str = Field(description='hex SHA-256 of "zsc-trigger-list:" + the canonical JSON of '
+                                        "the list (id, name, rule, rule_text, built_at, members, salt); "
+                                        "the salt and members are in the draw's auditor export")
+
+
+class CreatedPlan(PublicPlan):
+    """The plan as created, and (internal: it names grades) the suggested ratios beside those
+    entered, from last year's published results."""
+
+    ratio_advice: RatioSuggestions
 
 
 class PlanList(BaseModel):
@@ -144,11 +168,12 @@ class PublishedDraw(BaseModel):
 
 
 @router.post("/plans", status_code=201, responses=error_responses(401, 409, 422))
-def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> PublicPlan:
+def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> CreatedPlan:
     """Create a plan. Its seed is drawn now and kept secret; its commitment is published at once."""
     data = body.model_dump()
     entropy = data.pop("entropy")
-    kind = data.pop("kind")
+    kind, trigger_list = data.pop("kind"), data.pop("trigger_list")
+    triggers.require_list(kind, trigger_list)
     plan = planning.validated_plan(data)
     try:
         spec = EntropySpec(entropy["dice_digits"], None if entropy["public_value"] is None else
@@ -156,19 +181,30 @@ def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> PublicPlan
     except CeremonyError as e:
         raise Invalid("invalid_plan", str(e)) from None
     planning.create_plan(conn, plan, now=now(), actor=actor, entropy=spec, kind=kind)
-    return PublicPlan(**planning.get_public_plan(conn, plan.id))
+    if trigger_list is not None:
+        triggers.attach(conn, plan.id, trigger_list, kind=kind, actor=actor, now=now())
+    advice = suggestions(conn, china_today().year - 1, parse_ratios(body.ratios))
+    return CreatedPlan(**public(conn, plan.id), ratio_advice=advice)
+
+
+def public(conn: ConnDep, plan_id: str) -> dict[str, Any]:
+    """The public plan with its trigger list's rule and count (triggered plans)."""
+    return {**planning.get_public_plan(conn, plan_id),
+            "trigger": triggers.public_trigger(triggers.plan_list(conn, plan_id))}
 
 
 @router.get("/plans")
 def list_plans(conn: ConnDep) -> PlanList:
     """Every plan with its seed commitment (public)."""
-    return PlanList(plans=[PublicPlan(**p) for p in planning.list_public_plans(conn)])
+    shown = triggers.public_triggers(conn)
+    return PlanList(plans=[PublicPlan.model_validate({**p, "trigger": shown.get(p["id"])})
+                           for p in planning.list_public_plans(conn)])
 
 
 @router.get("/plans/{plan_id}", responses=error_responses(404))
 def get_plan(plan_id: str, conn: ConnDep) -> PublicPlan:
     """One plan's terms and seed commitment (public)."""
-    return PublicPlan(**planning.get_public_plan(conn, plan_id))
+    return PublicPlan(**public(conn, plan_id))
 
 
 class FreezeOut(BaseModel):
