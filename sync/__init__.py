@@ -144,9 +144,12 @@ from ._wire import (
     TaskJson,
     TaskRecord,
     TeamMemberJson,
+    YearOverview,
+    YearRow,
     read_queue,
     read_review_detail,
     read_tasks,
+    read_year_overview,
 )
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
@@ -229,6 +232,8 @@ __all__ = [  # noqa: RUF022
     "TreeHead",
     "ValidationError",
     "Witness",
+    "YearOverview",
+    "YearRow",
     "ZscError",
     "acknowledges_content",
     "b64url_decode",
@@ -273,6 +278,7 @@ __all__ = [  # noqa: RUF022
     "read_tasks",
     "read_token",
     "read_tree_head",
+    "read_year_overview",
     "record_hash",
     "render_record_pdf",
     "role_label",

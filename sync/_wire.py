@@ -216,6 +216,48 @@ class ReviewDetail(TypedDict):
     own: bool
 
 
+class YearRow(TypedDict):
+    """One line of the year on one screen (issue 26 point 8): the plans of a department (led or
+    joined), of a level (市级 / 县级 / 未登记层级: plans with a department of it), or all of them.
+    Every figure is of that set of plans; the definitions are in docs/decisions.md ("Issue 26:
+    the year on one screen"). Rates are shares from 0 to 1, null when there is nothing to share.
+    Internal: for supervisors and the administrator, never the public."""
+
+    scope: str
+    """department | level | total"""
+    name: str
+    level: str
+    planned: int
+    confirmed: int
+    drawn: int
+    done: int
+    published: int
+    joint: int
+    joint_confirmed: int
+    joint_share: float | None
+    random_plans: int
+    graded_plans: int
+    risk_grade_use: float | None
+    meets_target: bool
+    joint_random_plans: int
+    joint_graded_plans: int
+    joint_risk_grade_use: float | None
+    joint_meets_target: bool
+    joint_visits_saved: int
+    capped_out: int
+    repeats_avoided: int
+
+
+class YearOverview(TypedDict):
+    """``GET /api/v1/stats/year?year=YYYY``: the year's plans per department and level; a
+    supervisor's answer has their own department's row only."""
+
+    year: int
+    target: float
+    """The risk-grade use rate to reach (0.6)."""
+    rows: list[YearRow]
+
+
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "task": {"id": str, "plan_id": str, "plan_name": str, "credit_code": str, "entity": dict,
              "items": list, "team": list, "due": str, "code_token": str,
@@ -231,6 +273,14 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
                "inspector_names": dict, "signature": dict, "chain_gaps": list, "review": dict,
                "history": list, "previous": (dict, type(None)), "confirmation": dict,
                "feedback": list, "own": bool},
+    "year_row": {"scope": str, "name": str, "level": str, "planned": int, "confirmed": int,
+                 "drawn": int, "done": int, "published": int, "joint": int,
+                 "joint_confirmed": int, "joint_share": (float, int, type(None)),
+                 "random_plans": int, "graded_plans": int,
+                 "risk_grade_use": (float, int, type(None)), "meets_target": bool,
+                 "joint_random_plans": int, "joint_graded_plans": int,
+                 "joint_risk_grade_use": (float, int, type(None)), "joint_meets_target": bool,
+                 "joint_visits_saved": int, "capped_out": int, "repeats_avoided": int},
     "queue": {"id": str, "task_id": str, "credit_code": str, "entity_name": str,
               "inspector_id": str, "inspector_name": str, "outcome": str,
               "finished_at": (str, type(None)), "state": str, "revision": bool, "own": bool},
@@ -302,3 +352,17 @@ def read_review_detail(body: object) -> ReviewDetail:
     if problems:
         raise ValidationError(problems)
     return cast(ReviewDetail, body)
+
+
+def read_year_overview(body: object) -> YearOverview:
+    """A ``GET /api/v1/stats/year`` answer; ``ValidationError`` as ``read_tasks``."""
+    rows = body.get("rows") if isinstance(body, Mapping) else None
+    if not isinstance(rows, list) or not isinstance(body, Mapping) \
+            or not isinstance(body.get("year"), int):
+        raise ValidationError([Problem("rows", "平台的年度计划执行情况应为JSON对象（year、rows）")])
+    problems: list[Problem] = []
+    for n, row in enumerate(rows):
+        _check(row, "year_row", f"rows[{n}]", problems)
+    if problems:
+        raise ValidationError(problems)
+    return cast(YearOverview, body)

@@ -45,6 +45,8 @@ def test_exported_members() -> None:
         "read_tasks", "QueueEntry", "read_queue", "ContentConfirmation", "FeedbackLine",
         "ReturnedRecord", "ReviewDetail", "ReviewEntity", "ReviewState", "RevisionLine",
         "SignatureCheck", "read_review_detail",
+        # the year on one screen (issue 26 point 8)
+        "YearOverview", "YearRow", "read_year_overview",
     }
 
 

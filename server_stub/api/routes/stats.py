@@ -1,19 +1,29 @@
-"""统计: the dashboard and its export."""
+"""统计: the dashboard and its export, and the year on one screen (年度计划执行情况)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from server_stub.api.deps import ConnDep, SettingsDep, SupervisorDep
+from server_stub.access import scope
+from server_stub.api.deps import (
+    ConnDep,
+    Credentials,
+    SettingsDep,
+    SupervisorDep,
+    device_bearer,
+)
 from server_stub.api.errors import error_responses
 from server_stub.api.query import QueryDate
 from server_stub.core.clock import china_today
-from server_stub.publication import dashboard
+from server_stub.field.devices import authenticate
+from server_stub.publication import dashboard, year_overview
 from server_stub.publication.exports import dashboard_csv, dashboard_xlsx
+from sync import YearOverview
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -51,3 +61,30 @@ def export(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, plan
     return Response(dashboard_xlsx(figures),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=dashboard.xlsx"})
+
+
+def office_departments(request: Request, bearer: Annotated[Credentials, Depends(device_bearer)],
+                       conn: ConnDep) -> list[str] | None:
+    """Whose figures the caller may read: None for the administrator's token (every
+    department's), else the calling supervisor's department (401 without an enrolled device,
+    403 ``supervisors_only`` for an inspector's). The schema names the device's scheme, the
+    supervisor's way in; the administrator's token is taken in the same header (the CLI's
+    ``year-overview`` is the administrator's usual way). Nothing is written, so no audit act."""
+    token = bearer.credentials if bearer else None
+    expected: str = request.app.state.admin_token
+    if token is not None and secrets.compare_digest(token.encode(), expected.encode()):
+        return None
+    return [scope.require_supervisor(conn, authenticate(conn, token))]
+
+
+OfficeDep = Annotated[list[str] | None, Depends(office_departments)]
+Year = Annotated[int, Query(ge=2000, le=2100, description="计划起始日期所在年份（北京时间）")]
+
+
+@router.get("/stats/year")
+def year(departments: OfficeDep, conn: ConnDep, year: Year) -> YearOverview:
+    """年度计划执行情况 (issue 26 point 8): per department (led or joined) and level, the plans of
+    the year planned / confirmed / drawn / done / published, the risk-grade use rate against its
+    60 % target, joint plans' share and the repeat visits avoided. The administrator gets every
+    department's row, each level's and the total; a supervisor their own department's row only."""
+    return year_overview.build(conn, year, departments=departments)
