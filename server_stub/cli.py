@@ -54,7 +54,7 @@ from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySp
 from server_stub.draws.population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
 from server_stub.field import devices
 from server_stub.field.enrollment import enroll_uri, issue_code
-from server_stub.publication import ratio_advice
+from server_stub.publication import ratio_advice, year_overview
 from server_stub.publication.workdays import parse_holiday_csv
 from server_stub.records import ingest
 from sync import Plan, RiskGrade, Role, describe_seqs, role_label
@@ -938,3 +938,44 @@ def trigger_list(data_dir: Path | None, database_url: str | None, list_id: str, 
     click.echo(f"已编制风险触发预警清单「{built['name']}」（{list_id}）：{built['count']} 户。")
     click.echo(f"触发规则：{built['rule_text']}")
     click.echo(f"清单承诺值：{built['commitment']}")
+
+
+def _percent(rate: float | None) -> str:
+    """0.6 → "60%"; "—" for a rate of nothing."""
+    if rate is None:
+        return "—"
+    value = round(rate * 100, 1)
+    return f"{value:.0f}%" if value == int(value) else f"{value:.1f}%"
+
+
+YEAR_COLUMNS = ("范围", "名称", "层级", "计划", "已确认", "已抽取", "已完成", "已公示", "联合计划",
+                "联合占比", "风险分类应用率", "联合抽查应用率", "联合减少入企", "上限排除", "避免重复检查")
+
+
+@cli.command("year-overview")
+@data_options
+@click.option("--year", type=click.IntRange(2000, 2100), required=True,
+              help="年份（计划起始日期所在年份，北京时间）")
+def year_overview_command(data_dir: Path | None, database_url: str | None, year: int) -> None:
+    """年度计划执行情况：各部门（发起或配合）和各层级的计划数、确认、抽取、完成、公示，
+    信用风险分类结果应用率（目标不低于60%）、联合抽查占比和避免的重复检查。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        answer = year_overview.build(conn, year)
+    scopes = {"department": "部门", "level": "层级", "total": "全部"}
+    click.echo(f"{year}年度计划执行情况（内部资料，含风险分类应用情况，不得公开）")
+    click.echo("\t".join(YEAR_COLUMNS))
+    for r in answer["rows"]:
+        use = f"{_percent(r['risk_grade_use'])}（{r['graded_plans']}/{r['random_plans']}）" \
+              + ("" if r["meets_target"] or not r["random_plans"] else "未达标")
+        joint_use = f"{_percent(r['joint_risk_grade_use'])}（{r['joint_graded_plans']}/" \
+                    f"{r['joint_random_plans']}）"
+        click.echo("\t".join(str(v) for v in (
+            scopes[r["scope"]], _inert(r["name"]), r["level"] or "—", r["planned"], r["confirmed"],
+            r["drawn"], r["done"], r["published"], f"{r['joint']}（已确认{r['joint_confirmed']}）",
+            _percent(r["joint_share"]), use, joint_use, r["joint_visits_saved"], r["capped_out"],
+            r["repeats_avoided"])))
+    click.echo("说明：计划按起始日期所在年份计；已确认含无需确认的单部门计划；已完成指每项任务都有"
+               "已提交、已审核或已公示的结果；已公示指全部结果已公示；应用率为按风险等级设定不同"
+               "抽查比例的“双随机抽查”计划所占比例（目标不低于60%）；避免重复检查＝联合抽查每户少入企"
+               "（参与部门数−1）次＋因年度抽查次数上限未纳入名录的户次。联合计划计入每个参与部门。")

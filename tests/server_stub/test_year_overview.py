@@ -9,10 +9,14 @@ import datetime as dt
 import hashlib
 import itertools
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from server_stub.cli import cli
 from server_stub.core import tables as t
 from server_stub.directory import queries
 from server_stub.directory.demo import SAMR
@@ -113,7 +117,7 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 _seq = itertools.count(1)
 
 
-def plan(plan_id: str, departments: tuple[str, ...], items: tuple[str, ...], ratios: dict[str, str],
+def plan(plan_id: str, departments: tuple[str, ...], items: tuple[str, ...], ratios: dict[str, Any],
          start: dt.date = dt.date(2026, 3, 1)) -> Plan:
     return Plan(id=plan_id, name=f"计划{plan_id}", departments=departments, items=items, ratios=ratios,
                 team_size=2, window_start=start, window_end=start.replace(month=12, day=31))
@@ -154,7 +158,8 @@ def capped_out(conn: sa.Connection, plan_id: str) -> int:
     return sum(len(s["excluded_at_cap"]) for s in audit["strata"])
 
 
-def test_a_crafted_year_read_from_the_database(engine: sa.Engine) -> None:
+def test_a_crafted_year_read_from_the_database(engine: sa.Engine, database_url: str,
+                                               tmp_path: Path) -> None:
     with engine.begin() as conn:
         # the demo's staff are all of city departments: one of them stands for a county's here
         queries.save_departments(conn, departments=[
@@ -190,7 +195,7 @@ def test_a_crafted_year_read_from_the_database(engine: sa.Engine) -> None:
     assert all(tasks.values()) and capped["P1"] == 0 and capped["P2"] > 0 and capped["J1"] > 0
     assert sorted(facts_read) == ["E1", "J1", "J2", "K1", "P1", "P2"], "OLD starts in 2025"
     assert facts_read["J1"].departments == (SAMR, SAFETY) and facts_read["K1"].kind == "投诉举报"
-    assert [f.uses_risk_grades for f in map(facts_read.get, ("P1", "P2", "J1", "J2"))] == [
+    assert [facts_read[p].uses_risk_grades for p in ("P1", "P2", "J1", "J2")] == [
         False, True, True, False]
     rows = by_name(read["rows"])
     samr, safety, ecology = rows[SAMR], rows[SAFETY], rows[ECOLOGY]
@@ -206,3 +211,15 @@ def test_a_crafted_year_read_from_the_database(engine: sa.Engine) -> None:
     assert safety["repeats_avoided"] == tasks["J1"] + capped["J1"]
     assert (ecology["level"], ecology["planned"], ecology["confirmed"]) == ("未登记层级", 1, 0)
     assert rows["合计"]["planned"] == 6 and rows["市级"]["planned"] == 5 and rows["县级"]["planned"] == 2
+
+    printed = CliRunner().invoke(cli, ["year-overview", "--year", "2026", "--data", str(tmp_path),
+                                       "--db", database_url], catch_exceptions=False)
+    assert printed.exit_code == 0, printed.output
+    lines = printed.output.splitlines()
+    assert lines[1].split("\t")[:8] == ["范围", "名称", "层级", "计划", "已确认", "已抽取", "已完成", "已公示"]
+    table = {line.split("\t")[1]: line.split("\t") for line in lines[2:] if "\t" in line}
+    assert table[SAMR][2:8] == ["市级", "5", "4", "3", "2", "1"]
+    assert table[SAMR][10] == "50%（2/4）未达标" and table[SAMR][8] == "2（已确认1）"
+    assert table[SAFETY][10] == "100%（2/2）", "at target: no mark"
+    assert table[ECOLOGY][2] == "未登记层级" and table["合计"][0] == "全部"
+    assert table[SAMR][14] == str(samr["repeats_avoided"])
