@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from server_stub.api.deps import AdminActorDep, AdminDep, ConnDep
 from server_stub.api.errors import error_responses
 from server_stub.api.routes.lists import RatioSuggestions, parse_ratios, suggestions
-from server_stub.core.clock import china_today, now
+from server_stub.core.clock import now
 from server_stub.core.errors import Invalid, NotFound
 from server_stub.draws import planning, triggers
 from server_stub.draws.ceremony import (
@@ -110,7 +110,7 @@ class PublicTrigger(BaseModel):
 
 class CreatedPlan(PublicPlan):
     """The plan as created, and (internal: it names grades) the suggested ratios beside those
-    entered, from last year's published results."""
+    entered, from the published results of the year before the plan's window."""
 
     ratio_advice: RatioSuggestions
 
@@ -183,7 +183,7 @@ def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> CreatedPla
     planning.create_plan(conn, plan, now=now(), actor=actor, entropy=spec, kind=kind)
     if trigger_list is not None:
         triggers.attach(conn, plan.id, trigger_list, kind=kind, actor=actor, now=now())
-    advice = suggestions(conn, china_today().year - 1, parse_ratios(body.ratios))
+    advice = suggestions(conn, plan.window_start.year - 1, parse_ratios(body.ratios))
     return CreatedPlan(**public(conn, plan.id), ratio_advice=advice)
 
 
