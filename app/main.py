@@ -26,6 +26,7 @@ from .viewmodels.inspection import InspectionModel
 from .viewmodels.lookup import EnterpriseModel
 from .viewmodels.review import ReviewRecordModel
 from .viewmodels.sync import signed_message
+from .viewmodels.year_overview import YearOverviewModel
 from .views.acknowledge import AcknowledgeView
 from .views.code import CodeView
 from .views.enrol import EnrolView
@@ -37,6 +38,7 @@ from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
 from .views.task_detail import TaskDetailView
+from .views.year_overview import YearOverviewView
 
 CHINESE = ft.Locale("zh", "CN", "Hans")
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -49,8 +51,9 @@ class Router:
     """Builds ``page.views`` from the route. An inspector's: / → /task/ID → /task/ID/code |
     /task/ID/inspect (检查告知 first for a first inspection, before its draft exists; then the
     form) → /task/ID/inspect/acknowledge, and / → /lookup/CREDIT_CODE (信息查询, read from the
-    platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256, and from the
-    ledger / → /ledger/ID (read only) → /ledger/ID/photo/SHA256."""
+    platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256, from the
+    ledger / → /ledger/ID (read only) → /ledger/ID/photo/SHA256, and from 统计 / → /year
+    (年度计划执行情况)."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -58,6 +61,8 @@ class Router:
         self.shell: ShellView | None = None
         self.supervisor_shell: SupervisorShellView | None = None
         self.record_model: ReviewRecordModel | None = None
+        self.year_view: YearOverviewView | None = None
+        """年度计划执行情况, kept while the supervisor is enrolled: the year chosen stays."""
         self.sync_task: asyncio.Task[None] | None = None
         self.refresh: asyncio.Task[None] | None = None
         """The task screen redrawn after a sync (kept: the loop holds tasks only weakly)."""
@@ -137,6 +142,8 @@ class Router:
             views.append(EnterpriseView(enterprise))
         if self.app.supervisor is not None and len(parts) >= 2 and parts[0] in ("review", "ledger"):
             views += await self.review_views(parts[1], parts[2:], from_ledger=parts[0] == "ledger")
+        if self.app.supervisor is not None and parts == ["year"]:
+            views.append(await self.year_overview())
         self.page.views.clear()
         self.page.views.extend(views)
         self.page.update()
@@ -222,9 +229,18 @@ class Router:
             views.append(photo)
         return views
 
+    async def year_overview(self) -> YearOverviewView:
+        """/year: the year's plans of the supervisor's department, read from the platform each
+        time it is opened."""
+        assert self.app.supervisor is not None
+        if self.year_view is None:
+            self.year_view = YearOverviewView(YearOverviewModel(self.app.supervisor.service))
+        await self.year_view.model.load()
+        return self.year_view
+
     async def decided(self, message: str) -> None:
         """A decision went through: back to the queue, which says so."""
-        self.record_model = None
+        self.record_model = self.year_view = None
         await self.go("/")
         self.page.show_dialog(ft.SnackBar(ft.Text(message), duration=4000))
 

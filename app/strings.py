@@ -547,3 +547,37 @@ TO_ACKNOWLEDGE_TEXT = "填写完毕后，交企业负责人阅读并签字确认
 REVISE_ON_SIGNING_PHONE = "被退回的记录由同组其他人员的手机签名：修订须保留原现场检查的时间、地点和企业确认，请在该手机上修订"
 RECUSAL_CARD = "企业申请 {name} 回避：{reason}"
 RECUSAL_CARD_TIME = "{time} 提出 · 任务 {task} 须重新安排检查人员"
+
+# 年度计划执行情况 (issue 26 point 8): the year's plans of the supervisor's department
+YEAR_TITLE = "年度计划执行情况"
+YEAR_OPEN = "年度计划执行情况"
+YEAR_OPEN_HINT = "本部门本年度的计划进度、风险分类应用率和避免的重复检查"
+YEAR_PREVIOUS = "上一年"
+YEAR_NEXT = "下一年"
+YEAR_LABEL = "{year}年"
+YEAR_INTERNAL = "内部资料：含信用风险分类的使用情况，不得公开"
+YEAR_LEVEL = "层级：{level}"
+YEAR_NO_PLANS = "本年度还没有本部门发起或参与的抽查计划"
+YEAR_PROGRESS = "计划进度"
+YEAR_STEPS = (
+    ("planned", "计划", "本年度开始的计划（本部门发起或参与）"),
+    ("confirmed", "已确认", "联合计划的配合部门均已确认；单部门计划无需确认"),
+    ("drawn", "已抽取", "已完成随机抽取、派发任务"),
+    ("done", "已完成", "每项任务都有已提交、已审核或已公示的结果"),
+    ("published", "已公示", "全部检查结果已公示"),
+)
+YEAR_STEP_COUNT = "{count} 个"
+YEAR_RISK_USE = "信用风险分类结果应用率"
+YEAR_RISK_USE_LINE = "{rate}　{graded}/{plans} 个双随机抽查计划按风险等级设定不同比例"
+YEAR_RISK_JOINT_LINE = "其中联合抽查：{rate}（{graded}/{plans}）"
+YEAR_TARGET = "目标不低于 {target}"
+YEAR_MET = "已达标"
+YEAR_NOT_MET = "未达标"
+YEAR_NO_RANDOM = "本年度没有双随机抽查计划"
+YEAR_JOINT = "部门联合抽查"
+YEAR_JOINT_LINE = "{joint}/{planned} 个计划为联合抽查，占 {share}；已确认 {confirmed} 个"
+YEAR_REPEATS = "避免重复检查"
+YEAR_REPEATS_COUNT = "{count} 户次"
+YEAR_REPEATS_JOINT = "联合抽查“一次检查、全面体检”少入企 {count} 户次"
+YEAR_REPEATS_CAP = "已达年度抽查次数上限、未纳入名录 {count} 户次"
+YEAR_EXPLAIN = "计划按起始日期所在年份计入。联合计划计入每个参与部门。"

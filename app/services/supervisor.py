@@ -13,7 +13,15 @@ from typing import Any
 
 import httpx
 
-from sync import QueueEntry, ReviewDetail, platform_refusal, read_queue, read_review_detail
+from sync import (
+    QueueEntry,
+    ReviewDetail,
+    YearOverview,
+    platform_refusal,
+    read_queue,
+    read_review_detail,
+    read_year_overview,
+)
 
 from .. import strings as s
 from ..store import Enrolment
@@ -138,6 +146,15 @@ class SupervisorService(PlatformService):
     async def dashboard(self, filters: dict[str, str]) -> dict[str, Any]:
         figures: dict[str, Any] = (await self._call("GET", "/api/v1/stats/dashboard", params=filters)).json()
         return figures
+
+    async def year_overview(self, year: int) -> YearOverview:
+        """年度计划执行情况: the department's plans of ``year`` (the platform answers a
+        supervisor with their own department's row only)."""
+        answer = await self._call("GET", "/api/v1/stats/year", params={"year": str(year)})
+        try:
+            return read_year_overview(answer.json())
+        except ValueError as e:
+            raise PlatformError(s.PLATFORM_REFUSED.format(message=str(e)), status=answer.status_code) from None
 
     async def export(self, filters: dict[str, str], fmt: str) -> ExportFile:
         """The dashboard as ``csv`` or ``xlsx``, with the file name the platform suggests."""
