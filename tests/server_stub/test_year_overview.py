@@ -117,7 +117,7 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 _seq = itertools.count(1)
 
 
-def plan(plan_id: str, departments: tuple[str, ...], items: tuple[str, ...], ratios: dict[str, Any],
+def plan(plan_id: str, departments: tuple[str, ...], items: tuple[str, ...], ratios: Any,
          start: dt.date = dt.date(2026, 3, 1)) -> Plan:
     return Plan(id=plan_id, name=f"计划{plan_id}", departments=departments, items=items, ratios=ratios,
                 team_size=2, window_start=start, window_end=start.replace(month=12, day=31))
