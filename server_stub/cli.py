@@ -39,6 +39,7 @@ from server_stub.core.db import make_engine, migrate, newest_revision, schema_re
 from server_stub.core.errors import DomainError
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.demo_history import add_demo_history
+from server_stub.demo_year import YEAR_MIN_ENTITIES, add_demo_year
 from server_stub.directory import queries
 from server_stub.directory.csv_files import (
     KINDS,
@@ -201,13 +202,16 @@ def migrate_command(data_dir: Path | None, database_url: str | None) -> None:
 @click.option("--if-empty", is_flag=True, help="名录库已有数据时不再生成")
 @click.option("--history/--no-history", default=True, show_default=True,
               help="为演示检查人员的部分检查对象生成往年检查结果（显示各类风险预警）")
+@click.option("--year/--no-year", default=True, show_default=True,
+              help="生成本年度的部门名录、县级人员、专业技术人员、联合抽查、市抽县查、沙盒和触发式抽查")
 def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, seed: int,
-              if_empty: bool, history: bool) -> None:
+              if_empty: bool, history: bool, year: bool) -> None:
     """生成威海市演示数据（事项清单、两库），并创建、抽取一个演示计划。
 
     打印一名可做审核人的同部门人员编号，最后一行打印一名有任务的执法检查人员编号。
     """
     settings, engine = open_engine(data_dir, database_url)
+    busiest: str | None = None
     with acting(settings, engine) as (conn, actor):
         if if_empty and queries.directory_counts(conn)["entities"] > 0:
             click.echo("名录库已有数据，未生成演示数据。")
@@ -232,11 +236,17 @@ def seed_demo(data_dir: Path | None, database_url: str | None, entities: int, se
                                          witnesses=("演示数据：程序模拟掷骰，无现场见证",)))
             # Last year's results for some of the demo inspector's enterprises: every 风险预警.
             busiest = queries.busiest_inspector(conn)
+            if year and entities < YEAR_MIN_ENTITIES:
+                click.echo(f"检查对象少于{YEAR_MIN_ENTITIES}户，联合抽查等计划抽不到对象，未生成本年度演示计划。")
+            elif year:  # after the demo plan, whose draw stays what the seed gives
+                drawn = add_demo_year(conn, seed=seed, now=now(), actor=actor)
+                click.echo(f"已生成本年度演示计划并抽取：{'、'.join(drawn)}")
             if history and busiest is not None:
                 add_demo_history(conn, inspector=busiest, plan_id=DEMO_PLAN_ID, seed=seed,
                                  today=now().date(),
                                  key=load_or_create_server_key(settings.data_dir))
-        inspector = queries.busiest_inspector(conn)
+        # the demo plan's busiest, whom the history was written for (the year adds tasks)
+        inspector = busiest or queries.busiest_inspector(conn)
         supervisor = queries.colleague_without_tasks(conn, inspector) if inspector else None
     if inspector is None:
         fail("没有分派到任务的执法检查人员。")

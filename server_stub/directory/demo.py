@@ -16,12 +16,15 @@ from itertools import islice
 from typing import TypeVar
 
 from sync import (
+    Department,
+    DepartmentLevel,
     Entity,
     EntityStatus,
     InspectionItem,
     InspectionMethod,
     Inspector,
     RiskGrade,
+    StaffKind,
     make_credit_code,
 )
 
@@ -283,3 +286,60 @@ def generate(entities: int = 2000, inspectors: int | None = None, seed: int = 20
             staff[i] = Inspector(old.id, old.name, old.department, old.badge_no,
                                  old.qualifications, old.active, conflict)
     return DemoDirectory(items, ents, staff)
+
+
+# --- the year's office half (issue 26) -------------------------------------------------------
+
+ELEVATOR_ITEM = InspectionItem(
+    "SC-TSSB-02", "特种设备使用", "电梯使用单位安全管理的检查", "《中华人民共和国特种设备安全法》第四十二条、第五十七条",
+    InspectionMethod.ON_SITE, SAMR,
+    ("电梯使用标志与定期检验合格证明", "维护保养合同与记录", "安全管理人员持证", "应急救援演练记录"),
+    "特种设备", tags=(SPECIAL_EQUIPMENT,), specialty="电梯检验")
+"""The demo's item that needs a 专业技术人员: an elevator inspector checks what an officer cannot."""
+
+EXPERT_SPECIALTIES = (("电梯检验",), ("电梯检验",), ("电梯检验", "压力容器检验"), ("计量检定",),
+                      ("电梯检验",), ("食品检验",))
+
+
+def county_bureau(region: str) -> str:
+    """The county market regulator of a district, by its short name (环翠区市场监督管理局)."""
+    short = next(d[1] for d in DISTRICTS if d[0] == region)
+    return f"{short}市场监督管理局"
+
+
+@dataclass(frozen=True)
+class YearDirectory:
+    """What a city's year needs beyond the two directories of :func:`generate`: its departments
+    by level and region, each county bureau's officers, the city's 专业技术人员, and an item that
+    needs one of them."""
+
+    departments: list[Department]
+    staff: list[Inspector]
+    items: list[InspectionItem]
+
+
+def year_directory(seed: int = 2026) -> YearDirectory:
+    """The demo city's departments (its five, and one market regulator per district under the
+    city's), four to six officers per county bureau and six experts of the city. A random source
+    of its own: :func:`generate`'s output is the same with or without it."""
+    rng = random.Random(f"{seed}/year")
+    departments = [Department(name, DepartmentLevel.CITY, CITY) for name, _, _ in DEPARTMENTS]
+    departments += [Department(county_bureau(d[0]), DepartmentLevel.COUNTY, d[0], SAMR)
+                    for d in DISTRICTS]
+    staff: list[Inspector] = []
+    quals = DEPARTMENTS[0][1]
+    for n, (region, *_rest) in enumerate(DISTRICTS, start=1):
+        for k in range(rng.randint(4, 6)):
+            staff.append(Inspector(
+                id=f"WX{n:02d}{k + 1:02d}", name=rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, 2)),
+                department=county_bureau(region),
+                badge_no=f"3710{n:02d}{rng.randint(0, 99999):05d}",
+                # every county officer here may check special equipment: the city's 市抽县查
+                # of elevators needs two in each district
+                qualifications=("特种设备", *(q for q in quals if q != "特种设备" and rng.random() < 0.6))))
+    for n, specialties in enumerate(EXPERT_SPECIALTIES, start=1):
+        staff.append(Inspector(
+            id=f"ZJ{n:03d}", name=rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, 2)),
+            department=SAMR, badge_no=f"特检证{rng.randint(10000, 99999)}",
+            qualifications=specialties, kind=StaffKind.EXPERT))
+    return YearDirectory(departments, staff, [ELEVATOR_ITEM])

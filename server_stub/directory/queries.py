@@ -203,7 +203,8 @@ def colleague_without_tasks(conn: sa.Connection, inspector_id: str) -> str | Non
     department = sa.select(i.c.department).where(i.c.id == inspector_id).scalar_subquery()
     query = (
         sa.select(i.c.id)
-        .where(i.c.department == department, i.c.active.is_(True), i.c.id.not_in(sa.select(m.c.inspector_id)))
+        .where(i.c.department == department, i.c.active.is_(True), i.c.kind == "执法人员",
+               i.c.id.not_in(sa.select(m.c.inspector_id)))
         .order_by(i.c.id)
         .limit(1)
     )

@@ -77,7 +77,7 @@ MSG_TEAM_TOO_SMALL_FOR_JOINT = (
     "联合抽查检查组人数（{team_size}人）少于参与部门数（{departments}个）"
 )
 MSG_TOO_FEW_ELIGIBLE = "可派检查人员{eligible}人，不足检查组人数{team_size}人"
-MSG_MISSING_DEPARTMENTS = "联合抽查部门{departments}无可派检查人员"
+MSG_MISSING_DEPARTMENTS = "部门{departments}无可派检查人员"
 MSG_EXCLUDED = "排除：{details}"
 MSG_EXCLUSION_COUNT = "{label}{count}人"
 MSG_NO_COUNTERPART = "「{region}」没有对应「{department}」的县级部门"
