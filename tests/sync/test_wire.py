@@ -57,3 +57,23 @@ def test_a_review_detail_missing_its_parts_is_refused() -> None:
     assert "detail.confirmation" in fields and "detail.record.items" in fields
     with pytest.raises(ValidationError):
         read_review_detail([])
+
+
+def test_the_year_overview() -> None:
+    from sync import read_year_overview
+
+    row = {"scope": "department", "name": "某局", "level": "市级", "planned": 2, "confirmed": 2,
+           "drawn": 1, "done": 1, "published": 0, "joint": 1, "joint_confirmed": 1,
+           "joint_share": 0.5, "random_plans": 2, "graded_plans": 1, "risk_grade_use": 0.5,
+           "meets_target": False, "joint_random_plans": 1, "joint_graded_plans": 1,
+           "joint_risk_grade_use": 1.0, "joint_meets_target": True, "joint_visits_saved": 3,
+           "capped_out": 0, "repeats_avoided": 3}
+    answer = {"year": 2026, "target": 0.6, "rows": [row, row | {"risk_grade_use": None}]}
+    assert read_year_overview(answer) == answer
+    with pytest.raises(ValidationError) as e:
+        read_year_overview({"year": 2026, "target": 0.6, "rows": [row | {"planned": "2"}, {"name": "x"}]})
+    fields = [p.field for p in e.value.problems]
+    assert fields[0] == "rows[0].planned" and "rows[1].repeats_avoided" in fields
+    for wrong in ({"rows": []}, {"year": 2026, "rows": {}}, []):
+        with pytest.raises(ValidationError):
+            read_year_overview(wrong)
