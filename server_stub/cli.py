@@ -972,7 +972,7 @@ def year_overview_command(data_dir: Path | None, database_url: str | None, year:
     _, engine = open_engine(data_dir, database_url)
     with engine.begin() as conn:
         answer = year_overview.build(conn, year)
-    scopes = {"department": "部门", "level": "层级", "total": "全部"}
+    scopes = {"department": "部门", "level": "部门层级", "plan_level": "抽查层级", "total": "全部"}
     click.echo(f"{year}年度计划执行情况（内部资料，含风险分类应用情况，不得公开）")
     click.echo("\t".join(YEAR_COLUMNS))
     for r in answer["rows"]:

@@ -218,13 +218,15 @@ class ReviewDetail(TypedDict):
 
 class YearRow(TypedDict):
     """One line of the year on one screen (issue 26 point 8): the plans of a department (led or
-    joined), of a level (市级 / 县级 / 未登记层级: plans with a department of it), or all of them.
+    joined), of a level (市级 / 县级 / 未登记层级: plans with a department of it), of a 抽查层级,
+    or all of them.
     Every figure is of that set of plans; the definitions are in docs/decisions.md ("Issue 26:
     the year on one screen"). Rates are shares from 0 to 1, null when there is nothing to share.
     Internal: for supervisors and the administrator, never the public."""
 
     scope: str
-    """department | level | total"""
+    """department | level (市级 / 县级 / 未登记层级) | plan_level (抽查层级: 市抽县查 … 本级自抽自查)
+    | total"""
     name: str
     level: str
     planned: int

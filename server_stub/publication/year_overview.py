@@ -29,13 +29,16 @@ from server_stub.core import tables as t
 from server_stub.draws.plan_codec import plan_from_json
 from server_stub.draws.population import RANDOM_KIND
 from server_stub.publication.aggregation import RISK_GRADE_USE_TARGET
-from sync import DepartmentLevel, RecordState, ValidationError, YearOverview, YearRow
+from sync import DepartmentLevel, PlanLevel, RecordState, ValidationError, YearOverview, YearRow
 
 UNREGISTERED = "未登记层级"
 """The level of a department the departments directory does not list."""
 
 LEVEL_ORDER = (DepartmentLevel.CITY.value, DepartmentLevel.COUNTY.value, UNREGISTERED)
 TOTAL = "合计"
+OWN_LEVEL = "本级自抽自查"
+"""The 抽查层级 of a plan that names none: drawn and inspected by its own departments."""
+PLAN_LEVEL_ORDER = (*(level.value for level in PlanLevel), OWN_LEVEL)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class PlanFacts:
     capped_out: int
     """Entities the draw's frozen population left out because a department's yearly cap was
     reached (``excluded_at_cap`` of the ceremony that drew it)."""
+    plan_level: str = OWN_LEVEL
+    """抽查层级 (市抽县查 …), or :data:`OWN_LEVEL` for a plan that names none."""
 
     @property
     def joint(self) -> bool:
@@ -91,7 +96,7 @@ def _in_year(spec: Any, year: int) -> bool:
 def plan_facts(conn: sa.Connection, year: int) -> list[PlanFacts]:
     """The facts of every plan whose window starts in ``year`` (a China date), by plan id. A
     stored plan that no longer reads as a plan (none is made so; old fixtures) is left out."""
-    plans: dict[str, tuple[tuple[str, ...], str, bool]] = {}
+    plans: dict[str, tuple[tuple[str, ...], str, bool, str]] = {}
     for plan_id, spec, kind in conn.execute(sa.select(t.plans.c.id, t.plans.c.spec, t.plans.c.kind)):
         if not _in_year(spec, year):
             continue
@@ -99,7 +104,8 @@ def plan_facts(conn: sa.Connection, year: int) -> list[PlanFacts]:
             plan = plan_from_json(spec)
         except (ValidationError, ValueError, TypeError):
             continue
-        plans[plan_id] = (plan.departments, kind, plan.uses_risk_grades)
+        plans[plan_id] = (plan.departments, kind, plan.uses_risk_grades,
+                          plan.level.value if plan.level else OWN_LEVEL)
     ids = list(plans)
     if not ids:
         return []
@@ -125,8 +131,9 @@ def plan_facts(conn: sa.Connection, year: int) -> list[PlanFacts]:
     return [PlanFacts(plan_id=pid, departments=departments, kind=kind, uses_risk_grades=graded,
                       confirmed=pid not in unconfirmed, drawn=pid in drawn,
                       tasks=tasks.get(pid, 0), finished_tasks=results.get(pid, (0, 0))[0],
-                      published_tasks=results.get(pid, (0, 0))[1], capped_out=capped[pid])
-            for pid, (departments, kind, graded) in sorted(plans.items())]
+                      published_tasks=results.get(pid, (0, 0))[1], capped_out=capped[pid],
+                      plan_level=plan_level)
+            for pid, (departments, kind, graded, plan_level) in sorted(plans.items())]
 
 
 def department_levels(conn: sa.Connection) -> dict[str, str]:
@@ -179,9 +186,10 @@ def _level_rank(level: str) -> int:
 def overview(facts: Iterable[PlanFacts], levels: Mapping[str, str], year: int, *,
              departments: Collection[str] | None = None) -> YearOverview:
     """The year's rows: each department's (city departments first, then county, then those the
-    directory does not list, by name), then each level's, then the total. With ``departments``
-    (a supervisor's), those departments' rows only: a level's row or the total would show other
-    departments' plans."""
+    directory does not list, by name), then each department level's, then each 抽查层级's
+    (市抽县查, 市抽市查, 县抽县查, 市县联查, 本级自抽自查: how the year's plans are run), then the
+    total. With ``departments`` (a supervisor's), those departments' rows only: any other row
+    would show other departments' plans."""
     facts = list(facts)
     level_of = {d: levels.get(d, UNREGISTERED) for f in facts for d in f.departments}
     names = sorted(level_of, key=lambda d: (_level_rank(level_of[d]), d))
@@ -195,6 +203,10 @@ def overview(facts: Iterable[PlanFacts], levels: Mapping[str, str], year: int, *
         for level in sorted(set(level_of.values()), key=_level_rank):
             rows.append(row("level", level, level,
                             [f for f in facts if any(level_of[d] == level for d in f.departments)]))
+        for plan_level in PLAN_LEVEL_ORDER:
+            of_level = [f for f in facts if f.plan_level == plan_level]
+            if of_level:
+                rows.append(row("plan_level", plan_level, plan_level, of_level))
         rows.append(row("total", TOTAL, "", facts))
     return YearOverview(year=year, target=float(RISK_GRADE_USE_TARGET), rows=rows)
 

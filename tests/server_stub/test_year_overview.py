@@ -23,7 +23,7 @@ from server_stub.directory.demo import SAMR
 from server_stub.draws import planning
 from server_stub.publication import year_overview as yo
 from server_stub.publication.year_overview import PlanFacts
-from sync import Department, DepartmentLevel, Plan, RecordState, YearRow
+from sync import Department, DepartmentLevel, Plan, PlanLevel, RecordState, YearRow
 from tests.utils.actors import TESTER
 from tests.utils.ceremony import freeze_and_draw
 
@@ -79,7 +79,8 @@ def test_levels_count_each_plan_once_and_the_total_counts_every_plan() -> None:
     answer = yo.overview(YEAR, LEVELS, 2026)
     assert [(r["scope"], r["name"]) for r in answer["rows"]] == [
         ("department", SAMR), ("department", SAFETY), ("department", ECOLOGY),
-        ("level", "市级"), ("level", "县级"), ("level", "未登记层级"), ("total", "合计")]
+        ("level", "市级"), ("level", "县级"), ("level", "未登记层级"), ("plan_level", "本级自抽自查"),
+        ("total", "合计")]
     rows = {(r["scope"], r["name"]): r for r in answer["rows"]}
     county = rows["level", "县级"]
     assert county["planned"] == 2 and county["joint"] == 1, "J1 and E1: a joint plan once"
@@ -90,6 +91,15 @@ def test_levels_count_each_plan_once_and_the_total_counts_every_plan() -> None:
     assert (total["random_plans"], total["graded_plans"], total["risk_grade_use"]) == (5, 3, 0.6)
     assert total["meets_target"], "exactly 60 % meets the target"
     assert total["repeats_avoided"] == 6 + 5 and answer["target"] == 0.6
+
+
+def test_plans_by_how_they_are_run() -> None:
+    """市抽县查 counts at the city level (its departments), and has a row of its own."""
+    year = [*YEAR, PlanFacts("C1", (SAMR,), "双随机抽查", True, True, True, 10, 10, 10, 0,
+                             plan_level="市抽县查")]
+    rows = [r for r in yo.overview(year, LEVELS, 2026)["rows"] if r["scope"] == "plan_level"]
+    assert [(r["name"], r["planned"], r["published"]) for r in rows] == [("市抽县查", 1, 1),
+                                                                         ("本级自抽自查", 6, 1)]
 
 
 def test_a_supervisor_gets_their_departments_row_only() -> None:
@@ -118,9 +128,9 @@ _seq = itertools.count(1)
 
 
 def plan(plan_id: str, departments: tuple[str, ...], items: tuple[str, ...], ratios: Any,
-         start: dt.date = dt.date(2026, 3, 1)) -> Plan:
+         start: dt.date = dt.date(2026, 3, 1), level: PlanLevel | None = None) -> Plan:
     return Plan(id=plan_id, name=f"计划{plan_id}", departments=departments, items=items, ratios=ratios,
-                team_size=2, window_start=start, window_end=start.replace(month=12, day=31))
+                team_size=2, window_start=start, window_end=start.replace(month=12, day=31), level=level)
 
 
 def answer(conn: sa.Connection, plan_id: str, department: str, state: str) -> None:
@@ -172,7 +182,8 @@ def test_a_crafted_year_read_from_the_database(engine: sa.Engine, database_url: 
             (plan("J1", (SAMR, SAFETY), (*disclosure, "YJ-AQSC-01"), {"C": "5", "D": "10"}), "双随机抽查"),
             (plan("J2", (SAMR, ECOLOGY), (*disclosure, "HJ-PW-01"), {"D": "10"}), "双随机抽查"),
             (plan("E1", (SAFETY,), ("YJ-AQSC-01",), {"A": "1", "D": "20"}), "双随机抽查"),
-            (plan("K1", (SAMR,), disclosure, {"A": "1", "D": "5"}), "投诉举报"),
+            (plan("K1", (SAMR,), disclosure, {"A": "1", "D": "5"}, level=PlanLevel.CITY_DRAWS_CITY),
+             "投诉举报"),
             (plan("OLD", (SAMR,), disclosure, {"D": "5"}, start=dt.date(2025, 12, 31)), "双随机抽查"),
         ]
         for p, kind in made:
@@ -195,6 +206,8 @@ def test_a_crafted_year_read_from_the_database(engine: sa.Engine, database_url: 
     assert all(tasks.values()) and capped["P1"] == 0 and capped["P2"] > 0 and capped["J1"] > 0
     assert sorted(facts_read) == ["E1", "J1", "J2", "K1", "P1", "P2"], "OLD starts in 2025"
     assert facts_read["J1"].departments == (SAMR, SAFETY) and facts_read["K1"].kind == "投诉举报"
+    assert [p for p, f in facts_read.items() if f.plan_level != "本级自抽自查"] == ["K1"]
+    assert facts_read["K1"].plan_level == "市抽市查"
     assert [facts_read[p].uses_risk_grades for p in ("P1", "P2", "J1", "J2")] == [
         False, True, True, False]
     rows = by_name(read["rows"])
@@ -222,4 +235,6 @@ def test_a_crafted_year_read_from_the_database(engine: sa.Engine, database_url: 
     assert table[SAMR][10] == "50%（2/4）未达标" and table[SAMR][8] == "2（已确认1）"
     assert table[SAFETY][10] == "100%（2/2）", "at target: no mark"
     assert table[ECOLOGY][2] == "未登记层级" and table["合计"][0] == "全部"
+    assert table["本级自抽自查"][:4] == ["抽查层级", "本级自抽自查", "本级自抽自查", "5"]
+    assert table["市抽市查"][:5] == ["抽查层级", "市抽市查", "市抽市查", "1", "1"]
     assert table[SAMR][14] == str(samr["repeats_avoided"])
