@@ -52,7 +52,7 @@ def add_to_sandbox(body: SandboxIn, actor: AdminActorDep, conn: ConnDep) -> dict
 
 
 @router.post("/sandbox/{entry_id}/remove", responses=error_responses(404, 409, 422))
-def remove_from_sandbox(entry_id: int, body: RemovalIn, actor: AdminActorDep,
+def remove_from_sandbox(entry_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RemovalIn, actor: AdminActorDep,
                         conn: ConnDep) -> dict[str, Any]:
     """End a sandbox entry now (the entry stays, with its removal)."""
     return sandbox.remove(conn, entry_id, reason=body.reason, actor=actor, now=now())
