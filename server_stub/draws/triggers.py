@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -191,6 +191,13 @@ def attach(conn: sa.Connection, plan_id: str, list_id: str, *, kind: str, actor:
     record_act(conn, actor, ActKind.PLAN_TRIGGER_LIST, plan_id, plan_id=plan_id, at=now,
                after={"list": list_id, "rule_text": row["rule_text"], "count": len(row["members"]),
                       "commitment": row["commitment"]})
+
+
+def refuse_if_empty(preview: Iterable[Mapping[str, Any]]) -> None:
+    """422 for a triggered plan none of whose list is in its scope (``population_preview``'s
+    strata): a plan that could draw nobody."""
+    if not any(s["population"] for s in preview):
+        raise Invalid("invalid_plan", "触发清单中没有属于本计划抽查范围的检查对象（请核对计划的事项、区域、行业和风险等级）")
 
 
 def require_list(kind: str, list_id: str | None) -> None:

@@ -194,6 +194,7 @@ def public(conn: ConnDep, plan_id: str) -> dict[str, Any]:
 
 
 @router.get("/plans")
+        triggers.refuse_if_empty(planning.population_preview(conn, plan.id, now=now()))
 def list_plans(conn: ConnDep) -> PlanList:
     """Every plan with its seed commitment (public)."""
     shown = triggers.public_triggers(conn)

@@ -9,7 +9,9 @@ import json
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from server_stub.core import tables as t
 from server_stub.core.admin_token import admin_token
 from server_stub.core.clock import china_today, now
 from server_stub.core.db import make_engine
@@ -165,3 +167,21 @@ def test_the_sandbox_over_the_api(server: Server, tokens: dict[str, str | None])
     assert any(e["credit_code"] == code and e["removed_at"] is None for e in listed)
     removed = admin.post(f"/api/v1/sandbox/{added.json()['id']}/remove", json={"reason": "发现线索"})
     assert removed.status_code == 200 and removed.json()["removed_at"]
+
+
+def test_a_triggered_plan_whose_list_is_all_out_of_scope_is_refused(
+        server: Server, tokens: dict[str, str | None]) -> None:
+    admin = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {tokens['admin']}"})
+    scope = set(in_scope(server, 100_000))
+    engine = make_engine(server.db)
+    with engine.connect() as conn:
+        codes = conn.execute(sa.select(t.entities.c.credit_code)).scalars().all()
+    engine.dispose()
+    members = [c for c in codes if c not in scope][:2]
+    assert admin.post("/api/v1/trigger-lists", json={
+        "id": "L-API-OUT", "name": "范围外", "rule": "imported", "rule_text": "规则",
+        "members": members}).status_code == 201
+    refused = admin.post("/api/v1/plans", json=plan_body(
+        "TRIG-OUT", kind="触发式抽查", trigger_list="L-API-OUT"))
+    assert refused.status_code == 422 and "没有属于本计划抽查范围" in refused.text
+    assert httpx.get(f"{server.url}/api/v1/plans/TRIG-OUT").status_code == 404, "nothing stored"
