@@ -328,3 +328,28 @@ def csv_export(entries: Iterable[Mapping[str, Any]]) -> str:
                      entry["plan"] or "", actor["person"], actor["role"], actor["device"] or "",
                      entry["origin"], _json_cell(entry["before"]), _json_cell(entry["after"])])
     return csv_text(rows)
+
+
+def acts_of(conn: sa.Connection, kinds: Sequence[ActKind], *, objects: Sequence[str] | None = None,
+            since: dt.datetime | None = None, until: dt.datetime | None = None
+            ) -> list[dict[str, Any]]:
+    """The entries of ``kinds`` (of ``objects`` when given) in [``since``, ``until``] (both
+    included; None: no bound), oldest first, each with its index in the log, kind, object, time,
+    who made it and its fields before and after: what a draw's auditor export shows of an act."""
+    a, e = t.audit_acts, t.log_entries
+    query = (sa.select(a.c.idx, e.c.entry)
+             .join(e, sa.and_(e.c.log == ml.Log.AUDIT.value, e.c.idx == a.c.idx))
+             .where(a.c.kind.in_([k.value for k in kinds])).order_by(a.c.idx))
+    if objects is not None:
+        query = query.where(a.c.object_id.in_(list(objects)))
+    if since is not None:
+        query = query.where(a.c.at >= clock.as_utc(since))
+    if until is not None:
+        query = query.where(a.c.at <= clock.as_utc(until))
+    found = []
+    for row in conn.execute(query):
+        entry = cast(dict[str, Any], parse_json(row.entry))
+        found.append({"index": row.idx, "kind": entry["kind"], "object": entry["object"],
+                      "at": entry["at"], "by": entry["actor"]["person"],
+                      "before": entry["before"], "after": entry["after"]})
+    return found

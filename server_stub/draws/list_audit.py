@@ -5,7 +5,8 @@ entry in effect then (entity, period, reason, who added it and when, and its rem
 later) and the sandbox's audit-trail acts from :data:`audit.DIRECTORY_LOOKBACK` before the plan's
 creation to the freeze. A draw of a triggered plan (触发式抽查) exports ``trigger``: the list it
 drew from (its id, name, rule and rule text, members, when and by whom it was built, the salt and
-the commitment published on the plan's public page). Exports of draws made before issue 26 have
+the commitment published on the plan's public page) and the audit-trail acts that built it and
+named it for the plan. Exports of draws made before issue 26 have
 neither key, and are verified as before.
 
 :func:`check_lists` re-checks what the export says the lists did, from the export alone: the

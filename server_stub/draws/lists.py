@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server_stub.core.audit_trail import ActKind, acts_of
 from server_stub.core.clock import as_utc, rfc3339
 from server_stub.core.errors import Invalid
 from server_stub.draws import sandbox, triggers
@@ -58,6 +59,8 @@ def export_sections(conn: sa.Connection, plan_id: str, kind: str, *, created_at:
         }}
     if kind == TRIGGERED_KIND:
         row = triggers.plan_list(conn, plan_id)
-        if row is not None:
-            return {"trigger": triggers.list_json(row, members=True)}
+        if row is not None:  # with its building and its naming for this plan, from the trail
+            acts = acts_of(conn, (ActKind.TRIGGER_LIST_BUILT, ActKind.PLAN_TRIGGER_LIST),
+                           objects=(row["id"], plan_id))
+            return {"trigger": {**triggers.list_json(row, members=True), "acts": acts}}
     return {}

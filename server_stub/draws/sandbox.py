@@ -21,12 +21,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server_stub.core import merkle_log as ml
 from server_stub.core import tables as t
-from server_stub.core.audit_trail import ActKind, Actor, record_act
+from server_stub.core.audit_trail import ActKind, Actor, acts_of, record_act
 from server_stub.core.clock import as_utc, china_date, log_stamp
 from server_stub.core.errors import Conflict, Invalid, NotFound
-from sync import parse_json
 
 MAX_PERIOD_DAYS = 3 * 366
 """The longest period one entry may run (three years): a sandbox is reviewed, not forever."""
@@ -132,17 +130,4 @@ def changes(conn: sa.Connection, since: dt.datetime, until: dt.datetime) -> list
     """The sandbox's audit-trail acts in [``since``, ``until``] (the freeze's own moment included,
     as in :func:`in_effect`): what the auditor reads beside the entries in effect, to see the
     sandbox shaped before a freeze."""
-    a, e = t.audit_acts, t.log_entries
-    rows = conn.execute(
-        sa.select(a.c.idx, e.c.entry)
-        .join(e, sa.and_(e.c.log == ml.Log.AUDIT.value, e.c.idx == a.c.idx))
-        .where(a.c.kind.in_([ActKind.SANDBOX_ADDED.value, ActKind.SANDBOX_REMOVED.value]),
-               a.c.at >= as_utc(since), a.c.at <= as_utc(until))
-        .order_by(a.c.idx))
-    found = []
-    for row in rows:
-        entry: Any = parse_json(row.entry)
-        found.append({"index": row.idx, "kind": entry["kind"], "credit_code": entry["object"],
-                      "at": entry["at"], "by": entry["actor"]["person"],
-                      "before": entry["before"], "after": entry["after"]})
-    return found
+    return acts_of(conn, (ActKind.SANDBOX_ADDED, ActKind.SANDBOX_REMOVED), since=since, until=until)

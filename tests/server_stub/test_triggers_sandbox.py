@@ -112,6 +112,7 @@ def test_a_triggered_plan_draws_its_list_within_scope_sandbox_or_not(engine: sa.
         audit = planning.load_draw(conn, "T1", "audit")
     assert population == set(scope[:7]), "list ∩ scope, and the sandbox does not apply"
     assert audit["trigger"]["members"] == sorted(members) and "sandbox" not in audit
+    assert [a["kind"] for a in audit["trigger"]["acts"]] == ["trigger_list.built", "plan.trigger_list"]
     assert verify_export(audit).ok
 
 
@@ -178,7 +179,8 @@ def test_the_routine_export_lists_the_sandbox_and_verifies(engine: sa.Engine) ->
     with engine.begin() as conn:
         audit, boxed = _routine_draw_with_sandbox(conn)
     assert [e["credit_code"] for e in audit["sandbox"]["entries"]] == sorted(boxed)
-    assert [c["kind"] for c in audit["sandbox"]["changes"]] == ["sandbox.added"] * 3
+    assert [(c["kind"], c["object"]) for c in audit["sandbox"]["changes"]] == [
+        ("sandbox.added", code) for code in boxed]
     result = verify_export(audit)
     assert result.ok, [c.message for c in result.checks if not c.ok]
     assert any("沙盒" in c.message for c in result.checks)
