@@ -58,7 +58,7 @@ from server_stub.field.enrollment import enroll_uri, issue_code
 from server_stub.publication import ratio_advice, year_overview
 from server_stub.publication.workdays import parse_holiday_csv
 from server_stub.records import ingest
-from sync import Plan, RiskGrade, Role, describe_seqs, role_label
+from sync import Plan, PlanLevel, RiskGrade, Role, describe_seqs, role_label
 
 _SAVERS: dict[str, Callable[..., int]] = {
     "items": lambda conn, objs, actor: queries.save_items(conn, items=objs, actor=actor),
@@ -371,6 +371,11 @@ def plan() -> None:
 @click.option("--scheme-method", default=None, help="检查方案：检查方式")
 @click.option("--trigger-list", "trigger_list", default=None,
               help="触发式抽查：采用的风险触发预警清单编号（trigger-list 命令编制）")
+@click.option("--level", type=click.Choice([level.value for level in PlanLevel]), default=None,
+              help="抽查层级（不填：由本计划的部门抽取和检查）")
+@click.option("--batch", "batches", multiple=True, metavar="YYYY-MM-DD",
+              help="分批派发：每批的派发日期，可重复，从早到晚")
+@click.option("--replaces-county", is_flag=True, help="市级计划：县级不再另行制定相同的抽查计划")
 def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
                 departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
                 team_size: int, start: str, end: str, regions: tuple[str, ...],
@@ -378,7 +383,8 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
                 workload_cap: int | None, dice_digits: int, no_dice: bool,
                 public_value_source: str | None, public_value_date: str | None, kind: str,
                 scheme_content: str | None, scheme_schedule: str | None,
-                scheme_method: str | None, trigger_list: str | None = None) -> None:
+                scheme_method: str | None, trigger_list: str | None = None, level: str | None = None,
+                batches: tuple[str, ...] = (), replaces_county: bool = False) -> None:
     """创建抽查计划，公布平台密钥的承诺值和抽取时采用的公开随机数。"""
     parsed: dict[str, str] = {}
     for pair in ratios:
@@ -389,7 +395,8 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
     spec = {"id": plan_id, "name": name, "departments": list(departments), "items": list(items),
             "ratios": parsed, "team_size": team_size, "window_start": start, "window_end": end,
             "regions": list(regions), "industries": list(industries), "statuses": list(statuses),
-            "exclude_inspected_within_days": exclude_days, "workload_cap": workload_cap}
+            "exclude_inspected_within_days": exclude_days, "workload_cap": workload_cap,
+            "level": level, "batches": list(batches), "replaces_county": replaces_county}
     scheme = (scheme_content, scheme_schedule, scheme_method)
     if any(part is not None for part in scheme):
         if any(part is None for part in scheme):
@@ -413,6 +420,8 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
             if trigger_list is not None:
                 triggers.attach(conn, plan_id, trigger_list, kind=kind, actor=actor, now=now())
             preview = planning.population_preview(conn, plan_id, now=now())
+            if trigger_list is not None:
+                triggers.refuse_if_empty(preview)
             advice = plan_ratio_advice(conn, new_plan)
     except DomainError as e:
         fail(f"计划未创建：{e.message}")
@@ -420,8 +429,6 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
     click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
                + "；".join(f"{s['grade']}类 {s['population']} 户抽 {s['k']} 户"
                           + (f"（{s['excluded_at_cap']} 户已达本年抽查次数上限，不参与）"
-            if trigger_list is not None:
-                triggers.refuse_if_empty(preview)
                              if s["excluded_at_cap"] else "") for s in preview))
     click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
     click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")

@@ -68,12 +68,14 @@ def _check_sandbox(export: Mapping[str, Any]) -> list[tuple[bool, str]]:
     checks = [(at == frozen_at, "沙盒监管名单取自名录冻结之时" if at == frozen_at
                else "沙盒监管名单的时间与名录冻结的时间不符")]
     day = at.astimezone(CHINA).date()
+    lapsed = []
     for n, entry in enumerate(box["entries"], 1):
         removed = entry["removed_at"]
         ok = (dt.date.fromisoformat(entry["starts_on"]) <= day <= dt.date.fromisoformat(entry["ends_on"])
               and _moment(entry["added_at"]) <= at and (removed is None or _moment(removed) > at))
-        checks.append((ok, f"沙盒监管名单第{n}条（{entry['credit_code']}）在名录冻结时有效" if ok
-                       else f"沙盒监管名单第{n}条（{entry['credit_code']}）在名录冻结时并不有效"))
+        if not ok:
+            lapsed.append((False, f"沙盒监管名单第{n}条（{entry['credit_code']}）在名录冻结时并不有效"))
+    checks += lapsed or [(True, f"沙盒监管名单 {len(box['entries'])} 条在名录冻结时均有效")]
     boxed = {entry["credit_code"] for entry in box["entries"]}
     inside = sorted(_population(export) & boxed)
     checks.append((not inside, f"名录中没有沙盒监管期内的对象（沙盒监管名单 {len(boxed)} 户）" if not inside

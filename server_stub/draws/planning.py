@@ -495,7 +495,8 @@ def public_plan(row: sa.RowMapping, drawn: bool) -> dict[str, Any]:
         "window_start": spec["window_start"], "window_end": spec["window_end"],
         "commitment": row["commitment"], "created_at": _iso(row["created_at"]),
         "entropy": entropy_spec(row).to_json(), "kind": row["kind"], "drawn": drawn,
-        "scheme": spec.get("scheme"),
+        "scheme": spec.get("scheme"), "level": spec.get("level"),
+        "batches": spec.get("batches", []), "replaces_county": spec.get("replaces_county", False),
     }
 
 

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from server_stub.core import tables as t
+from server_stub.core.admin_token import admin_token
+from server_stub.core.clock import china_date, now
 from server_stub.core.config import Settings
 from server_stub.core.errors import Conflict
 from server_stub.demo_year import (
@@ -137,3 +139,37 @@ def test_no_public_page_or_phone_task_names_a_grade(year: Path) -> None:
         tasks = tasks_for_inspector(conn, officer, generate_key(), due_days=20)
     text = json.dumps(tasks, ensure_ascii=False)
     assert tasks and "risk_grade" not in text and "风险等级" not in text
+
+
+def test_a_level_and_batches_from_the_command_line_and_the_api(year: Path) -> None:
+    """The terms of the year reach a plan both ways and show on its public page; a county plan
+    repeating the elevator plan, which replaces county plans, is refused over the API. Dates
+    follow the clock the demo's year was made by (the refusal is of the same year)."""
+    start = china_date(now()) + dt.timedelta(days=1)
+    end, second = start + dt.timedelta(days=80), start + dt.timedelta(days=31)
+    made = invoke("plan", "create", "--data", str(year), "--id", "CLI-SX", "--name", "压力容器市抽县查",
+                  "--department", "威海市市场监督管理局", "--item", "SC-TSSB-01", "--ratio", "D=50",
+                  "--start", str(start), "--end", str(end), "--level", "市抽县查",
+                  "--batch", str(start), "--batch", str(second))
+    assert made.exit_code == 0, made.output
+    app = create_app(Settings.from_env(year))
+    with TestClient(app) as client:
+        plan = client.get("/api/v1/plans/CLI-SX").json()
+        assert (plan["level"], plan["batches"], plan["replaces_county"]) == (
+            "市抽县查", [str(start), str(second)], False)
+        page = client.get("/draws/CLI-SX").text
+        assert "市抽县查" in page and "分2批" in page and str(second) in page
+        admin = {"Authorization": f"Bearer {admin_token(year)}"}
+        body = {"id": "RC-1", "name": "荣成市电梯抽查", "departments": [county_bureau("荣成市")],
+                "items": ["SC-TSSB-02"], "ratios": {"D": "50"}, "team_size": 2,
+                "window_start": str(start), "window_end": str(end), "level": "县抽县查"}
+        refused = client.post("/api/v1/plans", json=body, headers=admin)
+        assert refused.status_code == 422
+        assert ELEVATORS in refused.json()["error"]["message"]
+        bad = client.post("/api/v1/plans", headers=admin, json={
+            **body, "id": "RC-2", "items": ["SC-QYGS-01"], "batches": [str(end + dt.timedelta(days=1))]})
+        assert bad.status_code == 422 and "批次派发日期应在计划起止日期之内" in bad.json()["error"]["message"]
+        ok = client.post("/api/v1/plans", headers=admin, json={
+            **body, "id": "RC-3", "items": ["SC-QYGS-01"], "batches": [str(start), str(second)]})
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["level"] == "县抽县查" and ok.json()["batches"] == [str(start), str(second)]

@@ -22,6 +22,7 @@ from server_stub.draws.ceremony import (
     PublicValueSpec,
 )
 from server_stub.draws.population import YearlyCap
+from sync import MAX_BATCHES
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 
@@ -66,6 +67,12 @@ class PlanIn(BaseModel):
     trigger_list: str | None = Field(default=None, max_length=60,
                                      description="触发式抽查: the trigger list it draws from (required)")
     scheme: SchemeIn | None = Field(default=None, description="检查方案 (issue 26)")
+    level: Literal["市抽县查", "市抽市查", "县抽县查", "市县联查"] | None = Field(
+        default=None, description="抽查层级; null: the plan's own departments draw and inspect")
+    batches: list[str] = Field(default=[], max_length=MAX_BATCHES,
+                               description="分批派发: release dates YYYY-MM-DD, ascending, within the window")
+    replaces_county: bool = Field(default=False, description="a city plan: county departments make "
+                                                             "no plan of the same items this year")
 
 
 class PublicPlan(BaseModel):
@@ -93,6 +100,10 @@ class PublicPlan(BaseModel):
         default=[], description="配合部门的答复 (as GET /plans/{id}/partners): department, state, "
                                 "state_label, answered_at, reason of a decline")
     trigger: PublicTrigger | None = Field(default=None, description="触发式抽查: its list's rule and count")
+    level: str | None = Field(default=None, description="抽查层级; null: the plan's own departments")
+    batches: list[str] = Field(default=[], description="分批派发 release dates (which task is in which "
+                                                       "batch is not public)")
+    replaces_county: bool = False
 
 
 class PublicTrigger(BaseModel):
@@ -183,6 +194,7 @@ def create_plan(body: PlanIn, actor: AdminActorDep, conn: ConnDep) -> CreatedPla
     planning.create_plan(conn, plan, now=now(), actor=actor, entropy=spec, kind=kind)
     if trigger_list is not None:
         triggers.attach(conn, plan.id, trigger_list, kind=kind, actor=actor, now=now())
+        triggers.refuse_if_empty(planning.population_preview(conn, plan.id, now=now()))
     advice = suggestions(conn, plan.window_start.year - 1, parse_ratios(body.ratios))
     return CreatedPlan(**public(conn, plan.id), ratio_advice=advice)
 
@@ -194,7 +206,6 @@ def public(conn: ConnDep, plan_id: str) -> dict[str, Any]:
 
 
 @router.get("/plans")
-        triggers.refuse_if_empty(planning.population_preview(conn, plan.id, now=now()))
 def list_plans(conn: ConnDep) -> PlanList:
     """Every plan with its seed commitment (public)."""
     shown = triggers.public_triggers(conn)

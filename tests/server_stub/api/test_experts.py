@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from sync import Acknowledgement, Notice, StaffKind, TeamMember, b64url_decode, parse_json
-from tests.server_stub.api.test_onsite_record import put, signature_png
 from tests.conftest import ServerProcess
+from tests.server_stub.api.test_onsite_record import put, signature_png
 from tests.utils.phone import Phone, busiest_inspector
 from tests.utils.workload import add_tasks
 
