@@ -429,7 +429,9 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
     click.echo("按目前名录，事项适用的检查对象（内部，含风险等级）："
                + "；".join(f"{s['grade']}类 {s['population']} 户抽 {s['k']} 户"
                           + (f"（{s['excluded_at_cap']} 户已达本年抽查次数上限，不参与）"
-                             if s["excluded_at_cap"] else "") for s in preview))
+                             if s["excluded_at_cap"] else "")
+                          + (f"（{s['excluded_sandbox']} 户在沙盒监管期内，不参与）"
+                             if s["excluded_sandbox"] else "") for s in preview))
     click.echo(f"平台密钥承诺值（SHA-256）：{digest}")
     click.echo(f"抽取时采用的公开随机数：{describe_entropy(entropy)}")
     echo_ratio_advice(advice, entered=True)

@@ -14,6 +14,7 @@ once the draw is made; ``list_audit`` re-checks the sections.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from server_stub.core.clock import as_utc, rfc3339
 from server_stub.core.errors import Invalid
 from server_stub.draws import sandbox, triggers
 from server_stub.draws.population import RANDOM_KIND, TRIGGERED_KIND
-from sync import Entity
+from sync import Entity, RiskGrade
 
 SANDBOX_LOOKBACK = dt.timedelta(days=30)
 """The export's sandbox acts begin this long before the plan's creation (as its directory changes)."""
@@ -45,6 +46,16 @@ def admitted(conn: sa.Connection, plan_id: str, kind: str, entities: Sequence[En
                  sandbox.in_effect(conn, now)}
         return [e for e in entities if e.credit_code not in boxed]
     return list(entities)
+
+
+def sandboxed(conn: sa.Connection, kind: str, entities: Sequence[Entity],
+              now: dt.datetime) -> Counter[RiskGrade]:
+    """Per grade, how many of ``entities`` the sandbox keeps out of a plan of ``kind`` now (the
+    internal preview's count; none but for a routine plan)."""
+    if kind != RANDOM_KIND:
+        return Counter()
+    boxed = {entry["credit_code"] for entry in sandbox.in_effect(conn, now)}
+    return Counter(e.risk_grade for e in entities if e.credit_code in boxed)
 
 
 def export_sections(conn: sa.Connection, plan_id: str, kind: str, *, created_at: dt.datetime,

@@ -35,7 +35,7 @@ from server_stub.draws.ceremony import (
     population_set_commitment,
 )
 from server_stub.draws.levels import level_problems, plan_items
-from server_stub.draws.lists import admitted, export_sections
+from server_stub.draws.lists import admitted, export_sections, sandboxed
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
 from server_stub.draws.sampling import (
@@ -177,12 +177,15 @@ def inspections_in_year(conn: sa.Connection, department: str, cap: YearlyCap,
 
 def population_preview(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -> list[dict[str, Any]]:
     """Internal (it names grades): how many entities each stratum would hold and draw if the
-    population were frozen now, and how many its departments' yearly caps leave out."""
+    population were frozen now, and how many its departments' yearly caps and the sandbox leave
+    out."""
     plan, row = load_plan(conn, plan_id)
     populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
+    boxed = sandboxed(conn, row["kind"], plan_population(conn, plan, now), now)
     return [{"grade": grade.value, "population": len(codes), "ratio": str(plan.ratios[grade]),
              "k": stratum_size(len(codes), plan.ratios[grade]),
-             "excluded_at_cap": len(at_their_cap[grade])} for grade, codes in populations.items()]
+             "excluded_at_cap": len(at_their_cap[grade]), "excluded_sandbox": boxed[grade]}
+            for grade, codes in populations.items()]
 
 
 def entropy_spec(row: sa.RowMapping) -> EntropySpec:

@@ -63,12 +63,14 @@ def test_a_sandboxed_entity_is_out_of_a_routine_plan_in_its_period_and_back_afte
         boxed = in_scope(conn)[:5]
         box(conn, boxed)
         planning.create_plan(conn, make_plan("P1"), now=NOW, actor=TESTER)
+        preview = planning.population_preview(conn, "P1", now=NOW)
         freeze_and_draw(conn, "P1", now=NOW)
         during = frozen_ids(conn, "P1")
         planning.create_plan(conn, make_plan("P2"), now=LATER, actor=TESTER)
         freeze_and_draw(conn, "P2", now=LATER)
         after = frozen_ids(conn, "P2")
     assert not during & set(boxed) and len(during) > 100
+    assert sum(s["excluded_sandbox"] for s in preview) == 5, "the internal preview counts them"
     assert set(boxed) <= after, "the period ended on 6-30: back in the population"
 
 

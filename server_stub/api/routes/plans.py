@@ -243,6 +243,7 @@ class StratumPreview(BaseModel):
     ratio: str
     k: int
     excluded_at_cap: int = Field(description="left out: a department's yearly cap is reached")
+    excluded_sandbox: int = Field(default=0, description="left out: in the sandbox (沙盒监管) now")
 
 
 class PopulationPreview(BaseModel):
