@@ -45,6 +45,9 @@ class ItemCard(ft.Container):
             content=ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
                 ft.Text(f"{n}. {item['name']}", size=16, weight=ft.FontWeight.W_600),
                 ft.Text(checkpoints, size=13, color=ft.Colors.ON_SURFACE_VARIANT, visible=bool(checkpoints)),
+                # an item that needs a 专业技术人员 of the team (issue 26): they check it with you
+                ft.Text(s.ITEM_SPECIALTY.format(specialty=item.get("specialty", "")), size=13,
+                        color=ft.Colors.TEAL_900, visible=bool(item.get("specialty"))),
                 self.results, self.note, self.suggest_photo, self.photos, self.error,
             ]),
         )
