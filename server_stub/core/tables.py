@@ -241,6 +241,11 @@ followups = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("closed_by", sa.String(40), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+    # What the disposal names (sync.Disposal): the case number of a 立案, the department or
+    # authority a transfer or copy went to, the 首违不罚 list entry of a 不予行政处罚.
+    sa.Column("case_no", sa.String(60), nullable=True),
+    sa.Column("counterpart", sa.String(100), nullable=True),
+    sa.Column("list_entry", sa.String(200), nullable=True),
 )
 
 holidays = sa.Table(
