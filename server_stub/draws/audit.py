@@ -44,7 +44,7 @@ from server_stub.draws.ceremony import (
     derive_seed,
     population_set_commitment,
 )
-from server_stub.draws.list_audit import check_lists
+from server_stub.draws.list_audit import check_lists, compare_lists
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.sampling import (
     ALGORITHM,
@@ -415,6 +415,7 @@ def compare_with_publication(export: Mapping[str, Any], publication: Mapping[str
 
 def _compare(export: Mapping[str, Any], publication: Mapping[str, Any]) -> Verification:
     checks: list[Check] = []
+    checks += [Check(ok, message) for ok, message in compare_lists(export, publication)]
     if export["format"] in DIRECTORY_FORMATS:
         count = export["directory_changes"]["count"]
         _check(checks, count == publication["directory_changes"],

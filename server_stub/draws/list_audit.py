@@ -97,3 +97,25 @@ def _check_trigger(export: Mapping[str, Any]) -> list[tuple[bool, str]]:
     checks.append((not outside, "名录中的对象均在触发清单内" if not outside
                    else f"名录中有不在触发清单内的对象：{'、'.join(outside[:10])}"))
     return checks
+
+
+PUBLISHED_TRIGGER_FIELDS = ("name", "rule_text", "count", "built_at", "commitment")
+
+
+def published_lists(export: Mapping[str, Any]) -> dict[str, Any]:
+    """What the public draw carries of the export's lists: a triggered plan's rule, count, build
+    time and commitment (never a member or the salt); nothing of the sandbox."""
+    if "trigger" not in export:
+        return {}
+    return {"trigger": {k: export["trigger"][k] for k in PUBLISHED_TRIGGER_FIELDS}}
+
+
+def compare_lists(export: Mapping[str, Any], publication: Mapping[str, Any]) -> list[tuple[bool, str]]:
+    """(ok, message): the export's trigger list is the one the public draw shows."""
+    if "trigger" not in export:
+        return []
+    ours = published_lists(export)["trigger"]
+    theirs = publication.get("trigger")
+    ok = ours == theirs
+    return [(ok, "触发清单（规则、户数、编制时间、承诺值）与公示一致" if ok
+             else f"触发清单与公示不一致：审计文件为 {ours}，公示为 {theirs}")]

@@ -35,6 +35,7 @@ from server_stub.draws.ceremony import (
     population_set_commitment,
 )
 from server_stub.draws.levels import level_problems, plan_items
+from server_stub.draws.list_audit import published_lists
 from server_stub.draws.lists import admitted, export_sections, sandboxed
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
 from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
@@ -403,6 +404,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
                              frozen_at=as_utc(ceremony["frozen_at"]))  # the lists it saw
     by_code = {e.credit_code: e for e in queries.load_entities(conn, codes=list(draw.drawn))}
     publication = _publication(audit, [by_code[c] for c in draw.drawn], teams)
+    publication |= published_lists(audit)  # a triggered plan's rule, count and commitment
     try:
         with conn.begin_nested():
             conn.execute(t.draws.insert().values(plan_id=plan_id, drawn_at=now,

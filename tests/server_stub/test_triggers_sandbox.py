@@ -16,7 +16,8 @@ from server_stub.core.errors import Conflict, Invalid
 from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS
 from server_stub.directory.demo import SAMR
 from server_stub.draws import planning, sandbox, triggers
-from server_stub.draws.audit import verify_export
+from server_stub.draws.audit import compare_with_publication, verify_export
+from server_stub.draws.list_audit import list_commitment
 from server_stub.draws.population import TRIGGERED_KIND
 from sync import Outcome
 from tests.server_stub.test_planning import make_plan
@@ -278,3 +279,20 @@ def test_the_red_warning_rule_lists_the_entities_of_red_groups(engine: sa.Engine
         listed = triggers.build(conn, "L1", "红色预警", triggers.Rule.RED_WARNING, actor=TESTER,
                                 now=NOW, thresholds=DEFAULT_THRESHOLDS, due_days=30)
     assert listed["members"] == sorted(group)
+
+
+def test_the_public_draw_ties_the_exported_list_to_its_commitment(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        scope = in_scope(conn)
+        triggered_plan(conn, "T1", scope[:8])
+        freeze_and_draw(conn, "T1", now=NOW)
+        audit = planning.load_draw(conn, "T1", "audit")
+        publication = planning.load_draw(conn, "T1", "publication")
+    assert publication["trigger"]["count"] == 8 and "members" not in publication["trigger"]
+    assert compare_with_publication(audit, publication).ok
+    grown = copy.deepcopy(audit)  # one more member, the commitment made again to match
+    grown["trigger"]["members"] = sorted([*grown["trigger"]["members"], scope[-1]])
+    grown["trigger"]["count"] += 1
+    grown["trigger"]["commitment"] = list_commitment(grown["trigger"])
+    assert verify_export(grown).ok, "consistent in itself"
+    assert not compare_with_publication(grown, publication).ok, "but not the list published"

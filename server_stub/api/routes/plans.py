@@ -173,6 +173,9 @@ class PublishedDraw(BaseModel):
     entities: list[DrawnEntity]
     assigned: int
     unassigned: int
+    trigger: dict[str, Any] | None = Field(
+        default=None, description="触发式抽查: its list's name, rule_text, count, built_at and commitment "
+                                  "(as on the plan); null for other plans")
     directory_changes: int | None = Field(
         default=None, description="名录冻结前（计划创建前30天起）名录库和事项清单的变更条数；"
                                   "issue 19 之前的抽取为 null")
