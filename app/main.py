@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from flet_secure_storage import SecureStorage
 from sync import Role, TaskJson
 
 from . import strings as s
-from .config import load_config
+from .config import Config, load_config
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
@@ -387,7 +389,7 @@ async def main(page: ft.Page) -> None:
     directory = data_dir(config)
     store = LocalStore.open(directory / STORE_FILE)
     app = AppState(config, store, make_vault(page, directory),
-                   files=FileService(),
+                   files=FileService(upload_dir(config) if page.web else None, config.photo_max_file_bytes),
                    location=LocationService(ftg.Geolocator()))
     router = Router(page, app)
     enrolment = store.enrolment()
@@ -431,12 +433,32 @@ def allow_large_messages(max_bytes: int) -> None:
         uvicorn.Config = Config  # type: ignore[misc]
 
 
+def upload_dir(config: Config) -> Path:
+    """Where the web client's browser puts picked photos (app/services/files.py) until the
+    app has read them: in the app's own data directory, on the process's host."""
+    return data_dir(config) / "uploads"
+
+
+def prepare_uploads(config: Config) -> Path:
+    """The upload route's directory, emptied (a photo still there was never read: the app
+    stopped while it arrived), private to the account; its signing key and size limit."""
+    directory = upload_dir(config)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_urlsafe(32))
+    os.environ.setdefault("FLET_MAX_UPLOAD_SIZE", str(config.photo_max_file_bytes))
+    return directory
+
+
 def serve_web() -> None:
     """Serve the web client without opening a browser (the URL is printed instead)."""
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     config = load_config()
     warm_up()
+    # Photos reach this process through the upload route now; the room stays for any pick that
+    # hands its bytes over the websocket (FileService without an upload route).
     allow_large_messages(PHOTOS_PER_PICK * config.photo_max_file_bytes + (1 << 20))
+    uploads = prepare_uploads(config)
     print(f"{s.APP_NAME} 应用：http://{config.web_host}:{config.web_port}/", flush=True)
     ft.run(
         main,
@@ -444,5 +466,6 @@ def serve_web() -> None:
         host=config.web_host,
         port=config.web_port,
         assets_dir=str(ASSETS_DIR),
+        upload_dir=str(uploads),
         no_cdn=True,
     )

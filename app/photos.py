@@ -106,6 +106,11 @@ class PhotoError(ValueError):
     """The file cannot become a photo; ``str(error)`` is a Chinese message for the inspector."""
 
 
+def file_too_large(max_file_bytes: int) -> PhotoError:
+    """The error for a file over ``max_file_bytes`` (also said before such a file is sent)."""
+    return PhotoError(s.PHOTO_FILE_TOO_LARGE.format(limit_mb=f"{max_file_bytes / 1e6:g}"))
+
+
 @dataclass(frozen=True)
 class PhotoSettings:
     """Limits and output sizes, from ``[photos]`` in flet.toml."""
@@ -221,8 +226,7 @@ def _decode(data: bytes, settings: PhotoSettings) -> tuple[Image.Image, int, byt
     if not data:
         raise PhotoError(s.PHOTO_EMPTY)
     if len(data) > settings.max_file_bytes:
-        limit_mb = f"{settings.max_file_bytes / 1e6:g}"
-        raise PhotoError(s.PHOTO_FILE_TOO_LARGE.format(limit_mb=limit_mb))
+        raise file_too_large(settings.max_file_bytes)
     # The message counts in 万像素 (10⁴ pixels), as Chinese phone specifications do.
     limit = f"{settings.max_pixels / 1e4:g}"
     too_many_pixels = PhotoError(s.PHOTO_TOO_MANY_PIXELS.format(limit=limit))

@@ -122,14 +122,19 @@ class InspectionModel(Observable):
             for done, file in enumerate(files):
                 self.photo_progress[code] = (done, len(files))
                 self.changed()
+                try:
+                    data = await file.read()  # in the web client, once the browser has sent it
+                except PhotoError as e:
+                    errors.append(f"{file.name}：{e}")
+                    continue
                 # Hashing, decoding, scaling, encoding and storing all run in a worker thread:
                 # the UI's loop only waits (a 12 MP photo costs ~0.2 s of CPU).
-                source = await asyncio.to_thread(_sha256, file.data)
+                source = await asyncio.to_thread(_sha256, data)
                 if self._sources.get(source) in attached:
                     errors.append(s.ITEM_PHOTO_DUPLICATE.format(name=file.name))
                     continue
                 try:
-                    photo = await self.photos.add(file.data, watermark_for(self.task, self.draft.location))
+                    photo = await self.photos.add(data, watermark_for(self.task, self.draft.location))
                 except (PhotoError, StorageFullError) as e:
                     errors.append(f"{file.name}：{e}")
                     continue
@@ -174,7 +179,7 @@ class InspectionModel(Observable):
         errors = []
         for file in files:
             try:
-                photo = await self.photos.add(file.data, watermark_for(self.task, self.draft.location))
+                photo = await self.photos.add(await file.read(), watermark_for(self.task, self.draft.location))
             except (PhotoError, StorageFullError) as e:
                 errors.append(f"{file.name}：{e}")
                 continue

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import flet_web
 
+from app.services.files import UPLOAD_PLAN_KEY
+
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 FLET_WEB = Path(flet_web.__file__).resolve().parent / "web"
 
@@ -20,9 +22,23 @@ def test_the_page_is_flets_with_a_content_security_policy() -> None:
     added = re.search(r"  <!-- 掌上查:.*?-->\n  <meta http-equiv=\"Content-Security-Policy\"[^>]*>\n",
                       ours, re.DOTALL)
     preloads = re.search(r"  <script>\n    // 掌上查: fetch now.*?</script>\n\n", ours, re.DOTALL)
-    assert added is not None and preloads is not None
-    assert (ours.replace(added[0], "").replace(preloads[0], "")
+    sends = re.search(r"  <script>\n    // 掌上查: a picked photo.*?</script>\n\n", ours, re.DOTALL)
+    assert added is not None and preloads is not None and sends is not None
+    assert (ours.replace(added[0], "").replace(preloads[0], "").replace(sends[0], "")
             == (FLET_WEB / "index.html").read_text(encoding="utf-8"))
+
+
+def test_the_page_sends_picked_photos_where_the_app_said_and_nowhere_else() -> None:
+    """The script that sends picked files reads the plan under the app's key (as Flutter's
+    local storage keeps it, bare or ``flutter.``-prefixed) and sends only to this page's own
+    origin (app/services/files.py; the browser test sends a photo through it)."""
+    page = (ASSETS / "index.html").read_text(encoding="utf-8")
+    script = page[page.index("// 掌上查: a picked photo"):]
+    script = script[:script.index("</script>")]
+    assert f'const KEY = "{UPLOAD_PLAN_KEY}";' in script
+    assert "`flutter.${KEY}`" in script
+    assert "origin === location.origin" in script and "!own(chosen.urls[i])" in script
+    assert 'method: "PUT", body: files[i]' in script  # the File itself: the browser streams it
 
 
 def test_what_the_page_preloads_is_what_the_engine_asks_for() -> None:

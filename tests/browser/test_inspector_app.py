@@ -107,8 +107,7 @@ def test_the_inspectors_screens(platform: Platform, app_process: AppProcess, tmp
                      120, "both photos stored")
         tile.wait_for(state="hidden", timeout=30_000)
         gaps = page.evaluate("() => window.zscGaps")
-        # Measured, not asserted: the web client itself holds its frames while it copies the
-        # picked bytes over (docs/decisions.md, issue 24 point 5).
+        # Measured, not asserted (bench/photo_pick.py; docs/decisions.md, issue 24 point 5).
         print(f"two photos in {time.monotonic() - started:.1f} s; frame gaps over 100 ms: {gaps}")
         screenshot(page, "issue24-5-03-photos")
 

@@ -1,0 +1,108 @@
+"""Issue 24 point 5a at 390×844 in the real web client: a picked photo goes from the browser to
+the app's own upload route (a PUT to the Flet process, no byte through the Flutter client or its
+websocket), is processed as before, shows on its item, and leaves nothing in the upload
+directory. The frame gaps are printed, not asserted (bench/photo_pick.py measures them)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, WebSocket
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.browser.conftest import AppProcess, Platform
+from tests.browser.driver import (
+    browser,
+    phone_context,
+    screenshot,
+    tap_to_show,
+    tap_until,
+    wait_for,
+)
+from tests.browser.phone import QINGDAO, answered, enrolled, latest_draft, location_source
+from tests.browser.test_inspector_app import FRAME_GAPS, camera_photos
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@dataclass
+class Traffic:
+    """What the page sent: the largest websocket message, and each upload request."""
+
+    largest_frame: int = 0
+    uploads: list[tuple[str, str]] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        def socket(ws: WebSocket) -> None:
+            ws.on("framesent", lambda payload: setattr(self, "largest_frame", max(self.largest_frame, len(payload))))
+
+        page.on("websocket", socket)
+        page.on("request", lambda r: self.uploads.append((r.method, r.url)) if "/upload?" in r.url else None)
+        page.on("response", lambda r: self.answers.append(r.status) if "/upload?" in r.url else None)
+
+
+def begin_inspection(page: Page, app: AppProcess, entity: str) -> None:
+    """Open the first task, give the notice, answer every item 合格."""
+    tap_to_show(page.get_by_text(entity).first, page.get_by_role("button", name="开始检查"))
+    tap_to_show(page.get_by_role("button", name="开始检查"), page.get_by_role("button", name="已告知，开始检查"))
+    tap_to_show(page.get_by_role("button", name="已告知，开始检查"), page.get_by_role("button", name="企业确认"))
+    wait_for(lambda: location_source(app) == "device", 30, "the position asked for at once")
+    for n in range(page.get_by_role("button", name="合格", exact=True).count()):
+        tap_until(page.get_by_role("button", name="合格", exact=True).nth(n),
+                  lambda n=n: answered(app, "合格") > n, f"item {n + 1} answered 合格", timeout=5)
+
+
+def stored_photos(app: AppProcess) -> int:
+    return sum(len(a["photos"]) for a in latest_draft(app).get("answers", {}).values())
+
+
+def add_photos(page: Page, app: AppProcess, photos: list[Path]) -> tuple[float, list[int]]:
+    """Pick ``photos`` on the first item with the frame clock running: seconds from the choice
+    to the last one stored and its tile gone, and the gaps over 100 ms between painted frames."""
+    before = stored_photos(app)
+    page.evaluate(FRAME_GAPS)
+    for attempt in range(3):
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.get_by_role("button", name="添加照片").first.click()
+            break
+        except PlaywrightTimeout:
+            assert attempt < 2, "no file chooser"
+    started = time.monotonic()
+    chooser.value.set_files([str(p) for p in photos])
+    wait_for(lambda: stored_photos(app) == before + len(photos), 120, "the photos stored")
+    page.get_by_text("正在处理照片…").wait_for(state="hidden", timeout=30_000)
+    took = time.monotonic() - started
+    return took, page.evaluate("() => window.zscGaps")
+
+
+def test_a_photo_goes_to_the_app_beside_the_flutter_client(platform: Platform, app_process: AppProcess,
+                                                           tmp_path: Path) -> None:
+    photo = camera_photos(tmp_path, 1)
+    uploads = app_process.data_dir / "uploads"
+    with browser() as instance:
+        page = phone_context(instance, geolocation=QINGDAO).new_page()
+        traffic = Traffic()
+        traffic.watch(page)
+        entity = enrolled(page, app_process, platform)
+        begin_inspection(page, app_process, entity)
+        assert uploads.is_dir() and list(uploads.iterdir()) == []
+
+        took, gaps = add_photos(page, app_process, photo)
+        print(f"one 12 MP photo ({photo[0].stat().st_size / 1e6:.1f} MB) in {took:.1f} s; "
+              f"frame gaps over 100 ms: {gaps}")
+
+        # On its item: the thumbnail (its remove button), no message; processed as before.
+        page.get_by_role("button", name="移除照片").first.wait_for()
+        assert page.get_by_text("照片没有传到应用", exact=False).count() == 0
+        screenshot(page, "issue24-5a-photo-uploaded")
+        # The browser sent the file itself, once, to this app's own upload route; the websocket
+        # carried no more than the app's ordinary messages (the photo is ~4 MB).
+        assert [(m, u.split("?")[0]) for m, u in traffic.uploads] == [("PUT", f"{app_process.url}/upload")]
+        assert traffic.answers == [200]
+        assert traffic.largest_frame < 200_000, traffic.largest_frame
+        wait_for(lambda: list(uploads.iterdir()) == [], 10, "the sent file deleted once read")
