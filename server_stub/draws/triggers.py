@@ -97,8 +97,10 @@ def overdue_followup_members(conn: sa.Connection, today: dt.date, due_days: int)
 
 def _known(conn: sa.Connection, codes: Iterable[str]) -> tuple[list[str], list[str]]:
     wanted = sorted(set(codes))
-    e = t.entities
-    found = set(conn.execute(sa.select(e.c.credit_code).where(e.c.credit_code.in_(wanted))).scalars())
+    e, found = t.entities, set()
+    for start in range(0, len(wanted), 5000):  # an import may run to tens of thousands of codes
+        found |= set(conn.execute(sa.select(e.c.credit_code)
+                                  .where(e.c.credit_code.in_(wanted[start:start + 5000]))).scalars())
     return [c for c in wanted if c in found], [c for c in wanted if c not in found]
 
 
