@@ -18,6 +18,7 @@ import json
 import os
 import random
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -55,7 +56,7 @@ from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySp
 from server_stub.draws.population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
 from server_stub.field import devices
 from server_stub.field.enrollment import enroll_uri, issue_code
-from server_stub.publication import ratio_advice, year_overview
+from server_stub.publication import province, ratio_advice, year_overview
 from server_stub.publication.workdays import parse_holiday_csv
 from server_stub.records import ingest
 from sync import Plan, PlanLevel, RiskGrade, Role, describe_seqs, role_label
@@ -1000,3 +1001,77 @@ def year_overview_command(data_dir: Path | None, database_url: str | None, year:
                "已提交、已审核或已公示的结果；已公示指全部结果已公示；应用率为按风险等级设定不同"
                "抽查比例的“双随机抽查”计划所占比例（目标不低于60%）；避免重复检查＝联合抽查每户少入企"
                "（参与部门数−1）次＋因年度抽查次数上限未纳入名录的户次。联合计划计入每个参与部门。")
+
+# --- the provincial platform (issue 27 point 5) --------------------------------------------------
+
+
+@cli.command("province-push")
+@data_options
+@click.option("--once", is_flag=True, help="推送一轮到期的条目后退出（可由定时任务调用）")
+def province_push(data_dir: Path | None, database_url: str | None, once: bool) -> None:
+    """把公示、更正、撤回的结果推送到省级平台（ZSC_PROVINCE_ENDPOINT）；服务器进程已在设置该变量时自动推送。"""
+    import httpx
+
+    settings, engine = open_engine(data_dir, database_url)
+    pushing = province.push_settings(settings)
+    if pushing is None:
+        fail("未设置 ZSC_PROVINCE_ENDPOINT（省级平台接收地址），无法推送；待推送的结果保留在推送队列中")
+        return
+    worker = province.worker_name()
+    with httpx.Client() as client:
+        while True:
+            done = province.push_once(engine, pushing, client, worker)
+            if once:
+                click.echo(f"已送达 {done[province.State.DELIVERED]} 条，待重试 "
+                           f"{done[province.State.PENDING]} 条，失败 {done[province.State.FAILED]} 条")
+                return
+            time.sleep(pushing.poll)
+
+
+@cli.command("province-outbox")
+@data_options
+@click.option("--state", type=click.Choice([s.value for s in province.State]), default=None,
+              help="只列此状态的条目（默认：未送达的）")
+def province_outbox(data_dir: Path | None, database_url: str | None, state: str | None) -> None:
+    """省级平台推送队列：各状态条数，及未送达（或指定状态）的条目和接收方的答复。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.connect() as conn:
+        found = province.outbox(conn, state=province.State(state) if state else None)
+    click.echo("，".join(f"{province.STATE_LABELS[province.State(k)]} {n} 条"
+                        for k, n in found["counts"].items()))
+    for e in found["entries"]:
+        click.echo("\t".join(str(v) for v in (
+            e["leaf"], e["kind"], e["record_id"], province.STATE_LABELS[province.State(e["state"])],
+            f"尝试{e['attempts']}次", e["last_status"] or "—",
+            _inert((e["last_answer"] or "")[:200]))))
+
+
+@cli.command("province-retry")
+@data_options
+@click.argument("leaves", nargs=-1, type=int)
+def province_retry(data_dir: Path | None, database_url: str | None, leaves: tuple[int, ...]) -> None:
+    """把推送失败的条目（给出日志序号；不给则全部）重新放回队列，立即推送。"""
+    _, engine = open_engine(data_dir, database_url)
+    with engine.begin() as conn:
+        n = province.retry(conn, list(leaves) if leaves else None)
+    click.echo(f"已重新排队 {n} 条")
+
+
+@cli.command("province-export")
+@data_options
+@click.option("--since", required=True, help="起始日期 YYYY-MM-DD（北京时间，含）")
+@click.option("--until", required=True, help="截止日期 YYYY-MM-DD（北京时间，含）")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def province_export(data_dir: Path | None, database_url: str | None, since: str, until: str,
+                    out_dir: Path) -> None:
+    """把期间内公示、更正、撤回的结果导出为按日期命名的 JSON Lines 批量文件，附平台签名的清单（供只收文件的平台）。"""
+    start, end = _day(since, "--since"), _day(until, "--until")
+    if end < start:
+        fail("--until 不能早于 --since")
+    settings, engine = open_engine(data_dir, database_url)
+    with engine.connect() as conn:
+        data, manifest, count = province.export_batch(
+            conn, start, end, out_dir, load_or_create_server_key(settings.data_dir), now())
+    click.echo(f"已导出 {count} 条：{data}")
+    click.echo(f"签名清单：{manifest}")
+

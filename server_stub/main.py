@@ -6,6 +6,9 @@ server database migrated, by ``python -m server_stub migrate``) once, before any
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -28,6 +31,7 @@ from server_stub.api.routes import (
     partners,
     photos,
     plans,
+    province,
     record_check,
     records,
     recusals,
@@ -41,6 +45,7 @@ from server_stub.core.admin_token import admin_token
 from server_stub.core.config import Settings
 from server_stub.core.db import DB_SLOTS, make_engine
 from server_stub.core.server_key import load_or_create_server_key
+from server_stub.publication.province import Pusher, push_settings
 from server_stub.records.photo_store import DirectoryPhotoStore
 
 
@@ -49,7 +54,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     with no arguments, the factory each worker process of ``serve --workers N`` calls. The routes
     read the settings through ``api.deps.SettingsDep``."""
     settings = settings or Settings.from_env()
-    app = FastAPI(title="掌上查平台 API", version="1.0")
+    app = FastAPI(title="掌上查平台 API", version="1.0", lifespan=_pushing)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.db_slots = anyio.Semaphore(DB_SLOTS)
@@ -63,6 +68,23 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_security_headers(app)
     document_validation_errors(app)
     for routes in (audit, directory, plans, partners, lists, enrollment, tasks, enterprises, photos, records, review,
-                   feedback, followups, stats, devices, results, log, verify, record_check, recusals, pages):
+                   feedback, followups, stats, devices, results, log, verify, record_check, recusals, province,
+                   pages):
         app.include_router(routes.router)
     return app
+
+
+@asynccontextmanager
+async def _pushing(app: FastAPI) -> AsyncIterator[None]:
+    """While the process serves, its pusher sends the outbox to the provincial platform, when
+    ``ZSC_PROVINCE_ENDPOINT`` is set (issue 27 point 5); each worker process has its own, and
+    the outbox's leases keep them from sending one row at once."""
+    pushing = push_settings(app.state.settings)
+    pusher = Pusher(app.state.engine, pushing) if pushing else None
+    if pusher:
+        pusher.start()
+    try:
+        yield
+    finally:
+        if pusher:
+            pusher.stop()

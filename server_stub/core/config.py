@@ -15,6 +15,13 @@ variables, the CLI's ``--data`` and ``--db`` coming before them.
   administrator's token; a guessable one stops the start like any malformed value.
 - ``ZSC_FORWARDED_ALLOW_IPS`` (default none): the reverse proxies whose forwarding headers
   ``serve`` trusts, comma-separated.
+- ``ZSC_PROVINCE_ENDPOINT`` (default none): the provincial platform's URL each published,
+  corrected or withdrawn result is POSTed to (``publication/province.py``); unset, nothing is
+  pushed and the outbox keeps every result for when it is set. ``ZSC_PROVINCE_TOKEN`` (optional):
+  sent as ``Authorization: Bearer``. ``ZSC_PROVINCE_TIMEOUT`` (10 s), ``ZSC_PROVINCE_POLL`` (5 s:
+  how often each server process looks for what is due), ``ZSC_PROVINCE_BACKOFF`` (5 s: the first
+  retry's wait, doubling) and ``ZSC_PROVINCE_BACKOFF_CAP`` (3600 s). Read from the environment
+  by every worker process.
 
 A malformed value stops the server and every command at start with a one-line Chinese message
 naming the variable (``from_env`` raises ``ValueError``). The routes read the settings through
@@ -27,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server_stub.core.admin_token import weakness, with_advice
@@ -96,6 +103,19 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     """Checked (``admin_token.weakness``) by ``from_env`` unless told not to."""
     forwarded_allow_ips: str = ""
+    province_endpoint: str = ""
+    province_token: SecretStr | None = None
+    province_timeout: float = Field(default=10.0, ge=0.05, le=600)
+    province_poll: float = Field(default=5.0, ge=0.05, le=3600)
+    province_backoff: float = Field(default=5.0, ge=0.01, le=86400)
+    province_backoff_cap: float = Field(default=3600.0, ge=0.01, le=7 * 86400)
+
+    @field_validator("province_endpoint", mode="after")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"ZSC_PROVINCE_ENDPOINT「{value}」应为 http:// 或 https:// 开头的网址")
+        return value
 
     @field_validator("max_photo_bytes", "followup_due_days", "frequent_visits", mode="before")
     @classmethod

@@ -483,3 +483,26 @@ sandbox_entries = sa.Table(
     sa.Column("removed_by", sa.String(100), nullable=True),
     sa.Column("removal_reason", sa.Text, nullable=True),
 )
+
+province_outbox = sa.Table(
+    "province_outbox",
+    metadata,
+    # Issue 27 point 5: each leaf of the publication log, to push once to the provincial platform
+    # (``publication/province.py``); the row is written in the transaction of the leaf.
+    sa.Column("leaf", sa.Integer, primary_key=True, autoincrement=False),
+    # the idempotency key: the leaf hash (hex)
+    sa.Column("key", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    # pending | delivered | failed (province.State)
+    sa.Column("state", sa.String(10), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    # seconds since the epoch: when a pending row is due, and until when a pusher holds it
+    sa.Column("next_try", sa.Float, nullable=False),
+    sa.Column("lease_until", sa.Float, nullable=True),
+    sa.Column("leased_by", sa.String(100), nullable=True),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_answer", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+)

@@ -36,6 +36,7 @@ from server_stub.core import tables as t
 from server_stub.core.clock import china_date, log_stamp
 from server_stub.core.errors import Conflict, Invalid
 from server_stub.core.merkle_log import Log
+from server_stub.publication import province
 from server_stub.publication.announcements import live_result, remarks, result_wording
 from sync import Outcome
 
@@ -63,6 +64,7 @@ def _append(conn: sa.Connection, entry: dict[str, Any], key: Ed25519PrivateKey,
             now: dt.datetime) -> int:
     index = merkle_log.append(conn, Log.PUBLICATION, entry)
     merkle_log.sign_head(conn, Log.PUBLICATION, key, now)
+    province.enqueue(conn, index, entry, now)  # pushed to the provincial platform (issue 27)
     return index
 
 
