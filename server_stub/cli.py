@@ -1075,3 +1075,57 @@ def province_export(data_dir: Path | None, database_url: str | None, since: str,
     click.echo(f"已导出 {count} 条：{data}")
     click.echo(f"签名清单：{manifest}")
 
+
+@cli.group("report")
+def report() -> None:
+    """上报材料：每月工作简报（次月15日前报送）和年度自查报告（11月5日前报送），Word（.docx）或 PDF。"""
+
+
+def _write_report(data_dir: Path | None, database_url: str | None, department: str, kind: str,
+                  year: int, month: int | None, out: Path) -> None:
+    # imported here: the report writers load python-docx and fpdf2, which no other command needs
+    from server_stub.core.clock import china_today
+    from server_stub.core.paths import FONTS_DIR
+    from server_stub.publication import reports
+    from server_stub.review.report_figures import gather
+
+    settings, engine = open_engine(data_dir, database_url)
+    with engine.connect() as conn:
+        figures = gather(conn, department, "monthly" if kind == "monthly" else "yearly", year, month,
+                         today=china_today(), thresholds=settings.warning_thresholds,
+                         due_days=settings.followup_due_days)
+    document = reports.build(figures)
+    suffix = out.suffix.lower()
+    if suffix not in (".docx", ".pdf"):
+        fail("输出文件名应以 .docx 或 .pdf 结尾")
+    data = reports.to_docx(document) if suffix == ".docx" else reports.to_pdf(document, FONTS_DIR)
+    out.write_bytes(data)
+    click.echo(f"{document.number}　{document.title}")
+    click.echo(f"已写入 {out}（{len(data)} 字节）")
+
+
+_DEPARTMENT = click.option("--department", required=True, help="部门名称（如 威海市市场监督管理局）")
+_OUT = click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@report.command("monthly")
+@data_options
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="年份")
+@click.option("--month", type=click.IntRange(1, 12), required=True, help="月份")
+@_DEPARTMENT
+@_OUT
+def report_monthly(data_dir: Path | None, database_url: str | None, year: int, month: int,
+                   department: str, out: Path) -> None:
+    """某月的工作简报：计划执行、检查完成与公示、发现问题、后续处置、部门联合抽查（OUT 以 .docx 或 .pdf 结尾）。"""
+    _write_report(data_dir, database_url, department, "monthly", year, month, out)
+
+
+@report.command("yearly")
+@data_options
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="年份")
+@_DEPARTMENT
+@_OUT
+def report_yearly(data_dir: Path | None, database_url: str | None, year: int, department: str,
+                  out: Path) -> None:
+    """某年度的自查报告（OUT 以 .docx 或 .pdf 结尾）。"""
+    _write_report(data_dir, database_url, department, "yearly", year, None, out)
