@@ -1,7 +1,7 @@
 """Every Chinese string the app shows, in one place (DESIGN §2). The words for states and roles
 are ``sync``'s one label table each (issue 24 point 6), shared with the platform's pages and exports."""
 
-from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, OutboxState, RecordState
+from sync import OUTBOX_STATE_LABELS, RECORD_STATE_LABELS, Disposal, OutboxState, RecordState
 
 APP_NAME = "掌上查"
 APP_SUBTITLE = "“双随机、一公开”现场检查"
@@ -404,7 +404,8 @@ LEDGER_DUE = "处置期限 {date}"
 LEDGER_DISPOSAL = "{disposal}（{date}）"
 LEDGER_CLOSE = "登记处置"
 LEDGER_CLOSE_TITLE = "登记后续处置"
-LEDGER_DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
+LEDGER_DISPOSALS = tuple(d.value for d in Disposal)
+LEDGER_DETAIL = "{label}：{value}"
 LEDGER_DISPOSAL_KIND = "处置方式"
 LEDGER_DISPOSAL_DATE = "处置日期"
 LEDGER_DISPOSAL_NOTE = "说明（选填）"

@@ -38,6 +38,13 @@ from ._credit_code import (
     make_credit_code,
     validate_credit_code,
 )
+from ._disposals import (
+    DETAIL_LABELS,
+    DISPOSAL_HINTS,
+    MAX_DETAIL_LENGTH,
+    Disposal,
+    disposal_problem,
+)
 from ._engine import Outbox, PendingRequest, Progress, PushResult, RetryPolicy, SyncEngine
 from ._exceptions import (
     AuthError,
@@ -162,8 +169,11 @@ __all__ = [  # noqa: RUF022
     "ChainStatus",
     "ChainVerdict",
     "ContentConfirmation",
+    "DETAIL_LABELS",
+    "DISPOSAL_HINTS",
     "Department",
     "DepartmentLevel",
+    "Disposal",
     "EMPTY_ROOT",
     "Entity",
     "EntityStatus",
@@ -178,6 +188,7 @@ __all__ = [  # noqa: RUF022
     "Location",
     "LocationSource",
     "MAX_BATCHES",
+    "MAX_DETAIL_LENGTH",
     "MAX_JSON_DEPTH",
     "MAX_NOTE_LENGTH",
     "MAX_PHOTO_PIXELS",
@@ -250,6 +261,7 @@ __all__ = [  # noqa: RUF022
     "content_hash",
     "credit_code_problem",
     "describe_seqs",
+    "disposal_problem",
     "entry_leaf_hash",
     "extend_frontier",
     "find_gaps",

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sync import DETAIL_LABELS, Disposal, disposal_problem
+
 from .. import strings as s
 from .clock import local_time
 from .coordinates import distance_m, distance_text, map_link
@@ -175,12 +177,27 @@ def ledger_order(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return opened + closed
 
 
-def check_disposal(disposal: str | None, day: dt.date, today: dt.date) -> tuple[str, dt.date]:
-    """A disposal and its date as chosen; ``ValueError`` with a Chinese message otherwise.
-    (The picker offers no future day; the platform also refuses a date before the inspection
-    and says so in its answer.)"""
+def check_disposal(disposal: str | None, day: dt.date, today: dt.date,
+                   detail: str = "") -> tuple[str, dt.date, dict[str, str]]:
+    """A disposal, its date and the detail it names (its case number, whom it went to, its
+    首违不罚 list entry: ``sync.Disposal.detail``) as chosen; ``ValueError`` with a Chinese message
+    otherwise. (The picker offers no future day; the platform also refuses a date before the
+    inspection and says so in its answer.)"""
     if disposal not in s.LEDGER_DISPOSALS:
         raise ValueError(s.LEDGER_NEED_DISPOSAL)
+    key = Disposal(disposal).detail
+    details = {key: detail.strip()} if key else {}
+    problem = disposal_problem(disposal, details)
+    if problem is not None:
+        raise ValueError(problem)
     if day > today:
         raise ValueError(s.LEDGER_FUTURE_DATE)
-    return disposal, day
+    return disposal, day, details
+
+
+def disposal_line(entry: Mapping[str, Any]) -> list[str]:
+    """A closed ledger entry's disposal, date and the detail it named, as lines."""
+    lines = [s.LEDGER_DISPOSAL.format(disposal=entry["disposal"], date=entry["disposal_date"])]
+    lines += [s.LEDGER_DETAIL.format(label=label, value=entry[key])
+              for key, label in DETAIL_LABELS.items() if entry.get(key)]
+    return lines

@@ -8,6 +8,7 @@ message a supervisor can act on (the platform's own message when it gave one).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,9 +138,11 @@ class SupervisorService(PlatformService):
         entries: list[dict[str, Any]] = (await self._call("GET", "/api/v1/followups")).json()["entries"]
         return entries
 
-    async def close_followup(self, record_id: str, disposal: str, disposal_date: str, note: str) -> None:
+    async def close_followup(self, record_id: str, disposal: str, disposal_date: str, note: str,
+                             details: Mapping[str, str] | None = None) -> None:
         await self._call("POST", f"/api/v1/followups/{record_id}/close",
-                         json={"disposal": disposal, "disposal_date": disposal_date, "note": note})
+                         json={"disposal": disposal, "disposal_date": disposal_date, "note": note,
+                               **(details or {})})
 
     # --- 统计 --------------------------------------------------------------------------------
 

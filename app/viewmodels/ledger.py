@@ -38,14 +38,16 @@ class LedgerModel(RemoteModel):
         return "　".join((s.LEDGER_OPEN.format(count=self.open_count),
                           s.LEDGER_CLOSED.format(count=len(self.entries) - self.open_count)))
 
-    async def close(self, record_id: str, disposal: str | None, day: dt.date, note: str) -> str | None:
-        """Close the entry; ``None`` when done, else the Chinese reason (nothing was changed)."""
+    async def close(self, record_id: str, disposal: str | None, day: dt.date, note: str,
+                    detail: str = "") -> str | None:
+        """Close the entry; ``None`` when done, else the Chinese reason (nothing was changed).
+        ``detail`` is what the disposal names (``sync.Disposal.detail``), if it names one."""
         try:
-            kind, day = check_disposal(disposal, day, self.today())
+            kind, day, details = check_disposal(disposal, day, self.today(), detail)
         except ValueError as e:
             return str(e)
         try:
-            await self.service.close_followup(record_id, kind, day.isoformat(), note.strip())
+            await self.service.close_followup(record_id, kind, day.isoformat(), note.strip(), details)
         except PlatformError as e:
             return str(e)
         await self.load()

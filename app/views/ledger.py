@@ -8,11 +8,12 @@ from typing import Any
 
 import flet as ft
 
-from sync import MAX_NOTE_LENGTH
+from sync import DETAIL_LABELS, DISPOSAL_HINTS, MAX_DETAIL_LENGTH, MAX_NOTE_LENGTH, Disposal
 
 from .. import strings as s
 from ..components import Choices, empty_state, update_if_shown
 from ..components.date_button import DateButton
+from ..domain.review import disposal_line
 from ..viewmodels.ledger import LedgerModel
 from .review_queue import error_banner, refresh_button
 
@@ -70,9 +71,7 @@ class LedgerTab(ft.Column):
                                                       on_click=self._closer(entry))],
                                 alignment=ft.MainAxisAlignment.END))
         else:
-            lines.append(ft.Text(s.LEDGER_DISPOSAL.format(disposal=entry["disposal"],
-                                                          date=entry["disposal_date"]),
-                                 size=14, color=ft.Colors.GREEN_900))
+            lines += [ft.Text(line, size=14, color=ft.Colors.GREEN_900) for line in disposal_line(entry)]
             if entry.get("note"):
                 lines.append(ft.Text(entry["note"], size=13, color=ft.Colors.ON_SURFACE_VARIANT))
         # The whole card opens the record it comes from (the 登记处置 button keeps its own tap).
@@ -89,7 +88,20 @@ class LedgerTab(ft.Column):
         return open_dialog
 
     def _close_dialog(self, entry: dict[str, Any]) -> None:
-        disposal = Choices(s.LEDGER_DISPOSALS, None, lambda _: None)
+        # what the chosen disposal must name (its case number, whom it went to, its list entry)
+        detail = ft.TextField(visible=False, border_radius=10, dense=True, max_length=MAX_DETAIL_LENGTH)
+        hint = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, visible=False)
+
+        def chosen(value: str) -> None:
+            kind = Disposal(value)
+            detail.visible = kind.detail is not None
+            detail.label = DETAIL_LABELS.get(kind.detail or "", "")
+            hint.value = DISPOSAL_HINTS.get(kind, "")
+            hint.visible = bool(hint.value)
+            detail.update()
+            hint.update()
+
+        disposal = Choices(s.LEDGER_DISPOSALS, None, chosen)
         today = self.model.today()
         # No day after today, none before the inspection (the platform would refuse it).
         inspected = min(dt.date.fromisoformat(entry["inspected_on"]), today)
@@ -100,7 +112,7 @@ class LedgerTab(ft.Column):
 
         async def close(_: object) -> None:
             reason = await self.model.close(entry["record_id"], disposal.value, date.value,
-                                            note.value or "")
+                                            note.value or "", detail.value or "")
             if reason is None:
                 self.page.pop_dialog()
                 self.page.show_dialog(ft.SnackBar(ft.Text(s.LEDGER_CLOSED_DONE)))
@@ -113,7 +125,7 @@ class LedgerTab(ft.Column):
             content=ft.Column([
                 ft.Text(entry["entity_name"], size=15, weight=ft.FontWeight.W_600),
                 ft.Text(s.LEDGER_DISPOSAL_KIND, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-                disposal, date, note, problem,
-            ], tight=True, spacing=8, width=340),
+                disposal, hint, detail, date, note, problem,
+            ], tight=True, spacing=8, width=340, scroll=ft.ScrollMode.AUTO),
             actions=[ft.TextButton(s.CANCEL, on_click=lambda _: self.page.pop_dialog()),
                      ft.FilledButton(s.CONFIRM, on_click=close)]))

@@ -6,7 +6,7 @@ search, ``/results``) is built from the one dict per result that :func:`public_r
 that what a result says, and anything later attached to it, is the same wherever it is read.
 
 A result whose record said 发现问题待后续处理 shows, once its entry in the follow-up ledger is closed,
-the disposal in the national wording (:data:`DISPOSAL_RESULTS`) and, in 备注, its date and the
+the disposal in the national wording (``sync.Disposal.public_result``) and, in 备注, its date and the
 result as first published. The ledger's note is never shown: it may name people. Nothing here
 reads a risk grade or an inspector (DESIGN §11).
 """
@@ -30,7 +30,7 @@ from server_stub.core.errors import NotFound
 from server_stub.core.merkle_log import Log
 from server_stub.core.spreadsheet import Cell, append_row, csv_text
 from server_stub.records.confirmation import confirmation
-from sync import Outcome, RecordState, validate_record
+from sync import Disposal, Outcome, RecordState, validate_record
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("plan_id", "抽查计划编号"),
@@ -51,13 +51,6 @@ ENTERPRISE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("no", "序号"), ("authority", "检查实施机关"), ("kind", "类型"), ("date", "日期"), ("result", "结果"))
 """An enterprise's 抽查检查结果信息, as 国家企业信用信息公示系统 lists it."""
 
-DISPOSAL_RESULTS = {
-    "立案": "发现问题已立案查处",
-    "责令改正": "发现问题经责令已改正",
-    "移送其他部门": "发现问题已移送相关部门处理",
-    "其他": "发现问题已依法处理",
-}
-"""The ledger's disposals (``review.decisions.DISPOSALS``) as a published 检查结果 says them."""
 
 MAX_ENTERPRISES = 20
 """At most this many enterprises answer one search: a name fragment like 有限公司 matches most."""
@@ -65,9 +58,17 @@ MAX_ENTERPRISES = 20
 
 def result_wording(outcome: str, disposal: str | None) -> str:
     """检查结果 as published: the outcome, or for a closed 待后续处理 its disposal's wording."""
-    if outcome == Outcome.PROBLEM_PENDING and disposal is not None:
-        return DISPOSAL_RESULTS.get(disposal, outcome)
+    if outcome == Outcome.PROBLEM_PENDING and disposal in _DISPOSALS:
+        return Disposal(disposal).public_result
     return outcome
+
+
+_DISPOSALS = {d.value for d in Disposal}
+
+
+def public_disposal(disposal: str) -> str:
+    """A disposal as the public sees it (``sync.Disposal.public_name``)."""
+    return Disposal(disposal).public_name if disposal in _DISPOSALS else disposal
 
 
 UNCONFIRMED = "修订内容未经企业确认"
@@ -176,7 +177,8 @@ def _result(row: sa.RowMapping, record: dict[str, Any], names: dict[str, str],
         **({"unconfirmed": True} if unconfirmed else {}),
         "outcome": row["outcome"],
         "follow_up": None if row["disposal"] is None else {
-            "disposal": row["disposal"], "result": result_wording(row["outcome"], row["disposal"]),
+            "disposal": public_disposal(row["disposal"]),
+            "result": result_wording(row["outcome"], row["disposal"]),
             "date": disposal_date.isoformat() if disposal_date else None},
         "items": items,
         "published_on": row["published_on"].isoformat(),

@@ -45,8 +45,6 @@ from sync import (
     verify_envelope,
 )
 
-DISPOSALS = ("立案", "责令改正", "移送其他部门", "其他")
-
 
 def refuse_own_inspection(conn: sa.Connection, person: str, task_id: str) -> None:
     """403 when ``person`` was on the task's team: their own inspection needs another reviewer."""

@@ -142,15 +142,21 @@ def test_the_ledger_puts_open_entries_first_and_overdue_ones_first_among_them() 
         "overdue", "open-old", "open-new", "closed-new", "closed-old"]
 
 
-@pytest.mark.parametrize(("disposal", "date", "message"), [
-    (None, dt.date(2026, 3, 10), s.LEDGER_NEED_DISPOSAL),
-    ("罚款", dt.date(2026, 3, 10), s.LEDGER_NEED_DISPOSAL),
-    ("立案", dt.date(2026, 3, 21), s.LEDGER_FUTURE_DATE),
+@pytest.mark.parametrize(("disposal", "date", "detail", "message"), [
+    (None, dt.date(2026, 3, 10), "", s.LEDGER_NEED_DISPOSAL),
+    ("罚款", dt.date(2026, 3, 10), "", s.LEDGER_NEED_DISPOSAL),
+    ("立案", dt.date(2026, 3, 21), "威市监立〔2026〕18号", s.LEDGER_FUTURE_DATE),
+    ("立案", dt.date(2026, 3, 10), " ", "“立案”须填写案件编号"),
+    ("移送司法机关", dt.date(2026, 3, 10), "", "“移送司法机关”须填写接收部门（机关）"),
+    ("不予行政处罚", dt.date(2026, 3, 10), "", "“不予行政处罚”须填写首违不罚清单事项"),
 ])
-def test_a_disposal_is_checked_before_it_is_sent(disposal: str | None, date: dt.date, message: str) -> None:
+def test_a_disposal_is_checked_before_it_is_sent(disposal: str | None, date: dt.date, detail: str,
+                                                 message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        check_disposal(disposal, date, TODAY)
-    assert check_disposal("移送其他部门", TODAY, TODAY) == ("移送其他部门", TODAY)
+        check_disposal(disposal, date, TODAY, detail)
+    assert check_disposal("移送其他部门", TODAY, TODAY, " 威海市商务局 ") == (
+        "移送其他部门", TODAY, {"counterpart": "威海市商务局"})
+    assert check_disposal("责令改正", TODAY, TODAY, "") == ("责令改正", TODAY, {})
 
 
 def test_the_reviewers_comment_belongs_to_the_returned_record_only() -> None:
@@ -338,7 +344,7 @@ def test_the_ledger_closes_an_entry_only_with_a_valid_disposal(
     asyncio.run(model.load())
     assert [e["record_id"] for e in model.entries] == [record_id] and model.open_count == 1
     assert asyncio.run(model.close(record_id, None, dt.date(2026, 3, 10), "")) == s.LEDGER_NEED_DISPOSAL
-    early = asyncio.run(model.close(record_id, "立案", dt.date(2026, 1, 1), ""))
+    early = asyncio.run(model.close(record_id, "立案", dt.date(2026, 1, 1), "", "威市监立〔2026〕18号"))
     assert early is not None and "不能早于检查日期" in early, "the platform's own reason"
     assert asyncio.run(model.close(record_id, "责令改正", dt.date(2026, 3, 10), " 已整改 ")) is None
     assert model.open_count == 0 and model.entries[0]["disposal"] == "责令改正"

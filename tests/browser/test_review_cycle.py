@@ -50,6 +50,7 @@ from tests.browser.phone import (
     back,
     choose_file,
     enrol,
+    focus_and_type,
     inspect_task,
     latest_draft,
     photo_file,
@@ -59,6 +60,8 @@ from tests.browser.phone import (
 from tests.browser.test_walkthrough import measure
 from tests.conftest import Server
 from tests.utils.phone import Phone, jpeg
+
+CASE_NO = "威市监立〔2026〕18号"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.steps]
 
@@ -385,6 +388,8 @@ def test_the_ledger_closes_an_entry(story: Story) -> None:
                 supervisor.get_by_role("radio", name="立案"))
     tap_to_show(supervisor.get_by_role("radio", name="立案"),
                 supervisor.get_by_role("radio", name="立案", checked=True))
+    # 立案 names its case number (issue 27 point 3): the field shows once 立案 is chosen
+    focus_and_type(supervisor, "案件编号", CASE_NO)
     # The date is picked, not typed: today to begin with, and no day after it can be picked.
     today = today_in_china()
     date = supervisor.get_by_role("button", name=chinese_date(today))
@@ -395,7 +400,8 @@ def test_the_ledger_closes_an_entry(story: Story) -> None:
     tap_to_show(supervisor.get_by_role("button", name="确定"), supervisor.get_by_text("已处置 1", exact=False),
                 timeout=30)
     closed = [e for e in ledger_entries(story) if not e["open"]]
-    assert [(e["disposal"], e["disposal_date"]) for e in closed] == [("立案", today.isoformat())]
+    assert [(e["disposal"], e["disposal_date"], e["case_no"]) for e in closed] == [
+        ("立案", today.isoformat(), CASE_NO)]
     story.facts["closed"] = closed[0]
     screenshot(supervisor, "review-13-ledger-closed")
 

@@ -18,8 +18,7 @@ from server_stub.api.templates import china_time, render
 from server_stub.core import tables as t
 from server_stub.core.errors import NotFound
 from server_stub.publication import announcements as a
-from server_stub.review.decisions import DISPOSALS
-from sync import Outcome
+from sync import Disposal, Outcome
 from tests.conftest import PG_URL
 
 UTC = dt.UTC
@@ -84,7 +83,8 @@ def test_a_disposal_in_the_national_wording(disposal: str, wording: str) -> None
 
 
 def test_every_ledger_disposal_has_a_wording_and_other_outcomes_are_as_recorded() -> None:
-    assert set(a.DISPOSAL_RESULTS) == set(DISPOSALS)
+    assert {a.result_wording("发现问题待后续处理", d.value) for d in Disposal} == {
+        d.public_result for d in Disposal}
     for outcome in Outcome:
         if outcome is not Outcome.PROBLEM_PENDING:
             assert a.result_wording(outcome, None) == outcome.value

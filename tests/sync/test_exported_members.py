@@ -9,6 +9,8 @@ def test_exported_members() -> None:
         "ItemResult", "Outcome", "Plan", "Problem", "RiskGrade", "SyncError", "Task",
         "ValidationError", "ZscError", "check_character", "credit_code_problem", "make_credit_code",
         "parse_ratio", "validate_credit_code",
+        # every ending of a finding (issue 27 point 3)
+        "DETAIL_LABELS", "DISPOSAL_HINTS", "MAX_DETAIL_LENGTH", "Disposal", "disposal_problem",
         # the office half (issue 26): departments by level, staff kinds, the scheme, batches
         "Department", "DepartmentLevel", "PlanLevel", "Scheme", "StaffKind", "MAX_BATCHES",
         # the record contract (DESIGN §4)

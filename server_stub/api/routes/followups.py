@@ -12,16 +12,22 @@ from server_stub.api.deps import ConnDep, SettingsDep, SupervisorActorDep, Super
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import china_today, now
 from server_stub.review import followups
-from sync import MAX_NOTE_LENGTH
+from sync import MAX_DETAIL_LENGTH, MAX_NOTE_LENGTH
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
 
 
 class CloseIn(BaseModel):
-    disposal: Literal["立案", "责令改正", "移送其他部门", "其他"]
+    disposal: Literal["立案", "责令改正", "不予行政处罚", "行政指导/约谈", "移送其他部门", "抄告相关部门",
+                      "移送司法机关", "移送纪检监察", "其他"]
     disposal_date: dt.date
     note: str = Field(default="", max_length=MAX_NOTE_LENGTH)
+    case_no: str | None = Field(default=None, max_length=MAX_DETAIL_LENGTH, description="立案: 案件编号")
+    counterpart: str | None = Field(default=None, max_length=MAX_DETAIL_LENGTH,
+                                    description="移送、抄告: the department or authority it went to")
+    list_entry: str | None = Field(default=None, max_length=MAX_DETAIL_LENGTH,
+                                   description="不予行政处罚: the 首违不罚 list entry")
 
 
 class LedgerEntry(BaseModel):
@@ -36,6 +42,9 @@ class LedgerEntry(BaseModel):
     disposal: str | None
     disposal_date: str | None
     note: str | None
+    case_no: str | None = None
+    counterpart: str | None = None
+    list_entry: str | None = None
 
 
 class Ledger(BaseModel):
@@ -55,4 +64,6 @@ def close_followup(record_id: str, body: CloseIn, supervisor: SupervisorDep,
                    actor: SupervisorActorDep, conn: ConnDep, request: Request) -> None:
     followups.close(conn, supervisor.department, record_id, disposal=body.disposal,
                     disposal_date=body.disposal_date, note=body.note, actor=actor,
-                    key=request.app.state.server_key, now=now())
+                    key=request.app.state.server_key, now=now(),
+                    details={"case_no": body.case_no, "counterpart": body.counterpart,
+                             "list_entry": body.list_entry})

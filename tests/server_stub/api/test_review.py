@@ -188,13 +188,16 @@ def test_follow_up_ledger(server_with_due_days: Server) -> None:
     bad = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
                                  json={"disposal": "罚款", "disposal_date": "2026-03-10"})
     assert bad.status_code == 400
+    no_case = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
+                                     json={"disposal": "立案", "disposal_date": "2026-03-10"})
+    assert no_case.status_code == 422 and "“立案”须填写案件编号" in no_case.json()["error"]["message"]
     early = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
-                                   json={"disposal": "立案", "disposal_date": "2026-01-01"})
+                                   json={"disposal": "立案", "disposal_date": "2026-01-01", "case_no": CASE})
     assert early.status_code == 422 and "不能早于检查日期" in early.json()["error"]["message"]
     tomorrow = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=1))
     for future in ("2099-12-31", tomorrow.isoformat()):
         late = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
-                                      json={"disposal": "立案", "disposal_date": future})
+                                      json={"disposal": "立案", "disposal_date": future, "case_no": CASE})
         assert late.status_code == 422 and "处置日期不能晚于今天" in late.json()["error"]["message"], future
     done = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
                                   json={"disposal": "责令改正", "disposal_date": "2026-03-10", "note": "已整改"})
@@ -202,8 +205,11 @@ def test_follow_up_ledger(server_with_due_days: Server) -> None:
     entry = supervisor.client.get("/api/v1/followups").json()["entries"][0]
     assert not entry["open"] and entry["disposal"] == "责令改正"
     twice = supervisor.client.post(f"/api/v1/followups/{record_id}/close",
-                                   json={"disposal": "立案", "disposal_date": "2026-03-11"})
+                                   json={"disposal": "立案", "disposal_date": "2026-03-11", "case_no": CASE})
     assert twice.status_code == 409
+
+
+CASE = "威市监立〔2026〕18号"
 
 
 def test_dashboard_and_exports(server: Server, people: tuple[Phone, Phone]) -> None:
