@@ -206,7 +206,10 @@ def settle(conn: sa.Connection, leaf: int, worker: str, response: httpx.Response
 def send(client: httpx.Client, settings: PushSettings,
          payload: Mapping[str, Any]) -> tuple[httpx.Response | None, str | None]:
     """One POST of ``payload``: the answer, or the transport error as text."""
-    headers = {KEY_HEADER: str(payload["idempotency_key"]), "Content-Type": "application/json"}
+    # A connection per attempt: a receiver that answers twice must not leave its second answer
+    # on a kept-alive connection, where it would pass for the answer to the next leaf.
+    headers = {KEY_HEADER: str(payload["idempotency_key"]), "Content-Type": "application/json",
+               "Connection": "close"}
     if settings.token:
         headers["Authorization"] = f"Bearer {settings.token}"
     try:

@@ -65,10 +65,10 @@ def handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _answer(self, status: int, payload: dict[str, Any], times: int = 1) -> None:
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload, ensure_ascii=False).encode()
             for _ in range(times):
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
