@@ -30,6 +30,7 @@ import qrcode
 import sqlalchemy as sa
 from qrcode.constants import ERROR_CORRECT_M
 
+from server_stub import backup
 from server_stub.core import audit_trail
 from server_stub.core import merkle_log as ml
 from server_stub.core.admin_token import admin_token, rotate
@@ -828,6 +829,71 @@ def audit_verify(data_dir: Path | None, database_url: str | None) -> None:
         fail(f"核对不通过：{len(problems)} 处问题。")
     signed = f"，最新签名树头 {head['size']} 条，树根 {head['root']}" if head else ""
     click.echo(f"核对通过：共 {size} 条{signed}。")
+
+
+# --- backups (issue 30) -------------------------------------------------------------------------
+
+
+@cli.command("backup")
+@data_options
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--keys", "keys_dest", default=None, type=click.Path(path_type=Path),
+              help="把服务器密钥和管理员令牌写到这个（新的）目录，与数据分开保存（默认：DEST/keys）")
+@click.option("--no-keys", is_flag=True, help="不备份服务器密钥和管理员令牌")
+def backup_command(data_dir: Path | None, database_url: str | None, dest: Path,
+                   keys_dest: Path | None, no_keys: bool) -> None:
+    """平台运行中做一致的备份：数据库（SQLite 在线备份，PostgreSQL 用 pg_dump）、照片、密钥和清单。"""
+    settings = load_settings(data_dir, database_url)
+    try:
+        done = backup.backup(settings, dest, keys_dest=keys_dest, with_keys=not no_keys)
+    except backup.BackupError as e:
+        fail(f"备份失败：{e}")
+        return
+    for skipped in done.skipped:
+        click.echo(f"⚠ 未备份 {skipped}")
+    for log, state in done.logs.items():
+        click.echo(f"{backup.LOG_NAMES[log]}：{state['size']} 条，树根 {state['root']}")
+    if done.keys_at is not None:
+        click.echo(f"服务器密钥和管理员令牌在 {done.keys_at}：请与数据分开保存（见 README「Backups」）。")
+    else:
+        click.echo("本备份不含服务器密钥：恢复时请另行提供（restore --keys DIR）。")
+    click.echo(f"备份完成：{done.dest}（{done.files} 个文件，{done.bytes} 字节）")
+
+
+@cli.command("restore")
+@data_options
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--keys", "keys_src", default=None, type=click.Path(path_type=Path),
+              help="另行保存的密钥目录（backup --keys 写出的）")
+@click.option("--known-head", "known_heads", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="公众或见证人已持有的签名树头（JSON，如 /api/v1/log/publication/head 所给），可多次给出")
+def restore_command(data_dir: Path | None, database_url: str | None, src: Path,
+                    keys_src: Path | None, known_heads: tuple[Path, ...]) -> None:
+    """核对备份与清单后恢复到空的数据目录（和空数据库），再核对两份日志并报告其大小和树根。"""
+    settings = load_settings(data_dir, database_url)
+    try:
+        done = backup.restore(settings, src, keys_src=keys_src, known_heads=known_heads)
+    except backup.BackupError as e:
+        fail(f"恢复失败：{e}")
+        return
+    click.echo(f"已恢复 {done.manifest['made_at']} 的备份到 {settings.data_dir}。")
+    if not done.key_restored:
+        click.echo("⚠ 备份中没有服务器密钥：已按备份清单中的公钥核对。请把另行保存的密钥放回 "
+                   f"{settings.data_dir / 'server_key'} 后再启动平台；否则平台会生成新密钥，"
+                   "此前签发的亮码和树头都不再能用新公钥核验。")
+    for log in done.logs:
+        mark = "✗" if log.problems else "✓"
+        click.echo(f"{mark} {backup.LOG_NAMES[log.log]}：{log.size} 条，树根 {log.root}")
+        for problem in log.problems:
+            click.echo(f"  ✗ {problem}")
+        for warning in log.warnings:
+            click.echo(f"  ⚠ {warning}")
+    for problem in done.problems:
+        click.echo(f"✗ {problem}")
+    if not done.sound:
+        fail("恢复后的核对不通过。")
+    click.echo("核对通过。")
 
 
 # 沙盒监管, 触发式抽查 and 动态调整 (issue 26 points 6 and 7)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from server_stub.core import clock
 from server_stub.core import merkle_log as ml
@@ -288,7 +288,7 @@ def directory_changes(conn: sa.Connection, since: dt.datetime, until: dt.datetim
                for kind, objects in grouped.items()}}
 
 
-def verify(conn: sa.Connection, key: Ed25519PrivateKey) -> list[str]:
+def verify(conn: sa.Connection, key: Ed25519PrivateKey | Ed25519PublicKey) -> list[str]:
     """Re-checks the whole trail from its entries: the Merkle log (each leaf against its hash,
     no gap, the frontier, every signed head) and the index against the entries it indexes.
     Returns what is wrong, in Chinese; empty when the trail is sound."""

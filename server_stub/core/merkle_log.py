@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from server_stub.core import clock
 from server_stub.core import tables as t
@@ -205,7 +205,7 @@ def consistency(conn: sa.Connection, log: Log, old_size: int, new_size: int) -> 
     return consistency_proof(old_size, _tree(conn, log, new_size), new_size)
 
 
-def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey) -> list[str]:
+def verify_stored(conn: sa.Connection, log: Log, key: Ed25519PrivateKey | Ed25519PublicKey) -> list[str]:
     """Re-checks a whole log from its entries: each leaf hash from its stored entry, the indexes
     without a gap, the frontier, and every signed tree head's root and signature. Returns what is
     wrong, in Chinese (empty when the log is sound)."""
