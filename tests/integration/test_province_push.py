@@ -132,6 +132,28 @@ def test_a_backlog_kept_without_an_endpoint_and_the_batch_file(app_server: Serve
     assert checked.returncode == 0 and "核验通过" in checked.stdout, checked.stdout + checked.stderr
 
 
+def test_several_server_processes_send_each_leaf_once(tmp_path: Path, database_url: str) -> None:
+    """Three worker processes, a pusher each, over one database (PostgreSQL on its run): the
+    leases let one of them send a leaf, and a healthy receiver gets every key once in all."""
+    receiver = Receiver(free_port(), tmp_path / "received.jsonl").start()
+    env = {**FAST, "ZSC_PROVINCE_ENDPOINT": receiver.url}
+    try:
+        with running_server(tmp_path / "server-data", database_url, env=env, workers=3) as server:
+            records, supervisor = submitted_records(server, 8)
+            for record_id in records:
+                approve(supervisor.client, record_id)
+            for record_id in records[:3]:
+                correct(supervisor.client, record_id)
+            rows = wait_until_settled(server.db)
+            assert {r["state"] for r in rows} == {"delivered"} and len(rows) == 11
+            exactly_once(receiver, server.db)
+            sent = Counter(line["key"] for line in receiver.lines())
+            assert set(sent.values()) == {1}, "no leaf was sent by two pushers"
+            assert {r["attempts"] for r in rows} == {1}
+    finally:
+        receiver.kill()
+
+
 KILLS = 20
 ROUNDS = KILLS // 2
 

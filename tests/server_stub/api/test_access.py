@@ -32,6 +32,8 @@ ADMIN_CALLS = [
     ("GET", f"/api/v1/draws/{DEMO_PLAN_ID}/audit", None),
     ("GET", "/api/v1/audit", None),
     ("PUT", f"/api/v1/departments/{SAMR}/yearly-cap", {"yearly_cap": 2}),
+    ("GET", "/api/v1/province/outbox", None),
+    ("POST", "/api/v1/province/outbox/retry", {}),
 ]
 DEVICE_CALLS = [
     ("GET", "/api/v1/tasks", None),
