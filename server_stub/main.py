@@ -35,6 +35,7 @@ from server_stub.api.routes import (
     record_check,
     records,
     recusals,
+    reports,
     results,
     review,
     stats,
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_security_headers(app)
     document_validation_errors(app)
     for routes in (audit, directory, plans, partners, lists, enrollment, tasks, enterprises, photos, records, review,
-                   feedback, followups, stats, devices, results, log, verify, record_check, recusals, province,
+                   feedback, followups, stats, reports, devices, results, log, verify, record_check, recusals, province,
                    pages):
         app.include_router(routes.router)
     return app

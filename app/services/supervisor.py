@@ -166,6 +166,13 @@ class SupervisorService(PlatformService):
         name = found.group(1) if found else f"dashboard.{fmt}"
         return ExportFile(name, answer.content, answer.headers.get("content-type", ""))
 
+    async def report(self, kind: str, year: int, month: int | None, fmt: str, name: str) -> ExportFile:
+        """上报材料: the department's monthly brief (``kind`` monthly, with ``month``) or yearly
+        self-report as ``pdf`` or ``docx``, as the platform draws it, saved as ``name``."""
+        params = {"year": str(year), "format": fmt, **({"month": str(month)} if month else {})}
+        answer = await self._call("GET", f"/api/v1/reports/{kind}", params=params)
+        return ExportFile(name, answer.content, answer.headers.get("content-type", ""))
+
     async def records_export(self, filters: dict[str, str]) -> ExportFile:
         """Every record of the plan and period in ``filters`` as .xlsx (逐条记录导出)."""
         answer = await self._call("GET", "/api/v1/review/export", params=filters)

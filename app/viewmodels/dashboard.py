@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import strings as s
 from ..domain.clock import today_in_china
+from ..domain.reports import Due, next_brief, next_self_report, report_year
 from ..domain.review import (
     PERIODS,
     custom_period,
@@ -94,6 +95,43 @@ class DashboardModel(RemoteModel):
         name = s.STATS_RECORDS_FILE.format(date=self.today().isoformat())
         return ExportFile(name, exported.data, exported.media_type)
 
+    # --- 上报材料 ----------------------------------------------------------------------------
+
+    def report_dues(self) -> list[str]:
+        """When the next monthly brief and the next yearly self-report are due (China dates)."""
+        today = self.today()
+        brief, self_report = next_brief(today), next_self_report(today)
+
+        def left(due: Due) -> str:
+            return s.REPORTS_DUE_TODAY if due.days_left == 0 else s.REPORTS_DAYS_LEFT.format(days=due.days_left)
+
+        return [
+            s.REPORTS_BRIEF_DUE.format(year=brief.year, month=brief.month, due=_day(brief.due), left=left(brief)),
+            s.REPORTS_SELF_DUE.format(year=self_report.year, due=_day(self_report.due), left=left(self_report)),
+        ]
+
+    def report_labels(self) -> tuple[str, str]:
+        """The two reports the buttons make: the brief due next, and this year's self-report."""
+        brief = next_brief(self.today())
+        return (s.REPORTS_BRIEF.format(year=brief.year, month=brief.month),
+                s.REPORTS_SELF.format(year=report_year(self.today())))
+
+    async def report(self, kind: str, fmt: str) -> ExportFile:
+        """The brief due next (``kind`` monthly) or this year's self-report (yearly), as ``pdf``
+        or ``docx``, drawn by the platform from the same figures as this screen (``PlatformError``)."""
+        if fmt not in ("pdf", "docx"):
+            raise ValueError(fmt)
+        if kind == "monthly":
+            brief = next_brief(self.today())
+            assert brief.month is not None
+            name = s.REPORTS_BRIEF_FILE.format(year=brief.year, month=brief.month, ext=fmt)
+            return await self.service.report("monthly", brief.year, brief.month, fmt, name)
+        if kind == "yearly":
+            year = report_year(self.today())
+            return await self.service.report("yearly", year, None, fmt,
+                                             s.REPORTS_SELF_FILE.format(year=year, ext=fmt))
+        raise ValueError(kind)
+
     # --- what the screen shows ------------------------------------------------------------
 
     @property
@@ -134,3 +172,7 @@ class DashboardModel(RemoteModel):
     @property
     def provisional(self) -> bool:
         return bool(self.figures and self.figures["deadlines_provisional"])
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

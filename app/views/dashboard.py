@@ -34,6 +34,7 @@ class DashboardTab(ft.Column):
         self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self.body = ft.Column(spacing=12)
         self.export_message = ft.Text("", size=13, visible=False)
+        self.report_message = ft.Text("", size=13, visible=False)
         self.year = ft.Container(  # 年度计划执行情况: a whole row to tap, its meaning under its name
             key="open-year", on_click=self._open_year, ink=True, border_radius=12,
             bgcolor=ft.Colors.SURFACE, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
@@ -168,8 +169,43 @@ class DashboardTab(ft.Column):
             ft.Text(s.STATS_EXPORT_RECORDS_HINT, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
             self.export_message,
         ]))
+        sections.append(self._reports())
         sections.append(ft.Container(height=8))
         return sections
+
+    def _reports(self) -> ft.Control:
+        """上报材料: when the next brief and self-report are due, and a PDF / Word button for each."""
+        brief, self_report = self.model.report_labels()
+
+        def row(label: str, kind: str) -> ft.Control:
+            return ft.Column([
+                ft.Text(label, size=15, weight=ft.FontWeight.W_600),
+                ft.Row([ft.OutlinedButton(content=ft.Text(s.REPORTS_PDF), icon=ft.Icons.PICTURE_AS_PDF,
+                                          height=48, expand=True, key=f"report-{kind}-pdf",
+                                          on_click=self._reporter(kind, "pdf")),
+                        ft.OutlinedButton(content=ft.Text(s.REPORTS_DOCX), icon=ft.Icons.DESCRIPTION,
+                                          height=48, expand=True, key=f"report-{kind}-docx",
+                                          on_click=self._reporter(kind, "docx"))], spacing=10)],
+                spacing=6)
+
+        return Section(s.REPORTS_TITLE, [
+            *(ft.Text(line, size=13, color=ft.Colors.ON_SURFACE_VARIANT) for line in self.model.report_dues()),
+            row(brief, "monthly"), row(self_report, "yearly"),
+            ft.Text(s.REPORTS_HINT, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+            self.report_message,
+        ])
+
+    def _reporter(self, kind: str, fmt: str) -> Callable[[ft.Event[ft.OutlinedButton]], Awaitable[None]]:
+        async def report(_: ft.Event[ft.OutlinedButton]) -> None:
+            try:
+                where = await self.save(await self.model.report(kind, fmt))
+            except PlatformError as e:
+                self.report_message.value, self.report_message.color = str(e), ft.Colors.ERROR
+            else:
+                self.report_message.value, self.report_message.color = where, ft.Colors.GREEN_800
+            self.report_message.visible = True
+            update_if_shown(self.report_message)
+        return report
 
     def _frequent(self, f: dict[str, Any]) -> list[ft.Control]:
         """Enterprises inspected more often this year than the warning threshold, most first."""
