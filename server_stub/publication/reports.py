@@ -422,7 +422,14 @@ def to_docx(document: OfficialDocument) -> bytes:
     paragraph(document.number, align=WD_ALIGN_PARAGRAPH.CENTER)
     rule()
     paragraph("")
-    paragraph(document.title, font=TITLE_FONT, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, line=LINE_PT + 6)
+    per_line = (210 - PAGE_MARGINS_MM["left"] - PAGE_MARGINS_MM["right"]) / (TITLE_PT * MM_PER_PT)
+    first, *rest = title_lines(document.title, lambda t: _ems(t) <= per_line)
+    title = paragraph(first, font=TITLE_FONT, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, line=LINE_PT + 6)
+    for part in rest:
+        run = title.add_run()
+        run.add_break()
+        run.add_text(part)
+        fonts(run, TITLE_FONT, TITLE_PT)
     paragraph("")
     paragraph(f"{document.recipient}：", align=WD_ALIGN_PARAGRAPH.LEFT)
     for block in document.blocks:
@@ -533,7 +540,9 @@ def to_pdf(document: OfficialDocument, font_dir: Path) -> bytes:
     paper.set_draw_color(0, 0, 0)
     paper.set_line_width(0.2)
     paper.ln(line)
-    text(document.title, size=TITLE_PT, bold=True, align="C", height=(LINE_PT + 6) * MM_PER_PT)
+    paper.set_font("cjk", "B", TITLE_PT)
+    for part in title_lines(document.title, lambda t: paper.get_string_width(t) <= paper.epw):
+        text(part, size=TITLE_PT, bold=True, align="C", height=(LINE_PT + 6) * MM_PER_PT)
     paper.ln(line)
     text(f"{document.recipient}：", align="L")
     for block in document.blocks:
@@ -564,6 +573,18 @@ def to_pdf(document: OfficialDocument, font_dir: Path) -> bytes:
     text(chinese_date(document.date), align="R")
     paper.set_right_margin(right)
     return bytes(paper.output())
+
+
+def title_lines(title: str, fits: Callable[[str], bool]) -> list[str]:
+    """The title on one line if it fits; else broken before its first opening quote when both
+    halves fit (威海市市场监督管理局2026年11月 / “双随机、一公开”监管工作简报: a break at a
+    phrase, the longer line first, as GB/T 9704 asks of a title of several lines); else as is."""
+    if fits(title):
+        return [title]
+    at = title.find("“")
+    if at > 0 and fits(title[:at]) and fits(title[at:]):
+        return [title[:at], title[at:]]
+    return [title]
 
 
 def _ems(text: str) -> float:

@@ -190,7 +190,7 @@ def test_the_docx_is_laid_out_as_an_official_document(crafted: sa.Engine) -> Non
     assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
                                   section.right_margin)] == [37, 35, 28, 26]
     paragraphs = {p.text: p for p in doc.paragraphs}
-    title = paragraphs["威海市市场监督管理局2026年11月“双随机、一公开”监管工作简报"]
+    title = paragraphs["威海市市场监督管理局2026年11月\n“双随机、一公开”监管工作简报"]
     assert title.runs[0].font.size == Pt(22) and title.alignment == 1  # centred
     assert title.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
     assert "威市监双随机简〔2026〕11号" in paragraphs
@@ -242,3 +242,18 @@ def test_the_command_writes_both_formats(crafted: sa.Engine, database_url: str, 
         "--db", database_url, str(tmp_path / "self.docx")], catch_exceptions=False)
     assert printed.exit_code == 0, printed.output
     assert "自查〔2026〕1号" in text_of((tmp_path / "self.docx").read_bytes())
+
+
+def test_lines_break_as_chinese_typesetting_does() -> None:
+    def width(text: str) -> float:
+        return float(len(text))
+
+    lines = reports.wrap("共完成检查30户次、发现问题3户次。", 8, width)
+    assert "".join(lines) == "共完成检查30户次、发现问题3户次。"
+    assert all(len(line) <= 9 for line in lines)
+    assert not any(line[0] in reports.NO_LINE_START for line in lines[1:]), lines
+    assert reports.wrap("检查了12345户", 6, width) == ["检查了", "12345户"], "a number is never cut"
+    assert reports.title_lines("威海市市场监督管理局2026年11月“双随机、一公开”监管工作简报",
+                               lambda t: len(t) <= 20) == [
+        "威海市市场监督管理局2026年11月", "“双随机、一公开”监管工作简报"]
+    assert reports.title_lines("短标题", lambda t: len(t) <= 20) == ["短标题"]
