@@ -183,14 +183,20 @@ def settle(conn: sa.Connection, leaf: int, worker: str, response: httpx.Response
     o = t.province_outbox
     at = time.time() if at is None else at
     status = None if response is None else response.status_code
-    row = conn.execute(sa.select(o.c.attempts, o.c.state).where(o.c.leaf == leaf)).one()
+    row = conn.execute(sa.select(o.c.attempts, o.c.state, o.c.leased_by)
+                       .where(o.c.leaf == leaf)).one()
     if row.state == State.DELIVERED:
         return State.DELIVERED  # another pusher's attempt got there first: nothing to undo
+    delivered = status is not None and (200 <= status < 300 or status == 409)
+    if row.leased_by not in (worker, None) and not delivered:
+        # this attempt outlived its lease and another pusher holds the row now: its attempt
+        # decides (a delivery is a fact and is kept whoever saw it)
+        return State(row.state)
     attempts = int(row.attempts) + 1
     values: dict[str, Any] = {"attempts": attempts, "last_status": status,
                               "last_answer": _answer(response, error), "lease_until": None,
                               "leased_by": None}
-    if status is not None and (200 <= status < 300 or status == 409):
+    if delivered:
         state = State.DELIVERED
         values["delivered_at"] = dt.datetime.now(dt.UTC)
     elif status is not None and 400 <= status < 500 and status != 429:

@@ -110,6 +110,11 @@ def answer(status: int) -> httpx.Response:
     return httpx.Response(status, text="答复", request=httpx.Request("POST", SETTINGS.endpoint))
 
 
+def row_in(conn: sa.Connection, leaf: int) -> sa.RowMapping:
+    return conn.execute(sa.select(t.province_outbox)
+                        .where(t.province_outbox.c.leaf == leaf)).mappings().one()
+
+
 def row(engine: sa.Engine, leaf: int) -> sa.RowMapping:
     with engine.connect() as conn:
         return conn.execute(sa.select(t.province_outbox)
@@ -121,8 +126,13 @@ def test_answers_deliver_retry_or_fail_and_leases_keep_pushers_apart(engine: sa.
     with engine.begin() as conn:
         assert province.claim(conn, "a", SETTINGS.lease, at=1000) == [0, 1, 2]
         assert province.claim(conn, "b", SETTINGS.lease, at=1001) == [], "leased to a"
-    with engine.begin() as conn:  # a died: its lease runs out and b takes the rows
+    with engine.begin() as conn:  # a hung: its lease runs out and b takes the rows
         assert province.claim(conn, "b", SETTINGS.lease, at=1000 + SETTINGS.lease) == [0, 1, 2]
+        # a's late failure leaves b's lease alone
+        assert province.settle(conn, 0, "a", answer(500), None, SETTINGS, at=1010) \
+            == province.State.PENDING
+        assert province.claim(conn, "c", SETTINGS.lease, at=1011) == [], "still b's"
+        assert row_in(conn, 0)["attempts"] == 0
         assert province.settle(conn, 0, "b", None, "ConnectTimeout", SETTINGS, at=2000) \
             == province.State.PENDING
         assert province.settle(conn, 1, "b", answer(503), None, SETTINGS, at=2000) \
@@ -189,3 +199,33 @@ def test_the_batch_file_and_its_signed_manifest_verify_with_sync(engine: sa.Engi
     manifest.write_text(json.dumps(tampered), encoding="utf-8")
     with pytest.raises(InvalidSignature):
         verify_manifest(manifest, public_key_b64(key))
+
+
+def test_leaves_logged_before_the_outbox_are_its_backlog(database_url: str) -> None:
+    """Migration 0020 puts every leaf already in the publication log into the outbox."""
+    from alembic import command
+    from alembic.config import Config
+
+    from server_stub.core.db import MIGRATIONS
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def upgrade(revision: str) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    upgrade("0019")
+    entries = [{"type": "zsc-publication/1", "kind": "publish", "record_id": f"r{n}",
+                "record_hash": "0" * 64, "at": "2026-12-05T02:00:00Z", "result": result(n)}
+               for n in range(3)]
+    with engine.begin() as conn:
+        for entry in entries:
+            merkle_log.append(conn, Log.PUBLICATION, entry)
+    upgrade("head")
+    rows = [dict(r) for r in [row(engine, n) for n in range(3)]]
+    assert [r["key"] for r in rows] == [entry_leaf_hash(e).hex() for e in entries]
+    assert {(r["state"], r["kind"]) for r in rows} == {("pending", "publish")}
+    engine.dispose()
