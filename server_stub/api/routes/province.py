@@ -36,8 +36,9 @@ class Outbox(BaseModel):
 
 
 class Retry(BaseModel):
-    leaves: list[int] | None = Field(default=None, max_length=10000,
-                                     description="failed entries to push again; null: every one")
+    leaves: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] | None = Field(
+        default=None, max_length=10000,
+        description="failed entries to push again (leaf indexes); null: every one")
 
 
 class Retried(BaseModel):
