@@ -149,8 +149,8 @@ class State:
         key_file = self.path / "witness.key"
         if key_file.exists():
             key = self.key()
-            config = self.config()
-            if config.get("platform_key") not in (None, platform_key):
+            config = self._read("witness.json")
+            if isinstance(config, dict) and config.get("platform_key") not in (None, platform_key):
                 raise Stop(BAD_INPUT, "状态目录已绑定另一个平台公钥：见证人不会替平台换钥；请另建状态目录")
         else:
             key = Ed25519PrivateKey.generate()

@@ -22,6 +22,13 @@ variables, the CLI's ``--data`` and ``--db`` coming before them.
   how often each server process looks for what is due), ``ZSC_PROVINCE_BACKOFF`` (5 s: the first
   retry's wait, doubling) and ``ZSC_PROVINCE_BACKOFF_CAP`` (3600 s). Read from the environment
   by every worker process.
+- ``ZSC_WITNESSES`` (default none): the outside witnesses whose co-signatures of the logs' tree
+  heads the platform accepts and shows (issue 28, ``core/witnesses.py``), ``名称=公钥,名称=公钥``
+  (each key base64url Ed25519, as ``python -m sync.witness key`` prints it).
+  ``ZSC_WITNESSES_REQUIRED`` (default 0): how many of them must have co-signed a head covering a
+  result before the public pages count it as published rather than 待见证 (its publication date,
+  and the 20-working-day clock, are the act's all the same). Read from the environment by every
+  worker process.
 
 A malformed value stops the server and every command at start with a one-line Chinese message
 naming the variable (``from_env`` raises ``ValueError``). The routes read the settings through
@@ -109,6 +116,14 @@ class Settings(BaseSettings):
     province_poll: float = Field(default=5.0, ge=0.05, le=3600)
     province_backoff: float = Field(default=5.0, ge=0.01, le=86400)
     province_backoff_cap: float = Field(default=3600.0, ge=0.01, le=7 * 86400)
+    witnesses: Annotated[tuple[tuple[str, str], ...], NoDecode] = ()
+    """(name, public key) of each witness, from ``ZSC_WITNESSES``."""
+    witnesses_required: int = Field(default=0, ge=0, le=20)
+
+    @field_validator("witnesses", mode="before")
+    @classmethod
+    def _witnesses(cls, value: object) -> object:
+        return witnesses_from(value) if isinstance(value, str) else value
 
     @field_validator("province_endpoint", mode="after")
     @classmethod
@@ -177,6 +192,28 @@ class Settings(BaseSettings):
                   "followup_due_days": str(self.followup_due_days),
                   "frequent_visits": str(self.frequent_visits)}
         return {_variable(field): value for field, value in values.items()}
+
+
+def witnesses_from(raw: str) -> tuple[tuple[str, str], ...]:
+    """``"市纪委监委=KEY,某公证处=KEY"``: each witness's name and Ed25519 public key."""
+    from sync import ZscError, load_public_key
+
+    found: list[tuple[str, str]] = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        name, _, key = part.partition("=")
+        name, key = name.strip(), key.strip()
+        if not name or not key:
+            raise ValueError(f"ZSC_WITNESSES「{part}」应写作 名称=公钥")
+        try:
+            load_public_key(key)
+        except ZscError:
+            raise ValueError(f"ZSC_WITNESSES 中「{name}」的公钥不是 base64url 编码的 Ed25519 公钥") from None
+        if any(key == k or name == n for n, k in found):
+            raise ValueError(f"ZSC_WITNESSES 中「{name}」重复了（名称和公钥都应各不相同）")
+        found.append((name, key))
+    return tuple(found)
 
 
 def _message(error: Any) -> str:

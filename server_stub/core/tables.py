@@ -506,3 +506,19 @@ province_outbox = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
 )
+
+cosignatures = sa.Table(
+    "cosignatures",
+    metadata,
+    # Issue 28: an outside witness's co-signature of a signed tree head (``core/witnesses.py``),
+    # kept beside the head as the witness sent it; shown only while it still verifies against
+    # the stored head (a rewritten head loses its witnesses).
+    sa.Column("log", sa.String(20), primary_key=True),
+    sa.Column("size", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("witness_key", sa.String(43), primary_key=True),
+    sa.Column("root", sa.String(64), nullable=False),
+    sa.Column("timestamp", sa.String(40), nullable=False),
+    sa.Column("witnessed_at", sa.String(40), nullable=False),
+    sa.Column("signature", sa.String(86), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -7,15 +7,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep
+from server_stub.api.deps import ConnDep, SettingsDep
 from server_stub.api.errors import error_responses
 from server_stub.api.routes.log import Receipt, SizeQuery, receipt
 from server_stub.api.templates import render
 from server_stub.core import merkle_log
+from server_stub.core import witnesses as witness_store
+from server_stub.core.config import Settings
 from server_stub.core.errors import RecordNotFound
 from server_stub.core.merkle_log import Log
 from server_stub.publication import announcements
@@ -62,6 +65,29 @@ class Correction(BaseModel):
     corrected_on: str
 
 
+class WitnessedBy(BaseModel):
+    name: str
+    witness_key: str
+    size: int = Field(description="该见证人共同签名的、包含该结果的最早树头的大小")
+    witnessed_at: str
+
+
+class WitnessStatus(BaseModel):
+    witnessed: bool = Field(description="是否有见证人共同签名过包含该结果的树头")
+    witnesses: list[WitnessedBy]
+    required: int = Field(description="计为已公示所需的见证人数（ZSC_WITNESSES_REQUIRED）")
+    pending: bool = Field(description="待见证：见证人数尚未达到要求，结果尚不计为已公示（公示日期不变）")
+    newest_head_witnessed_by: list[str] = Field(description="共同签名了平台最新树头的见证人")
+    configured: int
+
+
+def with_witnesses(conn: sa.Connection, settings: Settings,
+                   rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (public results) each with its ``witness`` status (``core.witnesses``)."""
+    status = witness_store.leaf_status(conn, settings, [r["log"]["index"] for r in rows if r.get("log")])
+    return [{**r, "witness": status.get(r["log"]["index"]) if r.get("log") else None} for r in rows]
+
+
 class PublishedResult(BaseModel):
     """A result in the national columns (``plan_id`` … ``remarks``), and more."""
 
@@ -87,6 +113,8 @@ class PublishedResult(BaseModel):
     log: LogPlace | None = Field(description="在公示日志中的位置；日志启用前公示的结果为 null")
     inspected_on: str
     published_on: str
+    witness: WitnessStatus | None = Field(
+        default=None, description="外部见证：哪些见证人共同签名过包含该结果的树头、何时；null 为不在日志中")
 
 
 def _published(r: dict[str, Any]) -> PublishedResult:
@@ -107,17 +135,20 @@ Search = Annotated[str, Query(max_length=100)]
 
 
 @router.get("/api/v1/public/results")
-def results(conn: ConnDep, page: Page = 1, q: Search = "") -> ResultPage:
+def results(conn: ConnDep, settings: SettingsDep, page: Page = 1, q: Search = "") -> ResultPage:
     """Published results, newest first; ``q`` finds an entity by name or credit code. ``result``
-    is what the public sees (a closed follow-up's disposal); ``outcome`` what was recorded."""
+    is what the public sees (a closed follow-up's disposal); ``outcome`` what was recorded;
+    ``witness`` who of the outside witnesses co-signed a head covering it."""
     rows, total = publication.published_results(conn, page=page, query=q.strip())
+    rows = with_witnesses(conn, settings, rows)
     return ResultPage(results=[_published(r) for r in rows], total=total, page=page,
                       page_size=publication.PAGE_SIZE)
 
 
 @router.get("/results", response_class=HTMLResponse, include_in_schema=False)
-def results_page(conn: ConnDep, page: Page = 1, q: Search = "") -> HTMLResponse:
+def results_page(conn: ConnDep, settings: SettingsDep, page: Page = 1, q: Search = "") -> HTMLResponse:
     rows, total = publication.published_results(conn, page=page, query=q.strip())
+    rows = with_witnesses(conn, settings, rows)
     pages = min(-(-total // publication.PAGE_SIZE), 20)
     return render("results.html", rows=rows, total=total, page=page, pages=pages, q=q)
 
@@ -258,7 +289,7 @@ def _checked_head(request: Request, head: dict[str, Any]) -> tuple[bool, bytes]:
 
 @router.get("/results/{record_id}/proof", response_class=HTMLResponse, include_in_schema=False)
 def result_proof_page(record_id: Annotated[str, Path(max_length=36)], request: Request,
-                      conn: ConnDep) -> HTMLResponse:
+                      conn: ConnDep, settings: SettingsDep) -> HTMLResponse:
     """``result_proof`` as a page: what the leaf says, the inclusion proof and the signed tree
     head, each checked and explained in Chinese, times in 北京时间; the JSON one link further."""
     found = publication_log.standing(conn, record_id)
@@ -272,14 +303,18 @@ def result_proof_page(record_id: Annotated[str, Path(max_length=36)], request: R
                                            parse_hashes(proof["proof"], "proof"), root)
     return render("proof.html", record_id=record_id, proof=proof, head=head, signed=signed,
                   included=included, leaf_hash=leaf_hash.hex(), kinds=KINDS,
+                  cosignatures=witness_store.cosignatures_of(conn, settings, Log.PUBLICATION, head["size"]),
+                  w=witness_store.leaf_status(conn, settings, [found[0]]).get(found[0]),
                   key=public_key_b64(request.app.state.server_key))
 
 
 @router.get("/log/publication", response_class=HTMLResponse, include_in_schema=False)
-def log_head_page(request: Request, conn: ConnDep) -> HTMLResponse:
+def log_head_page(request: Request, conn: ConnDep, settings: SettingsDep) -> HTMLResponse:
     """The publication log's newest signed tree head as a page (``/api/v1/log/publication/head``
     is its JSON): what it is, its size, root and time in 北京时间, and whether it is signed."""
     head = merkle_log.latest_head(conn, Log.PUBLICATION)
     signed = head is not None and _checked_head(request, head)[0]
     return render("log_head.html", head=head, signed=signed,
+                  cosignatures=witness_store.cosignatures_of(conn, settings, Log.PUBLICATION, head["size"])
+                  if head else [],
                   key=public_key_b64(request.app.state.server_key))
