@@ -36,6 +36,7 @@ BODY_PT = 16.0  # 3号
 TABLE_PT = 12.0  # 小四: the tables' figures
 LINE_PT = 28.95  # 225 mm / 22 lines
 PAGE_NUMBER_PT = 14.0  # 4号
+PAGE_NUMBER_LINE_PT = 16.0
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"  # 一、
@@ -369,7 +370,8 @@ def to_docx(document: OfficialDocument) -> bytes:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(PAGE_MARGINS_MM["top"]), Mm(PAGE_MARGINS_MM["bottom"])
     section.left_margin, section.right_margin = Mm(PAGE_MARGINS_MM["left"]), Mm(PAGE_MARGINS_MM["right"])
-    section.footer_distance = Mm(PAGE_MARGINS_MM["bottom"] - 7 - PAGE_NUMBER_PT * MM_PER_PT)
+    # the page number's line (exactly PAGE_NUMBER_LINE_PT high) begins 7 mm under the text area
+    section.footer_distance = Mm(PAGE_MARGINS_MM["bottom"] - 7 - PAGE_NUMBER_LINE_PT * MM_PER_PT)
 
     def fonts(run_or_style: object, name: str, size: float, *, bold: bool = False,
               colour: tuple[int, int, int] | None = None) -> None:
@@ -466,6 +468,7 @@ def to_docx(document: OfficialDocument) -> bytes:
                           (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
         p = footer.paragraphs[0]
         p.alignment = align
+        p.paragraph_format.line_spacing = Pt(PAGE_NUMBER_LINE_PT)
         if align == WD_ALIGN_PARAGRAPH.RIGHT:
             p.paragraph_format.right_indent = Pt(PAGE_NUMBER_PT)
         else:
