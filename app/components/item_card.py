@@ -38,6 +38,9 @@ class ItemCard(ft.Container):
         self.suggest_photo = ft.Text(s.ITEM_PHOTO_SUGGESTED, size=13, color=ft.Colors.DEEP_ORANGE_900,
                                      visible=False)
         self._shown_photos: tuple[object, ...] | None = None
+        self._thumbnails: dict[str, ft.Control] = {}
+        """Each photo's tile, kept while it is shown: a rebuilt row sends only what changed
+        (a new tile would carry its thumbnail's bytes to the client, to be decoded again)."""
         checkpoints = "；".join(item.get("checkpoints", []))
         super().__init__(
             bgcolor=ft.Colors.SURFACE, border_radius=14, padding=14,
@@ -81,7 +84,8 @@ class ItemCard(ft.Container):
         shown = (tuple(answer.photos), busy, progress)
         if self._shown_photos != shown:  # rebuilt only when they change
             self._shown_photos = shown
-            self.photos.controls = [self._thumbnail(sha) for sha in answer.photos] + (
+            self._thumbnails = {sha: self._thumbnails.get(sha) or self._thumbnail(sha) for sha in answer.photos}
+            self.photos.controls = [self._thumbnails[sha] for sha in answer.photos] + (
                 [self._working(progress)] if busy else []) + [
                 ft.OutlinedButton(content=ft.Text(s.ITEM_ADD_PHOTO), icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
                                   height=TOUCH, on_click=self._pick)]
