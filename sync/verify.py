@@ -1,7 +1,7 @@
 """核验公示日志 — check what the platform published, with nothing but ``sync`` (DESIGN §10).
 
-    python -m sync.verify result RECEIPT.json --key KEY [--head HEAD.json]
-    python -m sync.verify result --url URL --record ID [--key KEY] [--save RECEIPT.json]
+    python -m sync.verify result RECEIPT.json --key KEY [--head HEAD.json] [--witness WKEY …]
+    python -m sync.verify result --url URL --record ID [--key KEY] [--witness WKEY …] [--save RECEIPT.json]
     python -m sync.verify consistency OLD.json NEW.json --proof PROOF.json --key KEY
     python -m sync.verify consistency OLD.json --url URL [--key KEY] [--save NEW.json]
 
@@ -10,6 +10,13 @@ entry, a signed tree head and the inclusion proof) against the platform's public
 ``--head``, against a tree head saved earlier. ``consistency`` checks that the log of a newer tree
 head only grew from an older one (RFC 9162 consistency proof); two validly signed heads of one size
 with different roots are a fork: the platform has shown two different logs.
+
+``--witness WKEY`` (repeatable; an outside witness's public key, ``python -m sync.witness key``)
+also requires the result to be included under a tree head that witness co-signed (issue 28): with
+``--url`` the newest head it co-signed is fetched with its co-signature, and the receipt at that
+head's size; a saved receipt carries them in ``cosignatures`` (``--save`` writes them). No such
+head, or one that does not cover the result, fails plainly: the platform's key holder alone could
+have rewritten what the receipt shows.
 
 ``KEY`` is the platform's Ed25519 public key (base64url, ``GET /api/v1/keys``), or a file holding
 it or that answer. Take it from somewhere you trust, not from the platform you are checking: with
@@ -146,6 +153,58 @@ def check_result(receipt: object, key: str, saved_head: object | None) -> str:
             f"的第{index}条。\n{_describe(entry)}")
 
 
+def check_witnesses(receipt: object, key: str, witnesses: Sequence[str]) -> str:
+    """Checks that the receipt's head is co-signed by each of ``witnesses`` (its
+    ``cosignatures``); the receipt itself is checked by ``check_result``."""
+    from .witness import cosigns, read_cosignature
+
+    if not isinstance(receipt, dict):
+        raise Failed(BAD_INPUT, "回执应为JSON对象")
+    head = _head(receipt.get("tree_head"), key, "回执中的树头")
+    given = receipt.get("cosignatures") or []
+    if not isinstance(given, list):
+        raise Failed(BAD_INPUT, "回执的 cosignatures 应为数组")
+    lines = []
+    for witness in witnesses:
+        found = None
+        for value in given:
+            try:
+                cosignature = read_cosignature(value, witness)
+            except ZscError:
+                continue
+            if cosigns(cosignature, head):
+                found = cosignature
+                break
+        if found is None:
+            raise Failed(NOT_VERIFIED, f"核验未通过：见证人 {witness} 没有共同签名过包含该结果的树头——"
+                                       "无法排除平台密钥持有人改写过日志")
+        lines.append(f"见证：见证人 {witness} 于 {found.witnessed_at} 共同签名了该树头（大小{head.size}）。")
+    return "\n".join(lines)
+
+
+def _witnessed_receipt(fetch: Callable[[str], Any], record: str, index: int, witness: str) -> Any:
+    """The receipt of the result under the newest head ``witness`` co-signed, with that
+    co-signature; ``Failed`` when there is none covering the result."""
+    try:
+        cosigned = fetch(f"/api/v1/log/publication/cosigned?witness={quote(witness, safe='')}")
+    except Failed as e:
+        if e.status == UNREACHABLE:
+            raise
+        raise Failed(NOT_VERIFIED, f"核验未通过：见证人 {witness} 没有共同签名过公示日志的任何现存树头"
+                                   f"（{e}）") from None
+    head = cosigned.get("head") if isinstance(cosigned, dict) else None
+    size = head.get("size") if isinstance(head, dict) else None
+    if not isinstance(size, int):
+        raise Failed(BAD_INPUT, "平台给出的见证树头格式不正确")
+    if size <= index:
+        raise Failed(NOT_VERIFIED, f"核验未通过：见证人 {witness} 共同签名的最新树头（大小{size}）不包含该结果"
+                                   f"（公示日志第{index}条）——该结果尚未经该见证人见证")
+    receipt = fetch(f"/api/v1/public/results/{quote(record, safe='')}/proof?size={size}")
+    if isinstance(receipt, dict):
+        receipt["cosignatures"] = [cosigned.get("cosignature")]
+    return receipt
+
+
 def _describe(entry: dict[str, Any]) -> str:
     kind = str(entry.get("kind"))
     kind = {"publish": "公示", "correct": "更正", "follow_up": "后续处置",
@@ -211,6 +270,8 @@ def _parser() -> argparse.ArgumentParser:
     result.add_argument("--url", help="平台地址：从平台取回执")
     result.add_argument("--record", help="与 --url 同用：公示结果（记录）编号")
     result.add_argument("--save", help="把取到的回执另存为此文件")
+    result.add_argument("--witness", action="append", default=[],
+                        help="见证人公钥（可重复）：该结果须在此见证人共同签名的树头之下")
     consistency = commands.add_parser("consistency", help="核验两个签名树头：日志只增长、未被改写")
     consistency.add_argument("old", help="较早的签名树头JSON")
     consistency.add_argument("new", nargs="?", help="较新的签名树头JSON（用 --url 时省略：取平台最新树头）")
@@ -229,12 +290,25 @@ def _run(args: argparse.Namespace) -> str:
             if not args.record:
                 raise Failed(BAD_INPUT, "用 --url 时请用 --record 给出公示结果编号")
             receipt = fetch(f"/api/v1/public/results/{quote(args.record, safe='')}/proof")
-            _save(args.save, receipt)
+            if not args.witness:
+                _save(args.save, receipt)
         elif args.receipt:
             receipt = _load(args.receipt)
         else:
             raise Failed(BAD_INPUT, "请给出回执文件，或用 --url 和 --record 从平台取")
-        return check_result(receipt, _key(args.key, fetch), _load(args.head) if args.head else None)
+        key = _key(args.key, fetch)
+        said = check_result(receipt, key, _load(args.head) if args.head else None)
+        if not args.witness:
+            return said + "\n注意：未要求见证人（--witness）：只证明平台签过该树头，平台密钥持有人仍可能改写日志。"
+        if fetch is None:
+            return said + "\n" + check_witnesses(receipt, key, args.witness)
+        index = receipt["index"]
+        for witness in args.witness:
+            witnessed = _witnessed_receipt(fetch, args.record, index, witness)
+            said = check_result(witnessed, key, None)
+            said += "\n" + check_witnesses(witnessed, key, [witness])
+            _save(args.save, witnessed)
+        return said
     old = _load(args.old)
     key = _key(args.key, fetch)
     if fetch is not None:

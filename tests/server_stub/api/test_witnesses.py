@@ -11,8 +11,9 @@ client the test client.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -67,9 +68,15 @@ def platform(tmp_path_factory: pytest.TempPathFactory, states: list[State]) -> I
         databases.drop_all()
 
 
+_people: dict[int, People] = {}
+
+
 def samr_people(platform: Platform) -> People:
-    """``People`` with the tasks of plans SAMR runs only: its supervisor decides them."""
-    people = People(platform)
+    """``People`` with the tasks of plans SAMR runs only (its supervisor decides them), one for
+    the module's platform."""
+    if id(platform) in _people:
+        return _people[id(platform)]
+    people = _people[id(platform)] = People(platform)
     with platform.engine.connect() as conn:
         ours = set(conn.execute(sa.select(t.tasks.c.id).where(
             t.tasks.c.plan_id.in_(department_plans(SAMR)))).scalars())
@@ -177,3 +184,44 @@ def test_witnesses_are_configured_plainly(tmp_path: Path) -> None:
     for wrong, said in ((f"甲{key}", "名称=公钥"), ("甲=abc", "不是 base64url"), (f"甲={key},甲={key}", "重复")):
         with pytest.raises(ValueError, match=said):
             Settings.from_env(tmp_path, witnesses=wrong)
+
+
+def test_the_verifier_checks_witnesses(platform: Platform, states: list[State], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m sync.verify result --witness`` (issue 28 point 4), its fetches answered by the
+    in-process platform: a witnessed result passes, a newer one not yet witnessed and a stranger
+    witness fail plainly, and a saved witnessed receipt checks offline."""
+    from sync import verify
+
+    def fetcher(url: str) -> Callable[[str], Any]:
+        def fetch(path: str) -> Any:
+            answer = platform.client.get(path)
+            if answer.status_code != 200:
+                raise verify.Failed(verify.BAD_INPUT, f"平台答复 {answer.status_code}")
+            return answer.json()
+        return fetch
+
+    monkeypatch.setattr(verify, "_fetcher", fetcher)
+    people = samr_people(platform)
+    record_id = people.published()
+    for state in states:
+        witness(platform, state)
+    server_key = platform.client.get("/api/v1/keys").json()["public_key"]
+    keys = [public_key_b64(s.key()) for s in states]
+    saved = tmp_path / "witnessed.json"
+    args = ["result", "--url", "http://platform", "--record", record_id, "--key", server_key]
+    assert verify.main([*args, "--witness", keys[0], "--witness", keys[1], "--save", str(saved)]) == 0
+    assert "见证" in capsys.readouterr().out
+    assert verify.main(["result", str(saved), "--key", server_key, "--witness", keys[1]]) == 0
+    capsys.readouterr()
+    assert verify.main(["result", str(saved), "--key", server_key,
+                        "--witness", public_key_b64(generate_key())]) == 1
+    assert "没有共同签名" in capsys.readouterr().err
+
+    newer = people.published()
+    assert verify.main(["result", "--url", "http://platform", "--record", newer, "--key", server_key,
+                        "--witness", keys[0]]) == 1
+    assert "不包含该结果" in capsys.readouterr().err
+    assert verify.main(["result", "--url", "http://platform", "--record", newer, "--key", server_key]) == 0
+    assert "未要求见证人" in capsys.readouterr().out
