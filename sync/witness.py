@@ -325,7 +325,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("once", help="核验并共同签名一次")
     watch = commands.add_parser("watch", help="每隔 --every 秒核验并共同签名")
     watch.add_argument("--every", type=float, required=True, help="间隔秒数")
-    commands.add_parser("key", help="显示见证人公钥（供平台配置、供公众核验）")
+    commands.add_parser("key", help="显示见证人公钥（首次运行时生成密钥），供平台配置、供公众核验")
     for command in commands.choices.values():
         command.add_argument("--state", required=True, help="状态目录")
     return parser
@@ -349,7 +349,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"见证人公钥：{state.init(args.url, args.platform_key, args.name)}")
             print(f"请把该公钥交给平台配置（ZSC_WITNESSES），并在自己的渠道公布；公开信息见 {state.path / 'witness.json'}")
             return OK
-        if args.command == "key":
+        if args.command == "key":  # made here at first: given to the platform before init
+            if not (state.path / "witness.key").exists():
+                state.path.mkdir(parents=True, exist_ok=True)
+                made = Ed25519PrivateKey.generate()
+                (state.path / "witness.key").touch(mode=0o600)
+                (state.path / "witness.key").write_bytes(made.private_bytes_raw())
             print(public_key_b64(state.key()))
             return OK
         if args.command == "once":
