@@ -30,7 +30,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -435,6 +435,23 @@ class LocalStore:
             self.db.execute(
                 "UPDATE records SET outbox = ?, server_state = ?, error = NULL, acked_at = ? "
                 "WHERE id = ?", [OutboxState.ACKED.value, server_state, at, record_id])
+
+    @serialised
+    def acknowledged_ids(self) -> list[str]:
+        """The records the platform acknowledged, oldest first (``sync.AcknowledgedRecords``)."""
+        rows = self.db.execute("SELECT id FROM records WHERE outbox = ? ORDER BY seq",
+                               [OutboxState.ACKED.value]).fetchall()
+        return [r[0] for r in rows]
+
+    @serialised
+    def requeue(self, record_ids: Sequence[str]) -> None:
+        """The platform no longer holds these acknowledged records (it was restored from an
+        earlier backup): back into the outbox, to be sent again as they were signed."""
+        with self.db.atomic():
+            for record_id in record_ids:
+                self.db.execute("UPDATE records SET outbox = ?, acked_at = NULL "
+                                "WHERE id = ? AND outbox = ?",
+                                [OutboxState.PENDING.value, record_id, OutboxState.ACKED.value])
 
     @serialised
     def rejected(self, record_id: str, message: str) -> None:

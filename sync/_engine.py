@@ -14,6 +14,14 @@ one longer than the back-off's cap ends the push at once. When the retries run o
 with ``TransportError`` and resumes where it stopped next time. A record the platform refuses for good (400, 403, 409, 413, 422) is marked
 rejected with the platform's Chinese message and the push goes on with the next one.
 httpx's exceptions are mapped to this package's only here.
+
+After a push that sent everything, the engine checks that the platform still holds what it
+acknowledged (``refill``): a platform restored from an earlier backup has lost what came after
+it. The platform says how many of this device's records it holds (``POST
+/api/v1/records/known``); when that is not how many the phone holds as acknowledged, the phone
+asks about its acknowledged ids (1,000 a call), puts those the platform does not know back in
+the outbox and sends them again, byte for byte as signed: each ends on the platform once. An
+outbox that keeps its acknowledged records offers this through ``AcknowledgedRecords``.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -31,6 +39,8 @@ from ._exceptions import AuthError, SyncError, TransportError
 from ._wire import TaskJson, read_tasks
 
 PERMANENT_REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
+KNOWN_BATCH = 1000
+"""Acknowledged record ids one ``POST /api/v1/records/known`` asks about."""
 
 
 class PendingRecordLike(Protocol):
@@ -66,6 +76,15 @@ class Outbox(Protocol):
     def request_done(self, request_id: str, refusal: str | None) -> None: ...
 
 
+@runtime_checkable
+class AcknowledgedRecords(Protocol):
+    """What an outbox that keeps the records the platform acknowledged offers, beside ``Outbox``,
+    so that the engine can send again those a restored platform lost (``SyncEngine.refill``)."""
+
+    def acknowledged_ids(self) -> Sequence[str]: ...
+    def requeue(self, record_ids: Sequence[str]) -> None: ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded exponential back-off with full jitter: wait U(0, min(cap, base·2^n)) seconds."""
@@ -92,6 +111,8 @@ class Progress:
 class PushResult:
     accepted: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    refilled: list[str] = field(default_factory=list)
+    """Acknowledged records the platform no longer held (a restore), sent again."""
 
 
 def _expect_success(response: httpx.Response) -> None:
@@ -123,8 +144,11 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         on_progress: Callable[[Progress], None] | None = None,
+        refill: bool = True,
     ) -> None:
+        """``refill=False``: ``push`` does not ask what the platform lost (``refill``)."""
         self.client = client
+        self.refills = refill
         self.outbox = outbox
         self.retry = retry
         self.sleep = sleep
@@ -163,13 +187,62 @@ class SyncEngine:
             raise SyncError(f"平台返回的任务列表格式不符，未作更新：{e}") from None
 
     def push(self) -> PushResult:
-        """Send every pending record, oldest first, each after its photos; then every other
-        pending request."""
+        """Send every pending record, oldest first, each after its photos; then those the
+        platform lost since it acknowledged them (``refill``); then every other pending request."""
+        result = PushResult()
+        self._push_records(result)
+        result.refilled = self.refill() if self.refills else []
+        if result.refilled:
+            self._push_records(result)
+        for request in self.outbox.pending_requests():
+            response = self.request("POST", request.path, json=dict(request.body))
+            if response.status_code in PERMANENT_REFUSALS or response.status_code == 404:
+                self.outbox.request_done(request.id, platform_refusal(response).message)
+                continue
+            _expect_success(response)
+            self.outbox.request_done(request.id, None)
+        return result
+
+    def refill(self) -> list[str]:
+        """Puts back in the outbox the acknowledged records the platform no longer holds (it was
+        restored from a backup older than them) and returns their ids; nothing when the outbox
+        keeps no acknowledged records or the platform predates the question."""
+        outbox = self.outbox
+        if not isinstance(outbox, AcknowledgedRecords):
+            return []
+        acknowledged = list(outbox.acknowledged_ids())
+        answer = self._known([])
+        if answer is None or answer["held"] == len(acknowledged):
+            return []
+        unknown: list[str] = []
+        for start in range(0, len(acknowledged), KNOWN_BATCH):
+            answer = self._known(acknowledged[start:start + KNOWN_BATCH])
+            if answer is None:
+                return []
+            unknown += [str(i) for i in answer["unknown"]]
+        if unknown:
+            outbox.requeue(unknown)
+        return unknown
+
+    def _known(self, ids: list[str]) -> dict[str, Any] | None:
+        response = self.request("POST", "/api/v1/records/known", json={"ids": ids})
+        if response.status_code in (404, 405):  # a platform from before the question
+            return None
+        _expect_success(response)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("held"), int) \
+                or not isinstance(body.get("unknown"), list):
+            raise SyncError("平台对已确认记录的答复格式不符")
+        return body
+
+    def _push_records(self, result: PushResult) -> None:
         pending = list(self.outbox.pending_records())
         sizes = {r.id: len(r.envelope) + sum(self._photo_size(s) for s in r.photos) for r in pending}
         total = sum(sizes.values())
         done_bytes = 0
-        result = PushResult()
         self._report(0, len(pending), 0, total)
         for n, record in enumerate(pending, start=1):
             refusal = self._push_record(record)
@@ -180,14 +253,6 @@ class SyncEngine:
                 result.rejected.append((record.id, refusal))
             done_bytes += sizes[record.id]
             self._report(n, len(pending), done_bytes, total)
-        for request in self.outbox.pending_requests():
-            response = self.request("POST", request.path, json=dict(request.body))
-            if response.status_code in PERMANENT_REFUSALS or response.status_code == 404:
-                self.outbox.request_done(request.id, platform_refusal(response).message)
-                continue
-            _expect_success(response)
-            self.outbox.request_done(request.id, None)
-        return result
 
     def _photo_size(self, sha256: str) -> int:
         return 0 if self.outbox.is_photo_uploaded(sha256) else len(self.outbox.photo(sha256))

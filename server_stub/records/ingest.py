@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -481,6 +481,24 @@ def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:
         raise RecordNotFound()
     return {"id": row["id"], "hash": row["hash"], "task_id": row["task_id"], "state": row["state"],
             "missing_photos": missing_photos(conn, record_id)}
+
+
+KNOWN_BATCH = 1000
+"""Record ids one ``POST /api/v1/records/known`` may ask about."""
+
+
+def known_records(conn: sa.Connection, device_id: str, ids: Sequence[str]) -> dict[str, Any]:
+    """What a phone asks after a restore (issue 30 point 3): how many of its records the platform
+    holds (``held``), and which of ``ids`` it does not hold as this device's (``unknown``, in the
+    order asked). Another device's record counts as unknown, as ``GET /records/{id}`` answers
+    one: a device learns nothing of others' records."""
+    r = t.records
+    held = conn.execute(sa.select(sa.func.count()).select_from(r)
+                        .where(r.c.device_id == device_id)).scalar_one()
+    found = set(conn.execute(sa.select(r.c.id).where(r.c.device_id == device_id,
+                                                      r.c.id.in_(list(set(ids))))).scalars()) \
+        if ids else set()
+    return {"held": int(held), "unknown": [i for i in dict.fromkeys(ids) if i not in found]}
 
 
 def chain_gaps(conn: sa.Connection) -> list[dict[str, Any]]:

@@ -65,6 +65,26 @@ def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONRespo
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
+class KnownQuery(BaseModel):
+    ids: list[Annotated[str, Field(max_length=36)]] = Field(
+        default_factory=list, max_length=ingest.KNOWN_BATCH,
+        description="record ids this device holds as acknowledged (at most 1000 a call)")
+
+
+class Known(BaseModel):
+    held: int = Field(description="how many records of this device the platform holds")
+    unknown: list[str] = Field(description="the ids asked that the platform does not hold from "
+                                           "this device: the phone sends them again")
+
+
+@router.post("/records/known", responses=error_responses(400, 401, 413))
+def known_records(query: KnownQuery, device: DeviceDep, conn: ConnDep) -> Known:
+    """Which of this device's acknowledged records the platform no longer holds: after a restore
+    from a backup, the phone sends those again (each once: ingest is idempotent by id and bytes).
+    Only this device's own records count; another's is answered as unknown."""
+    return Known(**ingest.known_records(conn, device.id, query.ids))
+
+
 @router.get("/records/{record_id}", responses=error_responses(401, 404))
 def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus:
     """A record's state: incomplete (photos missing), submitted, returned, approved, published.
