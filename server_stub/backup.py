@@ -582,13 +582,17 @@ def restore(settings: Settings, src: Path, *, keys_src: Path | None = None,
         inside = target.parent == data_dir
         _copy_verified(src / database["file"], staging / target.name if inside else target, db_entry)
     _fsync_tree(staging)
+    if kind == "postgresql":  # one transaction: a failure leaves the database empty
+        try:
+            _restore_postgres(settings.database_url, src / database["file"])
+        except BackupError:
+            shutil.rmtree(staging)
+            raise
     if data_dir.exists():
         data_dir.rmdir()  # empty, as checked
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, data_dir)
     _fsync_dir(data_dir.parent)
-    if kind == "postgresql":
-        _restore_postgres(settings.database_url, src / database["file"])
     return _verify_restored(settings, manifest, key_restored, known_heads)
 
 
