@@ -14,6 +14,7 @@ import datetime as dt
 import random
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -26,7 +27,7 @@ from server_stub.directory import queries
 from server_stub.directory.demo import SAMR, generate
 from server_stub.draws import planning
 from server_stub.publication.dashboard import build
-from sync import Outcome, Plan
+from sync import Outcome, Plan, RiskGrade
 
 PLANS = 20
 OUTCOMES = [o.value for o in Outcome]
@@ -40,7 +41,8 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random) -> 
         queries.save_entities(conn, entities=demo.entities, actor=Actor.on_host())
         queries.save_inspectors(conn, inspectors=demo.inspectors, actor=Actor.on_host())
         for n in range(PLANS):
-            ratios = {"A": "1", "B": "3", "C": "10", "D": "20"} if n % 3 else {"A": "5", "B": "5"}
+            ratios = ({RiskGrade.A: Decimal(1), RiskGrade.B: Decimal(3), RiskGrade.C: Decimal(10), RiskGrade.D: Decimal(20)}
+                      if n % 3 else {RiskGrade.A: Decimal(5), RiskGrade.B: Decimal(5)})
             plan = Plan(id=f"P{n:02d}", name=f"计划{n}", departments=(SAMR,), items=("SC-SP-01",),
                         ratios=ratios, team_size=2, window_start=dt.date(2026, 1, 1),
                         window_end=dt.date(2026, 12, 31))
@@ -81,7 +83,10 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random) -> 
 @click.option("--records", default=1_000_000, show_default=True)
 @click.option("--entities", default=100_000, show_default=True)
 @click.option("--repeat", default=3, show_default=True)
-def main(records: int, entities: int, repeat: int) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(records: int, entities: int, repeat: int, smoke: bool) -> None:
+    if smoke:
+        records, entities, repeat = 2000, 500, 1
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         migrate(engine)

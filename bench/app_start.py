@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import click
 import httpx
@@ -37,14 +37,14 @@ from app.state import STORE_FILE
 from app.store import Enrolment, LocalStore
 from app.viewmodels.tasks import TaskListModel
 from app.views.task_list import TaskListTab
-from sync import generate_key, public_key_b64, record_hash, sign_record
+from sync import TaskJson, generate_key, public_key_b64, record_hash, sign_record
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDIT_CODE = "91440300708461136T"
 
 
-def make_task(n: int) -> dict[str, Any]:
-    return {
+def make_task(n: int) -> TaskJson:
+    return cast(TaskJson, {
         "id": f"T-{n:05d}", "plan_id": "P-1", "plan_name": "2026年食品经营者“双随机”抽查",
         "credit_code": CREDIT_CODE,
         "entity": {"name": f"威海市第{n}号食品经营有限公司", "address": f"山东省威海市环翠区新威路{n}号",
@@ -55,7 +55,7 @@ def make_task(n: int) -> dict[str, Any]:
         "team": [{"id": "WH001", "name": "张三", "badge_no": "37060200123"},
                  {"id": "WH002", "name": "李四", "badge_no": "37060200456"}],
         "due": f"2027-{1 + n % 12:02d}-{1 + n % 28:02d}", "code_token": "x" * 400, "record": None,
-    }
+    })
 
 
 def make_store(directory: Path, count: int) -> Path:
@@ -154,7 +154,10 @@ def first_paint(directory: Path, runs: int) -> tuple[list[float], list[float]]:
 @click.option("--tasks", "count", default=1000, show_default=True)
 @click.option("--runs", default=5, show_default=True)
 @click.option("--browser", "with_browser", is_flag=True, help="also time the web client's first paint")
-def main(count: int, runs: int, with_browser: bool) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(count: int, runs: int, with_browser: bool, smoke: bool) -> None:
+    if smoke:
+        count, runs = 20, 1
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "app-data"
         path = make_store(directory, count)

@@ -131,7 +131,10 @@ def line(label: str, trail: float, bare: float, count: int, unit: str) -> None:
 @click.option("--acts", default=300, show_default=True, help="single acts, one transaction each")
 @click.option("--db", "server_url", default=None,
               help="a PostgreSQL server's maintenance database URL (default: SQLite files)")
-def main(rows: int, acts: int, server_url: str | None) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(rows: int, acts: int, server_url: str | None, smoke: bool) -> None:
+    if smoke:
+        rows, acts = 200, 5
     """Print the trail's cost per act beside the act without it."""
     demo = generate(entities=rows, seed=7)
     entities = demo.entities

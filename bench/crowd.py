@@ -39,10 +39,12 @@ import httpx
 import psycopg
 import sqlalchemy as sa
 
+import sync
 from bench.sync import cli, enrol, photo_bytes, recent_visit
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from sync import (
+    ItemResult,
     Record,
     RecordItem,
     generate_key,
@@ -86,11 +88,11 @@ def make_phones(url: str, db: str, admin_token: str, inspectors: list[str], coun
             task = tasks[seq - 1]
             photo = photo_bytes(n * 1000 + seq, side=200)  # about 40 KB
             name = hashlib.sha256(photo).hexdigest()
-            items = tuple(RecordItem(code=i["code"], result="合格", photos=(name,) if k == 0 else ())
+            items = tuple(RecordItem(code=i["code"], result=ItemResult.PASS, photos=(name,) if k == 0 else ())
                           for k, i in enumerate(task["items"]))
             record = Record(
                 id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
-                inspectors=tuple(m["id"] for m in task["team"]), items=items, outcome="未发现问题",
+                inspectors=tuple(m["id"] for m in task["team"]), items=items, outcome=sync.Outcome.NO_PROBLEM,
                 location=None, started_at=started,
                 finished_at=finished, device_id=device["device_id"], seq=seq, prev=prev,
             ).to_json()
@@ -180,7 +182,8 @@ async def crowd(port: int, phones: list[Phone]) -> tuple[Outcome, float]:
 def watch_health(url: str, stop: Any, results: Any) -> None:
     """In its own process: /health every 50 ms until ``stop`` is set (at least once); sends the
     latencies."""
-    latencies, failures = [], 0
+    latencies: list[float] = []
+    failures = 0
     with httpx.Client(base_url=url, timeout=120) as client:
         while not (latencies and stop.is_set()):
             start = time.perf_counter()
@@ -308,10 +311,10 @@ def inspectors_with_tasks(db: str) -> list[str]:
     return found
 
 
-def run(server_url: str | None, workers: int, phones_count: int, records: int) -> None:
+def run(server_url: str | None, workers: int, phones_count: int, records: int, entities: int = 2000) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_database(server_url, Path(tmp)) as (db, raw_target):
         data = Path(tmp) / "data"
-        cli("seed-demo", "--entities", "2000", data=data, db=db)
+        cli("seed-demo", "--entities", str(entities), data=data, db=db)
         token = cli("admin-token", data=data, db=db).split()[-1]
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -351,11 +354,15 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int) -
 @click.option("--workers", "worker_counts", multiple=True, type=int, default=[1, 2], show_default=True,
               help="server worker processes (repeatable)")
 @click.option("--db", "dbs", multiple=True, help="also measure on this PostgreSQL server (repeatable)")
-def main(phones: int, records: int, worker_counts: tuple[int, ...], dbs: tuple[str, ...]) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(phones: int, records: int, worker_counts: tuple[int, ...], dbs: tuple[str, ...], smoke: bool) -> None:
+    entities = 2000
+    if smoke:
+        phones, records, worker_counts, entities = 3, 1, (1,), 300
     click.echo(f"{phones} phones × {records} records, {os.cpu_count()} cores")
     for db in (None, *dbs):
         for workers in worker_counts:
-            run(db, workers, phones, records)
+            run(db, workers, phones, records, entities)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from server_stub.directory.demo import generate
 @click.command()
 @click.option("--entities", default=1_000_000, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
-def main(entities: int, seed: int) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(entities: int, seed: int, smoke: bool) -> None:
+    if smoke:
+        entities = 200
     start = time.perf_counter()
     demo = generate(entities=entities, seed=seed)
     elapsed = time.perf_counter() - start

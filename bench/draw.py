@@ -78,7 +78,10 @@ def reference_draw(ids: list[str], seed: str, k: int) -> list[str]:
 @click.option(
     "--repeat", default=3, show_default=True, help="Runs of each side; the fastest one counts."
 )
-def main(size: int, seed: str, repeat: int) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(size: int, seed: str, repeat: int, smoke: bool) -> None:
+    if smoke:
+        size, repeat = 2000, 1
     """Time our stratified draw against consistent_sampler on one synthetic directory."""
     click.echo(f"building a directory of {size:,} credit codes…", err=True)
     strata = build_directory(size, random.Random(size))

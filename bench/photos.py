@@ -148,7 +148,10 @@ def report(prefix: str, data: bytes, settings: PhotoSettings, ours_s: float, flo
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--save", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write our photo and thumbnail to, for a look.")
-def main(runs: int, width: int, height: int, seed: int, save: Path | None) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(runs: int, width: int, height: int, seed: int, save: Path | None, smoke: bool) -> None:
+    if smoke:
+        runs, width, height = 1, 400, 300
     settings = PhotoSettings.from_config(load_config())
     photo = photo_like(width, height, seed)
     data = camera_file(photo, "JPEG")

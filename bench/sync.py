@@ -32,6 +32,9 @@ from PIL import Image
 from app.store import Enrolment, LocalStore
 from server_stub.records.photo_store import DirectoryPhotoStore
 from sync import (
+    Envelope,
+    ItemResult,
+    Outcome,
     Record,
     RecordItem,
     SyncEngine,
@@ -71,16 +74,17 @@ def recent_visit() -> tuple[str, str]:
     return (finished - dt.timedelta(minutes=4)).isoformat(), finished.isoformat()
 
 
-def signed_records(tasks: list[dict[str, Any]], device_id: str, key: Any, count: int) -> list[dict[str, Any]]:
-    envelopes, prev = [], None
+def signed_records(tasks: list[dict[str, Any]], device_id: str, key: Any, count: int) -> list[Envelope]:
+    envelopes: list[Envelope] = []
+    prev = None
     started, finished = recent_visit()
     for seq in range(1, count + 1):
         task = tasks[seq - 1]  # a task takes one record
         record = Record(
             id=new_record_id(), task_id=task["id"], credit_code=task["credit_code"],
             inspectors=tuple(m["id"] for m in task["team"]),
-            items=tuple(RecordItem(code=i["code"], result="合格") for i in task["items"]),
-            outcome="未发现问题", location=None, started_at=started,
+            items=tuple(RecordItem(code=i["code"], result=ItemResult.PASS) for i in task["items"]),
+            outcome=Outcome.NO_PROBLEM, location=None, started_at=started,
             finished_at=finished, device_id=device_id, seq=seq, prev=prev,
         ).to_json()
         prev = record_hash(record)
@@ -124,12 +128,13 @@ def raw_photo_limit(photos: list[bytes], directory: Path) -> float:
     return sum(map(len, photos)) / (time.perf_counter() - start) / 1e6
 
 
-def measure(db: str | None, records: int, photos: list[bytes], work: Path) -> tuple[float, float, Any]:
+def measure(db: str | None, records: int, photos: list[bytes], work: Path,
+            entities: int | None = None) -> tuple[float, float, Any]:
     data = work / "server"
     db = db or f"sqlite:///{work / 'server.db'}"
     # a task takes one record (issue 23): as many entities as records, plus the demo's own
-    entities = str(max(2000, records + 1000))
-    inspector = cli("seed-demo", "--entities", entities, data=data, db=db).split()[-1]
+    seeded = str(entities or max(2000, records + 1000))
+    inspector = cli("seed-demo", "--entities", seeded, data=data, db=db).split()[-1]
     add_tasks(db, [inspector], records)
     token = cli("admin-token", data=data, db=db).split()[-1]
     port = free_port()
@@ -144,7 +149,7 @@ def measure(db: str | None, records: int, photos: list[bytes], work: Path) -> tu
         store = LocalStore.open(work / "phone.db")
         store.save_enrolment(Enrolment(url, device["device_id"], device["token"], "inspector", {}, ""))
         for envelope in envelopes:
-            store.add_signed_record(envelope, record_hash(envelope["record"]), "")
+            store.add_signed_record(dict(envelope), record_hash(envelope["record"]), "")
         with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
             start = time.perf_counter()
             result = SyncEngine(client, store).push()
@@ -166,13 +171,17 @@ def measure(db: str | None, records: int, photos: list[bytes], work: Path) -> tu
 @click.option("--records", default=5000, show_default=True)
 @click.option("--photos", "photo_count", default=500, show_default=True)
 @click.option("--db", "dbs", multiple=True, help="also measure the server on this database URL")
-def main(records: int, photo_count: int, dbs: tuple[str, ...]) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(records: int, photo_count: int, dbs: tuple[str, ...], smoke: bool) -> None:
+    entities = None
+    if smoke:
+        records, photo_count, entities = 3, 2, 300
     photos = [photo_bytes(n) for n in range(photo_count)]
     click.echo(f"{records} records; {photo_count} photos of {sum(map(len, photos)) / photo_count / 1000:.0f} KB")
     for db in (None, *dbs):
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            record_rate, photo_rate, (envelopes, public_key) = measure(db, records, photos, work)
+            record_rate, photo_rate, (envelopes, public_key) = measure(db, records, photos, work, entities)
             raw_records = raw_record_limit(envelopes, public_key, work)
             raw_photos = raw_photo_limit(photos, work)
         label = "SQLite" if db is None else db.split("://")[0].split("+")[0]

@@ -101,7 +101,10 @@ def store_bytes(body: bytes, directory: Path) -> tuple[int, int]:
 @click.option("--tasks", default=200, show_default=True)
 @click.option("--earlier", default=5, show_default=True, help="earlier inspections per enterprise")
 @click.option("--rounds", default=15, show_default=True)
-def main(tasks: int, earlier: int, rounds: int) -> None:
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
+def main(tasks: int, earlier: int, rounds: int, smoke: bool) -> None:
+    if smoke:
+        tasks, earlier, rounds = 5, 1, 1
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "without").mkdir()

@@ -30,6 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import click
 import consistent_sampler  # type: ignore[import-untyped]
@@ -51,7 +52,7 @@ from server_stub.draws.sampling import (
     Unassigned,
     draw_teams,
 )
-from sync import InspectionItem, InspectionMethod, Inspector, Plan, make_credit_code
+from sync import InspectionItem, InspectionMethod, Inspector, Plan, RiskGrade, make_credit_code
 
 INACTIVE_SHARE = 0.04
 UNQUALIFIED_SHARE = 0.05
@@ -182,7 +183,7 @@ def build_scenario(
             name="团队抽取基准",
             departments=tuple(group),
             items=tuple(item.code for item in catalogue if item.department in group),
-            ratios={"A": "1", "B": "3", "C": "10", "D": "20"},
+            ratios={RiskGrade.A: Decimal(1), RiskGrade.B: Decimal(3), RiskGrade.C: Decimal(10), RiskGrade.D: Decimal(20)},
             team_size=team_size,
             window_start=dt.date(2026, 3, 1),
             window_end=dt.date(2026, 6, 30),
@@ -239,6 +240,7 @@ def timed(
     help="Plans the reference runs on, extrapolated to all (0: every plan).",
 )
 @click.option("--seed", default="20260315-0912-88317", show_default=True)
+@click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
 def main(
     entities: int,
     inspectors: int,
@@ -248,8 +250,11 @@ def main(
     workload_cap: int,
     reference_plans: int,
     seed: str,
+    smoke: bool,
 ) -> None:
     """Time our team draw against consistent_sampler, entity by entity."""
+    if smoke:
+        entities, inspectors, departments = 300, 100, 5
     scenario = build_scenario(
         entities, inspectors, departments, joint, team_size, workload_cap or None
     )

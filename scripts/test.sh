@@ -19,7 +19,7 @@ source scripts/bootstrap.sh server,test
 echo "== lint (ruff)"
 .venv/bin/ruff check .
 echo "== types (mypy --strict)"
-.venv/bin/mypy sync server_stub app
+.venv/bin/mypy sync server_stub app bench
 echo "== test suite on SQLite"
 .venv/bin/python -m pytest "$@"
 if source scripts/postgres.sh; then
