@@ -26,7 +26,7 @@ from server_stub.core.db import make_engine, migrate
 from server_stub.directory import queries
 from server_stub.directory.demo import SAMR, generate
 from server_stub.draws import planning
-from server_stub.publication.dashboard import build
+from server_stub.publication.dashboard import SECTIONS, build
 from sync import Outcome, Plan, RiskGrade
 
 PLANS = 20
@@ -93,16 +93,22 @@ def main(records: int, entities: int, repeat: int, smoke: bool) -> None:
         start = time.perf_counter()
         fill(engine, records, entities, random.Random(3))
         click.echo(f"filled {records:,} records of {entities:,} entities in {time.perf_counter() - start:.1f} s")
-        times = []
+        times, sections = [], []
         for _ in range(repeat):
+            timings: dict[str, float] = {}
             start = time.perf_counter()
             with engine.begin() as conn:
-                figures = build(conn, SAMR, today=dt.date(2026, 12, 31))
+                figures = build(conn, SAMR, today=dt.date(2026, 12, 31), timings=timings)
             times.append(time.perf_counter() - start)
+            sections.append(timings)
         click.echo(f"dashboard: {figures.inspected:,} results, {figures.problems:,} with problems, "
                    f"{len(figures.plans)} plans, {len(figures.overdue)} dates with overdue publications")
         click.echo(f"dashboard build: best {min(times):.2f} s of {repeat} (goal < 2 s); "
                    f"runs {', '.join(f'{x:.2f}' for x in times)} s")
+        best = sections[times.index(min(times))]
+        click.echo("each section in the best run (a regression shows where it came from):")
+        for name in SECTIONS:
+            click.echo(f"  {name:<32} {best[name]:6.3f} s")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ index only (``tables.records``), which keeps a million records within the two-se
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -90,13 +91,22 @@ def calendar(conn: sa.Connection) -> WorkCalendar:
     return WorkCalendar(dict(conn.execute(sa.select(t.holidays.c.day, t.holidays.c.workday)).all()))
 
 
+SECTIONS = ("plans in scope", "by industry, region and grade", "publication deadlines",
+            "per plan", "risk-grade use", "frequent visits")
+"""What ``build`` times when asked (``timings``): bench/aggregate.py prints each, so that a
+regression shows which section it came from (issue 29)."""
+
+
 def build(conn: sa.Connection, department: str, *, today: dt.date, period: Period = Period(),
           plan_id: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
-          frequent_after: int = DEFAULT_FREQUENT_AFTER) -> Dashboard:
+          frequent_after: int = DEFAULT_FREQUENT_AFTER,
+          timings: dict[str, float] | None = None) -> Dashboard:
+    clock = _Sections(timings)
     plans = department_plans(department)
     if plan_id is not None:
         plans = plans.where(t.plan_departments.c.plan_id == plan_id)
     plan_ids = list(conn.execute(plans).scalars())
+    clock.lap("plans in scope")
     r = t.records
     current = [r.c.plan_id.in_(plan_ids), *_current_results(period)]
     problem = sa.case((r.c.outcome != Outcome.NO_PROBLEM.value, 1), else_=0)
@@ -111,23 +121,45 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
             totals[kind][key][1] += int(p or 0)
     by = {kind: problem_rates([(k, n, p) for k, (n, p) in rows.items()], thresholds)
           for kind, rows in totals.items()}
+    clock.lap("by industry, region and grade")
     publications = conn.execute(
         sa.select(r.c.inspected_on, r.c.published_on, sa.func.count()).where(*current)
         .group_by(r.c.inspected_on, r.c.published_on)
     ).all()
     overdue, provisional = overdue_publications(
         {(day, published): n for day, published, n in publications}, today, calendar(conn))
+    clock.lap("publication deadlines")
+    per_plan = _plan_figures(conn, plan_ids, period)
+    clock.lap("per plan")
+    grade_use = risk_grade_use(
+        plan_from_json(spec).uses_risk_grades
+        for spec in conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id.in_(plan_ids))).scalars())
+    clock.lap("risk-grade use")
+    frequent = frequent_visits(conn, today.year, frequent_after)
+    clock.lap("frequent visits")
     return Dashboard(
         department=department,
-        plans=_plan_figures(conn, plan_ids, period),
+        plans=per_plan,
         by_industry=by["i"], by_region=by["r"], by_grade=by["g"],
-        risk_grade_use=risk_grade_use(
-            plan_from_json(spec).uses_risk_grades
-            for spec in conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id.in_(plan_ids))).scalars()),
+        risk_grade_use=grade_use,
         overdue=overdue, deadlines_provisional=provisional,
         inspected=sum(n for *_, n, _p in groups), problems=sum(int(p or 0) for *_, p in groups),
-        frequent=frequent_visits(conn, today.year, frequent_after), frequent_after=frequent_after,
+        frequent=frequent, frequent_after=frequent_after,
     )
+
+
+class _Sections:
+    """Adds the seconds since the last lap to ``timings[name]`` (nothing without ``timings``)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 FREQUENT_LIMIT = 100
@@ -135,24 +167,34 @@ FREQUENT_LIMIT = 100
 
 def frequent_visits(conn: sa.Connection, year: int, after: int) -> list[FrequentVisit]:
     """The enterprises drawn for inspection more than ``after`` times in ``year`` (China time)
-    by all departments together, every kind counted, most inspected first (at most 100)."""
+    by all departments together, every kind counted, most inspected first (at most 100).
+
+    The year's draws are read first (a few rows: one per plan), then only their plans' tasks are
+    counted, and only the enterprises shown are looked up by name. (Joining every task to its
+    draw and its entity before grouping read the whole tasks table row by row, drawn or not:
+    the dashboard's regression of issue 29, docs/decisions.md.)"""
     tk, dr, pd, e = t.tasks, t.draws, t.plan_departments, t.entities
     start = dt.datetime(year, 1, 1, tzinfo=CHINA)
-    in_year = [dr.c.drawn_at >= start, dr.c.drawn_at < start.replace(year=year + 1)]
+    drawn = list(conn.execute(
+        sa.select(dr.c.plan_id).where(dr.c.drawn_at >= start, dr.c.drawn_at < start.replace(year=year + 1))
+    ).scalars())
+    if not drawn:
+        return []
     counts = conn.execute(
-        sa.select(tk.c.credit_code, e.c.name, sa.func.count())
-        .join(dr, dr.c.plan_id == tk.c.plan_id).join(e, e.c.credit_code == tk.c.credit_code)
-        .where(*in_year).group_by(tk.c.credit_code, e.c.name)
-        .having(sa.func.count() > after)
+        sa.select(tk.c.credit_code, sa.func.count()).where(tk.c.plan_id.in_(drawn))
+        .group_by(tk.c.credit_code).having(sa.func.count() > after)
         .order_by(sa.func.count().desc(), tk.c.credit_code).limit(FREQUENT_LIMIT)
     ).all()
-    codes = [code for code, _, _ in counts]
+    codes = [code for code, _ in counts]
+    names: dict[str, str] = dict(conn.execute(
+        sa.select(e.c.credit_code, e.c.name).where(e.c.credit_code.in_(codes))).all())
     departments: dict[str, set[str]] = defaultdict(set)
     for code, department in conn.execute(
             sa.select(tk.c.credit_code, pd.c.department).join(pd, pd.c.plan_id == tk.c.plan_id)
-            .join(dr, dr.c.plan_id == tk.c.plan_id).where(tk.c.credit_code.in_(codes), *in_year)):
+            .where(tk.c.credit_code.in_(codes), tk.c.plan_id.in_(drawn))):
         departments[code].add(department)
-    return [FrequentVisit(code, name, n, sorted(departments[code])) for code, name, n in counts]
+    return [FrequentVisit(code, names[code], n, sorted(departments[code])) for code, n in counts
+            if code in names]
 
 
 def _current_results(period: Period) -> list[sa.ColumnElement[bool]]:
