@@ -53,7 +53,7 @@ def read_outbox(conn: ConnDep,
     return Outbox(**found)
 
 
-@router.post("/outbox/retry")
+@router.post("/outbox/retry", responses=error_responses(413))
 def retry(body: Retry, conn: ConnDep) -> Retried:
     """Puts failed entries back to be pushed at once."""
     return Retried(retried=province.retry(conn, body.leaves))
