@@ -102,7 +102,10 @@ def read_cosignature(value: object, witness_key: str | None = None) -> Cosignatu
         raise ValidationError(problems)
     parse_rfc3339(value["timestamp"], field="timestamp", label="树头时间")
     parse_rfc3339(value["witnessed_at"], field="witnessed_at", label="见证时间")
-    public = load_public_key(value["witness_key"])
+    try:
+        public = load_public_key(value["witness_key"])
+    except ValueError:  # 32 bytes that are no Ed25519 point
+        raise ValidationError.single("witness_key", "不是 Ed25519 公钥") from None
     if witness_key is not None and value["witness_key"] != witness_key:
         raise SignatureError("共同签名不是由所给见证人公钥签发的")
     signature = b64url_decode(value["signature"], size=SIGNATURE_SIZE, field="signature")

@@ -60,7 +60,7 @@ def accept(conn: sa.Connection, settings: Settings, log: Log, body: object,
         cosignature = read_cosignature(body)
     except SignatureError:
         raise Invalid("bad_cosignature", "共同签名无效：与所附见证人公钥不符，或内容被改动过") from None
-    except ZscError as e:
+    except (ZscError, ValueError, TypeError) as e:
         raise Invalid("malformed_cosignature", f"共同签名格式不正确：{e}") from None
     if cosignature.witness_key not in names(settings):
         raise NotAllowed("unknown_witness", "该见证人未在平台登记（ZSC_WITNESSES），其共同签名不予接收")
