@@ -378,6 +378,8 @@ def plan() -> None:
 @click.option("--batch", "batches", multiple=True, metavar="YYYY-MM-DD",
               help="分批派发：每批的派发日期，可重复，从早到晚")
 @click.option("--replaces-county", is_flag=True, help="市级计划：县级不再另行制定相同的抽查计划")
+@click.option("--witnesses", "witnesses_required", type=click.IntRange(0, 20), default=0,
+              help="检查结果须经几个见证人共同签名树头后方计为已公示（平台设置更高时从平台）")
 def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, name: str,
                 departments: tuple[str, ...], items: tuple[str, ...], ratios: tuple[str, ...],
                 team_size: int, start: str, end: str, regions: tuple[str, ...],
@@ -386,7 +388,8 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
                 public_value_source: str | None, public_value_date: str | None, kind: str,
                 scheme_content: str | None, scheme_schedule: str | None,
                 scheme_method: str | None, trigger_list: str | None = None, level: str | None = None,
-                batches: tuple[str, ...] = (), replaces_county: bool = False) -> None:
+                batches: tuple[str, ...] = (), replaces_county: bool = False,
+                witnesses_required: int = 0) -> None:
     """创建抽查计划，公布平台密钥的承诺值和抽取时采用的公开随机数。"""
     parsed: dict[str, str] = {}
     for pair in ratios:
@@ -398,7 +401,8 @@ def plan_create(data_dir: Path | None, database_url: str | None, plan_id: str, n
             "ratios": parsed, "team_size": team_size, "window_start": start, "window_end": end,
             "regions": list(regions), "industries": list(industries), "statuses": list(statuses),
             "exclude_inspected_within_days": exclude_days, "workload_cap": workload_cap,
-            "level": level, "batches": list(batches), "replaces_county": replaces_county}
+            "level": level, "batches": list(batches), "replaces_county": replaces_county,
+            "witnesses_required": witnesses_required}
     scheme = (scheme_content, scheme_schedule, scheme_method)
     if any(part is not None for part in scheme):
         if any(part is None for part in scheme):

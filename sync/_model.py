@@ -474,6 +474,10 @@ class Plan:
     replaces_county: bool = False
     """A city plan declared as replacing the county plans of the same items this year (凡市级
     部门明确县级不再组织发起的抽查任务，县级不再另行制定相同的抽查计划)."""
+    witnesses_required: int = 0
+    """How many outside witnesses must co-sign a tree head covering one of this plan's results
+    before the public page counts it as published (issue 28); the platform's own
+    ``ZSC_WITNESSES_REQUIRED`` applies when it is higher."""
 
     @property
     def lead_department(self) -> str:
@@ -557,6 +561,9 @@ class Plan:
                               "批次派发日期应在计划起止日期之内")
         check.require(isinstance(self.replaces_county, bool), "replaces_county",
                       "是否替代县级计划应为是或否")
+        required = self.witnesses_required
+        check.require(isinstance(required, int) and not isinstance(required, bool)
+                      and 0 <= required <= 20, "witnesses_required", "须见证的见证人数应为0到20之间的整数")
         check.raise_if_any()
 
 

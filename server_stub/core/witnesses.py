@@ -164,14 +164,25 @@ def cosignatures_of(conn: sa.Connection, settings: Settings, log: Log, size: int
     return out
 
 
+def plans_required(conn: sa.Connection, leaves: list[int]) -> dict[int, int]:
+    """For each publication-log leaf a result now stands on, how many witnesses its plan requires
+    (``Plan.witnesses_required``; 0 for a plan that names none)."""
+    p, r, pl = t.publications, t.records, t.plans
+    rows = conn.execute(sa.select(p.c.leaf, pl.c.spec).join(r, r.c.id == p.c.record_id)
+                        .join(pl, pl.c.id == r.c.plan_id).where(p.c.leaf.in_(leaves)))
+    return {leaf: int(spec.get("witnesses_required", 0) or 0) for leaf, spec in rows}
+
+
 def leaf_status(conn: sa.Connection, settings: Settings, indices: Iterable[int | None],
                 log: Log = Log.PUBLICATION) -> dict[int, dict[str, Any]]:
     """For each leaf index: which witnesses co-signed a head covering it, and when (the earliest
     such head); whether the newest head is co-signed; and whether the result counts as published
-    (``pending`` when fewer than ``ZSC_WITNESSES_REQUIRED`` witnesses did)."""
+    (``pending`` when fewer witnesses did than ``ZSC_WITNESSES_REQUIRED`` or, when higher, its
+    plan's ``witnesses_required``)."""
     wanted = sorted({i for i in indices if i is not None})
     if not wanted:
         return {}
+    by_plan = plans_required(conn, wanted) if log is Log.PUBLICATION else {}
     per_witness: dict[str, list[Witnessed]] = {}
     for w in valid(conn, settings, log):
         per_witness.setdefault(w.witness_key, []).append(w)
@@ -186,8 +197,9 @@ def leaf_status(conn: sa.Connection, settings: Settings, indices: Iterable[int |
             if at < len(signed):
                 by.append(signed[at].public())
         by.sort(key=lambda w: (w["witnessed_at"], w["name"]))
-        out[index] = {"witnessed": bool(by), "witnesses": by, "required": settings.witnesses_required,
-                      "pending": len(by) < settings.witnesses_required,
+        required = max(settings.witnesses_required, by_plan.get(index, 0))
+        out[index] = {"witnessed": bool(by), "witnesses": by, "required": required,
+                      "pending": len(by) < required,
                       "newest_head_witnessed_by": sorted(newest_by),
                       "configured": len(settings.witnesses)}
     return out

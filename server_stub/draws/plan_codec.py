@@ -13,8 +13,8 @@ from sync import Plan, PlanLevel, Problem, Scheme, ValidationError
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON. The terms added by issue 26 (level, scheme, batches, replacing county
-    plans) appear only when set, so a plan made before them encodes exactly as it did: its
+    """The plan as JSON. The terms added by issues 26 and 28 (level, scheme, batches, replacing
+    county plans, witnesses required) appear only when set, so a plan made before them encodes exactly as it did: its
     audit exports and the commitments over them still match."""
     return {
         "id": plan.id,
@@ -35,6 +35,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                        "method": plan.scheme.method}} if plan.scheme else {}),
         **({"batches": [d.isoformat() for d in plan.batches]} if plan.batches else {}),
         **({"replaces_county": True} if plan.replaces_county else {}),
+        **({"witnesses_required": plan.witnesses_required} if plan.witnesses_required else {}),
     }
 
 
@@ -75,6 +76,7 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         scheme=None if scheme is None else _scheme(scheme),
         batches=tuple(_date(d, "batches") for d in batches),
         replaces_county=data.get("replaces_county", False),
+        witnesses_required=data.get("witnesses_required", 0),
     )
 
 

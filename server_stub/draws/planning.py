@@ -502,6 +502,7 @@ def public_plan(row: sa.RowMapping, drawn: bool) -> dict[str, Any]:
         "entropy": entropy_spec(row).to_json(), "kind": row["kind"], "drawn": drawn,
         "scheme": spec.get("scheme"), "level": spec.get("level"),
         "batches": spec.get("batches", []), "replaces_county": spec.get("replaces_county", False),
+        "witnesses_required": spec.get("witnesses_required", 0),
     }
 
 

@@ -73,6 +73,9 @@ class PlanIn(BaseModel):
                                description="分批派发: release dates YYYY-MM-DD, ascending, within the window")
     replaces_county: bool = Field(default=False, description="a city plan: county departments make "
                                                              "no plan of the same items this year")
+    witnesses_required: int = Field(default=0, ge=0, le=20, description=(
+        "witnesses that must co-sign a head covering a result before it shows as published "
+        "(the platform's ZSC_WITNESSES_REQUIRED applies when higher)"))
 
 
 class PublicPlan(BaseModel):
@@ -104,6 +107,7 @@ class PublicPlan(BaseModel):
     batches: list[str] = Field(default=[], description="分批派发 release dates (which task is in which "
                                                        "batch is not public)")
     replaces_county: bool = False
+    witnesses_required: int = 0
 
 
 class PublicTrigger(BaseModel):

@@ -225,3 +225,27 @@ def test_the_verifier_checks_witnesses(platform: Platform, states: list[State], 
     assert "不包含该结果" in capsys.readouterr().err
     assert verify.main(["result", "--url", "http://platform", "--record", newer, "--key", server_key]) == 0
     assert "未要求见证人" in capsys.readouterr().out
+
+
+def test_a_plan_may_require_more_witnesses_than_the_platform(platform: Platform, states: list[State]) -> None:
+    """``Plan.witnesses_required`` above ``ZSC_WITNESSES_REQUIRED`` (2 here) holds its results at
+    待见证 until that many co-signed; the platform's own number stays the floor."""
+    people = samr_people(platform)
+    record_id = people.published()
+    for state in states:
+        witness(platform, state)
+    shown = public_result(platform, record_id)
+    assert shown is not None and not shown["witness"]["pending"] and shown["witness"]["required"] == 2
+    p = t.plans
+    with platform.engine.begin() as conn:
+        plan_id = conn.execute(sa.select(t.records.c.plan_id).where(t.records.c.id == record_id)).scalar_one()
+        spec = conn.execute(sa.select(p.c.spec).where(p.c.id == plan_id)).scalar_one()
+        conn.execute(p.update().where(p.c.id == plan_id).values(spec={**spec, "witnesses_required": 3}))
+    try:
+        shown = public_result(platform, record_id)
+        assert shown is not None and shown["witness"]["pending"] and shown["witness"]["required"] == 3
+        assert "待见证" in page(platform, f"/r/{record_id}")
+        assert "须经3个独立见证人共同签名" in page(platform, f"/draws/{plan_id}")
+    finally:
+        with platform.engine.begin() as conn:
+            conn.execute(p.update().where(p.c.id == plan_id).values(spec=spec))
