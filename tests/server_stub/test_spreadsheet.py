@@ -56,8 +56,9 @@ def test_xlsx_text_is_string_cells_and_numbers_are_numbers() -> None:
     book.save(out)
     row = next(openpyxl.load_workbook(io.BytesIO(out.getvalue())).active.iter_rows())  # type: ignore[union-attr]
     for cell, text in zip(row, HOSTILE, strict=False):
-        # XML reads a carriage return back as a line feed; what matters is the cell's type.
-        assert (cell.value, cell.data_type) == (text.replace("\r", "\n"), "s"), "not a formula"
+        # XML reads a carriage return back as a line feed, unless openpyxl parses with lxml
+        # (python-docx brings it), which keeps it; what matters is the cell's type.
+        assert cell.data_type == "s" and cell.value in (text, text.replace("\r", "\n")), "not a formula"
     numbers = row[len(HOSTILE):len(HOSTILE) + 3]
     assert [(c.value, c.data_type) for c in numbers] == [(3, "n"), (-4, "n"), (0.5, "n")]
     assert numbers[2].number_format == "0.0%"
