@@ -267,7 +267,8 @@ def enrolled(page: Page, app: AppProcess, platform: Platform) -> str:
     of the enterprise that sorts first among them, shown in the list."""
     open_app(page, app.url)
     enrol(page, app, platform, platform.enrolment_code())
-    tasks = wait_for(lambda: query(app, "SELECT data FROM tasks"), 30, "the tasks")
+    tasks = wait_for(lambda: query(app, "SELECT data FROM tasks"), 60, "the tasks")
     entity = min(json.loads(row[0])["entity"]["name"] for row in tasks)
-    page.get_by_text(entity).first.wait_for()
+    # the list is drawn once the first sync is done: on starved cores that took over 30 s
+    page.get_by_text(entity).first.wait_for(timeout=90_000)
     return entity
