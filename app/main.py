@@ -22,7 +22,7 @@ from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
 from .services.paper import PaperService
 from .services.supervisor import ExportFile, PlatformError
-from .state import STORE_FILE, AppState, data_dir
+from .state import STORE_FILE, AppState, SupervisorSession, data_dir
 from .store import Enrolment, LocalStore
 from .viewmodels.inspection import InspectionModel
 from .viewmodels.lookup import EnterpriseModel
@@ -36,6 +36,7 @@ from .views.inspect import InspectView
 from .views.lookup import EnterpriseView
 from .views.notice import NoticeView
 from .views.own_record import OwnRecordView
+from .views.partners import PartnersView
 from .views.review_record import PhotoView, ReviewRecordView
 from .views.shell import ShellView
 from .views.supervisor_shell import SupervisorShellView
@@ -55,7 +56,7 @@ class Router:
     form) → /task/ID/inspect/acknowledge, and / → /lookup/CREDIT_CODE (信息查询, read from the
     platform once). A supervisor's: / → /review/ID → /review/ID/photo/SHA256, from the
     ledger / → /ledger/ID (read only) → /ledger/ID/photo/SHA256, and from 统计 / → /year
-    (年度计划执行情况)."""
+    (年度计划执行情况) and / → /partners (联合抽查确认, also from 审核's banner)."""
 
     def __init__(self, page: ft.Page, app: AppState) -> None:
         self.page = page
@@ -64,6 +65,7 @@ class Router:
         self.supervisor_shell: SupervisorShellView | None = None
         self.record_model: ReviewRecordModel | None = None
         self.year_view: YearOverviewView | None = None
+        self.partners_view: PartnersView | None = None
         """年度计划执行情况, kept while the supervisor is enrolled: the year chosen stays."""
         self.sync_task: asyncio.Task[None] | None = None
         self.refresh: asyncio.Task[None] | None = None
@@ -87,7 +89,8 @@ class Router:
                 self.supervisor_shell = SupervisorShellView(
                     self.app.supervisor, lambda record_id: self.navigate(f"/review/{record_id}"),
                     self.save_export, self.sign_out,
-                    lambda record_id: self.navigate(f"/ledger/{record_id}"))
+                    lambda record_id: self.navigate(f"/ledger/{record_id}"),
+                    lambda: self.navigate("/partners"))
             return self.supervisor_shell
         session = self.app.session
         if session is None:
@@ -103,10 +106,15 @@ class Router:
         self.start(enrolment)
         await self.route_change()
 
+    @staticmethod
+    async def first_reads(supervisor: SupervisorSession) -> None:
+        """A supervisor's first screen: the queue, and whether joint plans wait for an answer."""
+        await asyncio.gather(supervisor.queue.load(), supervisor.partners.load())
+
     def start(self, enrolment: Enrolment) -> None:
         if enrolment.role == Role.SUPERVISOR:
             supervisor = self.app.start_supervisor(enrolment)
-            self.sync_task = asyncio.ensure_future(supervisor.queue.load())
+            self.sync_task = asyncio.ensure_future(self.first_reads(supervisor))
             return
         session = self.app.start_session(enrolment)
         session.task_list.load()
@@ -146,6 +154,8 @@ class Router:
             views += await self.review_views(parts[1], parts[2:], from_ledger=parts[0] == "ledger")
         if self.app.supervisor is not None and parts == ["year"]:
             views.append(await self.year_overview())
+        if self.app.supervisor is not None and parts == ["partners"]:
+            views.append(await self.partners())
         self.page.views.clear()
         self.page.views.extend(views)
         self.page.update()
@@ -240,6 +250,16 @@ class Router:
         await self.year_view.model.load()
         return self.year_view
 
+    async def partners(self) -> PartnersView:
+        """/partners: the joint plans asking the supervisor's department to confirm its part,
+        read from the platform each time it is opened (one view: the model is the session's)."""
+        assert self.app.supervisor is not None
+        if self.partners_view is None:
+            self.partners_view = PartnersView(self.app.supervisor.partners)
+        self.app.supervisor.partners.message = None
+        await self.app.supervisor.partners.load()
+        return self.partners_view
+
     async def decided(self, message: str) -> None:
         """A decision went through: back to the queue, which says so."""
         self.record_model = self.year_view = None
@@ -301,7 +321,7 @@ class Router:
         if session is not None:
             await session.sync_model.finished()  # its thread would write tasks after the forgetting
         await self.app.sign_out()
-        self.shell = self.supervisor_shell = None
+        self.shell = self.supervisor_shell = self.partners_view = None
         self.record_model = None
         await self.go("/")
         await self.route_change()

@@ -22,6 +22,7 @@ from .store import Enrolment, LocalStore
 from .viewmodels.dashboard import DashboardModel
 from .viewmodels.ledger import LedgerModel
 from .viewmodels.lookup import LookupModel
+from .viewmodels.partners import PartnersModel
 from .viewmodels.review import ReviewQueueModel
 from .viewmodels.sync import SyncModel
 from .viewmodels.tasks import TaskListModel
@@ -61,6 +62,7 @@ class SupervisorSession:
     queue: ReviewQueueModel
     dashboard: DashboardModel
     ledger: LedgerModel
+    partners: PartnersModel
 
 
 @dataclass
@@ -100,5 +102,6 @@ class AppState:
     def start_supervisor(self, enrolment: Enrolment) -> SupervisorSession:
         service = SupervisorService(enrolment, timeout=self.config.server_timeout_seconds)
         self.supervisor = SupervisorSession(enrolment, service, ReviewQueueModel(service),
-                                            DashboardModel(service), LedgerModel(service))
+                                            DashboardModel(service), LedgerModel(service),
+                                            PartnersModel(service))
         return self.supervisor

@@ -260,6 +260,49 @@ class YearOverview(TypedDict):
     rows: list[YearRow]
 
 
+class PartnerRequestItem(TypedDict):
+    code: str
+    name: str
+    department: str
+
+
+class PartnerRequest(TypedDict):
+    """A joint plan that asks the supervisor's department to confirm its part (配合部门确认):
+    its terms, the department's answer so far, and ``open`` until the population is frozen."""
+
+    plan_id: str
+    name: str
+    lead: str
+    departments: list[str]
+    window_start: str
+    window_end: str
+    items: list[PartnerRequestItem]
+    scheme: SchemeJson | None
+    state: str
+    """pending | confirmed | declined"""
+    state_label: str
+    staff: list[str]
+    qualifications: list[str]
+    reason: str | None
+    answered_at: str | None
+    open: bool
+
+
+class StaffMember(TypedDict):
+    id: str
+    name: str
+    kind: str
+
+
+class PartnerRequests(TypedDict):
+    """``GET /api/v1/partner-requests``: the supervisor's department, its joint plans waiting for
+    (or holding) its answer, and its active staff it may offer for the teams."""
+
+    department: str
+    requests: list[PartnerRequest]
+    staff: list[StaffMember]
+
+
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "task": {"id": str, "plan_id": str, "plan_name": str, "credit_code": str, "entity": dict,
              "items": list, "team": list, "due": str, "code_token": str,
@@ -283,6 +326,13 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
                  "joint_random_plans": int, "joint_graded_plans": int,
                  "joint_risk_grade_use": (float, int, type(None)), "joint_meets_target": bool,
                  "joint_visits_saved": int, "capped_out": int, "repeats_avoided": int},
+    "partner_request": {"plan_id": str, "name": str, "lead": str, "departments": list,
+                        "window_start": str, "window_end": str, "items": list,
+                        "scheme": (dict, type(None)), "state": str, "state_label": str,
+                        "staff": list, "qualifications": list, "reason": (str, type(None)),
+                        "answered_at": (str, type(None)), "open": bool},
+    "request_item": {"code": str, "name": str, "department": str},
+    "staff_member": {"id": str, "name": str, "kind": str},
     "queue": {"id": str, "task_id": str, "credit_code": str, "entity_name": str,
               "inspector_id": str, "inspector_name": str, "outcome": str,
               "finished_at": (str, type(None)), "state": str, "revision": bool, "own": bool},
@@ -368,3 +418,24 @@ def read_year_overview(body: object) -> YearOverview:
     if problems:
         raise ValidationError(problems)
     return cast(YearOverview, body)
+
+
+def read_partner_requests(body: object) -> PartnerRequests:
+    """A ``GET /api/v1/partner-requests`` answer; ``ValidationError`` as ``read_tasks``."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("department"), str) \
+            or not isinstance(body.get("requests"), list) or not isinstance(body.get("staff"), list):
+        raise ValidationError([Problem("requests",
+                                       "平台的联合抽查确认列表应为JSON对象（department、requests、staff）")])
+    problems: list[Problem] = []
+    for n, request in enumerate(body["requests"]):
+        path = f"requests[{n}]"
+        if _check(request, "partner_request", path, problems) and isinstance(request.get("items"), list):
+            for k, item in enumerate(request["items"]):
+                _check(item, "request_item", f"{path}.items[{k}]", problems)
+            if isinstance(request.get("scheme"), Mapping):
+                _check(request["scheme"], "scheme", f"{path}.scheme", problems)
+    for n, member in enumerate(body["staff"]):
+        _check(member, "staff_member", f"staff[{n}]", problems)
+    if problems:
+        raise ValidationError(problems)
+    return cast(PartnerRequests, body)

@@ -11,14 +11,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from sync import (
+    PartnerRequests,
     QueueEntry,
     ReviewDetail,
     YearOverview,
     platform_refusal,
+    read_partner_requests,
     read_queue,
     read_review_detail,
     read_year_overview,
@@ -131,6 +134,26 @@ class SupervisorService(PlatformService):
         saved as ``name`` (``sync.file_name.record_pdf_name``)."""
         answer = await self._call("GET", f"/api/v1/records/{record_id}/pdf")
         return ExportFile(name, answer.content, "application/pdf")
+
+    # --- 联合抽查确认 --------------------------------------------------------------------------
+
+    async def partner_requests(self) -> PartnerRequests:
+        """The joint plans asking the supervisor's department to confirm its part, and the
+        department's active staff it may offer (the platform answers for their department only)."""
+        answer = await self._call("GET", "/api/v1/partner-requests")
+        try:
+            return read_partner_requests(answer.json())
+        except ValueError as e:
+            raise PlatformError(s.PLATFORM_REFUSED.format(message=str(e)), status=answer.status_code) from None
+
+    async def answer_partner(self, plan_id: str, department: str, *, confirm: bool,
+                             staff: list[str], qualifications: list[str], reason: str) -> None:
+        """配合部门的答复: confirm (with the staff offered, empty: any, and 资格要求) or decline with a
+        reason (published); the platform refuses after the freeze (409) and names what is wrong."""
+        body = ({"answer": "confirm", "staff": staff, "qualifications": qualifications} if confirm
+                else {"answer": "decline", "reason": reason})
+        await self._call("POST", f"/api/v1/plans/{quote(plan_id, safe='')}/partners/{quote(department, safe='')}",
+                         json=body)
 
     # --- 台账 --------------------------------------------------------------------------------
 

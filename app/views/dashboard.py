@@ -15,12 +15,28 @@ from ..components.date_button import DateButton
 from ..domain.review import PERIODS
 from ..services.supervisor import ExportFile, PlatformError
 from ..viewmodels.dashboard import CUSTOM, DashboardModel
+from .partners import ROUTE as PARTNERS_ROUTE
 from .review_queue import error_banner, refresh_button
 from .year_overview import ROUTE as YEAR_ROUTE
 
 ALL = "__all__"
 EARLIEST = dt.date(2000, 1, 1)
 """The first day a custom period may start on (the pickers need a first day)."""
+
+
+def entry_row(key: str, icon: ft.IconData, title: str, hint: str,
+              on_click: Callable[[object], Awaitable[None]]) -> ft.Control:
+    """A screen opened from 统计: a whole row to tap, its meaning under its name."""
+    return ft.Container(
+        key=key, on_click=on_click, ink=True, border_radius=12,
+        bgcolor=ft.Colors.SURFACE, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        padding=ft.Padding.symmetric(horizontal=12, vertical=8),
+        content=ft.Row([
+            ft.Icon(icon, color=ft.Colors.PRIMARY),
+            ft.Column([ft.Text(title, size=15, weight=ft.FontWeight.W_600),
+                       ft.Text(hint, size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
+                      spacing=2, expand=True),
+            ft.Icon(ft.Icons.CHEVRON_RIGHT)], spacing=10))
 
 
 class DashboardTab(ft.Column):
@@ -35,18 +51,13 @@ class DashboardTab(ft.Column):
         self.body = ft.Column(spacing=12)
         self.export_message = ft.Text("", size=13, visible=False)
         self.report_message = ft.Text("", size=13, visible=False)
-        self.year = ft.Container(  # 年度计划执行情况: a whole row to tap, its meaning under its name
-            key="open-year", on_click=self._open_year, ink=True, border_radius=12,
-            bgcolor=ft.Colors.SURFACE, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-            padding=ft.Padding.symmetric(horizontal=12, vertical=8),
-            content=ft.Row([
-                ft.Icon(ft.Icons.CALENDAR_MONTH, color=ft.Colors.PRIMARY),
-                ft.Column([ft.Text(s.YEAR_OPEN, size=15, weight=ft.FontWeight.W_600),
-                           ft.Text(s.YEAR_OPEN_HINT, size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
-                          spacing=2, expand=True),
-                ft.Icon(ft.Icons.CHEVRON_RIGHT)], spacing=10))
+        self.year = entry_row("open-year", ft.Icons.CALENDAR_MONTH, s.YEAR_OPEN, s.YEAR_OPEN_HINT,
+                              self._open_year)
+        self.partners = entry_row("open-partners", ft.Icons.GROUPS, s.PARTNERS_OPEN, s.PARTNERS_OPEN_HINT,
+                                  self._open_partners)
         super().__init__(expand=True, scroll=ft.ScrollMode.AUTO, spacing=10, controls=[
             ft.Container(self.year, padding=ft.Padding.only(top=8)),
+            self.partners,
             ft.Container(ft.Row([self.plan, refresh_button(self._refresh)])),
             self.periods,
             self.body,
@@ -59,6 +70,9 @@ class DashboardTab(ft.Column):
 
     async def _open_year(self, _: object = None) -> None:
         await self.page.push_route(YEAR_ROUTE)
+
+    async def _open_partners(self, _: object = None) -> None:
+        await self.page.push_route(PARTNERS_ROUTE)
 
     async def _choose_plan(self, e: ft.Event[ft.Dropdown]) -> None:
         value = e.control.value

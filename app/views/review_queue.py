@@ -12,6 +12,7 @@ from sync import Outcome
 from .. import strings as s
 from ..components import StateChip, empty_state, update_if_shown
 from ..domain.clock import local_time
+from ..viewmodels.partners import PartnersModel
 from ..viewmodels.review import QUEUE_STATES, ReviewQueueModel
 
 
@@ -29,15 +30,29 @@ def refresh_button(on_click: Callable[..., Any]) -> ft.Control:
 
 
 class ReviewTab(ft.Column):
-    def __init__(self, model: ReviewQueueModel, open_record: Callable[[str], object]) -> None:
+    def __init__(self, model: ReviewQueueModel, open_record: Callable[[str], object],
+                 partners: PartnersModel | None = None,
+                 open_partners: Callable[[], object] | None = None) -> None:
         self.model = model
         self.open_record = open_record
+        self.partners = partners
+        self.open_partners = open_partners
+        self.banner = ft.Container(  # 联合抽查待确认: the partner's turn, where the supervisor starts
+            key="partners-banner", visible=False, ink=True, border_radius=12, bgcolor=ft.Colors.AMBER_50,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=12),
+            on_click=lambda _: self.open_partners() if self.open_partners else None,
+            content=ft.Row([ft.Icon(ft.Icons.GROUPS, color=ft.Colors.BROWN_800),
+                            ft.Text("", size=15, weight=ft.FontWeight.W_600, color=ft.Colors.BROWN_900,
+                                    expand=True),
+                            ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.BROWN_800)], spacing=8))
         self.chips = ft.Row(scroll=ft.ScrollMode.HIDDEN, spacing=8)  # a scrollbar would cover the chips
         self.status = ft.Row([ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, expand=True),
                               refresh_button(self._refresh)])
         self.list = ft.ListView(expand=True, spacing=10, padding=ft.Padding.only(bottom=16))
-        super().__init__(expand=True, spacing=6, controls=[self.chips, self.status, self.list])
+        super().__init__(expand=True, spacing=6, controls=[self.banner, self.chips, self.status, self.list])
         model.subscribe(self.render)
+        if partners is not None:
+            partners.subscribe(self.render)
         self.render(update=False)
 
     async def _refresh(self, _: object = None) -> None:
@@ -50,6 +65,11 @@ class ReviewTab(ft.Column):
 
     def render(self, update: bool = True) -> None:
         m = self.model
+        pending = self.partners.pending if self.partners is not None else 0
+        self.banner.visible = pending > 0
+        label = self.banner.content.controls[1] if isinstance(self.banner.content, ft.Row) else None
+        if isinstance(label, ft.Text):
+            label.value = s.PARTNERS_BANNER.format(count=pending)
         self.chips.controls = [ft.Chip(label=ft.Text(s.REVIEW_STATES[state]), selected=m.state == state,
                                        on_select=self._chooser(state)) for state in QUEUE_STATES]
         count = self.status.controls[0]

@@ -6,6 +6,7 @@ role, and the platform refuses an inspector's token on every call these tabs mak
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import flet as ft
@@ -26,10 +27,11 @@ class SupervisorShellView(ft.View):
     def __init__(self, session: SupervisorSession, open_record: Callable[[str], object],
                  save: Callable[[ExportFile], Awaitable[str]],
                  sign_out: Callable[[], Awaitable[None]],
-                 open_ledger_record: Callable[[str], object]) -> None:
+                 open_ledger_record: Callable[[str], object],
+                 open_partners: Callable[[], object]) -> None:
         self.session = session
         self.body = TabBody([
-            lambda: ReviewTab(session.queue, open_record),
+            lambda: ReviewTab(session.queue, open_record, session.partners, open_partners),
             lambda: DashboardTab(session.dashboard, save),
             lambda: LedgerTab(session.ledger, open_ledger_record),
             lambda: device_tab(session.enrolment, refusal=lambda: None, sign_out=sign_out),  # nothing stored
@@ -63,7 +65,7 @@ class SupervisorShellView(ft.View):
         self.update()
         # Each tab reads the platform when it is shown, so what it shows is current.
         if index == 0:
-            await self.session.queue.load()
+            await asyncio.gather(self.session.queue.load(), self.session.partners.load())
         elif index == 1:
             await self.session.dashboard.load()
         elif index == 2:

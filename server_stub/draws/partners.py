@@ -45,6 +45,8 @@ MAX_STAFF = 200
 MAX_QUALIFICATIONS = 20
 MAX_QUALIFICATION_LENGTH = 60
 MAX_REASON_LENGTH = 500
+MAX_REQUESTS = 200
+"""The most joint plans a partner's screen lists (the newest plan ids)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,52 @@ def answer(conn: sa.Connection, plan_id: str, department: str, given: Answer, *,
                before={k: old[k] for k in ("state", "staff", "qualifications", "reason")},
                after={k: values[k] for k in ("state", "staff", "qualifications", "reason")})
     return next(r for r in partners_of(conn, plan_id) if r["department"] == department)
+
+
+def requests_for(conn: sa.Connection, department: str) -> list[dict[str, Any]]:
+    """The joint plans that ask ``department`` to confirm its part, for its supervisor's screen:
+    what a partner decides on (the plan's name, lead, period, items with their departments and
+    the scheme; not its grade ratios, which it does not need), this department's current answer,
+    and whether it may still answer (``open``: until the freeze). Open plans first, those not yet
+    answered before the others, then newest plan id first; at most ``MAX_REQUESTS``."""
+    p = t.plan_partners
+    rows = conn.execute(
+        sa.select(t.plans.c.id, t.plans.c.name, t.plans.c.spec, p)
+        .join(p, p.c.plan_id == t.plans.c.id)
+        .where(p.c.department == department)
+        .order_by(t.plans.c.id.desc()).limit(MAX_REQUESTS)).mappings().all()
+    codes = sorted({code for r in rows for code in r["spec"]["items"]})
+    items = {r.code: (r.name, r.department) for r in conn.execute(
+        sa.select(t.items.c.code, t.items.c.name, t.items.c.department).where(t.items.c.code.in_(codes)))}
+    c, d = t.draw_ceremonies, t.draws
+    closed = set(conn.execute(sa.select(c.c.open_plan_id).where(
+        c.c.open_plan_id.in_([r["id"] for r in rows]))).scalars())
+    closed |= set(conn.execute(sa.select(d.c.plan_id).where(d.c.plan_id.in_([r["id"] for r in rows]))).scalars())
+    requests = []
+    for r in rows:
+        spec = r["spec"]
+        requests.append({
+            "plan_id": r["id"], "name": r["name"], "lead": spec["departments"][0],
+            "departments": list(spec["departments"]),
+            "window_start": spec["window_start"], "window_end": spec["window_end"],
+            "items": [{"code": code, "name": items.get(code, (code, ""))[0],
+                       "department": items.get(code, ("", ""))[1]} for code in spec["items"]],
+            "scheme": spec.get("scheme"),
+            "state": r["state"], "state_label": STATE_LABELS[r["state"]],
+            "staff": list(r["staff"]), "qualifications": list(r["qualifications"]),
+            "reason": r["reason"], "answered_at": rfc3339_or_none(r["answered_at"]),
+            "open": r["id"] not in closed})
+    requests.sort(key=lambda q: (not q["open"], q["state"] != PENDING))
+    return requests
+
+
+def staff_of(conn: sa.Connection, department: str) -> list[dict[str, str]]:
+    """The department's active staff a partner may offer, by name (what the supervisor picks
+    from): id, name and kind; badge numbers and conflicts stay out."""
+    i = t.inspectors
+    rows = conn.execute(sa.select(i.c.id, i.c.name, i.c.kind).where(
+        i.c.department == department, i.c.active.is_(True)).order_by(i.c.name, i.c.id)).all()
+    return [{"id": r.id, "name": r.name, "kind": r.kind} for r in rows]
 
 
 def require_confirmed(conn: sa.Connection, plan_id: str) -> None:

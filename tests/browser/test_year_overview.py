@@ -1,20 +1,28 @@
 """年度计划执行情况 in the real web client on a 390×844 phone (issue 26 point 8): a supervisor
 opens it from 统计, reads the department's year (the demo's drawn plan), turns to last year and
-back; every control is at least 48 px; screenshots in test-artifacts/."""
+back; then, as a partner department's supervisor, answers a joint plan from 审核's banner
+(联合抽查确认: declines with a reason, then confirms with one person offered). Every control is at
+least 48 px; screenshots in test-artifacts/."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.domain.clock import today_in_china
+from server_stub.core.admin_token import admin_token
+from server_stub.directory.demo import SAMR
 from tests.browser.conftest import AppProcess, Platform
 from tests.browser.driver import browser, open_app, phone_context, screenshot, tap_to_show
-from tests.browser.phone import back, enrol
+from tests.browser.phone import back, enrol, focus_and_type
 from tests.browser.test_review_cycle import a_supervisor, all_touchable, tall_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PARTNER_LEAD = "威海市应急管理局"
+"""The joint plan's lead: the supervisor's own department (SAMR) is its partner."""
 
 
 def test_a_supervisor_reads_the_year_from_the_dashboard(platform: Platform, supervisor_app: AppProcess,
@@ -39,3 +47,35 @@ def test_a_supervisor_reads_the_year_from_the_dashboard(platform: Platform, supe
         page.get_by_text("本年度还没有本部门发起或参与的抽查计划").wait_for(timeout=30_000)
         screenshot(page, "year-03-last-year")
         back(page, page.get_by_role("tab", name="统计"))
+
+        # 联合抽查确认: the supervisor's department is a partner of another department's plan
+        plan = {"id": "PJ-PHONE", "name": "危化品经营单位联合抽查", "departments": [PARTNER_LEAD, SAMR],
+                "items": ["YJ-AQSC-01", "SC-CPZL-01"], "ratios": {"A": "5", "B": "10", "C": "20", "D": "40"},
+                "team_size": 2, "window_start": f"{year}-01-01", "window_end": f"{year + 1}-06-30",
+                "scheme": {"content": "安全生产与产品质量一并检查", "schedule": "上半年", "method": "现场检查"}}
+        made = httpx.post(f"{platform.url}/api/v1/plans", json=plan,
+                          headers={"Authorization": f"Bearer {admin_token(platform.data)}"})
+        assert made.status_code == 201, made.text
+        banner = page.get_by_text("有 1 个联合抽查计划待本部门确认")
+        tap_to_show(page.get_by_role("tab", name="审核"), banner, timeout=30)
+        screenshot(page, "partners-01-banner")
+        tap_to_show(banner, page.get_by_text("危化品经营单位联合抽查"), timeout=30)
+        for shown in (f"牵头部门：{PARTNER_LEAD}", "本部门", "检查方案", "待确认"):
+            page.get_by_text(shown, exact=False).first.wait_for(timeout=10_000)
+        tall_screenshot(page, "partners-02-plan", 1400)
+        all_touchable(page, "partners")
+        tap_to_show(page.get_by_role("button", name="不同意"),
+                    page.get_by_role("textbox", name="不同意的原因（必填，将公开）"))
+        focus_and_type(page, "不同意的原因（必填，将公开）", "本月执法人员参加专项整治")
+        tap_to_show(page.get_by_role("button", name="提交"),
+                    page.get_by_text("不同意的原因：本月执法人员参加专项整治"), timeout=30)
+        screenshot(page, "partners-03-declined")
+        tap_to_show(page.get_by_role("button", name="改为确认参加"), page.get_by_text("勾选本部门派出", exact=False))
+        person = page.get_by_role("checkbox").first
+        tap_to_show(person, page.get_by_role("checkbox", checked=True).first)
+        screenshot(page, "partners-04-confirm")
+        tap_to_show(page.get_by_role("button", name="提交"), page.get_by_text("派出人员：", exact=False), timeout=30)
+        page.get_by_text("已确认参加「危化品经营单位联合抽查」").wait_for(timeout=10_000)
+        screenshot(page, "partners-05-confirmed")
+        public = httpx.get(f"{platform.url}/api/v1/plans/PJ-PHONE/partners").json()["partners"]
+        assert [p["state"] for p in public] == ["confirmed"]

@@ -49,6 +49,8 @@ def test_exported_members() -> None:
         "SignatureCheck", "read_review_detail",
         # the year on one screen (issue 26 point 8)
         "YearOverview", "YearRow", "read_year_overview",
+        # a partner department's answer on its supervisor's phone
+        "PartnerRequest", "PartnerRequestItem", "PartnerRequests", "StaffMember", "read_partner_requests",
     }
 
 

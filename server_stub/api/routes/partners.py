@@ -1,5 +1,6 @@
 """A joint plan's partners (配合部门) and their answers (issue 26): public who-and-when, and the
-answer itself, given by the administrator or by the partner's own supervisor."""
+answer itself, given by the administrator or by the partner's own supervisor, who reads the plans
+waiting for it (and the staff it may offer) on its own screen."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from server_stub.access import scope
-from server_stub.api.deps import AdminOrSupervisorDep, ConnDep
+from server_stub.api.deps import AdminOrSupervisorDep, ConnDep, SupervisorDep
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
 from server_stub.draws import partners, planning
@@ -77,3 +78,53 @@ def answer_partner(plan_id: str, department: Annotated[str, Path(max_length=100)
                             tuple(body.qualifications), body.reason)
     stored = partners.answer(conn, plan_id, department, given, now=now(), actor=caller.actor)
     return PartnerAnswer(**stored)
+
+
+class RequestItem(BaseModel):
+    code: str
+    name: str
+    department: str = Field(description="the department the item belongs to (1+X: the partner's own)")
+
+
+class PartnerRequest(BaseModel):
+    """A joint plan as its partner's supervisor sees it, with the department's answer so far."""
+
+    plan_id: str
+    name: str
+    lead: str
+    departments: list[str]
+    window_start: str
+    window_end: str
+    items: list[RequestItem]
+    scheme: dict[str, str] | None = Field(description="检查方案 (content, schedule, method), when given")
+    state: Literal["pending", "confirmed", "declined"]
+    state_label: str
+    staff: list[str]
+    qualifications: list[str]
+    reason: str | None
+    answered_at: str | None
+    open: bool = Field(description="false once the population is frozen or drawn: no more answers")
+
+
+class StaffMember(BaseModel):
+    id: str
+    name: str
+    kind: str = Field(description="执法人员 / 专业技术人员")
+
+
+class PartnerRequests(BaseModel):
+    department: str
+    requests: list[PartnerRequest]
+    staff: list[StaffMember] = Field(description="the department's active staff it may offer")
+
+
+@router.get("/partner-requests", responses=error_responses(401, 403))
+def partner_requests(supervisor: SupervisorDep, conn: ConnDep) -> PartnerRequests:
+    """联合抽查待确认: the joint plans in which the supervisor's department is a partner, each with
+    its answer so far, and the department's active staff to offer (supervisors only; their own
+    department only, so no parameter names one)."""
+    department = supervisor.department
+    return PartnerRequests(
+        department=department,
+        requests=[PartnerRequest(**r) for r in partners.requests_for(conn, department)],
+        staff=[StaffMember(**m) for m in partners.staff_of(conn, department)])

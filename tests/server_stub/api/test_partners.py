@@ -154,3 +154,54 @@ def test_an_unknown_plan_is_404_and_staff_of_another_department_422(
     assert foreign.status_code == 422 and foreign.json()["error"]["code"] == "invalid_staff"
     bare = admin.post(f"/api/v1/plans/PJ-3/partners/{SAFETY}", json={"answer": "decline"})
     assert bare.status_code == 422 and bare.json()["error"]["code"] == "reason_required"
+
+
+def test_the_partners_supervisor_reads_the_plans_waiting_for_it(
+        shared_app_server: Server, admin: httpx.Client, phones: dict[str, Phone]) -> None:
+    """``GET /api/v1/partner-requests``: the partner's own plans (open and unanswered first), its
+    answer so far, and its active staff to offer; the lead's supervisor sees none of them."""
+    created(admin, "PJ-R1")
+    created(admin, "PJ-R2")
+    partner = phones["partner"].client
+    assert partner.post(f"/api/v1/plans/PJ-R1/partners/{SAFETY}",
+                        json={"answer": "decline", "reason": "人手不足"}).status_code == 200
+    answer = partner.get("/api/v1/partner-requests")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["department"] == SAFETY
+    mine = {r["plan_id"]: r for r in body["requests"]}
+    assert {"PJ-R1", "PJ-R2"} <= set(mine)
+    ids = [r["plan_id"] for r in body["requests"]]
+    assert ids.index("PJ-R2") < ids.index("PJ-R1"), "the unanswered plan comes first"
+    r1, r2 = mine["PJ-R1"], mine["PJ-R2"]
+    assert (r1["state"], r1["state_label"], r1["reason"], r1["open"]) == ("declined", "未同意", "人手不足", True)
+    assert (r2["state"], r2["answered_at"]) == ("pending", None)
+    assert r2["lead"] == SAMR and r2["scheme"] == SCHEME and r2["window_start"] == "2026-04-01"
+    assert [(i["code"], i["department"]) for i in r2["items"]] == [
+        ("SC-CPZL-01", SAMR), ("YJ-AQSC-01", SAFETY)]
+    assert all(i["name"] for i in r2["items"])
+    assert "ratios" not in r2 and "grade" not in answer.text
+    staff = {m["id"]: m for m in body["staff"]}
+    assert phones["partner"].inspector_id in staff and phones["inspector"].inspector_id in staff
+    assert set(next(iter(staff.values()))) == {"id", "name", "kind"}, "no badge numbers, no conflicts"
+    # after the freeze the plan is listed as closed (no more answers)
+    assert partner.post(f"/api/v1/plans/PJ-R2/partners/{SAFETY}", json={"answer": "confirm"}).status_code == 200
+    assert admin.post("/api/v1/plans/PJ-R2/freeze").status_code == 201
+    closed = {r["plan_id"]: r for r in partner.get("/api/v1/partner-requests").json()["requests"]}
+    assert closed["PJ-R2"]["open"] is False and closed["PJ-R2"]["state"] == "confirmed"
+    lead = phones["lead"].client.get("/api/v1/partner-requests").json()
+    assert lead["department"] == SAMR and not {"PJ-R1", "PJ-R2"} & {r["plan_id"] for r in lead["requests"]}
+
+
+@pytest.mark.parametrize(("caller", "status", "code"), [
+    ("nobody", 401, "unauthorized"), ("made-up", 401, "unknown_device"),
+    ("inspector", 403, "supervisors_only"), ("admin", 401, "unknown_device")])
+def test_who_may_not_read_partner_requests(shared_app_server: Server, phones: dict[str, Phone],
+                                           caller: str, status: int, code: str) -> None:
+    """Only a supervisor reads them (their own department's): not the public, not an inspector's
+    device, and not the administrator's token (set-up only; it answers by the CLI)."""
+    token = {"nobody": None, "made-up": "x" * 43, "admin": admin_token(shared_app_server.data),
+             "inspector": phones["inspector"].token}[caller]
+    answer = httpx.get(f"{shared_app_server.url}/api/v1/partner-requests",
+                       headers={"Authorization": f"Bearer {token}"} if token else {})
+    assert answer.status_code == status and answer.json()["error"]["code"] == code
