@@ -4,7 +4,6 @@ is consistent with the last; what the public fetches verifies with ``python -m s
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import threading
@@ -20,10 +19,9 @@ from server_stub.core import tables as t
 from server_stub.core.db import make_engine
 from server_stub.core.merkle_log import Log
 from server_stub.core.server_key import load_or_create_server_key
-from server_stub.directory.demo import SAMR
 from sync import parse_hashes, read_tree_head, verify_consistency
 from tests.conftest import PG_URL, ROOT, ServerProcess, running_server
-from tests.utils.phone import Phone, jpeg
+from tests.utils.province import submitted_records
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow,
               pytest.mark.skipif(PG_URL is None, reason="needs ZSC_TEST_PG_URL (PostgreSQL)")]
@@ -56,36 +54,9 @@ def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
     return [a for a in answers if a is not None]
 
 
-def submitted_records(server: ServerProcess, engine: sa.Engine) -> tuple[list[str], Phone]:
-    """RECORDS records of the demo plan's tasks, each sent by its team's first member, and a
-    supervisor of the department who is on none of the teams."""
-    with engine.connect() as conn:
-        tasks = conn.execute(
-            sa.select(t.tasks.c.id, sa.func.min(t.task_members.c.inspector_id).label("inspector"))
-            .join(t.task_members, t.task_members.c.task_id == t.tasks.c.id)
-            .group_by(t.tasks.c.id).order_by(t.tasks.c.id).limit(RECORDS)).all()
-        team = set(conn.execute(sa.select(t.task_members.c.inspector_id)).scalars())
-        supervisor_id = conn.execute(sa.select(t.inspectors.c.id).where(
-            t.inspectors.c.department == SAMR, t.inspectors.c.active.is_(True),
-            t.inspectors.c.id.not_in(team)).order_by(t.inspectors.c.id).limit(1)).scalar_one()
-    assert len(tasks) == RECORDS
-    phones: dict[str, Phone] = {}
-    records = []
-    for n, (task_id, inspector) in enumerate(tasks):
-        phone = phones.setdefault(inspector, Phone(server, inspector).enroll())
-        task = next(x for x in phone.tasks() if x["id"] == task_id)
-        photo = jpeg(n + 900)
-        assert phone.client.put(f"/api/v1/photos/{hashlib.sha256(photo).hexdigest()}",
-                                content=photo).status_code in (200, 201)
-        envelope = phone.record(task, photos=[photo])
-        assert phone.client.post("/api/v1/records", json=envelope).status_code == 201
-        records.append(envelope["record"]["id"])
-    return records, Phone(server, supervisor_id).enroll("supervisor")
-
-
 def test_concurrent_publications_make_one_log(workers: ServerProcess, tmp_path: Path) -> None:
     engine = make_engine(workers.db)
-    records, supervisor = submitted_records(workers, engine)
+    records, supervisor = submitted_records(workers, RECORDS, first_photo=900)
     clients = [supervisor.client for _ in records]  # one connection each: spread over the workers
     answers = at_once([lambda c=c, r=r: c.post(f"/api/v1/review/records/{r}/approve", json={})
                        for c, r in zip(clients, records, strict=True)])

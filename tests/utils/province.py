@@ -26,7 +26,7 @@ FAST = {"ZSC_PROVINCE_TIMEOUT": "1", "ZSC_PROVINCE_POLL": "0.1", "ZSC_PROVINCE_B
 """A pusher that retries at once: the tests' settings (an endpoint is added per test)."""
 
 
-def submitted_records(server: Server, count: int) -> tuple[list[str], Phone]:
+def submitted_records(server: Server, count: int, *, first_photo: int = 700) -> tuple[list[str], Phone]:
     """``count`` records of the demo plan's tasks, each sent by its team's first member, and a
     supervisor of the department who is on none of the teams (who approves, so publishes)."""
     engine = make_engine(server.db)
@@ -46,7 +46,7 @@ def submitted_records(server: Server, count: int) -> tuple[list[str], Phone]:
     for n, (task_id, inspector) in enumerate(tasks):
         phone = phones.setdefault(inspector, Phone(server, inspector).enroll())
         task = next(x for x in phone.tasks() if x["id"] == task_id)
-        photo = jpeg(n + 700)
+        photo = jpeg(n + first_photo)
         assert phone.client.put(f"/api/v1/photos/{hashlib.sha256(photo).hexdigest()}",
                                 content=photo).status_code in (200, 201)
         envelope = phone.record(task, photos=[photo])
