@@ -21,10 +21,12 @@ echo "== lint (ruff)"
 echo "== types (mypy --strict)"
 .venv/bin/mypy sync server_stub app bench
 echo "== test suite on SQLite"
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest --durations=15 "$@"
 if source scripts/postgres.sh; then
   echo "== server test suite on PostgreSQL ($ZSC_TEST_PG_URL)"
-  .venv/bin/python -m pytest tests/server_stub -m "not browser" "$@"
+  # two processes (pytest-xdist), each test module in one of them: every test has a database of
+  # its own, and a module's shared server stays in one process
+  .venv/bin/python -m pytest tests/server_stub -m "not browser" -n 2 --dist loadscope --durations=15 "$@"
 elif [ -n "${CI:-}" ] || [ -n "${ZSC_REQUIRE_POSTGRES:-}" ]; then
   exit 1
 fi

@@ -53,10 +53,10 @@ def published(shared_app_server: Server, people: tuple[Phone, Phone]) -> str:
 
 def first_visit(url: str) -> tuple[httpx.Response, dict[str, httpx.Response]]:
     """A page and every font its CSS names, as a browser with an empty cache fetches them."""
-    page = httpx.get(url)
+    page = httpx.get(url, timeout=60)  # a font's first subset is made on the spot: slow on loaded cores
     base = re.match(r"https?://[^/]+", url)
     assert base is not None
-    return page, {font: httpx.get(base.group(0) + html.unescape(font))
+    return page, {font: httpx.get(base.group(0) + html.unescape(font), timeout=60)
                   for font in FONT_URL.findall(page.text)}
 
 
