@@ -222,11 +222,11 @@ def _plans_table(figures: ReportFigures) -> Table:
                  for p in figures.plans)
     rows += (("合计", str(sum(p.tasks for p in figures.plans)), str(figures.inspected_tasks),
               str(figures.published), _share(figures.inspected_tasks, sum(p.tasks for p in figures.plans))),)
-    return Table("表1　抽查计划完成情况", ("抽查计划", "任务数", "本期完成", "本期已公示", "完成率"), rows)
+    return Table("抽查计划完成情况", ("抽查计划", "任务数", "本期完成", "本期已公示", "完成率"), rows)
 
 
 def _year_table(row: YearRow) -> Table:
-    return Table("表2　本年度抽查计划执行情况",
+    return Table("本年度抽查计划执行情况",
                  ("计划", "已确认", "已抽取", "已完成", "已公示", "联合计划", "风险分类运用率"),
                  ((str(row["planned"]), str(row["confirmed"]), str(row["drawn"]), str(row["done"]),
                    str(row["published"]), f"{row['joint']}（已确认{row['joint_confirmed']}）",
@@ -298,6 +298,13 @@ def _joint_para(figures: ReportFigures) -> Para:
         f"{row['repeats_avoided']}户次。")
 
 
+def numbered(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The tables captioned 表1, 表2, … in the order they are printed."""
+    tables = iter(range(1, len(blocks) + 1))
+    return tuple(Table(f"表{next(tables)}　{b.caption}", b.header, b.rows) if isinstance(b, Table) else b
+                 for b in blocks)
+
+
 def monthly_brief(figures: ReportFigures) -> OfficialDocument:
     """The 工作简报 of one month: the period's plans, completion, problems found, dispositions and
     joint plans, each with its table, and a place for the 工作动态或经验做法 the seeds ask for."""
@@ -308,9 +315,9 @@ def monthly_brief(figures: ReportFigures) -> OfficialDocument:
         Heading("一、抽查计划执行情况"), _year_para(figures), _year_table(figures.year_row),
         Heading("二、检查完成和结果公示情况"), _completion_para(figures, period), _plans_table(figures),
         Heading("三、发现问题情况"), _problems_para(figures, period),
-        _problems_table(figures, "表3　分行业发现问题情况"),
+        _problems_table(figures, "分行业发现问题情况"),
         Heading("四、后续处置情况"), _dispositions_para(figures, period),
-        _dispositions_table(figures, "表4　本月登记处置情况"),
+        _dispositions_table(figures, "本月登记处置情况"),
         Heading("五、部门联合抽查情况"), _joint_para(figures),
         Heading("六、工作动态和经验做法"), Para("（由本部门填写。）"),
     )
@@ -318,7 +325,7 @@ def monthly_brief(figures: ReportFigures) -> OfficialDocument:
         issuer=figures.department,
         number=document_number("monthly", figures.department, figures.year, figures.month),
         title=f"{figures.department}{figures.year}年{figures.month}月“双随机、一公开”监管工作简报",
-        recipient=RECIPIENT, blocks=blocks, date=figures.as_of,
+        recipient=RECIPIENT, blocks=numbered(blocks), date=figures.as_of,
         file_name=f"工作简报-{figures.year}-{figures.month:02d}")
 
 
@@ -327,15 +334,17 @@ def yearly_report(figures: ReportFigures) -> OfficialDocument:
     period = "本年度"
     regions = tuple((g.key or "未分类", str(g.inspected), str(g.problems), percent(g.rate),
                      g.colour.value if g.colour else "—") for g in figures.by_region)
+    regions += (("合计", str(figures.inspected), str(figures.problems),
+                 _share(figures.problems, figures.inspected), "—"),)
     blocks: tuple[Block, ...] = (
         _opening(figures, f"{figures.year}年度"),
         Heading("一、抽查计划执行情况"), _year_para(figures), _year_table(figures.year_row),
         Heading("二、检查完成和结果公示情况"), _completion_para(figures, period), _plans_table(figures),
         Heading("三、发现问题情况"), _problems_para(figures, period),
-        _problems_table(figures, "表3　分行业发现问题情况"),
-        Table("表4　分区域发现问题情况", ("区域", "检查户次", "发现问题", "问题发现率", "预警"), regions),
+        _problems_table(figures, "分行业发现问题情况"),
+        Table("分区域发现问题情况", ("区域", "检查户次", "发现问题", "问题发现率", "预警"), regions),
         Heading("四、后续处置情况"), _dispositions_para(figures, period),
-        _dispositions_table(figures, "表5　本年度登记处置情况"),
+        _dispositions_table(figures, "本年度登记处置情况"),
         Heading("五、部门联合抽查情况"), _joint_para(figures),
         Heading("六、存在的问题和下一步工作打算"), Para("（由本部门填写。）"),
     )
@@ -343,7 +352,7 @@ def yearly_report(figures: ReportFigures) -> OfficialDocument:
         issuer=figures.department,
         number=document_number("yearly", figures.department, figures.year, None),
         title=f"{figures.department}关于{figures.year}年度“双随机、一公开”监管工作的自查报告",
-        recipient=RECIPIENT, blocks=blocks, date=figures.as_of,
+        recipient=RECIPIENT, blocks=numbered(blocks), date=figures.as_of,
         file_name=f"自查报告-{figures.year}")
 
 

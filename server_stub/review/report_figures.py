@@ -11,6 +11,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from server_stub.core import tables as t
 from server_stub.core.config import DEFAULT_DUE_DAYS
 from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server_stub.publication import dashboard, year_overview
@@ -22,6 +23,14 @@ from server_stub.publication.reports import (
     year_period,
 )
 from server_stub.review import followups
+
+
+def _running(conn: sa.Connection, plan_ids: list[str], start: dt.date, end: dt.date) -> set[str]:
+    """The plans whose window overlaps the period: a report lists them even when none of their
+    tasks was done in it (a self-report that left out the plans not carried out would hide them)."""
+    rows = conn.execute(sa.select(t.plans.c.id, t.plans.c.spec).where(t.plans.c.id.in_(plan_ids)))
+    return {plan_id for plan_id, spec in rows
+            if spec["window_start"] <= end.isoformat() and spec["window_end"] >= start.isoformat()}
 
 
 def gather(conn: sa.Connection, department: str, kind: Kind, year: int, month: int | None = None, *,
@@ -40,13 +49,14 @@ def gather(conn: sa.Connection, department: str, kind: Kind, year: int, month: i
                             thresholds=thresholds)
     row = year_overview.build(conn, year, departments=[department])["rows"][0]
     ledger = followups.ledger(conn, department, today=today, due_days=due_days)
+    running = _running(conn, [p.plan_id for p in board.plans], start, end)
     in_period = [e for e in ledger if start.isoformat() <= e["inspected_on"] <= end.isoformat()]
     closed = [e for e in ledger if e["disposal_date"] and start.isoformat() <= e["disposal_date"] <= end.isoformat()]
     counts = Counter(e["disposal"] for e in closed)
     return ReportFigures(
         kind=kind, department=department, year=year, month=month, start=start, end=end, as_of=today,
         year_row=row,
-        plans=[p for p in board.plans if p.completed],
+        plans=[p for p in board.plans if p.completed or p.plan_id in running],
         inspected=board.inspected, problems=board.problems,
         by_industry=board.by_industry, by_region=board.by_region,
         risk_grade_use=board.risk_grade_use, overdue=board.overdue,

@@ -174,8 +174,12 @@ def test_the_yearly_report_covers_the_year(crafted: sa.Engine) -> None:
     tables = cells(docx)
     assert len(tables) == 5
     assert tables[1][-1][2] == str(board.inspected) == "9"
-    regions = {r[0]: r[1:3] for r in tables[3][1:]}
+    regions = {r[0]: r[1:3] for r in tables[3][1:-1]}
     assert regions == {g.key: [str(g.inspected), str(g.problems)] for g in board.by_region}
+    assert tables[3][-1][:3] == ["合计", str(board.inspected), str(board.problems)]
+    # every plan of the year is listed, done or not (a self-report does not leave one out)
+    listed = {row[0] for row in tables[1][1:-1]}
+    assert listed == {p.name for p in board.plans}, listed
     assert tables[4][-1] == ["合计", "2"]
     assert "自查〔2026〕1号" in text_of(docx)
 
@@ -202,6 +206,10 @@ def test_the_docx_is_laid_out_as_an_official_document(crafted: sa.Engine) -> Non
     footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "— " in section.footer.paragraphs[0].text
     assert len(doc.tables) == 4 and doc.tables[1].rows[0].cells[0].text == "抽查计划"
+    # the tables are numbered in the order they are printed (LibreOffice's rendering showed 表2 first)
+    captions = [p.text for p in doc.paragraphs if p.text.startswith("表")]
+    assert captions == ["表1　本年度抽查计划执行情况", "表2　抽查计划完成情况", "表3　分行业发现问题情况",
+                        "表4　本月登记处置情况"]
 
 
 def test_the_pdf_has_the_pages_and_the_font(crafted: sa.Engine, tmp_path: Path) -> None:
@@ -257,3 +265,14 @@ def test_lines_break_as_chinese_typesetting_does() -> None:
                                lambda t: len(t) <= 20) == [
         "威海市市场监督管理局2026年11月", "“双随机、一公开”监管工作简报"]
     assert reports.title_lines("短标题", lambda t: len(t) <= 20) == ["短标题"]
+
+
+def test_a_report_lists_the_plans_running_in_its_period_done_or_not(crafted: sa.Engine) -> None:
+    """A plan whose window overlaps the month is listed even with nothing done in it (leaving it
+    out would hide a plan not carried out); one outside the month is not."""
+    with crafted.connect() as conn:
+        december = gather(conn, SAMR, "monthly", 2026, 12, today=TODAY)
+        february = gather(conn, SAMR, "monthly", 2026, 2, today=TODAY)
+    assert {p.name for p in december.plans} == {"计划P1", "计划J1"}
+    assert {p.name for p in december.plans if p.completed} < {"计划P1", "计划J1"}, "one has nothing done in it"
+    assert february.plans == [], "the plans begin in March"
