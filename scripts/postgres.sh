@@ -15,5 +15,7 @@ as_pg() {
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
 as_pg "'$pg_bin/initdb' -D '$pg_dir/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
 as_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -l '$pg_dir/log' -w -o \"-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c max_connections=200\" start" >/dev/null
-trap 'as_pg "\"$pg_bin/pg_ctl\" -D \"$pg_dir/data\" -m immediate stop" >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
+# beside objectstore.sh's clean-up when both are sourced (see there)
+_zsc_on_exit="${_zsc_on_exit:-}"'as_pg "\"$pg_bin/pg_ctl\" -D \"$pg_dir/data\" -m immediate stop" >/dev/null 2>&1; rm -rf "$pg_dir"; '
+trap 'eval "$_zsc_on_exit"' EXIT
 export ZSC_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres"

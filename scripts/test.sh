@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need, then run the whole test suite: everything on SQLite, then the
-# server's tests again on a throw-away PostgreSQL. Extra arguments go to both pytest runs.
+# server's tests again on a throw-away PostgreSQL; both runs with a throw-away S3 object store
+# (SeaweedFS). Extra arguments go to both pytest runs.
 # As root on Debian, it first installs the system packages the tests drive (Chromium for the
 # browser tests, PostgreSQL for the database tests) when they are missing.
 set -euo pipefail
@@ -20,6 +21,12 @@ echo "== lint (ruff)"
 .venv/bin/ruff check .
 echo "== types (mypy --strict)"
 .venv/bin/mypy sync server_stub app bench
+# A real S3-compatible object store (SeaweedFS) for the photo store's tests, in both runs.
+if source scripts/objectstore.sh; then
+  echo "== object store (SeaweedFS) at $ZSC_TEST_S3_URL"
+elif [ -n "${CI:-}" ] || [ -n "${ZSC_REQUIRE_POSTGRES:-}" ]; then
+  exit 1
+fi
 echo "== test suite on SQLite"
 .venv/bin/python -m pytest --durations=15 "$@"
 if source scripts/postgres.sh; then

@@ -8,7 +8,11 @@ A backup is a directory:
   snapshot this module exports, so that the logs' sizes and roots below are read in the very
   snapshot the dump holds);
 * ``photos/``: the photo store's content-addressed files, each hashed while copied (a file whose
-  bytes no longer hash to its name is left out and named);
+  bytes no longer hash to its name is left out and named). With an object store
+  (``ZSC_PHOTOS=s3://…``), its objects are read through the store and written here in the same
+  layout (``photos/ab/cd/<sha256>.jpg``), so a backup is the same whichever store it came from,
+  and ``restore`` puts the photos into whichever store the target names (the data directory, or
+  the bucket: every object put again, checked against its hash, an object already there kept);
 * ``keys/``: the server's signing key and the administrator's token, kept apart from the data
   (``--keys DIR`` writes them elsewhere, ``--no-keys`` leaves them out); the data restore and
   verify without them, against the public key the manifest records;
@@ -53,8 +57,9 @@ from server_stub.core import tables as t
 from server_stub.core.admin_token import FILE_NAME as ADMIN_TOKEN_FILE
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine
+from server_stub.core.errors import Damaged, Unavailable
 from server_stub.core.server_key import FILE_NAME as SERVER_KEY_FILE
-from server_stub.records.photo_store import is_sha256
+from server_stub.records.photo_store import S3PhotoStore, is_sha256, open_photo_store
 from sync import (
     SignatureError,
     ZscError,
@@ -276,6 +281,26 @@ def _copy_photos(source: Path, partial: Path, files: list[dict[str, Any]], skipp
         files.append({"path": f"{PHOTOS}/{relative}", "sha256": sha256, "size": len(data)})
 
 
+def _copy_objects(store: S3PhotoStore, partial: Path, files: list[dict[str, Any]],
+                  skipped: list[str]) -> None:
+    """The object store's photos into the backup, each checked against its name as it arrives."""
+    try:
+        for sha256 in store.names():
+            relative = f"{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
+            try:
+                data = store.get(sha256)
+            except Damaged:
+                skipped.append(f"{store.location}{sha256}（内容与名称的 SHA-256 不符，照片已损坏）")
+                continue
+            except KeyError:  # gone since it was listed: the store never deletes, so not ours
+                skipped.append(f"{store.location}{sha256}（列出后即不存在）")
+                continue
+            _write(partial / PHOTOS / relative, data)
+            files.append({"path": f"{PHOTOS}/{relative}", "sha256": sha256, "size": len(data)})
+    except Unavailable:
+        raise BackupError(f"无法读取照片存储 {store.location}：请检查它是否在运行及其凭据；备份未完成") from None
+
+
 def _copy_keys(data_dir: Path, target: Path) -> list[dict[str, Any]]:
     entries = []
     for name in KEY_FILES:
@@ -320,7 +345,11 @@ def backup(settings: Settings, dest: Path, *, keys_dest: Path | None = None,
     else:
         raise BackupError(f"不支持备份此类数据库：{sa.engine.make_url(settings.database_url).drivername}")
     files.append(_entry(partial, database["file"]))
-    _copy_photos(settings.photos_dir, partial, files, skipped)
+    store = open_photo_store(settings)
+    if isinstance(store, S3PhotoStore):
+        _copy_objects(store, partial, files, skipped)
+    else:
+        _copy_photos(settings.photos_dir, partial, files, skipped)
 
     keys: dict[str, Any] = {"where": None, "files": []}
     keys_at: Path | None = None
@@ -490,6 +519,20 @@ def _copy_verified(source: Path, target: Path, entry: Mapping[str, Any]) -> None
     _write(target, data)
 
 
+def _put_verified(store: S3PhotoStore, source: Path, entry: Mapping[str, Any]) -> None:
+    """A backed-up photo into the object store (kept if there already: same name, same bytes)."""
+    data = source.read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:  # changed since it was checked
+        raise BackupError(f"{entry['path']} 在恢复过程中被改动")
+    name = PurePosixPath(entry["path"]).stem
+    if not is_sha256(name) or name != entry["sha256"]:
+        raise BackupError(f"{entry['path']} 不是照片库的文件名")
+    try:
+        store.put(name, data)
+    except Unavailable:
+        raise BackupError(f"无法写入照片存储 {store.location}：请检查它是否在运行及其凭据，然后重新恢复") from None
+
+
 def _restore_postgres(url: str, dump: Path) -> None:
     pg_restore = _pg_tool("pg_restore")
     dbname, env = _libpq(url)
@@ -567,8 +610,13 @@ def restore(settings: Settings, src: Path, *, keys_src: Path | None = None,
         shutil.rmtree(staging)
     staging.mkdir(mode=0o700, parents=True)
     entries = {f["path"]: f for f in manifest["files"]}
+    store = open_photo_store(settings)
     for relative, entry in entries.items():
-        if relative.startswith(PHOTOS + "/"):
+        if not relative.startswith(PHOTOS + "/"):
+            continue
+        if isinstance(store, S3PhotoStore):
+            _put_verified(store, src / relative, entry)
+        else:
             _copy_verified(src / relative, staging / relative, entry)
     keys_dir = keys_location(src, manifest, keys_src)
     key_restored = False

@@ -38,7 +38,7 @@ from server_stub.core.audit_trail import Actor
 from server_stub.core.clock import now
 from server_stub.core.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from server_stub.core.db import make_engine, migrate, newest_revision, schema_revision
-from server_stub.core.errors import DomainError
+from server_stub.core.errors import DomainError, Unavailable
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.demo_history import add_demo_history
 from server_stub.demo_year import YEAR_MIN_ENTITIES, add_demo_year
@@ -60,6 +60,7 @@ from server_stub.field.enrollment import enroll_uri, issue_code
 from server_stub.publication import province, ratio_advice, year_overview
 from server_stub.publication.workdays import parse_holiday_csv
 from server_stub.records import ingest
+from server_stub.records.photo_store import S3PhotoStore, open_photo_store
 from sync import Plan, PlanLevel, RiskGrade, Role, describe_seqs, role_label
 
 _SAVERS: dict[str, Callable[..., int]] = {
@@ -86,11 +87,19 @@ def data_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="数据目录（默认 ./data）")(func)
 
 
+def photos_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--photos``: where the photos are, for the commands that read or write them."""
+    return click.option("--photos", "photos", default=None, metavar="s3://BUCKET[/PREFIX]",
+                        help="照片存储：S3 兼容对象存储的存储桶（默认取环境变量 ZSC_PHOTOS，"
+                             "未设置则存于数据目录的 photos/；地址和凭据见 README「Running at scale」）")(func)
+
+
 def load_settings(data_dir: Path | None, database_url: str | None, *,
-                  check_admin_token: bool = True) -> Settings:
+                  check_admin_token: bool = True, photos: str | None = None) -> Settings:
     """The settings, or a one-line error (not a traceback) naming the malformed variable."""
     try:
-        return Settings.from_env(data_dir, database_url, check_admin_token=check_admin_token)
+        return Settings.from_env(data_dir, database_url, check_admin_token=check_admin_token,
+                                 photos=photos)
     except ValueError as e:
         raise click.ClickException(str(e)) from None
 
@@ -134,6 +143,7 @@ def cli() -> None:
 
 @cli.command()
 @data_options
+@photos_option
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
@@ -142,14 +152,15 @@ def cli() -> None:
               help="信任其 X-Forwarded-For 等转发头的反向代理地址（逗号分隔；默认取环境变量 "
                    "ZSC_FORWARDED_ALLOW_IPS，未设置则不信任任何地址）。"
                    "只填本平台前面的反向代理，否则任何人都能自称任意来源地址，绕过频率限制")
-def serve(data_dir: Path | None, database_url: str | None, host: str, port: int, workers: int,
-          forwarded: str | None) -> None:
+def serve(data_dir: Path | None, database_url: str | None, photos: str | None, host: str,
+          port: int, workers: int, forwarded: str | None) -> None:
     """启动平台服务器（默认的 SQLite 数据库先自动升级结构；其他数据库请先运行 migrate）。"""
     import uvicorn
 
     from server_stub.main import create_app
 
-    settings = load_settings(data_dir, database_url)
+    settings = load_settings(data_dir, database_url, photos=photos)
+    _check_photo_store(settings)
     engine = make_engine(settings.database_url)
     # Migrated (or found migrated), and the server key and admin token made, once here, before
     # any worker starts: the workers only build the app.
@@ -176,6 +187,18 @@ def serve(data_dir: Path | None, database_url: str | None, host: str, port: int,
     os.environ.update(settings.environment())
     uvicorn.run("server_stub.main:create_app", factory=True, workers=workers, host=host, port=port,
                 log_level="warning", proxy_headers=bool(trusted), forwarded_allow_ips=trusted)
+
+
+def _check_photo_store(settings: Settings) -> None:
+    """An object store that cannot be used (no such bucket, wrong credentials, not running)
+    stops ``serve`` with a message, instead of every upload answering 503."""
+    store = open_photo_store(settings)
+    if isinstance(store, S3PhotoStore):
+        try:
+            store.check()
+        except Unavailable:
+            fail(f"无法使用照片存储 {store.location}：请检查它是否在运行、存储桶是否存在，以及 "
+                 "ZSC_S3_ENDPOINT_URL / ZSC_S3_ACCESS_KEY_ID / ZSC_S3_SECRET_ACCESS_KEY（或 AWS_*）")
 
 
 @cli.command("migrate")
@@ -840,14 +863,15 @@ def audit_verify(data_dir: Path | None, database_url: str | None) -> None:
 
 @cli.command("backup")
 @data_options
+@photos_option
 @click.argument("dest", type=click.Path(path_type=Path))
 @click.option("--keys", "keys_dest", default=None, type=click.Path(path_type=Path),
               help="把服务器密钥和管理员令牌写到这个（新的）目录，与数据分开保存（默认：DEST/keys）")
 @click.option("--no-keys", is_flag=True, help="不备份服务器密钥和管理员令牌")
-def backup_command(data_dir: Path | None, database_url: str | None, dest: Path,
-                   keys_dest: Path | None, no_keys: bool) -> None:
-    """平台运行中做一致的备份：数据库（SQLite 在线备份，PostgreSQL 用 pg_dump）、照片、密钥和清单。"""
-    settings = load_settings(data_dir, database_url)
+def backup_command(data_dir: Path | None, database_url: str | None, photos: str | None,
+                   dest: Path, keys_dest: Path | None, no_keys: bool) -> None:
+    """平台运行中做一致的备份：数据库（SQLite 在线备份，PostgreSQL 用 pg_dump）、照片（数据目录或对象存储中的）、密钥和清单。"""
+    settings = load_settings(data_dir, database_url, photos=photos)
     try:
         done = backup.backup(settings, dest, keys_dest=keys_dest, with_keys=not no_keys)
     except backup.BackupError as e:
@@ -866,16 +890,17 @@ def backup_command(data_dir: Path | None, database_url: str | None, dest: Path,
 
 @cli.command("restore")
 @data_options
+@photos_option
 @click.argument("src", type=click.Path(path_type=Path))
 @click.option("--keys", "keys_src", default=None, type=click.Path(path_type=Path),
               help="另行保存的密钥目录（backup --keys 写出的）")
 @click.option("--known-head", "known_heads", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="公众或见证人已持有的签名树头（JSON，如 /api/v1/log/publication/head 所给），可多次给出")
-def restore_command(data_dir: Path | None, database_url: str | None, src: Path,
-                    keys_src: Path | None, known_heads: tuple[Path, ...]) -> None:
-    """核对备份与清单后恢复到空的数据目录（和空数据库），再核对两份日志并报告其大小和树根。"""
-    settings = load_settings(data_dir, database_url)
+def restore_command(data_dir: Path | None, database_url: str | None, photos: str | None,
+                    src: Path, keys_src: Path | None, known_heads: tuple[Path, ...]) -> None:
+    """核对备份与清单后恢复到空的数据目录（和空数据库；照片放回数据目录或对象存储），再核对两份日志并报告其大小和树根。"""
+    settings = load_settings(data_dir, database_url, photos=photos)
     try:
         done = backup.restore(settings, src, keys_src=keys_src, known_heads=known_heads)
     except backup.BackupError as e:

@@ -47,7 +47,7 @@ from server_stub.core.config import Settings
 from server_stub.core.db import DB_SLOTS, make_engine
 from server_stub.core.server_key import load_or_create_server_key
 from server_stub.publication.province import Pusher, push_settings
-from server_stub.records.photo_store import DirectoryPhotoStore
+from server_stub.records.photo_store import open_photo_store
 
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.db_slots = anyio.Semaphore(DB_SLOTS)
     app.state.admin_token = admin_token(settings.data_dir, settings.admin_token_value)
     app.state.server_key = load_or_create_server_key(settings.data_dir)
-    app.state.photo_store = DirectoryPhotoStore(settings.photos_dir)
+    app.state.photo_store = open_photo_store(settings)
     app.add_middleware(BodyLimits, limit_for=lambda method, path: body_limit(
         method, path, settings.max_photo_bytes))
     install_error_handlers(app)

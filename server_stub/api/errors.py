@@ -26,6 +26,7 @@ from server_stub.core.errors import (
     TooLarge,
     TooMany,
     Unauthenticated,
+    Unavailable,
 )
 
 _DEFAULT_MESSAGES = {
@@ -60,6 +61,9 @@ STATUSES: dict[type[DomainError], int] = {
     # platform failed, try again later" (the app's engine retries every 5xx) and is what a crash
     # answers: this is a clean refusal that says why.
     Damaged: 422,
+    # The object store is down or refuses us: the platform's passing condition, nothing stored;
+    # the app's engine retries every 5xx, after Retry-After.
+    Unavailable: 503,
 }
 """The status code of each kind of domain error; a subclass answers as its nearest listed base."""
 
@@ -74,7 +78,7 @@ def status_of(error: DomainError) -> int:
 
 def headers_of(error: DomainError) -> dict[str, str] | None:
     """The headers that go with ``error``'s answer: when to try again, for ``TooMany``."""
-    if isinstance(error, TooMany):
+    if isinstance(error, TooMany | Unavailable):
         return {"Retry-After": str(error.retry_after)}
     return None
 

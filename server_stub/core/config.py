@@ -29,6 +29,15 @@ variables, the CLI's ``--data`` and ``--db`` coming before them.
   result before the public pages count it as published rather than 待见证 (its publication date,
   and the 20-working-day clock, are the act's all the same). Read from the environment by every
   worker process.
+- ``ZSC_PHOTOS`` (default: ``photos/`` in the data directory): where photos (and every other
+  byte of an upload) are kept; ``s3://bucket`` or ``s3://bucket/prefix`` puts them in an
+  S3-compatible object store (``records/photo_store.py``), so that several platform machines
+  serve them without a shared disk. The store is reached with ``ZSC_S3_ENDPOINT_URL``,
+  ``ZSC_S3_ACCESS_KEY_ID``, ``ZSC_S3_SECRET_ACCESS_KEY`` and ``ZSC_S3_REGION`` when set, else
+  as the AWS SDK finds them (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``,
+  ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``, ``~/.aws``, an instance role).
+  ``ZSC_S3_ADDRESSING_STYLE`` (``path``, or ``virtual``), ``ZSC_S3_CONNECT_TIMEOUT`` (2 s) and
+  ``ZSC_S3_READ_TIMEOUT`` (20 s). Read from the environment by every worker process.
 
 A malformed value stops the server and every command at start with a one-line Chinese message
 naming the variable (``from_env`` raises ``ValueError``). The routes read the settings through
@@ -37,9 +46,10 @@ one dependency, ``api.deps.SettingsDep``.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -119,6 +129,32 @@ class Settings(BaseSettings):
     witnesses: Annotated[tuple[tuple[str, str], ...], NoDecode] = ()
     """(name, public key) of each witness, from ``ZSC_WITNESSES``."""
     witnesses_required: int = Field(default=0, ge=0, le=20)
+    photos: str = ""
+    """Empty: ``photos_dir``; ``s3://bucket[/prefix]``: an object store."""
+    s3_endpoint_url: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = ""
+    s3_addressing_style: Literal["path", "virtual"] = "path"
+    s3_connect_timeout: float = Field(default=2.0, ge=0.1, le=120)
+    s3_read_timeout: float = Field(default=20.0, ge=0.1, le=600)
+
+    @field_validator("photos", mode="after")
+    @classmethod
+    def _photos(cls, value: str) -> str:
+        if value and not value.startswith("s3://"):
+            raise ValueError(f"ZSC_PHOTOS「{value}」应为 s3://存储桶 或 s3://存储桶/前缀"
+                             "（不设置则照片存于数据目录）")
+        if value:
+            _check_bucket(value)
+        return value
+
+    @field_validator("s3_endpoint_url", mode="after")
+    @classmethod
+    def _s3_endpoint(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"ZSC_S3_ENDPOINT_URL「{value}」应为 http:// 或 https:// 开头的网址")
+        return value
 
     @field_validator("witnesses", mode="before")
     @classmethod
@@ -190,8 +226,17 @@ class Settings(BaseSettings):
                   "max_photo_bytes": str(self.max_photo_bytes),
                   "warning_thresholds": f"{t.red},{t.orange},{t.yellow}",
                   "followup_due_days": str(self.followup_due_days),
-                  "frequent_visits": str(self.frequent_visits)}
+                  "frequent_visits": str(self.frequent_visits), "photos": self.photos}
         return {_variable(field): value for field, value in values.items()}
+
+
+def _check_bucket(url: str) -> None:
+    """``s3://bucket[/prefix]`` with a bucket name S3 takes (``S3Location.parse`` reads it)."""
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+        raise ValueError(f"ZSC_PHOTOS「{url}」中的存储桶名称无效（3–63 个小写字母、数字、点或连字符）")
+    if ".." in prefix.split("/"):
+        raise ValueError(f"ZSC_PHOTOS「{url}」的前缀不能含 ..")
 
 
 def witnesses_from(raw: str) -> tuple[tuple[str, str], ...]:

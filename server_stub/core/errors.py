@@ -13,7 +13,9 @@ its status code (and headers) once, at the edge::
      ├── NotAnImage        content of a kind the platform does not take
      ├── Invalid           well-formed, but breaks a rule of the domain
      ├── TooMany           too many attempts lately: come back in ``retry_after`` seconds
-     └── Damaged           something stored on the platform is broken
+     ├── Damaged           something stored on the platform is broken
+     └── Unavailable       a service the platform relies on (the object store) cannot be
+                           reached now: nothing was stored, try again in ``retry_after`` seconds
 """
 
 from __future__ import annotations
@@ -78,3 +80,13 @@ class TooMany(DomainError):
 
 class Damaged(DomainError):
     """Something stored on the platform is broken: not the caller's fault."""
+
+
+class Unavailable(DomainError):
+    """A service the platform relies on (the photos' object store) does not answer now: nothing
+    was stored, and the same request will do after ``retry_after`` seconds. A passing condition
+    of the platform, not the caller's fault (503)."""
+
+    def __init__(self, code: str, message: str, *, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after

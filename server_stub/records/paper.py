@@ -9,6 +9,7 @@ import json
 import sqlalchemy as sa
 
 from server_stub.core import tables as t
+from server_stub.core.errors import Damaged
 from server_stub.core.paths import FONTS_DIR
 from server_stub.records.confirmation import confirmation
 from server_stub.records.photo_store import PhotoStore
@@ -58,9 +59,12 @@ def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url
 
 
 def _stored(photos: PhotoStore, sha256: str) -> bytes | None:
+    """The photo's bytes; None when it is missing or damaged (the paper draws a box). A store
+    that cannot be reached is not a missing photo: its ``Unavailable`` goes on up (503), so a
+    paper is never drawn without photos it has."""
     try:
         return photos.get(sha256)
-    except KeyError:
+    except (KeyError, Damaged):
         return None
 
 
