@@ -19,10 +19,12 @@ from server_stub.core import merkle_log as ml
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine
 from server_stub.core.server_key import load_or_create_server_key
-from server_stub.records.photo_store import DirectoryPhotoStore
+from server_stub.records.photo_store import DirectoryPhotoStore, open_photo_store
 from sync import TreeHead
 from tests.conftest import PG_URL
 from tests.server_stub.test_cli import fresh_databases  # noqa: F401  (autouse fixture)
+from tests.utils.launcher import free_port
+from tests.utils.objectstore import S3_KEY, S3_SECRET, S3_URL, client, new_bucket, store_env
 from tests.utils.phone import jpeg
 
 if PG_URL and shutil.which("pg_dump") is None:
@@ -224,3 +226,47 @@ def test_a_head_signed_by_another_key_is_refused(platform: Path, tmp_path: Path)
 def test_help_documents_both(tmp_path: Path) -> None:
     assert "DEST" in invoke("backup", "--help")
     assert "--known-head" in invoke("restore", "--help")
+
+
+@pytest.mark.skipif(S3_URL is None, reason="needs ZSC_TEST_S3_URL (scripts/objectstore.sh)")
+def test_photos_in_an_object_store_back_up_and_restore(platform: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backup reads the photos through the object store into the same layout as from a
+    directory; a restore puts them back into the store the target names. Directory → bucket →
+    backup → directory is also how an agency moves its photos into an object store."""
+    assert S3_URL is not None
+    bucket = new_bucket(S3_URL, S3_KEY, S3_SECRET)
+    for name, value in store_env(S3_URL, S3_KEY, S3_SECRET, bucket).items():
+        if name != "ZSC_PHOTOS":
+            monkeypatch.setenv(name, value)
+    photos = f"s3://{bucket}"
+    invoke("backup", str(tmp_path / "from-disk"), "--data", str(platform))
+    moved = tmp_path / "moved"
+    assert "核对通过" in invoke("restore", str(tmp_path / "from-disk"), "--data", str(moved),
+                              "--photos", photos)
+    assert not (moved / "photos").exists(), "the photos went into the bucket"
+    in_bucket = open_photo_store(Settings.from_env(moved, photos=photos))
+    originals = DirectoryPhotoStore(settings_of(platform).photos_dir)
+    assert list(in_bucket.names()) == list(originals.names())
+
+    out = invoke("backup", str(tmp_path / "from-bucket"), "--data", str(moved), "--photos", photos)
+    assert "备份完成" in out
+    manifest = json.loads((tmp_path / "from-bucket" / "manifest.json").read_text(encoding="utf-8"))
+    first = json.loads((tmp_path / "from-disk" / "manifest.json").read_text(encoding="utf-8"))
+    assert [f for f in manifest["files"] if f["path"].startswith("photos/")] == \
+        [f for f in first["files"] if f["path"].startswith("photos/")], "the same photos, named alike"
+    back = tmp_path / "back-on-disk"
+    assert "核对通过" in invoke("restore", str(tmp_path / "from-bucket"), "--data", str(back))
+    for name in originals.names():
+        assert DirectoryPhotoStore(back / "photos").get(name) == originals.get(name)
+
+    damaged = min(originals.names())
+    client(S3_URL, S3_KEY, S3_SECRET).put_object(Bucket=bucket, Key=f"photos/{damaged}", Body=b"x")
+    out = invoke("backup", str(tmp_path / "with-damage"), "--data", str(moved), "--photos", photos)
+    assert "照片已损坏" in out and damaged in out
+
+    monkeypatch.setenv("ZSC_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("ZSC_S3_CONNECT_TIMEOUT", "1")
+    out = invoke("backup", str(tmp_path / "store-down"), "--data", str(moved), "--photos", photos,
+                 code=1)
+    assert "无法读取照片存储" in out and not (tmp_path / "store-down").exists()
