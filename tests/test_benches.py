@@ -30,6 +30,8 @@ FIGURES: dict[str, list[str]] = {
     "demo_data": [r"demo directory: 200 entities"],
     "draw": [r"ours: +\d+\.\d+ s", r"identical: yes"],
     "photo_pick": [r"run 1: 1 photos \(\d+\.\d MB\) stored in \d+\.\d s; longest frame gap \d+ ms"],
+    "photo_store": [r"\[directory\] upload +\d+\.\d MB/s through HTTP \(store alone",
+                    r"\[S3\] upload +\d+\.\d MB/s through HTTP .* serve +\d+\.\d MB/s"],
     "photos": [r"ratio: +\d+\.\d+", r"heic ours: +\d"],
     "sync": [r"\[SQLite\] records: \d[\d,]*/s through HTTP, raw limit \d",
              r"\[SQLite\] photos: +\d+\.\d MB/s through HTTP"],

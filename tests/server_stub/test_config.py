@@ -18,11 +18,11 @@ from server_stub.cli import cli
 from server_stub.core.config import DEFAULT_DUE_DAYS, DEFAULT_MAX_PHOTO_BYTES, Settings
 from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server_stub.review.followups import disposal_due
-from tests.utils.launcher import PROJECT_ROOT
+from tests.utils.launcher import PROJECT_ROOT, free_port
 
 VARIABLES = ("ZSC_DATA_DIR", "ZSC_DATABASE_URL", "ZSC_MAX_PHOTO_BYTES", "ZSC_WARNING_THRESHOLDS",
              "ZSC_FOLLOWUP_DUE_DAYS", "ZSC_FREQUENT_VISITS", "ZSC_ADMIN_TOKEN",
-             "ZSC_FORWARDED_ALLOW_IPS")
+             "ZSC_FORWARDED_ALLOW_IPS", "ZSC_PHOTOS", "ZSC_S3_ENDPOINT_URL", "ZSC_S3_ADDRESSING_STYLE")
 
 
 @pytest.fixture
@@ -137,6 +137,46 @@ def test_the_workers_read_back_the_same_settings(environment: Callable[..., Sett
     for name, value in given.environment().items():
         monkeypatch.setenv(name, value)
     assert Settings.from_env() == given != settings
+
+
+def test_the_photo_store_setting(environment: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch,
+                                 tmp_path: Path) -> None:
+    """Empty: the data directory; ``s3://bucket[/prefix]``: an object store, which the workers of
+    ``serve --workers N`` read back."""
+    assert environment().photos == ""
+    settings = environment(ZSC_PHOTOS="s3://zsc-photos/city", ZSC_S3_ENDPOINT_URL="https://s3.internal")
+    assert (settings.photos, settings.s3_endpoint_url) == ("s3://zsc-photos/city", "https://s3.internal")
+    given = Settings.from_env(tmp_path, photos="s3://other-bucket")
+    for name, value in given.environment().items():
+        monkeypatch.setenv(name, value)
+    assert Settings.from_env().photos == "s3://other-bucket"
+
+
+@pytest.mark.parametrize(("variable", "raw", "said"), [
+    ("ZSC_PHOTOS", "/mnt/photos", "应为 s3://存储桶 或 s3://存储桶/前缀"),
+    ("ZSC_PHOTOS", "s3://Zsc_Photos", "存储桶名称无效"),
+    ("ZSC_PHOTOS", "s3://ab", "存储桶名称无效"),
+    ("ZSC_PHOTOS", "s3://zsc-photos/../other", "前缀不能含 .."),
+    ("ZSC_S3_ENDPOINT_URL", "s3.internal:9000", "应为 http:// 或 https:// 开头的网址"),
+    ("ZSC_S3_ADDRESSING_STYLE", "dns", "ZSC_S3_ADDRESSING_STYLE"),
+])
+def test_bad_photo_store_settings_are_refused(environment: Callable[..., Settings], variable: str,
+                                              raw: str, said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        environment(**{variable: raw})
+
+
+def test_serve_stops_when_the_object_store_does_not_answer(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    """Before any worker starts, with a message naming what to check (not one 503 per upload)."""
+    monkeypatch.setenv("ZSC_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("ZSC_S3_ACCESS_KEY_ID", "zsc")
+    monkeypatch.setenv("ZSC_S3_SECRET_ACCESS_KEY", "not-a-store")
+    result = CliRunner().invoke(cli, ["serve", "--data", str(tmp_path), "--photos", "s3://zsc-photos"])
+    assert result.exit_code == 1, result.output
+    assert "无法使用照片存储 s3://zsc-photos/photos/" in result.output
+    assert "ZSC_S3_ENDPOINT_URL" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "zsc.db").exists(), "stopped before anything was made"
 
 
 def test_a_disposal_is_overdue_the_day_after_its_deadline() -> None:
