@@ -32,7 +32,7 @@ class PhotoOut(BaseModel):
     status_code=201,
     responses={200: {"model": PhotoOut, "description": "the photo was already there"},
                201: {"model": PhotoOut, "description": "stored"},
-               **error_responses(400, 401, 413, 415, 507)},
+               **error_responses(400, 401, 413, 415, 503, 507)},
     openapi_extra={"requestBody": {"required": True, "content": {
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
@@ -65,7 +65,7 @@ def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnD
 
 
 @router.get("/photos/{sha256}", responses={200: {"content": {"image/jpeg": {}}},
-                                            **error_responses(404)})
+                                            **error_responses(404, 503)})
 def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
     """A photo at full size: supervisors see their department's, inspectors their own."""
     data = _visible_photo(sha256, request, device, conn)
@@ -74,7 +74,7 @@ def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: Conn
 
 
 @router.get("/photos/{sha256}/thumbnail", responses={200: {"content": {"image/jpeg": {}}},
-                                                      **error_responses(400, 404, 422)})
+                                                      **error_responses(400, 404, 422, 503)})
 def get_photo_thumbnail(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep,
                         long_edge: Annotated[int, Query(ge=64, le=800)] = 240) -> Response:
     """A small JPEG of a photo (at most ``long_edge`` pixels on its long side), for lists; 422

@@ -98,7 +98,7 @@ def get_record(record_id: str, device: DeviceDep, conn: ConnDep) -> RecordStatus
 
 
 @router.get("/records/{record_id}/pdf", responses={200: {"content": {"application/pdf": {}}},
-                                                   **error_responses(401, 404)})
+                                                   **error_responses(401, 404, 503)})
 def get_record_pdf(record_id: str, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
     """The record's 现场检查笔录 as a PDF, for the file and for printing: the same paper the
     phone gives the enterprise. Readable by whoever may read the record's state (else 404)."""
