@@ -83,6 +83,7 @@ from ._merkle import (
     verify_inclusion,
 )
 from ._model import (
+    ANSWERS,
     MAX_BATCHES,
     MIN_TEAM_SIZE,
     Department,
@@ -102,8 +103,10 @@ from ._model import (
     Task,
     parse_ratio,
 )
+from ._modes import LabTest, OnlineCheck, is_off_site, url_problem
 from ._paper import RecordSheet, check_url, render_record_pdf
 from ._record import (
+    BOUND_VERSION,
     CONTENT_KEYS,
     MAX_NOTE_LENGTH,
     MAX_PHOTO_PIXELS,
@@ -166,9 +169,11 @@ from ._wire import (
 
 # Plain sorted() order, as tests/sync/test_exported_members.py pins it (not ruff's isort order).
 __all__ = [  # noqa: RUF022
+    "ANSWERS",
     "Acknowledgement",
     "AcknowledgementKind",
     "AuthError",
+    "BOUND_VERSION",
     "CONTENT_KEYS",
     "ChainHead",
     "ChainStatus",
@@ -190,6 +195,7 @@ __all__ = [  # noqa: RUF022
     "InspectionMethod",
     "Inspector",
     "ItemResult",
+    "LabTest",
     "Location",
     "LocationSource",
     "MAX_BATCHES",
@@ -202,6 +208,7 @@ __all__ = [  # noqa: RUF022
     "MerkleTree",
     "Notice",
     "OUTBOX_STATE_LABELS",
+    "OnlineCheck",
     "Outbox",
     "OutboxState",
     "Outcome",
@@ -278,6 +285,7 @@ __all__ = [  # noqa: RUF022
     "generate_key",
     "hex_hashes",
     "inclusion_proof",
+    "is_off_site",
     "is_sha256_hex",
     "leaf_hash",
     "load_private_key",
@@ -309,6 +317,7 @@ __all__ = [  # noqa: RUF022
     "state_label",
     "token_is_current",
     "tree_root",
+    "url_problem",
     "validate_credit_code",
     "validate_record",
     "verify_consistency",

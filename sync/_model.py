@@ -107,6 +107,13 @@ class ItemResult(enum.StrEnum):
     PASS = "合格"
     FAIL = "不合格"
     NOT_APPLICABLE = "不涉及"
+    AWAITING_LAB = "待检测"
+    """Sent for testing, the laboratory's report not yet in (record format 4, an item with
+    ``lab``): never one of the answers an inspector picks (``ANSWERS``)."""
+
+
+ANSWERS = (ItemResult.PASS, ItemResult.FAIL, ItemResult.NOT_APPLICABLE)
+"""The results an inspector answers an item with (the form's buttons, formats 1 to 3)."""
 
 
 class Outcome(enum.StrEnum):

@@ -74,12 +74,25 @@ from ._canonical import (
 )
 from ._credit_code import credit_code_problem
 from ._exceptions import Problem, ValidationError
-from ._model import MIN_TEAM_SIZE, ItemResult, Outcome
+from ._model import MIN_TEAM_SIZE, InspectionMethod, ItemResult, Outcome
+from ._modes import (
+    MODE_ITEM_KEYS,
+    LabTest,
+    ModeCheck,
+    OnlineCheck,
+    is_off_site,
+    lab_from_json,
+    online_from_json,
+)
 
-RECORD_VERSION = 3
-"""The newest format (an acknowledgement bound to its content); formats 1 (no acknowledgement)
-and 2 (an acknowledgement without ``covers``, and every 无人在场 record) are read and written."""
-FORMATS = (1, 2, RECORD_VERSION)
+BOUND_VERSION = 3
+"""The format that binds an acknowledgement to its content: formats 1 (no acknowledgement) and 2
+(an acknowledgement without ``covers``, and every 无人在场 record) are read and written too."""
+RECORD_VERSION = 4
+"""The newest format: each item says how it was checked (``_modes``: 实地核查, 书面检查, 网络监测,
+and lab testing), acknowledgements bound as in format 3. A record of format 4 is one whose items
+name their mode; the app writes format 3 or older for a task whose items it cannot tell."""
+FORMATS = (1, 2, BOUND_VERSION, RECORD_VERSION)
 MAX_NOTE_LENGTH = 2000
 MAX_PHOTO_PIXELS = 60_000_000
 """The most pixels (width × height) a photo may declare, on the phone before decoding and on the
@@ -101,6 +114,7 @@ CONTENT_KEYS = ("task_id", "credit_code", "inspectors", "items", "outcome", "not
 record's id, device chain or revision fields (they are not the enterprise's to confirm), nor the
 acknowledgement itself."""
 ITEM_KEYS = ("code", "result", "note", "photos")
+ITEM_KEYS_V4 = (*ITEM_KEYS, *MODE_ITEM_KEYS)
 LOCATION_KEYS = ("lat", "lon", "accuracy_m", "source")
 
 _UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -157,18 +171,35 @@ class RecordItem:
     note: str = ""
     photos: tuple[str, ...] = ()
     """SHA-256 (lowercase hex) of each photo, in the order the inspector took them."""
+    mode: InspectionMethod | None = None
+    """How the item was checked (format 4); None in the older formats, which knew 实地核查 only."""
+    materials: tuple[str, ...] = ()
+    """书面检查: SHA-256 of each material the enterprise submitted (a photo or a PDF)."""
+    online: OnlineCheck | None = None
+    """网络监测: the address checked, when, and its screenshots."""
+    lab: LabTest | None = None
+    """The item sent for testing (result 待检测 until the laboratory's report is in)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "result", _member(ItemResult, self.result))
         object.__setattr__(self, "photos", tuple(self.photos))
+        object.__setattr__(self, "materials", tuple(self.materials))
+        if self.mode is not None:
+            object.__setattr__(self, "mode", _member(InspectionMethod, self.mode))
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {
+        data: dict[str, JsonValue] = {
             "code": self.code,
             "result": str(self.result),
             "note": self.note,
             "photos": list(self.photos),
         }
+        if self.mode is not None:
+            data["mode"] = str(self.mode)
+            data["materials"] = list(self.materials)
+            data["online"] = None if self.online is None else self.online.to_json()
+            data["lab"] = None if self.lab is None else self.lab.to_json()
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,10 +231,13 @@ class Record:
 
     @property
     def v(self) -> int:
-        """The record's format: 3 when its acknowledgement names what it covers, 2 when it
-        carries any other field of the 现场检查笔录, else 1."""
-        if self.acknowledgement is not None and self.acknowledgement.covers is not None:
+        """The record's format: 4 when its items name how they were checked, 3 when its
+        acknowledgement names what it covers, 2 when it carries any other field of the
+        现场检查笔录, else 1."""
+        if any(item.mode is not None for item in self.items):
             return RECORD_VERSION
+        if self.acknowledgement is not None and self.acknowledgement.covers is not None:
+            return BOUND_VERSION
         extended = (self.revised_at, self.notice, self.acknowledgement)
         return 2 if any(x is not None for x in extended) else 1
 
@@ -274,7 +308,7 @@ def bind_acknowledgement(record: Record, covers: str | None = None) -> Record:
     acknowledgement = data["acknowledgement"]
     assert isinstance(acknowledgement, dict)
     acknowledgement["covers"] = covers or content_hash(data)
-    data["v"] = RECORD_VERSION
+    data["v"] = max(record.v, BOUND_VERSION)
     return validate_record(data)
 
 
@@ -302,6 +336,10 @@ def validate_record(data: Mapping[str, object]) -> Record:
                 result=ItemResult(cast(str, item["result"])),
                 note=cast(str, item["note"]),
                 photos=tuple(cast(list[str], item["photos"])),
+                mode=None if item.get("mode") is None else InspectionMethod(cast(str, item["mode"])),
+                materials=tuple(cast(list[str], item.get("materials", []))),
+                online=online_from_json(cast(Mapping[str, object] | None, item.get("online"))),
+                lab=lab_from_json(cast(Mapping[str, object] | None, item.get("lab"))),
             )
             for item in items
         ),
@@ -351,14 +389,18 @@ def check_items_answered(record: Record, task_item_codes: Iterable[str]) -> list
 
 def photo_hashes(record: Record) -> set[str]:
     """The SHA-256 names of every file the record covers (what must reach the photo store): the
-    items' photos, and the enterprise's signature PNG or the photos of its refusal."""
+    items' photos, materials and screenshots, and the enterprise's signature PNG or the photos
+    of its refusal."""
     files = {photo for item in record.items for photo in item.photos}
+    files.update(sha for item in record.items for sha in item.materials)
+    files.update(sha for item in record.items if item.online is not None
+                 for sha in item.online.screenshots)
     if record.acknowledgement is not None:
         files.update(record.acknowledgement.files)
     return files
 
 
-class _Check(AckCheck):
+class _Check(ModeCheck):
     """Collects the problems of one record's JSON."""
 
     def identifier(
@@ -420,7 +462,7 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
     if "inspectors" in data:
         _check_inspectors(check, data["inspectors"])
     if "items" in data:
-        _check_items(check, data["items"])
+        _check_items(check, data["items"], v4=v == RECORD_VERSION, finished_at=data.get("finished_at"))
         if v2:
             _check_failed_items_explained(check, data["items"])
     if "outcome" in data:
@@ -436,7 +478,7 @@ def _record_problems(data: Mapping[str, object]) -> list[Problem]:
         check.identifier(data["device_id"], "device_id", "设备编号")
     _check_chain_fields(check, data)
     if v2:
-        check.problems += _on_site_problems(data, bound=v == RECORD_VERSION)
+        check.problems += _on_site_problems(data, v=cast(int, v))
     return check.problems
 
 
@@ -453,7 +495,7 @@ def _check_inspectors(check: _Check, inspectors: object) -> None:
         check.add("inspectors", "检查人员不能重复")
 
 
-def _check_items(check: _Check, items: object) -> None:
+def _check_items(check: _Check, items: object, *, v4: bool, finished_at: object) -> None:
     if not isinstance(items, list | tuple):
         check.add("items", "检查事项应为列表")
         return
@@ -465,7 +507,7 @@ def _check_items(check: _Check, items: object) -> None:
         if not isinstance(item, Mapping):
             check.add(path, "每个检查事项应为JSON对象")
             continue
-        check.keys(item, ITEM_KEYS, path)
+        check.keys(item, ITEM_KEYS_V4 if v4 else ITEM_KEYS, path)
         code = item.get("code")
         if "code" in item:
             check.identifier(code, f"{path}.code", "事项编码")
@@ -473,12 +515,16 @@ def _check_items(check: _Check, items: object) -> None:
             if code in seen:
                 check.add(f"{path}.code", f"抽查事项「{code}」重复填写")
             seen.add(code)
-        if "result" in item:
+        if "result" in item and (v4 or item["result"] != ItemResult.AWAITING_LAB):
             check.label(item["result"], ItemResult, f"{path}.result", "检查结论")
+        elif "result" in item:
+            check.add(f"{path}.result", f"「{ItemResult.AWAITING_LAB}」只见于格式{RECORD_VERSION}的记录")
         if "note" in item:
             check.note(item["note"], f"{path}.note", "事项说明")
         if "photos" in item:
             check.photo_list(item["photos"], f"{path}.photos", duplicate="同一事项中的照片不能重复")
+        if v4:
+            check.mode_fields(item, path, finished_at=finished_at)
 
 
 def _check_failed_items_explained(check: _Check, items: object) -> None:
@@ -490,10 +536,14 @@ def _check_failed_items_explained(check: _Check, items: object) -> None:
             check.add(f"items[{i}].note", "检查结论为「不合格」的事项须填写情况说明")
 
 
-def _on_site_problems(data: Mapping[str, object], *, bound: bool) -> list[Problem]:
-    """The rules of format 2's and 3's own fields: the revision time, the notice, the
-    acknowledgement (``bound``: format 3, naming the content it covers)."""
+def _on_site_problems(data: Mapping[str, object], *, v: int) -> list[Problem]:
+    """The rules of format 2's, 3's and 4's own fields: the revision time, the notice, the
+    acknowledgement (formats 3 and 4 name the content a signature or refusal covers). A format 4
+    record none of whose items is 实地核查 (``_modes.is_off_site``) has neither notice nor
+    acknowledgement: it was done from the office."""
     check = AckCheck()
+    bound = v >= BOUND_VERSION
+    off_site = v == RECORD_VERSION and is_off_site(data.get("items"))
     supersedes, revised_at = data.get("supersedes"), data.get("revised_at")
     finished = _time(None, data.get("finished_at"), "finished_at", "结束时间")
     if "revised_at" in data:
@@ -507,12 +557,20 @@ def _on_site_problems(data: Mapping[str, object], *, bound: bool) -> list[Proble
                 check.add("revised_at", "修订时间不能早于原检查的结束时间")
     ack, notice = data.get("acknowledgement"), data.get("notice")
     kind = None
-    if ack is None and "acknowledgement" in data and supersedes is None:
+    if off_site:
+        if ack is not None:
+            check.add("acknowledgement", "非现场检查（书面检查、网络监测）没有企业的现场确认，应为null")
+        if notice is not None:
+            check.add("notice", "非现场检查（书面检查、网络监测）不向企业现场告知，应为null")
+        ack = notice = None
+    if ack is None and "acknowledgement" in data and supersedes is None and not off_site:
         check.add("acknowledgement", "记录须有企业确认（签字、拒签或无人在场）")
     elif ack is not None:
         kind = check.acknowledgement(ack, MAX_NOTE_LENGTH, bound=bound)
-    if bound:
+    if v == BOUND_VERSION:
         _check_bound(check, data, kind)
+    elif bound:
+        _check_covers(check, data)
     if kind == AcknowledgementKind.ABSENT:
         outcome = data.get("outcome")
         if outcome in {o.value for o in Outcome} and not Outcome(str(outcome)).fits_absence:
@@ -537,10 +595,15 @@ def _check_bound(check: AckCheck, data: Mapping[str, object], kind: str | None) 
     """Format 3: a signed or refused acknowledgement, and a first record's covers its content (a
     revision's may cover the record it corrects: what it then says is 修订内容未经企业确认)."""
     if data.get("acknowledgement") is None or (kind is not None and kind not in BOUND_KINDS):
-        check.add("acknowledgement", f"格式{RECORD_VERSION}的记录须有企业签字或拒签的确认"
+        check.add("acknowledgement", f"格式{BOUND_VERSION}的记录须有企业签字或拒签的确认"
                   "（无人在场或没有企业确认的记录为格式2）")
         return
-    ack = data["acknowledgement"]
+    _check_covers(check, data)
+
+
+def _check_covers(check: AckCheck, data: Mapping[str, object]) -> None:
+    """A first record's signature or refusal covers its own content."""
+    ack = data.get("acknowledgement")
     covers = ack.get("covers") if isinstance(ack, Mapping) else None
     if (data.get("supersedes") is None and is_sha256_hex(covers)
             and covers != content_hash(data)):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sync import (
-    RECORD_VERSION,
+    BOUND_VERSION,
     ValidationError,
     acknowledges_content,
     bind_acknowledgement,
@@ -29,7 +29,7 @@ def make_v3(**changes: Any) -> dict[str, Any]:
 
 def test_binding_names_the_content_and_round_trips() -> None:
     data = make_v3()
-    assert data["v"] == RECORD_VERSION == 3
+    assert data["v"] == BOUND_VERSION == 3
     assert data["acknowledgement"]["covers"] == content_hash(data)
     record = validate_record(data)
     assert record.to_json() == data and acknowledges_content(record) is True

@@ -26,6 +26,8 @@ def test_exported_members() -> None:
         # the 现场检查笔录 (issue 14): the enterprise's part, and the paper
         "Acknowledgement", "AcknowledgementKind", "MAX_SIGNATURE_BYTES", "Notice", "TeamMember",
         "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf", "china_time",
+        # how each item was checked and lab testing (issue 27 points 1 and 2, record format 4)
+        "ANSWERS", "BOUND_VERSION", "LabTest", "OnlineCheck", "is_off_site", "url_problem",
         # an acknowledgement bound to what it was given on (issue 24 point 2, record format 3)
         "CONTENT_KEYS", "acknowledges_content", "bind_acknowledgement", "content_hash",
         # states and roles, one name each

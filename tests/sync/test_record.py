@@ -88,7 +88,7 @@ LOCATION = make_record()["location"]
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"v": 4}, "v", "不支持的记录格式版本「4」"),
+        ({"v": 5}, "v", "不支持的记录格式版本「5」"),
         ({"v": True}, "v", "不支持的记录格式版本"),
         ({"v": "1"}, "v", "不支持的记录格式版本"),
         ({"v": 1.5}, "v", "不支持的记录格式版本"),
@@ -206,7 +206,7 @@ def test_valid_variants(changes: dict[str, Any]) -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    data = make_record(v=4, id="x", seq=0, note=None, items=[], outcome="?")
+    data = make_record(v=5, id="x", seq=0, note=None, items=[], outcome="?")
     del data["location"]
     fields = [f for f, _ in problems_of(data)]
     assert fields == ["location", "v", "id", "items", "outcome", "note", "seq"]
