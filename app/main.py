@@ -17,6 +17,7 @@ from sync import Role, TaskJson
 
 from . import strings as s
 from .config import Config, load_config
+from .domain.inspection import task_off_site
 from .services.files import FileService
 from .services.keys import FileKeyVault, KeyVault, SecureStorageVault
 from .services.location import LocationService
@@ -169,6 +170,10 @@ class Router:
         supersedes = session.tasks.supersedes(task)
         revising = session.tasks.signed_record(task_id, supersedes) if supersedes else None
         draft = session.inspections.load_draft(task_id)
+        if draft is None and supersedes is None and task_off_site(task):
+            # 书面检查 and 网络监测 alone: done from the office, no notice to give (issue 27)
+            draft = session.inspections.start(task, notice_shown=False)
+            self.begun.add(task_id)
         if (draft is None and supersedes is None) or (draft is not None and draft.needs_notice):
             return [NoticeView(task, start=lambda shown: self.notice_given(task, shown),
                                recuse=lambda who, why: self.recusal(task, who, why))]

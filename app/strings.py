@@ -125,6 +125,7 @@ TASK_STATE_HINT = {
     "检查中": "草稿已自动保存，可随时继续。",
     OUTBOX_STATE_LABELS[OutboxState.PENDING]: "记录已签名，联网后会自动上传。",
     RECORD_STATE_LABELS[RecordState.INCOMPLETE]: "平台已收到记录，照片还没有传齐：联网后会自动补传，传齐后进入审核。",
+    RECORD_STATE_LABELS[RecordState.AWAITING_REPORT]: "记录已提交平台，送检事项等待检验检测机构的报告：报告附上后进入审核。",
     RECORD_STATE_LABELS[RecordState.SUBMITTED]: "记录已提交平台，等待审核。",
     RECORD_STATE_LABELS[RecordState.RETURNED]: "记录已退回，请修改后重新提交（原记录保留，新记录将注明更正关系）。",
     RECORD_STATE_LABELS[RecordState.APPROVED]: "记录已审核通过，等待公示。",
@@ -142,6 +143,7 @@ CODE_OFFLINE = "此码已保存在本机，无网络时也可出示"
 
 # inspection form (现场检查)
 INSPECT_TITLE = "现场检查"
+INSPECT_OFF_SITE_TITLE = "非现场检查"
 INSPECT_STARTED = "开始时间：{time}"
 INSPECT_SAVED = "已自动保存"
 INSPECT_REVISION = "本记录将更正被退回的记录"
@@ -249,12 +251,39 @@ PLATFORM_HTTP = "平台返回错误（HTTP {status}），请稍后重试"
 
 # 审核: the queue
 REVIEW_STATES = {**{str(state): RECORD_STATE_LABELS[state] for state in (
-    RecordState.SUBMITTED, RecordState.RETURNED, RecordState.APPROVED, RecordState.PUBLISHED)},
+    RecordState.SUBMITTED, RecordState.AWAITING_REPORT, RecordState.RETURNED, RecordState.APPROVED,
+    RecordState.PUBLISHED)},
     "feedback": "企业反馈", "recusals": "回避申请"}
-REVIEW_EMPTY = {"submitted": "没有待审核的记录", "returned": "没有已退回的记录",
+REVIEW_EMPTY = {"submitted": "没有待审核的记录", "awaiting_report": "没有等待检测报告的记录", "returned": "没有已退回的记录",
                 "approved": "没有已通过、待公示的记录", "published": "没有已公示的记录",
                 "feedback": "没有企业反馈", "recusals": "没有回避申请"}
 REVIEW_OWN = "需他人审核"
+
+# 检查方式 (issue 27): what each mode asks on the form
+MISSING_MATERIALS = "{name}：书面检查须添加企业提交的材料（照片或PDF）"
+MISSING_SCREENSHOT = "{name}：网络监测须添加网页截图"
+MISSING_LAB = "{name}：送检须填写样品、检验检测机构和资质认定证书编号"
+ITEM_MODE = "检查方式：{mode}"
+ITEM_MATERIALS_TITLE = "企业提交的材料"
+ITEM_ADD_MATERIAL = "添加材料（照片或PDF）"
+ITEM_PDF = "PDF"
+ITEM_URL = "检测网址"
+ITEM_URL_HINT = "https://"
+ITEM_CHECKED_AT = "检测时间：{time}"
+ITEM_SCREENSHOTS_TITLE = "网页截图"
+ITEM_ADD_SCREENSHOT = "添加截图"
+ITEM_LAB_SWITCH = "送检（委托有资质的机构检验检测）"
+ITEM_LAB_SAMPLE = "样品（名称、数量、批号）"
+ITEM_LAB_NAME = "检验检测机构"
+ITEM_LAB_ACCREDITATION = "资质认定证书编号"
+ITEM_LAB_AWAITING = "待检测"
+REVIEW_ITEM_MODE = "检查方式：{mode}"
+REVIEW_ITEM_MATERIALS = "企业提交的材料：{count} 份"
+REVIEW_ITEM_ONLINE = "检测网址：{url}"
+REVIEW_ITEM_LAB = "送检：{sample}；{lab}（资质认定证书编号 {accreditation_no}）"
+REVIEW_ITEM_REPORT = "检验检测报告 {number}：{conclusion}"
+PDF_TOO_LARGE = "PDF文件超过{mb} MB，请压缩或拆分后再添加"
+OFF_SITE_NOTE = "本任务为非现场检查（书面检查、网络监测）：在办公场所完成，无需检查告知、定位和企业现场签字。"
 RECORD_OWN = "您是本次检查的检查组成员，应当回避：本记录须由其他审核人审核"
 FEEDBACK_TITLE = "企业反馈（{count}）"
 FEEDBACK_LINE = "{time} · 联系方式：{contact}"

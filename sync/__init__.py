@@ -105,6 +105,7 @@ from ._model import (
 )
 from ._modes import LabTest, OnlineCheck, is_off_site, url_problem
 from ._paper import RecordSheet, check_url, render_record_pdf
+from ._pdf import MAX_PDF_PAGES, is_pdf, pdf_problem
 from ._record import (
     BOUND_VERSION,
     CONTENT_KEYS,
@@ -142,6 +143,8 @@ from ._wire import (
     FeedbackLine,
     FollowUp,
     HistoryEntry,
+    LabReport,
+    LabReportLine,
     PartnerRequest,
     PartnerRequestItem,
     PartnerRequests,
@@ -195,6 +198,8 @@ __all__ = [  # noqa: RUF022
     "InspectionMethod",
     "Inspector",
     "ItemResult",
+    "LabReport",
+    "LabReportLine",
     "LabTest",
     "Location",
     "LocationSource",
@@ -202,6 +207,7 @@ __all__ = [  # noqa: RUF022
     "MAX_DETAIL_LENGTH",
     "MAX_JSON_DEPTH",
     "MAX_NOTE_LENGTH",
+    "MAX_PDF_PAGES",
     "MAX_PHOTO_PIXELS",
     "MAX_SIGNATURE_BYTES",
     "MIN_TEAM_SIZE",
@@ -286,6 +292,7 @@ __all__ = [  # noqa: RUF022
     "hex_hashes",
     "inclusion_proof",
     "is_off_site",
+    "is_pdf",
     "is_sha256_hex",
     "leaf_hash",
     "load_private_key",
@@ -298,6 +305,7 @@ __all__ = [  # noqa: RUF022
     "parse_json",
     "parse_ratio",
     "parse_rfc3339",
+    "pdf_problem",
     "photo_hashes",
     "platform_refusal",
     "private_key_bytes",

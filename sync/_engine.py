@@ -36,6 +36,7 @@ import httpx
 
 from ._answers import platform_refusal
 from ._exceptions import AuthError, SyncError, TransportError
+from ._pdf import is_pdf
 from ._wire import TaskJson, read_tasks
 
 PERMANENT_REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
@@ -287,8 +288,9 @@ class SyncEngine:
         return None
 
     def _upload_photo(self, sha256: str) -> str | None:
-        response = self.request("PUT", f"/api/v1/photos/{sha256}", content=self.outbox.photo(sha256),
-                                headers={"Content-Type": "image/jpeg"})
+        data = self.outbox.photo(sha256)
+        kind = "application/pdf" if is_pdf(data) else "image/jpeg"  # a 书面检查's PDF material
+        response = self.request("PUT", f"/api/v1/photos/{sha256}", content=data, headers={"Content-Type": kind})
         if response.status_code in PERMANENT_REFUSALS:
             return f"照片未被接受：{platform_refusal(response).message}"
         _expect_success(response)

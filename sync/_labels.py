@@ -15,6 +15,7 @@ from ._states import OutboxState, RecordState, Role
 
 RECORD_STATE_LABELS: Mapping[RecordState, str] = MappingProxyType({
     RecordState.INCOMPLETE: "照片未齐",
+    RecordState.AWAITING_REPORT: "待检测结果",
     RecordState.SUBMITTED: "待审核",
     RecordState.RETURNED: "已退回",
     RecordState.APPROVED: "已通过",

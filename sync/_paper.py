@@ -24,7 +24,9 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from ._acknowledgement import AcknowledgementKind
 from ._china_time import china_time
-from ._record import Record, acknowledges_content
+from ._model import InspectionMethod, ItemResult
+from ._modes import is_off_site
+from ._record import Record, RecordItem, acknowledges_content
 
 REGULAR_FONT = "ZSCSans-Regular.otf"
 BOLD_FONT = "ZSCSans-Bold.otf"
@@ -36,6 +38,11 @@ QR_SIZE = 34.0
 LINE = 6.0
 
 LOCATION_SOURCES = {"device": "本机定位", "typed": "手工输入"}
+OFFICE_STATEMENT = {
+    "书面检查笔录": "本次检查为书面检查：检查人员在办公场所审阅被检查对象提交的材料，未到现场检查。",
+    "非现场检查笔录": "本次检查为非现场检查（书面检查、网络监测）：检查人员在办公场所审阅被检查对象提交的材料、"
+                 "检测其网络经营活动，未到现场检查。",
+}
 
 
 def check_url(base_url: str, record_id: str, digest: str) -> str:
@@ -67,6 +74,25 @@ class RecordSheet:
     (``acknowledges_content``)."""
     signed_version: str | None = None
     """The id of the record whose content the enterprise answered on, when not this one."""
+    lab_reports: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Item code → (report number, conclusion) of the laboratory reports attached on the
+    platform (issue 27 point 2); the phone's paper has none."""
+
+    @property
+    def off_site(self) -> bool:
+        """Whether the record is a 非现场检查 (书面检查 and 网络监测 items alone): done from the
+        office, which the paper says."""
+        return is_off_site([item.to_json() for item in self.record.items])
+
+    @property
+    def title(self) -> str:
+        """现场检查笔录; 书面检查笔录 when every item is 书面检查; 非现场检查笔录 for a mix of
+        书面检查 and 网络监测."""
+        if not self.off_site:
+            return "现场检查笔录"
+        if all(item.mode == InspectionMethod.DOCUMENTS for item in self.record.items):
+            return "书面检查笔录"
+        return "非现场检查笔录"
 
     @property
     def confirmed(self) -> bool | None:
@@ -163,11 +189,13 @@ class _Paper(FPDF):
         self.footer_text = f"记录编号 {record.id}"
         self.alias_nb_pages()
         self.add_page()
-        self.set_title("现场检查笔录")
+        self.set_title(sheet.title)
         self.set_font("cjk", "B", 20)
-        self.cell(0, 12, "现场检查笔录", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 12, sheet.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("cjk", "", 9)
         self.cell(0, 5, f"记录编号：{record.id}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if sheet.off_site:
+            self.para(OFFICE_STATEMENT[sheet.title], 10.5, bold=True)
         if record.supersedes:
             self.para("本笔录为修订记录：检查时间为原现场检查的时间；"
                       f"修订时间 {_local(record.revised_at)}。", 9.5, bold=True)
@@ -184,7 +212,8 @@ class _Paper(FPDF):
         self.row("检查时间", f"{_local(record.started_at, label=False)} 至 {_local(record.finished_at)}")
         if record.revised_at:
             self.row("修订时间", _local(record.revised_at))
-        self.row("检查地点", self._place(record))
+        self.row("检查地点", "办公场所（非现场检查，未到被检查对象现场）" if sheet.off_site and
+                 record.location is None else self._place(record))
         self.row("检查人员", "；".join(f"{name}（执法证号 {badge}）" for name, badge in
                                      self._team(sheet)))
         self.heading("三、检查告知")
@@ -192,13 +221,18 @@ class _Paper(FPDF):
         self.heading(f"四、检查事项及结论（共{len(record.items)}项）")
         for n, item in enumerate(record.items, start=1):
             name = sheet.item_names.get(item.code, item.code)
-            self.para(f"{n}. {name}（{item.code}）：{item.result}", 10.5, bold=True)
+            report = sheet.lab_reports.get(item.code)
+            result = f"{report[1]}（依检验检测报告）" if report else str(item.result)
+            self.para(f"{n}. {name}（{item.code}）：{result}", 10.5, bold=True)
+            if item.mode is not None:
+                self.para(f"检查方式：{item.mode}", 9.5)
             basis = sheet.item_basis.get(item.code)
             if basis:
                 self.para(f"检查依据：{basis}", 9)
             if item.note:
                 self.para(f"情况说明：{item.note}")
             self.images([sheet.thumbnails.get(p) for p in item.photos])
+            self._mode_evidence(sheet, item, report)
         self.heading("五、检查结果")
         self.para(str(record.outcome), 12, bold=True)
         if record.note:
@@ -206,6 +240,29 @@ class _Paper(FPDF):
         self.heading("六、被检查对象意见")
         self._acknowledgement(sheet)
         self._integrity(sheet)
+
+    def _mode_evidence(self, sheet: RecordSheet, item: RecordItem,
+                       report: tuple[str, str] | None) -> None:
+        """What format 4 adds to an item: the enterprise's materials, the address checked online
+        with its screenshots, the sample sent for testing and the laboratory's report."""
+        if item.materials:
+            self.para(f"企业提交的材料（共{len(item.materials)}份，均已计入记录哈希）：", 9.5)
+            for k, sha in enumerate(item.materials, start=1):
+                kind = "图片" if sha in sheet.thumbnails else "PDF或其他文件"
+                self.para(f"  材料{k}（{kind}）SHA-256：{sha}", 8)
+            self.images([sheet.thumbnails[sha] for sha in item.materials if sha in sheet.thumbnails])
+        if item.online is not None:
+            self.row("检测网址", item.online.url)
+            self.row("检测时间", _local(item.online.checked_at))
+            self.para(f"网页截图（共{len(item.online.screenshots)}张）：", 9.5)
+            self.images([sheet.thumbnails.get(p) for p in item.online.screenshots])
+        if item.lab is not None:
+            self.row("送检样品", item.lab.sample)
+            self.row("检验检测机构", f"{item.lab.lab}（资质认定证书编号 {item.lab.accreditation_no}）")
+            if report is not None:
+                self.row("检验检测报告", f"编号 {report[0]}，结论：{report[1]}")
+            elif item.result == ItemResult.AWAITING_LAB:
+                self.row("检验检测报告", "待检测结果：报告出具后附入记录，本事项结论依报告确定")
 
     def _place(self, record: Record) -> str:
         location = record.location
@@ -224,6 +281,8 @@ class _Paper(FPDF):
 
     def _notice(self, sheet: RecordSheet) -> str:
         record = sheet.record
+        if sheet.off_site:
+            return "本次为非现场检查，检查人员未到被检查对象现场，无需现场出示执法证件和告知。"
         if record.notice is not None:
             names = "、".join(sheet.item_names.get(i.code, i.code) for i in record.items)
             return (f"{_local(record.notice.shown_at)}，检查人员向被检查对象出示了执法证件，告知了本次检查的"
@@ -235,6 +294,9 @@ class _Paper(FPDF):
 
     def _acknowledgement(self, sheet: RecordSheet) -> None:
         ack = sheet.record.acknowledgement
+        if ack is None and sheet.off_site:
+            self.para("非现场检查，被检查对象未在场，无现场签字确认；检查结果依法告知被检查对象。")
+            return
         if ack is None:
             self.para("无企业确认。")
             return

@@ -45,6 +45,7 @@ Decisions DESIGN §4 leaves open:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import hashlib
@@ -245,6 +246,13 @@ class Record:
         object.__setattr__(self, "inspectors", tuple(self.inspectors))
         object.__setattr__(self, "items", tuple(self.items))
         object.__setattr__(self, "outcome", _member(Outcome, self.outcome))
+        ack = self.acknowledgement
+        if (self.v == RECORD_VERSION and self.supersedes is None and ack is not None
+                and ack.kind in BOUND_KINDS and ack.covers is None):
+            # Format 4 binds as format 3 does: a first record's signature or refusal covers its
+            # own content (what ``bind_acknowledgement`` gives a format 3 record).
+            object.__setattr__(self, "acknowledgement",
+                               dataclasses.replace(ack, covers=content_hash(self.to_json())))
         problems = _record_problems(self.to_json())
         if problems:
             raise ValidationError(problems)

@@ -11,10 +11,12 @@ import enum
 
 
 class RecordState(enum.StrEnum):
-    """A record on the platform: ``incomplete`` (photos still missing) → ``submitted`` →
+    """A record on the platform: ``incomplete`` (photos still missing) → ``awaiting_report``
+    (an item sent for testing, the laboratory's report not yet attached) → ``submitted`` →
     ``returned`` (to be revised) or ``approved`` → ``published``."""
 
     INCOMPLETE = "incomplete"
+    AWAITING_REPORT = "awaiting_report"
     SUBMITTED = "submitted"
     RETURNED = "returned"
     APPROVED = "approved"

@@ -192,6 +192,24 @@ class ContentConfirmation(TypedDict):
     signed_version: str | None
 
 
+class LabReport(TypedDict):
+    """A laboratory's report attached to an item sent for testing (issue 27 point 2)."""
+
+    sha256: str
+    number: str
+    conclusion: str
+    """合格 or 不合格: the item's result from now on."""
+    attached_by: str
+    attached_at: str | None
+
+
+class LabReportLine(TypedDict):
+    """An item of the record sent for testing, with its report (None while awaited)."""
+
+    item: str
+    report: LabReport | None
+
+
 class ReviewDetail(TypedDict):
     """``GET /api/v1/review/records/{id}``: everything a reviewer needs of one record.
     ``record`` is the signed record's JSON (``sync.validate_record`` reads it)."""
@@ -214,6 +232,7 @@ class ReviewDetail(TypedDict):
     confirmation: ContentConfirmation
     feedback: list[FeedbackLine]
     own: bool
+    lab_reports: list[LabReportLine]
 
 
 class YearRow(TypedDict):
@@ -317,7 +336,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
                "superseded": bool, "entity": dict, "record": dict, "item_names": dict,
                "inspector_names": dict, "signature": dict, "chain_gaps": list, "review": dict,
                "history": list, "previous": (dict, type(None)), "confirmation": dict,
-               "feedback": list, "own": bool},
+               "feedback": list, "own": bool, "lab_reports": list},
     "year_row": {"scope": str, "name": str, "level": str, "planned": int, "confirmed": int,
                  "drawn": int, "done": int, "published": int, "joint": int,
                  "joint_confirmed": int, "joint_share": (float, int, type(None)),

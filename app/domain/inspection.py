@@ -25,10 +25,13 @@ from sync import (
     CONTENT_KEYS,
     Acknowledgement,
     AcknowledgementKind,
+    InspectionMethod,
     ItemResult,
+    LabTest,
     Location,
     LocationSource,
     Notice,
+    OnlineCheck,
     Outcome,
     Record,
     RecordItem,
@@ -37,6 +40,8 @@ from sync import (
     Witness,
     bind_acknowledgement,
     content_hash,
+    is_off_site,
+    url_problem,
     validate_record,
 )
 
@@ -49,23 +54,88 @@ def now_rfc3339(clock: dt.datetime | None = None) -> str:
     return (clock or dt.datetime.now()).astimezone().isoformat(timespec="seconds")
 
 
+LAB_FIELDS = ("sample", "lab", "accreditation_no")
+
+
+def item_mode(item: Mapping[str, Any]) -> InspectionMethod:
+    """How a task's item is checked, as the item list says (实地核查 for a list that says nothing
+    the app knows)."""
+    method = item.get("method")
+    return InspectionMethod(method) if method in {m.value for m in InspectionMethod} else InspectionMethod.ON_SITE
+
+
+def task_off_site(task: TaskJson) -> bool:
+    """Whether the task's items are all 书面检查 or 网络监测: done from the office, with no notice,
+    no place and no acknowledgement on site (record format 4)."""
+    return is_off_site([{"mode": item_mode(item).value} for item in task["items"]])
+
+
 @dataclass
 class ItemAnswer:
-    """The inspector's answer to one inspection item."""
+    """The inspector's answer to one inspection item (with format 4's evidence of its mode)."""
 
     result: ItemResult | None = None
     note: str = ""
     photos: list[str] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)
+    """书面检查: the enterprise's materials (SHA-256 of a processed picture or of a PDF)."""
+    url: str = ""
+    """网络监测: the address checked."""
+    checked_at: str | None = None
+    """网络监测: when the address was checked (set when it is entered)."""
+    screenshots: list[str] = field(default_factory=list)
+    lab: dict[str, str] | None = None
+    """送检: sample, lab and accreditation_no as typed; None when the item is not sent for testing."""
 
     def to_json(self) -> dict[str, Any]:
         return {"result": None if self.result is None else str(self.result), "note": self.note,
-                "photos": list(self.photos)}
+                "photos": list(self.photos), "materials": list(self.materials), "url": self.url,
+                "checked_at": self.checked_at, "screenshots": list(self.screenshots),
+                "lab": None if self.lab is None else dict(self.lab)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ItemAnswer:
         result = data.get("result")
+        lab = data.get("lab")
+        online = data.get("online")  # a record's item (a revision), not a draft's
         return cls(ItemResult(result) if result else None, str(data.get("note", "")),
-                   list(data.get("photos", [])))
+                   list(data.get("photos", [])), list(data.get("materials", [])),
+                   str(data.get("url") or (online or {}).get("url", "")),
+                   data.get("checked_at") or (online or {}).get("checked_at"),
+                   list(data.get("screenshots") or (online or {}).get("screenshots", [])),
+                   None if not isinstance(lab, Mapping) else {k: str(lab.get(k, "")) for k in LAB_FIELDS})
+
+    def mode_missing(self, name: str, mode: InspectionMethod) -> list[str]:
+        """What the item's mode still asks for (Chinese), ``name`` being the item's."""
+        problems = []
+        if mode == InspectionMethod.DOCUMENTS and self.result not in (None, ItemResult.NOT_APPLICABLE) \
+                and not self.materials:
+            problems.append(s.MISSING_MATERIALS.format(name=name))
+        if mode == InspectionMethod.ONLINE:
+            problem = url_problem(self.url.strip())
+            if problem is not None:
+                problems.append(f"{name}：{problem}")
+            if not self.screenshots:
+                problems.append(s.MISSING_SCREENSHOT.format(name=name))
+        if self.lab is not None and not all(self.lab.get(k, "").strip() for k in LAB_FIELDS):
+            problems.append(s.MISSING_LAB.format(name=name))
+        return problems
+
+    def to_item(self, code: str, mode: InspectionMethod | None) -> RecordItem:
+        """The record's item; ``mode`` None writes the older formats (no mode)."""
+        assert self.result is not None, "missing() must be empty before to_record()"
+        base = RecordItem(code=code, result=self.result, note=self.note.strip(),
+                          photos=tuple(dict.fromkeys(self.photos)))
+        if mode is None:
+            return base
+        online = (OnlineCheck(url=self.url.strip(), checked_at=self.checked_at or "",
+                              screenshots=tuple(dict.fromkeys(self.screenshots)))
+                  if mode == InspectionMethod.ONLINE else None)
+        lab = None if self.lab is None else LabTest(**{k: self.lab[k].strip() for k in LAB_FIELDS})
+        return RecordItem(code=code, result=self.result, note=base.note, photos=base.photos, mode=mode,
+                          materials=tuple(dict.fromkeys(self.materials))
+                          if mode == InspectionMethod.DOCUMENTS else (),
+                          online=online, lab=lab)
 
 
 @dataclass
@@ -155,6 +225,13 @@ class Draft:
     reconfirm: bool = False
     """A revision the enterprise answers again (signs or refuses) in ``ack``, instead of keeping
     the visit's acknowledgement."""
+    modes: bool = True
+    """Whether the record says how each item was checked (format 4): a first record does; a
+    revision does when the record it corrects did (a revision of an older record keeps its format,
+    so that its unchanged content still matches what the enterprise answered on)."""
+    off_site: bool = False
+    """A task of 书面检查 and 网络监测 items alone (``task_off_site``): no notice, no place, no
+    acknowledgement; the record is signed from the office."""
 
     @classmethod
     def start(cls, task: TaskJson, started_at: str, supersedes: str | None = None, *,
@@ -163,8 +240,8 @@ class Draft:
         the enterprise is there (the acknowledgement is then 无人在场)."""
         draft = cls(task_id=str(task["id"]), started_at=started_at,
                     answers={item["code"]: ItemAnswer() for item in task["items"]},
-                    supersedes=supersedes)
-        if supersedes is None:
+                    supersedes=supersedes, off_site=task_off_site(task))
+        if supersedes is None and not draft.off_site:
             draft.give_notice(task, notice_shown_at)
         return draft
 
@@ -183,7 +260,8 @@ class Draft:
     def needs_notice(self) -> bool:
         """Whether the notice (or 无人在场) is still to be given: a first inspection's draft from
         before the notice screen existed, which must not be signed as if it had been given."""
-        return self.visit is None and self.notice is None and not self.nobody_present
+        return (self.visit is None and not self.off_site and self.notice is None
+                and not self.nobody_present)
 
     @property
     def nobody_present(self) -> bool:
@@ -196,6 +274,8 @@ class Draft:
         the note and the place carried over, for the inspector to correct what the reviewer
         asked. Items the task no longer has are dropped; new ones start unanswered."""
         draft = cls.start(task, started_at, supersedes)
+        draft.modes = any("mode" in item for item in returned.get("items", []))
+        draft.off_site = draft.modes and is_off_site(returned.get("items"))
         codes = set(draft.answers)
         for item in returned.get("items", []):
             if item["code"] in codes:
@@ -233,6 +313,8 @@ class Draft:
             "ack": self.ack.to_json(),
             "visit": self.visit,
             "reconfirm": self.reconfirm,
+            "modes": self.modes,
+            "off_site": self.off_site,
         }
 
     @classmethod
@@ -252,16 +334,24 @@ class Draft:
             ack=AckAnswer.from_json(data.get("ack") or {}),
             visit=data.get("visit"),
             reconfirm=bool(data.get("reconfirm", False)),
+            # a draft saved before format 4: a first record's becomes one, a revision's keeps its format
+            modes=bool(data.get("modes", data.get("visit") is None)),
+            off_site=bool(data.get("off_site", False)),
         )
 
     def photo_count(self) -> int:
-        return sum(len(a.photos) for a in self.answers.values())
+        return sum(len(a.photos) + len(a.materials) + len(a.screenshots) for a in self.answers.values())
+
+    def _mode(self, item: Mapping[str, Any]) -> InspectionMethod | None:
+        return item_mode(item) if self.modes else None
 
     def missing(self, task: TaskJson) -> list[str]:
         """What keeps this draft from being signed, in Chinese; empty when it can be signed."""
         problems = []
         unanswered = [item["name"] for item in task["items"]
-                      if self.answer(item["code"]).result is None]
+                      if self.answer(item["code"]).result is None
+                      or (self.answer(item["code"]).result == ItemResult.AWAITING_LAB
+                          and self.answer(item["code"]).lab is None)]
         if unanswered:
             problems.append(s.MISSING_ITEMS.format(count=len(unanswered),
                                                    names="、".join(unanswered)))
@@ -270,6 +360,9 @@ class Draft:
                        and not self.answer(item["code"]).note.strip()]
         if unexplained:
             problems.append(s.MISSING_FAIL_NOTE.format(names="、".join(unexplained)))
+        if self.modes:
+            for item in task["items"]:
+                problems += self.answer(item["code"]).mode_missing(item["name"], item_mode(item))
         if self.outcome is None:
             problems.append(s.MISSING_OUTCOME)
         elif self.outcome == Outcome.NO_PROBLEM and any(
@@ -283,7 +376,9 @@ class Draft:
     def ack_missing(self) -> list[str]:
         """What keeps the enterprise's acknowledgement from standing (a revision that keeps the
         visit's own: nothing)."""
-        return [] if self.visit is not None and not self.reconfirm else self.ack.missing()
+        if self.off_site or (self.visit is not None and not self.reconfirm):
+            return []
+        return self.ack.missing()
 
     def unconfirmed(self, task: TaskJson) -> bool:
         """Whether signing this revision now, keeping the visit's acknowledgement, makes it
@@ -300,9 +395,7 @@ class Draft:
     def _content(self, task: TaskJson) -> dict[str, Any]:
         """The record's content (``sync.CONTENT_KEYS``) as signing now would make it."""
         assert self.visit is not None
-        items = [{"code": item["code"], "result": str(self.answer(item["code"]).result),
-                  "note": self.answer(item["code"]).note.strip(),
-                  "photos": list(dict.fromkeys(self.answer(item["code"]).photos))}
+        items = [self.answer(item["code"]).to_item(item["code"], self._mode(item)).to_json()
                  for item in task["items"]]
         content = {"task_id": str(task["id"]), "credit_code": str(task["credit_code"]),
                    "inspectors": [member["id"] for member in task["team"]], "items": items,
@@ -321,12 +414,7 @@ class Draft:
         A revision takes the visit's times, notice and (unless the enterprise answered again)
         acknowledgement from the record it corrects and ``finished_at`` as its revision time. An
         acknowledgement given on this record is bound to its content (format 3)."""
-        items = []
-        for item in task["items"]:
-            answer = self.answer(item["code"])
-            assert answer.result is not None, "missing() must be empty before to_record()"
-            items.append(RecordItem(code=item["code"], result=answer.result, note=answer.note.strip(),
-                                    photos=tuple(dict.fromkeys(answer.photos))))
+        items = [self.answer(item["code"]).to_item(item["code"], self._mode(item)) for item in task["items"]]
         assert self.outcome is not None
         record = Record(
             id=record_id, task_id=str(task["id"]), credit_code=str(task["credit_code"]),
@@ -334,10 +422,15 @@ class Draft:
             outcome=self.outcome, note=self.note.strip(), location=self.location,
             started_at=self.started_at, finished_at=_not_before(finished_at, self.started_at),
             device_id=device_id, seq=seq, prev=prev, supersedes=self.supersedes,
+            # format 4 checks a revision's own fields as it is built (formats 1 to 3 are built
+            # as format 1 and get them below)
+            revised_at=(_not_before(finished_at, str(self.visit["finished_at"]))
+                        if self.visit is not None and self.modes else None),
             notice=None if self.notice is None else Notice(
                 shown_at=self.notice["shown_at"],
                 inspectors=tuple(TeamMember(**m) for m in self.notice["inspectors"])),
-            acknowledgement=self.ack.to_acknowledgement() if self.visit is None else None,
+            acknowledgement=(self.ack.to_acknowledgement()
+                             if self.visit is None and not self.off_site else None),
         )
         if self.visit is None:
             return bind_acknowledgement(record)
@@ -345,11 +438,16 @@ class Draft:
         data.update({key: value for key, value in self.visit.items() if key != "location"})
         data["revised_at"] = _not_before(finished_at, str(self.visit["finished_at"]))
         if self.reconfirm:
-            data["acknowledgement"] = self.ack.to_acknowledgement().to_json()
+            answer = self.ack.to_acknowledgement().to_json()
+            if self.modes:  # format 4 is bound as it is read: the answer covers this content
+                data["v"] = 4
+                data["acknowledgement"] = answer | {"covers": content_hash(data)}
+                return validate_record(data)
+            data["acknowledgement"] = answer
             data["v"] = 2
             return bind_acknowledgement(validate_record(data))
         ack = data["acknowledgement"]
-        data["v"] = 3 if isinstance(ack, dict) and "covers" in ack else 2
+        data["v"] = 4 if self.modes else 3 if isinstance(ack, dict) and "covers" in ack else 2
         return validate_record(data)
 
 

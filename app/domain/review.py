@@ -118,12 +118,35 @@ class ItemView:
     result: str
     note: str
     photos: tuple[str, ...]
+    facts: tuple[str, ...] = ()
+    """What format 4 adds (issue 27): the mode, the materials, the address checked, the sample
+    sent for testing and the laboratory's report, one line each."""
 
 
 def record_items(detail: Mapping[str, Any]) -> list[ItemView]:
+    """The record's items; an item sent for testing whose report is attached takes the report's
+    conclusion as its result."""
     names = detail.get("item_names", {})
-    return [ItemView(i["code"], names.get(i["code"], i["code"]), i["result"], i.get("note", ""),
-                     tuple(i.get("photos", ()))) for i in detail["record"]["items"]]
+    reports = {line["item"]: line["report"] for line in detail.get("lab_reports", []) if line.get("report")}
+    items = []
+    for i in detail["record"]["items"]:
+        report = reports.get(i["code"])
+        facts = []
+        if i.get("mode"):
+            facts.append(s.REVIEW_ITEM_MODE.format(mode=i["mode"]))
+        if i.get("materials"):
+            facts.append(s.REVIEW_ITEM_MATERIALS.format(count=len(i["materials"])))
+        if i.get("online"):
+            facts.append(s.REVIEW_ITEM_ONLINE.format(url=i["online"]["url"]))
+        if i.get("lab"):
+            facts.append(s.REVIEW_ITEM_LAB.format(**i["lab"]))
+        if report:
+            facts.append(s.REVIEW_ITEM_REPORT.format(number=report["number"], conclusion=report["conclusion"]))
+        photos = (*i.get("photos", ()), *((i.get("online") or {}).get("screenshots", ())))
+        items.append(ItemView(i["code"], names.get(i["code"], i["code"]),
+                              report["conclusion"] if report else i["result"], i.get("note", ""),
+                              tuple(photos), tuple(facts)))
+    return items
 
 
 def team_names(detail: Mapping[str, Any]) -> str:

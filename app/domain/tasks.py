@@ -46,6 +46,7 @@ class TaskState(enum.StrEnum):
     IN_PROGRESS = "检查中"
     TO_SYNC = OUTBOX_STATE_LABELS[OutboxState.PENDING]
     INCOMPLETE = RECORD_STATE_LABELS[RecordState.INCOMPLETE]
+    AWAITING_REPORT = RECORD_STATE_LABELS[RecordState.AWAITING_REPORT]
     SUBMITTED = RECORD_STATE_LABELS[RecordState.SUBMITTED]
     RETURNED = RECORD_STATE_LABELS[RecordState.RETURNED]
     APPROVED = RECORD_STATE_LABELS[RecordState.APPROVED]
@@ -56,6 +57,7 @@ class TaskState(enum.StrEnum):
 # the one map from a record's state to what the app shows (task list, chips, sync screen).
 SERVER_STATES: dict[RecordState, TaskState] = {
     RecordState.INCOMPLETE: TaskState.INCOMPLETE,
+    RecordState.AWAITING_REPORT: TaskState.AWAITING_REPORT,
     RecordState.SUBMITTED: TaskState.SUBMITTED,
     RecordState.RETURNED: TaskState.RETURNED,
     RecordState.APPROVED: TaskState.APPROVED,

@@ -138,11 +138,14 @@ class FileService:
         self.max_file_bytes = max_file_bytes
         self.preferences = ft.SharedPreferences() if upload_dir is not None else None
 
-    async def pick_images(self) -> list[PickedFile]:
-        """The photos the inspector picked (none if they cancelled). In the web client their
-        bytes are still on the way: ``PickedFile.read`` waits for each."""
+    async def pick_images(self, *, pdf: bool = False) -> list[PickedFile]:
+        """The photos the inspector picked (none if they cancelled); with ``pdf``, PDF files too
+        (a 书面检查's materials). In the web client their bytes are still on the way:
+        ``PickedFile.read`` waits for each."""
         page = self.picker.page
         file_type, extensions = image_filter(page.web, page.platform)
+        if pdf:
+            file_type, extensions = ft.FilePickerFileType.CUSTOM, [*PHOTO_EXTENSIONS, "pdf"]
         if page.web and self.upload_dir is not None:
             sent = await self._pick_sent(page, file_type, extensions)
             if sent is not None:

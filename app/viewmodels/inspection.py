@@ -7,7 +7,16 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sync import AcknowledgementKind, ItemResult, Location, Outcome, TaskJson, ValidationError
+from sync import (
+    AcknowledgementKind,
+    ItemResult,
+    Location,
+    Outcome,
+    TaskJson,
+    ValidationError,
+    is_pdf,
+    pdf_problem,
+)
 
 from .. import strings as s
 from ..domain.inspection import Draft, describe_location, now_rfc3339
@@ -19,6 +28,11 @@ from ..services.photo_service import PhotoService, watermark_for
 from ..store import StorageFullError
 from .base import Observable
 
+MAX_PDF_BYTES = 8 * 1024 * 1024
+"""The largest PDF material the phone takes: the platform's default bound on an upload
+(``ZSC_MAX_PHOTO_BYTES``), so that a material signed into a record is never refused there."""
+EVIDENCE = ("photos", "materials", "screenshots")
+"""The lists of an item's files: its photos, a 书面检查's materials, a 网络监测's screenshots."""
 REFUSAL = "__refusal__"
 """The key of the refusal photos' errors in ``photo_errors`` (item codes key the others)."""
 
@@ -70,6 +84,32 @@ class InspectionModel(Observable):
         self.draft.answer(code).result = result
         self._save()
 
+    def set_url(self, code: str, url: str) -> None:
+        """The address a 网络监测 item checked; the check's time is when it was entered."""
+        answer = self.draft.answer(code)
+        if url.strip() != answer.url.strip():
+            answer.checked_at = now_rfc3339()
+        answer.url = url
+        self._save()
+
+    def set_lab(self, code: str, sent: bool) -> None:
+        """Send the item for testing (its result 待检测 until the report), or not."""
+        answer = self.draft.answer(code)
+        if sent:
+            answer.lab = answer.lab or {"sample": "", "lab": "", "accreditation_no": ""}
+            answer.result = ItemResult.AWAITING_LAB
+        else:
+            answer.lab = None
+            if answer.result == ItemResult.AWAITING_LAB:
+                answer.result = None
+        self._save()
+
+    def set_lab_field(self, code: str, key: str, value: str) -> None:
+        lab = self.draft.answer(code).lab
+        assert lab is not None and key in lab
+        lab[key] = value
+        self._save()
+
     def set_item_note(self, code: str, note: str) -> None:
         self.draft.answer(code).note = note
         self._save()
@@ -93,8 +133,9 @@ class InspectionModel(Observable):
         self.draft.location = location
         self._save()
 
-    def remove_photo(self, code: str, sha256: str) -> None:
-        photos = self.draft.answer(code).photos
+    def remove_photo(self, code: str, sha256: str, kind: str = "photos") -> None:
+        assert kind in EVIDENCE
+        photos: list[str] = getattr(self.draft.answer(code), kind)
         if sha256 in photos:
             photos.remove(sha256)
         self._save()
@@ -106,9 +147,13 @@ class InspectionModel(Observable):
         self.photo_errors.pop(code, None)
         self.changed()
 
-    async def add_photos(self, code: str, files: Sequence[PickedFile]) -> None:
-        """Process each file into a watermarked photo of item ``code``; a bad file, or one
-        already attached to this draft, leaves a message for that item and the others still go in."""
+    async def add_photos(self, code: str, files: Sequence[PickedFile], kind: str = "photos") -> None:
+        """Process each file into a watermarked photo of item ``code`` (``kind``: its photos, a
+        书面检查's materials, where a PDF is kept as it is once it reads, or a 网络监测's
+        screenshots); a bad file, or one already attached to this draft, leaves a message for
+        that item and the others still go in."""
+        assert kind in EVIDENCE
+        target: list[str] = getattr(self.draft.answer(code), kind)
         if not files:
             self.busy_items.discard(code)
             self.changed()
@@ -117,7 +162,7 @@ class InspectionModel(Observable):
         self.photo_errors.pop(code, None)
         self.changed()
         errors = []
-        attached = {sha for answer in self.draft.answers.values() for sha in answer.photos}
+        attached = {sha for answer in self.draft.answers.values() for k in EVIDENCE for sha in getattr(answer, k)}
         try:
             for done, file in enumerate(files):
                 self.photo_progress[code] = (done, len(files))
@@ -130,8 +175,23 @@ class InspectionModel(Observable):
                 # Hashing, decoding, scaling, encoding and storing all run in a worker thread:
                 # the UI's loop only waits (a 12 MP photo costs ~0.2 s of CPU).
                 source = await asyncio.to_thread(_sha256, data)
-                if self._sources.get(source) in attached:
+                if self._sources.get(source) in attached or source in attached:
                     errors.append(s.ITEM_PHOTO_DUPLICATE.format(name=file.name))
+                    continue
+                if kind == "materials" and is_pdf(data):
+                    problem = (s.PDF_TOO_LARGE.format(mb=MAX_PDF_BYTES // 2**20) if len(data) > MAX_PDF_BYTES
+                               else await asyncio.to_thread(pdf_problem, data))
+                    if problem is not None:
+                        errors.append(f"{file.name}：{problem}")
+                        continue
+                    try:
+                        self.photos.add_file(data, self.task["id"])
+                    except StorageFullError as e:
+                        errors.append(f"{file.name}：{e}")
+                        continue
+                    attached.add(source)
+                    target.append(source)
+                    self._save()
                     continue
                 try:
                     photo = await self.photos.add(data, watermark_for(self.task, self.draft.location))
@@ -140,8 +200,8 @@ class InspectionModel(Observable):
                     continue
                 self._sources[source] = photo.sha256
                 attached.add(photo.sha256)
-                if photo.sha256 not in self.draft.answer(code).photos:
-                    self.draft.answer(code).photos.append(photo.sha256)
+                if photo.sha256 not in target:
+                    target.append(photo.sha256)
                 self._save()
         finally:
             self.busy_items.discard(code)

@@ -27,7 +27,7 @@ from ..domain.revision import RevisionChanges, revision_changes
 from ..services.supervisor import ExportFile, PlatformError, SupervisorService
 from .base import Observable, RemoteModel
 
-QUEUE_STATES = ("submitted", "returned", "approved", "published", "feedback", "recusals")
+QUEUE_STATES = ("submitted", "awaiting_report", "returned", "approved", "published", "feedback", "recusals")
 """The queue's chips: records by state, then the enterprises' feedback and 回避 requests."""
 THUMBNAIL_PX = 240
 

@@ -18,7 +18,7 @@ from ..viewmodels.inspection import REFUSAL, InspectionModel
 from .signing import ask_to_sign
 
 RESULT_COLOURS = {ItemResult.PASS: ft.Colors.GREEN_800, ItemResult.FAIL: ft.Colors.RED_800,
-                  ItemResult.NOT_APPLICABLE: ft.Colors.BLUE_GREY_700}
+                  ItemResult.NOT_APPLICABLE: ft.Colors.BLUE_GREY_700, ItemResult.AWAITING_LAB: ft.Colors.INDIGO_800}
 
 
 def _field(label: str, value: str, on_change: Callable[[str], None], *, multiline: bool = False,
@@ -92,6 +92,9 @@ class AcknowledgeView(ft.View):
                                                             color=RESULT_COLOURS[result]))], size=16))
             if answer.note.strip():
                 lines.append(ft.Text(answer.note.strip(), size=15, color=ft.Colors.ON_SURFACE_VARIANT))
+            if answer.lab is not None:  # the enterprise reads what was sampled and where it goes
+                lines.append(ft.Text(s.REVIEW_ITEM_LAB.format(**answer.lab), size=15,
+                                     color=ft.Colors.INDIGO_900))
         lines.append(ft.Text(f"{s.OUTCOME_TITLE}：{draft.outcome or '—'}", size=17,
                              weight=ft.FontWeight.W_600))
         if draft.note.strip():

@@ -61,7 +61,7 @@ class InspectView(ft.View):
         self.missing = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2,
                                overflow=ft.TextOverflow.ELLIPSIS)
         draft = model.draft
-        self.asks_enterprise = draft.visit is None and not draft.nobody_present
+        self.asks_enterprise = draft.visit is None and not draft.nobody_present and not draft.off_site
         """Whether the enterprise acknowledges next (企业确认) or the form is signed at once
         (a revision keeps the visit's acknowledgement; nobody present, there is none)."""
         self.sign_button = (primary_button(s.TO_ACKNOWLEDGE, self._next, icon=ft.Icons.ARROW_FORWARD)
@@ -74,12 +74,14 @@ class InspectView(ft.View):
             ft.Row([ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=ft.Colors.GREEN_700),
                     ft.Text(s.INSPECT_SAVED, size=13, color=ft.Colors.GREEN_800)], spacing=6),
         ]
+        if draft.off_site:
+            header.append(ft.Text(s.OFF_SITE_NOTE, size=13, color=ft.Colors.INDIGO_900))
         if draft.visit is not None:
             header.append(ft.Text(s.INSPECT_VISIT_KEPT, size=13, color=ft.Colors.ON_SURFACE_VARIANT))
         elif draft.notice is not None:
             header.append(ft.Text(s.INSPECT_NOTICE_SHOWN.format(time=local_time(draft.notice["shown_at"])),
                                   size=13, color=ft.Colors.ON_SURFACE_VARIANT))
-        else:
+        elif not draft.off_site:
             header.append(ft.Text(s.INSPECT_ABSENT, size=13, color=ft.Colors.DEEP_ORANGE_900))
         if model.draft.supersedes:
             header.append(ft.Text(s.INSPECT_REVISION, size=13, color=ft.Colors.RED_800))
@@ -91,7 +93,7 @@ class InspectView(ft.View):
         super().__init__(
             route=f"/task/{task['id']}/inspect", padding=12, scroll=ft.ScrollMode.AUTO, spacing=12,
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
-            appbar=ft.AppBar(title=ft.Text(s.INSPECT_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
+            appbar=ft.AppBar(title=ft.Text(s.INSPECT_OFF_SITE_TITLE if draft.off_site else s.INSPECT_TITLE), bgcolor=ft.Colors.SURFACE_CONTAINER_LOW),
             bottom_appbar=ft.BottomAppBar(
                 height=104, bgcolor=ft.Colors.SURFACE, padding=ft.Padding.symmetric(horizontal=14, vertical=8),
                 content=ft.Column([self.missing, ft.Row([self.sign_button])], spacing=6)),
@@ -111,7 +113,7 @@ class InspectView(ft.View):
                         ft.TextButton(s.LOCATION_NONE, on_click=lambda _: model.set_location(None)),
                     ]),
                     self.typed, self.location_error,
-                ])),
+                ]), visible=not draft.off_site),
                 Section(s.OUTCOME_TITLE, [self.outcome]),
                 Section(s.NOTE_TITLE, [ft.TextField(value=model.draft.note, multiline=True, min_lines=2,
                                                    border_radius=10, label=s.NOTE_TITLE,
@@ -124,8 +126,9 @@ class InspectView(ft.View):
         self.render(update=False)
 
     @staticmethod
-    def _keyed(section: ft.Container) -> ft.Container:
-        section.key = LOCATION_KEY
+    def _keyed(section: ft.Container, *, visible: bool) -> ft.Container:
+        """The 检查地点 card (hidden for an office inspection: no place to record)."""
+        section.key, section.visible = LOCATION_KEY, visible
         return section
 
     async def _show_location(self) -> None:
@@ -153,21 +156,22 @@ class InspectView(ft.View):
         if update:
             update_if_shown(self)
 
-    async def _pick_photos(self, code: str) -> None:
+    async def _pick_photos(self, code: str, kind: str) -> None:
         if self.files is None:
             return
         self.model.picking_photos(code)
         files = []
         try:
-            files = await self.files.pick_images()
+            files = await self.files.pick_images(pdf=kind == "materials")
         finally:
-            await self.model.add_photos(code, files)
+            await self.model.add_photos(code, files, kind)
 
     def did_mount(self) -> None:
         """开始检查 asks for the position at once, so that photos taken from the start carry the
         place instead of 位置未知 for good (a reopened draft keeps what the inspector chose)."""
         # Not for a revision: it is made later, elsewhere; its place is the visit's, corrected by hand.
-        if self.model.started and self.model.draft.location is None and self.model.draft.visit is None:
+        draft = self.model.draft
+        if self.model.started and draft.location is None and draft.visit is None and not draft.off_site:
             self.page.run_task(self._locate, None)
 
     async def _locate(self, _: object) -> None:

@@ -28,7 +28,8 @@ from .review_queue import error_banner
 
 RESULT_COLOURS = {"合格": ("green", ft.Colors.GREEN_50, ft.Colors.GREEN_900),
                   "不合格": ("red", ft.Colors.RED_50, ft.Colors.RED_900),
-                  "不涉及": ("grey", ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800)}
+                  "不涉及": ("grey", ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800),
+                  "待检测": ("indigo", ft.Colors.INDIGO_50, ft.Colors.INDIGO_900)}
 
 
 def banner(icon: ft.IconData, text: str, background: str, foreground: str) -> ft.Control:
@@ -278,6 +279,7 @@ class ReviewRecordView(ft.View):
                                      bgcolor=background, border_radius=10,
                                      padding=ft.Padding.symmetric(horizontal=10, vertical=3))],
                        vertical_alignment=ft.CrossAxisAlignment.START),
+                *[ft.Text(fact, size=13, color=ft.Colors.INDIGO_900) for fact in item.facts],
                 *([ft.Text(s.RECORD_ITEM_NOTE.format(note=item.note), size=14)] if item.note else []),
                 ft.Row(photos, wrap=True, spacing=8, run_spacing=8) if photos else
                 ft.Text(s.RECORD_NO_PHOTOS, size=12, color=ft.Colors.ON_SURFACE_VARIANT),

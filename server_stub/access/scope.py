@@ -84,8 +84,13 @@ def photo_visible_to(conn: sa.Connection, device: Caller, sha256: str) -> bool:
     query = (sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
              .join(u, sa.and_(u.c.sha256 == rp.c.sha256, u.c.device_id == r.c.device_id))
              .where(rp.c.sha256 == sha256))
+    # A laboratory's report belongs to the record whose item it was attached to (issue 27).
+    lab = t.lab_tests
+    reports = sa.select(r.c.id).join(lab, lab.c.record_id == r.c.id).where(lab.c.report_sha256 == sha256)
     if device.role == Role.SUPERVISOR:
-        query = query.where(r.c.plan_id.in_(department_plans(require_supervisor(conn, device))))
+        plans = department_plans(require_supervisor(conn, device))
+        query, reports = query.where(r.c.plan_id.in_(plans)), reports.where(r.c.plan_id.in_(plans))
     else:
-        query = query.where(on_team(device.inspector_id, r.c.task_id))
-    return conn.execute(query.limit(1)).first() is not None
+        mine = on_team(device.inspector_id, r.c.task_id)
+        query, reports = query.where(mine), reports.where(mine)
+    return bool(conn.execute(sa.select(sa.or_(query.exists(), reports.exists()))).scalar())

@@ -62,6 +62,7 @@ class ActKind(enum.StrEnum):
     RECORD_APPROVED = "review.approved"
     RECORD_PUBLISHED = "review.published"
     RECORD_RETURNED = "review.returned"
+    LAB_REPORT_ATTACHED = "review.lab_report"
     FOLLOWUP_CLOSED = "followup.closed"
     RESULT_CORRECTED = "review.corrected"
     RESULT_WITHDRAWN = "review.withdrawn"
@@ -88,6 +89,7 @@ KIND_LABELS = {
     ActKind.DRAW_ABANDONED: "放弃抽取", ActKind.ENROLMENT_CODE_ISSUED: "签发设备注册码",
     ActKind.DEVICE_REVOKED: "停用设备", ActKind.RECORD_APPROVED: "审核通过",
     ActKind.RECORD_PUBLISHED: "公示", ActKind.RECORD_RETURNED: "退回",
+    ActKind.LAB_REPORT_ATTACHED: "附检验检测报告",
     ActKind.FOLLOWUP_CLOSED: "后续处置登记", ActKind.RESULT_CORRECTED: "更正公示结果",
     ActKind.RESULT_WITHDRAWN: "撤回公示结果",
     ActKind.PARTNER_CONFIRMED: "配合部门确认联合抽查", ActKind.PARTNER_DECLINED: "配合部门不同意联合抽查",

@@ -167,7 +167,8 @@ records = sa.Table(
     sa.Column("outcome", sa.String(40), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("supersedes", sa.String(64), nullable=True),
-    # incomplete (photos missing) → submitted → returned | approved → published
+    # incomplete (photos missing) → awaiting_report (a lab's report) → submitted → returned |
+    # approved → published
     sa.Column("state", sa.String(20), nullable=False, index=True),
     # The envelope exactly as received, so its signature can be re-verified forever.
     sa.Column("envelope", sa.Text, nullable=False),
@@ -229,6 +230,23 @@ plan_departments = sa.Table(
     # Which departments run or join a plan: what a supervisor's department may see.
     sa.Column("plan_id", sa.String(60), sa.ForeignKey("plans.id"), primary_key=True),
     sa.Column("department", sa.String(100), primary_key=True, index=True),
+)
+
+lab_tests = sa.Table(
+    "lab_tests",
+    metadata,
+    # An item sent for testing (issue 27 point 2, record format 4): its row is made when the
+    # record arrives with the item 待检测, and the laboratory's report (a PDF in the photo store,
+    # its number and conclusion) is written in once a supervisor attaches it.
+    sa.Column("record_id", sa.String(36), sa.ForeignKey("records.id"), primary_key=True),
+    sa.Column("item_code", sa.String(80), primary_key=True),
+    sa.Column("report_sha256", sa.String(64), nullable=True, index=True),
+    sa.Column("report_no", sa.String(60), nullable=True),
+    sa.Column("conclusion", sa.String(10), nullable=True),
+    sa.Column("attached_by", sa.String(40), nullable=True),
+    sa.Column("attached_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("conclusion IS NULL OR conclusion IN ('合格', '不合格')",
+                       name="ck_lab_tests_conclusion"),
 )
 
 followups = sa.Table(

@@ -38,7 +38,9 @@ from server_stub.records.photo_store import PhotoStore, is_sha256
 from sync import (
     MAX_PHOTO_PIXELS,
     MAX_SIGNATURE_BYTES,
+    RECORD_VERSION,
     ChainHead,
+    ItemResult,
     Record,
     RecordState,
     SignatureError,
@@ -49,8 +51,10 @@ from sync import (
     check_items_answered,
     content_hash,
     find_gaps,
+    is_pdf,
     parse_json,
     parse_rfc3339,
+    pdf_problem,
     photo_hashes,
     record_hash,
     signature_png_problem,
@@ -114,7 +118,12 @@ def _check_image(data: bytes) -> None:
     header alone: nothing is decoded before that, so a decompression bomb costs nothing. Then the
     photo is decoded whole (``_check_decodes``), so that a file cut short or a bare header is
     refused here (415) instead of being stored and failing later on a reviewer's screen. A PNG is
-    taken only as an enterprise's signature (``_check_signature``)."""
+    taken only as an enterprise's signature (``_check_signature``), a PDF only whole and readable
+    (``sync.pdf_problem``: a 书面检查's material or a laboratory's report, issue 27)."""
+    if is_pdf(data):
+        if (problem := pdf_problem(data)) is not None:
+            raise NotAnImage("bad_pdf", problem)
+        return
     if data.startswith(b"\x89PNG"):
         _check_signature(data)
         return
@@ -204,10 +213,17 @@ def _promote_complete_records(conn: sa.Connection, sha256: str, device_id: str) 
 
 
 def _refresh_state(conn: sa.Connection, record_id: str) -> None:
+    """An incomplete record whose photos are all in goes to review, or waits for a laboratory's
+    report (待检测结果) while one of its items sent for testing has none."""
     if not missing_photos(conn, record_id):
         r = t.records
+        lab = t.lab_tests
+        # one statement (the budget of tests/server_stub/api/test_statements.py): the state
+        # follows whether an item sent for testing waits for its report
+        awaiting = sa.exists().where(lab.c.record_id == record_id, lab.c.report_sha256.is_(None))
         conn.execute(r.update().where(r.c.id == record_id, r.c.state == RecordState.INCOMPLETE)
-                     .values(state=RecordState.SUBMITTED))
+                     .values(state=sa.case((awaiting, RecordState.AWAITING_REPORT.value),
+                                           else_=RecordState.SUBMITTED.value)))
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -256,6 +272,9 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     stored = set(conn.execute(sa.select(u.c.sha256).where(u.c.sha256.in_(photos),
                                                           u.c.device_id == device.id)).scalars())
     missing = [p for p in photos if p not in stored]
+    lab_items = [item.code for item in record.items if item.result == ItemResult.AWAITING_LAB]
+    state = (RecordState.INCOMPLETE if missing else
+             RecordState.AWAITING_REPORT if lab_items else RecordState.SUBMITTED)
     finished = parse_rfc3339(record.finished_at)  # the inspector's local time: its date is the day
     inserted = _insert_once(
         conn, t.records,
@@ -264,7 +283,7 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
         plan_id=task["plan_id"], inspected_on=finished.date(), industry=task["industry"],
         region=task["region"], risk_grade=task["risk_grade"], supersedes=record.supersedes,
-        state=RecordState.INCOMPLETE if missing else RecordState.SUBMITTED, envelope=body.decode("utf-8"),
+        state=state, envelope=body.decode("utf-8"),
         received_at=now,
     )
     if not inserted:
@@ -276,11 +295,13 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
         return _repeat_answer(conn, existing, digest)
     if photos:
         conn.execute(t.record_photos.insert(), [{"record_id": record.id, "sha256": s} for s in photos])
+    if lab_items:
+        conn.execute(t.lab_tests.insert(), [{"record_id": record.id, "item_code": c} for c in lab_items])
     if record.supersedes is not None:
         conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
                      .values(superseded=True))
     return IngestAnswer(True, {"id": record.id, "hash": digest, "task_id": record.task_id,
-                              "state": RecordState.INCOMPLETE if missing else RecordState.SUBMITTED,
+                              "state": state,
                               "missing_photos": missing, "chain": chain})
 
 
@@ -378,9 +399,23 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
     if device.inspector_id not in record.inspectors:
         problems.append("记录的检查人员中没有本设备的执法检查人员")
     problems += [p.message for p in check_items_answered(record, task["items"])]
+    problems += _mode_problems(conn, record)
     if problems:
         raise Invalid("invalid_record", "；".join(problems))
     return task
+
+
+def _mode_problems(conn: sa.Connection, record: Record) -> list[str]:
+    """A format 4 record checks each item the way the item list says (its 检查方式): a record
+    cannot turn an on-site item into a desk check. Older formats name no mode (one statement
+    more, for format 4 records only)."""
+    if record.v < RECORD_VERSION:
+        return []
+    methods = dict(conn.execute(sa.select(t.items.c.code, t.items.c.method).where(
+        t.items.c.code.in_([item.code for item in record.items]))).all())
+    return [f"items[{i}].mode：抽查事项「{item.code}」的检查方式应为「{methods[item.code]}」，记录为「{item.mode}」"
+            for i, item in enumerate(record.items)
+            if item.code in methods and item.mode != methods[item.code]]
 
 
 def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:

@@ -47,6 +47,10 @@ def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url
     ack = record.acknowledgement
     signature = files.get(ack.signature) if ack is not None and ack.signature else None
     confirmed = confirmation(conn, record)
+    lab = t.lab_tests
+    reports = {row.item_code: (row.report_no, row.conclusion) for row in conn.execute(
+        sa.select(lab.c.item_code, lab.c.report_no, lab.c.conclusion)
+        .where(lab.c.record_id == record_id, lab.c.report_sha256.is_not(None)))}
     sheet = RecordSheet(
         record=record, digest=row.hash, entity_name=entity.name, entity_address=entity.address,
         item_names={i.code: i.name for i in items}, item_basis={i.code: i.basis for i in items},
@@ -54,7 +58,8 @@ def record_pdf(conn: sa.Connection, photos: PhotoStore, record_id: str, base_url
         thumbnails={sha: small for sha, data in files.items()
                     if data is not None and (small := _thumbnail(data)) is not None},
         url=check_url(base_url, record.id, row.hash),
-        acknowledged=confirmed.confirmed, signed_version=confirmed.signed_version)
+        acknowledged=confirmed.confirmed, signed_version=confirmed.signed_version,
+        lab_reports=reports)
     return render_record_pdf(sheet, FONTS_DIR)
 
 

@@ -27,6 +27,7 @@ from server_stub.core.errors import Conflict, Invalid, NotAllowed
 from server_stub.field import feedback
 from server_stub.publication import log as publication_log
 from server_stub.publication.announcements import number_plan
+from server_stub.records import lab_tests
 from server_stub.records.confirmation import confirmation
 from sync import (
     ContentConfirmation,
@@ -122,6 +123,7 @@ def detail(conn: sa.Connection, department: str, record_id: str, *, reviewer: st
         "confirmation": _confirmation_json(conn, record),
         "feedback": feedback.for_task(conn, row["task_id"]),
         "own": bool(conn.execute(sa.select(on_team(reviewer, row["task_id"]))).scalar()),
+        "lab_reports": lab_tests.reports(conn, record_id),
     }
 
 

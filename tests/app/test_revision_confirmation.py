@@ -50,7 +50,7 @@ def signed_original(store: LocalStore, parts: tuple[InspectionService, PhotoServ
 def test_an_unchanged_revision_keeps_a_confirmation_that_still_covers_it(
         store: LocalStore, model_parts: tuple[InspectionService, PhotoService]) -> None:
     original, revision = signed_original(store, model_parts)
-    assert original["v"] == 3 and not revision.unconfirmed
+    assert original["v"] == 4 and not revision.unconfirmed
     revision.set_note("补充：冷藏柜温度记录齐全")
     assert revision.unconfirmed, "the note is part of what the enterprise read"
     revision.set_note(original["note"])

@@ -49,7 +49,7 @@ def test_notice_signature_sync_review_and_paper(platform: Platform, app_process:
         screenshot(inspector, "onsite-02-signed")
         wait_for(lambda: query(app_process, "SELECT 1 FROM records WHERE outbox = 'acked'"), 60, "the sync")
         record = json.loads(query(app_process, "SELECT envelope FROM records")[0][0])["record"]
-        assert record["v"] == 3 and record["notice"]["inspectors"][0]["badge_no"] == task["team"][0]["badge_no"]
+        assert record["v"] == 4 and record["notice"]["inspectors"][0]["badge_no"] == task["team"][0]["badge_no"]
         ack = record["acknowledgement"]
         assert ack["kind"] == "signed" and ack["name"] == "张三" and ack["role"] == "店长"
         assert ack["covers"] == content_hash(record), "the signature covers what the enterprise read"

@@ -30,8 +30,8 @@ def test_the_database_holds_one_name_per_state(database_url: str) -> None:
     from sync import RecordState, Role
 
     assert one_of("state", RecordState) == (
-        "state IN ('incomplete', 'submitted', 'returned', 'approved', 'published')"), \
-        "migration 0009 writes these values out: change both together"
+        "state IN ('incomplete', 'awaiting_report', 'submitted', 'returned', 'approved', 'published')"), \
+        "migration 0026 writes these values out: change both together"
     assert one_of("role", Role) == "role IN ('inspector', 'supervisor')"
     engine = make_engine(database_url)
     migrate(engine)
@@ -156,5 +156,68 @@ def test_entities_gain_optional_coordinates(database_url: str) -> None:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("entities")}
         assert "lat" not in columns and "lon" not in columns
         assert conn.execute(sa.text("SELECT count(*) FROM entities")).scalar() == 2
+    move(command.upgrade, "head")
+    engine.dispose()
+
+
+def test_records_gain_the_awaiting_report_state(database_url: str) -> None:
+    """Migration 0026 widens the records' state CHECK on a ``records`` table that photos and
+    follow-ups reference (SQLite rebuilds it, its foreign keys deferred): every row and every
+    reference survive, the new state is taken, an unknown one still refused; down again, a
+    record awaiting its report goes back to submitted."""
+    import datetime as dt
+
+    import pytest
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from server_stub.core import tables as t
+    from server_stub.core.db import MIGRATIONS
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def move(step: object, revision: str) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)  # type: ignore[operator]
+
+    move(command.upgrade, "0021")
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(t.inspectors.insert().values(id="I1", name="张三", department="局", badge_no="1",
+                                                  qualifications=[], active=True, conflicts=[]))
+        conn.execute(t.devices.insert().values(id="D1", inspector_id="I1", name="手机", public_key="k" * 43,
+                                               token_hash="h" * 64, enrolled_at=at, role="inspector"))
+        conn.execute(sa.text("INSERT INTO entities (credit_code, name, address, region, industry, "
+                             "risk_grade, status) VALUES ('E1', '某店', '某路1号', '市南区', '零售', "
+                             "'A', '存续')"))
+        conn.execute(t.plans.insert().values(id="P1", name="P1", spec={"departments": ["甲局"]},
+                                             commitment="c", seed="s", created_at=at))
+        conn.execute(sa.text("INSERT INTO tasks (id, plan_id, credit_code, team, items, due, draw_order, "
+                             "created_at) VALUES ('T1', 'P1', 'E1', '[]', '[]', '2026-12-31', 0, "
+                             "'2026-01-01 00:00:00+00:00')"))
+        for n in (1, 2):
+            conn.execute(t.records.insert().values(
+                id=f"R{n}", hash=f"{n}" * 64, device_id="D1", seq=n, inspector_id="I1", task_id="T1",
+                credit_code="E1", outcome="未发现问题", finished_at=at, state="submitted",
+                envelope="{}", received_at=at))
+        conn.execute(t.record_photos.insert().values(record_id="R1", sha256="a" * 64))
+    move(command.upgrade, "0026")
+    with engine.begin() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.records)).scalar() == 2
+        assert conn.execute(sa.select(t.record_photos.c.record_id)).scalars().all() == ["R1"]
+        if engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        conn.execute(t.records.update().where(t.records.c.id == "R2").values(state="awaiting_report"))
+        conn.execute(t.lab_tests.insert().values(record_id="R2", item_code="SP-01"))
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(t.records.update().where(t.records.c.id == "R1").values(state="lost"))
+    move(command.downgrade, "0021")
+    with engine.begin() as conn:
+        assert dict(conn.execute(sa.text("SELECT id, state FROM records")).all()) == {
+            "R1": "submitted", "R2": "submitted"}
     move(command.upgrade, "head")
     engine.dispose()

@@ -28,6 +28,7 @@ def test_exported_members() -> None:
         "Witness", "signature_png_problem", "RecordSheet", "check_url", "render_record_pdf", "china_time",
         # how each item was checked and lab testing (issue 27 points 1 and 2, record format 4)
         "ANSWERS", "BOUND_VERSION", "LabTest", "OnlineCheck", "is_off_site", "url_problem",
+        "MAX_PDF_PAGES", "is_pdf", "pdf_problem", "LabReport", "LabReportLine",
         # an acknowledgement bound to what it was given on (issue 24 point 2, record format 3)
         "CONTENT_KEYS", "acknowledges_content", "bind_acknowledgement", "content_hash",
         # states and roles, one name each

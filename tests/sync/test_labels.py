@@ -50,7 +50,8 @@ def test_a_superseded_record_is_revised() -> None:
 def test_the_domain_words() -> None:
     """The words listed in docs/decisions.md (One word per state)."""
     assert dict(RECORD_STATE_LABELS) == {
-        RecordState.INCOMPLETE: "照片未齐", RecordState.SUBMITTED: "待审核", RecordState.RETURNED: "已退回",
+        RecordState.INCOMPLETE: "照片未齐", RecordState.AWAITING_REPORT: "待检测结果",
+        RecordState.SUBMITTED: "待审核", RecordState.RETURNED: "已退回",
         RecordState.APPROVED: "已通过", RecordState.PUBLISHED: "已公示"}
     assert dict(OUTBOX_STATE_LABELS) == {OutboxState.PENDING: "待同步", OutboxState.ACKED: "已上传",
                                          OutboxState.REJECTED: "平台拒收"}

@@ -15,6 +15,7 @@ from server_stub.core.clock import now
 from server_stub.core.errors import Damaged, NotFound
 from server_stub.records import ingest
 from server_stub.records.thumbnails import thumbnail
+from sync import is_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["photos"], responses=error_responses(401))
 
@@ -34,7 +35,8 @@ class PhotoOut(BaseModel):
                201: {"model": PhotoOut, "description": "stored"},
                **error_responses(400, 401, 413, 415, 503, 507)},
     openapi_extra={"requestBody": {"required": True, "content": {
-        "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 def put_photo(
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request, device: DeviceDep,
@@ -64,12 +66,14 @@ def _visible_photo(sha256: str, request: Request, device: DeviceDep, conn: ConnD
     return data
 
 
-@router.get("/photos/{sha256}", responses={200: {"content": {"image/jpeg": {}}},
+@router.get("/photos/{sha256}", responses={200: {"content": {"image/jpeg": {}, "application/pdf": {}}},
                                             **error_responses(404, 503)})
 def get_photo(sha256: PhotoName, request: Request, device: DeviceDep, conn: ConnDep) -> Response:
     """A photo at full size: supervisors see their department's, inspectors their own."""
     data = _visible_photo(sha256, request, device, conn)
-    kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"  # PNG: a signature
+    # PNG: a signature; PDF: a 书面检查's material or a laboratory's report
+    kind = ("image/png" if data.startswith(b"\x89PNG") else
+            "application/pdf" if is_pdf(data) else "image/jpeg")
     return Response(data, media_type=kind, headers=PHOTO_CACHING)
 
 

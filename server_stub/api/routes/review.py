@@ -6,17 +6,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, SupervisorActorDep, SupervisorDep
 from server_stub.api.errors import error_responses
 from server_stub.api.query import QueryDate
+from server_stub.core import tables as t
 from server_stub.core.clock import china_today, now
 from server_stub.review import decisions as review
-from server_stub.review import record_export
-from sync import MAX_NOTE_LENGTH, Outcome, QueueEntry, ReviewDetail
+from server_stub.review import lab_reports, record_export
+from sync import MAX_NOTE_LENGTH, ItemResult, Outcome, QueueEntry, ReviewDetail
 
 router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
@@ -44,6 +46,20 @@ class WithdrawalIn(BaseModel):
     reason: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="撤回原因（必填，将一并公示）")
 
 
+class LabReportIn(BaseModel):
+    item: str = Field(min_length=1, max_length=80, description="送检的抽查事项编码")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$",
+                        description="报告PDF的SHA-256（先由本设备 PUT /api/v1/photos/{sha256} 上传）")
+    number: str = Field(min_length=1, max_length=lab_reports.MAX_REPORT_NO, description="报告编号")
+    conclusion: Literal["合格", "不合格"] = Field(description="检测结论：该事项的检查结论随之确定")
+
+
+class LabReportOut(BaseModel):
+    record_id: str
+    item: str
+    state: str = Field(description="附报告后记录的状态：awaiting_report（仍有送检事项未附报告）或 submitted")
+
+
 class Amendment(BaseModel):
     leaf: int = Field(description="这次更正或撤回在公示日志中的条目编号")
 
@@ -51,9 +67,10 @@ class Amendment(BaseModel):
 @router.get("/review/queue")
 def review_queue(
     supervisor: SupervisorDep, conn: ConnDep,
-    state: Literal["submitted", "approved", "returned", "published"] = "submitted",
+    state: Literal["submitted", "awaiting_report", "returned", "approved", "published"] = "submitted",
 ) -> Queue:
-    """The department's records in ``state`` (default: waiting for review), oldest first."""
+    """The department's records in ``state`` (default: waiting for review), oldest first;
+    ``awaiting_report``: those waiting for a laboratory's report (待检测结果)."""
     return Queue(records=review.queue(conn, supervisor.department, state, reviewer=supervisor.person))
 
 
@@ -126,3 +143,20 @@ def withdraw(record_id: str, body: WithdrawalIn, supervisor: SupervisorDep,
     return Amendment(leaf=review.withdraw(conn, supervisor.department, record_id,
                                           reason=body.reason, actor=actor,
                                           key=request.app.state.server_key, now=now()))
+
+
+@router.post("/review/records/{record_id}/lab-reports", status_code=201,
+             responses={200: {"model": LabReportOut, "description": "this report was attached already"},
+                        201: {"model": LabReportOut, "description": "attached"},
+                        **error_responses(404, 409, 422)})
+def attach_lab_report(record_id: str, body: LabReportIn, supervisor: SupervisorDep,
+                      actor: SupervisorActorDep, conn: ConnDep) -> JSONResponse:
+    """Attach a laboratory's report (its PDF uploaded first by this device) to an item of the
+    record sent for testing: the item's result is the report's conclusion, and once every such
+    item has its report the record goes to review (待审核). The same report again: 200."""
+    new = lab_reports.attach(conn, supervisor.department, record_id, item=body.item, sha256=body.sha256,
+                             number=body.number, conclusion=ItemResult(body.conclusion),
+                             device_id=supervisor.device.id, actor=actor, now=now())
+    state = conn.execute(sa.select(t.records.c.state).where(t.records.c.id == record_id)).scalar_one()
+    return JSONResponse({"record_id": record_id, "item": body.item, "state": state},
+                        status_code=201 if new else 200)

@@ -60,8 +60,10 @@ def tasks(shared_server: ServerProcess, people: tuple[Phone, Phone]) -> Iterator
     return iter(inspector.tasks())
 
 
-def send_signed(phone: Phone, task: dict[str, Any], **changes: Any) -> tuple[dict[str, Any], bytes]:
-    """A record the representative signed, its signature PNG sent first; (envelope, png)."""
+def send_signed(phone: Phone, task: dict[str, Any], *, expect: str = "submitted",
+                **changes: Any) -> tuple[dict[str, Any], bytes]:
+    """A record the representative signed, its signature PNG sent first; (envelope, png).
+    ``expect``: its state once received (an item sent for testing: awaiting_report)."""
     png = signature_png(phone.seq)
     assert put(phone, png).status_code == 201
     ack = Acknowledgement(kind="signed", name="张三", role="店长", statement="对检查结果无异议",
@@ -70,7 +72,7 @@ def send_signed(phone: Phone, task: dict[str, Any], **changes: Any) -> tuple[dic
     envelope = phone.record(task, acknowledgement=ack, **changes)
     answer = phone.client.post("/api/v1/records", json=envelope)
     assert answer.status_code == 201, answer.text
-    assert answer.json()["state"] == "submitted", "the signature counts as the record's file"
+    assert answer.json()["state"] == expect, "the signature counts as the record's file"
     return envelope, png
 
 
