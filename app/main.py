@@ -234,7 +234,7 @@ class Router:
             await model.load()
         record_view = ReviewRecordView(
             model, open_photo=lambda sha: self.navigate(f"/{prefix}/{record_id}/photo/{sha}"),
-            decided=self.decided, save=self.save_export)
+            decided=self.decided, save=self.save_export, files=self.app.files)
         record_view.route = f"/{prefix}/{record_id}"
         views: list[ft.View] = [record_view]
         if len(rest) == 2 and rest[0] == "photo":

@@ -7,6 +7,7 @@ message a supervisor can act on (the platform's own message when it gave one).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,13 +68,15 @@ class PlatformService:
         self.transport = transport
 
     async def _call(self, method: str, path: str, *, json: Any = None,
-                    params: dict[str, str] | None = None) -> httpx.Response:
+                    params: dict[str, str] | None = None, content: bytes | None = None,
+                    headers: dict[str, str] | None = None) -> httpx.Response:
         try:
             async with httpx.AsyncClient(
                     base_url=self.enrolment.server_url, timeout=self.timeout, transport=self.transport,
                     verify=tls(),
                     headers={"Authorization": f"Bearer {self.enrolment.token}"}) as client:
-                answer = await client.request(method, path, json=json, params=params)
+                answer = await client.request(method, path, json=json, params=params, content=content,
+                                              headers=headers)
         except httpx.HTTPError:
             raise PlatformError(s.PLATFORM_UNREACHABLE, offline=True) from None
         if answer.status_code >= 400:
@@ -119,6 +122,16 @@ class SupervisorService(PlatformService):
 
     async def publish(self, record_id: str) -> None:
         await self._call("POST", f"/api/v1/review/records/{record_id}/publish")
+
+    async def attach_lab_report(self, record_id: str, item: str, pdf: bytes, *, number: str,
+                                conclusion: str) -> None:
+        """The laboratory's report of an item sent for testing: its PDF stored (by its hash, as
+        a photo), then attached with its number and conclusion (issue 27 point 2)."""
+        sha256 = hashlib.sha256(pdf).hexdigest()
+        await self._call("PUT", f"/api/v1/photos/{sha256}", content=pdf,
+                         headers={"Content-Type": "application/pdf"})
+        await self._call("POST", f"/api/v1/review/records/{record_id}/lab-reports",
+                         json={"item": item, "sha256": sha256, "number": number, "conclusion": conclusion})
 
     async def photo(self, sha256: str) -> bytes:
         """The photo at full size, as the platform keeps it."""

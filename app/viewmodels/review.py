@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sync import ReviewDetail
+from sync import ReviewDetail, pdf_problem
 from sync.file_name import record_pdf_name
 
 from .. import strings as s
@@ -205,3 +205,21 @@ class ReviewRecordModel(Observable):
 
     async def publish(self) -> bool:
         return await self._decide(lambda: self.service.publish(self.record_id), s.DONE_PUBLISHED)
+
+    @property
+    def awaited_reports(self) -> list[str]:
+        """The items sent for testing whose laboratory's report is still to be attached."""
+        if not self.detail or self.read_only or self.detail["state"] != "awaiting_report":
+            return []
+        return [line["item"] for line in self.detail["lab_reports"] if line["report"] is None]
+
+    async def attach_report(self, item: str, pdf: bytes, number: str, conclusion: str) -> bool:
+        """Attach the laboratory's report of ``item``; a file that is no whole PDF, or no
+        number, is refused here (``error``), sending nothing."""
+        problem = pdf_problem(pdf) if number.strip() else s.REPORT_NEED_NUMBER
+        if problem is not None:
+            self.error = problem
+            self.changed()
+            return False
+        return await self._decide(lambda: self.service.attach_lab_report(
+            self.record_id, item, pdf, number=number.strip(), conclusion=conclusion), s.DONE_REPORT)

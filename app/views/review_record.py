@@ -18,10 +18,11 @@ from sync import (
 )
 
 from .. import strings as s
-from ..components import InfoRow, Section, StateChip, primary_button, update_if_shown
+from ..components import Choices, InfoRow, Section, StateChip, primary_button, update_if_shown
 from ..components.revision import revision_section
 from ..domain.clock import local_time
 from ..domain.review import ItemView, notice_text, time_range
+from ..services.files import FileService
 from ..services.supervisor import ExportFile, PlatformError
 from ..viewmodels.review import ReviewRecordModel
 from .review_queue import error_banner
@@ -44,8 +45,12 @@ def banner(icon: ft.IconData, text: str, background: str, foreground: str) -> ft
 class ReviewRecordView(ft.View):
     def __init__(self, model: ReviewRecordModel, *, open_photo: Callable[[str], object],
                  decided: Callable[[str], Awaitable[None]],
-                 save: Callable[[ExportFile], Awaitable[str]]) -> None:
+                 save: Callable[[ExportFile], Awaitable[str]],
+                 files: FileService | None = None) -> None:
         self.model = model
+        self.files = files
+        self.report_forms: dict[str, ft.Control] = {}
+        """Each awaited report's form, kept across renders (what was typed stays)."""
         self.save = save
         self.open_photo = open_photo
         self.decided = decided
@@ -167,6 +172,10 @@ class ReviewRecordView(ft.View):
                                                                for n, item in enumerate(m.items, start=1)],
                     spacing=0),
         ]
+        for code in m.awaited_reports if self.files is not None else []:
+            if code not in self.report_forms:
+                self.report_forms[code] = self._report_form(code, detail["item_names"].get(code, code))
+            sections.append(self.report_forms[code])
         review = detail["review"]
         if review.get("reviewed_at"):
             lines: list[ft.Control] = [ft.Text(s.RECORD_REVIEWED.format(
@@ -361,6 +370,30 @@ class ReviewRecordView(ft.View):
     def _publish(self, _: object) -> None:
         self._dialog(s.PUBLISH_TITLE, s.PUBLISH_TEXT, s.CONFIRM_PUBLISH, comment_label=None,
                      act=lambda _c: self.model.publish())
+
+
+    def _report_form(self, code: str, name: str) -> ft.Control:
+        """附检验检测报告 for an item sent for testing: the report's number and conclusion, then
+        its PDF picked and sent (issue 27 point 2)."""
+        number = ft.TextField(label=s.REPORT_NUMBER, dense=True, border_radius=10, max_length=60, counter="")
+        conclusion = Choices(["合格", "不合格"], None, lambda _value: None)
+
+        async def pick_and_send(_: object) -> None:
+            assert self.files is not None
+            if conclusion.value is None:
+                self.model.error = s.REPORT_NEED_CONCLUSION
+                self.model.changed()
+                return
+            picked = await self.files.pick_images(pdf=True)
+            if not picked:
+                return
+            if await self.model.attach_report(code, await picked[0].read(), number.value or "",
+                                              str(conclusion.value)):
+                await self.decided(self.model.done or s.DONE_REPORT)
+
+        return Section(f"{s.REPORT_ATTACH}：{name}", [
+            number, ft.Text(s.REPORT_CONCLUSION, size=13, color=ft.Colors.ON_SURFACE_VARIANT), conclusion,
+            ft.Row([primary_button(s.REPORT_PICK, pick_and_send, icon=ft.Icons.UPLOAD_FILE)])])
 
 
 class PhotoView(ft.View):

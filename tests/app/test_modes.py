@@ -4,12 +4,23 @@ record (format 4) the draft becomes; a revision of an older record keeps its for
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
+from fpdf import FPDF
+
+from app import strings as s
 from app.domain.inspection import Draft, task_off_site
-from sync import AcknowledgementKind, ItemResult, Outcome, validate_record
+from app.services.supervisor import SupervisorService
+from app.viewmodels.review import ReviewRecordModel
+from sync import AcknowledgementKind, ItemResult, LabTest, Outcome, RecordItem, validate_record
 from tests.app.factories import make_task
+from tests.app.test_supervisor import app_enrolment
+from tests.conftest import Server
+from tests.server_stub.api.test_modes import set_items
+from tests.server_stub.api.test_onsite_record import send_signed
+from tests.server_stub.api.test_review import enrol_people
 
 A, B, C = (hashlib.sha256(n.encode()).hexdigest() for n in ("a", "b", "c"))
 
@@ -83,3 +94,33 @@ def test_a_revision_of_an_older_record_keeps_its_format() -> None:
     draft = Draft.revise(task, old, "2026-03-03T09:00:00+08:00", A)
     assert not draft.modes
     assert Draft.from_json(draft.to_json()).modes is False
+
+
+def test_a_supervisor_attaches_the_laboratorys_report_from_the_app(app_server: Server) -> None:
+    """The supervisor's record screen: the item waiting for its report, a file that is no PDF
+    or no number refused before anything is sent, then the report attached and the record in
+    review with the report's conclusion as the item's result."""
+    inspector, supervisor = enrol_people(app_server)
+    service = SupervisorService(app_enrolment(app_server, supervisor, "supervisor"), timeout=10)
+    task_id = inspector.tasks()[0]["id"]
+    set_items(app_server.db, task_id, ["SC-SP-01"])  # an on-site food item, sent for testing
+    task = next(t for t in inspector.tasks() if t["id"] == task_id)
+    code = "SC-SP-01"
+    lab = LabTest(sample="大米", lab="青岛市产品质量检验研究院", accreditation_no="CMA 2015")
+    item = RecordItem(code=code, result="待检测", mode="实地核查", lab=lab)
+    envelope, _ = send_signed(inspector, task, items=(item,), covers=True, expect="awaiting_report")
+    model = ReviewRecordModel(service, envelope["record"]["id"])
+    asyncio.run(model.load())
+    assert model.awaited_reports == [code] and model.decisions == ()
+    paper = FPDF()
+    paper.add_page()
+    report = bytes(paper.output())
+    assert not asyncio.run(model.attach_report(code, b"not a pdf", "QD-1", "不合格"))
+    assert model.error == "文件不是PDF"
+    assert not asyncio.run(model.attach_report(code, report, " ", "不合格"))
+    assert model.error == s.REPORT_NEED_NUMBER
+    assert asyncio.run(model.attach_report(code, report, "QD-2026-0042", "不合格"))
+    assert model.done == s.DONE_REPORT and model.detail is not None and model.detail["state"] == "submitted"
+    assert model.awaited_reports == [] and model.decisions == ("approve", "return")
+    [item] = [i for i in model.items if i.code == code]
+    assert item.result == "不合格" and "检验检测报告 QD-2026-0042：不合格" in item.facts
