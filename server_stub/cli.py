@@ -54,6 +54,7 @@ from server_stub.directory.demo import SAMR, generate
 from server_stub.draws import partners, planning, sandbox, triggers
 from server_stub.draws.audit import compare_with_publication, verify_export
 from server_stub.draws.ceremony import MIN_DICE_DIGITS, CeremonyError, EntropySpec, PublicValueSpec
+from server_stub.draws.export_file import write_export
 from server_stub.draws.population import EXEMPTABLE_KINDS, INSPECTION_KINDS, RANDOM_KIND, YearlyCap
 from server_stub.field import devices
 from server_stub.field.enrollment import enroll_uri, issue_code
@@ -636,7 +637,7 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
         with acting(settings, engine) as (conn, actor):
             summary = planning.run_draw(conn, plan_id, now=now(), actor=actor, dice=dice,
                                         public_value=public_value, witnesses=witnesses)
-            audit = planning.load_draw(conn, plan_id, "audit")
+            audit = summary.audit
     except DomainError as e:
         fail(f"未抽取：{e.message}")
     c = audit["ceremony"]
@@ -648,14 +649,8 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
     click.echo(f"④ 随机种子 = SHA-256(规范JSON{{平台密钥 {c['secret']}，名录总承诺值，公开随机数}})")
     print_draw(summary)
     if export_path:
-        write_json(export_path, audit)
+        write_export(export_path, audit)
         click.echo(f"审计导出文件：{export_path}")
-
-
-def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
 
 
 @cli.command("draw-export")
@@ -670,7 +665,7 @@ def draw_export(data_dir: Path | None, database_url: str | None, plan_id: str, p
             audit = planning.load_draw(conn, plan_id, "audit")
     except DomainError as e:
         fail(e.message)
-    write_json(path, audit)
+    write_export(path, audit)
     click.echo(f"已导出到 {path}")
 
 

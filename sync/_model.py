@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from ._credit_code import credit_code_problem
 from ._exceptions import Problem, ValidationError
@@ -242,6 +243,17 @@ def _coordinates(check: _Checker, lat: object, lon: object) -> None:
                   "纬度和经度应同时填写或同时留空")
 
 
+class _Classified(Protocol):
+    """What :meth:`InspectionItem.applies_to` reads of an entity: an ``Entity``, or the plain
+    member of a plan's population the draw reads (``draws.population.Member``)."""
+
+    @property
+    def industry_code(self) -> str: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class InspectionItem:
     """抽查事项: one line of the inspection item list (抽查事项清单)."""
@@ -264,7 +276,7 @@ class InspectionItem:
     """The specialty a 专业技术人员 on the team must hold for this item ("" when none is
     needed); the draw adds one such expert to each team whose items need it."""
 
-    def applies_to(self, entity: Entity) -> bool:
+    def applies_to(self, entity: _Classified) -> bool:
         """Whether an inspection of ``entity`` may include this item: its industry code starts
         with one of the item's prefixes, or it carries one of the item's tags."""
         if not self.industries and not self.tags:

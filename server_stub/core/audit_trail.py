@@ -42,6 +42,8 @@ from server_stub.core.spreadsheet import Cell, csv_text
 from sync import parse_json
 
 ENTRY_VERSION = 1
+_MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer a JSON number (a double) holds exactly; larger literals stand for doubles."""
 
 
 class ActKind(enum.StrEnum):
@@ -264,6 +266,23 @@ def search(conn: sa.Connection, query: Query) -> list[dict[str, Any]]:
             for row in conn.execute(select)]
 
 
+def _stored_entry(text: str) -> dict[str, Any]:
+    """An entry as the trail stored it: canonical JSON this module wrote (``canonical_bytes``
+    checked every value before ``merkle_log`` hashed it, and :func:`verify` re-checks each
+    stored entry against its leaf hash), read with the plain parser.
+
+    ``parse_json``'s checks guard text that others send; over a province's directory import
+    (one entry per entity) re-running them cost a draw's export most of a minute per 100,000
+    entries (issue 29 point 5). The one value they change, an integer literal beyond 2^53
+    that canonical text writes for a large double, is read as that double here too."""
+    return cast(dict[str, Any], json.loads(text, parse_int=_canonical_int))
+
+
+def _canonical_int(literal: str) -> int | float:
+    value = int(literal)
+    return value if abs(value) <= _MAX_SAFE_INTEGER else float(value)
+
+
 def directory_changes(conn: sa.Connection, since: dt.datetime, until: dt.datetime
                       ) -> dict[str, Any]:
     """Every change to the directories and the item list in [``since``, ``until``), grouped by
@@ -275,10 +294,10 @@ def directory_changes(conn: sa.Connection, since: dt.datetime, until: dt.datetim
         sa.select(e.c.entry).join(a, sa.and_(e.c.log == ml.Log.AUDIT.value, e.c.idx == a.c.idx))
         .where(a.c.kind.in_([k.value for k in DIRECTORY_KINDS]),
                a.c.at >= clock.as_utc(since), a.c.at < clock.as_utc(until))
-        .order_by(a.c.idx))
+        .order_by(a.c.idx)).all()
     grouped: dict[str, dict[str, list[dict[str, Any]]]] = {k.value: {} for k in DIRECTORY_KINDS}
     for row in rows:
-        entry = cast(dict[str, Any], parse_json(row.entry))
+        entry = _stored_entry(row.entry)
         grouped[entry["kind"]].setdefault(entry["object"], []).append(
             {"at": entry["at"], "by": entry["actor"]["person"], "before": entry["before"],
              "after": entry["after"]})
@@ -349,8 +368,8 @@ def acts_of(conn: sa.Connection, kinds: Sequence[ActKind], *, objects: Sequence[
     if until is not None:
         query = query.where(a.c.at <= clock.as_utc(until))
     found = []
-    for row in conn.execute(query):
-        entry = cast(dict[str, Any], parse_json(row.entry))
+    for row in conn.execute(query).all():
+        entry = _stored_entry(row.entry)
         found.append({"index": row.idx, "kind": entry["kind"], "object": entry["object"],
                       "at": entry["at"], "by": entry["actor"]["person"],
                       "before": entry["before"], "after": entry["after"]})

@@ -24,15 +24,15 @@ from server_stub.core.audit_trail import ActKind, acts_of
 from server_stub.core.clock import as_utc, rfc3339
 from server_stub.core.errors import Invalid
 from server_stub.draws import sandbox, triggers
-from server_stub.draws.population import RANDOM_KIND, TRIGGERED_KIND
-from sync import Entity, RiskGrade
+from server_stub.draws.population import RANDOM_KIND, TRIGGERED_KIND, Member
+from sync import RiskGrade
 
 SANDBOX_LOOKBACK = dt.timedelta(days=30)
 """The export's sandbox acts begin this long before the plan's creation (as its directory changes)."""
 
 
-def admitted(conn: sa.Connection, plan_id: str, kind: str, entities: Sequence[Entity],
-             now: dt.datetime) -> list[Entity]:
+def admitted(conn: sa.Connection, plan_id: str, kind: str, entities: Sequence[Member],
+             now: dt.datetime) -> list[Member]:
     """``entities`` (the plan's scope, in order) less what the lists keep out of a plan of
     ``kind`` at ``now``."""
     if kind == TRIGGERED_KIND:
@@ -48,7 +48,7 @@ def admitted(conn: sa.Connection, plan_id: str, kind: str, entities: Sequence[En
     return list(entities)
 
 
-def sandboxed(conn: sa.Connection, kind: str, entities: Sequence[Entity],
+def sandboxed(conn: sa.Connection, kind: str, entities: Sequence[Member],
               now: dt.datetime) -> Counter[RiskGrade]:
     """Per grade, how many of ``entities`` the sandbox keeps out of a plan of ``kind`` now (the
     internal preview's count; none but for a routine plan)."""

@@ -9,11 +9,12 @@ inside the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +39,14 @@ from server_stub.draws.levels import level_problems, plan_items
 from server_stub.draws.list_audit import published_lists
 from server_stub.draws.lists import admitted, export_sections, sandboxed
 from server_stub.draws.plan_codec import plan_from_json, plan_to_json
-from server_stub.draws.population import INSPECTION_KINDS, RANDOM_KIND, YearlyCap, at_cap, fitting
+from server_stub.draws.population import (
+    INSPECTION_KINDS,
+    RANDOM_KIND,
+    Member,
+    YearlyCap,
+    at_cap,
+    fitting,
+)
 from server_stub.draws.sampling import (
     SALT_HEX_DIGITS,
     Staffing,
@@ -181,8 +189,9 @@ def population_preview(conn: sa.Connection, plan_id: str, *, now: dt.datetime) -
     population were frozen now, and how many its departments' yearly caps and the sandbox leave
     out."""
     plan, row = load_plan(conn, plan_id)
-    populations, at_their_cap = _strata_now(conn, plan, row["kind"], now)
-    boxed = sandboxed(conn, row["kind"], plan_population(conn, plan, now), now)
+    scope = plan_population(conn, plan, now)  # read once for both
+    populations, at_their_cap = _strata_now(conn, plan, row["kind"], now, scope)
+    boxed = sandboxed(conn, row["kind"], scope, now)
     return [{"grade": grade.value, "population": len(codes), "ratio": str(plan.ratios[grade]),
              "k": stratum_size(len(codes), plan.ratios[grade]),
              "excluded_at_cap": len(at_their_cap[grade]), "excluded_sandbox": boxed[grade]}
@@ -201,17 +210,20 @@ def load_plan(conn: sa.Connection, plan_id: str) -> tuple[Plan, sa.RowMapping]:
     return plan_from_json(row["spec"]), row
 
 
-def plan_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
-    """The entities the plan may draw now: its scope (grades with a ratio, statuses, regions,
-    industries, recent draws left out), then the entities its items apply to
-    (``population.fitting``)."""
+def plan_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Member]:
+    """The entities the plan may draw now, in credit-code order: its scope (grades with a
+    ratio, statuses, regions, industries, recent draws left out), then the entities its items
+    apply to (``population.fitting``)."""
     items = plan_items(conn, plan)
     return fitting(plan, items, _scope_entities(conn, plan, now))
 
 
-def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Entity]:
+def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Member]:
+    """The plan's scope as plain members: four columns, the tags' JSON text parsed once per
+    distinct value (a directory repeats a few dozen), each grade looked up once."""
     e = t.entities
-    query = sa.select(e).where(e.c.risk_grade.in_([g.value for g in plan.ratios]))
+    query = (sa.select(e.c.credit_code, e.c.risk_grade, e.c.industry_code, sa.cast(e.c.tags, sa.Text))
+             .where(e.c.risk_grade.in_([g.value for g in plan.ratios])))
     if plan.statuses:
         query = query.where(e.c.status.in_([s.value for s in plan.statuses]))
     if plan.regions:
@@ -226,7 +238,16 @@ def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[E
             .where(t.draws.c.drawn_at >= since)
         )
         query = query.where(e.c.credit_code.not_in(recent))
-    return [Entity(**row) for row in conn.execute(query.order_by(e.c.credit_code)).mappings()]
+    grades = {g.value: g for g in RiskGrade}
+    tags: dict[str, tuple[str, ...]] = {}
+    members: list[Member] = []
+    append = members.append
+    for code, grade, industry_code, tag_text in conn.execute(query.order_by(e.c.credit_code)).all():
+        held = tags.get(tag_text)
+        if held is None:
+            held = tags[tag_text] = tuple(json.loads(tag_text))
+        append(Member(code, grades[grade], industry_code, held))
+    return members
 
 
 def plan_staffing(conn: sa.Connection, plan: Plan, drawn: Sequence[str]) -> Staffing:
@@ -258,6 +279,8 @@ class DrawSummary:
     assigned: int
     unassigned: list[dict[str, str]]
     strata: list[dict[str, Any]]
+    audit: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The auditor's export as stored (``draw --export`` writes it without reading it back)."""
 
 
 def _refuse_if_drawn(conn: sa.Connection, plan_id: str) -> None:
@@ -305,15 +328,20 @@ def freeze_population(conn: sa.Connection, plan_id: str, *, now: dt.datetime, ac
     return Freeze(plan_id, now, strata, digest)
 
 
-def _strata_now(conn: sa.Connection, plan: Plan, kind: str, now: dt.datetime
+def _strata_now(conn: sa.Connection, plan: Plan, kind: str, now: dt.datetime,
+                scope: list[Member] | None = None
                 ) -> tuple[dict[RiskGrade, list[str]], dict[RiskGrade, list[str]]]:
     """Per grade: the credit codes the plan may draw now, and those left out because a
-    department of the plan has inspected them as often this year as its cap allows."""
+    department of the plan has inspected them as often this year as its cap allows. ``scope``
+    is ``plan_population`` when the caller has read it already."""
     populations: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
     at_their_cap: dict[RiskGrade, list[str]] = {g: [] for g in plan.ratios}
-    counted = _counted_inspections(conn, plan, kind, now)
+    counted = [(cap, counts) for cap, counts in _counted_inspections(conn, plan, kind, now)
+               if counts]  # a department that inspected nobody this year caps nobody
+    if scope is None:
+        scope = plan_population(conn, plan, now)
     # the sandbox keeps its members out of routine plans; a triggered plan keeps to its list
-    for entity in admitted(conn, plan.id, kind, plan_population(conn, plan, now), now):
+    for entity in admitted(conn, plan.id, kind, scope, now):
         capped = any(at_cap(counts[entity.credit_code], cap) for cap, counts in counted)
         (at_their_cap if capped else populations)[entity.risk_grade].append(entity.credit_code)
     return populations, at_their_cap
@@ -419,7 +447,7 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
                after={"entropy": ceremony_json["entropy"], "seed": seed, "drawn": len(draw.drawn),
                       "assigned": len(teams.assignments)})
     return DrawSummary(plan_id, seed, len(draw.drawn), len(teams.assignments),
-                       audit["unassigned"], publication["strata"])
+                       audit["unassigned"], publication["strata"], audit)
 
 
 def _store_tasks(conn: sa.Connection, plan: Plan, teams: TeamDraw, ids: dict[str, str],

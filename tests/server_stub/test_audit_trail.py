@@ -76,7 +76,9 @@ def size(conn: sa.Connection) -> int:
 def in_scope(conn: sa.Connection, plan_id: str = "P1") -> Entity:
     """An entity the plan would draw from today."""
     plan, _ = planning.load_plan(conn, plan_id)
-    return planning.plan_population(conn, plan, NOW)[0]
+    code = planning.plan_population(conn, plan, NOW)[0].credit_code
+    (entity,) = queries.load_entities(conn, codes=[code])
+    return entity
 
 
 def test_the_directory_import_writes_one_entry_per_changed_row(engine: sa.Engine) -> None:
