@@ -636,10 +636,11 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
     try:
         with acting(settings, engine) as (conn, actor):
             summary = planning.run_draw(conn, plan_id, now=now(), actor=actor, dice=dice,
-                                        public_value=public_value, witnesses=witnesses)
-            audit = summary.audit
+                                        public_value=public_value, witnesses=witnesses,
+                                        progress=lambda text: click.echo(f"④ {text}", err=True))
     except DomainError as e:
         fail(f"未抽取：{e.message}")
+    audit = summary.audit
     c = audit["ceremony"]
     entered = c["entropy"]
     if entered["dice"]:
@@ -648,8 +649,9 @@ def draw(data_dir: Path | None, database_url: str | None, plan_id: str, dice: st
         click.echo(f"③ 公开数值：{entered['public_value']}")
     click.echo(f"④ 随机种子 = SHA-256(规范JSON{{平台密钥 {c['secret']}，名录总承诺值，公开随机数}})")
     print_draw(summary)
-    if export_path:
-        write_export(export_path, audit)
+    if export_path:  # after the draw's commit: listing the directory changes holds no lock
+        with engine.begin() as conn:
+            write_export(export_path, planning.full_audit(conn, audit))
         click.echo(f"审计导出文件：{export_path}")
 
 

@@ -32,6 +32,8 @@ FIGURES: dict[str, list[str]] = {
     "photo_pick": [r"run 1: 1 photos \(\d+\.\d MB\) stored in \d+\.\d s; longest frame gap \d+ ms"],
     "photo_store": [r"\[directory\] upload +\d+\.\d MB/s through HTTP \(store alone",
                     r"\[S3\] upload +\d+\.\d MB/s through HTTP .* serve +\d+\.\d MB/s"],
+    "province_draw": [r"entities: 1,200; .*复核通过", r"draw: +\d+\.\d+ s wall",
+                      r"floor: consistent_sampler: +\d+\.\d+ s wall"],
     "photos": [r"ratio: +\d+\.\d+", r"heic ours: +\d"],
     "sync": [r"\[SQLite\] records: \d[\d,]*/s through HTTP, raw limit \d",
              r"\[SQLite\] photos: +\d+\.\d MB/s through HTTP"],

@@ -283,18 +283,39 @@ def _canonical_int(literal: str) -> int | float:
     return value if abs(value) <= _MAX_SAFE_INTEGER else float(value)
 
 
-def directory_changes(conn: sa.Connection, since: dt.datetime, until: dt.datetime
-                      ) -> dict[str, Any]:
-    """Every change to the directories and the item list in [``since``, ``until``), grouped by
-    directory and then object (entity by entity, in the order each was first changed), each
-    change with its time, who made it and its fields before and after. What a draw's auditor
-    reads to see whether the population was shaped before it was frozen."""
+def _directory_query(select: sa.Select[Any], since: dt.datetime, until: dt.datetime,
+                     below: int | None) -> sa.Select[Any]:
+    a = t.audit_acts
+    select = select.where(a.c.kind.in_([k.value for k in DIRECTORY_KINDS]),
+                          a.c.at >= clock.as_utc(since), a.c.at < clock.as_utc(until))
+    return select if below is None else select.where(a.c.idx < below)
+
+
+def trail_size(conn: sa.Connection) -> int:
+    """How many entries the trail holds now: an entry below it never changes (append-only)."""
+    return ml.size_of(conn, ml.Log.AUDIT)
+
+
+def directory_change_count(conn: sa.Connection, since: dt.datetime, until: dt.datetime,
+                           below: int | None = None) -> int:
+    """How many changes :func:`directory_changes` lists, counted by the index alone."""
+    a = t.audit_acts
+    return int(conn.execute(_directory_query(sa.select(sa.func.count()).select_from(a),
+                                             since, until, below)).scalar_one())
+
+
+def directory_changes(conn: sa.Connection, since: dt.datetime, until: dt.datetime,
+                      below: int | None = None) -> dict[str, Any]:
+    """Every change to the directories and the item list in [``since``, ``until``) among the
+    trail's first ``below`` entries (all when None), grouped by directory and then object
+    (entity by entity, in the order each was first changed), each change with its time, who
+    made it and its fields before and after. What a draw's auditor reads to see whether the
+    population was shaped before it was frozen. The same arguments give the same answer for
+    ever once ``below`` is at most the trail's size: the trail is append-only."""
     a, e = t.audit_acts, t.log_entries
-    rows = conn.execute(
-        sa.select(e.c.entry).join(a, sa.and_(e.c.log == ml.Log.AUDIT.value, e.c.idx == a.c.idx))
-        .where(a.c.kind.in_([k.value for k in DIRECTORY_KINDS]),
-               a.c.at >= clock.as_utc(since), a.c.at < clock.as_utc(until))
-        .order_by(a.c.idx)).all()
+    rows = conn.execute(_directory_query(
+        sa.select(e.c.entry).join(a, sa.and_(e.c.log == ml.Log.AUDIT.value, e.c.idx == a.c.idx)),
+        since, until, below).order_by(a.c.idx)).all()
     grouped: dict[str, dict[str, list[dict[str, Any]]]] = {k.value: {} for k in DIRECTORY_KINDS}
     for row in rows:
         entry = _stored_entry(row.entry)

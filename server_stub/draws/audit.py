@@ -115,7 +115,8 @@ def build_export(
     """The auditor export for a draw that has just been made from the ``frozen`` strata (each
     with its grade, sorted ids, salt and commitment); ``ceremony`` holds the secret, the times
     and the entropy that derived ``draw.seed``; ``directory_changes`` the audit trail's
-    directory changes before the freeze (``audit_trail.directory_changes``); ``staffing`` where
+    directory changes before the freeze (``audit_trail.directory_changes``, or the reference a
+    draw stores in their place, ``planning.directory_changes_ref``); ``staffing`` where
     the teams came from and ``release`` each task's batch release date."""
     drawn = {s.grade.value: s for s in draw.strata}
     staffing = staffing or Staffing()

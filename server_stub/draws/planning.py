@@ -19,9 +19,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server_stub.core import clock
 from server_stub.core import tables as t
-from server_stub.core.audit_trail import ActKind, Actor, record_act
-from server_stub.core.audit_trail import directory_changes as trail_directory_changes
+from server_stub.core.audit_trail import (
+    ActKind,
+    Actor,
+    directory_change_count,
+    directory_changes,
+    record_act,
+    trail_size,
+)
 from server_stub.core.clock import CHINA, as_utc, china_date, rfc3339
 from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.directory import queries
@@ -381,14 +388,16 @@ def abandon_draw(conn: sa.Connection, plan_id: str, *, reason: str, now: dt.date
 
 def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Actor,
              dice: str | None = None, public_value: str | None = None,
-             witnesses: tuple[str, ...] = ()) -> DrawSummary:
+             witnesses: tuple[str, ...] = (),
+             progress: Callable[[str], None] | None = None) -> DrawSummary:
     """Step 2 of a draw: take the public entropy, derive the seed from the plan's secret, the
     frozen population's commitment and the entropy (``ceremony.derive_seed``), draw the frozen
     population's entities and then the teams, store the tasks and publish everything.
 
     409 when no population is frozen or the plan is drawn; 422 for entropy that does not fit the
     plan's spec. A second draw of the same plan is refused also when two run at once: the draws
-    table's primary key lets only one insert commit.
+    table's primary key lets only one insert commit. ``progress`` is told the seed and how
+    many entities were drawn as soon as they are known, before the teams are formed.
     """
     plan, row = load_plan(conn, plan_id)
     _refuse_if_drawn(conn, plan_id)
@@ -405,6 +414,8 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
     frozen = list(ceremony["population"])
     populations = {RiskGrade(f["grade"]): f["ids"] for f in frozen}
     draw = draw_populations(plan, populations, seed)
+    if progress is not None:  # the witnesses see the seed and the count before the teams
+        progress(f"随机种子 {seed}；抽中 {len(draw.drawn)} 户，正在组成检查组……")
     staffing = plan_staffing(conn, plan, draw.drawn)
     pool = staffing.pool_departments(plan)
     inspectors = [i for i in queries.load_inspectors(conn) if i.department in pool]
@@ -422,8 +433,8 @@ def run_draw(conn: sa.Connection, plan_id: str, *, now: dt.datetime, actor: Acto
         "population_commitment": ceremony["population_commitment"],
         "entropy": entropy.to_json(), "entered_at": now.isoformat(),
     }
-    changes = trail_directory_changes(conn, as_utc(row["created_at"]) - DIRECTORY_LOOKBACK,
-                                      as_utc(ceremony["frozen_at"]))
+    changes = directory_changes_ref(conn, as_utc(row["created_at"]) - DIRECTORY_LOOKBACK,
+                                    as_utc(ceremony["frozen_at"]))
     audit = build_export(plan=plan, draw=draw, frozen=frozen, commitment=row["commitment"],
                          ceremony=ceremony_json, inspectors=inspectors, catalogue=catalogue,
                          teams=teams, task_ids=ids, drawn_at=now.isoformat(),
@@ -560,10 +571,42 @@ def load_draw(conn: sa.Connection, plan_id: str, column: str) -> dict[str, Any]:
         load_plan(conn, plan_id)
         raise NotFound("not_drawn", f"抽查计划「{plan_id}」尚未抽取")
     result: dict[str, Any] = value
+    if column == "audit":
+        return full_audit(conn, result)
     if column == "publication" and any("grade" in s for s in result["strata"]):
         audit = load_draw(conn, plan_id, "audit")
         result = {**result, "strata": public_strata(audit)}
     return result
+
+
+TRAIL_SIZE = "trail_size"
+"""The key that marks a stored export's directory changes as a reference into the trail."""
+
+
+def directory_changes_ref(conn: sa.Connection, since: dt.datetime, until: dt.datetime
+                          ) -> dict[str, Any]:
+    """What a draw stores of the directory changes its export lists: their bounds, their count
+    and the trail's size at the draw; :func:`full_audit` lists them from the trail when the
+    export is read, the same entries every time (the trail is append-only).
+
+    A province's directory import writes one trail entry per entity, all of them in an export
+    whose plan was created within a month: a million entries copied into the draw's row made
+    the draw wait tens of seconds (and the row larger than PostgreSQL's jsonb holds) while the
+    witnesses watched. The export's text is unchanged (issue 29 point 5)."""
+    return {"since": clock.log_stamp(since), "until": clock.log_stamp(until),
+            "count": directory_change_count(conn, since, until),
+            TRAIL_SIZE: trail_size(conn)}
+
+
+def full_audit(conn: sa.Connection, audit: dict[str, Any]) -> dict[str, Any]:
+    """The auditor's export of a stored draw: its directory changes listed from the trail
+    where the draw stored a reference (:func:`directory_changes_ref`); as stored otherwise."""
+    ref = audit.get("directory_changes")
+    if not isinstance(ref, dict) or TRAIL_SIZE not in ref:
+        return audit
+    listed = directory_changes(conn, dt.datetime.fromisoformat(ref["since"]),
+                               dt.datetime.fromisoformat(ref["until"]), below=ref[TRAIL_SIZE])
+    return {**audit, "directory_changes": listed}
 
 
 def validated_plan(data: dict[str, Any]) -> Plan:

@@ -104,3 +104,22 @@ def test_the_demo_draws_are_what_they_were(tmp_path: Path, pinned: None) -> None
                                       "--no-history"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert drawn_digests(data) == GOLDEN
+
+
+def test_draw_export_writes_the_stored_export(tmp_path: Path, pinned: None) -> None:
+    """``draw --export`` writes the export it has just made, not read back: the same bytes."""
+    data = tmp_path / "d"
+    run("seed-demo", "--data", str(data), "--entities", "300", "--no-history", "--no-year")
+    run("plan", "create", "--data", str(data), "--id", "G-1", "--name", "广告抽查",
+        "--department", "威海市市场监督管理局", "--item", "SC-SP-01", "--ratio", "A=5",
+        "--ratio", "B=10", "--start", "2026-03-02", "--end", "2026-06-30")
+    run("freeze", "G-1", "--data", str(data))
+    run("draw", "G-1", "--data", str(data), "--dice", "31415926535897932384", "--witness", "测试",
+        "--export", str(tmp_path / "made.json"))
+    run("draw-export", "G-1", str(tmp_path / "stored.json"), "--data", str(data))
+    assert (tmp_path / "made.json").read_bytes() == (tmp_path / "stored.json").read_bytes()
+
+
+def run(*args: str) -> None:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output

@@ -24,7 +24,7 @@ SHAPES: list[Any] = [
     {"a": [], "b": {}, "c": [[], [{}]], "d": [1, "x", None, [2.5, ["y"]]]},
     {"strata": [{"grade": Grade.A, "ids": ["1", "2"], "drawn": [], "k": 0}], "n": (1, "t")},
     [Grade.A, "b"], ("a", "b"), {"": {"": [""]}},
-    {1: "int key", 2.5: "float key", True: "bool key", None: "null key"},
+    {1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
 ]
 
 
