@@ -5,7 +5,8 @@ Python 3.11's ``json`` falls back to its pure-Python encoder whenever ``indent``
 spent 27 s on a city's 68 MB export: a generator per nesting level, a call per value. This module
 writes the same text with the C string encoder ``json`` itself uses (``encode_basestring``), a
 list of strings (an export's populations and draws: most of its bytes) in one ``join``, and the
-rest by a plain recursion that appends to a buffer it flushes to the file as it grows. The format
+rest by a plain recursion that builds each small object's text in one ``join``, streamed to the
+file element by element. The format
 is unchanged: an auditor's tools, and every export written before, read the same text.
 ``tests/server_stub/test_export_file.py`` holds it to ``json.dumps`` on every shape an export has.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,78 +35,65 @@ def write_export(path: Path, value: Any) -> None:
 
 def dumps(value: Any) -> str:
     """The text :func:`write_export` writes (for tests and small values)."""
-    chunks: list[str] = []
-    writer = _Writer(chunks.append)
-    writer.value(value, 0)
-    writer.flush()
-    return "".join(chunks)
+    return _text(value, 0)
 
 
 def dump(value: Any, file: TextIO) -> None:
-    """Write ``value``'s text (see :func:`write_export`) to ``file``."""
-    writer = _Writer(file.write)
-    writer.value(value, 0)
-    writer.flush()
+    """Write ``value``'s text (see :func:`write_export`) to ``file``: the top two levels piece by
+    piece (an export's long lists are there), each element below them as one string."""
+    chunks: list[str] = []
+
+    def put(text: str) -> None:
+        chunks.append(text)
+        if len(chunks) >= _FLUSH_CHUNKS:
+            file.write("".join(chunks))
+            chunks.clear()
+
+    _stream(value, 0, 2, put)
+    file.write("".join(chunks))
 
 
-class _Writer:
-    """``json``'s indent-1 layout: every element of a non-empty array or object on a line of its
-    own, indented one space per level, items joined by ``,`` and keys by ``": "``."""
+def _stream(value: Any, level: int, depth: int, put: Callable[[str], None]) -> None:
+    if depth == 0 or not value or not isinstance(value, dict | list | tuple):
+        put(_text(value, level))
+        return
+    inner = "\n" + " " * (level + 1)
+    is_object = isinstance(value, dict)
+    put(("{" if is_object else "[") + inner)
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for n, (key, item) in enumerate(items):
+        if n:
+            put("," + inner)
+        if is_object:
+            put(_key(key) + ": ")
+        _stream(item, level + 1, depth - 1, put)
+    put("\n" + " " * level + ("}" if is_object else "]"))
 
-    def __init__(self, write: Callable[[str], object]) -> None:
-        self._write = write
-        self._chunks: list[str] = []
 
-    def flush(self) -> None:
-        self._write("".join(self._chunks))
-        self._chunks.clear()
-
-    def _put(self, text: str) -> None:
-        self._chunks.append(text)
-        if len(self._chunks) >= _FLUSH_CHUNKS:
-            self.flush()
-
-    def value(self, value: Any, level: int) -> None:
-        if isinstance(value, str):
-            self._put(_encode(value))
-        elif isinstance(value, dict):
-            self._object(value, level)
-        elif isinstance(value, list | tuple):
-            self._array(value, level)
-        else:
-            self._put(_scalar(value))
-
-    def _array(self, values: list[Any] | tuple[Any, ...], level: int) -> None:
-        if not values:
-            self._put("[]")
-            return
+def _text(value: Any, level: int) -> str:
+    """``json``'s indent-1 layout of ``value`` at nesting ``level``: every element of a
+    non-empty array or object on a line of its own, indented one space per level, items joined
+    by ``,`` and keys by ``": "``."""
+    if isinstance(value, str):
+        return _encode(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
         inner = "\n" + " " * (level + 1)
-        separator = "," + inner
-        self._put("[" + inner)
-        if all(type(v) is str for v in values):
-            self._put(separator.join(map(_encode, values)))
-        else:
-            for n, item in enumerate(values):
-                if n:
-                    self._put(separator)
-                self.value(item, level + 1)
-        self._put("\n" + " " * level + "]")
-
-    def _object(self, values: dict[Any, Any], level: int) -> None:
-        if not values:
-            self._put("{}")
-            return
+        deeper = level + 1
+        body = ("," + inner).join([_key(k) + ": " + (_encode(v) if type(v) is str else _text(v, deeper))
+                                   for k, v in value.items()])
+        return "{" + inner + body + "\n" + " " * level + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
         inner = "\n" + " " * (level + 1)
-        separator = "," + inner
-        self._put("{" + inner)
-        first = True
-        for key, item in values.items():
-            if not first:
-                self._put(separator)
-            first = False
-            self._put(_key(key) + ": ")
-            self.value(item, level + 1)
-        self._put("\n" + " " * level + "}")
+        if all(type(v) is str for v in value):
+            body = ("," + inner).join(map(_encode, value))
+        else:
+            body = ("," + inner).join([_text(v, level + 1) for v in value])
+        return "[" + inner + body + "\n" + " " * level + "]"
+    return _scalar(value)
 
 
 def _key(key: Any) -> str:
@@ -124,5 +113,5 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
-        return json.dumps(value)
+        return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

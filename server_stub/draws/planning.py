@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +134,7 @@ def create_plan(conn: sa.Connection, plan: Plan, *, now: dt.datetime, actor: Act
     exists = conn.execute(sa.select(t.plans.c.id).where(t.plans.c.id == plan.id)).first()
     if exists:
         raise Conflict("plan_exists", f"计划编号「{plan.id}」已存在")
-    if not plan_population(conn, plan, now):
+    if not has_population(conn, plan, now):
         raise Invalid("invalid_plan",
                       "本计划的抽查事项不适用于范围内的任何检查对象（请核对事项的适用行业、对象标签和计划范围）"
                       + ("；联合抽查须每个部门都有适用的事项" if plan.is_joint else ""))
@@ -222,12 +222,19 @@ def plan_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[M
     ratio, statuses, regions, industries, recent draws left out), then the entities its items
     apply to (``population.fitting``)."""
     items = plan_items(conn, plan)
-    return fitting(plan, items, _scope_entities(conn, plan, now))
+    rows = conn.execute(_scope_query(plan, now).order_by(t.entities.c.credit_code)).all()
+    return fitting(plan, items, _members(rows))
 
 
-def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[Member]:
-    """The plan's scope as plain members: four columns, the tags' JSON text parsed once per
-    distinct value (a directory repeats a few dozen), each grade looked up once."""
+def has_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> bool:
+    """Whether :func:`plan_population` holds anyone, read until the first one is found."""
+    items = plan_items(conn, plan)
+    result = conn.execute(_scope_query(plan, now))
+    return any(fitting(plan, items, _members(rows)) for rows in result.partitions(1000))
+
+
+def _scope_query(plan: Plan, now: dt.datetime) -> sa.Select[Any]:
+    """The plan's scope, four columns a row (the tags as their JSON text)."""
     e = t.entities
     query = (sa.select(e.c.credit_code, e.c.risk_grade, e.c.industry_code, sa.cast(e.c.tags, sa.Text))
              .where(e.c.risk_grade.in_([g.value for g in plan.ratios])))
@@ -245,15 +252,23 @@ def _scope_entities(conn: sa.Connection, plan: Plan, now: dt.datetime) -> list[M
             .where(t.draws.c.drawn_at >= since)
         )
         query = query.where(e.c.credit_code.not_in(recent))
-    grades = {g.value: g for g in RiskGrade}
+    return query
+
+
+_GRADES = {g.value: g for g in RiskGrade}
+
+
+def _members(rows: Iterable[Any]) -> list[Member]:
+    """Rows of :func:`_scope_query` as plain members: the tags' JSON text parsed once per
+    distinct value (a directory repeats a few dozen), each grade looked up once."""
     tags: dict[str, tuple[str, ...]] = {}
     members: list[Member] = []
     append = members.append
-    for code, grade, industry_code, tag_text in conn.execute(query.order_by(e.c.credit_code)).all():
+    for code, grade, industry_code, tag_text in rows:
         held = tags.get(tag_text)
         if held is None:
             held = tags[tag_text] = tuple(json.loads(tag_text))
-        append(Member(code, grades[grade], industry_code, held))
+        append(Member(code, _GRADES[grade], industry_code, held))
     return members
 
 
