@@ -275,12 +275,16 @@ def _stored_entry(text: str) -> dict[str, Any]:
     (one entry per entity) re-running them cost a draw's export most of a minute per 100,000
     entries (issue 29 point 5). The one value they change, an integer literal beyond 2^53
     that canonical text writes for a large double, is read as that double here too."""
-    return cast(dict[str, Any], json.loads(text, parse_int=_canonical_int))
+    return cast(dict[str, Any], _ENTRY_DECODER.decode(text))
 
 
 def _canonical_int(literal: str) -> int | float:
     value = int(literal)
     return value if abs(value) <= _MAX_SAFE_INTEGER else float(value)
+
+
+_ENTRY_DECODER = json.JSONDecoder(parse_int=_canonical_int)
+"""One decoder for every entry (``json.loads`` with a hook builds a new one per call)."""
 
 
 def _directory_query(select: sa.Select[Any], since: dt.datetime, until: dt.datetime,

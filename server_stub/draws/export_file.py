@@ -81,8 +81,10 @@ def _text(value: Any, level: int) -> str:
             return "{}"
         inner = "\n" + " " * (level + 1)
         deeper = level + 1
-        body = ("," + inner).join([_key(k) + ": " + (_encode(v) if type(v) is str else _text(v, deeper))
-                                   for k, v in value.items()])
+        body = ("," + inner).join([
+            (_encode(k) if type(k) is str else _key(k)) + ": "
+            + (_encode(v) if type(v) is str else "null" if v is None else _text(v, deeper))
+            for k, v in value.items()])
         return "{" + inner + body + "\n" + " " * level + "}"
     if isinstance(value, list | tuple):
         if not value:
