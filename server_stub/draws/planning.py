@@ -230,7 +230,10 @@ def has_population(conn: sa.Connection, plan: Plan, now: dt.datetime) -> bool:
     """Whether :func:`plan_population` holds anyone, read until the first one is found."""
     items = plan_items(conn, plan)
     result = conn.execute(_scope_query(plan, now))
-    return any(fitting(plan, items, _members(rows)) for rows in result.partitions(1000))
+    try:
+        return any(fitting(plan, items, _members(rows)) for rows in result.partitions(1000))
+    finally:
+        result.close()  # the rows after the first fitting one are never read
 
 
 def _scope_query(plan: Plan, now: dt.datetime) -> sa.Select[Any]:
