@@ -107,9 +107,11 @@ def test_the_demo_draws_are_what_they_were(tmp_path: Path, pinned: None) -> None
 
 
 def test_draw_export_writes_the_stored_export(tmp_path: Path, pinned: None) -> None:
-    """``draw --export`` writes the export it has just made, not read back: the same bytes."""
+    """``draw --export`` writes the export it has just made, not read back: the same bytes,
+    with the directory changes the draw stored as a reference listed from the trail."""
     data = tmp_path / "d"
     run("seed-demo", "--data", str(data), "--entities", "300", "--no-history", "--no-year")
+    clock.pin(MOMENT + dt.timedelta(hours=1))  # the import lies before the freeze: listed
     run("plan", "create", "--data", str(data), "--id", "G-1", "--name", "广告抽查",
         "--department", "威海市市场监督管理局", "--item", "SC-SP-01", "--ratio", "A=5",
         "--ratio", "B=10", "--start", "2026-03-02", "--end", "2026-06-30")
@@ -118,6 +120,9 @@ def test_draw_export_writes_the_stored_export(tmp_path: Path, pinned: None) -> N
         "--export", str(tmp_path / "made.json"))
     run("draw-export", "G-1", str(tmp_path / "stored.json"), "--data", str(data))
     assert (tmp_path / "made.json").read_bytes() == (tmp_path / "stored.json").read_bytes()
+    export = parse_json((tmp_path / "stored.json").read_bytes())
+    assert isinstance(export, dict) and export["directory_changes"]["count"] > 300
+    assert len(export["directory_changes"]["entities"]) == 300 and verify_export(export).ok
 
 
 def run(*args: str) -> None:
