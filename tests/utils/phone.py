@@ -24,9 +24,14 @@ from sync import (
 )
 from tests.conftest import Server
 
+TIMEOUT = 60
+"""Seconds a test phone waits for an answer: the tests check what is answered, not how fast, and
+a PDF drawn on two loaded cores (the PostgreSQL run is two processes) can take longer than
+httpx's 5 s default."""
+
 
 def admin_client(server: Server) -> httpx.Client:
-    return httpx.Client(base_url=server.url,
+    return httpx.Client(base_url=server.url, timeout=TIMEOUT,
                         headers={"Authorization": f"Bearer {admin_token(server.data)}"})
 
 
@@ -77,7 +82,7 @@ class Phone:
 
     @property
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.server.url,
+        return httpx.Client(base_url=self.server.url, timeout=TIMEOUT,
                             headers={"Authorization": f"Bearer {self.token}"})
 
     def tasks(self) -> list[dict[str, Any]]:
