@@ -8,6 +8,13 @@ The engine owns no state. Everything it must not lose lives in the app's store b
   same record again), never before;
 * an answer lost on the way back costs one repeat: the platform answers 200 and nothing changes.
 
+Round trips are what a phone's link makes slow (DESIGN §13), so records go in batches
+(``POST /api/v1/records/batch``, ``BATCH_RECORDS`` a call, one answer per record) and, before
+each batch, the platform says in one call which of the batch's photos it still needs from this
+device (``POST /api/v1/photos/missing``); those are uploaded ``PHOTO_UPLOADS_AT_ONCE`` at a time,
+so the link is never idle waiting for an answer. A platform from before these calls answers
+404: the engine then sends photo after photo and record after record, as it always did.
+
 Network failures, timeouts, 429 and 5xx answers are retried with bounded exponential back-off and
 full jitter; an answer's ``Retry-After`` (seconds: a busy platform's 503) is the least wait, and
 one longer than the back-off's cap ends the push at once. When the retries run out the push stops
@@ -28,7 +35,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,6 +50,18 @@ from ._wire import TaskJson, read_tasks
 PERMANENT_REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
 KNOWN_BATCH = 1000
 """Acknowledged record ids one ``POST /api/v1/records/known`` asks about."""
+BATCH_RECORDS = 50
+"""Records one ``POST /api/v1/records/batch`` carries (the platform takes up to 100)."""
+BATCH_BYTES = 1024 * 1024
+"""The most envelope bytes one batch carries (the platform takes 4 MB); a record larger than
+this goes alone."""
+MISSING_BATCH = 1000
+"""Photo names one ``POST /api/v1/photos/missing`` asks about."""
+PHOTO_UPLOADS_AT_ONCE = 4
+"""Photos in flight at once: enough to keep a link of 150 ms each way busy, few enough that
+each finishes soon (a photo is marked sent only once its own upload is answered)."""
+OLD_PLATFORM = frozenset({404, 405})
+"""The answers of a platform from before a call: the engine falls back to the calls it had."""
 
 
 class PendingRecordLike(Protocol):
@@ -146,8 +166,15 @@ class SyncEngine:
         rng: Callable[[], float] = random.random,
         on_progress: Callable[[Progress], None] | None = None,
         refill: bool = True,
+        batch: bool = True,
     ) -> None:
-        """``refill=False``: ``push`` does not ask what the platform lost (``refill``)."""
+        """``refill=False``: ``push`` does not ask what the platform lost (``refill``);
+        ``batch=False``: one call per photo and per record, as for a platform from before
+        batches (what the engine falls back to when the platform answers 404)."""
+        self.batches = batch
+        self._done = [0, 0, 0, 0]
+        """The push's progress: records done and total, bytes done and total."""
+        self._sizes: dict[str, int] = {}
         self.client = client
         self.refills = refill
         self.outbox = outbox
@@ -241,26 +268,162 @@ class SyncEngine:
 
     def _push_records(self, result: PushResult) -> None:
         pending = list(self.outbox.pending_records())
-        sizes = {r.id: len(r.envelope) + sum(self._photo_size(s) for s in r.photos) for r in pending}
-        total = sum(sizes.values())
-        done_bytes = 0
-        self._report(0, len(pending), 0, total)
-        for n, record in enumerate(pending, start=1):
-            refusal = self._push_record(record)
-            if refusal is None:
-                result.accepted.append(record.id)
+        self._sizes = {r.id: len(r.envelope) + sum(self._photo_size(s) for s in r.photos)
+                       for r in pending}
+        self._done = [0, len(pending), 0, sum(self._sizes.values())]
+        self._report_done()
+        for batch in self._batches(pending):
+            if self.batches:
+                self._push_batch(batch, result)
             else:
-                self.outbox.rejected(record.id, refusal)
-                result.rejected.append((record.id, refusal))
-            done_bytes += sizes[record.id]
-            self._report(n, len(pending), done_bytes, total)
+                self._push_one_by_one(batch, result)
+
+    def _push_one_by_one(self, records: Sequence[PendingRecordLike], result: PushResult) -> None:
+        for record in records:
+            refusal = self._push_record(record)
+            self._done[2] += self._sizes[record.id] - len(record.envelope)  # its photos
+            self._settle(record, refusal, result)
+
+    def _batches(self, pending: Sequence[PendingRecordLike]) -> Iterator[list[PendingRecordLike]]:
+        """The pending records, in order, cut into batches of at most ``BATCH_RECORDS`` records
+        and ``BATCH_BYTES`` of envelopes (one record at a time when not batching)."""
+        batch: list[PendingRecordLike] = []
+        size = 0
+        for record in pending:
+            if batch and (not self.batches or len(batch) >= BATCH_RECORDS
+                          or size + len(record.envelope) > BATCH_BYTES):
+                yield batch
+                batch, size = [], 0
+            batch.append(record)
+            size += len(record.envelope)
+        if batch:
+            yield batch
+
+    def _settle(self, record: PendingRecordLike, refusal: str | None, result: PushResult) -> None:
+        """Counts a record the platform acknowledged or refused for good (progress and result)."""
+        if refusal is None:
+            result.accepted.append(record.id)
+        else:
+            self.outbox.rejected(record.id, refusal)
+            result.rejected.append((record.id, refusal))
+        self._done[0] += 1
+        self._done[2] += len(record.envelope)
+        self._report_done()
+
+    def _push_batch(self, batch: list[PendingRecordLike], result: PushResult) -> None:
+        """The batch's photos the platform lacks (asked in one call, sent a few at a time), then
+        its records in one call. A record whose photo the platform refuses for good is refused
+        with it, as when sent alone."""
+        refused = self._send_photos([s for r in batch for s in r.photos])
+        sendable: list[PendingRecordLike] = []
+        for record in batch:
+            refusal = next((refused[s] for s in record.photos if s in refused), None)
+            if refusal is not None:
+                self._settle(record, refusal, result)
+            else:
+                sendable.append(record)
+        if not sendable:
+            return
+        results = self._post_batch(sendable)
+        if results is None:  # a platform from before batches (or one that takes fewer at once)
+            for record in sendable:
+                self._settle(record, self._push_record(record), result)
+            return
+        for record, answer in zip(sendable, results, strict=True):
+            status = answer.get("status")
+            if status in (200, 201) and isinstance(answer.get("record"), dict):
+                self._settle(record, self._acknowledge(record, answer["record"]), result)
+            elif status in PERMANENT_REFUSALS:
+                error = answer.get("error")
+                message = str(error.get("message")) if isinstance(error, dict) else \
+                    f"平台返回错误（HTTP {status}）"
+                self._settle(record, message, result)
+            # anything else is not an answer the contract gives: the record stays pending
+
+    def _post_batch(self, records: list[PendingRecordLike]) -> list[dict[str, Any]] | None:
+        """One ``POST /api/v1/records/batch`` with the envelopes byte for byte as signed; its
+        results, or None when the platform takes no batch of these (404, 405, 413, or 400 for
+        the batch as a whole: then each record goes alone and gets its own answer)."""
+        body = b'{"records":[' + b",".join(r.envelope for r in records) + b"]}"
+        response = self.request("POST", "/api/v1/records/batch", content=body,
+                                headers={"Content-Type": "application/json"})
+        if response.status_code in OLD_PLATFORM:
+            self.batches = False
+            return None
+        if response.status_code in (400, 413):
+            return None
+        _expect_success(response)
+        try:
+            results = response.json()["results"]
+        except (ValueError, KeyError, TypeError):
+            results = None
+        if not isinstance(results, list) or len(results) != len(records) \
+                or not all(isinstance(r, dict) for r in results):
+            raise SyncError("平台对批量提交的答复格式不符")
+        return results
+
+    def _send_photos(self, names: Sequence[str]) -> dict[str, str]:
+        """Uploads those of ``names`` the platform lacks from this device, a few at a time; the
+        refusals for good, by photo (the others are marked sent as each is answered)."""
+        wanted = [s for s in dict.fromkeys(names) if not self.outbox.is_photo_uploaded(s)]
+        if not wanted:
+            return {}
+        lacking = self._photos_lacking(wanted)
+        for sha256 in wanted:
+            if sha256 not in lacking:
+                self.outbox.photo_uploaded(sha256)
+                self._done[2] += len(self.outbox.photo(sha256))
+        self._report_done()
+        refused: dict[str, str] = {}
+        todo = iter(s for s in wanted if s in lacking)
+        with ThreadPoolExecutor(PHOTO_UPLOADS_AT_ONCE, thread_name_prefix="photo-upload") as pool:
+            running: dict[Future[httpx.Response], tuple[str, int]] = {}
+            try:
+                while True:
+                    for sha256 in todo:  # the outbox is read here, on the calling thread only
+                        data = self.outbox.photo(sha256)
+                        running[pool.submit(self._put_photo, sha256, data)] = (sha256, len(data))
+                        if len(running) >= PHOTO_UPLOADS_AT_ONCE:
+                            break
+                    if not running:
+                        return refused
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        sha256, size = running.pop(future)
+                        refusal = self._photo_answer(sha256, future.result())
+                        if refusal is not None:
+                            refused[sha256] = refusal
+                        self._done[2] += size
+                    self._report_done()
+            finally:  # a failure stops the rest: none of them is marked sent
+                for future in running:
+                    future.cancel()
+
+    def _photos_lacking(self, names: list[str]) -> set[str]:
+        """Which of ``names`` the platform still needs from this device; all of them when the
+        platform predates the question."""
+        lacking: set[str] = set()
+        for start in range(0, len(names), MISSING_BATCH):
+            chunk = names[start:start + MISSING_BATCH]
+            response = self.request("POST", "/api/v1/photos/missing", json={"sha256": chunk})
+            if response.status_code in OLD_PLATFORM:
+                return set(names)
+            _expect_success(response)
+            try:
+                missing = response.json()["missing"]
+            except (ValueError, KeyError, TypeError):
+                missing = None
+            if not isinstance(missing, list):
+                raise SyncError("平台对缺少照片的答复格式不符")
+            lacking.update(str(s) for s in missing)
+        return lacking
 
     def _photo_size(self, sha256: str) -> int:
         return 0 if self.outbox.is_photo_uploaded(sha256) else len(self.outbox.photo(sha256))
 
-    def _report(self, done: int, total: int, bytes_done: int, bytes_total: int) -> None:
+    def _report_done(self) -> None:
         if self.on_progress is not None:
-            self.on_progress(Progress(done, total, bytes_done, bytes_total))
+            self.on_progress(Progress(*self._done))
 
     def _push_record(self, record: PendingRecordLike) -> str | None:
         """Photos, then the record; the platform's refusal message, or None once acknowledged."""
@@ -274,7 +437,10 @@ class SyncEngine:
         if response.status_code in PERMANENT_REFUSALS:
             return platform_refusal(response).message
         _expect_success(response)
-        status = response.json()
+        return self._acknowledge(record, response.json())
+
+    def _acknowledge(self, record: PendingRecordLike, status: dict[str, Any]) -> str | None:
+        """Marks an accepted record acknowledged, once the platform holds its photos too."""
         if status["missing_photos"]:
             # The platform lacks photos this device believed sent: send them again.
             for sha256 in status["missing_photos"]:
@@ -288,9 +454,15 @@ class SyncEngine:
         return None
 
     def _upload_photo(self, sha256: str) -> str | None:
-        data = self.outbox.photo(sha256)
+        return self._photo_answer(sha256, self._put_photo(sha256, self.outbox.photo(sha256)))
+
+    def _put_photo(self, sha256: str, data: bytes) -> httpx.Response:
+        """One photo's upload, with its retries: safe on a worker thread (it touches no outbox)."""
         kind = "application/pdf" if is_pdf(data) else "image/jpeg"  # a 书面检查's PDF material
-        response = self.request("PUT", f"/api/v1/photos/{sha256}", content=data, headers={"Content-Type": kind})
+        return self.request("PUT", f"/api/v1/photos/{sha256}", content=data, headers={"Content-Type": kind})
+
+    def _photo_answer(self, sha256: str, response: httpx.Response) -> str | None:
+        """Marks the photo sent on success; the refusal's message when refused for good."""
         if response.status_code in PERMANENT_REFUSALS:
             return f"照片未被接受：{platform_refusal(response).message}"
         _expect_success(response)

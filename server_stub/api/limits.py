@@ -19,6 +19,13 @@ from sync import ValidationError, check_json_shape
 
 DEFAULT_BODY_LIMIT = 64 * 1024
 MAX_RECORD_BYTES = 1024 * 1024
+MAX_BATCH_RECORDS = 100
+"""Records one ``POST /api/v1/records/batch`` takes: a phone sends more in several calls."""
+MAX_BATCH_BYTES = 4 * 1024 * 1024
+MISSING_BODY_BYTES = 128 * 1024
+"""``POST /api/v1/photos/missing``: a thousand names of 64 characters, quoted, and no more."""
+"""The largest batch body: a hundred records of a few KB each fit many times over, and one
+record still may be up to ``MAX_RECORD_BYTES``."""
 
 
 def body_limit(method: str, path: str, max_photo_bytes: int) -> int:
@@ -27,6 +34,10 @@ def body_limit(method: str, path: str, max_photo_bytes: int) -> int:
         return max_photo_bytes
     if method == "POST" and path == "/api/v1/records":
         return MAX_RECORD_BYTES
+    if method == "POST" and path == "/api/v1/records/batch":
+        return MAX_BATCH_BYTES
+    if method == "POST" and path == "/api/v1/photos/missing":
+        return MISSING_BODY_BYTES
     return DEFAULT_BODY_LIMIT
 
 

@@ -232,9 +232,18 @@ def _refresh_state(conn: sa.Connection, record_id: str) -> None:
 def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
                   now: dt.datetime) -> IngestAnswer:
     """Check and store one signed envelope (DESIGN §5 status codes)."""
-    envelope: object = None
     try:
         envelope = parse_json(body)
+    except ValidationError as e:
+        raise Malformed("malformed", _problems_text(e)) from None
+    return submit_envelope(conn, device, envelope, body, now=now)
+
+
+def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body: bytes, *,
+                    now: dt.datetime) -> IngestAnswer:
+    """Check and store one envelope already parsed (strictly: ``sync.parse_json``) from ``body``,
+    the text kept as the record's envelope: one record of a batch, or the single call's."""
+    try:
         record_json = verify_envelope(envelope, device.public_key)
     except ValidationError as e:
         raise Malformed("malformed", _problems_text(e)) from None
@@ -303,6 +312,36 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
     return IngestAnswer(True, {"id": record.id, "hash": digest, "task_id": record.task_id,
                               "state": state,
                               "missing_photos": missing, "chain": chain})
+
+
+def submit_batch(conn: sa.Connection, device: Device, envelopes: Sequence[object], *,
+                 now: dt.datetime, max_record_bytes: int) -> list[IngestAnswer | DomainError]:
+    """Check and store each envelope of a batch as ``submit_envelope`` would alone, in order, in
+    the caller's one transaction: one answer per envelope, an answer or the refusal.
+
+    Each envelope runs inside a savepoint, rolled back when it is refused, so that a refused one
+    leaves nothing behind and never takes the others' writes with it: the refusals come before
+    the writes today, and the savepoint keeps that true whatever a later check does (and on
+    PostgreSQL a failed statement would otherwise abort the whole transaction). Anything that is
+    not a ``DomainError`` (the database busy, a bug) fails the whole batch: nothing of it is
+    stored, and the phone, which saw no answer, sends it again.
+    """
+    answers: list[IngestAnswer | DomainError] = []
+    for envelope in envelopes:
+        body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(body) > max_record_bytes:
+            answers.append(TooLarge("too_large", f"内容过大（上限 {max_record_bytes // 1024} KB）"))
+            continue
+        savepoint = conn.begin_nested()
+        try:
+            answer = submit_envelope(conn, device, envelope, body, now=now)
+        except DomainError as e:
+            savepoint.rollback()
+            answers.append(e)
+        else:
+            savepoint.commit()
+            answers.append(answer)
+    return answers
 
 
 def _check_times(record: Record, *, drawn_at: dt.datetime, now: dt.datetime) -> None:
@@ -520,6 +559,27 @@ def record_status(conn: sa.Connection, record_id: str) -> dict[str, Any]:
         raise RecordNotFound()
     return {"id": row["id"], "hash": row["hash"], "task_id": row["task_id"], "state": row["state"],
             "missing_photos": missing_photos(conn, record_id)}
+
+
+MISSING_BATCH = 1000
+"""Photo names one ``POST /api/v1/photos/missing`` may ask about."""
+
+
+def photos_to_send(conn: sa.Connection, device_id: str, names: Sequence[str]) -> list[str]:
+    """Which of ``names`` this device has not sent the platform itself (in the order asked, once
+    each): the photos it must upload for its records to be complete.
+
+    The answer depends on this device's own uploads alone (``photo_uploads``), never on whether
+    another device sent the same bytes, so it tells a device nothing about others' photos: a
+    photo another team holds is answered "send it" exactly like one nobody holds. Sending it
+    proves the device holds the bytes, as ``put_photo`` requires before a record counts it."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return []
+    u = t.photo_uploads
+    sent = set(conn.execute(sa.select(u.c.sha256).where(u.c.device_id == device_id,
+                                                         u.c.sha256.in_(wanted))).scalars())
+    return [name for name in wanted if name not in sent]
 
 
 KNOWN_BATCH = 1000

@@ -50,10 +50,13 @@ def status(state: str = "submitted", missing: list[str] | None = None) -> dict[s
 def engine(store: LocalStore, handler: Callable[[httpx.Request], httpx.Response],
            **kwargs: object) -> tuple[SyncEngine, list[float]]:
     """The engine over ``handler``; without the refill after a push unless asked (its own
-    tests: tests/sync/test_refill.py), so that these handlers see only the calls they test."""
+    tests: tests/sync/test_refill.py), and one call per photo and record (what the engine falls
+    back to on a platform from before batches), so that these handlers see only the calls they
+    test."""
     sleeps: list[float] = []
     client = httpx.Client(base_url="http://platform.test", transport=httpx.MockTransport(handler))
     kwargs.setdefault("refill", False)
+    kwargs.setdefault("batch", False)  # the one-by-one calls; batches: tests/sync/test_batches.py
     return SyncEngine(client, store, sleep=sleeps.append, rng=lambda: 1.0, **kwargs), sleeps  # type: ignore[arg-type]
 
 

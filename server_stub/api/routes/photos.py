@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from server_stub.access import scope
 from server_stub.api.deps import ConnDep, DeviceDep, get_settings, request_body
@@ -46,6 +46,26 @@ def put_photo(
     answer = ingest.put_photo(conn, request.app.state.photo_store, device, sha256, data, now=now())
     conn.commit()  # here, not after a hop back through the event loop: see ConnDep
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
+
+
+class MissingQuery(BaseModel):
+    sha256: list[Annotated[str, Field(pattern="^[0-9a-f]{64}$")]] = Field(
+        max_length=ingest.MISSING_BATCH,
+        description=f"photo names (SHA-256) the phone means to send, at most {ingest.MISSING_BATCH}")
+
+
+class Missing(BaseModel):
+    missing: list[str] = Field(description="the names asked that this device has not sent yet, in "
+                                           "the order asked: upload these (PUT /photos/{sha256})")
+
+
+@router.post("/photos/missing", responses=error_responses(400, 401, 413))
+def photos_missing(query: MissingQuery, device: DeviceDep, conn: ConnDep) -> Missing:
+    """Which of these photos the platform still needs from this device, in one call.
+
+    Answered from this device's own uploads alone: a photo another device sent is still "send
+    it", so a device cannot learn whether anyone else holds a photo (docs/decisions.md)."""
+    return Missing(missing=ingest.photos_to_send(conn, device.id, query.sha256))
 
 
 PhotoName = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]

@@ -12,19 +12,21 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.api.deps import ConnDep, DeviceDep, request_body
-from server_stub.api.errors import error_responses
-from server_stub.api.limits import MAX_RECORD_BYTES
+from server_stub.api.errors import error_body, error_responses, status_of
+from server_stub.api.limits import MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES
 from server_stub.core import tables as t
 from server_stub.core.clock import now
-from server_stub.core.errors import RecordNotFound
+from server_stub.core.errors import DomainError, Malformed, RecordNotFound, TooLarge
 from server_stub.field import devices
 from server_stub.records import ingest, paper
+from sync import ValidationError, parse_json
 from sync.file_name import china_date, record_pdf_name
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
 
 RecordBody = Annotated[bytes, request_body(lambda request: MAX_RECORD_BYTES)]
+BatchBody = Annotated[bytes, request_body(lambda request: MAX_BATCH_BYTES)]
 
 
 class Chain(BaseModel):
@@ -63,6 +65,74 @@ def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONRespo
     answer = ingest.submit_record(conn, device, body, now=now())
     conn.commit()  # here, not after a hop back through the event loop: see ConnDep
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
+
+
+class BatchIn(BaseModel):
+    records: list[Envelope] = Field(max_length=MAX_BATCH_RECORDS,
+                                    description=f"signed envelopes, at most {MAX_BATCH_RECORDS}, "
+                                                "in this device's chain order")
+
+
+class BatchError(BaseModel):
+    code: str
+    message: str
+
+
+class BatchResult(BaseModel):
+    id: str | None = Field(description="the record's id as the envelope names it (null: unreadable)")
+    status: int = Field(description="what POST /api/v1/records would have answered for this "
+                                    "envelope alone: 201, 200, 400, 403, 409, 413 or 422")
+    record: RecordStatus | None = Field(None, description="for 201 and 200")
+    error: BatchError | None = Field(None, description="for a refusal")
+
+
+class BatchOut(BaseModel):
+    results: list[BatchResult] = Field(description="one per envelope sent, in the same order")
+
+
+@router.post(
+    "/records/batch",
+    response_model=BatchOut,
+    responses=error_responses(400, 401, 413, 507),
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": BatchIn.model_json_schema()}}}},
+)
+def post_records(device: DeviceDep, body: BatchBody, conn: ConnDep) -> JSONResponse:
+    """Submit several signed records in one call (DESIGN §13), each checked and stored exactly
+    once as ``POST /records`` would alone, in one transaction; one result per record, in order,
+    with the status the single call would have answered, so a refused record never blocks the
+    rest. 413 for more than the batch takes (records or bytes), 400 for a body that is not
+    ``{"records": [...]}``: then nothing is stored."""
+    envelopes = _batch_envelopes(body)
+    answers = ingest.submit_batch(conn, device, envelopes, now=now(), max_record_bytes=MAX_RECORD_BYTES)
+    results = [_batch_result(envelope, answer) for envelope, answer in zip(envelopes, answers, strict=True)]
+    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
+    return JSONResponse({"results": results})
+
+
+def _batch_envelopes(body: bytes) -> list[object]:
+    """The batch's envelopes, each still to be checked on its own; the batch's own shape and
+    size are refused as a whole."""
+    try:
+        batch = parse_json(body)
+    except ValidationError as e:
+        raise Malformed("malformed", "；".join(p.message for p in e.problems)) from None
+    records = batch.get("records") if isinstance(batch, dict) and set(batch) == {"records"} else None
+    if not isinstance(records, list):
+        raise Malformed("bad_batch", '批量提交的格式应为 {"records": [签名记录, …]}')
+    if len(records) > MAX_BATCH_RECORDS:
+        raise TooLarge("batch_too_large",
+                       f"一次最多提交 {MAX_BATCH_RECORDS} 条记录（本次 {len(records)} 条）：请分批提交")
+    return list(records)
+
+
+def _batch_result(envelope: object, answer: ingest.IngestAnswer | DomainError) -> dict[str, Any]:
+    record = envelope.get("record") if isinstance(envelope, dict) else None
+    record_id = record.get("id") if isinstance(record, dict) else None
+    result: dict[str, Any] = {"id": record_id if isinstance(record_id, str) else None}
+    if isinstance(answer, DomainError):
+        return {**result, "status": status_of(answer), **error_body(answer.code, answer.message)}
+    return {**result, "status": 201 if answer.new else 200, "record": answer.body}
 
 
 class KnownQuery(BaseModel):

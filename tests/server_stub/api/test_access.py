@@ -38,6 +38,8 @@ ADMIN_CALLS = [
 DEVICE_CALLS = [
     ("GET", "/api/v1/tasks", None),
     ("POST", "/api/v1/records", {"record": {}, "sig": "", "key_id": ""}),
+    ("POST", "/api/v1/records/batch", {"records": []}),
+    ("POST", "/api/v1/photos/missing", {"sha256": [SHA]}),
     ("GET", f"/api/v1/records/{RECORD}", None),
     ("PUT", f"/api/v1/photos/{SHA}", PHOTO),
     ("GET", f"/api/v1/photos/{SHA}", None),
