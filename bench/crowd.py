@@ -2,9 +2,11 @@
 raw limit of this machine (issue 12).
 
 D phones (default 200), each with its own key and enrolment, are released together; each sends R
-records (default 5), each after its photo, retrying a 503 after its Retry-After as the app's sync
-engine does. Meanwhile a separate process asks for ``/health`` every 50 ms. Printed per database
-and worker count: records per second, p50/p95/p99 of one call (until answered), errors (must be
+records (default 5) with a photo each as the app's sync engine does (issue 29 point 3): one call
+asking which photos the platform lacks, the photos, then the records in one batch
+(``--one-by-one``: each photo, then its record, as before batches), retrying a 503 after its
+Retry-After. Meanwhile a separate process asks for ``/health`` every 50 ms. Printed per database
+and worker count: records per second, p50/p95/p99 of one call (until answered; a batch is one call), errors (must be
 0), 503s retried, /health latency under load, the server's CPU time per record (what bounds it
 when the cores are the limit), and the raw limit measured in the same run: per record one Ed25519
 verification and one insert in its own transaction into the same kind of database, no HTTP, one
@@ -117,6 +119,8 @@ class Connection:
     def __init__(self, port: int, token: str) -> None:
         self.port, self.token = port, token
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.last_statuses: list[int] = []
+        """The statuses of the records of the last batch answered."""
 
     async def request(self, method: str, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, str], bytes]:
         if self.streams is None:
@@ -128,6 +132,8 @@ class Connection:
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         headers = dict(line.lower().split(": ", 1) for line in head[1:] if line)
         content = await reader.readexactly(int(headers.get("content-length", "0")))
+        if path == "/api/v1/records/batch" and head[0].split()[1] == "200":
+            self.last_statuses = [r["status"] for r in json.loads(content)["results"]]
         return int(head[0].split()[1]), headers, content
 
     def close(self) -> None:
@@ -157,6 +163,7 @@ async def call(conn: Connection, outcome: Outcome, expected: int, method: str, p
 
 
 async def sync_phone(port: int, phone: Phone, outcome: Outcome, start: asyncio.Event) -> None:
+    """One by one, as the app did before batches: each photo, then its record."""
     conn = Connection(port, phone.token)
     await start.wait()
     try:
@@ -169,9 +176,30 @@ async def sync_phone(port: int, phone: Phone, outcome: Outcome, start: asyncio.E
         conn.close()
 
 
-async def crowd(port: int, phones: list[Phone]) -> tuple[Outcome, float]:
+async def sync_phone_in_batches(port: int, phone: Phone, outcome: Outcome, start: asyncio.Event) -> None:
+    """As the app's engine does now: which photos the platform lacks (one call), those photos,
+    then every record in one batch (each answer must be 201)."""
+    conn = Connection(port, phone.token)
+    await start.wait()
+    try:
+        names = json.dumps({"sha256": [name for name, _, _ in phone.uploads]}).encode()
+        if not await call(conn, outcome, 200, "POST", "/api/v1/photos/missing", names, "application/json"):
+            return
+        for name, photo, _ in phone.uploads:
+            if not await call(conn, outcome, 201, "PUT", f"/api/v1/photos/{name}", photo, "image/jpeg"):
+                return
+        body = b'{"records":[' + b",".join(envelope for _, _, envelope in phone.uploads) + b"]}"
+        answer = await call(conn, outcome, 200, "POST", "/api/v1/records/batch", body, "application/json")
+        if answer and conn.last_statuses != [201] * len(phone.uploads):
+            outcome.errors.append(f"batch: {conn.last_statuses}")
+    finally:
+        conn.close()
+
+
+async def crowd(port: int, phones: list[Phone], batches: bool) -> tuple[Outcome, float]:
     outcome, start = Outcome(), asyncio.Event()
-    tasks = [asyncio.create_task(sync_phone(port, phone, outcome, start)) for phone in phones]
+    push = sync_phone_in_batches if batches else sync_phone
+    tasks = [asyncio.create_task(push(port, phone, outcome, start)) for phone in phones]
     await asyncio.sleep(0.5)  # every client made
     began = time.perf_counter()
     start.set()
@@ -311,7 +339,8 @@ def inspectors_with_tasks(db: str) -> list[str]:
     return found
 
 
-def run(server_url: str | None, workers: int, phones_count: int, records: int, entities: int = 2000) -> None:
+def run(server_url: str | None, workers: int, phones_count: int, records: int, entities: int = 2000,
+        batches: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_database(server_url, Path(tmp)) as (db, raw_target):
         data = Path(tmp) / "data"
         cli("seed-demo", "--entities", str(entities), data=data, db=db)
@@ -323,7 +352,7 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
             phones = make_phones(url, db, token, inspectors_with_tasks(db), phones_count, records)
             cpu_before = cpu_seconds(server.pid)
             with health_watch(url) as health:
-                outcome, elapsed = asyncio.run(crowd(port, phones))
+                outcome, elapsed = asyncio.run(crowd(port, phones, batches))
             server_cpu = cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
@@ -331,7 +360,8 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
         raw = raw_limit(raw_target, [(envelope, phone.public_key) for phone in phones
                                      for _, _, envelope in phone.uploads])
     rate = phones_count * records / elapsed
-    label = f"{'SQLite' if server_url is None else 'PostgreSQL'}, {workers} worker{'s' if workers > 1 else ''}"
+    label = (f"{'SQLite' if server_url is None else 'PostgreSQL'}, {workers} worker{'s' if workers > 1 else ''}"
+             + ("" if batches else ", one by one"))
     lat = outcome.latencies
     per_record = server_cpu / (phones_count * records)
     click.echo(f"[{label}] {rate:,.0f} records/s ({phones_count * records} records with a photo each in "
@@ -354,15 +384,18 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
 @click.option("--workers", "worker_counts", multiple=True, type=int, default=[1, 2], show_default=True,
               help="server worker processes (repeatable)")
 @click.option("--db", "dbs", multiple=True, help="also measure on this PostgreSQL server (repeatable)")
+@click.option("--one-by-one", is_flag=True,
+              help="each photo and record in its own call, as apps from before batches sync")
 @click.option("--smoke", is_flag=True, help="A tiny run in seconds, as CI runs it (tests/test_benches.py).")
-def main(phones: int, records: int, worker_counts: tuple[int, ...], dbs: tuple[str, ...], smoke: bool) -> None:
+def main(phones: int, records: int, worker_counts: tuple[int, ...], dbs: tuple[str, ...], one_by_one: bool,
+         smoke: bool) -> None:
     entities = 2000
     if smoke:
         phones, records, worker_counts, entities = 3, 1, (1,), 300
     click.echo(f"{phones} phones × {records} records, {os.cpu_count()} cores")
     for db in (None, *dbs):
         for workers in worker_counts:
-            run(db, workers, phones, records, entities)
+            run(db, workers, phones, records, entities, batches=not one_by_one)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ FIGURES: dict[str, list[str]] = {
     "province_draw": [r"entities: 1,200; .*复核通过", r"draw: +\d+\.\d+ s wall",
                       r"floor: consistent_sampler: +\d+\.\d+ s wall"],
     "photos": [r"ratio: +\d+\.\d+", r"heic ours: +\d"],
+    "slow_link": [r"floor \(the bytes at 10 Mbit/s, no round trip\): +\d+\.\d s",
+                  r"ours: +\d+\.\d s  ratio +\d+\.\d+", r"one by one: +\d+\.\d s  ratio +\d+\.\d+"],
     "sync": [r"\[SQLite\] records: \d[\d,]*/s through HTTP, raw limit \d",
              r"\[SQLite\] photos: +\d+\.\d MB/s through HTTP"],
     "task_history": [r"history adds \d+\.\d KB raw"],
