@@ -49,6 +49,7 @@ from sync import (
     ItemResult,
     Record,
     RecordItem,
+    StaffKind,
     generate_key,
     new_record_id,
     public_key_b64,
@@ -333,7 +334,11 @@ def fresh_database(server_url: str | None, work: Path) -> Iterator[tuple[str, st
 def inspectors_with_tasks(db: str) -> list[str]:
     engine = make_engine(db)
     with engine.connect() as conn:
+        # 执法人员 only: a 专业技术人员 signs no record (403 expert_cannot_sign, issue 26)
+        i = t.inspectors
         found = list(conn.execute(sa.select(t.task_members.c.inspector_id).distinct()
+                                  .join(i, i.c.id == t.task_members.c.inspector_id)
+                                  .where(i.c.kind == StaffKind.OFFICER.value)
                                   .order_by(t.task_members.c.inspector_id)).scalars())
     engine.dispose()
     return found

@@ -9,6 +9,7 @@ and between several server processes on one database, not only within one proces
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -107,10 +108,17 @@ def _insert_once(conn: sa.Connection, table: sa.Table, **values: Any) -> bool:
     stored by a concurrent request a moment ago). One statement (``ON CONFLICT DO NOTHING``, on
     SQLite and PostgreSQL alike), where a look first and a savepoint around the insert took four.
     ``RETURNING`` says whether a row went in: psycopg's rowcount for it is -1."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return conn.execute(_insert_statement(conn.dialect.name, table), values).first() is not None
+
+
+@functools.cache
+def _insert_statement(dialect: str, table: sa.Table) -> sa.Insert:
+    """The statement of ``_insert_once``, built once per table: the values come as parameters,
+    so that neither the statement nor its cache key is made again for every row (a crowd's
+    profile found them a fifth of a record's ingest, issue 29 point 3)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     key = next(iter(table.primary_key.columns))
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return conn.execute(statement).first() is not None
+    return insert(table).on_conflict_do_nothing().returning(key)
 
 
 def _check_image(data: bytes) -> None:
@@ -277,9 +285,8 @@ def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body:
             raise
         return _repeat_answer(conn, existing, digest)
     photos = sorted(photo_hashes(record))
-    u = t.photo_uploads
-    stored = set(conn.execute(sa.select(u.c.sha256).where(u.c.sha256.in_(photos),
-                                                          u.c.device_id == device.id)).scalars())
+    stored = set(conn.execute(_SENT_PHOTOS_QUERY, {"photos": photos, "device_id": device.id})
+                 .scalars()) if photos else set()
     missing = [p for p in photos if p not in stored]
     lab_items = [item.code for item in record.items if item.result == ItemResult.AWAITING_LAB]
     state = (RecordState.INCOMPLETE if missing else
@@ -385,8 +392,7 @@ def _problems_text(error: ValidationError) -> str:
 def _existing(conn: sa.Connection, record_id: object) -> sa.RowMapping | None:
     if not isinstance(record_id, str):
         return None
-    return conn.execute(sa.select(t.records.c.id, t.records.c.hash)
-                        .where(t.records.c.id == record_id)).mappings().first()
+    return conn.execute(_EXISTING_QUERY, {"record_id": record_id}).mappings().first()
 
 
 def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) -> IngestAnswer:
@@ -397,21 +403,37 @@ def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) ->
     return IngestAnswer(False, record_status(conn, existing["id"]))
 
 
+# The statements every record runs, built once with their values as parameters: building a
+# statement and its cache key again for every record cost more than running it (issue 29 point 3).
+_e, _i, _tm, _r, _u = t.entities, t.inspectors, t.task_members, t.records, t.photo_uploads
+_EXPERTS_OF_TEAM = (sa.select(sa.func.aggregate_strings(_i.c.id, ","))
+                    .select_from(_tm.join(_i, _i.c.id == _tm.c.inspector_id))
+                    .where(_tm.c.task_id == t.tasks.c.id, _i.c.kind == StaffKind.EXPERT.value)
+                    .scalar_subquery().label("experts"))
+_TASK_QUERY = (sa.select(t.tasks, _e.c.industry, _e.c.region, _e.c.risk_grade, _EXPERTS_OF_TEAM)
+               .join(_e, _e.c.credit_code == t.tasks.c.credit_code)
+               .where(t.tasks.c.id == sa.bindparam("task_id"))
+               .with_for_update(of=t.tasks))
+"""The record's task with its entity's industry, region and grade, and the team's 专业技术人员
+(issue 26) in the same statement. The task's row is locked (PostgreSQL; SQLite's writers take
+turns anyway) so that two records for one task, arriving at once, are checked one after the
+other (``_check_one_current``)."""
+_EXISTING_QUERY = sa.select(_r.c.id, _r.c.hash).where(_r.c.id == sa.bindparam("record_id"))
+_CHAIN_HEAD_QUERY = (sa.select(_r.c.seq, _r.c.hash).where(_r.c.device_id == sa.bindparam("device_id"))
+                     .order_by(_r.c.seq.desc()).limit(1))
+_SENT_PHOTOS_QUERY = sa.select(_u.c.sha256).where(_u.c.sha256.in_(sa.bindparam("photos", expanding=True)),
+                                                  _u.c.device_id == sa.bindparam("device_id"))
+_CURRENT_HOLDER_QUERY = (
+    sa.select(_r.c.id, _r.c.inspector_id, _i.c.name)
+    .join(_i, _i.c.id == _r.c.inspector_id, isouter=True)
+    .where(_r.c.task_id == sa.bindparam("task_id"), _r.c.superseded.is_(False),
+           _r.c.hash != sa.bindparam("supersedes"))
+    .order_by(_r.c.received_at, _r.c.id).limit(1))
+
+
 def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMapping:
     """The record's task, with its entity's industry, region and grade (as at this inspection)."""
-    e = t.entities
-    # The task's row is locked (PostgreSQL; SQLite's writers take turns anyway) so that two
-    # records for one task, arriving at once, are checked one after the other (``_check_one_current``).
-    i, tm = t.inspectors, t.task_members
-    # the team's 专业技术人员 (issue 26), in the same statement: a record costs no extra round trip
-    experts_of_team = (sa.select(sa.func.aggregate_strings(i.c.id, ","))
-                       .select_from(tm.join(i, i.c.id == tm.c.inspector_id))
-                       .where(tm.c.task_id == t.tasks.c.id, i.c.kind == StaffKind.EXPERT.value)
-                       .scalar_subquery().label("experts"))
-    task = conn.execute(sa.select(t.tasks, e.c.industry, e.c.region, e.c.risk_grade, experts_of_team)
-                        .join(e, e.c.credit_code == t.tasks.c.credit_code)
-                        .where(t.tasks.c.id == record.task_id)
-                        .with_for_update(of=t.tasks)).mappings().first()
+    task = conn.execute(_TASK_QUERY, {"task_id": record.task_id}).mappings().first()
     if task is None:
         raise Invalid("unknown_task", f"任务「{record.task_id}」不存在")
     team = list(task["team"])
@@ -460,9 +482,7 @@ def _mode_problems(conn: sa.Connection, record: Record) -> list[str]:
 def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
     """Place the record in its device's chain (``sync.check_chain``): refuse replays and forks;
     accept a gap and say which seqs it skips (supervisors see every gap at ``chain-gaps``)."""
-    r = t.records
-    head = conn.execute(sa.select(r.c.seq, r.c.hash).where(r.c.device_id == record.device_id)
-                        .order_by(r.c.seq.desc()).limit(1)).first()
+    head = conn.execute(_CHAIN_HEAD_QUERY, {"device_id": record.device_id}).first()
     verdict = check_chain(None if head is None else ChainHead(head.seq, head.hash), record)
     if not verdict.accepted:
         raise Invalid("chain_conflict", f"第{record.seq}号记录：{verdict.message}")
@@ -533,13 +553,8 @@ def _check_one_current(conn: sa.Connection, device: Device, record: Record) -> N
     """A task has one current result (DESIGN §11): one record, or a revision naming it in
     ``supersedes``. A second record for a task that already has one (a teammate's phone, or a new
     device of the same inspector) is refused, naming the record that holds the task and who made it."""
-    r, i = t.records, t.inspectors
-    holder = conn.execute(
-        sa.select(r.c.id, r.c.inspector_id, i.c.name)
-        .join(i, i.c.id == r.c.inspector_id, isouter=True)
-        .where(r.c.task_id == record.task_id, r.c.superseded.is_(False),
-               r.c.hash != (record.supersedes or ""))
-        .order_by(r.c.received_at, r.c.id).limit(1)).first()
+    holder = conn.execute(_CURRENT_HOLDER_QUERY, {"task_id": record.task_id,
+                                                  "supersedes": record.supersedes or ""}).first()
     if holder is None:
         return
     if holder.inspector_id == device.inspector_id:

@@ -111,6 +111,9 @@ class SlowLink:
                 queue.put_nowait((arrival, data))
         except OSError:
             pass
+        except asyncio.CancelledError:
+            deliver.cancel()
+            raise
         queue.put_nowait((time.monotonic() + self.delay, b""))  # the end, after what came before
         await deliver
 
