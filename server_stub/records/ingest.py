@@ -81,26 +81,33 @@ class IngestAnswer:
 # --- photos ----------------------------------------------------------------------------------
 
 
-def put_photo(conn: sa.Connection, store: PhotoStore, device: Device, sha256: str, data: bytes,
-              *, now: dt.datetime) -> IngestAnswer:
-    """Store a photo under its hash (new, or already there); ``Malformed``, ``TooLarge`` or
-    ``NotAnImage`` for bad bytes.
-
-    Every device that sends the bytes is noted (``photo_uploads``): a record's photo counts as
-    present only once the record's own device has sent it, so naming another device's photo in
-    a record neither completes the record nor opens the photo to its sender.
-    """
+def store_photo(store: PhotoStore, sha256: str, data: bytes) -> None:
+    """Check a photo's bytes (``Malformed``, ``TooLarge`` or ``NotAnImage``) and write them to the
+    store under their hash, without the database: the route does this before it takes a
+    connection, so a slow disk's ``fsync`` holds none (issue 29 point 3); ``note_photo`` follows.
+    A photo written but never noted (the request failed after) is harmless: the store is
+    content-addressed, and the phone's retry writes nothing new and notes it."""
     if not is_sha256(sha256):
         raise Malformed("bad_photo_name", "照片名称应为64位小写十六进制的SHA-256")
     if hashlib.sha256(data).hexdigest() != sha256:
         raise Malformed("photo_hash_mismatch", "照片内容与其SHA-256名称不符：传输中可能已损坏，请重新上传")
     _check_image(data)
     store.put(sha256, data)
-    new = _insert_once(conn, t.photos, sha256=sha256, size=len(data), device_id=device.id,
+
+
+def note_photo(conn: sa.Connection, device: Device, sha256: str, size: int, *,
+               now: dt.datetime) -> IngestAnswer:
+    """Note a photo ``store_photo`` wrote as sent by ``device``: new, or already there.
+
+    Every device that sends the bytes is noted (``photo_uploads``): a record's photo counts as
+    present only once the record's own device has sent it, so naming another device's photo in
+    a record neither completes the record nor opens the photo to its sender.
+    """
+    new = _insert_once(conn, t.photos, sha256=sha256, size=size, device_id=device.id,
                        stored_at=now)
     _insert_once(conn, t.photo_uploads, sha256=sha256, device_id=device.id, uploaded_at=now)
     _promote_complete_records(conn, sha256, device.id)
-    return IngestAnswer(new, {"sha256": sha256, "size": len(data)})
+    return IngestAnswer(new, {"sha256": sha256, "size": size})
 
 
 def _insert_once(conn: sa.Connection, table: sa.Table, **values: Any) -> bool:
@@ -587,7 +594,7 @@ def photos_to_send(conn: sa.Connection, device_id: str, names: Sequence[str]) ->
     The answer depends on this device's own uploads alone (``photo_uploads``), never on whether
     another device sent the same bytes, so it tells a device nothing about others' photos: a
     photo another team holds is answered "send it" exactly like one nobody holds. Sending it
-    proves the device holds the bytes, as ``put_photo`` requires before a record counts it."""
+    proves the device holds the bytes, as ``note_photo`` requires before a record counts it."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return []
