@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -69,8 +70,15 @@ async def get_conn(request: Request,
     The commit here comes a hop through the event loop after the route, and SQLite's write lock
     is held, idle, in between: a route that writes under a crowd (the sync uploads) commits at
     its own end instead, in its own thread, which leaves nothing to commit here."""
+    async with _connection(request, engine, read_only=request.method in ("GET", "HEAD")) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def _connection(request: Request, engine: sa.Engine, *,
+                      read_only: bool) -> AsyncIterator[sa.Connection]:
     async with _slots(request):
-        conn = await run_in_threadpool(_connect, engine, request.method in ("GET", "HEAD"))
+        conn = await run_in_threadpool(_connect, engine, read_only)
         try:
             yield conn
             await run_in_threadpool(conn.commit)
@@ -82,6 +90,18 @@ async def get_conn(request: Request,
 # "function": the transaction commits before the answer leaves, so a client that has seen an
 # answer finds its write in place (FastAPI's default would commit after sending).
 ConnDep = Annotated[sa.Connection, Depends(get_conn, scope="function")]
+
+
+async def get_read_conn(request: Request, engine: Annotated[sa.Engine, Depends(get_engine)]
+                        ) -> AsyncIterator[sa.Connection]:
+    """A connection that only reads, for a POST that is a question with a body (which photos
+    the platform lacks, which records it holds): on SQLite it neither takes nor waits for the
+    write lock, which a crowd's uploads keep busy (issue 29 point 3)."""
+    async with _connection(request, engine, read_only=True) as conn:
+        yield conn
+
+
+ReadConnDep = Annotated[sa.Connection, Depends(get_read_conn, scope="function")]
 
 
 # The two kinds of bearer token, named in the published schema; the checks below give the

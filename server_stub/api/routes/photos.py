@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.access import scope
-from server_stub.api.deps import ConnDep, DeviceDep, get_settings, request_body
+from server_stub.api.deps import ConnDep, DeviceDep, ReadConnDep, get_settings, request_body
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
 from server_stub.core.errors import Damaged, NotFound
@@ -72,7 +72,7 @@ class Missing(BaseModel):
 
 
 @router.post("/photos/missing", responses=error_responses(400, 401, 413))
-def photos_missing(query: MissingQuery, device: DeviceDep, conn: ConnDep) -> Missing:
+def photos_missing(query: MissingQuery, device: DeviceDep, conn: ReadConnDep) -> Missing:
     """Which of these photos the platform still needs from this device, in one call.
 
     Answered from this device's own uploads alone: a photo another device sent is still "send

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep, DeviceDep, request_body
+from server_stub.api.deps import ConnDep, DeviceDep, ReadConnDep, request_body
 from server_stub.api.errors import error_body, error_responses, status_of
 from server_stub.api.limits import MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES
 from server_stub.core import tables as t
@@ -148,7 +148,7 @@ class Known(BaseModel):
 
 
 @router.post("/records/known", responses=error_responses(400, 401, 413))
-def known_records(query: KnownQuery, device: DeviceDep, conn: ConnDep) -> Known:
+def known_records(query: KnownQuery, device: DeviceDep, conn: ReadConnDep) -> Known:
     """Which of this device's acknowledged records the platform no longer holds: after a restore
     from a backup, the phone sends those again (each once: ingest is idempotent by id and bytes).
     Only this device's own records count; another's is answered as unknown."""
