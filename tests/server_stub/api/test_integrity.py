@@ -136,7 +136,7 @@ def test_nobody_closes_the_follow_up_of_their_own_inspection(server: Server) -> 
 
 
 def admin(*args: str) -> None:
-    """An administrator's command (``server_stub/cli.py``), run in this process."""
+    """An administrator's command (``server_stub/cli/``), run in this process."""
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
 
