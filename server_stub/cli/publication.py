@@ -1,5 +1,5 @@
 """What leaves the office: the year overview, the provincial push and batch files, and the
-reports sent up."""
+reports sent up; and the dashboard's maintained counts behind them."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from server_stub.cli.base import (
 )
 from server_stub.core.clock import now
 from server_stub.core.server_key import load_or_create_server_key
-from server_stub.publication import province, year_overview
+from server_stub.publication import aggregates, province, year_overview
 
 YEAR_COLUMNS = ("范围", "名称", "层级", "计划", "已确认", "已抽取", "已完成", "已公示", "联合计划",
                 "联合占比", "风险分类应用率", "联合抽查应用率", "联合减少入企", "上限排除", "避免重复检查")
@@ -180,3 +180,25 @@ def report_yearly(data_dir: Path | None, database_url: str | None, year: int, de
                   out: Path) -> None:
     """某年度的自查报告（OUT 以 .docx 或 .pdf 结尾）。"""
     _write_report(data_dir, database_url, department, "yearly", year, None, out)
+
+
+@cli.group("aggregates")
+def aggregates_group() -> None:
+    """统计看板的汇总计数（随记录和任务的每次变化在同一事务中维护）。"""
+
+
+@aggregates_group.command("rebuild")
+@data_options
+def aggregates_rebuild(data_dir: Path | None, database_url: str | None) -> None:
+    """从全部记录和任务重新计算统计看板的汇总计数（批量导入绕过触发器后，或有疑问时）。"""
+    _settings, engine = open_engine(data_dir, database_url)
+    written = aggregates.rebuild_now(engine)
+    click.echo("已重建统计汇总：" + "，".join(f"{table} {n} 行" for table, n in written.items()))
+
+
+@aggregates_group.command("fold")
+@data_options
+def aggregates_fold(data_dir: Path | None, database_url: str | None) -> None:
+    """把尚未并入的变化并入统计汇总（看板每次打开时也会这样做）。"""
+    _settings, engine = open_engine(data_dir, database_url)
+    click.echo(f"已并入 {aggregates.fold_now(engine, wait=True)} 条变化。")

@@ -196,6 +196,8 @@ records = sa.Table(
     # One name per state (sync.RecordState), held by the database too.
     sa.CheckConstraint(one_of("state", RecordState), name="ck_records_state"),
     sa.Index("ix_records_dash_tasks", "superseded", "plan_id", "task_id", "state", "inspected_on"),
+    # /results, newest first, reads in order of publication (issue 29 point 4).
+    sa.Index("ix_records_published_at", "published_at"),
 )
 
 photos = sa.Table(
@@ -422,6 +424,8 @@ publications = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.CheckConstraint("status IN ('published', 'corrected', 'withdrawn')",
                        name="ck_publications_status"),
+    # The withdrawn few, found without reading every publication (/results' total, issue 29).
+    sa.Index("ix_publications_status", "status", "record_id"),
 )
 
 departments = sa.Table(
@@ -539,4 +543,88 @@ cosignatures = sa.Table(
     sa.Column("witnessed_at", sa.String(40), nullable=False),
     sa.Column("signature", sa.String(86), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Issue 29 point 4: the dashboard's maintained aggregates (``publication/aggregates.py``).
+# Triggers on ``records`` and ``tasks`` (migration 0023) append one delta row per change that
+# touches a counted row, in the changing transaction; a fold (at each dashboard view, and
+# ``aggregates fold``) moves the deltas into the counts. Counts plus unfolded deltas are always
+# exactly the full recount.
+_BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+aggregate_deltas = sa.Table(
+    "aggregate_deltas",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), nullable=True),
+    sa.Column("inspected_on", sa.Date, nullable=True),
+    sa.Column("published_on", sa.Date, nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("industry", sa.String(100), nullable=True),
+    sa.Column("region", sa.String(60), nullable=True),
+    sa.Column("risk_grade", sa.String(1), nullable=True),
+    sa.Column("problem", sa.Integer, nullable=False),  # 1 when the outcome is not 未发现问题
+    sa.Column("n", sa.Integer, nullable=False),  # +1 a row now counted, -1 one no longer
+)
+
+task_deltas = sa.Table(
+    "task_deltas",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), nullable=False),
+    sa.Column("credit_code", sa.String(18), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+draw_deltas = sa.Table(
+    "draw_deltas",
+    metadata,
+    # A draw made (its plan's tasks now count in 频繁检查预警 for the draw's year).
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), nullable=False),
+)
+
+dashboard_groups = sa.Table(
+    "dashboard_groups",
+    metadata,
+    # Current results (not superseded, in a final state) by plan, day and one of industry,
+    # region or risk grade (``dimension``), with how many found a problem.
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), nullable=True),
+    sa.Column("inspected_on", sa.Date, nullable=True),
+    sa.Column("dimension", sa.String(10), nullable=False),
+    sa.Column("key", sa.String(100), nullable=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("problems", sa.Integer, nullable=False),
+    sa.Index("ix_dashboard_groups_scope", "plan_id", "inspected_on", "dimension", "key", "n", "problems"),
+)
+
+dashboard_days = sa.Table(
+    "dashboard_days",
+    metadata,
+    # Current results by plan, inspection day, publication day and state.
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(60), nullable=True),
+    sa.Column("inspected_on", sa.Date, nullable=True),
+    sa.Column("published_on", sa.Date, nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_dashboard_days_scope", "plan_id", "inspected_on", "published_on", "state", "n"),
+)
+
+plan_task_counts = sa.Table(
+    "plan_task_counts",
+    metadata,
+    sa.Column("plan_id", sa.String(60), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+yearly_visits = sa.Table(
+    "yearly_visits",
+    metadata,
+    # Tasks per enterprise in the plans drawn in a year (China time): 频繁检查预警.
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("credit_code", sa.String(18), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_yearly_visits_top", "year", "n", "credit_code"),
 )

@@ -22,6 +22,7 @@ from server_stub.core.clock import CHINA
 from server_stub.core.config import DEFAULT_FREQUENT_AFTER
 from server_stub.core.warning_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server_stub.draws.plan_codec import plan_from_json
+from server_stub.publication import aggregates
 from server_stub.publication.aggregation import (
     GroupRate,
     Overdue,
@@ -101,11 +102,39 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
           plan_id: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
           frequent_after: int = DEFAULT_FREQUENT_AFTER,
           timings: dict[str, float] | None = None) -> Dashboard:
+    """The dashboard from the maintained aggregates (``aggregates``): counts plus the deltas not
+    yet folded, each section one small grouped read whatever the number of records."""
     clock = _Sections(timings)
-    plans = department_plans(department)
-    if plan_id is not None:
-        plans = plans.where(t.plan_departments.c.plan_id == plan_id)
-    plan_ids = list(conn.execute(plans).scalars())
+    plan_ids = _plans_in_scope(conn, department, plan_id)
+    clock.lap("plans in scope")
+    totals: dict[str, dict[str | None, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("i", "r", "g")}
+    for dimension, key, n, p in aggregates.group_counts(conn, plan_ids, period.start, period.end):
+        totals[dimension[0]][key] = [n, p]
+    clock.lap("by industry, region and grade")
+    days = aggregates.day_counts(conn, plan_ids, period.start, period.end)
+    publications: dict[tuple[dt.date, dt.date | None], int] = defaultdict(int)
+    completed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pid, inspected, published, state, n in days:
+        publications[(inspected, published)] += n
+        completed[pid][0] += n
+        completed[pid][1] += n if state == RecordState.PUBLISHED else 0
+    overdue = overdue_publications(publications, today, calendar(conn))
+    clock.lap("publication deadlines")
+    tasks = aggregates.task_counts(conn, plan_ids)
+    per_plan = _per_plan(conn, plan_ids, tasks, {p: (n, pub) for p, (n, pub) in completed.items()})
+    clock.lap("per plan")
+    return _assemble(conn, department, today, plan_ids, totals, overdue, per_plan, thresholds,
+                     frequent_after, clock, recounted=False)
+
+
+def recount(conn: sa.Connection, department: str, *, today: dt.date, period: Period = Period(),
+            plan_id: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+            frequent_after: int = DEFAULT_FREQUENT_AFTER,
+            timings: dict[str, float] | None = None) -> Dashboard:
+    """The same dashboard counted again from every row (records, tasks): what the aggregates
+    must always equal (tests/server_stub/test_aggregates.py), and the bench's reference."""
+    clock = _Sections(timings)
+    plan_ids = _plans_in_scope(conn, department, plan_id)
     clock.lap("plans in scope")
     r = t.records
     current = [r.c.plan_id.in_(plan_ids), *_current_results(period)]
@@ -114,36 +143,53 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
         sa.select(r.c.industry, r.c.region, r.c.risk_grade, sa.func.count(), sa.func.sum(problem))
         .where(*current).group_by(r.c.industry, r.c.region, r.c.risk_grade)
     ).all()
-    totals: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("i", "r", "g")}
+    totals: dict[str, dict[str | None, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("i", "r", "g")}
     for industry, region, grade, n, p in groups:
         for kind, key in (("i", industry), ("r", region), ("g", grade)):
             totals[kind][key][0] += n
             totals[kind][key][1] += int(p or 0)
-    by = {kind: problem_rates([(k, n, p) for k, (n, p) in rows.items()], thresholds)
-          for kind, rows in totals.items()}
     clock.lap("by industry, region and grade")
     publications = conn.execute(
         sa.select(r.c.inspected_on, r.c.published_on, sa.func.count()).where(*current)
         .group_by(r.c.inspected_on, r.c.published_on)
     ).all()
-    overdue, provisional = overdue_publications(
+    overdue = overdue_publications(
         {(day, published): n for day, published, n in publications}, today, calendar(conn))
     clock.lap("publication deadlines")
     per_plan = _plan_figures(conn, plan_ids, period)
     clock.lap("per plan")
+    return _assemble(conn, department, today, plan_ids, totals, overdue, per_plan, thresholds,
+                     frequent_after, clock, recounted=True)
+
+
+def _plans_in_scope(conn: sa.Connection, department: str, plan_id: str | None) -> list[str]:
+    plans = department_plans(department)
+    if plan_id is not None:
+        plans = plans.where(t.plan_departments.c.plan_id == plan_id)
+    return list(conn.execute(plans).scalars())
+
+
+def _assemble(conn: sa.Connection, department: str, today: dt.date, plan_ids: list[str],
+              totals: dict[str, dict[str | None, list[int]]],
+              overdue: tuple[list[Overdue], bool], per_plan: list[PlanFigures], thresholds: Thresholds,
+              frequent_after: int, clock: _Sections, *, recounted: bool) -> Dashboard:
+    """What both ways share: rates and colours, risk-grade use, frequent visits."""
+    by = {kind: problem_rates([(k, n, p) for k, (n, p) in rows.items()], thresholds)  # type: ignore[misc]
+          for kind, rows in totals.items()}
     grade_use = risk_grade_use(
         plan_from_json(spec).uses_risk_grades
         for spec in conn.execute(sa.select(t.plans.c.spec).where(t.plans.c.id.in_(plan_ids))).scalars())
     clock.lap("risk-grade use")
-    frequent = frequent_visits(conn, today.year, frequent_after)
+    frequent = frequent_visits(conn, today.year, frequent_after, recounted=recounted)
     clock.lap("frequent visits")
+    grades = totals["g"].values()
     return Dashboard(
         department=department,
         plans=per_plan,
         by_industry=by["i"], by_region=by["r"], by_grade=by["g"],
         risk_grade_use=grade_use,
-        overdue=overdue, deadlines_provisional=provisional,
-        inspected=sum(n for *_, n, _p in groups), problems=sum(int(p or 0) for *_, p in groups),
+        overdue=overdue[0], deadlines_provisional=overdue[1],
+        inspected=sum(n for n, _p in grades), problems=sum(p for _n, p in grades),
         frequent=frequent, frequent_after=frequent_after,
     )
 
@@ -165,14 +211,16 @@ class _Sections:
 FREQUENT_LIMIT = 100
 
 
-def frequent_visits(conn: sa.Connection, year: int, after: int) -> list[FrequentVisit]:
+def frequent_visits(conn: sa.Connection, year: int, after: int, *,
+                    recounted: bool = False) -> list[FrequentVisit]:
     """The enterprises drawn for inspection more than ``after`` times in ``year`` (China time)
     by all departments together, every kind counted, most inspected first (at most 100).
 
     The year's draws are read first (a few rows: one per plan), then only their plans' tasks are
     counted, and only the enterprises shown are looked up by name. (Joining every task to its
     draw and its entity before grouping read the whole tasks table row by row, drawn or not:
-    the dashboard's regression of issue 29, docs/decisions.md.)"""
+    the dashboard's regression of issue 29, docs/decisions.md.) The counts come from the
+    maintained ``yearly_visits`` (``aggregates``), or, ``recounted``, from every task."""
     tk, dr, pd, e = t.tasks, t.draws, t.plan_departments, t.entities
     start = dt.datetime(year, 1, 1, tzinfo=CHINA)
     drawn = list(conn.execute(
@@ -180,11 +228,11 @@ def frequent_visits(conn: sa.Connection, year: int, after: int) -> list[Frequent
     ).scalars())
     if not drawn:
         return []
-    counts = conn.execute(
-        sa.select(tk.c.credit_code, sa.func.count()).where(tk.c.plan_id.in_(drawn))
-        .group_by(tk.c.credit_code).having(sa.func.count() > after)
-        .order_by(sa.func.count().desc(), tk.c.credit_code).limit(FREQUENT_LIMIT)
-    ).all()
+    counts = aggregates.frequent(conn, year, drawn, after, FREQUENT_LIMIT) if not recounted else [
+        (code, int(n)) for code, n in conn.execute(
+            sa.select(tk.c.credit_code, sa.func.count()).where(tk.c.plan_id.in_(drawn))
+            .group_by(tk.c.credit_code).having(sa.func.count() > after)
+            .order_by(sa.func.count().desc(), tk.c.credit_code).limit(FREQUENT_LIMIT))]
     codes = [code for code, _ in counts]
     names: dict[str, str] = dict(conn.execute(
         sa.select(e.c.credit_code, e.c.name).where(e.c.credit_code.in_(codes))).all())
@@ -209,6 +257,13 @@ def _current_results(period: Period) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
+def _per_plan(conn: sa.Connection, plan_ids: list[str], tasks: dict[str, int],
+              completed: dict[str, tuple[int, int]]) -> list[PlanFigures]:
+    names = dict(conn.execute(sa.select(t.plans.c.id, t.plans.c.name).where(t.plans.c.id.in_(plan_ids))).all())
+    return [plan_figures(pid, names[pid], tasks.get(pid, 0), *completed.get(pid, (0, 0)))
+            for pid in sorted(plan_ids)]
+
+
 def _plan_figures(conn: sa.Connection, plan_ids: list[str], period: Period) -> list[PlanFigures]:
     r = t.records
     done = _current_results(period)
@@ -219,6 +274,4 @@ def _plan_figures(conn: sa.Connection, plan_ids: list[str], period: Period) -> l
         sa.select(r.c.plan_id, sa.func.count(sa.distinct(r.c.task_id)),
                   sa.func.count(sa.distinct(sa.case((r.c.state == RecordState.PUBLISHED, r.c.task_id)))))
         .where(r.c.plan_id.in_(plan_ids), *done).group_by(r.c.plan_id))}
-    names = dict(conn.execute(sa.select(t.plans.c.id, t.plans.c.name).where(t.plans.c.id.in_(plan_ids))).all())
-    return [plan_figures(pid, names[pid], tasks.get(pid, 0), *completed.get(pid, (0, 0)))
-            for pid in sorted(plan_ids)]
+    return _per_plan(conn, plan_ids, tasks, completed)

@@ -1,6 +1,7 @@
 """Published results (公示), newest first and searchable: the ``/results`` list.
 
-Built on ``announcements.public_results``, the one public form of a result.
+Built on ``announcements.public_results``, the one public form of a result; the total of an
+unfiltered list comes from the maintained aggregates (issue 29 point 4).
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server_stub.core import tables as t
+from server_stub.publication import aggregates
 from server_stub.publication.announcements import count_results, matching, public_results
+from sync import RecordState
 
 PAGE_SIZE = 50
 
@@ -20,4 +24,16 @@ def published_results(conn: sa.Connection, *, page: int = 1, query: str = "") ->
     where = [matching(query)] if query else []
     rows = public_results(conn, *where, newest_first=True, limit=PAGE_SIZE,
                           offset=(max(page, 1) - 1) * PAGE_SIZE)
-    return rows, count_results(conn, *where)
+    return rows, count_results(conn, *where) if query else all_results(conn)
+
+
+def all_results(conn: sa.Connection) -> int:
+    """How many results ``/results`` lists without a search: the current published ones the
+    maintained aggregates count, less those withdrawn (a few, read through their index) — what
+    ``count_results()`` counts row by row, without reading every published result."""
+    r, p = t.records, t.publications
+    withdrawn = conn.execute(
+        sa.select(sa.func.count()).select_from(p).join(r, r.c.id == p.c.record_id)
+        .where(p.c.status == "withdrawn", r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False))
+    ).scalar_one()
+    return aggregates.published_total(conn) - int(withdrawn)

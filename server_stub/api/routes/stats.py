@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from typing import Annotated, Any, Literal
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -16,12 +17,13 @@ from server_stub.api.deps import (
     SettingsDep,
     SupervisorDep,
     device_bearer,
+    get_engine,
 )
 from server_stub.api.errors import error_responses
 from server_stub.api.query import QueryDate
 from server_stub.core.clock import china_today
 from server_stub.field.devices import authenticate
-from server_stub.publication import dashboard, year_overview
+from server_stub.publication import aggregates, dashboard, year_overview
 from server_stub.publication.exports import dashboard_csv, dashboard_xlsx
 from sync import YearOverview
 
@@ -29,8 +31,9 @@ router = APIRouter(prefix="/api/v1", tags=["review"],
                    responses=error_responses(401, 403))
 
 
-def _dashboard(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, plan_id: str | None,
-               start: dt.date | None, end: dt.date | None) -> dashboard.Dashboard:
+def _dashboard(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, engine: sa.Engine,
+               plan_id: str | None, start: dt.date | None, end: dt.date | None) -> dashboard.Dashboard:
+    aggregates.fold_now(engine)  # the deltas since the last view, in a short write of its own
     return dashboard.build(conn, supervisor.department, today=china_today(),
                            period=dashboard.Period(start, end),
                            plan_id=plan_id, thresholds=settings.warning_thresholds,
@@ -38,23 +41,25 @@ def _dashboard(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, 
 
 
 PlanQuery = Annotated[str | None, Query(max_length=60)]
+EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 
 
 @router.get("/stats/dashboard")
-def stats(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, plan_id: PlanQuery = None,
-          start: QueryDate = None, end: QueryDate = None) -> dict[str, Any]:
+def stats(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, engine: EngineDep,
+          plan_id: PlanQuery = None, start: QueryDate = None, end: QueryDate = None) -> dict[str, Any]:
     """Completion, publication and overdue figures, problem rates by industry, region and risk
     grade with four-colour warnings, and the share of plans using risk grades."""
-    return _dashboard(settings, supervisor, conn, plan_id, start, end).to_json()
+    return _dashboard(settings, supervisor, conn, engine, plan_id, start, end).to_json()
 
 
 @router.get("/stats/export", responses={200: {"content": {
     "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-def export(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, plan_id: PlanQuery = None,
+def export(settings: SettingsDep, supervisor: SupervisorDep, conn: ConnDep, engine: EngineDep,
+           plan_id: PlanQuery = None,
            start: QueryDate = None, end: QueryDate = None,
            format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The dashboard as CSV (UTF-8 with BOM) or Excel."""
-    figures = _dashboard(settings, supervisor, conn, plan_id, start, end)
+    figures = _dashboard(settings, supervisor, conn, engine, plan_id, start, end)
     if format == "csv":
         return Response(dashboard_csv(figures), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=dashboard.csv"})
