@@ -16,6 +16,7 @@ Run from the repository root: ``python -m bench.aggregate [--records 1000000] [-
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import tempfile
 import time
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -50,7 +52,7 @@ ENVELOPE = '{"record": {"items": [{"code": "SC-SP-01", "result": "符合"}]}}'
 
 
 def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random, *, drawn: bool = False) -> None:
-    """The rows, in batches of multi-row inserts. With ``drawn``, every plan is drawn this year
+    """The rows, in batches (``_load``). With ``drawn``, every plan is drawn this year
     first (so 频繁检查预警 counts every task). On PostgreSQL the aggregates' triggers are off for
     the load (``session_replication_role``): ``rebuild_now`` counts it afterwards, as an
     administrator's bulk load would be followed by ``aggregates rebuild``."""
@@ -58,7 +60,7 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random, *, 
     now = dt.datetime(2026, 12, 31, tzinfo=dt.UTC)
     with engine.begin() as conn:
         queries.save_items(conn, items=demo.items, actor=Actor.on_host())
-        queries.save_entities(conn, entities=demo.entities, actor=Actor.on_host())
+        _load(conn, t.entities, [queries.entity_row(e) for e in demo.entities])  # not audited: a bench
         queries.save_inspectors(conn, inspectors=demo.inspectors, actor=Actor.on_host())
         for n in range(PLANS):
             ratios = ({RiskGrade.A: Decimal(1), RiskGrade.B: Decimal(3), RiskGrade.C: Decimal(10), RiskGrade.D: Decimal(20)}
@@ -101,8 +103,23 @@ def fill(engine: sa.Engine, records: int, entities: int, rng: random.Random, *, 
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            conn.execute(t.tasks.insert(), tasks)
-            conn.execute(t.records.insert(), rows)
+            _load(conn, t.tasks, tasks)
+            _load(conn, t.records, rows)
+
+
+def _load(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Multi-row inserts; on PostgreSQL a COPY, several times faster."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    raw: Any = conn.connection.dbapi_connection  # psycopg's, inside this transaction
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                            for v in (row[c] for c in columns)])
 
 
 FILTERS: list[tuple[str, Period, str | None]] = [
@@ -201,8 +218,8 @@ def main(records: int, entities: int, repeat: int, database_url: str | None, smo
         rebuild_now(engine)
         click.echo(f"aggregates rebuilt from every row in {time.perf_counter() - start:.1f} s")
         if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
-                conn.execute(sa.text("VACUUM ANALYZE").execution_options(isolation_level="AUTOCOMMIT"))
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))  # the planner's statistics, as autovacuum would
         _dashboards(engine, repeat)
         _public_pages(engine, repeat)
 

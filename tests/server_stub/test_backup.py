@@ -11,14 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from server_stub import backup
 from server_stub.cli import cli
 from server_stub.core import merkle_log as ml
+from server_stub.core import tables as t
 from server_stub.core.config import Settings
 from server_stub.core.db import make_engine
 from server_stub.core.server_key import load_or_create_server_key
+from server_stub.publication import aggregates
 from server_stub.records.photo_store import DirectoryPhotoStore, open_photo_store
 from sync import TreeHead
 from tests.conftest import PG_URL
@@ -270,3 +273,37 @@ def test_photos_in_an_object_store_back_up_and_restore(platform: Path, tmp_path:
     out = invoke("backup", str(tmp_path / "store-down"), "--data", str(moved), "--photos", photos,
                  code=1)
     assert "无法读取照片存储" in out and not (tmp_path / "store-down").exists()
+
+
+def _counts(engine: sa.Engine) -> list[list[tuple[object, ...]]]:
+    with engine.connect() as conn:
+        return [sorted((tuple(row) for row in conn.execute(sa.select(*(c for c in table.c if c.key != "id")))),
+                       key=repr)
+                for table in (t.dashboard_groups, t.dashboard_days, t.plan_task_counts, t.yearly_visits)]
+
+
+def test_the_dashboards_aggregates_come_back_consistent_and_maintained(platform: Path, tmp_path: Path) -> None:
+    """Issue 29 point 4: a restored database has counts (and waiting deltas) that fold into what a
+    rebuild from its rows counts, and its triggers still keep them as rows change."""
+    invoke("backup", str(tmp_path / "b"), "--data", str(platform))
+    restored = tmp_path / "restored"
+    invoke("restore", str(tmp_path / "b"), "--data", str(restored))
+    engine = make_engine(settings_of(restored).database_url)
+    try:
+        aggregates.fold_now(engine, wait=True)
+        folded = _counts(engine)
+        assert folded[0] and folded[3], "the demo's results and drawn tasks are counted"
+        aggregates.rebuild_now(engine)
+        assert _counts(engine) == folded
+        with engine.begin() as conn:
+            r = t.records
+            one = conn.execute(sa.select(r.c.id).where(r.c.state == "published").limit(1)).scalar_one()
+            conn.execute(r.update().where(r.c.id == one).values(superseded=True))
+        with engine.connect() as conn:
+            assert aggregates.pending(conn)
+        aggregates.fold_now(engine, wait=True)
+        after = _counts(engine)
+        aggregates.rebuild_now(engine)
+        assert _counts(engine) == after != folded
+    finally:
+        engine.dispose()
