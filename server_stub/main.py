@@ -46,6 +46,7 @@ from server_stub.core.admin_token import admin_token
 from server_stub.core.config import Settings
 from server_stub.core.db import DB_SLOTS, make_engine
 from server_stub.core.server_key import load_or_create_server_key
+from server_stub.publication.aggregates import Folder
 from server_stub.publication.province import Pusher, push_settings
 from server_stub.records.photo_store import open_photo_store
 
@@ -77,15 +78,19 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
 
 @asynccontextmanager
 async def _pushing(app: FastAPI) -> AsyncIterator[None]:
-    """While the process serves, its pusher sends the outbox to the provincial platform, when
+    """While the process serves, its folder folds the dashboard's deltas every minute, and its
+    pusher sends the outbox to the provincial platform, when
     ``ZSC_PROVINCE_ENDPOINT`` is set (issue 27 point 5); each worker process has its own, and
     the outbox's leases keep them from sending one row at once."""
     pushing = push_settings(app.state.settings)
     pusher = Pusher(app.state.engine, pushing) if pushing else None
     if pusher:
         pusher.start()
+    folder = Folder(app.state.engine)  # the dashboard's aggregates (issue 29 point 4)
+    folder.start()
     try:
         yield
     finally:
+        folder.stop()
         if pusher:
             pusher.stop()

@@ -7,8 +7,8 @@ result made, approved, returned, published, corrected (superseded), withdrawn fr
 restored or deleted, whatever code path does it. Deltas are only ever appended, so writers never
 wait on one another for a hot count (an update-in-place counter would serialise every ingest of
 a plan's day, and deadlock two batches touching the same counts in different orders). A *fold*
-moves the deltas into the counts: the dashboard's route folds before it reads, and
-``python -m server_stub aggregates fold`` does so on demand. Readers add the unfolded deltas to
+moves the deltas into the counts: each server process every minute (``Folder``), the
+dashboard's route before it reads, and ``python -m server_stub aggregates fold`` on demand. Readers add the unfolded deltas to
 the counts in the same statement, so counts + deltas is exactly the full recount at any moment,
 folded or not; ``rebuild`` recomputes everything from the rows (``aggregates rebuild``).
 
@@ -23,6 +23,8 @@ when its delta is folded; a plan's tasks without a draw count for their plan onl
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +36,8 @@ from server_stub.access.scope import FINAL_STATES
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
 from sync import Outcome
+
+log = logging.getLogger(__name__)
 
 DIMENSIONS = ("industry", "region", "grade")
 """``dashboard_groups.dimension``: the record's column each names is industry, region, risk_grade."""
@@ -117,6 +121,35 @@ def rebuild_now(engine: sa.Engine) -> dict[str, int]:
     with _turn(engine, wait=True) as conn:
         assert conn is not None
         return rebuild(conn)
+
+
+FOLD_EVERY = 60.0
+"""Seconds between a server process's background folds (``Folder``)."""
+
+
+class Folder:
+    """A server process's background fold: a daemon thread that folds what waits every
+    ``every`` seconds until stopped, so that deltas never pile up between dashboard views (the
+    public /results total reads them too). Several processes' folders take turns (``_turn``)."""
+
+    def __init__(self, engine: sa.Engine, every: float = FOLD_EVERY) -> None:
+        self.engine, self.every = engine, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="aggregate-folder", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                fold_now(self.engine)
+            except Exception:  # the database away for a moment: the next round folds it all
+                log.exception("folding the dashboard's aggregates failed")
 
 
 def fold(conn: sa.Connection) -> int:

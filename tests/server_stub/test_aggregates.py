@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -152,3 +153,21 @@ def test_figures_are_the_same_folded_or_not(engine: sa.Engine) -> None:
     assert snapshot() == folded
     with engine.connect() as conn:
         assert not aggregates.pending(conn)
+
+
+def test_a_server_process_folds_in_the_background(engine: sa.Engine) -> None:
+    """``Folder`` (started by every server process) folds what waits, and stops when told."""
+    folder = aggregates.Folder(engine, every=0.05)
+    folder.start()
+    try:
+        for _ in range(400):
+            with engine.connect() as conn:
+                if not aggregates.pending(conn):
+                    break
+            threading.Event().wait(0.05)
+        with engine.connect() as conn:
+            assert not aggregates.pending(conn)
+    finally:
+        folder.stop()
+    assert not folder._thread.is_alive()
+    assert_equal(engine)
