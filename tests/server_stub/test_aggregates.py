@@ -200,3 +200,33 @@ def test_concurrent_changes_and_folds_lose_and_double_nothing(engine: sa.Engine)
     assert_equal(engine)
     aggregates.fold_now(engine, wait=True)
     assert_equal(engine)
+
+
+def test_the_migration_counts_what_is_already_there(database_url: str) -> None:
+    """Migration 0023 on a database with results and drawn tasks: their counts wait as grouped
+    deltas, exact before and after the first fold."""
+    from alembic import command
+    from alembic.config import Config
+
+    from server_stub.core.db import MIGRATIONS
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def upgrade(revision: str) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    upgrade("0021")
+    fill(engine, 400, 150, random.Random(2), drawn=True, rebuild=False)
+    upgrade("head")
+    with engine.connect() as conn:
+        assert aggregates.pending(conn)
+    assert_equal(engine)
+    aggregates.fold_now(engine, wait=True)
+    assert_equal(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.yearly_visits)).scalar_one() > 0
+    engine.dispose()
