@@ -612,6 +612,17 @@ dashboard_days = sa.Table(
     sa.Index("ix_dashboard_days_scope", "plan_id", "inspected_on", "published_on", "state", "n"),
 )
 
+plan_states = sa.Table(
+    "plan_states",
+    metadata,
+    # Current results per plan and state: the dashboard's per-plan figures without a period,
+    # /results' total and the announcements' counts, a few rows per plan.
+    sa.Column("plan_id", sa.String(60), nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+)
+
 plan_task_counts = sa.Table(
     "plan_task_counts",
     metadata,

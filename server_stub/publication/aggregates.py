@@ -172,6 +172,10 @@ def fold(conn: sa.Connection) -> int:
         days[(plan_id, inspected, published, state)][0] += n
     _merge(conn, t.dashboard_groups, ("plan_id", "inspected_on", "dimension", "key"), ("n", "problems"), groups)
     _merge(conn, t.dashboard_days, ("plan_id", "inspected_on", "published_on", "state"), ("n",), days)
+    states: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0])
+    for (plan_id, _inspected, _published, state), (n,) in days.items():
+        states[(plan_id, state)][0] += n
+    _merge(conn, t.plan_states, ("plan_id", "state"), ("n",), states)
     per_plan: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0])
     per_code: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0])
     years = _draw_years(conn, {plan_id for plan_id, *_ in tasks} | drawn_now)
@@ -264,7 +268,7 @@ def rebuild(conn: sa.Connection) -> dict[str, int]:
     say what they said): for ``aggregates rebuild``, a bulk load that bypassed the triggers, or a
     doubt. Rows written per table. Like ``fold``, alone and in one snapshot (``rebuild_now``)."""
     for table in (t.aggregate_deltas, t.task_deltas, t.draw_deltas, t.dashboard_groups, t.dashboard_days,
-                  t.plan_task_counts, t.yearly_visits):
+                  t.plan_states, t.plan_task_counts, t.yearly_visits):
         conn.execute(sa.delete(table))
     r, tk, written = t.records, t.tasks, {}
     for dimension in DIMENSIONS:
@@ -278,6 +282,9 @@ def rebuild(conn: sa.Connection) -> dict[str, int]:
         ["plan_id", "inspected_on", "published_on", "state", "n"],
         sa.select(r.c.plan_id, r.c.inspected_on, r.c.published_on, r.c.state, sa.func.count())
         .where(*_counted()).group_by(r.c.plan_id, r.c.inspected_on, r.c.published_on, r.c.state)))
+    conn.execute(t.plan_states.insert().from_select(
+        ["plan_id", "state", "n"],
+        sa.select(r.c.plan_id, r.c.state, sa.func.count()).where(*_counted()).group_by(r.c.plan_id, r.c.state)))
     conn.execute(t.plan_task_counts.insert().from_select(
         ["plan_id", "n"], sa.select(tk.c.plan_id, sa.func.count()).group_by(tk.c.plan_id)))
     by_year: dict[int, list[str]] = defaultdict(list)
@@ -288,7 +295,7 @@ def rebuild(conn: sa.Connection) -> dict[str, int]:
             ["year", "credit_code", "n"],
             sa.select(sa.literal(year), tk.c.credit_code, sa.func.count())
             .where(tk.c.plan_id.in_(plan_ids)).group_by(tk.c.credit_code)))
-    for table in (t.dashboard_groups, t.dashboard_days, t.plan_task_counts, t.yearly_visits):
+    for table in (t.dashboard_groups, t.dashboard_days, t.plan_states, t.plan_task_counts, t.yearly_visits):
         written[table.name] = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
     return written
 
@@ -322,19 +329,40 @@ def group_counts(conn: sa.Connection, plan_ids: Sequence[str], start: dt.date | 
         .having(sa.func.sum(n) != 0))]
 
 
-def day_counts(conn: sa.Connection, plan_ids: Sequence[str], start: dt.date | None, end: dt.date | None,
-               ) -> list[tuple[str, dt.date, dt.date | None, str, int]]:
-    """(plan, inspection day, publication day, state, results) over these plans and days."""
+def _days(plan_ids: Sequence[str], start: dt.date | None, end: dt.date | None) -> sa.Subquery:
     dd, d = t.dashboard_days, t.aggregate_deltas
-    union = sa.union_all(
+    return sa.union_all(
         sa.select(dd.c.plan_id, dd.c.inspected_on, dd.c.published_on, dd.c.state, dd.c.n)
         .where(*_scope(dd, plan_ids, start, end)),
         sa.select(d.c.plan_id, d.c.inspected_on, d.c.published_on, d.c.state, d.c.n)
         .where(*_scope(d, plan_ids, start, end))).subquery()
-    plan_id, inspected, published, state, n = union.c
-    return [(a, b, c, e, int(f)) for a, b, c, e, f in conn.execute(
-        sa.select(plan_id, inspected, published, state, sa.func.sum(n))
-        .group_by(plan_id, inspected, published, state).having(sa.func.sum(n) != 0))]
+
+
+def publication_days(conn: sa.Connection, plan_ids: Sequence[str], start: dt.date | None,
+                     end: dt.date | None) -> dict[tuple[dt.date, dt.date | None], int]:
+    """Results by (inspection day, publication day or None) over these plans and days: grouped
+    in the database (a few thousand pairs from a few hundred thousand counts)."""
+    days = _days(plan_ids, start, end)
+    total = sa.func.sum(days.c.n)
+    return {(a, b): int(n) for a, b, n in conn.execute(
+        sa.select(days.c.inspected_on, days.c.published_on, total)
+        .group_by(days.c.inspected_on, days.c.published_on).having(total != 0))}
+
+
+def plan_state_counts(conn: sa.Connection, plan_ids: Sequence[str], start: dt.date | None = None,
+                      end: dt.date | None = None) -> dict[tuple[str | None, str], int]:
+    """Results by (plan, state) over these plans and days: from the few rows of ``plan_states`` without a period, else grouped from the days."""
+    if start is None and end is None:
+        ps, d = t.plan_states, t.aggregate_deltas
+        union = sa.union_all(
+            sa.select(ps.c.plan_id, ps.c.state, ps.c.n).where(ps.c.plan_id.in_(plan_ids)),
+            sa.select(d.c.plan_id, d.c.state, d.c.n).where(d.c.plan_id.in_(plan_ids))).subquery()
+    else:
+        union = _days(plan_ids, start, end)
+    total = sa.func.sum(union.c.n)
+    return {(a, b): int(n) for a, b, n in conn.execute(
+        sa.select(union.c.plan_id, union.c.state, total).group_by(union.c.plan_id, union.c.state)
+        .having(total != 0))}
 
 
 def task_counts(conn: sa.Connection, plan_ids: Sequence[str]) -> dict[str, int]:
@@ -371,10 +399,16 @@ def frequent(conn: sa.Connection, year: int, drawn: Sequence[str], after: int,
         .order_by(total.desc(), code).limit(limit))]
 
 
+def published_per_plan(conn: sa.Connection) -> dict[str | None, int]:
+    """Current published results per plan (counted or waiting as a delta), every plan's."""
+    ps, d = t.plan_states, t.aggregate_deltas
+    union = sa.union_all(sa.select(ps.c.plan_id, ps.c.n).where(ps.c.state == "published"),
+                         sa.select(d.c.plan_id, d.c.n).where(d.c.state == "published")).subquery()
+    return {plan_id: int(n) for plan_id, n in conn.execute(
+        sa.select(union.c.plan_id, sa.func.sum(union.c.n)).group_by(union.c.plan_id))}
+
+
 def published_total(conn: sa.Connection) -> int:
-    """Current published results (counted or waiting as a delta), every plan's: what /results
-    lists before a withdrawn one is taken away."""
-    dd, d = t.dashboard_days, t.aggregate_deltas
-    union = sa.union_all(sa.select(dd.c.n).where(dd.c.state == "published"),
-                         sa.select(d.c.n).where(d.c.state == "published")).subquery()
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(union.c.n), 0))).scalar_one())
+    """Current published results, every plan's: what /results lists before a withdrawn one is
+    taken away."""
+    return sum(published_per_plan(conn).values())

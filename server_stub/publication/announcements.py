@@ -29,6 +29,7 @@ from server_stub.core.clock import CHINA, as_utc, china_date
 from server_stub.core.errors import NotFound
 from server_stub.core.merkle_log import Log
 from server_stub.core.spreadsheet import Cell, append_row, csv_text
+from server_stub.publication import aggregates
 from server_stub.records.confirmation import confirmation
 from sync import Disposal, Outcome, RecordState, validate_record
 
@@ -189,7 +190,10 @@ def matching(query: str) -> sa.ColumnElement[bool]:
     """Results of an entity whose credit code is ``query`` or whose name contains it (``%`` and
     ``_`` are plain characters)."""
     r, e = t.records, t.entities
-    return sa.or_(e.c.name.contains(query, autoescape=True), r.c.credit_code == query.upper())
+    # The entities first (one pass over the directory, or its key), then their records through
+    # their index: an OR across the two tables read every published result (issue 29).
+    return r.c.credit_code.in_(sa.select(e.c.credit_code).where(
+        sa.or_(e.c.name.contains(query, autoescape=True), e.c.credit_code == query.upper())))
 
 
 def count_results(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> int:
@@ -252,12 +256,23 @@ def _headings() -> sa.Select[Any]:
             .order_by(a.c.issued_at.desc(), a.c.number.desc(), a.c.department))
 
 
+def published_counts(conn: sa.Connection) -> dict[str | None, int]:
+    """Results shown per plan (current, published, not withdrawn): the maintained counts
+    (``aggregates``) less the withdrawn few, read through their index; what counting every
+    published row would say (tests/server_stub/test_aggregates.py), at any number of rows."""
+    r, p = t.records, t.publications
+    counts = aggregates.published_per_plan(conn)
+    for plan_id, n in conn.execute(
+            sa.select(r.c.plan_id, sa.func.count()).select_from(p).join(r, r.c.id == p.c.record_id)
+            .where(p.c.status == "withdrawn", r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False))
+            .group_by(r.c.plan_id)):
+        counts[plan_id] = counts.get(plan_id, 0) - int(n)
+    return counts
+
+
 def list_announcements(conn: sa.Connection) -> list[dict[str, Any]]:
     """Every announcement's heading, the latest issued first, each with its number of results."""
-    counts: dict[str, int] = dict(conn.execute(
-        sa.select(t.tasks.c.plan_id, sa.func.count())
-        .select_from(t.records).join(t.tasks, t.tasks.c.id == t.records.c.task_id)
-        .where(*_published()).group_by(t.tasks.c.plan_id)).all())
+    counts = published_counts(conn)
     return [{**_heading(row), "results": counts.get(row["plan_id"], 0)}
             for row in conn.execute(_headings()).mappings()]
 

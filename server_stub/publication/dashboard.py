@@ -111,17 +111,15 @@ def build(conn: sa.Connection, department: str, *, today: dt.date, period: Perio
     for dimension, key, n, p in aggregates.group_counts(conn, plan_ids, period.start, period.end):
         totals[dimension[0]][key] = [n, p]
     clock.lap("by industry, region and grade")
-    days = aggregates.day_counts(conn, plan_ids, period.start, period.end)
-    publications: dict[tuple[dt.date, dt.date | None], int] = defaultdict(int)
-    completed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for pid, inspected, published, state, n in days:
-        publications[(inspected, published)] += n
-        completed[pid][0] += n
-        completed[pid][1] += n if state == RecordState.PUBLISHED else 0
+    publications = aggregates.publication_days(conn, plan_ids, period.start, period.end)
     overdue = overdue_publications(publications, today, calendar(conn))
     clock.lap("publication deadlines")
-    tasks = aggregates.task_counts(conn, plan_ids)
-    per_plan = _per_plan(conn, plan_ids, tasks, {p: (n, pub) for p, (n, pub) in completed.items()})
+    completed: dict[str, tuple[int, int]] = {}
+    for (pid, state), n in aggregates.plan_state_counts(conn, plan_ids, period.start, period.end).items():
+        if pid is not None:
+            done, published = completed.get(pid, (0, 0))
+            completed[pid] = (done + n, published + (n if state == RecordState.PUBLISHED else 0))
+    per_plan = _per_plan(conn, plan_ids, aggregates.task_counts(conn, plan_ids), completed)
     clock.lap("per plan")
     return _assemble(conn, department, today, plan_ids, totals, overdue, per_plan, thresholds,
                      frequent_after, clock, recounted=False)

@@ -10,10 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server_stub.core import tables as t
-from server_stub.publication import aggregates
-from server_stub.publication.announcements import count_results, matching, public_results
-from sync import RecordState
+from server_stub.publication.announcements import (
+    count_results,
+    matching,
+    public_results,
+    published_counts,
+)
 
 PAGE_SIZE = 50
 
@@ -28,12 +30,6 @@ def published_results(conn: sa.Connection, *, page: int = 1, query: str = "") ->
 
 
 def all_results(conn: sa.Connection) -> int:
-    """How many results ``/results`` lists without a search: the current published ones the
-    maintained aggregates count, less those withdrawn (a few, read through their index) — what
-    ``count_results()`` counts row by row, without reading every published result."""
-    r, p = t.records, t.publications
-    withdrawn = conn.execute(
-        sa.select(sa.func.count()).select_from(p).join(r, r.c.id == p.c.record_id)
-        .where(p.c.status == "withdrawn", r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False))
-    ).scalar_one()
-    return aggregates.published_total(conn) - int(withdrawn)
+    """How many results ``/results`` lists without a search (``announcements.published_counts``):
+    what ``count_results()`` counts row by row, without reading every published result."""
+    return sum(published_counts(conn).values())

@@ -279,7 +279,8 @@ def _counts(engine: sa.Engine) -> list[list[tuple[object, ...]]]:
     with engine.connect() as conn:
         return [sorted((tuple(row) for row in conn.execute(sa.select(*(c for c in table.c if c.key != "id")))),
                        key=repr)
-                for table in (t.dashboard_groups, t.dashboard_days, t.plan_task_counts, t.yearly_visits)]
+                for table in (t.dashboard_groups, t.dashboard_days, t.plan_states, t.plan_task_counts,
+                              t.yearly_visits)]
 
 
 def test_the_dashboards_aggregates_come_back_consistent_and_maintained(platform: Path, tmp_path: Path) -> None:

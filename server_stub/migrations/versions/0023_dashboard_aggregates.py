@@ -144,6 +144,13 @@ def upgrade() -> None:
     op.create_index("ix_dashboard_days_scope", "dashboard_days",
                     ["plan_id", "inspected_on", "published_on", "state", "n"])
     op.create_table(
+        "plan_states",
+        sa.Column("plan_id", sa.String(60), nullable=True),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    )
+    op.create_table(
         "plan_task_counts",
         sa.Column("plan_id", sa.String(60), primary_key=True),
         sa.Column("n", sa.Integer, nullable=False),
@@ -185,6 +192,6 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER zsc_{name}")
     op.drop_index("ix_records_published_at", "records")
     op.drop_index("ix_publications_status", "publications")
-    for table in ("yearly_visits", "plan_task_counts", "dashboard_days",
+    for table in ("yearly_visits", "plan_task_counts", "plan_states", "dashboard_days",
                   "dashboard_groups", "draw_deltas", "task_deltas", "aggregate_deltas"):
         op.drop_table(table)
