@@ -125,7 +125,10 @@ def _results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: 
         .join(t.tasks, t.tasks.c.id == r.c.task_id)
         .join(p, p.c.id == t.tasks.c.plan_id)
         .outerjoin(f, f.c.record_id == r.c.id)
-        .where(*_published(), *where)
+        # Newest first, read backwards along the publication times' index; "has one" (every
+        # published result has) lets PostgreSQL start past the unpublished, which that
+        # direction puts first (issue 29: 0.75 s at a million records, walking them).
+        .where(*_published(), *where, *([r.c.published_at.is_not(None)] if newest_first else []))
         .order_by(r.c.published_at.desc() if newest_first else r.c.published_at,
                   t.tasks.c.draw_order, r.c.id)
         .limit(limit).offset(offset)
