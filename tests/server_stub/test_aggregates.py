@@ -31,7 +31,6 @@ from sync import Disposal, Outcome, RecordState
 TODAY = dt.date(2026, 12, 31)
 NOW = dt.datetime(2026, 12, 30, 3, tzinfo=dt.UTC)
 FILTERS = [
-    (dashboard.Period(), None, 1),
     (dashboard.Period(), None, 2),
     (dashboard.Period(dt.date(2026, 3, 1), dt.date(2026, 8, 31)), None, 1),
     (dashboard.Period(dt.date(2026, 6, 1), None), "P03", 1),
