@@ -3,14 +3,14 @@
 existing rows as one first delta each group.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0026
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0026"
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 COUNTED = "('approved', 'published', 'submitted')"  # access.scope.FINAL_STATES
