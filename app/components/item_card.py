@@ -47,7 +47,7 @@ class ItemCard(ft.Container):
             {"materials": s.ITEM_MATERIALS_TITLE, "screenshots": s.ITEM_SCREENSHOTS_TITLE}.get(self.kind, ""),
             size=14, weight=ft.FontWeight.W_600, visible=self.kind != "photos")
         lab = answer.lab or {}
-        self.lab_switch = ft.Switch(label=s.ITEM_LAB_SWITCH, value=answer.lab is not None,
+        self.lab_switch = ft.Switch(label=s.ITEM_LAB_SWITCH, value=answer.lab is not None, height=TOUCH,
                                     on_change=lambda e: model.set_lab(self.code, bool(e.control.value)),
                                     visible=model.draft.modes)
         self.lab_fields = ft.Column(spacing=8, visible=answer.lab is not None, controls=[

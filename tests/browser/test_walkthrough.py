@@ -76,7 +76,7 @@ CHIP_BOXES = """() => Object.fromEntries([...document.querySelectorAll('flt-sema
     .map(e => [e.getAttribute('aria-label'), e.getBoundingClientRect().width]))"""
 
 
-def chip_widths(page: Page, count: int = 9) -> dict[str, float]:
+def chip_widths(page: Page, count: int = 10) -> dict[str, float]:
     """The filter chips' names and widths, read from the accessibility tree in one go (the
     list is redrawn after every sync), once all ``count`` chips are in it."""
     def all_chips() -> dict[str, float] | None:
@@ -110,7 +110,7 @@ def test_filter_chips_keep_labels_and_counts_after_reloads(platform: Platform,
         page.get_by_text(entity).first.wait_for()
         first = chip_widths(page)
         assert set(first) == {f"全部 {len(tasks)}", f"待检查 {len(tasks)}", "检查中 0", "待同步 0",
-                              "照片未齐 0", "待审核 0", "已退回 0", "已通过 0", "已公示 0"}, first
+                              "照片未齐 0", "待检测结果 0", "待审核 0", "已退回 0", "已通过 0", "已公示 0"}, first
         screenshot(page, "walk-02-chips-0")
         for n in range(1, 4):
             open_app(page, app_process.url)
