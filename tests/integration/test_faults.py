@@ -118,28 +118,39 @@ def pending_count(path: str) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM records WHERE outbox = 'pending'").fetchone()[0])
 
 
+def unsent_count(path: str) -> int:
+    """What the phone still has to send: its pending records and the photos not yet uploaded.
+    A sync uploads a batch's photos one by one before the batch's records go in one call, so
+    this (not the outbox alone) is what moves through a sync step by step."""
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        return int(conn.execute("SELECT (SELECT COUNT(*) FROM records WHERE outbox = 'pending')"
+                                " + (SELECT COUNT(*) FROM photos WHERE uploaded = 0)").fetchone()[0])
+
+
 def test_client_killed_at_random_points_100_times(server: ServerProcess, tmp_path: Path) -> None:
-    """Each run is killed at a random point of its sync: once a random number of its records are
-    acknowledged, plus a random moment more (inside the next request, or between two). Waiting
-    for progress rather than for a time keeps the kills mid-sync however slow the machine is."""
+    """Each run is killed at a random point of its sync: once a random number of its photos are
+    uploaded or records acknowledged, plus a random moment more (inside the next request, or
+    between two). Waiting for progress rather than for a time keeps the kills mid-sync however
+    slow the machine is. (Records go in batches of up to 50 after their photos, so the records
+    alone move all at once: the photos are the steps a kill can land between.)"""
     store, phone, envelopes = phone_store(server, tmp_path / "phone.db", 40)
     path = str(tmp_path / "phone.db")
     rng = random.Random(5)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     killed_midway = 0
     for _ in range(100):
-        before = pending_count(path)
+        before = unsent_count(path)
         left = before - rng.randint(1, max(1, before - 1))  # kill once this many are left
         process = subprocess.Popen([sys.executable, "-m", "tests.integration.push_client", path, server.url],
                                    cwd=ROOT, env=env)
         deadline = time.monotonic() + 120
-        while process.poll() is None and pending_count(path) > left and time.monotonic() < deadline:
+        while process.poll() is None and unsent_count(path) > left and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(rng.uniform(0, 0.05))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         process.wait()
-        after = len(LocalStore.open(Path(path)).pending_records())
+        after = unsent_count(path)
         killed_midway += 0 < after < before
         if after == 0:  # all sent: sign more, so later kills still land mid-sync
             store, envelopes = more_records(store, phone, envelopes, 5)
