@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from server_stub.api.errors import STATUSES, install_error_handlers, status_of
 from server_stub.core import errors
-from server_stub.core.errors import DomainError, RecordNotFound, TooMany
+from server_stub.core.errors import DomainError, RecordNotFound, TooMany, Unavailable
 
 SERVER = Path(__file__).resolve().parents[3] / "server_stub"
 DOMAIN_PACKAGES = ("core", "directory", "draws", "field", "records", "review", "publication")
@@ -29,6 +29,8 @@ def made(kind: type[DomainError]) -> DomainError:
         return RecordNotFound()
     if kind is TooMany:
         return TooMany("too_many_requests", "请稍后再试", retry_after=42)
+    if kind is Unavailable:
+        return Unavailable("photo_store_unavailable", "照片存储暂时不可用", retry_after=5)
     return kind("some_code", "某种错误")
 
 
@@ -54,7 +56,7 @@ def test_the_handler_answers_each_kind_with_its_status_code_and_message(kind: ty
     answer = TestClient(app).get("/fail")
     assert answer.status_code == status_of(error)
     assert answer.json() == {"error": {"code": error.code, "message": error.message}}
-    assert answer.headers.get("Retry-After") == ("42" if kind is TooMany else None)
+    assert answer.headers.get("Retry-After") == {TooMany: "42", Unavailable: "5"}.get(kind)
 
 
 def imported_modules(path: Path) -> set[str]:
