@@ -27,6 +27,7 @@ from server_stub.publication.announcements import count_results, published_count
 from server_stub.publication.results import all_results
 from server_stub.review import decisions, followups
 from sync import Disposal, Outcome, RecordState
+from tests.utils.migrations import migrate_to
 
 TODAY = dt.date(2026, 12, 31)
 NOW = dt.datetime(2026, 12, 30, 3, tzinfo=dt.UTC)
@@ -213,19 +214,11 @@ def test_concurrent_changes_and_folds_lose_and_double_nothing(engine: sa.Engine)
 def test_the_migration_counts_what_is_already_there(database_url: str) -> None:
     """Migration 0023 on a database with results and drawn tasks: their counts wait as grouped
     deltas, exact before and after the first fold."""
-    from alembic import command
-    from alembic.config import Config
 
-    from server_stub.core.db import MIGRATIONS
 
     engine = make_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
     def upgrade(revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        migrate_to(engine, revision)
 
     upgrade("0021")
     fill(engine, 400, 150, random.Random(2), drawn=True, rebuild=False)

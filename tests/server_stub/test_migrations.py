@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from server_stub.core.db import make_engine, migrate
 from server_stub.core.tables import metadata
+from tests.utils.migrations import migrate_to
 
 
 def test_migrations_match_tables(database_url: str) -> None:
@@ -53,20 +56,12 @@ def test_plans_published_before_announcements_get_their_numbers(database_url: st
     import datetime as dt
 
     import sqlalchemy as sa
-    from alembic import command
-    from alembic.config import Config
 
     from server_stub.core import tables as t
-    from server_stub.core.db import MIGRATIONS
 
     engine = make_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
     def upgrade(revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        migrate_to(engine, revision)
 
     upgrade("0009")
     utc = dt.UTC
@@ -119,16 +114,10 @@ def test_entities_gain_optional_coordinates(database_url: str) -> None:
     from alembic.config import Config
 
     from server_stub.core import tables as t
-    from server_stub.core.db import MIGRATIONS
 
     engine = make_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
-    def move(step: object, revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, revision)  # type: ignore[operator]
+    def move(step: Callable[[Config, str], None], revision: str) -> None:
+        migrate_to(engine, revision, step)
 
     entity = {"name": "某店", "address": "某路1号", "region": "市南区", "industry": "零售",
               "risk_grade": "A", "status": "存续"}
@@ -173,16 +162,10 @@ def test_records_gain_the_awaiting_report_state(database_url: str) -> None:
     from alembic.config import Config
 
     from server_stub.core import tables as t
-    from server_stub.core.db import MIGRATIONS
 
     engine = make_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
-    def move(step: object, revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, revision)  # type: ignore[operator]
+    def move(step: Callable[[Config, str], None], revision: str) -> None:
+        migrate_to(engine, revision, step)
 
     move(command.upgrade, "0021")
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -33,6 +33,7 @@ from sync import (
     read_tree_head,
     verify_inclusion,
 )
+from tests.utils.migrations import migrate_to
 
 NOW = dt.datetime(2026, 12, 5, 2, 0, tzinfo=dt.UTC)
 SETTINGS = province.PushSettings(endpoint="http://127.0.0.1:9/results", timeout=1, backoff=2,
@@ -203,19 +204,11 @@ def test_the_batch_file_and_its_signed_manifest_verify_with_sync(engine: sa.Engi
 
 def test_leaves_logged_before_the_outbox_are_its_backlog(database_url: str) -> None:
     """Migration 0020 puts every leaf already in the publication log into the outbox."""
-    from alembic import command
-    from alembic.config import Config
 
-    from server_stub.core.db import MIGRATIONS
 
     engine = make_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
     def upgrade(revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        migrate_to(engine, revision)
 
     upgrade("0019")
     entries = [{"type": "zsc-publication/1", "kind": "publish", "record_id": f"r{n}",
