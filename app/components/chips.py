@@ -15,11 +15,14 @@ _COLORS: dict[str, tuple[str, str]] = {
     TaskState.TO_SYNC: (ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900),
     TaskState.INCOMPLETE: (ft.Colors.ORANGE_100, ft.Colors.DEEP_ORANGE_900),
     TaskState.SUBMITTED: (ft.Colors.BLUE_50, ft.Colors.BLUE_900),
+    TaskState.AWAITING_REPORT: (ft.Colors.PURPLE_50, ft.Colors.PURPLE_900),  # the lab has the sample
     TaskState.RETURNED: (ft.Colors.RED_50, ft.Colors.RED_900),
     TaskState.APPROVED: (ft.Colors.GREEN_50, ft.Colors.GREEN_900),
     TaskState.PUBLISHED: (ft.Colors.GREEN_100, ft.Colors.GREEN_900),
     SUPERSEDED: (ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800),  # a revision replaced it
 }
+
+
 def state_colors(state: str) -> tuple[str, str]:
     """Colours for a task state, or for a record's platform or outbox state (the colours of the
     task state it is shown as, ``domain.tasks.shown_state``)."""

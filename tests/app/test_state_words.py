@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from app import strings as s
-from app.domain.tasks import LocalRecord, superseded_hashes, task_state
+from app.components import state_colors
+from app.domain.tasks import LocalRecord, TaskState, superseded_hashes, task_state
 from app.viewmodels.sync import record_state
 from server_stub.review import record_export
-from sync import OutboxState, RecordState, state_label
+from sync import SUPERSEDED, OutboxState, RecordState, state_label
 
 from .factories import make_task
 
@@ -52,3 +53,10 @@ def test_a_superseded_record_is_revised_not_returned() -> None:
     waiting = {**revision, "outbox": OutboxState.PENDING, "server_state": None}
     assert superseded_hashes([first, waiting]) == set()
     assert state_label(record_state(first, superseded=False)) == "已退回"
+
+
+@pytest.mark.parametrize("state", [*TaskState, *RecordState, *OutboxState, SUPERSEDED])
+def test_every_state_has_a_chip_of_its_own_colours(state: str) -> None:
+    """A state added without a colour once took the 同步 tab down ("Error running app")."""
+    background, foreground = state_colors(state)
+    assert background and foreground and background != foreground
