@@ -77,7 +77,8 @@ def test_public_key_is_43_chars_of_base64url() -> None:
     assert load_public_key(PUBLIC).public_bytes_raw() == KEY.public_key().public_bytes_raw()
 
 
-@pytest.mark.parametrize("text", ["", PUBLIC + "A", PUBLIC[:-1], PUBLIC + "=", 42])
+@pytest.mark.parametrize("text", ["", PUBLIC + "A", PUBLIC[:-1], PUBLIC + "=", 42],
+                         ids=["empty", "a_char_more", "a_char_less", "padded", "not_text"])
 def test_load_public_key_refuses_what_is_not_32_bytes(text: Any) -> None:
     with pytest.raises(ValidationError) as info:
         load_public_key(text)
