@@ -8,6 +8,10 @@ Two sheets, one question each:
 - 检查事项: one row per record and item (entity, item, result, note), so that an AutoFilter on
   事项名称 and 检查结果 answers "who failed item X" across plans whose items differ.
 
+An item sent for testing (issue 27) counts by its laboratory's conclusion once the report is
+attached, as the paper and the review read it; until then it is 待检测, counted in a column of
+its own, so the counts of a record always add up to its number of items.
+
 Internal to the department (its plans only, DESIGN §11): notes and inspectors' names are in,
 the risk grade never is. Every cell goes through ``publication.spreadsheet``: text is never a
 formula, counts are numbers, dates are dates.
@@ -31,13 +35,14 @@ from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
 from server_stub.core.errors import NotFound
 from server_stub.core.spreadsheet import Cell, append_row
-from sync import RecordState, state_label
+from sync import ItemResult, RecordState, state_label
 
 RECORD_COLUMNS = ("记录编号", "计划编号", "计划名称", "任务编号", "市场主体名称", "统一社会信用代码",
                   "检查人员", "检查开始时间", "检查结束时间", "检查结果", "事项数", "合格", "不合格",
-                  "不涉及", "不合格事项", "状态", "是否当前结果", "提交时间", "审核意见", "公示日期")
+                  "不涉及", "待检测", "不合格事项", "状态", "是否当前结果", "提交时间", "审核意见", "公示日期")
 ITEM_COLUMNS = ("记录编号", "计划编号", "市场主体名称", "统一社会信用代码", "检查结束时间", "事项编码",
-                "事项名称", "检查结果", "说明", "照片数", "状态", "是否当前结果")
+                "事项名称", "检查结果", "说明", "照片数", "检验检测机构", "检验检测报告编号", "状态",
+                "是否当前结果")
 
 
 @dataclass(frozen=True)
@@ -95,17 +100,38 @@ def _names(conn: sa.Connection, table: sa.Table, key: sa.Column[str],
     return {code: name for code, name in conn.execute(sa.select(key, table.c.name).where(key.in_(codes)))}
 
 
+def _lab_reports(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(record, item) → (report number, conclusion) of every laboratory report attached to the
+    rows' items sent for testing."""
+    lab = t.lab_tests
+    wanted = [row["id"] for row in rows
+              if any(i.get("result") == ItemResult.AWAITING_LAB for i in row["record"]["items"])]
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's bound on parameters
+        for test in conn.execute(sa.select(lab.c.record_id, lab.c.item_code, lab.c.report_no, lab.c.conclusion)
+                                 .where(lab.c.record_id.in_(wanted[start:start + 500]),
+                                        lab.c.conclusion.is_not(None))):
+            found[(test.record_id, test.item_code)] = (test.report_no, test.conclusion)
+    return found
+
+
 def sheets(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> tuple[list[list[Cell]], list[list[Cell]]]:
     """The rows of 检查记录 and of 检查事项 (without their headers)."""
     items = _names(conn, t.items, t.items.c.code,
                    (i["code"] for row in rows for i in row["record"]["items"]))
     people = _names(conn, t.inspectors, t.inspectors.c.id,
                     (p for row in rows for p in row["record"]["inspectors"]))
+    reports = _lab_reports(conn, rows)
     record_rows: list[list[Cell]] = []
     item_rows: list[list[Cell]] = []
     for row in rows:
         record = row["record"]
-        results = [i["result"] for i in record["items"]]
+
+        def result(item: dict[str, Any], record_id: str = row["id"]) -> str:
+            report = reports.get((record_id, item["code"]))
+            return report[1] if report else str(item["result"])
+
+        results = [result(i) for i in record["items"]]
         # one word per state (sync's table): a returned record a revision replaced is 已修订;
         # it stays in the export, but is not the result
         state = state_label(row["state"], superseded=row["superseded"])
@@ -115,15 +141,17 @@ def sheets(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> tuple[list[li
             row["id"], row["plan_id"], row["plan_name"], row["task_id"], row["entity_name"],
             row["credit_code"], "、".join(people.get(p, p) for p in record["inspectors"]),
             wall_clock(record["started_at"]), finished, record["outcome"], len(results),
-            results.count("合格"), results.count("不合格"), results.count("不涉及"),
-            "、".join(items.get(i["code"], i["code"]) for i in record["items"] if i["result"] == "不合格"),
+            results.count(ItemResult.PASS), results.count(ItemResult.FAIL),
+            results.count(ItemResult.NOT_APPLICABLE), results.count(ItemResult.AWAITING_LAB),
+            "、".join(items.get(i["code"], i["code"]) for i in record["items"] if result(i) == ItemResult.FAIL),
             state, current, wall_clock(row["received_at"]), row["review_comment"] or "",
             row["published_on"]]))
         for item in record["items"]:
             item_rows.append(_no_none([
                 row["id"], row["plan_id"], row["entity_name"], row["credit_code"], finished,
-                item["code"], items.get(item["code"], item["code"]), item["result"],
-                item.get("note", ""), len(item.get("photos", ())), state, current]))
+                item["code"], items.get(item["code"], item["code"]), result(item),
+                item.get("note", ""), len(item.get("photos", ())), (item.get("lab") or {}).get("lab", ""),
+                reports.get((row["id"], item["code"]), ("", ""))[0], state, current]))
     return record_rows, item_rows
 
 

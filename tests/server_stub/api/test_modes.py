@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from fpdf import FPDF
@@ -250,6 +251,20 @@ def test_an_item_sent_for_testing_waits_for_its_report(people: tuple[Phone, Phon
     _render(inspector.client.get(f"/api/v1/records/{record_id}/pdf").content, tmp_path, "lab")
     pending = _pdf_text(inspector.client.get(f"/api/v1/records/{sent[1]}/pdf").content, tmp_path)
     assert "待检测结果：报告出具后附入记录" in pending
+    # the supervisor's export counts the item by the report's conclusion, or as 待检测 until then
+    book = openpyxl.load_workbook(io.BytesIO(supervisor.client.get("/api/v1/review/export").content))
+    header = [c.value for c in book["检查记录"][1]]
+    records = {row[0]: dict(zip(header, row, strict=True))
+               for row in book["检查记录"].iter_rows(min_row=2, values_only=True)}
+    assert [records[record_id][k] for k in ("事项数", "合格", "不合格", "待检测")] == [1, 0, 1, 0]
+    assert records[record_id]["不合格事项"], "the item the laboratory failed is named"
+    assert [records[sent[1]][k] for k in ("事项数", "不合格", "待检测")] == [1, 0, 1]
+    header = [c.value for c in book["检查事项"][1]]
+    lines = {row[0]: dict(zip(header, row, strict=True))
+             for row in book["检查事项"].iter_rows(min_row=2, values_only=True)}
+    assert (lines[record_id]["检查结果"], lines[record_id]["检验检测报告编号"]) == ("不合格", "QD-2026-0042")
+    assert lines[record_id]["检验检测机构"] == LAB.lab
+    assert (lines[sent[1]]["检查结果"], lines[sent[1]]["检验检测报告编号"]) == ("待检测", None)
     # the audit trail holds the act, once (the replay wrote nothing), by the supervisor
     engine = make_engine(shared_server.db)
     with engine.begin() as conn:
