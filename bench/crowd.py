@@ -27,6 +27,8 @@ import multiprocessing
 import os
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -40,11 +42,14 @@ import click
 import httpx
 import psycopg
 import sqlalchemy as sa
+from fastapi import FastAPI, Request, Response
 
 import sync
 from bench.sync import cli, enrol, photo_bytes, recent_visit
 from server_stub.core import tables as t
 from server_stub.core.db import make_engine
+from server_stub.records import ingest
+from server_stub.records.photo_store import DirectoryPhotoStore
 from sync import (
     ItemResult,
     Record,
@@ -57,7 +62,7 @@ from sync import (
     sign_record,
     verify_envelope,
 )
-from tests.utils.launcher import free_port, spawn_server
+from tests.utils.launcher import free_port, spawn_server, wait_until_up
 from tests.utils.workload import add_tasks
 
 
@@ -70,9 +75,10 @@ class Phone:
 
 
 def make_phones(url: str, db: str, admin_token: str, inspectors: list[str], count: int,
-                records: int) -> list[Phone]:
+                records: int, first: int = 0) -> list[Phone]:
     """``count`` phones of ``inspectors`` in turn, each with ``records`` signed records of tasks of
-    its own: a task takes one record (issue 23), so the tasks are added first (``add_tasks``)."""
+    its own: a task takes one record (issue 23), so the tasks are added first (``add_tasks``).
+    Their photos are new to a platform that has those of phones numbered below ``first``."""
     owners = [inspectors[n % len(inspectors)] for n in range(count)]
     added = add_tasks(db, owners, records)
     phones = []
@@ -89,7 +95,7 @@ def make_phones(url: str, db: str, admin_token: str, inspectors: list[str], coun
         started, finished = recent_visit()
         for seq in range(1, records + 1):
             task = tasks[seq - 1]
-            photo = photo_bytes(n * 1000 + seq, side=200)  # about 40 KB
+            photo = photo_bytes((first + n) * 1000 + seq, side=200)  # about 40 KB
             name = hashlib.sha256(photo).hexdigest()
             items = tuple(RecordItem(code=i["code"], result=ItemResult.PASS, photos=(name,) if k == 0 else ())
                           for k, i in enumerate(task["items"]))
@@ -208,6 +214,36 @@ async def crowd(port: int, phones: list[Phone], batches: bool) -> tuple[Outcome,
     return outcome, time.perf_counter() - began
 
 
+async def per_call_cpu(port: int, pid: int, phones: list[Phone]) -> dict[str, float]:
+    """The server's CPU seconds per call of each kind, the calls made one after another by
+    ``phones`` (each call on a connection of its own): where a record's cost goes, call by call."""
+    async def each(kind: str, calls: list[tuple[Phone, str, str, bytes, str]]) -> None:
+        before = cpu_seconds(pid)
+        for phone, method, path, body, content_type in calls:
+            conn = Connection(port, phone.token)
+            try:
+                status, _, answer = await conn.request(method, path, body, content_type)
+            finally:
+                conn.close()
+            if status not in (200, 201) or (path.endswith("/batch") and set(conn.last_statuses) != {201}):
+                raise click.ClickException(f"{method} {path}: {status} {answer[:200]!r}")
+        spent[kind] = (cpu_seconds(pid) - before) / len(calls)
+
+    spent: dict[str, float] = {}
+    json_type = "application/json"
+    await each("GET /health", [(phone, "GET", "/api/v1/health", b"", json_type) for phone in phones])
+    await each("POST /photos/missing", [
+        (phone, "POST", "/api/v1/photos/missing",
+         json.dumps({"sha256": [name for name, _, _ in phone.uploads]}).encode(), json_type) for phone in phones])
+    await each("PUT /photos", [(phone, "PUT", f"/api/v1/photos/{name}", photo, "image/jpeg")
+                               for phone in phones for name, photo, _ in phone.uploads])
+    await each(f"POST /records/batch ({len(phones[0].uploads)} records)", [
+        (phone, "POST", "/api/v1/records/batch",
+         b'{"records":[' + b",".join(envelope for _, _, envelope in phone.uploads) + b"]}", json_type)
+        for phone in phones])
+    return spent
+
+
 def watch_health(url: str, stop: Any, results: Any) -> None:
     """In its own process: /health every 50 ms until ``stop`` is set (at least once); sends the
     latencies."""
@@ -270,8 +306,15 @@ def percentile(values: list[float], p: int) -> float:
 # --- the raw limit ---------------------------------------------------------------------------
 
 
-def raw_insert(target: str, work: list[tuple[bytes, str]]) -> None:
-    """Verify and insert each record in its own transaction (one process's share)."""
+Work = list[tuple[bytes, str, bytes | None]]
+"""Per record: its envelope as sent, its device's public key, and its photo (None: the record alone)."""
+
+
+def raw_insert(target: str, work: Work, photos: str | None) -> None:
+    """Verify and insert each record in its own transaction (one process's share); with
+    ``photos`` (a directory), first check its photo and write it durably as the platform does
+    (``ingest.store_photo``: hash, header, a decode at reduced scale, an fsync'd file)."""
+    store = DirectoryPhotoStore(Path(photos)) if photos else None
     if target.startswith("sqlite:"):
         conn: Any = sqlite3.connect(target.removeprefix("sqlite:"), isolation_level=None, timeout=60)
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -279,7 +322,9 @@ def raw_insert(target: str, work: list[tuple[bytes, str]]) -> None:
     else:
         conn = psycopg.connect(target, autocommit=True)
         begin, mark = "BEGIN", "%s"
-    for body, public_key in work:
+    for body, public_key, photo in work:
+        if store is not None and photo is not None:
+            ingest.store_photo(store, hashlib.sha256(photo).hexdigest(), photo)
         record = verify_envelope(json.loads(body), public_key)
         conn.execute(begin)
         conn.execute(f"INSERT INTO raw_records VALUES ({mark}, {mark}, {mark})",
@@ -288,23 +333,73 @@ def raw_insert(target: str, work: list[tuple[bytes, str]]) -> None:
     conn.close()
 
 
-def raw_limit(target: str, work: list[tuple[bytes, str]]) -> float:
-    """Records per second for verify + one insert per record, one process per core."""
+def raw_limit(target: str, work: Work, photos: str | None = None) -> float:
+    """Records per second for verify + one insert per record (with ``photos``, a directory: and
+    the check and durable write of its photo), one process per core."""
     create = "CREATE TABLE raw_records (id TEXT PRIMARY KEY, hash TEXT UNIQUE, envelope TEXT)"
     if target.startswith("sqlite:"):
         with sqlite3.connect(target.removeprefix("sqlite:")) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("DROP TABLE IF EXISTS raw_records")
             conn.execute(create)
     else:
         with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS raw_records")
             conn.execute(create)
     cores = os.cpu_count() or 1
     context = multiprocessing.get_context("spawn")
     with context.Pool(cores) as pool:
         pool.map(time.sleep, [0] * cores)  # started before the clock does
         start = time.perf_counter()
-        pool.starmap(raw_insert, [(target, work[n::cores]) for n in range(cores)])
+        pool.starmap(raw_insert, [(target, work[n::cores], photos) for n in range(cores)])
         return len(work) / (time.perf_counter() - start)
+
+
+# --- the HTTP floor --------------------------------------------------------------------------
+
+
+def bare_app() -> FastAPI:
+    """The crowd's three calls answered by a bare FastAPI app that reads each body and does
+    nothing with it: what one uvicorn worker costs per call on this machine, before any work."""
+    app = FastAPI()
+
+    @app.get("/api/v1/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/photos/missing")
+    async def missing(request: Request) -> Response:
+        return Response(json.dumps({"missing": json.loads(await request.body())["sha256"]}),
+                        media_type="application/json")
+
+    @app.put("/api/v1/photos/{name}", status_code=201)
+    async def photo(name: str, request: Request) -> Response:
+        return Response(json.dumps({"sha256": name, "size": len(await request.body())}), status_code=201,
+                        media_type="application/json")
+
+    @app.post("/api/v1/records/batch")
+    async def batch(request: Request) -> Response:
+        records = json.loads(await request.body())["records"]
+        return Response(json.dumps({"results": [{"status": 201} for _ in records]}), media_type="application/json")
+
+    return app
+
+
+def http_floor(phones: list[Phone]) -> float:
+    """Records per second the same crowd reaches against ``bare_app`` in one uvicorn worker."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.crowd:bare_app",
+                               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server)
+        outcome, elapsed = asyncio.run(crowd(port, phones, batches=True))
+        if outcome.errors:
+            raise click.ClickException(f"the bare app failed: {outcome.errors[:3]}")
+        return sum(len(phone.uploads) for phone in phones) / elapsed
+    finally:
+        server.terminate()
+        server.wait()
 
 
 # --- one run ---------------------------------------------------------------------------------
@@ -354,7 +449,10 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
         url = f"http://127.0.0.1:{port}"
         server = spawn_server(data, db, port, workers=workers)
         try:
-            phones = make_phones(url, db, token, inspectors_with_tasks(db), phones_count, records)
+            inspectors = inspectors_with_tasks(db)
+            few = max(1, min(20, phones_count // 10))
+            calls = asyncio.run(per_call_cpu(port, server.pid, make_phones(url, db, token, inspectors, few, records)))
+            phones = make_phones(url, db, token, inspectors, phones_count, records, first=few)
             cpu_before = cpu_seconds(server.pid)
             with health_watch(url) as health:
                 outcome, elapsed = asyncio.run(crowd(port, phones, batches))
@@ -362,8 +460,10 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
         finally:
             server.terminate()
             server.wait()
-        raw = raw_limit(raw_target, [(envelope, phone.public_key) for phone in phones
-                                     for _, _, envelope in phone.uploads])
+        work: Work = [(envelope, phone.public_key, photo) for phone in phones for _, photo, envelope in phone.uploads]
+        raw = raw_limit(raw_target, [(envelope, key, None) for envelope, key, _ in work])
+        raw_photos = raw_limit(raw_target, work, photos=str(Path(tmp) / "raw-photos"))
+        bare = http_floor(phones)
     rate = phones_count * records / elapsed
     label = (f"{'SQLite' if server_url is None else 'PostgreSQL'}, {workers} worker{'s' if workers > 1 else ''}"
              + ("" if batches else ", one by one"))
@@ -371,11 +471,16 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
     per_record = server_cpu / (phones_count * records)
     click.echo(f"[{label}] {rate:,.0f} records/s ({phones_count * records} records with a photo each in "
                f"{elapsed:.1f} s); raw limit {raw:,.0f}/s, ratio {rate / raw:.2f}")
+    click.echo(f"[{label}] floors in the same run: the raw limit with each record's photo checked and "
+               f"written {raw_photos:,.0f}/s (ratio {rate / raw_photos:.2f}); the same calls to a bare "
+               f"FastAPI app, one worker, {bare:,.0f}/s (ratio {rate / bare:.2f})")
     click.echo(f"[{label}] server CPU {per_record * 1000:.1f} ms per record with its photo: at most "
                f"{(os.cpu_count() or 1) / per_record:,.0f} records/s on {os.cpu_count()} idle cores")
     click.echo(f"[{label}] one call: p50 {percentile(lat, 50) * 1000:,.0f} ms, p95 "
                f"{percentile(lat, 95) * 1000:,.0f} ms, p99 {percentile(lat, 99) * 1000:,.0f} ms, "
                f"max {max(lat) * 1000:,.0f} ms; errors {len(outcome.errors)}; 503 retried {outcome.busy}")
+    click.echo(f"[{label}] server CPU per call, one call at a time: "
+               + "; ".join(f"{kind} {seconds * 1000:.2f} ms" for kind, seconds in calls.items()))
     hl = health["latencies"]
     click.echo(f"[{label}] /health under load: {len(hl)} asked, p50 {percentile(hl, 50) * 1000:.1f} ms, "
                f"p99 {percentile(hl, 99) * 1000:.1f} ms, max {max(hl) * 1000:.1f} ms, failed {health['failures']}")
