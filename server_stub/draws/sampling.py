@@ -1,4 +1,4 @@
-"""The draw (DESIGN §6): which entities are inspected, and by whom. Pure Python, no I/O.
+"""The draw (DESIGN §6): which entities are inspected, and by whom.
 
 Targets are drawn per risk grade by consistent sampling, the algorithm of Rivest's
 ``consistent_sampler`` 1.0.10. Every id gets a *ticket*, a decimal fraction that depends only on
@@ -14,9 +14,8 @@ comparison then treats a shorter ticket that is a prefix of a longer one as smal
 the reversed digit strings themselves reproduces this exactly.
 
 :func:`consistent_sample` computes the same order natively, about six times faster than the
-reference on a million ids (``python -m bench.draw``), by a two-pass selection: a cheap first pass reads only the first four digits of every
-ticket (from ``n mod 10**4``, no decimal conversion) to find which ids can possibly be among the
-first ``k``; the exact tickets are then built for those few only.
+reference on a million ids (``python -m bench.draw``), by the two-pass selection of
+:mod:`server_stub.draws.tickets`.
 
 Teams are drawn per drawn entity with the same tickets and the seed ``SEED + "/team/" +
 credit_code``. See :func:`draw_teams` for the eligibility rules and the rule for joint plans.
@@ -25,22 +24,28 @@ ticket), so that hash is the whole cost: the same first pass finds the few who c
 team (the first ``team_size`` overall, and the first of each department of a joint plan), and
 only those get exact tickets; eligibility that does not depend on the entity is settled once
 per draw. A province (30,000 entities, 5,000 inspectors in 50 departments) takes seconds
-(``python -m bench.teams``).
+(``python -m bench.teams``). A draw of millions of tickets hashes them in worker processes,
+ahead of the draw (:mod:`server_stub.draws.ticket_workers`), and takes their ranking only where
+it provably gives the team the draw in one process gives.
+
+Pure Python and no I/O, but for those worker processes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
 import itertools
 import math
-from collections import Counter
+import os
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from server_stub.draws.ticket_workers import Chunk, Entry, Ranked, TicketPool, TicketWorkers
+from server_stub.draws.tickets import prefilter, ticket_hasher, ticket_order
 from sync import (
     Department,
     DepartmentLevel,
@@ -64,6 +69,23 @@ TEAM_SEED_INFIX = "/team/"
 
 BATCH_SEED_INFIX = "/batch/"
 """The tasks are split into batches in ticket order for ``SEED + BATCH_SEED_INFIX``."""
+
+PARALLEL_TICKETS = 1_000_000
+"""A team draw that may hash this many tickets (drawn entities × qualified 执法人员) or more is
+ranked in worker processes: about half a second of one core, against some 50 ms to start them."""
+
+MAX_PROCESSES = 8
+CHUNK = 32
+"""Entities per chunk sent to a worker: some tens of milliseconds of hashing at a province's size,
+against well under one for sending it."""
+
+AHEAD_PER_PROCESS = 2
+"""Chunks waiting per worker process: enough that none waits for the draw, few enough that the
+roster they were sent with is seldom much fuller than the draw's (a few hundred entities)."""
+
+DEPTH_MARGIN = 8
+"""How many beyond the team size a worker ranks exactly per entity, for those who reach the cap
+after the chunk was sent."""
 
 # Chinese text of this module (reasons shown to the supervisor who runs the draw). To move into
 # server_stub's strings module once there is one (DESIGN §2: one place per side).
@@ -89,12 +111,6 @@ REASON_AT_CAP = "已达任务上限"
 SEPARATOR = "；"
 LIST_SEPARATOR = "、"
 
-_PREFIX_DIGITS = 4
-_PREFIX_MODULUS = 10**_PREFIX_DIGITS
-# _TICKET_PREFIX[n % 10**4] is the integer spelled by the first four digits of n's ticket.
-_TICKET_PREFIX = [int(f"{m:0{_PREFIX_DIGITS}d}"[::-1]) for m in range(_PREFIX_MODULUS)]
-
-
 # --- consistent sampling ---------------------------------------------------------------------
 
 
@@ -109,9 +125,9 @@ def consistent_sample(ids: Sequence[str], seed: str, k: int) -> list[str]:
     k = min(k, len(ids))
     if k == 0:
         return []
-    hasher = _ticket_hasher(seed)
-    candidates = _prefilter([(ids, map(str.encode, ids))], hasher, k) if 2 * k < len(ids) else ids
-    return _ticket_order(hasher, candidates)[:k]
+    hasher = ticket_hasher(seed)
+    candidates = prefilter([(ids, map(str.encode, ids))], hasher, k) if 2 * k < len(ids) else ids
+    return ticket_order(hasher, candidates)[:k]
 
 
 def _check_sample_args(ids: Sequence[str], k: int) -> None:
@@ -120,78 +136,6 @@ def _check_sample_args(ids: Sequence[str], k: int) -> None:
     if len(set(ids)) != len(ids):
         duplicate = next(id_ for id_, count in Counter(ids).items() if count > 1)
         raise ValueError(MSG_DUPLICATE_ID.format(id=duplicate))
-
-
-def _ticket_hasher(seed: str) -> hashlib._Hash:
-    """SHA-256 already fed with the seed's hex hash: one 64-byte block, so each id's hash only
-    has to ``copy()`` this state and process its own bytes."""
-    seed_hash = hashlib.sha256(seed.encode("utf-8")).hexdigest()
-    return hashlib.sha256(seed_hash.encode("ascii"))
-
-
-def _ticket_digits(hasher: hashlib._Hash, id_: str) -> str:
-    """The ticket of ``id_`` without its leading ``"0."`` (which every ticket shares)."""
-    h = hasher.copy()
-    h.update(id_.encode("utf-8"))
-    return f"{int.from_bytes(h.digest()):064d}"[::-1]
-
-
-def _ticket_order(hasher: hashlib._Hash, ids: Iterable[str]) -> list[str]:
-    """``ids`` sorted by their exact tickets, ties (a SHA-256 collision) by id."""
-    return sorted(ids, key=lambda id_: (_ticket_digits(hasher, id_), id_))
-
-
-def _ticket_prefixes(hasher: hashlib._Hash, encoded_ids: Iterable[bytes]) -> list[int]:
-    """The first four ticket digits of every id (given as UTF-8 bytes), as integers (same
-    order as the full tickets).
-
-    The hottest loop of a draw: names are bound locally and nothing but the digest is built.
-    """
-    prefixes: list[int] = []
-    append, copy, from_bytes = prefixes.append, hasher.copy, int.from_bytes
-    table, modulus = _TICKET_PREFIX, _PREFIX_MODULUS
-    for encoded in encoded_ids:
-        h = copy()
-        h.update(encoded)
-        append(table[from_bytes(h.digest()) % modulus])
-    return prefixes
-
-
-def _prefilter(
-    groups: Sequence[tuple[Sequence[str], Iterable[bytes]]], hasher: hashlib._Hash, k: int
-) -> list[str]:
-    """The ids that can be among the first ``k`` of all groups in ticket order or the first of
-    their own group: a superset of both, found from ticket prefixes alone.
-
-    ``groups`` pairs ids with their UTF-8 bytes (the team draw encodes its inspectors once per
-    draw, not once per entity); an entity draw passes one group. A smaller prefix means a
-    smaller ticket, so an id whose prefix is above both the k-th smallest prefix overall and the
-    smallest of its group can precede neither the k-th ticket nor its group's first. Every id
-    whose prefix ties with a threshold is kept.
-    """
-    prefixes = [_ticket_prefixes(hasher, encoded) for _, encoded in groups]
-    overall = _kth_smallest(
-        prefixes[0] if len(prefixes) == 1 else list(itertools.chain.from_iterable(prefixes)), k
-    )
-    candidates: list[str] = []
-    for (ids, _), group_prefixes in zip(groups, prefixes, strict=True):
-        threshold = max(overall, min(group_prefixes, default=overall))
-        candidates.extend(itertools.compress(ids, map(threshold.__ge__, group_prefixes)))
-    return candidates
-
-
-def _kth_smallest(prefixes: Sequence[int], k: int) -> int:
-    """The ``k``-th smallest of ``prefixes`` (``1 <= k <= len(prefixes)``).
-
-    A long list (an entity stratum) is counted: there are only 10**4 distinct prefixes to sort.
-    A short one (a team's inspectors, ``k`` the team size) goes through a heap of ``k``, which
-    sorts nothing: sorting the counts cost more than the hashes for a few hundred inspectors.
-    """
-    if len(prefixes) <= _PREFIX_MODULUS:
-        return heapq.nsmallest(k, prefixes)[-1]
-    counts = sorted(Counter(prefixes).items())
-    taken = itertools.accumulate(count for _, count in counts)
-    return next(value for (value, _), total in zip(counts, taken) if total >= k)
 
 
 # --- entity draw -----------------------------------------------------------------------------
@@ -434,6 +378,8 @@ def draw_teams(
     inspectors: Iterable[Inspector],
     catalogue: Iterable[InspectionItem],
     staffing: Staffing | None = None,
+    *,
+    pool: TicketPool | None = None,
 ) -> TeamDraw:
     """Form a team for every drawn entity, in the order of ``credit_codes`` (the platform hands in
     :func:`team_order` of the draw; exports made before format 5 used draw order).
@@ -460,43 +406,73 @@ def draw_teams(
     Raises ``ValueError`` when a plan item is missing from ``catalogue``, when a joint plan's item
     belongs to none of its departments, or when a joint plan's team is smaller than its number of
     departments.
+
+    ``pool`` ranks the entities' inspectors ahead of the draw (:class:`_Ahead`); without one, a
+    draw of at least :data:`PARALLEL_TICKETS` tickets starts :class:`TicketWorkers` on every
+    core this process may use, and a smaller one (or a one-core machine) is drawn in this
+    process. The teams are the same either way.
     """
     staffing = staffing or Staffing()
     items_by_code = {item.code: item for item in catalogue}
     required = _required_qualifications(plan, items_by_code)
     specialties = needed_specialties(plan, items_by_code)
     slot_of = staffing.slot_of(plan)
-    pool = [i for i in inspectors if i.department in slot_of]
-    _check_sample_args([i.id for i in pool], 0)
+    staff = [i for i in inspectors if i.department in slot_of]
+    _check_sample_args([i.id for i in staff], 0)
     _check_sample_args(credit_codes, 0)
-    officers, unqualified = _qualified([i for i in pool if i.is_officer], required, slot_of)
+    officers, unqualified = _qualified([i for i in staff if i.is_officer], required, slot_of)
     roster = _Roster(plan, sorted(slot_of), officers)
-    experts = _Experts([i for i in pool if not i.is_officer and i.active], plan.workload_cap)
+    experts = _Experts([i for i in staff if not i.is_officer and i.active], plan.workload_cap)
+    workers = None
+    if pool is None and len(credit_codes) * len(officers) >= PARALLEL_TICKETS:
+        pool = workers = _start_workers()
+    ahead = _Ahead(pool, plan, seed, credit_codes, staffing, roster) if pool is not None else None
     assignments: list[Assignment] = []
     unassigned: list[Unassigned] = []
-    for code in credit_codes:
-        units, no_counterpart = staffing.units(plan, code)
-        groups = roster.eligible(code, units)
-        eligible = sum(len(ids) for ids, _ in groups)
-        missing = [d for d, (ids, _) in zip(units, groups, strict=True) if not ids]
-        if eligible < plan.team_size or missing or no_counterpart:
-            excluded = unqualified + roster.excluded(code)
-            reason = _unassigned_reason(eligible, plan.team_size, missing, excluded,
-                                        no_counterpart)
-            unassigned.append(Unassigned(code, reason))
-            continue
-        hasher = _ticket_hasher(seed + TEAM_SEED_INFIX + code)
-        ordered = _ticket_order(hasher, _prefilter(groups, hasher, plan.team_size))
-        team = _pick_team(ordered, roster.department_of, units, plan.team_size)
-        chosen, lacking = experts.pick(hasher, code, {*units, *plan.departments}, specialties)
-        if lacking:
-            unassigned.append(Unassigned(code, SEPARATOR.join(
-                MSG_NO_EXPERT.format(specialty=s) for s in lacking)))
-            continue
-        roster.assign(team)
-        experts.assign(chosen)
-        assignments.append(Assignment(code, team + chosen, plan.items, chosen))
+    try:
+        for code in credit_codes:
+            ranked = ahead.ranked(code) if ahead else None
+            units, no_counterpart = staffing.units(plan, code)
+            groups = roster.eligible(code, units)
+            eligible = sum(len(ids) for ids, _ in groups)
+            missing = [d for d, (ids, _) in zip(units, groups, strict=True) if not ids]
+            if eligible < plan.team_size or missing or no_counterpart:
+                excluded = unqualified + roster.excluded(code)
+                reason = _unassigned_reason(eligible, plan.team_size, missing, excluded,
+                                            no_counterpart)
+                unassigned.append(Unassigned(code, reason))
+                continue
+            hasher = ticket_hasher(seed + TEAM_SEED_INFIX + code)
+            ordered = roster.still_ranked(ranked, units, plan.team_size) if ranked else None
+            if ordered is None:
+                ordered = ticket_order(hasher, prefilter(groups, hasher, plan.team_size))
+            team = _pick_team(ordered, roster.department_of, units, plan.team_size)
+            chosen, lacking = experts.pick(hasher, code, {*units, *plan.departments},
+                                           specialties)
+            if lacking:
+                unassigned.append(Unassigned(code, SEPARATOR.join(
+                    MSG_NO_EXPERT.format(specialty=s) for s in lacking)))
+                continue
+            roster.assign(team)
+            experts.assign(chosen)
+            assignments.append(Assignment(code, team + chosen, plan.items, chosen))
+    finally:
+        if workers is not None:
+            workers.close()
     return TeamDraw(tuple(assignments), tuple(unassigned))
+
+
+def _start_workers() -> TicketWorkers | None:
+    """Worker processes on every core this process may use (at most :data:`MAX_PROCESSES`), or
+    none on one core or where they cannot be started: the draw is then made in this process."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    processes = min(cores or 1, MAX_PROCESSES)
+    if processes < 2:
+        return None
+    try:
+        return TicketWorkers(processes)
+    except OSError:
+        return None
 
 
 def _required_qualifications(
@@ -545,18 +521,21 @@ class _Roster:
     Qualification and active status do not depend on the entity, and the cap changes only when
     a team is formed, so the lists (ids and their UTF-8 bytes, which every entity's tickets
     hash) are built once and shortened as inspectors reach the cap; per entity only conflicts
-    of interest are left to take out.
+    of interest are left to take out. A shortened list is a new list: a chunk sent ahead
+    (:class:`_Ahead`) may still hold the old one.
     """
 
     def __init__(self, plan: Plan, departments: Iterable[str], qualified: Iterable[Inspector]) -> None:
         self.department_of: dict[str, str] = {}
         self._available: dict[str, list[str]] = {d: [] for d in departments}
-        self._conflicts: dict[str, set[str]] = {}
+        conflicts: dict[str, set[str]] = {}
         for inspector in qualified:
             self.department_of[inspector.id] = inspector.department
             self._available[inspector.department].append(inspector.id)
             for code in inspector.conflicts:
-                self._conflicts.setdefault(code, set()).add(inspector.id)
+                conflicts.setdefault(code, set()).add(inspector.id)
+        self._conflicts: dict[str, frozenset[str]] = {
+            code: frozenset(ids) for code, ids in conflicts.items()}
         self._encoded = {d: [i.encode() for i in ids] for d, ids in self._available.items()}
         self._cap = plan.workload_cap
         self._workload: Counter[str] = Counter()
@@ -576,24 +555,103 @@ class _Roster:
             for ids, encoded in groups
         ]
 
+    def entry(self, code: str, units: Sequence[str]) -> Entry:
+        """``code`` as a chunk sent ahead names it: with who must recuse from it."""
+        return Entry(code, tuple(units), self._conflicts.get(code, frozenset()))
+
+    def available(self, departments: Iterable[str]) -> dict[str, list[str]]:
+        """Who of ``departments`` is under the cap now (the lists themselves: never changed)."""
+        return {d: self._available[d] for d in departments}
+
+    def still_ranked(self, ranked: Ranked, units: Sequence[str], team_size: int) -> list[str] | None:
+        """What :func:`_pick_team` needs of ``ranked`` (made when more were eligible, those who
+        have since reached the cap), or ``None`` when it may not decide the team.
+
+        Those of ``ranked.ordered`` still under the cap keep their ticket order. Its first
+        ``ranked.head`` were the first of all then eligible, so the ones still eligible among
+        them are the first of all eligible now: enough when there are ``team_size`` of them.
+        A department's first now is known if it is the department's first in ``ordered`` (its
+        first then) or lies within that head.
+        """
+        at_cap = self._at_cap
+        ordered, head = ranked
+        if sum(i not in at_cap for i in ordered[:head]) < team_size:
+            return None
+        department_of = self.department_of
+        for department in units:
+            seen = False
+            for n, i in enumerate(ordered):
+                if department_of[i] != department:
+                    continue
+                if i not in at_cap and (not seen or n < head):
+                    break
+                if n >= head:
+                    return None
+                seen = True
+            else:
+                return None
+        return [i for i in ordered if i not in at_cap]
+
     def excluded(self, code: str) -> Counter[str]:
         """How many of the qualified cannot go to ``code``, and why (回避 counted first)."""
-        conflicted = self._conflicts.get(code, set())
-        return Counter(
-            {REASON_CONFLICT: len(conflicted), REASON_AT_CAP: len(self._at_cap - conflicted)}
-        )
+        conflicted = self._conflicts.get(code, frozenset())
+        at_cap = len(self._at_cap) - len(conflicted & self._at_cap)  # not a copy of the cap's set
+        return Counter({REASON_CONFLICT: len(conflicted), REASON_AT_CAP: at_cap})
 
     def assign(self, team: Iterable[str]) -> None:
-        """Count a formed team's task, and take off the lists whoever it brings to the cap."""
+        """Count a formed team's task, and take off the lists whoever it brings to the cap
+        (by slicing: the few who leave are found with ``index``, the lists copied in C)."""
         self._workload.update(team)
         if self._cap is None:
             return
-        full = {i for i in team if self._workload[i] >= self._cap}
-        self._at_cap |= full
-        for department in {self.department_of[i] for i in full}:
-            ids = [i for i in self._available[department] if i not in full]
-            self._available[department] = ids
-            self._encoded[department] = [i.encode() for i in ids]
+        for i in team:
+            if self._workload[i] >= self._cap and i not in self._at_cap:
+                self._at_cap.add(i)
+                department = self.department_of[i]
+                ids, encoded = self._available[department], self._encoded[department]
+                n = ids.index(i)
+                self._available[department] = ids[:n] + ids[n + 1:]
+                self._encoded[department] = encoded[:n] + encoded[n + 1:]
+
+
+class _Ahead:
+    """The ticket order of each drawn entity's inspectors, ranked by a :class:`TicketPool` in
+    chunks of :data:`CHUNK` entities, :data:`AHEAD_PER_PROCESS` chunks per process ahead of the
+    draw, each among who was eligible when it was sent (:func:`ticket_workers.rank_chunk`);
+    the draw takes a ranking only where :meth:`_Roster.still_ranked` shows it decides the team.
+    """
+
+    def __init__(self, pool: TicketPool, plan: Plan, seed: str, credit_codes: Sequence[str],
+                 staffing: Staffing, roster: _Roster) -> None:
+        self._pool, self._plan, self._staffing, self._roster = pool, plan, staffing, roster
+        self._seed = seed + TEAM_SEED_INFIX
+        self._chunks = deque(credit_codes[n:n + CHUNK] for n in range(0, len(credit_codes), CHUNK))
+        self._sent: deque[tuple[Sequence[str], list[str], int]] = deque()
+        self._ranked: dict[str, Ranked | None] = {}
+
+    def ranked(self, code: str) -> Ranked | None:
+        """``code``'s ranking; asked for every code in the draw's order."""
+        if code not in self._ranked:
+            self._send(AHEAD_PER_PROCESS * self._pool.processes)
+            codes, sent, handle = self._sent.popleft()
+            self._ranked = dict.fromkeys(codes)
+            self._ranked.update(zip(sent, self._pool.result(handle), strict=True))
+        return self._ranked.pop(code)
+
+    def _send(self, count: int) -> None:
+        """Send chunks until ``count`` wait for their rankings, with who is eligible now. An
+        entity without a county counterpart gets no team, and is not sent."""
+        while len(self._sent) < count and self._chunks:
+            codes = self._chunks.popleft()
+            entries = []
+            for code in codes:
+                units, no_counterpart = self._staffing.units(self._plan, code)
+                if not no_counterpart:
+                    entries.append(self._roster.entry(code, units))
+            departments = {d for e in entries for d in e.units}
+            chunk = Chunk(self._seed, self._plan.team_size, self._plan.team_size + DEPTH_MARGIN,
+                          self._roster.available(departments), entries)
+            self._sent.append((codes, [e.code for e in entries], self._pool.submit(chunk)))
 
 
 class _Experts:
@@ -614,7 +672,7 @@ class _Experts:
                     if e.department in departments and code not in e.conflicts
                     and (self._cap is None or self._workload[e.id] < self._cap)]
         by_id = {e.id: e for e in eligible}
-        ordered = _ticket_order(hasher, by_id)
+        ordered = ticket_order(hasher, by_id)
         chosen: list[str] = []
         lacking: list[str] = []
         for specialty in specialties:
