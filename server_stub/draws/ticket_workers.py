@@ -12,9 +12,8 @@ its team, computing it itself when not. What is drawn never depends on the worke
 :class:`TicketWorkers` runs worker processes (:data:`WORKER`) and talks to them by pickles over
 their standard input and output. Not ``multiprocessing``: its spawned children import the
 parent's ``__main__`` again (the server's whole CLI, over a second of CPU each), and forking a
-server that runs threads is not safe. This module and
-:mod:`server_stub.draws.tickets` import only the standard library, so a worker starts in
-milliseconds.
+server that runs threads is not safe. This module and :mod:`server_stub.draws.tickets` import
+only the standard library, so a worker starts in milliseconds.
 """
 
 from __future__ import annotations
