@@ -118,7 +118,8 @@ class TicketWorkers:
     """
 
     def __init__(self, processes: int) -> None:
-        root = str(Path(__file__).resolve().parents[2])  # where server_stub can be imported
+        # this very server_stub: first on the path, and no working directory before it (-P)
+        root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.processes = processes
@@ -127,7 +128,7 @@ class TicketWorkers:
         try:
             for _ in range(processes):
                 self._workers.append(subprocess.Popen(
-                    [sys.executable, "-c", WORKER],
+                    [sys.executable, "-P", "-c", WORKER],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env))
         except BaseException:
             self.close()
