@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc, china_date
+from server_stub.core.db import indexed_by
 from server_stub.core.errors import NotFound
 from server_stub.core.merkle_log import Log
 from server_stub.core.spreadsheet import Cell, append_row, csv_text
@@ -52,6 +53,11 @@ ENTERPRISE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("no", "序号"), ("authority", "检查实施机关"), ("kind", "类型"), ("date", "日期"), ("result", "结果"))
 """An enterprise's 抽查检查结果信息, as 国家企业信用信息公示系统 lists it."""
 
+
+RECORDS_KEY = "sqlite_autoindex_records_1"
+"""SQLite's name for the index of ``records``' primary key (its first key in CREATE TABLE; the
+plan tests in tests/server_stub/test_public_plans.py fail should it change)."""
+BY_CREDIT_CODE = "ix_records_credit_code"
 
 MAX_ENTERPRISES = 20
 """At most this many enterprises answer one search: a name fragment like 有限公司 matches most."""
@@ -86,13 +92,13 @@ def remarks(outcome: str, disposal_date: dt.date | None, *, unconfirmed: bool = 
 
 
 def public_results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: bool = False,
-                   limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+                   r: sa.Table = t.records) -> list[dict[str, Any]]:
     """The current published results matching ``where``, in order of publication (results
     published together in the plan's draw order): one dict per result with the announcement's
     columns (:data:`COLUMNS`) and what else the public may see, each as the latest leaf of the
-    publication log holds it (``publication/log.py``), with ``log``: where that leaf is."""
-    return _as_logged(conn, _results(conn, *where, newest_first=newest_first, limit=limit,
-                                     offset=offset))
+    publication log holds it (``publication/log.py``), with ``log``: where that leaf is.
+    ``where`` is written on ``r``: ``records``, or a copy ``core.db.indexed_by`` made."""
+    return _as_logged(conn, _results(conn, *where, newest_first=newest_first, r=r))
 
 
 def live_result(conn: sa.Connection, record_id: str) -> dict[str, Any]:
@@ -114,24 +120,21 @@ def _as_logged(conn: sa.Connection, results: list[dict[str, Any]]) -> list[dict[
 
 
 def _results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: bool = False,
-             limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    r, e, p, f = t.records, t.entities, t.plans, t.followups
+             r: sa.Table = t.records) -> list[dict[str, Any]]:
+    e, p, f = t.entities, t.plans, t.followups
     rows = conn.execute(
         sa.select(r.c.id, r.c.task_id, r.c.envelope, r.c.outcome, r.c.inspected_on, r.c.published_on,
                   r.c.credit_code, e.c.name.label("entity_name"), e.c.region,
                   p.c.id.label("plan_id"), p.c.name.label("plan_name"), p.c.spec, p.c.kind,
                   f.c.disposal, f.c.disposal_date)
+        .select_from(r)
         .join(e, e.c.credit_code == r.c.credit_code)
         .join(t.tasks, t.tasks.c.id == r.c.task_id)
         .join(p, p.c.id == t.tasks.c.plan_id)
         .outerjoin(f, f.c.record_id == r.c.id)
-        # Newest first, read backwards along the publication times' index; "has one" (every
-        # published result has) lets PostgreSQL start past the unpublished, which that
-        # direction puts first (issue 29: 0.75 s at a million records, walking them).
-        .where(*_published(), *where, *([r.c.published_at.is_not(None)] if newest_first else []))
+        .where(*public_now(r), *where)
         .order_by(r.c.published_at.desc() if newest_first else r.c.published_at,
                   t.tasks.c.draw_order, r.c.id)
-        .limit(limit).offset(offset)
     ).mappings().all()
     records = [json.loads(row["envelope"])["record"] for row in rows]
     codes = {item["code"] for record in records for item in record["items"]}
@@ -148,10 +151,10 @@ def _unconfirmed(conn: sa.Connection, record: dict[str, Any]) -> bool:
     return confirmation(conn, validate_record(record)).confirmed is False
 
 
-def _published() -> tuple[sa.ColumnElement[bool], ...]:
-    """Current published results; a withdrawn one is no longer shown anywhere (its withdrawal
-    stays in the publication log)."""
-    r, p = t.records, t.publications
+def public_now(r: sa.Table = t.records) -> tuple[sa.ColumnElement[bool], ...]:
+    """Current published results (of ``r``: ``records`` or a copy ``core.db.indexed_by`` made);
+    a withdrawn one is no longer shown anywhere (its withdrawal stays in the publication log)."""
+    p = t.publications
     return (r.c.state == RecordState.PUBLISHED, r.c.superseded.is_(False),
             sa.not_(sa.exists().where(p.c.record_id == r.c.id, p.c.status == "withdrawn")))
 
@@ -189,20 +192,21 @@ def _result(row: sa.RowMapping, record: dict[str, Any], names: dict[str, str],
     }
 
 
-def matching(query: str) -> sa.ColumnElement[bool]:
-    """Results of an entity whose credit code is ``query`` or whose name contains it (``%`` and
-    ``_`` are plain characters)."""
-    r, e = t.records, t.entities
+def matching(query: str, r: sa.Table = t.records) -> sa.ColumnElement[bool]:
+    """Results (of ``r``) of an entity whose credit code is ``query`` or whose name contains it
+    (``%`` and ``_`` are plain characters)."""
+    e = t.entities
     # The entities first (one pass over the directory, or its key), then their records through
     # their index: an OR across the two tables read every published result (issue 29).
     return r.c.credit_code.in_(sa.select(e.c.credit_code).where(
         sa.or_(e.c.name.contains(query, autoescape=True), e.c.credit_code == query.upper())))
 
 
-def count_results(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> int:
-    r, e = t.records, t.entities
+def count_results(conn: sa.Connection, *where: sa.ColumnElement[bool], r: sa.Table = t.records) -> int:
+    """The current published results of ``r`` (``where`` written on it) that the lists show."""
+    e = t.entities
     query = (sa.select(sa.func.count()).select_from(r).join(e, e.c.credit_code == r.c.credit_code)
-             .where(*_published(), *where))
+             .where(*public_now(r), *where))
     return int(conn.execute(query).scalar_one())
 
 
@@ -263,7 +267,9 @@ def published_counts(conn: sa.Connection) -> dict[str | None, int]:
     """Results shown per plan (current, published, not withdrawn): the maintained counts
     (``aggregates``) less the withdrawn few, read through their index; what counting every
     published row would say (tests/server_stub/test_aggregates.py), at any number of rows."""
-    r, p = t.records, t.publications
+    # From the withdrawals to their records: without the hint SQLite read every current record
+    # (ix_records_dash_tasks, "superseded = 0") and probed its withdrawal (1.09 s at 1 M records).
+    r, p = indexed_by(t.records, RECORDS_KEY), t.publications
     counts = aggregates.published_per_plan(conn)
     for plan_id, n in conn.execute(
             sa.select(r.c.plan_id, sa.func.count()).select_from(p).join(r, r.c.id == p.c.record_id)
@@ -330,13 +336,15 @@ def enterprise_results(conn: sa.Connection, query: str) -> list[dict[str, Any]]:
     """The enterprises with published results whose credit code is ``query`` or whose name
     contains it (at most :data:`MAX_ENTERPRISES`, by name), each with its 抽查检查结果信息,
     the latest inspection first and numbered from 1."""
-    r, e = t.records, t.entities
+    # Records by credit code, whatever SQLite's statistics say (without any, it read every
+    # published record through ix_records_state).
+    r, e = indexed_by(t.records, BY_CREDIT_CODE), t.entities
     found = conn.execute(
         sa.select(e.c.credit_code, e.c.name).where(sa.exists().where(
-            r.c.credit_code == e.c.credit_code, *_published()))
+            r.c.credit_code == e.c.credit_code, *public_now(r)))
         .where(sa.or_(e.c.name.contains(query, autoescape=True), e.c.credit_code == query.upper()))
         .order_by(e.c.name, e.c.credit_code).limit(MAX_ENTERPRISES)).all()
-    results = public_results(conn, r.c.credit_code.in_([code for code, _ in found]))
+    results = public_results(conn, r.c.credit_code.in_([code for code, _ in found]), r=r)
     by_code: dict[str, list[dict[str, Any]]] = {}
     for result in sorted(results, key=lambda x: (x["completed_on"], x["id"]), reverse=True):
         by_code.setdefault(result["credit_code"], []).append(result)

@@ -126,31 +126,39 @@ def _published(r: dict[str, Any]) -> PublishedResult:
 class ResultPage(BaseModel):
     results: list[PublishedResult]
     total: int
-    page: int
+    page: int | None = Field(description="页码；用 before 翻到的页为 null")
     page_size: int
+    last_page: int = Field(description="可用页码访问的最后一页；更靠后的结果用 next 逐页往后翻")
+    next: str | None = Field(description="下一页的 before 参数值（本页最后一条结果的位置）；已是最后一页时为 null")
 
 
-Page = Annotated[int, Query(ge=1, le=100000)]
+Page = Annotated[int, Query(ge=1, description=f"页码，1 至 {publication.MAX_PAGE}")]
 Search = Annotated[str, Query(max_length=100)]
+Before = Annotated[str | None, Query(max_length=80, description="从该位置之后继续（上一页答复中的 next）")]
 
 
-@router.get("/api/v1/public/results")
-def results(conn: ConnDep, settings: SettingsDep, page: Page = 1, q: Search = "") -> ResultPage:
+@router.get("/api/v1/public/results", responses=error_responses(400))
+def results(conn: ConnDep, settings: SettingsDep, page: Page = 1, q: Search = "",
+            before: Before = None) -> ResultPage:
     """Published results, newest first; ``q`` finds an entity by name or credit code. ``result``
     is what the public sees (a closed follow-up's disposal); ``outcome`` what was recorded;
-    ``witness`` who of the outside witnesses co-signed a head covering it."""
-    rows, total = publication.published_results(conn, page=page, query=q.strip())
-    rows = with_witnesses(conn, settings, rows)
-    return ResultPage(results=[_published(r) for r in rows], total=total, page=page,
-                      page_size=publication.PAGE_SIZE)
+    ``witness`` who of the outside witnesses co-signed a head covering it. Pages are numbered
+    up to ``last_page``; any page's ``next``, given back as ``before``, is the one after it."""
+    listing = publication.published_results(conn, page=page, query=q.strip(), before=before)
+    rows = with_witnesses(conn, settings, listing.rows)
+    return ResultPage(results=[_published(r) for r in rows], total=listing.total,
+                      page=None if before else page, page_size=publication.PAGE_SIZE, last_page=publication.MAX_PAGE,
+                      next=listing.next)
 
 
 @router.get("/results", response_class=HTMLResponse, include_in_schema=False)
-def results_page(conn: ConnDep, settings: SettingsDep, page: Page = 1, q: Search = "") -> HTMLResponse:
-    rows, total = publication.published_results(conn, page=page, query=q.strip())
-    rows = with_witnesses(conn, settings, rows)
-    pages = min(-(-total // publication.PAGE_SIZE), 20)
-    return render("results.html", rows=rows, total=total, page=page, pages=pages, q=q)
+def results_page(conn: ConnDep, settings: SettingsDep, page: Page = 1, q: Search = "",
+                 before: Before = None) -> HTMLResponse:
+    listing = publication.published_results(conn, page=page, query=q.strip(), before=before)
+    rows = with_witnesses(conn, settings, listing.rows)
+    pages = min(-(-listing.total // publication.PAGE_SIZE), 20)
+    return render("results.html", rows=rows, total=listing.total, page=None if before else page,
+                  pages=pages, q=q, next=listing.next)
 
 
 class AnnouncementHeading(BaseModel):
