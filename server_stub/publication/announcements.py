@@ -30,6 +30,7 @@ from server_stub.core.db import indexed_by
 from server_stub.core.errors import NotFound
 from server_stub.core.merkle_log import Log
 from server_stub.core.spreadsheet import Cell, append_row, csv_text
+from server_stub.directory.search import CODE_LENGTH, looks_like_code
 from server_stub.publication import aggregates
 from server_stub.records.confirmation import confirmation
 from sync import Disposal, Outcome, RecordState, validate_record
@@ -198,8 +199,18 @@ def matching(query: str, r: sa.Table = t.records) -> sa.ColumnElement[bool]:
     e = t.entities
     # The entities first (one pass over the directory, or its key), then their records through
     # their index: an OR across the two tables read every published result (issue 29).
-    return r.c.credit_code.in_(sa.select(e.c.credit_code).where(
-        sa.or_(e.c.name.contains(query, autoescape=True), e.c.credit_code == query.upper())))
+    return r.c.credit_code.in_(sa.select(e.c.credit_code).where(named_or_coded(query)))
+
+
+def named_or_coded(query: str) -> sa.ColumnElement[bool]:
+    """Entities whose credit code is ``query`` or whose name contains it. A whole credit code
+    (18 of the code's characters) is looked up by key alone: no name holds one, and the pass
+    over every name cost a search by code 0.2 s at 1 M entities on PostgreSQL (issue 29)."""
+    e = t.entities
+    by_code = e.c.credit_code == query.upper()
+    if len(query) == CODE_LENGTH and looks_like_code(query):
+        return by_code
+    return sa.or_(e.c.name.contains(query, autoescape=True), by_code)
 
 
 def count_results(conn: sa.Connection, *where: sa.ColumnElement[bool], r: sa.Table = t.records) -> int:
@@ -342,7 +353,7 @@ def enterprise_results(conn: sa.Connection, query: str) -> list[dict[str, Any]]:
     found = conn.execute(
         sa.select(e.c.credit_code, e.c.name).where(sa.exists().where(
             r.c.credit_code == e.c.credit_code, *public_now(r)))
-        .where(sa.or_(e.c.name.contains(query, autoescape=True), e.c.credit_code == query.upper()))
+        .where(named_or_coded(query))
         .order_by(e.c.name, e.c.credit_code).limit(MAX_ENTERPRISES)).all()
     results = public_results(conn, r.c.credit_code.in_([code for code, _ in found]), r=r)
     by_code: dict[str, list[dict[str, Any]]] = {}

@@ -128,3 +128,18 @@ def test_searches_and_the_announcements_read_records_by_key(engine: sa.Engine,
     for statement, plan in plans(engine, call).items():
         assert "SCAN records" not in plan and "ix_records_state" not in plan, (statement, plan)
         assert "ix_records_dash" not in plan, (statement, plan)
+
+
+def test_a_whole_credit_code_is_looked_up_by_key(engine: sa.Engine) -> None:
+    """No name holds a credit code: the search reads no entity's name (one pass over a million)."""
+    with engine.connect() as conn:
+        code = conn.execute(sa.text("SELECT credit_code FROM records WHERE state = 'published' LIMIT 1")).scalar_one()
+    for call in (lambda c: published_results(c, query=code), lambda c: published_results(c, query=code.lower()),
+                 lambda c: enterprise_results(c, code)):
+        found = plans(engine, call)
+        assert found
+        for statement, plan in found.items():
+            assert "SCAN entities" not in plan, (statement, plan)
+    with engine.connect() as conn:
+        assert published_results(conn, query=code).rows
+        assert [e["credit_code"] for e in enterprise_results(conn, code.lower())] == [code]
