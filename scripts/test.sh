@@ -28,13 +28,12 @@ elif [ -n "${CI:-}" ] || [ -n "${ZSC_REQUIRE_POSTGRES:-}" ]; then
   exit 1
 fi
 echo "== test suite on SQLite"
-# two processes (pytest-xdist), each test module in one of them and every browser test in the
-# same one, one after the other (tests/conftest.py groups them): every test has a database and
-# ports of its own, and a module's shared server stays in one process
-.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15 "$@"
+.venv/bin/python -m pytest --durations=15 "$@"
 if source scripts/postgres.sh; then
   echo "== server test suite on PostgreSQL ($ZSC_TEST_PG_URL)"
-  .venv/bin/python -m pytest tests/server_stub -m "not browser" -n 2 --dist loadgroup --durations=15 "$@"
+  # two processes (pytest-xdist), each test module in one of them: every test has a database of
+  # its own, and a module's shared server stays in one process
+  .venv/bin/python -m pytest tests/server_stub -m "not browser" -n 2 --dist loadscope --durations=15 "$@"
 elif [ -n "${CI:-}" ] || [ -n "${ZSC_REQUIRE_POSTGRES:-}" ]; then
   exit 1
 fi

@@ -73,19 +73,10 @@ DATABASE_FIXTURES = frozenset({"make_database_url", "database_url", "engine", "s
 """The fixtures through which a test reaches the database under test."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests for ``pytest -n 2 --dist loadgroup`` (what scripts/test.sh runs): a
-    module's tests in one process (its shared server is started once, its steps run in order),
-    and every browser test in one process, one after the other, so that two Chromiums and two
-    Flet clients never compete for CI's two cores beside the other process's tests.
-
-    On the PostgreSQL run, keep only the tests that reach a database: the others (pure domain
+    """On the PostgreSQL run, keep only the tests that reach a database: the others (pure domain
     logic, files, HTML) would only repeat the SQLite run. A module that makes its own databases
     (it names ``Databases`` or ``PG_URL``) is kept whole."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("browser" if item.get_closest_marker("browser")
-                                                else item.nodeid.split("::")[0]))
     if PG_URL is None:
         return
     kept: list[pytest.Item] = []
