@@ -59,6 +59,10 @@ def new_bucket(endpoint: str, key: str, secret: str) -> str:
     return name
 
 
+class _PortTaken(RuntimeError):
+    """SeaweedFS could not bind a port chosen for it."""
+
+
 @dataclass
 class Weed:
     """A SeaweedFS (``weed mini``) of one test, which it may kill and start again on the same
@@ -69,12 +73,30 @@ class Weed:
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
     ports: list[int] = field(default_factory=lambda: [free_port() for _ in range(10)])
     process: subprocess.Popen[bytes] | None = None
+    started: bool = False
+    """Whether it ever came up: a restart keeps its ports (its clients know its address)."""
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.ports[6]}"
 
     def start(self) -> Weed:
+        """Start it and wait until it takes a request. A port ``free_port`` found free can be
+        taken by another process before SeaweedFS binds it (it happened with two test runs on
+        one machine): a first start that meets that tries again on new ports."""
+        for _ in range(3):
+            try:
+                self._start()
+            except _PortTaken:
+                if self.started:
+                    raise
+                self.ports = [free_port() for _ in range(10)]
+                continue
+            self.started = True
+            return self
+        raise RuntimeError("SeaweedFS found no free ports in three tries")
+
+    def _start(self) -> None:
         p = self.ports
         self.directory.mkdir(parents=True, exist_ok=True)
         log = (self.directory / "log").open("ab")
@@ -100,14 +122,18 @@ class Weed:
                 break  # any answer: it is up (anonymous requests get a 403)
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("SeaweedFS did not start: "
-                                       + (self.directory / "log").read_text(errors="replace")[-2000:]) from None
+                    text = (self.directory / "log").read_text(errors="replace")[-2000:]
+                    taken = "address already in use" in text or "is not available" in text
+                    if taken and not self.started:
+                        self.kill()
+                        raise _PortTaken(text) from None
+                    raise RuntimeError("SeaweedFS did not start: " + text) from None
                 time.sleep(0.1)
         # The gateway answers before every part behind it takes writes: wait for a bucket.
         while True:
             try:
                 client(self.url, self.key, self.secret).list_buckets()
-                return self
+                return
             except Exception:
                 if time.monotonic() > deadline:
                     raise
