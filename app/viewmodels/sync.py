@@ -91,8 +91,10 @@ class SyncModel(Observable):
         return lines
 
     def progress_text(self) -> str:
+        """Records and bytes pushed so far; empty when nothing is being pushed (a sync that only
+        asks for tasks and states): "记录 0/0 0 B / 0 B" said nothing."""
         p = self.progress
-        if p is None:
+        if p is None or p.records_total == 0:
             return ""
         return s.SYNC_PROGRESS.format(done=p.records_done, total=p.records_total,
                                       bytes_done=human_bytes(p.bytes_done),

@@ -69,10 +69,12 @@ class SyncTab(ft.Column):
             self.message.value = (s.SYNC_DONE + "：" + report.message) if report.ok else report.message
             self.message.color = (ft.Colors.GREEN_800 if report.ok and not report.rejected and not report.returned
                                   else ft.Colors.ERROR)
-        # Progress only while a sync runs: after it, "记录 0/0 0 B / 0 B" under a full bar said nothing.
-        self.progress.visible = self.progress_text.visible = m.running
+        # Progress only while a sync runs, and its line only while records go up: after it, or in
+        # a sync with nothing to send, "记录 0/0 0 B / 0 B" under a bar said nothing.
+        self.progress.visible = m.running
         self.progress.value = m.progress_value()
         self.progress_text.value = m.progress_text()
+        self.progress_text.visible = m.running and bool(self.progress_text.value)
         self.button.disabled = m.running
         lines = m.records()
         if lines != self.lines or not self.records.controls:

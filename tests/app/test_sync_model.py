@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from app.services.sync_service import SyncReport, SyncService
 from app.viewmodels.sync import SyncModel
+from sync import Progress
 
 
 class SlowService:
@@ -47,3 +48,15 @@ def test_finished_waits_for_the_thread_of_a_cancelled_sync() -> None:
 
     assert asyncio.run(sign_out()), "finished() returned while the sync's thread still ran"
     assert not model.running
+
+
+def test_progress_says_something_only_while_records_go_up() -> None:
+    """A sync with nothing to send (the automatic one, every few minutes) shows no
+    "记录 0/0 0 B / 0 B" line; a push shows its records and bytes."""
+    model = SyncModel(cast(SyncService, SlowService()), interval_seconds=3600)
+    assert model.progress_text() == ""
+    model.running, model.progress = True, Progress(0, 0, 0, 0)
+    assert model.progress_text() == ""
+    model.progress = Progress(1, 3, 2048, 4096)
+    assert model.progress_text() == "记录 1/3\u30002 KB / 4 KB"
+    assert model.progress_value() == 0.5
