@@ -69,7 +69,9 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_html_errors(app)
     install_security_headers(app)
     document_validation_errors(app)
-    for routes in (audit, directory, plans, partners, lists, enrollment, tasks, enterprises, photos, records, review,
+    # The sync's routes first: a request walks the routers in this order to find its route, and
+    # a crowd of phones calls those (issue 29 point 3).
+    for routes in (photos, records, tasks, directory, audit, plans, partners, lists, enrollment, enterprises, review,
                    feedback, followups, stats, reports, devices, results, log, verify, record_check, recusals, province,
                    pages):
         app.include_router(routes.router)

@@ -136,6 +136,7 @@ from ._signing import (
     sign_record,
     token_is_current,
     verify_envelope,
+    verify_envelope_hashed,
 )
 from ._states import RESULT_STATES, OutboxState, RecordState, Role
 from ._wire import (
@@ -330,5 +331,6 @@ __all__ = [  # noqa: RUF022
     "validate_record",
     "verify_consistency",
     "verify_envelope",
+    "verify_envelope_hashed",
     "verify_inclusion",
 ]

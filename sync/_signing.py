@@ -22,6 +22,7 @@ storage; a public key travels as base64url of its 32 raw bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import TypedDict, cast
@@ -112,6 +113,19 @@ def verify_envelope(envelope: object, public_key_b64: str) -> dict[str, JsonValu
     not the record's device or the signature does not verify. The record's content is not checked
     here: that is ``validate_record``'s job.
     """
+    return _parse(_verified_bytes(envelope, public_key_b64))
+
+
+def verify_envelope_hashed(envelope: object, public_key_b64: str) -> tuple[dict[str, JsonValue], str]:
+    """``verify_envelope``'s record and its ``record_hash``, from one canonical form: the
+    platform needs both for every record it takes, and the canonical form is a third of what a
+    record costs it to check (issue 29 point 3)."""
+    data = _verified_bytes(envelope, public_key_b64)
+    return _parse(data), hashlib.sha256(data).hexdigest()
+
+
+def _verified_bytes(envelope: object, public_key_b64: str) -> bytes:
+    """The canonical bytes of the envelope's record, once its signature verifies over them."""
     if not isinstance(envelope, Mapping):
         raise ValidationError.single(ROOT, "提交的内容应为JSON对象")
     problems = [Problem(key, "缺少此字段") for key in ENVELOPE_KEYS if key not in envelope]
@@ -142,7 +156,7 @@ def verify_envelope(envelope: object, public_key_b64: str) -> dict[str, JsonValu
         public.verify(signature, data)
     except InvalidSignature:
         raise SignatureError("签名无效：记录在签名后被改动过，或不是由该设备签名的") from None
-    return _parse(data)
+    return data
 
 
 def make_token(payload: Mapping[str, object], key: Ed25519PrivateKey) -> str:

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import sqlalchemy as sa
@@ -68,8 +68,8 @@ async def get_conn(request: Request,
     waits for the write lock, and a write inside it is refused (a bug, answered 500).
 
     The commit here comes a hop through the event loop after the route, and SQLite's write lock
-    is held, idle, in between: a route that writes under a crowd (the sync uploads) commits at
-    its own end instead, in its own thread, which leaves nothing to commit here."""
+    is held, idle, in between: the routes a crowd calls (the sync uploads) take
+    ``in_transaction`` instead, one hop for all of it."""
     async with _connection(request, engine, read_only=request.method in ("GET", "HEAD")) as conn:
         yield conn
 
@@ -92,16 +92,29 @@ async def _connection(request: Request, engine: sa.Engine, *,
 ConnDep = Annotated[sa.Connection, Depends(get_conn, scope="function")]
 
 
-async def get_read_conn(request: Request, engine: Annotated[sa.Engine, Depends(get_engine)]
-                        ) -> AsyncIterator[sa.Connection]:
-    """A connection that only reads, for a POST that is a question with a body (which photos
-    the platform lacks, which records it holds): on SQLite it neither takes nor waits for the
-    write lock, which a crowd's uploads keep busy (issue 29 point 3)."""
-    async with _connection(request, engine, read_only=True) as conn:
-        yield conn
+T = TypeVar("T")
 
 
-ReadConnDep = Annotated[sa.Connection, Depends(get_read_conn, scope="function")]
+async def in_transaction(request: Request, work: Callable[[sa.Connection], T], *,
+                         read_only: bool = False) -> T:
+    """``work(conn)`` inside one transaction that commits when it returns (an error rolls it
+    back), in one hop through the thread pool: connect, work, commit and close in one thread.
+
+    For the routes a crowd of phones calls (issue 29 point 3). ``ConnDep`` costs a route four
+    hand-offs between the event loop and a thread (connect, the route, commit, close), and each
+    costs the loop's CPU per call; the write lock is held only while ``work`` runs, as when a
+    route commits at its own end. A ``read_only`` one serves a POST that is a question with a
+    body (which photos the platform lacks, which records it holds): on SQLite it neither takes
+    nor waits for the write lock, which a crowd's uploads keep busy."""
+    async with _slots(request):
+        return await run_in_threadpool(_transaction, request.app.state.engine, work, read_only)
+
+
+def _transaction(engine: sa.Engine, work: Callable[[sa.Connection], T], read_only: bool) -> T:
+    with _connect(engine, read_only) as conn:
+        result = work(conn)
+        conn.commit()
+        return result
 
 
 # The two kinds of bearer token, named in the published schema; the checks below give the

@@ -57,10 +57,9 @@ from sync import (
     parse_rfc3339,
     pdf_problem,
     photo_hashes,
-    record_hash,
     signature_png_problem,
     validate_record,
-    verify_envelope,
+    verify_envelope_hashed,
 )
 
 ACCEPTED_IMAGE_FORMATS = {"JPEG"}
@@ -259,14 +258,13 @@ def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body:
     """Check and store one envelope already parsed (strictly: ``sync.parse_json``) from ``body``,
     the text kept as the record's envelope: one record of a batch, or the single call's."""
     try:
-        record_json = verify_envelope(envelope, device.public_key)
+        record_json, digest = verify_envelope_hashed(envelope, device.public_key)
     except ValidationError as e:
         raise Malformed("malformed", _problems_text(e)) from None
     except SignatureError as e:
         _check_signer(device, envelope)
         raise Invalid("bad_signature", str(e)) from None
     _check_signer(device, envelope)
-    digest = record_hash(record_json)
     record_id = record_json.get("id")
     existing = _existing(conn, record_id)
     if existing is not None:

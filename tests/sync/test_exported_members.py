@@ -21,7 +21,7 @@ def test_exported_members() -> None:
         "parse_rfc3339", "record_hash",
         "Envelope", "SignatureError", "generate_key", "load_private_key", "load_public_key", "make_token",
         "private_key_bytes", "public_key_b64", "read_token", "sign_record", "token_is_current",
-        "verify_envelope",
+        "verify_envelope", "verify_envelope_hashed",
         "ChainHead", "ChainStatus", "ChainVerdict", "check_chain", "describe_seqs", "find_gaps",
         # the 现场检查笔录 (issue 14): the enterprise's part, and the paper
         "Acknowledgement", "AcknowledgementKind", "MAX_SIGNATURE_BYTES", "Notice", "TeamMember",

@@ -28,6 +28,7 @@ from sync import (
     token_is_current,
     validate_record,
     verify_envelope,
+    verify_envelope_hashed,
 )
 from tests.sync.factories import make_record
 
@@ -127,6 +128,17 @@ def test_the_signature_covers_the_canonical_form_not_the_spelling() -> None:
     assert verify_envelope(envelope, PUBLIC) == record
     spaced = json.dumps(envelope, ensure_ascii=True, indent=2).encode()
     assert receive(spaced) == record
+    assert verify_envelope_hashed(envelope, PUBLIC) == (record, record_hash(record))
+
+
+def test_the_hashed_verification_refuses_what_verification_refuses() -> None:
+    """The platform's one-pass check (record and hash together) is the same gate."""
+    with pytest.raises(SignatureError):
+        verify_envelope_hashed(ENVELOPE, OTHER_PUBLIC)
+    with pytest.raises(SignatureError):
+        verify_envelope_hashed({**ENVELOPE, "record": {**ENVELOPE["record"], "seq": 2}}, PUBLIC)
+    with pytest.raises(ValidationError):
+        verify_envelope_hashed({"record": ENVELOPE["record"]}, PUBLIC)
 
 
 def test_sign_record_refuses_an_invalid_record() -> None:

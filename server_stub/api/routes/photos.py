@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+import sqlalchemy as sa
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.access import scope
-from server_stub.api.deps import ConnDep, DeviceDep, ReadConnDep, get_settings, request_body
+from server_stub.api.deps import ConnDep, DeviceDep, get_settings, in_transaction, request_body
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
 from server_stub.core.errors import Damaged, NotFound
@@ -21,18 +22,6 @@ router = APIRouter(prefix="/api/v1", tags=["photos"], responses=error_responses(
 
 
 PhotoBody = Annotated[bytes, request_body(lambda request: get_settings(request).max_photo_bytes)]
-
-
-def _store_upload(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request,
-                  device: DeviceDep, data: PhotoBody) -> int:
-    """The upload's bytes checked and written to the photo store (its size), after the device is
-    known and before the route takes a database slot and connection: a slow disk's ``fsync``
-    then holds neither (issue 29 point 3). FastAPI runs this plain function in its thread pool."""
-    ingest.store_photo(request.app.state.photo_store, sha256, data)
-    return len(data)
-
-
-StoredPhoto = Annotated[int, Depends(_store_upload)]
 
 
 class PhotoOut(BaseModel):
@@ -50,13 +39,18 @@ class PhotoOut(BaseModel):
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
         "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-def put_photo(
-    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], device: DeviceDep, size: StoredPhoto,
-    conn: ConnDep,
-) -> JSONResponse:
-    """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there."""
-    answer = ingest.note_photo(conn, device, sha256, size, now=now())
-    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
+async def put_photo(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request,
+                    device: DeviceDep, data: PhotoBody) -> JSONResponse:
+    """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there.
+
+    Once the device is known and the bytes read, one hop (``in_transaction``) checks them, writes
+    them to the photo store and notes who sent them. The write comes before the transaction's
+    first statement: a slow disk's ``fsync`` holds one of the request slots, never a lock."""
+    def store(conn: sa.Connection) -> ingest.IngestAnswer:
+        ingest.store_photo(request.app.state.photo_store, sha256, data)
+        return ingest.note_photo(conn, device, sha256, len(data), now=now())
+
+    answer = await in_transaction(request, store)
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
@@ -72,12 +66,14 @@ class Missing(BaseModel):
 
 
 @router.post("/photos/missing", responses=error_responses(400, 401, 413))
-def photos_missing(query: MissingQuery, device: DeviceDep, conn: ReadConnDep) -> Missing:
+async def photos_missing(query: MissingQuery, request: Request, device: DeviceDep) -> Missing:
     """Which of these photos the platform still needs from this device, in one call.
 
     Answered from this device's own uploads alone: a photo another device sent is still "send
     it", so a device cannot learn whether anyone else holds a photo (docs/decisions.md)."""
-    return Missing(missing=ingest.photos_to_send(conn, device.id, query.sha256))
+    missing = await in_transaction(request, lambda conn: ingest.photos_to_send(conn, device.id, query.sha256),
+                                   read_only=True)
+    return Missing(missing=missing)
 
 
 PhotoName = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep, DeviceDep, ReadConnDep, request_body
+from server_stub.api.deps import ConnDep, DeviceDep, in_transaction, request_body
 from server_stub.api.errors import error_body, error_responses, status_of
 from server_stub.api.limits import MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES
 from server_stub.core import tables as t
@@ -60,10 +60,9 @@ class Envelope(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": Envelope.model_json_schema()}}}},
 )
-def post_record(device: DeviceDep, body: RecordBody, conn: ConnDep) -> JSONResponse:
+async def post_record(request: Request, device: DeviceDep, body: RecordBody) -> JSONResponse:
     """Submit a signed record; safe to repeat. The answer lists photos still missing."""
-    answer = ingest.submit_record(conn, device, body, now=now())
-    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
+    answer = await in_transaction(request, lambda conn: ingest.submit_record(conn, device, body, now=now()))
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
@@ -97,17 +96,18 @@ class BatchOut(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": BatchIn.model_json_schema()}}}},
 )
-def post_records(device: DeviceDep, body: BatchBody, conn: ConnDep) -> JSONResponse:
+async def post_records(request: Request, device: DeviceDep, body: BatchBody) -> JSONResponse:
     """Submit several signed records in one call (DESIGN §13), each checked and stored exactly
     once as ``POST /records`` would alone, in one transaction; one result per record, in order,
     with the status the single call would have answered, so a refused record never blocks the
     rest. 413 for more than the batch takes (records or bytes), 400 for a body that is not
     ``{"records": [...]}``: then nothing is stored."""
-    envelopes = _batch_envelopes(body)
-    answers = ingest.submit_batch(conn, device, envelopes, now=now(), max_record_bytes=MAX_RECORD_BYTES)
-    results = [_batch_result(envelope, answer) for envelope, answer in zip(envelopes, answers, strict=True)]
-    conn.commit()  # here, not after a hop back through the event loop: see ConnDep
-    return JSONResponse({"results": results})
+    def submit(conn: sa.Connection) -> list[dict[str, Any]]:
+        envelopes = _batch_envelopes(body)  # in the thread too: a batch's JSON is up to a few MB
+        answers = ingest.submit_batch(conn, device, envelopes, now=now(), max_record_bytes=MAX_RECORD_BYTES)
+        return [_batch_result(envelope, answer) for envelope, answer in zip(envelopes, answers, strict=True)]
+
+    return JSONResponse({"results": await in_transaction(request, submit)})
 
 
 def _batch_envelopes(body: bytes) -> list[object]:
@@ -148,11 +148,12 @@ class Known(BaseModel):
 
 
 @router.post("/records/known", responses=error_responses(400, 401, 413))
-def known_records(query: KnownQuery, device: DeviceDep, conn: ReadConnDep) -> Known:
+async def known_records(query: KnownQuery, request: Request, device: DeviceDep) -> Known:
     """Which of this device's acknowledged records the platform no longer holds: after a restore
     from a backup, the phone sends those again (each once: ingest is idempotent by id and bytes).
     Only this device's own records count; another's is answered as unknown."""
-    return Known(**ingest.known_records(conn, device.id, query.ids))
+    return Known(**await in_transaction(request, lambda conn: ingest.known_records(conn, device.id, query.ids),
+                                        read_only=True))
 
 
 @router.get("/records/{record_id}", responses=error_responses(401, 404))
