@@ -215,13 +215,16 @@ def missing_photos(conn: sa.Connection, record_id: str) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
+_WAITING_FOR_PHOTO = (
+    sa.select(t.records.c.id).join(t.record_photos, t.record_photos.c.record_id == t.records.c.id)
+    .where(t.record_photos.c.sha256 == sa.bindparam("sha256"),
+           t.records.c.device_id == sa.bindparam("device_id"),
+           t.records.c.state == RecordState.INCOMPLETE))
+
+
 def _promote_complete_records(conn: sa.Connection, sha256: str, device_id: str) -> None:
     """The device's records waiting for this photo become submitted once nothing else is missing."""
-    r, rp = t.records, t.record_photos
-    waiting = conn.execute(
-        sa.select(r.c.id).join(rp, rp.c.record_id == r.c.id)
-        .where(rp.c.sha256 == sha256, r.c.device_id == device_id, r.c.state == RecordState.INCOMPLETE)
-    ).scalars().all()
+    waiting = conn.execute(_WAITING_FOR_PHOTO, {"sha256": sha256, "device_id": device_id}).scalars().all()
     for record_id in waiting:
         _refresh_state(conn, record_id)
 
