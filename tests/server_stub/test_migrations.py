@@ -17,7 +17,11 @@ def test_migrations_match_tables(database_url: str) -> None:
     migrate(engine)
     migrate(engine)  # a second run is a no-op
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        # The trigram indexes of migration 0027 exist on PostgreSQL alone, and only where
+        # pg_trgm may be installed: tables.py, one schema for both databases, leaves them out.
+        context = MigrationContext.configure(conn, opts={"include_object": lambda obj, name, kind, *_: not (
+            kind == "index" and str(name).endswith("_trgm"))})
+        diff = compare_metadata(context, metadata)
     assert diff == []
 
 
