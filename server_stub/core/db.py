@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -33,6 +34,19 @@ MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for a lock (SQLite's write lock, a PostgreSQL row or table lock)
 before the request is answered 503."""
+
+IN_CHUNK = 5000
+"""Values bound in one ``IN (…)``: a province's lists and draws run to tens of thousands of
+codes, more than one statement may bind (SQLite allows 32,766 parameters)."""
+
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``, each for one ``IN (…)`` of its own."""
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])
+
 
 DB_SLOTS = 16
 """Requests of one server process that hold a database connection at once (``api/deps.py``);

@@ -24,6 +24,7 @@ from server_stub.core.audit_trail import (
     record_act,
     record_acts,
 )
+from server_stub.core.db import in_chunks
 from sync import Department, Entity, InspectionItem, Inspector
 
 _BATCH = 5000
@@ -152,8 +153,7 @@ def load_entities(conn: sa.Connection, *, codes: Sequence[str] | None = None) ->
     if codes is None:
         return [Entity(**row) for row in conn.execute(query).mappings()]
     found: list[Entity] = []
-    for start in range(0, len(codes), 5000):
-        chunk = list(codes[start:start + 5000])
+    for chunk in in_chunks(codes):
         found += [Entity(**row) for row in
                   conn.execute(query.where(t.entities.c.credit_code.in_(chunk))).mappings()]
     return found

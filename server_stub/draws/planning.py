@@ -30,6 +30,7 @@ from server_stub.core.audit_trail import (
     trail_size,
 )
 from server_stub.core.clock import CHINA, as_utc, china_date, rfc3339
+from server_stub.core.db import in_chunks
 from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.directory import queries
 from server_stub.draws import partners
@@ -504,8 +505,7 @@ def _listed(conn: sa.Connection, codes: Sequence[str]) -> list[dict[str, str]]:
     e = t.entities
     query = sa.select(e.c.credit_code, e.c.name, e.c.region, e.c.industry)
     listed: list[dict[str, str]] = []
-    for start in range(0, len(codes), 5000):
-        chunk = list(codes[start:start + 5000])
+    for chunk in in_chunks(codes):
         listed += map(dict, conn.execute(query.where(e.c.credit_code.in_(chunk))).mappings())
     return sorted(listed, key=lambda row: row["credit_code"])
 

@@ -38,6 +38,7 @@ from server_stub.access.scope import FINAL_STATES
 from server_stub.core import tables as t
 from server_stub.core.audit_trail import ActKind, Actor, record_act
 from server_stub.core.clock import as_utc, china_date, log_stamp
+from server_stub.core.db import in_chunks
 from server_stub.core.errors import Conflict, Invalid, NotFound
 from server_stub.core.warning_thresholds import Thresholds, WarningColour
 from server_stub.draws.list_audit import list_commitment
@@ -98,9 +99,8 @@ def overdue_followup_members(conn: sa.Connection, today: dt.date, due_days: int)
 def _known(conn: sa.Connection, codes: Iterable[str]) -> tuple[list[str], list[str]]:
     wanted = sorted(set(codes))
     e, found = t.entities, set()
-    for start in range(0, len(wanted), 5000):  # an import may run to tens of thousands of codes
-        found |= set(conn.execute(sa.select(e.c.credit_code)
-                                  .where(e.c.credit_code.in_(wanted[start:start + 5000]))).scalars())
+    for chunk in in_chunks(wanted):  # an import may run to tens of thousands of codes
+        found |= set(conn.execute(sa.select(e.c.credit_code).where(e.c.credit_code.in_(chunk))).scalars())
     return [c for c in wanted if c in found], [c for c in wanted if c not in found]
 
 

@@ -26,7 +26,7 @@ import datetime as dt
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from server_stub.access.scope import FINAL_STATES
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
+from server_stub.core.db import in_chunks
 from sync import Outcome
 
 log = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ def _merge(conn: sa.Connection, table: sa.Table, keys: Sequence[str], values: Se
     plain = [k for k in changes if None not in k]
     selected = [table.c.id if has_id else sa.literal(None), *key_cols, *(table.c[v] for v in values)]
     queries = [sa.select(*selected).where(sa.tuple_(*key_cols).in_(chunk))
-               for chunk in _chunks(plain, _CHUNK)]
+               for chunk in in_chunks(plain, _CHUNK)]
     if len(plain) < len(changes):
         queries.append(sa.select(*selected).where(sa.or_(*(c.is_(None) for c in key_cols))))
     for query in queries:
@@ -253,11 +254,6 @@ def _merge(conn: sa.Connection, table: sa.Table, keys: Sequence[str], values: Se
         conn.execute(table.delete().where(*where), deletes)
     if inserts:
         conn.execute(table.insert(), inserts)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # --- rebuilding ------------------------------------------------------------------------------

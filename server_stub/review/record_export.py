@@ -33,6 +33,7 @@ from openpyxl.styles import Font
 from server_stub.access.scope import department_plans
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
+from server_stub.core.db import in_chunks
 from server_stub.core.errors import NotFound
 from server_stub.core.spreadsheet import Cell, append_row
 from sync import ItemResult, RecordState, state_label
@@ -107,9 +108,9 @@ def _lab_reports(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> dict[tu
     wanted = [row["id"] for row in rows
               if any(i.get("result") == ItemResult.AWAITING_LAB for i in row["record"]["items"])]
     found: dict[tuple[str, str], tuple[str, str]] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's bound on parameters
+    for chunk in in_chunks(wanted):
         for test in conn.execute(sa.select(lab.c.record_id, lab.c.item_code, lab.c.report_no, lab.c.conclusion)
-                                 .where(lab.c.record_id.in_(wanted[start:start + 500]),
+                                 .where(lab.c.record_id.in_(chunk),
                                         lab.c.conclusion.is_not(None))):
             found[(test.record_id, test.item_code)] = (test.report_no, test.conclusion)
     return found
