@@ -33,10 +33,10 @@ from tests.browser.phone import (
     choose_file,
     enrolled,
     enterprise_signs,
-    focus_and_type,
     latest_draft,
     location_source,
     query,
+    type_until_saved,
 )
 from tests.browser.test_review_cycle import a_supervisor, tall_screenshot
 
@@ -131,8 +131,8 @@ def test_each_mode_and_a_lab_tested_item(platform: Platform, app_process: AppPro
         pdf_sha = hashlib.sha256(material.read_bytes()).hexdigest()
         assert _answers(app_process)[OFFICE_ITEMS[0]]["materials"] == [pdf_sha], "a PDF is kept as it is"
         page.get_by_text("PDF", exact=True).first.wait_for()
-        focus_and_type(page, "检测网址", URL)
-        wait_for(lambda: _answers(app_process)[OFFICE_ITEMS[1]]["url"] == URL, 10, "the address saved")
+        type_until_saved(page, "检测网址", URL, lambda: _answers(app_process)[OFFICE_ITEMS[1]]["url"] == URL,
+                         "the address saved")
         page.get_by_text("检测时间：", exact=False).wait_for()
         choose_file(page, page.get_by_role("button", name="添加截图"), shot)
         wait_for(lambda: _answers(app_process)[OFFICE_ITEMS[1]]["screenshots"], 60, "the screenshot")
@@ -160,9 +160,9 @@ def test_each_mode_and_a_lab_tested_item(platform: Platform, app_process: AppPro
         for label, text, key in (("样品（名称、数量、批号）", "散装大米5kg 批号20260301", "sample"),
                                  ("检验检测机构", "青岛市产品质量检验研究院", "lab"),
                                  ("资质认定证书编号", "CMA201515001234", "accreditation_no")):
-            focus_and_type(page, label, text)
-            wait_for(lambda key=key, text=text: _answers(app_process)[LAB_ITEM]["lab"][key] == text,  # type: ignore[index]
-                     10, f"the {key} saved")
+            type_until_saved(page, label, text,
+                             lambda key=key, text=text: _answers(app_process)[LAB_ITEM]["lab"][key] == text,  # type: ignore[index]
+                             f"the {key} saved")
         assert _answers(app_process)[LAB_ITEM]["result"] == "待检测"
         tap_until(page.get_by_role("button", name="获取定位"), lambda: location_source(app_process) == "device",
                   "the device's location saved")
