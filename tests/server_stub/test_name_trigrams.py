@@ -15,6 +15,7 @@ from server_stub.core.db import make_engine, migrate
 from server_stub.directory.search import search_entities
 from server_stub.publication.announcements import enterprise_results
 from tests.conftest import PG_URL
+from tests.utils.statements import selects_run
 
 pytestmark = pytest.mark.skipif(PG_URL is None, reason="needs ZSC_TEST_PG_URL (PostgreSQL)")
 
@@ -44,18 +45,7 @@ def plans(engine: sa.Engine, call: Callable[[sa.Connection], object]) -> list[st
     """The plan of every statement ``call`` runs on ``entities``, the sequential scan priced out
     (on a thousand rows it is the cheaper plan; at a million it is 0.3 s): whether the index
     can answer the statement at all."""
-    seen: list[tuple[str, object]] = []
-
-    def catch(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "entities" in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", catch)
-    try:
-        with engine.connect() as conn:
-            call(conn)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", catch)
+    seen = selects_run(engine, call, "entities")
     with engine.connect() as conn:
         conn.exec_driver_sql("SET enable_seqscan = off")
         return ["\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from bench.aggregate import fill
 from server_stub.core.db import make_engine, migrate
 from server_stub.publication.announcements import enterprise_results, list_announcements
 from server_stub.publication.results import published_results
+from tests.utils.statements import selects_run
 
 STATS = [
     # ANALYZE of the bench's 200,000 records (python -m bench.aggregate --records 200000
@@ -66,18 +67,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
 
 def plans(engine: sa.Engine, call: Callable[[sa.Connection], object]) -> dict[str, str]:
     """Every statement ``call`` runs that reads ``records``, with its plan (one line a step)."""
-    seen: list[tuple[str, object]] = []
-
-    def catch(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "records" in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", catch)
-    try:
-        with engine.connect() as conn:
-            call(conn)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", catch)
+    seen = selects_run(engine, call, "records")
     with engine.connect() as conn:
         return {statement: "\n".join(row[3] for row in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, parameters)) for statement, parameters in seen}  # type: ignore[arg-type]
