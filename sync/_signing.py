@@ -22,7 +22,6 @@ storage; a public key travels as base64url of its 32 raw bytes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import TypedDict, cast
@@ -36,6 +35,7 @@ from ._canonical import (
     b64url_decode,
     b64url_encode,
     canonical_bytes,
+    canonical_digest,
     parse_rfc3339,
 )
 from ._exceptions import Problem, SignatureError, ValidationError
@@ -121,7 +121,7 @@ def verify_envelope_hashed(envelope: object, public_key_b64: str) -> tuple[dict[
     platform needs both for every record it takes, and the canonical form is a third of what a
     record costs it to check (issue 29 point 3)."""
     data = _verified_bytes(envelope, public_key_b64)
-    return _parse(data), hashlib.sha256(data).hexdigest()
+    return _parse(data), canonical_digest(data)
 
 
 def _verified_bytes(envelope: object, public_key_b64: str) -> bytes:
