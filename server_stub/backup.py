@@ -403,6 +403,10 @@ def read_manifest(src: Path) -> dict[str, Any]:
     path = Path(src) / MANIFEST
     if not Path(src).is_dir():
         raise BackupError(f"{src} 不是备份目录")
+    if Path(src).name.endswith(PARTIAL):
+        # a run killed between its manifest and its final rename leaves a whole manifest here:
+        # still the working directory of a run that never said it was done
+        raise BackupError(f"{src} 不是完整的备份：这是中断的备份留下的工作目录（下次备份时会被删除），不能用于恢复")
     if not path.is_file():
         raise BackupError(f"{src} 不是完整的备份：没有 {MANIFEST}（备份可能在写入时中断），不能用于恢复")
     try:

@@ -135,6 +135,10 @@ def test_refuses_an_existing_destination_and_replaces_a_partial_one(platform: Pa
                                      str(tmp_path / "r"), code=1)
     invoke("backup", str(tmp_path / "b"), "--data", str(platform))
     assert not (tmp_path / "b.partial").exists()
+    # killed after its manifest but before the rename: whole, yet still not a backup
+    shutil.copytree(tmp_path / "b", tmp_path / "c.partial")
+    assert "中断的备份" in invoke("restore", str(tmp_path / "c.partial"), "--data",
+                                str(tmp_path / "r"), code=1)
     assert "已存在" in invoke("backup", str(tmp_path / "b"), "--data", str(platform), code=1)
 
 
