@@ -209,7 +209,7 @@ def add_demo_history(conn: sa.Connection, *, inspector: str, plan_id: str, seed:
             received_at=_at(day, 11), reviewer_id=reviewer,
             reviewed_at=_at(day + dt.timedelta(days=2), 16), published_at=published,
             plan_id=plan.id, industry=entity.industry, region=entity.region,
-            risk_grade=entity.risk_grade, inspected_on=day, published_on=published.date()))
+            risk_grade=entity.risk_grade, draw_order=n, inspected_on=day, published_on=published.date()))
         if visit.disposal is not None:
             conn.execute(t.followups.insert().values(
                 record_id=record["id"], disposal=visit.disposal, disposal_date=closed.date(),

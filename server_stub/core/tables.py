@@ -187,6 +187,10 @@ records = sa.Table(
     sa.Column("risk_grade", sa.String(1), nullable=True),
     sa.Column("inspected_on", sa.Date, nullable=True),
     sa.Column("published_on", sa.Date, nullable=True),
+    # The task's draw order, copied for /results, which lists a publication's results in it: a
+    # page then starts anywhere by reading an index (``ix_records_published_order``). The default
+    # lets migration 0028 add the column without rebuilding the table; ingestion always sets it.
+    sa.Column("draw_order", sa.Integer, nullable=False, server_default="0"),
     # A device's records form one chain: one record per sequence number, ever.
     sa.UniqueConstraint("device_id", "seq", name="uq_records_device_seq"),
     # Covering indexes of the dashboard's three grouped scans (each reads its index only).
@@ -196,9 +200,10 @@ records = sa.Table(
     # One name per state (sync.RecordState), held by the database too.
     sa.CheckConstraint(one_of("state", RecordState), name="ck_records_state"),
     sa.Index("ix_records_dash_tasks", "superseded", "plan_id", "task_id", "state", "inspected_on"),
-    # /results, newest first, reads in order of publication (issue 29 point 4).
-    sa.Index("ix_records_published_at", "published_at"),
 )
+# /results reads in its own order (newest publication first, then draw order and id) without
+# sorting, and a page after a cursor starts with a range of this index (issue 29 point 4).
+sa.Index("ix_records_published_order", records.c.published_at.desc(), records.c.draw_order, records.c.id)
 
 photos = sa.Table(
     "photos",

@@ -135,7 +135,7 @@ def _results(conn: sa.Connection, *where: sa.ColumnElement[bool], newest_first: 
         .outerjoin(f, f.c.record_id == r.c.id)
         .where(*public_now(r), *where)
         .order_by(r.c.published_at.desc() if newest_first else r.c.published_at,
-                  t.tasks.c.draw_order, r.c.id)
+                  r.c.draw_order, r.c.id)
     ).mappings().all()
     records = [json.loads(row["envelope"])["record"] for row in rows]
     codes = {item["code"] for record in records for item in record["items"]}

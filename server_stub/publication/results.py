@@ -4,7 +4,7 @@ Built on ``announcements.public_results``, the one public form of a result; the 
 unfiltered list comes from the maintained aggregates (issue 29 point 4).
 
 A page is found in two steps: the keys of its rows (publication time, draw order, id), read
-along an index that SQLite is told to use (``core.db.indexed_by``), then the page's few rows
+along an index in that order that SQLite is told to use (``core.db.indexed_by``), then the page's few rows
 with everything the public sees. Numbered pages go to :data:`MAX_PAGE`, each skipping the rows
 before it; past that, and cheaply at any depth, a page follows the one before it: ``before`` is
 the :class:`Cursor` of that page's last row (``next`` of its answer), so the database starts
@@ -40,7 +40,7 @@ page 50). Page n skips the (n − 1) × 50 rows before it, an index step and two
 (page 100 took 0.24 s on SQLite at 1 M records and on PostgreSQL at 10 M); further on, a page
 follows a cursor, which costs the same at any depth."""
 
-BY_PUBLICATION = "ix_records_published_at"
+BY_PUBLICATION = "ix_records_published_order"
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_MICROS = int((dt.datetime(9999, 12, 31, tzinfo=dt.UTC) - _EPOCH) / dt.timedelta(microseconds=1))
@@ -89,7 +89,8 @@ def published_results(conn: sa.Connection, *, page: int = 1, query: str = "",
     after = Cursor.parse(before) if before is not None else None
     if after is not None and page > 1:
         raise Malformed("page_and_cursor", "page 与 before 不能同时使用：before 已指明从哪一条之后继续")
-    keys = _serially(conn, page_keys(query, after).limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE))
+    keys = _serially(conn, page_keys(query, after, limit=PAGE_SIZE + 1,
+                                           offset=(max(page, 1) - 1) * PAGE_SIZE))
     shown = keys[:PAGE_SIZE]
     keyed = indexed_by(t.records, RECORDS_KEY)  # the page's rows by id, whatever SQLite's statistics say
     rows = public_results(conn, keyed.c.id.in_([k.id for k in shown]), newest_first=True, r=keyed) if shown else []
@@ -116,23 +117,33 @@ def _serially(conn: sa.Connection, statement: sa.Select[Any]) -> list[sa.Row[Any
     return rows
 
 
-def page_keys(query: str = "", after: Cursor | None = None) -> sa.Select[Any]:
-    """The keys of the list's rows in its order (id, publication time, draw order), from after
-    ``after``: a search reads its entities' records by credit code, the whole list reads
-    backwards along the publication times (the unpublished, whose time is NULL, never met), each
-    row joined only to its task for the draw order."""
+def page_keys(query: str, after: Cursor | None, *, limit: int, offset: int = 0) -> sa.Select[Any]:
+    """The keys (id, publication time, draw order) of ``limit`` rows of the list in its order,
+    from ``offset`` or from after ``after``: a search reads its entities' records by credit code,
+    the whole list reads ``ix_records_published_order`` (the unpublished, whose time is NULL,
+    never met). After a cursor the whole list reads two ranges of that index, the rest of the
+    cursor's publication and the older ones, and sorts the at most 2 × ``limit`` rows they give:
+    no range of one index holds "this time, later draw orders; or an earlier time" at once, and
+    one condition saying so made the database read and sort every row of that publication
+    (15,000 at 10 M records, 0.32 s)."""
     r = indexed_by(t.records, BY_CREDIT_CODE if query else BY_PUBLICATION)
-    tk = t.tasks
     where = [*public_now(r), r.c.published_at.is_not(None), *([matching(query, r)] if query else [])]
-    if after is not None:
-        at = after.published_at
-        where += [r.c.published_at <= at,  # a range on the index, where the walk starts
-                  sa.or_(r.c.published_at < at, sa.and_(r.c.published_at == at, sa.or_(
-                      tk.c.draw_order > after.draw_order,
-                      sa.and_(tk.c.draw_order == after.draw_order, r.c.id > after.record_id))))]
-    return (sa.select(r.c.id, r.c.published_at, tk.c.draw_order)
-            .select_from(r).join(tk, tk.c.id == r.c.task_id).where(*where)
-            .order_by(r.c.published_at.desc(), tk.c.draw_order, r.c.id))
+
+    def keys(*condition: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        return (sa.select(r.c.id, r.c.published_at, r.c.draw_order).where(*where, *condition)
+                .order_by(r.c.published_at.desc(), r.c.draw_order, r.c.id).limit(limit))
+
+    if after is None:
+        return keys().offset(offset)
+    at = after.published_at
+    later_in_batch = sa.and_(r.c.published_at == at, sa.tuple_(r.c.draw_order, r.c.id)
+                             > sa.tuple_(sa.literal(after.draw_order), sa.literal(after.record_id)))
+    if query:  # a search's few rows: one pass
+        return keys(r.c.published_at <= at, sa.or_(r.c.published_at < at, later_in_batch))
+    both = sa.union_all(sa.select(keys(later_in_batch).subquery()),
+                        sa.select(keys(r.c.published_at < at).subquery())).subquery()
+    return (sa.select(both.c.id, both.c.published_at, both.c.draw_order)
+            .order_by(both.c.published_at.desc(), both.c.draw_order, both.c.id).limit(limit))
 
 
 def all_results(conn: sa.Connection) -> int:

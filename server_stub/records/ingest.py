@@ -306,7 +306,8 @@ def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body:
         inspector_id=device.inspector_id, task_id=task["id"], credit_code=record.credit_code,
         outcome=str(record.outcome), finished_at=finished.astimezone(dt.UTC),
         plan_id=task["plan_id"], inspected_on=finished.date(), industry=task["industry"],
-        region=task["region"], risk_grade=task["risk_grade"], supersedes=record.supersedes,
+        region=task["region"], risk_grade=task["risk_grade"], draw_order=task["draw_order"],
+        supersedes=record.supersedes,
         state=state, envelope=body.decode("utf-8"),
         received_at=now,
     )

@@ -208,3 +208,26 @@ def test_records_gain_the_awaiting_report_state(database_url: str) -> None:
             "R1": "submitted", "R2": "submitted"}
     move(command.upgrade, "head")
     engine.dispose()
+
+
+def test_records_get_their_tasks_draw_order(database_url: str) -> None:
+    """Migration 0028 copies each record's task's draw order into it (what /results sorts by)."""
+    import random
+
+    import sqlalchemy as sa
+
+    from bench.aggregate import fill
+    from server_stub.core import tables as t
+
+    engine = make_engine(database_url)
+    migrate_to(engine, "0027")
+    fill(engine, 60, 30, random.Random(4), rebuild=False)
+    with engine.begin() as conn:  # draw orders unlike the records' own numbers
+        conn.execute(t.tasks.update().values(draw_order=t.tasks.c.draw_order * 7 + 3))
+    migrate(engine)
+    with engine.connect() as conn:
+        pairs = conn.execute(sa.select(t.records.c.draw_order, t.tasks.c.draw_order)
+                             .join(t.tasks, t.tasks.c.id == t.records.c.task_id)).all()
+    engine.dispose()
+    assert len(pairs) == 60 and all(mine == theirs for mine, theirs in pairs)
+    assert {mine for mine, _ in pairs} != {0}

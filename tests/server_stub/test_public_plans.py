@@ -1,5 +1,5 @@
 """The public pages' plans on SQLite (issue 29 point 4): /results newest first walks
-``ix_records_published_at`` and sorts only the rows of one publication time, the searches and
+``ix_records_published_order`` and sorts nothing, after a cursor two ranges of it, the searches and
 the announcements list read records by key, with no statistics (a new database: nothing runs
 ANALYZE) and with those of a large one. Without statistics the planner, left alone, preferred
 ``ix_records_state`` and sorted every published record (8.8 s at 1 M records in the bench).
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from bench.aggregate import fill
 from server_stub.core.db import make_engine, migrate
 from server_stub.publication.announcements import enterprise_results, list_announcements
-from server_stub.publication.results import published_results
+from server_stub.publication.results import BY_PUBLICATION, published_results
 from tests.utils.statements import selects_run
 
 STATS = [
@@ -30,7 +30,7 @@ STATS = [
     ("records", "ix_records_dash_days", "200000 200000 556 14 2 2"),
     ("records", "ix_records_dash_groups", "200000 200000 18182 2273 582 47 16 8 1"),
     ("records", "ix_records_dash_tasks", "200000 200000 10000 1 1 1"),
-    ("records", "ix_records_published_at", "200000 500"),
+    ("records", "ix_records_published_order", "200000 500 1 1"),
     ("records", "ix_records_state", "200000 66667"),
     ("records", "ix_records_task_id", "200000 1"),
     ("records", "sqlite_autoindex_records_1", "200000 1"),
@@ -81,16 +81,43 @@ def _cursor(engine: sa.Engine) -> str:
 
 
 @pytest.mark.parametrize("how", ["page 1", "page 3", "after a cursor"])
-def test_the_list_walks_the_publication_times_and_sorts_one_time_s_rows(engine: sa.Engine, how: str) -> None:
+def test_the_list_reads_its_order_off_one_index(engine: sa.Engine, how: str) -> None:
     before = _cursor(engine) if how == "after a cursor" else None
     page = 3 if how == "page 3" else 1
     found = plans(engine, lambda c: published_results(c, page=page, before=before))
-    [plan] = [p for s, p in found.items() if "INDEXED BY ix_records_published_at" in s]
-    assert "SEARCH records USING INDEX ix_records_published_at" in plan, plan
-    assert "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" in plan, plan
-    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+    [plan] = [p for s, p in found.items() if f"INDEXED BY {BY_PUBLICATION}" in s]
+    reads = [line for line in plan.splitlines() if line.startswith(("SEARCH records", "SCAN records"))]
+    if before is None:
+        assert reads == [f"SEARCH records USING INDEX {BY_PUBLICATION} (published_at>?)"], plan
+        assert "TEMP B-TREE" not in plan, plan
+    else:  # the rest of the cursor's publication, then the older ones: two ranges, nothing sorted
+        assert reads == [
+            f"SEARCH records USING INDEX {BY_PUBLICATION} (published_at=? AND (draw_order,id)>(?,?))",
+            f"SEARCH records USING INDEX {BY_PUBLICATION} (published_at>? AND published_at<?)"], plan
+        lines = plan.splitlines()  # only the two ranges' at most 2 × 51 rows are put in order
+        assert all(lines[n - 1].startswith("SCAN anon_") for n, line in enumerate(lines)
+                   if "TEMP B-TREE" in line), plan
     for statement, plan in found.items():
         assert "SCAN records" not in plan and "ix_records_state" not in plan, (statement, plan)
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["publications of a few", "one large publication"])
+def test_a_page_after_a_cursor_is_the_next_page(engine: sa.Engine, batch: bool) -> None:
+    """The two ranges give what the numbered pages give, across publications and inside one."""
+    if batch:  # most results published at one instant: pages begin and end inside it
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE records SET published_at = '2027-01-05 02:00:00.000000' "
+                                 "WHERE state = 'published' AND seq % 4 <> 0")
+    with engine.connect() as conn:
+        numbered = [r["id"] for n in range(1, 4) for r in published_results(conn, page=n).rows]
+        followed: list[str] = []
+        before = None
+        for _ in range(3):
+            listing = published_results(conn, before=before)
+            followed += [r["id"] for r in listing.rows]
+            before = listing.next
+            assert before is not None
+    assert followed == numbered and len(set(followed)) == len(followed) == 150
 
 
 def test_left_alone_the_planner_sorts_every_published_record(tmp_path: Path) -> None:
@@ -98,10 +125,10 @@ def test_left_alone_the_planner_sorts_every_published_record(tmp_path: Path) -> 
     (every new one: nothing runs ANALYZE), as the bench's was."""
     engine = _engine(tmp_path, statistics=False)
     found = plans(engine, lambda c: published_results(c))
-    [keys] = [s for s in found if "INDEXED BY ix_records_published_at" in s]
+    [keys] = [s for s in found if f"INDEXED BY {BY_PUBLICATION}" in s]
     with engine.connect() as conn:
         plan = "\n".join(row[3] for row in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + keys.replace(" INDEXED BY ix_records_published_at", ""),
+            "EXPLAIN QUERY PLAN " + keys.replace(f" INDEXED BY {BY_PUBLICATION}", ""),
             ("published", "withdrawn", 51, 0)))
     engine.dispose()
     assert "ix_records_state" in plan and "USE TEMP B-TREE FOR ORDER BY" in plan, plan

@@ -65,7 +65,7 @@ def result(conn: sa.Connection, task_id: str, state: RecordState, outcome: Outco
         seq=next(_seq), inspector_id=inspector, task_id=task_id, credit_code=task["credit_code"],
         outcome=outcome.value, finished_at=at, state=state.value, envelope="{}", received_at=at,
         superseded=False, plan_id=task["plan_id"], industry=industry, region=region, risk_grade="D",
-        inspected_on=inspected,
+        draw_order=task["draw_order"], inspected_on=inspected,
         published_on=inspected + dt.timedelta(days=3) if state == RecordState.PUBLISHED else None))
     return record_id
 

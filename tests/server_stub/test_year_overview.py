@@ -155,7 +155,7 @@ def result(conn: sa.Connection, task_id: str, state: RecordState, *, superseded:
         seq=next(_seq), inspector_id=inspector, task_id=task_id, credit_code=task["credit_code"],
         outcome="未发现问题", finished_at=NOW, state=state.value, envelope="{}", received_at=NOW,
         superseded=superseded, plan_id=task["plan_id"], industry="", region="", risk_grade="D",
-        inspected_on=NOW.date(), published_on=NOW.date() if state == RecordState.PUBLISHED else None))
+        draw_order=task["draw_order"], inspected_on=NOW.date(), published_on=NOW.date() if state == RecordState.PUBLISHED else None))
 
 
 def task_ids(conn: sa.Connection, plan_id: str) -> list[str]:

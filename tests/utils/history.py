@@ -72,7 +72,7 @@ def add_earlier(conn: sa.Connection, earlier: Earlier, inspector: str) -> str:
         inspector_id=inspector, task_id=task_id, credit_code=earlier.credit_code,
         outcome=earlier.outcome.value, finished_at=finished, state=earlier.state.value,
         envelope="{}", received_at=finished + dt.timedelta(minutes=n % 60), plan_id=plan_id,
-        industry="", region="", risk_grade="D", inspected_on=earlier.inspected_on,
+        industry="", region="", risk_grade="D", draw_order=1, inspected_on=earlier.inspected_on,
         published_on=earlier.inspected_on if earlier.state == RecordState.PUBLISHED else None))
     if earlier.disposal is not None:
         conn.execute(t.followups.insert().values(

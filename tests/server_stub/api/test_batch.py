@@ -82,6 +82,13 @@ def test_each_record_gets_the_answer_the_single_call_gives(server: ServerProcess
         for envelope, status in [(first, 200), (second, 200), (other_bytes, 409), (bad_signature, 422)]:
             assert client.post("/api/v1/records", json=envelope).status_code == status
     assert stored(server, phone.device_id) == [first["record"]["id"], second["record"]["id"]]
+    engine = make_engine(server.db)  # each keeps its task's draw order, what /results sorts by
+    with engine.connect() as conn:
+        orders = conn.execute(sa.select(t.records.c.draw_order, t.tasks.c.draw_order)
+                              .join(t.tasks, t.tasks.c.id == t.records.c.task_id)
+                              .where(t.records.c.device_id == phone.device_id)).all()
+    engine.dispose()
+    assert len(orders) == 2 and all(mine == theirs > 0 for mine, theirs in orders), orders
 
 
 def test_a_refused_record_rolls_back_nothing_else_and_a_replay_changes_nothing(
