@@ -96,7 +96,7 @@ T = TypeVar("T")
 
 
 async def in_transaction(request: Request, work: Callable[[sa.Connection], T], *,
-                         read_only: bool = False) -> T:
+                         read_only: bool = False, first: Callable[[], object] | None = None) -> T:
     """``work(conn)`` inside one transaction that commits when it returns (an error rolls it
     back), in one hop through the thread pool: connect, work, commit and close in one thread.
 
@@ -105,12 +105,17 @@ async def in_transaction(request: Request, work: Callable[[sa.Connection], T], *
     costs the loop's CPU per call; the write lock is held only while ``work`` runs, as when a
     route commits at its own end. A ``read_only`` one serves a POST that is a question with a
     body (which photos the platform lacks, which records it holds): on SQLite it neither takes
-    nor waits for the write lock, which a crowd's uploads keep busy."""
+    nor waits for the write lock, which a crowd's uploads keep busy. ``first``, run in the same
+    hop before a connection is taken, does the work that needs no database (a photo's write to
+    its store), so a slow disk or object store holds no pooled connection."""
     async with _slots(request):
-        return await run_in_threadpool(_transaction, request.app.state.engine, work, read_only)
+        return await run_in_threadpool(_transaction, request.app.state.engine, work, read_only, first)
 
 
-def _transaction(engine: sa.Engine, work: Callable[[sa.Connection], T], read_only: bool) -> T:
+def _transaction(engine: sa.Engine, work: Callable[[sa.Connection], T], read_only: bool,
+                 first: Callable[[], object] | None) -> T:
+    if first is not None:
+        first()
     with _connect(engine, read_only) as conn:
         result = work(conn)
         conn.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -44,13 +43,12 @@ async def put_photo(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], requ
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there.
 
     Once the device is known and the bytes read, one hop (``in_transaction``) checks them, writes
-    them to the photo store and notes who sent them. The write comes before the transaction's
-    first statement: a slow disk's ``fsync`` holds one of the request slots, never a lock."""
-    def store(conn: sa.Connection) -> ingest.IngestAnswer:
-        ingest.store_photo(request.app.state.photo_store, sha256, data)
-        return ingest.note_photo(conn, device, sha256, len(data), now=now())
-
-    answer = await in_transaction(request, store)
+    them to the photo store and notes who sent them. The write comes before a connection is
+    taken: a slow disk's ``fsync`` or object store holds one of the request slots, never a
+    pooled connection or a lock."""
+    answer = await in_transaction(
+        request, lambda conn: ingest.note_photo(conn, device, sha256, len(data), now=now()),
+        first=lambda: ingest.store_photo(request.app.state.photo_store, sha256, data))
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlite_utils import Database
 
@@ -18,7 +20,7 @@ from server_stub.core.config import Settings
 from server_stub.core.db import migrate
 from server_stub.directory import queries
 from server_stub.directory.demo import generate
-from server_stub.field.devices import enroll
+from server_stub.field.devices import Device, enroll
 from server_stub.field.enrollment import issue_code
 from server_stub.main import create_app
 from server_stub.records.photo_store import DirectoryPhotoStore
@@ -48,9 +50,22 @@ class DevFullStore(DirectoryPhotoStore):
         return True
 
 
-def test_full_disk_is_a_507_and_the_phone_keeps_its_record(tmp_path: Path, database_url: str) -> None:
+class WatchedStore(DirectoryPhotoStore):
+    """A photo store that notes how many of the platform's pooled connections are out while it
+    writes."""
+
+    def __init__(self, root: Path, engine: sa.Engine) -> None:
+        super().__init__(root)
+        self.engine = engine
+        self.checked_out: list[int] = []
+
+    def put(self, sha256: str, data: bytes) -> bool:
+        self.checked_out.append(self.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return super().put(sha256, data)
+
+
+def platform_and_phone(tmp_path: Path, database_url: str) -> tuple[FastAPI, Device, str, Ed25519PrivateKey]:
     app = create_app(Settings.from_env(tmp_path / "data", database_url))
-    app.state.photo_store = DevFullStore(tmp_path / "photos")
     migrate(app.state.engine)  # as serve does before the app starts
     demo = generate(entities=50, seed=1)
     now = dt.datetime.now(dt.UTC)
@@ -59,6 +74,24 @@ def test_full_disk_is_a_507_and_the_phone_keeps_its_record(tmp_path: Path, datab
         queries.save_inspectors(conn, inspectors=demo.inspectors, actor=TESTER)
         code = issue_code(conn, demo.inspectors[0].id, now=now, actor=TESTER)
         device, token = enroll(conn, code=code, public_key=public_key_b64(key), device_name="x", now=now)
+    return app, device, token, key
+
+
+def test_a_photo_is_written_before_a_connection_is_taken(tmp_path: Path, database_url: str) -> None:
+    """A slow disk or object store holds none of the platform's pooled connections."""
+    app, _, token, _ = platform_and_phone(tmp_path, database_url)
+    app.state.photo_store = store = WatchedStore(tmp_path / "photos", app.state.engine)
+    photo = jpeg(2)
+    client = TestClient(app, base_url="http://platform", headers={"Authorization": f"Bearer {token}"})
+    assert client.put(f"/api/v1/photos/{hashlib.sha256(photo).hexdigest()}", content=photo,
+                      headers={"Content-Type": "image/jpeg"}).status_code == 201
+    assert store.checked_out == [0]
+    app.state.engine.dispose()
+
+
+def test_full_disk_is_a_507_and_the_phone_keeps_its_record(tmp_path: Path, database_url: str) -> None:
+    app, device, token, key = platform_and_phone(tmp_path, database_url)
+    app.state.photo_store = DevFullStore(tmp_path / "photos")
     photo = jpeg(1)
     name = hashlib.sha256(photo).hexdigest()
     client = TestClient(app, base_url="http://platform", headers={"Authorization": f"Bearer {token}"})
