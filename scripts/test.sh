@@ -42,7 +42,15 @@ run_pytest() {
 }
 echo "== test suite on SQLite, but the browser tests (two processes)"
 run_pytest -m "not browser" -n 2 --dist loadscope --durations=15 "$@"
-echo "== browser tests on SQLite (one process)"
+# What the first run leaves behind (its disk writes, a store's compaction, processes still
+# stopping) is let settle first: the first browser tests after it once stalled for minutes.
+sync
+for _ in $(seq 60); do
+  awk -v cores="$(nproc)" '{ exit !($1 < cores) }' /proc/loadavg && break
+  sleep 3
+done
+echo "== browser tests on SQLite (one process); load $(cut -d' ' -f1-3 /proc/loadavg)"
+ps -eo pcpu,etime,comm --sort=-pcpu | head -6
 run_pytest -m browser --durations=15 "$@"
 if source scripts/postgres.sh; then
   echo "== server test suite on PostgreSQL ($ZSC_TEST_PG_URL)"

@@ -181,6 +181,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.failed and report.when == "call":
+        report.sections.append(("the machine when it failed", _machine()))
     if item.get_closest_marker("steps") is not None and item.parent is not None:
         outcomes = item.parent.stash.setdefault(_STEPS, {})
         if report.failed or report.skipped:
@@ -188,3 +190,11 @@ def pytest_runtest_makereport(item: pytest.Item,
         elif report.when == "call":
             outcomes.setdefault(item.name, "passed")
     return report
+
+
+def _machine() -> str:
+    """The load and the busiest processes: whether a browser test failed on a starved machine
+    (CI keeps nothing but its log)."""
+    busiest = subprocess.run(["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu"], capture_output=True,
+                             text=True, check=False).stdout.splitlines()[:8]
+    return "\n".join([f"load average {os.getloadavg()}", *(line[:160] for line in busiest)])
