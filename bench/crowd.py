@@ -10,7 +10,9 @@ and worker count: records per second, p50/p95/p99 of one call (until answered; a
 0), 503s retried, /health latency under load, the server's CPU time per record (what bounds it
 when the cores are the limit), and the raw limit measured in the same run: per record one Ed25519
 verification and one insert in its own transaction into the same kind of database, no HTTP, one
-process per core.
+process per core. Beside it, the ceiling no server can beat: that work plus the photo's check and
+durable write, in CPU per record, on the cores the server's workers can use (docs/decisions.md,
+"Half the raw limit cannot be reached").
 
 Run from the repository root: ``python -m bench.crowd [--phones 200] [--records 5]
 [--workers 1 --workers 2] [--db postgresql+psycopg://USER@HOST/DB]``. ``--db`` names a PostgreSQL
@@ -310,10 +312,12 @@ Work = list[tuple[bytes, str, bytes | None]]
 """Per record: its envelope as sent, its device's public key, and its photo (None: the record alone)."""
 
 
-def raw_insert(target: str, work: Work, photos: str | None) -> None:
+def raw_insert(target: str, work: Work, photos: str | None) -> float:
     """Verify and insert each record in its own transaction (one process's share); with
     ``photos`` (a directory), first check its photo and write it durably as the platform does
-    (``ingest.store_photo``: hash, header, a decode at reduced scale, an fsync'd file)."""
+    (``ingest.store_photo``: hash, header, a decode at reduced scale, an fsync'd file). Returns
+    the CPU seconds this process spent on it."""
+    cpu = time.process_time()
     store = DirectoryPhotoStore(Path(photos)) if photos else None
     if target.startswith("sqlite:"):
         conn: Any = sqlite3.connect(target.removeprefix("sqlite:"), isolation_level=None, timeout=60)
@@ -331,11 +335,21 @@ def raw_insert(target: str, work: Work, photos: str | None) -> None:
                      (record["id"], record_hash(record), body.decode()))
         conn.execute("COMMIT")
     conn.close()
+    return time.process_time() - cpu
 
 
-def raw_limit(target: str, work: Work, photos: str | None = None) -> float:
-    """Records per second for verify + one insert per record (with ``photos``, a directory: and
-    the check and durable write of its photo), one process per core."""
+@dataclass(frozen=True)
+class Raw:
+    """The raw limit: records per second on every core, and the CPU seconds one record cost its
+    process (the database server's own share, PostgreSQL's, not counted)."""
+
+    rate: float
+    cpu_per_record: float
+
+
+def raw_limit(target: str, work: Work, photos: str | None = None) -> Raw:
+    """Verify + one insert per record (with ``photos``, a directory: and the check and durable
+    write of its photo), one process per core."""
     create = "CREATE TABLE raw_records (id TEXT PRIMARY KEY, hash TEXT UNIQUE, envelope TEXT)"
     if target.startswith("sqlite:"):
         with sqlite3.connect(target.removeprefix("sqlite:")) as conn:
@@ -351,8 +365,8 @@ def raw_limit(target: str, work: Work, photos: str | None = None) -> float:
     with context.Pool(cores) as pool:
         pool.map(time.sleep, [0] * cores)  # started before the clock does
         start = time.perf_counter()
-        pool.starmap(raw_insert, [(target, work[n::cores], photos) for n in range(cores)])
-        return len(work) / (time.perf_counter() - start)
+        spent = pool.starmap(raw_insert, [(target, work[n::cores], photos) for n in range(cores)])
+        return Raw(len(work) / (time.perf_counter() - start), sum(spent) / len(work))
 
 
 # --- the HTTP floor --------------------------------------------------------------------------
@@ -470,10 +484,19 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
     lat = outcome.latencies
     per_record = server_cpu / (phones_count * records)
     click.echo(f"[{label}] {rate:,.0f} records/s ({phones_count * records} records with a photo each in "
-               f"{elapsed:.1f} s); raw limit {raw:,.0f}/s, ratio {rate / raw:.2f}")
+               f"{elapsed:.1f} s); raw limit {raw.rate:,.0f}/s, ratio {rate / raw.rate:.2f}")
     click.echo(f"[{label}] floors in the same run: the raw limit with each record's photo checked and "
-               f"written {raw_photos:,.0f}/s (ratio {rate / raw_photos:.2f}); the same calls to a bare "
+               f"written {raw_photos.rate:,.0f}/s (ratio {rate / raw_photos.rate:.2f}); the same calls to a bare "
                f"FastAPI app, one worker, {bare:,.0f}/s (ratio {rate / bare:.2f})")
+    # What no server can beat: the raw limit's work plus its photo's, with no HTTP and none of the
+    # platform's own rules, on the cores its workers can use (the database server's CPU aside).
+    cores = os.cpu_count() or 1
+    ceiling = min(workers, cores) / raw_photos.cpu_per_record
+    click.echo(f"[{label}] ceiling: a record with its photo costs at least "
+               f"{raw_photos.cpu_per_record * 1000:.2f} ms of CPU with no HTTP and no rule of the platform "
+               f"(verify, insert, the photo's check and fsync'd write; {raw.cpu_per_record * 1000:.2f} ms "
+               f"without the photo), so {workers} worker{'s reach' if workers > 1 else ' reaches'} on {cores} cores "
+               f"at most {ceiling:,.0f} records/s: {ceiling / raw.rate:.2f} of the raw limit")
     click.echo(f"[{label}] server CPU {per_record * 1000:.1f} ms per record with its photo: at most "
                f"{(os.cpu_count() or 1) / per_record:,.0f} records/s on {os.cpu_count()} idle cores")
     click.echo(f"[{label}] one call: p50 {percentile(lat, 50) * 1000:,.0f} ms, p95 "

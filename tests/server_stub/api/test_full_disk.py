@@ -1,5 +1,7 @@
-"""A full disk on the platform: a clear 507, nothing half-stored, and the phone keeps everything
-and retries. The ENOSPC is the kernel's own: the photo store writes to /dev/full."""
+"""A photo's write to a disk that is full or slow: a clear 507, nothing half-stored, and the phone
+keeps everything and retries (the ENOSPC is the kernel's own: the photo store writes to
+/dev/full); and the write comes before the request takes a pooled connection, so a slow disk
+holds none."""
 
 from __future__ import annotations
 
