@@ -2,7 +2,9 @@
 request.
 
 Nothing here or in a route blocks the event loop: the routes are plain functions that FastAPI
-runs in its thread pool, and the dependencies below hand their database work to it.
+runs in its thread pool, and the dependencies below hand their database work to it. Those that do
+no I/O at all are ``async``: FastAPI runs a plain function dependency in the thread pool too, a
+hand-off there and back for reading an attribute (issue 29 point 3).
 
 A request holds its connection from before its route runs until after it commits, across several
 hops through the thread pool. Were a thread ever to wait for a pooled connection, the requests
@@ -42,10 +44,14 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
 
 
-def get_engine(request: Request) -> sa.Engine:
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def get_engine(request: Request) -> sa.Engine:
     engine: sa.Engine = request.app.state.engine
     return engine
 
@@ -131,8 +137,8 @@ device_bearer = HTTPBearer(scheme_name="device", auto_error=False,
 Credentials = HTTPAuthorizationCredentials | None
 
 
-def require_admin(request: Request,
-                  credentials: Annotated[Credentials, Depends(admin_bearer)]) -> None:
+async def require_admin(request: Request,
+                        credentials: Annotated[Credentials, Depends(admin_bearer)]) -> None:
     """Refuse the call unless it carries the administrator's bearer token."""
     expected: str = request.app.state.admin_token
     # As bytes: compare_digest refuses str with characters beyond ASCII, which a header may carry.
