@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -44,7 +45,7 @@ def test_a_phones_uploads_take_two_hops_each(tmp_path: Path, database_url: str, 
     name = hashlib.sha256(photo).hexdigest()
     with TestClient(app, base_url="http://platform", headers={"Authorization": f"Bearer {token}"}) as client:
         hops.clear()  # the app's start
-        calls = [
+        calls: list[Callable[[], httpx.Response]] = [
             lambda: client.post("/api/v1/photos/missing", json={"sha256": [name]}),
             lambda: client.put(f"/api/v1/photos/{name}", content=photo, headers={"Content-Type": "image/jpeg"}),
             lambda: client.post("/api/v1/records/batch", content=json.dumps({"records": []})),
