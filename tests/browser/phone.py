@@ -75,7 +75,8 @@ def type_into_focused_field(page: Page, text: str) -> None:
             return
         except PlaywrightTimeout:
             continue
-    raise AssertionError(f"the focused field would not take {text!r}")
+    held = page.evaluate("() => { const e = document.activeElement; return e ? [e.tagName, e.value] : null; }")
+    raise AssertionError(f"the focused field would not take {text!r}: the focus is on {held!r}")
 
 
 def choose_file(page: Page, button: Locator, path: Path, tries: int = 3) -> None:

@@ -25,6 +25,7 @@ from tests.browser.driver import (
     wait_for,
 )
 from tests.browser.phone import (
+    FIELD_FOCUSED,
     QINGDAO,
     answered,
     back,
@@ -33,6 +34,7 @@ from tests.browser.phone import (
     latest_draft,
     location_source,
     query,
+    type_into_focused_field,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -171,10 +173,21 @@ def test_the_inspectors_screens(platform: Platform, app_process: AppProcess, tmp
         tap_to_show(page.get_by_role("tab", name="查询"), page.get_by_label("企业名称或统一社会信用代码"))
         field_box = page.get_by_label("企业名称或统一社会信用代码")
         ask = page.get_by_role("button", name="查询", exact=True)
-        for _ in range(4):  # keys sent while starved cores lay the screen out can be lost
-            field_box.click()
-            field_box.fill("")
-            field_box.fill("威海")
+        # Typed as the forms are (phone.type_until_saved): the field tapped until Flutter's own
+        # editing input has the focus, then keys. Filling the labelled element instead left the
+        # box showing 威海 while the app never heard of it, four times running, under load; and
+        # under load the focus first taken can be gone a moment later (to the page's body).
+        for _ in range(4):
+            tap_until(field_box, lambda: page.evaluate(FIELD_FOCUSED), "the search field focused")
+            time.sleep(1)
+            if not page.evaluate(FIELD_FOCUSED):
+                continue
+            page.keyboard.press("ControlOrMeta+A")
+            page.keyboard.press("Backspace")
+            try:
+                type_into_focused_field(page, "威海")
+            except AssertionError:
+                continue
             try:  # the app has the text once it enables 查询 (the box alone may show it unsent)
                 wait_for(lambda: field_box.input_value() == "威海" and ask.is_enabled(), 15)
                 break
