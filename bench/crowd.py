@@ -498,7 +498,7 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
                f"without the photo), so {workers} worker{'s reach' if workers > 1 else ' reaches'} on {cores} cores "
                f"at most {ceiling:,.0f} records/s: {ceiling / raw.rate:.2f} of the raw limit")
     click.echo(f"[{label}] server CPU {per_record * 1000:.1f} ms per record with its photo: at most "
-               f"{(os.cpu_count() or 1) / per_record:,.0f} records/s on {os.cpu_count()} idle cores")
+               f"{cores / per_record:,.0f} records/s on {cores} idle cores")
     click.echo(f"[{label}] one call: p50 {percentile(lat, 50) * 1000:,.0f} ms, p95 "
                f"{percentile(lat, 95) * 1000:,.0f} ms, p99 {percentile(lat, 99) * 1000:,.0f} ms, "
                f"max {max(lat) * 1000:,.0f} ms; errors {len(outcome.errors)}; 503 retried {outcome.busy}")
