@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from server_stub.core import tables as t
 from server_stub.core.clock import CHINA, as_utc
+from server_stub.core.db import in_chunks
 from server_stub.core.errors import (
     Conflict,
     DomainError,
@@ -259,7 +260,31 @@ def submit_record(conn: sa.Connection, device: Device, body: bytes, *,
 def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body: bytes, *,
                     now: dt.datetime) -> IngestAnswer:
     """Check and store one envelope already parsed (strictly: ``sync.parse_json``) from ``body``,
-    the text kept as the record's envelope: one record of a batch, or the single call's."""
+    the text kept as the record's envelope: the single call's record. A refusal is raised (the
+    caller's transaction rolls back)."""
+    checked = check_envelope(device, envelope, body, now=now)
+    return _store(conn, device, checked, _known(conn, device, [checked]), now=now)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An envelope as far as it can be checked without the database: its signature is the
+    sending device's and good. ``record`` is None when the record itself was refused; that
+    refusal (``refused``) is answered only once the database shows the id is not already held,
+    so a repeat of a stored id is answered as a repeat, whatever its content."""
+
+    body: bytes
+    digest: str
+    record_id: object
+    record: Record | None
+    refused: DomainError | None
+
+
+def check_envelope(device: Device, envelope: object, body: bytes, *, now: dt.datetime) -> Checked:
+    """What of ``envelope`` needs no database: its signature (by the sending device, DESIGN §4),
+    the record's own rules and its time against now. Pure CPU, run before the transaction's
+    first statement: on SQLite that statement takes the write lock, and a crowd's batches
+    queued for it behind signature checks (issue 29 point 3)."""
     try:
         record_json, digest = verify_envelope_hashed(envelope, device.public_key)
     except ValidationError as e:
@@ -268,34 +293,93 @@ def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body:
         _check_signer(device, envelope)
         raise Invalid("bad_signature", str(e)) from None
     _check_signer(device, envelope)
-    record_id = record_json.get("id")
-    existing = _existing(conn, record_id)
-    if existing is not None:
-        return _repeat_answer(conn, existing, digest)
     try:
         record = validate_record(record_json)
     except ValidationError as e:
-        raise Invalid("invalid_record", _problems_text(e)) from None
+        return Checked(body, digest, record_json.get("id"), None,
+                       Invalid("invalid_record", _problems_text(e)))
     if parse_rfc3339(record.revised_at or record.finished_at) > now + CLOCK_SKEW:
-        raise Invalid("finished_in_future",
-                      "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名")
-    task = _check_task(conn, device, record)
+        return Checked(body, digest, record.id, None, Invalid(
+            "finished_in_future", "记录的结束时间晚于平台当前时间：请核对手机的日期和时间后重新检查签名"))
+    return Checked(body, digest, record.id, record, None)
+
+
+@dataclass
+class _Known:
+    """What the records of one batch need from the database, read once for all of them (one
+    statement each where a statement per record was, issue 29 point 3), and kept up to date as
+    the batch stores its records, so that each record is checked as if it came alone, after
+    the ones before it.
+
+    On PostgreSQL the device's row is locked first, so that two batches of one device take
+    turns and the chain's head read here stays the head; the tasks' rows are locked too (see
+    ``_TASK_QUERY``), so that no other request stores a record for them meanwhile."""
+
+    existing: dict[str, tuple[str, str]]
+    """(id, hash) of the batch's record ids the platform holds."""
+    tasks: dict[str, sa.RowMapping]
+    methods: dict[str, str]
+    """检查方式 of the items the format 4 records name."""
+    head: ChainHead | None
+    holders: dict[str, list[Any]]
+    """The current (not superseded) records of each task, first received first."""
+    sent: set[str]
+    """The batch's photos this device has sent."""
+
+
+def _known(conn: sa.Connection, device: Device, checked: Sequence[Checked]) -> _Known:
+    ids = sorted({c.record_id for c in checked if isinstance(c.record_id, str)})
+    existing = {row.id: (row.id, row.hash) for chunk in in_chunks(ids)
+                for row in conn.execute(_EXISTING_QUERY, {"ids": chunk})}
+    records = [c.record for c in checked if c.record is not None and c.record.id not in existing]
+    if not records:  # each one a repeat (a batch sent again) or refused: nothing more to read
+        return _Known(existing, {}, {}, None, {}, set())
+    if conn.dialect.name == "postgresql":
+        conn.execute(_DEVICE_LOCK, {"device_id": device.id})
+    task_ids = sorted({r.task_id for r in records})
+    tasks = {row["id"]: row for chunk in in_chunks(task_ids)
+             for row in conn.execute(_TASK_QUERY, {"task_ids": chunk}).mappings()}
+    codes = sorted({item.code for r in records if r.v >= RECORD_VERSION for item in r.items})
+    methods = {code: method for chunk in in_chunks(codes)
+               for code, method in conn.execute(_METHODS_QUERY, {"codes": chunk})}
+    head = conn.execute(_CHAIN_HEAD_QUERY, {"device_id": device.id}).first()
+    holders: dict[str, list[Any]] = {}
+    for chunk in in_chunks(task_ids):
+        for row in conn.execute(_CURRENT_HOLDERS_QUERY, {"task_ids": chunk}):
+            holders.setdefault(row.task_id, []).append(row)
+    photos = sorted({p for r in records for p in photo_hashes(r)})
+    sent = {name for chunk in in_chunks(photos)
+            for name in conn.execute(_SENT_PHOTOS_QUERY, {"photos": chunk, "device_id": device.id}).scalars()}
+    return _Known(existing, tasks, methods, None if head is None else ChainHead(head.seq, head.hash),
+                  holders, sent)
+
+
+def _store(conn: sa.Connection, device: Device, checked: Checked, known: _Known, *,
+           now: dt.datetime) -> IngestAnswer:
+    """The checks that need the database, then the record stored: a repeat of an id already
+    held is answered as such (DESIGN §5)."""
+    body, digest = checked.body, checked.digest
+    if isinstance(checked.record_id, str) and checked.record_id in known.existing:
+        return _repeat_answer(conn, known.existing[checked.record_id], digest)
+    if checked.refused is not None:
+        raise checked.refused
+    record = checked.record
+    assert record is not None  # a Checked holds a record or a refusal
+    task = _check_task(known, device, record)
     _check_times(record, drawn_at=as_utc(task["created_at"]), now=now)
     try:
-        chain = _check_chain(conn, record)
+        chain = _check_chain(known.head, record)
         _check_supersedes(conn, record)
-        _check_one_current(conn, device, record)
+        _check_one_current(known.holders.get(record.task_id, []), device, record)
     except DomainError:
         # Read committed (PostgreSQL): a concurrent request may have stored this very record since
-        # ``_existing`` looked, taking its place in the chain and its revision. Then it is a repeat.
+        # ``_known`` looked, taking its place in the chain and its revision. Then it is a repeat.
         existing = _existing(conn, record.id)
         if existing is None:
             raise
         return _repeat_answer(conn, existing, digest)
     photos = sorted(photo_hashes(record))
-    stored = set(conn.execute(_SENT_PHOTOS_QUERY, {"photos": photos, "device_id": device.id})
-                 .scalars()) if photos else set()
-    missing = [p for p in photos if p not in stored]
+    missing = [p for p in photos if p not in known.sent]
     lab_items = [item.code for item in record.items if item.result == ItemResult.AWAITING_LAB]
     state = (RecordState.INCOMPLETE if missing else
              RecordState.AWAITING_REPORT if lab_items else RecordState.SUBMITTED)
@@ -325,15 +409,44 @@ def submit_envelope(conn: sa.Connection, device: Device, envelope: object, body:
     if record.supersedes is not None:
         conn.execute(t.records.update().where(t.records.c.hash == record.supersedes)
                      .values(superseded=True))
+    _note_stored(known, record, digest, device)
     return IngestAnswer(True, {"id": record.id, "hash": digest, "task_id": record.task_id,
                               "state": state,
                               "missing_photos": missing, "chain": chain})
 
 
-def submit_batch(conn: sa.Connection, device: Device, envelopes: Sequence[object], *,
-                 now: dt.datetime, max_record_bytes: int) -> list[IngestAnswer | DomainError]:
-    """Check and store each envelope of a batch as ``submit_envelope`` would alone, in order, in
-    the caller's one transaction: one answer per envelope, an answer or the refusal.
+def _note_stored(known: _Known, record: Record, digest: str, device: Device) -> None:
+    """What storing ``record`` changed of what the batch read: the next record of the batch is
+    checked against it as it would be had it come alone."""
+    known.existing[record.id] = (record.id, digest)
+    if known.head is None or record.seq > known.head.seq:
+        known.head = ChainHead(record.seq, digest)
+    current = [row for row in known.holders.get(record.task_id, []) if row.hash != record.supersedes]
+    known.holders[record.task_id] = [*current, _Holder(record.task_id, record.id, digest,
+                                                       device.inspector_id, None)]
+
+
+def check_batch(device: Device, envelopes: Sequence[object], *, now: dt.datetime,
+                max_record_bytes: int) -> list[Checked | DomainError]:
+    """``check_envelope`` for each envelope of a batch, in order: the checked envelope or its
+    refusal. Needs no connection: the caller runs it before its transaction begins."""
+    checked: list[Checked | DomainError] = []
+    for envelope in envelopes:
+        body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(body) > max_record_bytes:
+            checked.append(TooLarge("too_large", f"内容过大（上限 {max_record_bytes // 1024} KB）"))
+            continue
+        try:
+            checked.append(check_envelope(device, envelope, body, now=now))
+        except DomainError as e:
+            checked.append(e)
+    return checked
+
+
+def store_batch(conn: sa.Connection, device: Device, checked: Sequence[Checked | DomainError], *,
+                now: dt.datetime) -> list[IngestAnswer | DomainError]:
+    """Store each envelope ``check_batch`` passed as ``submit_envelope`` would alone, in order,
+    in the caller's one transaction: one answer per envelope, an answer or the refusal.
 
     Each envelope runs inside a savepoint, rolled back when it is refused, so that a refused one
     leaves nothing behind and never takes the others' writes with it: the refusals come before
@@ -342,15 +455,15 @@ def submit_batch(conn: sa.Connection, device: Device, envelopes: Sequence[object
     not a ``DomainError`` (the database busy, a bug) fails the whole batch: nothing of it is
     stored, and the phone, which saw no answer, sends it again.
     """
+    known = _known(conn, device, [one for one in checked if isinstance(one, Checked)])
     answers: list[IngestAnswer | DomainError] = []
-    for envelope in envelopes:
-        body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if len(body) > max_record_bytes:
-            answers.append(TooLarge("too_large", f"内容过大（上限 {max_record_bytes // 1024} KB）"))
+    for one in checked:
+        if isinstance(one, DomainError):
+            answers.append(one)
             continue
         savepoint = conn.begin_nested()
         try:
-            answer = submit_envelope(conn, device, envelope, body, now=now)
+            answer = _store(conn, device, one, known, now=now)
         except DomainError as e:
             savepoint.rollback()
             answers.append(e)
@@ -398,18 +511,19 @@ def _problems_text(error: ValidationError) -> str:
     return "；".join(f"{p.field}：{p.message}" if p.field else p.message for p in error.problems)
 
 
-def _existing(conn: sa.Connection, record_id: object) -> sa.RowMapping | None:
-    if not isinstance(record_id, str):
-        return None
-    return conn.execute(_EXISTING_QUERY, {"record_id": record_id}).mappings().first()
+def _existing(conn: sa.Connection, record_id: str) -> tuple[str, str] | None:
+    """(id, hash) of the stored record ``record_id``, if there is one."""
+    row = conn.execute(_EXISTING_QUERY, {"ids": [record_id]}).first()
+    return None if row is None else (row.id, row.hash)
 
 
-def _repeat_answer(conn: sa.Connection, existing: sa.RowMapping, digest: str) -> IngestAnswer:
-    if existing["hash"] != digest:
+def _repeat_answer(conn: sa.Connection, existing: tuple[str, str], digest: str) -> IngestAnswer:
+    record_id, stored_hash = existing
+    if stored_hash != digest:
         raise Conflict("id_conflict",
                        "该记录编号已用于内容不同的另一条记录：已签名的记录不能修改，请以修订记录提交")
-    _refresh_state(conn, existing["id"])
-    return IngestAnswer(False, record_status(conn, existing["id"]))
+    _refresh_state(conn, record_id)
+    return IngestAnswer(False, record_status(conn, record_id))
 
 
 # The statements every record runs, built once with their values as parameters: building a
@@ -421,28 +535,42 @@ _EXPERTS_OF_TEAM = (sa.select(sa.func.aggregate_strings(_i.c.id, ","))
                     .scalar_subquery().label("experts"))
 _TASK_QUERY = (sa.select(t.tasks, _e.c.industry, _e.c.region, _e.c.risk_grade, _EXPERTS_OF_TEAM)
                .join(_e, _e.c.credit_code == t.tasks.c.credit_code)
-               .where(t.tasks.c.id == sa.bindparam("task_id"))
+               .where(t.tasks.c.id.in_(sa.bindparam("task_ids", expanding=True)))
+               .order_by(t.tasks.c.id)
                .with_for_update(of=t.tasks))
-"""The record's task with its entity's industry, region and grade, and the team's 专业技术人员
-(issue 26) in the same statement. The task's row is locked (PostgreSQL; SQLite's writers take
-turns anyway) so that two records for one task, arriving at once, are checked one after the
-other (``_check_one_current``)."""
-_EXISTING_QUERY = sa.select(_r.c.id, _r.c.hash).where(_r.c.id == sa.bindparam("record_id"))
+"""The records' tasks with their entities' industry, region and grade, and each team's 专业技术人员
+(issue 26) in the same statement. The tasks' rows are locked (PostgreSQL, in the order of their
+ids; SQLite's writers take turns anyway) so that two records for one task, arriving at once, are
+checked one after the other (``_check_one_current``)."""
+_EXISTING_QUERY = sa.select(_r.c.id, _r.c.hash).where(_r.c.id.in_(sa.bindparam("ids", expanding=True)))
+_DEVICE_LOCK = sa.select(t.devices.c.id).where(t.devices.c.id == sa.bindparam("device_id")).with_for_update()
+_METHODS_QUERY = sa.select(t.items.c.code, t.items.c.method).where(
+    t.items.c.code.in_(sa.bindparam("codes", expanding=True)))
 _CHAIN_HEAD_QUERY = (sa.select(_r.c.seq, _r.c.hash).where(_r.c.device_id == sa.bindparam("device_id"))
                      .order_by(_r.c.seq.desc()).limit(1))
 _SENT_PHOTOS_QUERY = sa.select(_u.c.sha256).where(_u.c.sha256.in_(sa.bindparam("photos", expanding=True)),
                                                   _u.c.device_id == sa.bindparam("device_id"))
-_CURRENT_HOLDER_QUERY = (
-    sa.select(_r.c.id, _r.c.inspector_id, _i.c.name)
+_CURRENT_HOLDERS_QUERY = (
+    sa.select(_r.c.task_id, _r.c.id, _r.c.hash, _r.c.inspector_id, _i.c.name)
     .join(_i, _i.c.id == _r.c.inspector_id, isouter=True)
-    .where(_r.c.task_id == sa.bindparam("task_id"), _r.c.superseded.is_(False),
-           _r.c.hash != sa.bindparam("supersedes"))
-    .order_by(_r.c.received_at, _r.c.id).limit(1))
+    .where(_r.c.task_id.in_(sa.bindparam("task_ids", expanding=True)), _r.c.superseded.is_(False))
+    .order_by(_r.c.received_at, _r.c.id))
 
 
-def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMapping:
+@dataclass(frozen=True)
+class _Holder:
+    """A record the batch stored, as ``_CURRENT_HOLDERS_QUERY`` would read it back."""
+
+    task_id: str
+    id: str
+    hash: str
+    inspector_id: str
+    name: str | None
+
+
+def _check_task(known: _Known, device: Device, record: Record) -> sa.RowMapping:
     """The record's task, with its entity's industry, region and grade (as at this inspection)."""
-    task = conn.execute(_TASK_QUERY, {"task_id": record.task_id}).mappings().first()
+    task = known.tasks.get(record.task_id)
     if task is None:
         raise Invalid("unknown_task", f"任务「{record.task_id}」不存在")
     team = list(task["team"])
@@ -469,30 +597,27 @@ def _check_task(conn: sa.Connection, device: Device, record: Record) -> sa.RowMa
     if device.inspector_id not in record.inspectors:
         problems.append("记录的检查人员中没有本设备的执法检查人员")
     problems += [p.message for p in check_items_answered(record, task["items"])]
-    problems += _mode_problems(conn, record)
+    problems += _mode_problems(known.methods, record)
     if problems:
         raise Invalid("invalid_record", "；".join(problems))
     return task
 
 
-def _mode_problems(conn: sa.Connection, record: Record) -> list[str]:
-    """A format 4 record checks each item the way the item list says (its 检查方式): a record
-    cannot turn an on-site item into a desk check. Older formats name no mode (one statement
-    more, for format 4 records only)."""
+def _mode_problems(methods: Mapping[str, str], record: Record) -> list[str]:
+    """A format 4 record checks each item the way the item list says (its 检查方式, ``methods``):
+    a record cannot turn an on-site item into a desk check. Older formats name no mode."""
     if record.v < RECORD_VERSION:
         return []
-    methods = dict(conn.execute(sa.select(t.items.c.code, t.items.c.method).where(
-        t.items.c.code.in_([item.code for item in record.items]))).all())
     return [f"items[{i}].mode：抽查事项「{item.code}」的检查方式应为「{methods[item.code]}」，记录为「{item.mode}」"
             for i, item in enumerate(record.items)
             if item.code in methods and item.mode != methods[item.code]]
 
 
-def _check_chain(conn: sa.Connection, record: Record) -> dict[str, Any]:
-    """Place the record in its device's chain (``sync.check_chain``): refuse replays and forks;
-    accept a gap and say which seqs it skips (supervisors see every gap at ``chain-gaps``)."""
-    head = conn.execute(_CHAIN_HEAD_QUERY, {"device_id": record.device_id}).first()
-    verdict = check_chain(None if head is None else ChainHead(head.seq, head.hash), record)
+def _check_chain(head: ChainHead | None, record: Record) -> dict[str, Any]:
+    """Place the record in its device's chain (``sync.check_chain``) after ``head``: refuse
+    replays and forks; accept a gap and say which seqs it skips (supervisors see every gap at
+    ``chain-gaps``)."""
+    verdict = check_chain(head, record)
     if not verdict.accepted:
         raise Invalid("chain_conflict", f"第{record.seq}号记录：{verdict.message}")
     missing = verdict.missing
@@ -558,12 +683,11 @@ def _acknowledgement_kept(data: Mapping[str, Any], original: Mapping[str, Any]) 
             and ack["covers"] == content_hash(original))
 
 
-def _check_one_current(conn: sa.Connection, device: Device, record: Record) -> None:
+def _check_one_current(holders: Sequence[Any], device: Device, record: Record) -> None:
     """A task has one current result (DESIGN §11): one record, or a revision naming it in
     ``supersedes``. A second record for a task that already has one (a teammate's phone, or a new
     device of the same inspector) is refused, naming the record that holds the task and who made it."""
-    holder = conn.execute(_CURRENT_HOLDER_QUERY, {"task_id": record.task_id,
-                                                  "supersedes": record.supersedes or ""}).first()
+    holder = next((h for h in holders if h.hash != record.supersedes), None)
     if holder is None:
         return
     if holder.inspector_id == device.inspector_id:

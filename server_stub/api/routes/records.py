@@ -103,8 +103,11 @@ async def post_records(request: Request, device: DeviceDep, body: BatchBody) -> 
     rest. 413 for more than the batch takes (records or bytes), 400 for a body that is not
     ``{"records": [...]}``: then nothing is stored."""
     def submit(conn: sa.Connection) -> list[dict[str, Any]]:
-        envelopes = _batch_envelopes(body)  # in the thread too: a batch's JSON is up to a few MB
-        answers = ingest.submit_batch(conn, device, envelopes, now=now(), max_record_bytes=MAX_RECORD_BYTES)
+        # In the thread too: a batch's JSON is up to a few MB. Every signature is checked before
+        # the first statement, which on SQLite takes the write lock.
+        envelopes, at = _batch_envelopes(body), now()
+        checked = ingest.check_batch(device, envelopes, now=at, max_record_bytes=MAX_RECORD_BYTES)
+        answers = ingest.store_batch(conn, device, checked, now=at)
         return [_batch_result(envelope, answer) for envelope, answer in zip(envelopes, answers, strict=True)]
 
     return JSONResponse({"results": await in_transaction(request, submit)})
