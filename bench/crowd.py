@@ -117,6 +117,8 @@ def make_phones(url: str, db: str, admin_token: str, inspectors: list[str], coun
 @dataclass
 class Outcome:
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    """The same latencies by the kind of call (``PUT /photos``, …)."""
     errors: list[str] = field(default_factory=list)
     busy: int = 0
 
@@ -165,6 +167,7 @@ async def call(conn: Connection, outcome: Outcome, expected: int, method: str, p
         outcome.busy += 1
         await asyncio.sleep(float(headers.get("retry-after", "1")))
     outcome.latencies.append(time.perf_counter() - start)
+    outcome.by_kind.setdefault(f"{method} {path.removeprefix('/api/v1').rsplit('/', 1)[0] if method == 'PUT' else path.removeprefix('/api/v1')}", []).append(outcome.latencies[-1])
     if status != expected:
         outcome.errors.append(f"{method} {path}: {status} {content[:200]!r}")
         return False
@@ -502,6 +505,8 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
     click.echo(f"[{label}] one call: p50 {percentile(lat, 50) * 1000:,.0f} ms, p95 "
                f"{percentile(lat, 95) * 1000:,.0f} ms, p99 {percentile(lat, 99) * 1000:,.0f} ms, "
                f"max {max(lat) * 1000:,.0f} ms; errors {len(outcome.errors)}; 503 retried {outcome.busy}")
+    click.echo(f"[{label}] p99 by call: " + "; ".join(
+        f"{kind} {percentile(values, 99) * 1000:,.0f} ms ({len(values)})" for kind, values in outcome.by_kind.items()))
     click.echo(f"[{label}] server CPU per call, one call at a time: "
                + "; ".join(f"{kind} {seconds * 1000:.2f} ms" for kind, seconds in calls.items()))
     hl = health["latencies"]
