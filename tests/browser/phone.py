@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,23 +138,34 @@ def focus_and_type(page: Page, label: str, text: str) -> None:
     type_into_focused_field(page, text)
 
 
-def type_until_saved(page: Page, label: str, text: str, saved: Callable[[], object], what: str) -> None:
-    """``focus_and_type``, then wait until the app holds the text (``saved``). On CI's starved
-    cores the field once showed 店长 while the app never heard of it (the draft's role stayed
-    empty for 10 s): the field is then focused again, emptied and typed again, as a person would
-    when a form did not take what they typed."""
-    focus_and_type(page, label, text)
-    for attempt in range(3):
+def type_until_saved(page: Page, label: str, text: str, saved: Callable[[], object], what: str,
+                     tries: int = 4) -> None:
+    """Type ``text`` into the field ``label`` until the app holds it (``saved``): tap until
+    Flutter's own editing input has the focus, look again a second later, empty the field, type.
+
+    Each thing that went wrong on CI's starved cores is one more try, as a person would when a
+    form did not take what they typed: the focus gone a moment after the tap (to the page's
+    body: a route popped just before gives it back to what held it on the page underneath), a
+    field that does not take the keys, or the field showing the text while the app never heard
+    of it (the draft's role stayed empty for 10 s with 店长 in the box)."""
+    field = page.get_by_label(label)
+    for attempt in range(tries):
+        last = attempt == tries - 1
+        tap_until(field, lambda: page.evaluate(FIELD_FOCUSED), f"{label} focused")
+        time.sleep(1)
+        if not page.evaluate(FIELD_FOCUSED):
+            if last:
+                raise AssertionError(f"{label}: the focus left the field a second after the tap")
+            continue
+        page.keyboard.press("ControlOrMeta+A")
+        page.keyboard.press("Backspace")
         try:
+            type_into_focused_field(page, text)
             wait_for(saved, 15, what)
             return
         except AssertionError:
-            if attempt == 2:
+            if last:
                 raise
-        tap_until(page.get_by_label(label), lambda: page.evaluate(FIELD_FOCUSED), f"{label} focused")
-        page.keyboard.press("ControlOrMeta+A")
-        page.keyboard.press("Backspace")
-        type_into_focused_field(page, text)
 
 
 def enterprise_signs(page: Page, app: AppProcess, *, shot: str) -> None:

@@ -25,7 +25,6 @@ from tests.browser.driver import (
     wait_for,
 )
 from tests.browser.phone import (
-    FIELD_FOCUSED,
     QINGDAO,
     answered,
     back,
@@ -34,7 +33,7 @@ from tests.browser.phone import (
     latest_draft,
     location_source,
     query,
-    type_into_focused_field,
+    type_until_saved,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -173,27 +172,10 @@ def test_the_inspectors_screens(platform: Platform, app_process: AppProcess, tmp
         tap_to_show(page.get_by_role("tab", name="查询"), page.get_by_label("企业名称或统一社会信用代码"))
         field_box = page.get_by_label("企业名称或统一社会信用代码")
         ask = page.get_by_role("button", name="查询", exact=True)
-        # Typed as the forms are (phone.type_until_saved): the field tapped until Flutter's own
-        # editing input has the focus, then keys. Filling the labelled element instead left the
-        # box showing 威海 while the app never heard of it, four times running, under load; and
-        # under load the focus first taken can be gone a moment later (to the page's body).
-        for _ in range(4):
-            tap_until(field_box, lambda: page.evaluate(FIELD_FOCUSED), "the search field focused")
-            time.sleep(1)
-            if not page.evaluate(FIELD_FOCUSED):
-                continue
-            page.keyboard.press("ControlOrMeta+A")
-            page.keyboard.press("Backspace")
-            try:
-                type_into_focused_field(page, "威海")
-            except AssertionError:
-                continue
-            try:  # the app has the text once it enables 查询 (the box alone may show it unsent)
-                wait_for(lambda: field_box.input_value() == "威海" and ask.is_enabled(), 15)
-                break
-            except AssertionError:
-                continue
-        assert field_box.input_value() == "威海" and ask.is_enabled(), "the search field took the text"
+        # Filling the labelled element instead left the box showing 威海 while the app never heard
+        # of it, four times running, under load. The app has the text once it enables 查询.
+        type_until_saved(page, "企业名称或统一社会信用代码", "威海",
+                         lambda: field_box.input_value() == "威海" and ask.is_enabled(), "the search field took the text")
         # the query goes to the platform: on starved cores its answer can take a while
         tap_to_show(ask, page.get_by_text("第 1 页"),
                     tries=4, timeout=20)
