@@ -152,6 +152,12 @@ class Connection:
             self.streams[1].close()
 
 
+def kind_of_call(method: str, path: str) -> str:
+    """``PUT /photos`` for ``PUT /api/v1/photos/<name>``, and the path alone for the others."""
+    path = path.removeprefix("/api/v1")
+    return f"{method} {path.rsplit('/', 1)[0] if method == 'PUT' else path}"
+
+
 async def call(conn: Connection, outcome: Outcome, expected: int, method: str, path: str,
                body: bytes, content_type: str) -> bool:
     """One call until answered (a 503 repeated after its Retry-After); False on an error."""
@@ -167,7 +173,7 @@ async def call(conn: Connection, outcome: Outcome, expected: int, method: str, p
         outcome.busy += 1
         await asyncio.sleep(float(headers.get("retry-after", "1")))
     outcome.latencies.append(time.perf_counter() - start)
-    outcome.by_kind.setdefault(f"{method} {path.removeprefix('/api/v1').rsplit('/', 1)[0] if method == 'PUT' else path.removeprefix('/api/v1')}", []).append(outcome.latencies[-1])
+    outcome.by_kind.setdefault(kind_of_call(method, path), []).append(outcome.latencies[-1])
     if status != expected:
         outcome.errors.append(f"{method} {path}: {status} {content[:200]!r}")
         return False
