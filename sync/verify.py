@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote
 
+from ._cli import keys_joined
 from ._exceptions import SignatureError, ZscError
 from ._merkle import (
     TreeHead,
@@ -260,6 +261,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(BAD_INPUT, f"参数错误：{message}\n")
 
 
+KEY_OPTIONS = {"--key", "--witness"}
+"""The options whose value is a public key (``keys_joined``)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sync.verify", description="核验平台公示日志（RFC 9162 Merkle 日志）",
                      epilog="退出码：0 核验通过；1 核验未通过；2 输入有误；3 无法连接平台")
@@ -331,20 +336,9 @@ def _run(args: argparse.Namespace) -> str:
     return check_consistency(old, new, proof, key)
 
 
-def _key_joined(argv: Sequence[str]) -> list[str]:
-    """``--key VALUE`` as ``--key=VALUE``: a base64url key starts with ``-`` one time in 64, and
-    argparse would take it for an option and refuse the command."""
-    joined: list[str] = []
-    rest = iter(argv)
-    for arg in rest:
-        value = next(rest, None) if arg == "--key" else None
-        joined.append(arg if value is None else f"--key={value}")
-    return joined
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the verifier; returns the exit status."""
-    args = _parser().parse_args(_key_joined(sys.argv[1:] if argv is None else argv))
+    args = _parser().parse_args(keys_joined(sys.argv[1:] if argv is None else argv, KEY_OPTIONS))
     try:
         print(_run(args))
     except Failed as e:

@@ -47,6 +47,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ._canonical import b64url_decode, b64url_encode, canonical_bytes, is_sha256_hex, parse_rfc3339
+from ._cli import keys_joined
 from ._exceptions import Problem, SignatureError, ValidationError, ZscError
 from ._merkle import TreeHead, parse_hashes, read_tree_head, verify_consistency
 from ._signing import SIGNATURE_SIZE, load_private_key, load_public_key, public_key_b64
@@ -334,18 +335,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _joined(argv: Sequence[str]) -> list[str]:
-    """``--platform-key VALUE`` as ``--platform-key=VALUE`` (a key may start with ``-``)."""
-    joined: list[str] = []
-    rest = iter(argv)
-    for arg in rest:
-        value = next(rest, None) if arg == "--platform-key" else None
-        joined.append(arg if value is None else f"{arg}={value}")
-    return joined
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(_joined(sys.argv[1:] if argv is None else argv))
+    args = _parser().parse_args(keys_joined(sys.argv[1:] if argv is None else argv, {"--platform-key"}))
     state = State(Path(args.state))
     try:
         if args.command == "init":
