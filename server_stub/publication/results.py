@@ -6,9 +6,9 @@ unfiltered list comes from the maintained aggregates (issue 29 point 4).
 A page is found in two steps: the keys of its rows (publication time, draw order, id), read
 along an index in that order that SQLite is told to use (``core.db.indexed_by``), then the
 page's few rows with everything the public sees. Numbered pages go to :data:`MAX_PAGE`, each
-skipping the rows before it; past that, and cheaply at any depth, a page follows the one before it: ``before`` is
-the :class:`Cursor` of that page's last row (``next`` of its answer), so the database starts
-where that page ended instead of counting its way there.
+skipping the rows before it; past that, and cheaply at any depth, a page follows the one before
+it: ``before`` is the :class:`Cursor` of that page's last row (``next`` of its answer), so the
+database starts where that page ended instead of counting its way there.
 """
 
 from __future__ import annotations
