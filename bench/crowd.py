@@ -116,9 +116,8 @@ def make_phones(url: str, db: str, admin_token: str, inspectors: list[str], coun
 
 @dataclass
 class Outcome:
-    latencies: list[float] = field(default_factory=list)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
-    """The same latencies by the kind of call (``PUT /photos``, …)."""
+    """Each call's latency, by the kind of call (``PUT /photos``, …)."""
     errors: list[str] = field(default_factory=list)
     busy: int = 0
 
@@ -172,8 +171,7 @@ async def call(conn: Connection, outcome: Outcome, expected: int, method: str, p
             break
         outcome.busy += 1
         await asyncio.sleep(float(headers.get("retry-after", "1")))
-    outcome.latencies.append(time.perf_counter() - start)
-    outcome.by_kind.setdefault(kind_of_call(method, path), []).append(outcome.latencies[-1])
+    outcome.by_kind.setdefault(kind_of_call(method, path), []).append(time.perf_counter() - start)
     if status != expected:
         outcome.errors.append(f"{method} {path}: {status} {content[:200]!r}")
         return False
@@ -490,7 +488,7 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
     rate = phones_count * records / elapsed
     label = (f"{'SQLite' if server_url is None else 'PostgreSQL'}, {workers} worker{'s' if workers > 1 else ''}"
              + ("" if batches else ", one by one"))
-    lat = outcome.latencies
+    lat = [latency for latencies in outcome.by_kind.values() for latency in latencies]
     per_record = server_cpu / (phones_count * records)
     click.echo(f"[{label}] {rate:,.0f} records/s ({phones_count * records} records with a photo each in "
                f"{elapsed:.1f} s); raw limit {raw.rate:,.0f}/s, ratio {rate / raw.rate:.2f}")
