@@ -315,8 +315,8 @@ class _Known:
     turns and the chain's head read here stays the head; the tasks' rows are locked too (see
     ``_TASK_QUERY``), so that no other request stores a record for them meanwhile."""
 
-    existing: dict[str, tuple[str, str]]
-    """(id, hash) of the batch's record ids the platform holds."""
+    existing: dict[str, str]
+    """The hash of each of the batch's record ids the platform holds, by id."""
     tasks: dict[str, sa.RowMapping]
     methods: dict[str, str]
     """检查方式 of the items the format 4 records name."""
@@ -329,7 +329,7 @@ class _Known:
 
 def _known(conn: sa.Connection, device: Device, checked: Sequence[Checked]) -> _Known:
     ids = sorted({c.record_id for c in checked if isinstance(c.record_id, str)})
-    existing = {row.id: (row.id, row.hash) for chunk in in_chunks(ids)
+    existing = {row.id: row.hash for chunk in in_chunks(ids)
                 for row in conn.execute(_EXISTING_QUERY, {"ids": chunk})}
     records = [c.record for c in checked if c.record is not None and c.record.id not in existing]
     if not records:  # each one a repeat (a batch sent again) or refused: nothing more to read
@@ -365,7 +365,7 @@ def _store(conn: sa.Connection, device: Device, checked: Checked, known: _Known,
     every check above that insert."""
     body, digest = checked.body, checked.digest
     if isinstance(checked.record_id, str) and checked.record_id in known.existing:
-        return _repeat_answer(conn, known.existing[checked.record_id], digest)
+        return _repeat_answer(conn, checked.record_id, known.existing[checked.record_id], digest)
     if checked.refused is not None:
         raise checked.refused
     record = checked.record
@@ -379,10 +379,10 @@ def _store(conn: sa.Connection, device: Device, checked: Checked, known: _Known,
     except DomainError:
         # Read committed (PostgreSQL): a concurrent request may have stored this very record since
         # ``_known`` looked, taking its place in the chain and its revision. Then it is a repeat.
-        existing = _existing(conn, record.id)
-        if existing is None:
+        stored_hash = _stored_hash(conn, record.id)
+        if stored_hash is None:
             raise
-        return _repeat_answer(conn, existing, digest)
+        return _repeat_answer(conn, record.id, stored_hash, digest)
     photos = sorted(photo_hashes(record))
     missing = [p for p in photos if p not in known.sent]
     lab_items = [item.code for item in record.items if item.result == ItemResult.AWAITING_LAB]
@@ -402,11 +402,11 @@ def _store(conn: sa.Connection, device: Device, checked: Checked, known: _Known,
     )
     if not inserted:
         # A concurrent request stored this id (or this device's seq) first: answer as a repeat.
-        existing = _existing(conn, record.id)
-        if existing is None:
+        stored_hash = _stored_hash(conn, record.id)
+        if stored_hash is None:
             raise Invalid("chain_conflict",
                           f"第{record.seq}号记录：序号已被本设备已接收的记录占用，疑似重放或篡改") from None
-        return _repeat_answer(conn, existing, digest)
+        return _repeat_answer(conn, record.id, stored_hash, digest)
     if photos:
         conn.execute(t.record_photos.insert(), [{"record_id": record.id, "sha256": s} for s in photos])
     if lab_items:
@@ -423,7 +423,7 @@ def _store(conn: sa.Connection, device: Device, checked: Checked, known: _Known,
 def _note_stored(known: _Known, record: Record, digest: str, device: Device) -> None:
     """What storing ``record`` changed of what the batch read: the next record of the batch is
     checked against it as it would be had it come alone."""
-    known.existing[record.id] = (record.id, digest)
+    known.existing[record.id] = digest
     if known.head is None or record.seq > known.head.seq:
         known.head = ChainHead(record.seq, digest)
     current = [row for row in known.holders.get(record.task_id, []) if row.hash != record.supersedes]
@@ -512,14 +512,13 @@ def _problems_text(error: ValidationError) -> str:
     return "；".join(f"{p.field}：{p.message}" if p.field else p.message for p in error.problems)
 
 
-def _existing(conn: sa.Connection, record_id: str) -> tuple[str, str] | None:
-    """(id, hash) of the stored record ``record_id``, if there is one."""
+def _stored_hash(conn: sa.Connection, record_id: str) -> str | None:
+    """The hash of the stored record ``record_id``, if there is one."""
     row = conn.execute(_EXISTING_QUERY, {"ids": [record_id]}).first()
-    return None if row is None else (row.id, row.hash)
+    return None if row is None else str(row.hash)
 
 
-def _repeat_answer(conn: sa.Connection, existing: tuple[str, str], digest: str) -> IngestAnswer:
-    record_id, stored_hash = existing
+def _repeat_answer(conn: sa.Connection, record_id: str, stored_hash: str, digest: str) -> IngestAnswer:
     if stored_hash != digest:
         raise Conflict("id_conflict",
                        "该记录编号已用于内容不同的另一条记录：已签名的记录不能修改，请以修订记录提交")
