@@ -308,6 +308,46 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds spent, CPU seconds idle) by all of this machine's cores since boot: the
+    first line of /proc/stat (Linux), idle counting the time waiting for the disk."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
+
+
+def database_server_pid(url: str) -> int | None:
+    """The PostgreSQL server's own process (its postmaster) when it runs on this machine and this
+    user may read its data directory's ``postmaster.pid``; None otherwise (SQLite runs inside the
+    platform's workers)."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            data_directory = conn.execute(sa.text("SHOW data_directory")).scalar_one()
+        pid = int((Path(data_directory) / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (sa.exc.SQLAlchemyError, OSError, ValueError):
+        return None
+    finally:
+        engine.dispose()
+    return pid if Path(f"/proc/{pid}").is_dir() else None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where every core's time went while the crowd ran (CPU seconds)."""
+
+    server: float
+    load: float
+    """This process: the phones' side of every call."""
+    database: float | None
+    """The PostgreSQL server's processes, when they run here (``database_server_pid``)."""
+    busy: float
+    """Every process of the machine, the two above included."""
+    idle: float
+
+
 def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
@@ -474,10 +514,16 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
             few = max(1, min(20, phones_count // 10))
             calls = asyncio.run(per_call_cpu(port, server.pid, make_phones(url, db, token, inspectors, few, records)))
             phones = make_phones(url, db, token, inspectors, phones_count, records, first=few)
-            cpu_before = cpu_seconds(server.pid)
+            database_pid = database_server_pid(db)
+            database_before = cpu_seconds(database_pid) if database_pid else 0.0
+            cpu_before, load_before, machine_before = cpu_seconds(server.pid), time.process_time(), machine_cpu_seconds()
             with health_watch(url) as health:
                 outcome, elapsed = asyncio.run(crowd(port, phones, batches))
+            machine_after = machine_cpu_seconds()
             server_cpu = cpu_seconds(server.pid) - cpu_before
+            machine = Machine(server_cpu, time.process_time() - load_before,
+                              cpu_seconds(database_pid) - database_before if database_pid else None,
+                              machine_after[0] - machine_before[0], machine_after[1] - machine_before[1])
         finally:
             server.terminate()
             server.wait()
@@ -506,6 +552,14 @@ def run(server_url: str | None, workers: int, phones_count: int, records: int, e
                f"at most {ceiling:,.0f} records/s: {ceiling / raw.rate:.2f} of the raw limit")
     click.echo(f"[{label}] server CPU {per_record * 1000:.1f} ms per record with its photo: at most "
                f"{cores / per_record:,.0f} records/s on {cores} idle cores")
+    everything = machine.busy + machine.idle
+    database = "" if machine.database is None else f"PostgreSQL {machine.database / everything:.0%}, "
+    rest = machine.busy - machine.server - machine.load - (machine.database or 0.0)
+    click.echo(f"[{label}] the machine's {cores} cores while the crowd ran: {everything:.1f} CPU s, of which the "
+               f"server {machine.server / everything:.0%}, the phones' side (this process) "
+               f"{machine.load / everything:.0%}, {database}the rest (/health's watcher, the system"
+               f"{'' if machine.database is not None or server_url is None else ', the database server'}) "
+               f"{max(0.0, rest) / everything:.0%}, idle {machine.idle / everything:.0%}")
     click.echo(f"[{label}] one call: p50 {percentile(lat, 50) * 1000:,.0f} ms, p95 "
                f"{percentile(lat, 95) * 1000:,.0f} ms, p99 {percentile(lat, 99) * 1000:,.0f} ms, "
                f"max {max(lat) * 1000:,.0f} ms; errors {len(outcome.errors)}; 503 retried {outcome.busy}")

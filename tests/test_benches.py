@@ -31,7 +31,8 @@ FIGURES: dict[str, list[str]] = {
     "crowd": [r"\[SQLite, 1 worker\] \d[\d,]* records/s .* raw limit \d", r"errors 0;",
               r"/health under load: .* failed 0", r"ceiling: .* of the raw limit",
               (r"p99 by call: POST /photos/missing \d[\d,]* ms \(3\); PUT /photos \d[\d,]* ms \(3\); "
-               r"POST /records/batch \d[\d,]* ms \(3\)")],
+               r"POST /records/batch \d[\d,]* ms \(3\)"),
+              r"cores while the crowd ran: .* the server \d+%, .* idle \d+%"],
     "demo_data": [r"demo directory: 200 entities"],
     "draw": [r"ours: +\d+\.\d+ s", r"identical: yes"],
     "photo_pick": [r"run 1: 1 photos \(\d+\.\d MB\) stored in \d+\.\d s; longest frame gap \d+ ms"],
