@@ -65,8 +65,10 @@ def search_entities(conn: sa.Connection, text: str, page: int) -> tuple[list[dic
     prefix: sa.ColumnElement[bool] = name_prefix
     if looks_like_code(query):
         code = query.upper()
-        matches.append(e.c.credit_code.like("%" + _like(code) + "%", escape="\\"))
-        prefix = sa.or_(name_prefix, e.c.credit_code.like(_like(code) + "%", escape="\\"))
+        # upper(): the expression of the code's trigram index (migration 0029), the same text
+        code_text = sa.func.upper(e.c.credit_code)
+        matches.append(code_text.like("%" + _like(code) + "%", escape="\\"))
+        prefix = sa.or_(name_prefix, code_text.like(_like(code) + "%", escape="\\"))
     rows = conn.execute(
         sa.select(e.c.credit_code, e.c.name, e.c.address, e.c.region, e.c.industry, e.c.status)
         .where(sa.or_(*matches))
