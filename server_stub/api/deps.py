@@ -75,7 +75,7 @@ async def get_conn(request: Request,
 
     The commit here comes a hop through the event loop after the route, and SQLite's write lock
     is held, idle, in between: the routes a crowd calls (the sync uploads) take
-    ``in_transaction`` instead, one hop for all of it."""
+    ``as_device`` instead, one hop for all of it."""
     async with _connection(request, engine, read_only=request.method in ("GET", "HEAD")) as conn:
         yield conn
 
@@ -101,29 +101,36 @@ ConnDep = Annotated[sa.Connection, Depends(get_conn, scope="function")]
 T = TypeVar("T")
 
 
-async def in_transaction(request: Request, work: Callable[[sa.Connection], T], *,
-                         read_only: bool = False, first: Callable[[], object] | None = None) -> T:
-    """``work(conn)`` inside one transaction that commits when it returns (an error rolls it
-    back), in one hop through the thread pool: connect, work, commit and close in one thread.
+async def as_device(request: Request, token: Credentials, work: Callable[[sa.Connection, Device], T], *,
+                    read_only: bool = False, first: Callable[[Device], object] | None = None) -> T:
+    """A phone's call in one hop through the thread pool: its token looked up (401 when it
+    names no enrolled, unrevoked device), then ``first(device)``, then ``work(conn, device)``
+    inside one transaction that commits when it returns (an error rolls it back).
 
-    For the routes a crowd of phones calls (issue 29 point 3). ``ConnDep`` costs a route four
-    hand-offs between the event loop and a thread (connect, the route, commit, close), and each
-    costs the loop's CPU per call; the write lock is held only while ``work`` runs, as when a
-    route commits at its own end. A ``read_only`` one serves a POST that is a question with a
-    body (which photos the platform lacks, which records it holds): on SQLite it neither takes
-    nor waits for the write lock, which a crowd's uploads keep busy. ``first``, run in the same
-    hop before a connection is taken, does the work that needs no database (a photo's write to
-    its store), so a slow disk or object store holds no pooled connection."""
+    For the routes a crowd of phones calls (issue 29 point 3), where each hand-off between the
+    event loop and a thread costs the loop's CPU on every call: ``DeviceDep`` and ``ConnDep``
+    cost such a route five (the look-up, connect, the route, commit, close). The look-up reads
+    in a short transaction of its own, as ``get_device``'s, before the request's: SQLite's
+    write lock is neither taken nor waited for to learn who is calling. By then the body has
+    been read (``BodyLimits`` reads every body, within its route's limit, before any route or
+    dependency runs), so looking the token up first in the route saves no reading. A
+    ``read_only`` one serves a POST that is a question with a body (which photos the platform
+    lacks, which records it holds): on SQLite it neither takes nor waits for the write lock,
+    which a crowd's uploads keep busy. ``first``, run before the transaction's connection is
+    taken, does the work that needs no database (a photo's write to its store), so a slow disk
+    or object store holds no pooled connection; it runs only for a known device."""
     async with _slots(request):
-        return await run_in_threadpool(_transaction, request.app.state.engine, work, read_only, first)
+        return await run_in_threadpool(_device_transaction, request.app.state.engine,
+                                       token.credentials if token else None, work, read_only, first)
 
 
-def _transaction(engine: sa.Engine, work: Callable[[sa.Connection], T], read_only: bool,
-                 first: Callable[[], object] | None) -> T:
+def _device_transaction(engine: sa.Engine, token: str | None, work: Callable[[sa.Connection, Device], T],
+                        read_only: bool, first: Callable[[Device], object] | None) -> T:
+    device = _authenticate(engine, token)
     if first is not None:
-        first()
+        first(device)
     with _connect(engine, read_only) as conn:
-        result = work(conn)
+        result = work(conn, device)
         conn.commit()
         return result
 
@@ -193,6 +200,9 @@ async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_
 
 
 DeviceDep = Annotated[Device, Depends(get_device)]
+
+DeviceToken = Annotated[Credentials, Depends(device_bearer)]
+"""A device's bearer token, not yet looked up: for a route that hands it to ``as_device``."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from server_stub.access import scope
-from server_stub.api.deps import ConnDep, DeviceDep, get_settings, in_transaction, request_body
+from server_stub.api.deps import (
+    ConnDep,
+    DeviceDep,
+    DeviceToken,
+    as_device,
+    get_settings,
+    request_body,
+)
 from server_stub.api.errors import error_responses
 from server_stub.core.clock import now
 from server_stub.core.errors import Damaged, NotFound
@@ -39,16 +46,16 @@ class PhotoOut(BaseModel):
         "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 async def put_photo(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], request: Request,
-                    device: DeviceDep, data: PhotoBody) -> JSONResponse:
+                    token: DeviceToken, data: PhotoBody) -> JSONResponse:
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there.
 
-    Once the device is known and the bytes read, one hop (``in_transaction``) checks them, writes
-    them to the photo store and notes who sent them. The write comes before a connection is
+    The bytes read, one hop (``as_device``) looks the token up, checks them, writes them to the
+    photo store and notes who sent them. The write comes before a connection is
     taken: a slow disk's ``fsync`` or object store holds one of the request slots, never a
     pooled connection or a lock."""
-    answer = await in_transaction(
-        request, lambda conn: ingest.note_photo(conn, device, sha256, len(data), now=now()),
-        first=lambda: ingest.store_photo(request.app.state.photo_store, sha256, data))
+    answer = await as_device(
+        request, token, lambda conn, device: ingest.note_photo(conn, device, sha256, len(data), now=now()),
+        first=lambda _device: ingest.store_photo(request.app.state.photo_store, sha256, data))
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
@@ -64,13 +71,14 @@ class Missing(BaseModel):
 
 
 @router.post("/photos/missing", responses=error_responses(400, 401, 413))
-async def photos_missing(query: MissingQuery, request: Request, device: DeviceDep) -> Missing:
+async def photos_missing(query: MissingQuery, request: Request, token: DeviceToken) -> Missing:
     """Which of these photos the platform still needs from this device, in one call.
 
     Answered from this device's own uploads alone: a photo another device sent is still "send
     it", so a device cannot learn whether anyone else holds a photo (docs/decisions.md)."""
-    missing = await in_transaction(request, lambda conn: ingest.photos_to_send(conn, device.id, query.sha256),
-                                   read_only=True)
+    missing = await as_device(request, token,
+                              lambda conn, device: ingest.photos_to_send(conn, device.id, query.sha256),
+                              read_only=True)
     return Missing(missing=missing)
 
 

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from server_stub.api.deps import ConnDep, DeviceDep, in_transaction, request_body
+from server_stub.api.deps import ConnDep, DeviceDep, DeviceToken, as_device, request_body
 from server_stub.api.errors import error_body, error_responses, status_of
 from server_stub.api.limits import MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES
 from server_stub.core import tables as t
 from server_stub.core.clock import now
 from server_stub.core.errors import DomainError, Malformed, RecordNotFound, TooLarge
 from server_stub.field import devices
+from server_stub.field.devices import Device
 from server_stub.records import ingest, paper
 from sync import ValidationError, parse_json
 from sync.file_name import china_date, record_pdf_name
@@ -60,9 +61,10 @@ class Envelope(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": Envelope.model_json_schema()}}}},
 )
-async def post_record(request: Request, device: DeviceDep, body: RecordBody) -> JSONResponse:
+async def post_record(request: Request, token: DeviceToken, body: RecordBody) -> JSONResponse:
     """Submit a signed record; safe to repeat. The answer lists photos still missing."""
-    answer = await in_transaction(request, lambda conn: ingest.submit_record(conn, device, body, now=now()))
+    answer = await as_device(request, token,
+                             lambda conn, device: ingest.submit_record(conn, device, body, now=now()))
     return JSONResponse(answer.body, status_code=201 if answer.new else 200)
 
 
@@ -96,13 +98,13 @@ class BatchOut(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": BatchIn.model_json_schema()}}}},
 )
-async def post_records(request: Request, device: DeviceDep, body: BatchBody) -> JSONResponse:
+async def post_records(request: Request, token: DeviceToken, body: BatchBody) -> JSONResponse:
     """Submit several signed records in one call (DESIGN §13), each checked and stored exactly
     once as ``POST /records`` would alone, in one transaction; one result per record, in order,
     with the status the single call would have answered, so a refused record never blocks the
     rest. 413 for more than the batch takes (records or bytes), 400 for a body that is not
     ``{"records": [...]}``: then nothing is stored."""
-    def submit(conn: sa.Connection) -> list[dict[str, Any]]:
+    def submit(conn: sa.Connection, device: Device) -> list[dict[str, Any]]:
         # In the thread too: a batch's JSON is up to a few MB. Every signature is checked before
         # the first statement, which on SQLite takes the write lock.
         envelopes, at = _batch_envelopes(body), now()
@@ -110,7 +112,7 @@ async def post_records(request: Request, device: DeviceDep, body: BatchBody) -> 
         answers = ingest.store_batch(conn, device, checked, now=at)
         return [_batch_result(envelope, answer) for envelope, answer in zip(envelopes, answers, strict=True)]
 
-    return JSONResponse({"results": await in_transaction(request, submit)})
+    return JSONResponse({"results": await as_device(request, token, submit)})
 
 
 def _batch_envelopes(body: bytes) -> list[object]:
@@ -151,12 +153,13 @@ class Known(BaseModel):
 
 
 @router.post("/records/known", responses=error_responses(400, 401, 413))
-async def known_records(query: KnownQuery, request: Request, device: DeviceDep) -> Known:
+async def known_records(query: KnownQuery, request: Request, token: DeviceToken) -> Known:
     """Which of this device's acknowledged records the platform no longer holds: after a restore
     from a backup, the phone sends those again (each once: ingest is idempotent by id and bytes).
     Only this device's own records count; another's is answered as unknown."""
-    return Known(**await in_transaction(request, lambda conn: ingest.known_records(conn, device.id, query.ids),
-                                        read_only=True))
+    return Known(**await as_device(request, token,
+                                   lambda conn, device: ingest.known_records(conn, device.id, query.ids),
+                                   read_only=True))
 
 
 @router.get("/records/{record_id}", responses=error_responses(401, 404))
