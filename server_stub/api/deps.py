@@ -35,7 +35,7 @@ from server_stub.core.audit_trail import Actor
 from server_stub.core.config import Settings
 from server_stub.core.db import READ_ONLY
 from server_stub.core.errors import TooLarge, Unauthenticated
-from server_stub.field.devices import Device, authenticate
+from server_stub.field.devices import Device, authenticate, require_token
 
 
 def get_settings(request: Request) -> Settings:
@@ -101,7 +101,7 @@ ConnDep = Annotated[sa.Connection, Depends(get_conn, scope="function")]
 T = TypeVar("T")
 
 
-async def as_device(request: Request, token: Credentials, work: Callable[[sa.Connection, Device], T], *,
+async def as_device(request: Request, token: str, work: Callable[[sa.Connection, Device], T], *,
                     read_only: bool = False, first: Callable[[Device], object] | None = None) -> T:
     """A phone's call in one hop through the thread pool: its token looked up (401 when it
     names no enrolled, unrevoked device), then ``first(device)``, then ``work(conn, device)``
@@ -121,10 +121,10 @@ async def as_device(request: Request, token: Credentials, work: Callable[[sa.Con
     or object store holds no pooled connection; it runs only for a known device."""
     async with _slots(request):
         return await run_in_threadpool(_device_transaction, request.app.state.engine,
-                                       token.credentials if token else None, work, read_only, first)
+                                       token, work, read_only, first)
 
 
-def _device_transaction(engine: sa.Engine, token: str | None, work: Callable[[sa.Connection, Device], T],
+def _device_transaction(engine: sa.Engine, token: str, work: Callable[[sa.Connection, Device], T],
                         read_only: bool, first: Callable[[Device], object] | None) -> T:
     device = _authenticate(engine, token)
     if first is not None:
@@ -201,8 +201,13 @@ async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_
 
 DeviceDep = Annotated[Device, Depends(get_device)]
 
-DeviceToken = Annotated[Credentials, Depends(device_bearer)]
-"""A device's bearer token, not yet looked up: for a route that hands it to ``as_device``."""
+async def _device_token(credentials: Annotated[Credentials, Depends(device_bearer)]) -> str:
+    return require_token(credentials.credentials if credentials else None)
+
+
+DeviceToken = Annotated[str, Depends(_device_token)]
+"""A device's bearer token, not yet looked up, for a route that hands it to ``as_device``. A call
+without one is answered 401 at once, before its body or path is checked, as ``DeviceDep``'s."""
 
 
 @dataclass(frozen=True)

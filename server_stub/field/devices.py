@@ -75,13 +75,18 @@ _DEVICE_BY_TOKEN = (sa.select(t.devices, t.inspectors.c.active)
 more than running it (issue 29 point 3)."""
 
 
+def require_token(token: str | None) -> str:
+    """The bearer token, or 401 when the call carries none."""
+    if not token:
+        raise Unauthenticated("unauthorized", "未登录：请先用注册码注册本设备")
+    return token
+
+
 def authenticate(conn: sa.Connection, token: str | None) -> Device:
     """The device whose bearer token is ``token``; 401 for none, unknown or revoked, and for a
     device whose person the staff directory marks inactive (不在岗): checked on every call, so a
     change in the directory takes effect at once, and what they signed before stays."""
-    if not token:
-        raise Unauthenticated("unauthorized", "未登录：请先用注册码注册本设备")
-    row = conn.execute(_DEVICE_BY_TOKEN, {"token_hash": token_hash(token)}).mappings().first()
+    row = conn.execute(_DEVICE_BY_TOKEN, {"token_hash": token_hash(require_token(token))}).mappings().first()
     if row is None:
         raise Unauthenticated("unknown_device", "设备未注册或令牌无效，请重新注册")
     if row["revoked_at"] is not None:

@@ -84,6 +84,22 @@ def test_device_calls_need_an_enrolled_device(shared_app_server: Server,
     assert answer.status_code == 401 and answer.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/api/v1/photos/missing", {"sha256": ["not a name"]}),
+    ("PUT", "/api/v1/photos/not-a-name", PHOTO),
+    ("POST", "/api/v1/records/known", {"ids": 5}),
+    ("POST", "/api/v1/records/batch", b"[1"),
+    ("POST", "/api/v1/records", b"{"),
+])
+def test_a_call_without_a_token_is_refused_before_what_it_sends_is_read(
+        shared_app_server: Server, method: str, path: str, body: object) -> None:
+    """401 whatever the body or the path, on the upload routes too, which look the token up in
+    the thread of their transaction (``as_device``): a caller without a token learns nothing of
+    what the route would have said of its input."""
+    answer = call(shared_app_server, None, method, path, body)
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+
+
 @pytest.mark.parametrize(("method", "path", "body"), ALL_SUPERVISOR_CALLS)
 def test_inspectors_make_no_supervisor_call(shared_app_server: Server,
                                             tokens: dict[str, str | None],
