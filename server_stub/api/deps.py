@@ -201,6 +201,7 @@ async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_
 
 DeviceDep = Annotated[Device, Depends(get_device)]
 
+
 async def _device_token(credentials: Annotated[Credentials, Depends(device_bearer)]) -> str:
     return require_token(credentials.credentials if credentials else None)
 
