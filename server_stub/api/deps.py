@@ -182,24 +182,9 @@ AdminActorDep = Annotated[Actor, Depends(get_admin_actor, scope="function")]
 to record, and the trail's head signed once the route is done."""
 
 
-def _authenticate(engine: sa.Engine, token: str | None) -> Device:
+def _authenticate(engine: sa.Engine, token: str) -> Device:
     with _connect(engine, read_only=True) as conn:
         return authenticate(conn, token)
-
-
-async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_engine)],
-                     credentials: Annotated[Credentials, Depends(device_bearer)]) -> Device:
-    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise).
-
-    Read in a short transaction of its own, before the request's transaction: SQLite's write
-    lock is not taken, nor waited for, to learn who is calling.
-    """
-    async with _slots(request):
-        return await run_in_threadpool(_authenticate, engine,
-                                       credentials.credentials if credentials else None)
-
-
-DeviceDep = Annotated[Device, Depends(get_device)]
 
 
 async def _device_token(credentials: Annotated[Credentials, Depends(device_bearer)]) -> str:
@@ -207,8 +192,23 @@ async def _device_token(credentials: Annotated[Credentials, Depends(device_beare
 
 
 DeviceToken = Annotated[str, Depends(_device_token)]
-"""A device's bearer token, not yet looked up, for a route that hands it to ``as_device``. A call
-without one is answered 401 at once, before its body or path is checked, as ``DeviceDep``'s."""
+"""A device's bearer token, not yet looked up: ``DeviceDep`` looks it up, a route that hands it
+to ``as_device`` does so in its own hop. A call without one is answered 401 at once, before its
+body or path is checked and without a hop."""
+
+
+async def get_device(request: Request, engine: Annotated[sa.Engine, Depends(get_engine)],
+                     token: DeviceToken) -> Device:
+    """The enrolled, unrevoked device whose bearer token the request carries (401 otherwise).
+
+    Read in a short transaction of its own, before the request's transaction: SQLite's write
+    lock is not taken, nor waited for, to learn who is calling.
+    """
+    async with _slots(request):
+        return await run_in_threadpool(_authenticate, engine, token)
+
+
+DeviceDep = Annotated[Device, Depends(get_device)]
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,9 @@ async def put_photo(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], requ
     """Store a photo under the SHA-256 of its bytes: 201 stored, 200 already there.
 
     The bytes read, one hop (``as_device``) looks the token up, checks them, writes them to the
-    photo store and notes who sent them. The write comes before a connection is
-    taken: a slow disk's ``fsync`` or object store holds one of the request slots, never a
-    pooled connection or a lock."""
+    photo store and notes who sent them. The write comes before a connection is taken: a slow
+    disk's ``fsync`` or object store holds one of the request slots, never a pooled connection or
+    a lock."""
     answer = await as_device(
         request, token, lambda conn, device: ingest.note_photo(conn, device, sha256, len(data), now=now()),
         first=lambda _device: ingest.store_photo(request.app.state.photo_store, sha256, data))
